@@ -1,0 +1,30 @@
+# twin: one local virtual environment (.venv) for everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-all bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dask]"
+	touch $(STAMP)
+
+## run: install, then run the default scenario into runs/default.h5
+run: $(STAMP)
+	$(BIN)/twin run configs/default.yaml -o runs/default.h5 --force
+
+## test: install, then run the test suite (slow checks included when SLOW=1)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(if $(SLOW),,-m "not slow")
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,66 @@
+"""Shared test fixtures. The whole suite runs with the network off: any socket connection
+attempt raises, so a test that would download something fails (DESIGN: nothing is downloaded)."""
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost", None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """Block outbound connections for every test (Unix sockets stay usable for local IPC)."""
+    original_connect = socket.socket.connect
+
+    def guarded_connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in LOCAL_HOSTS:
+                raise NetworkBlocked(f"network access to {address!r} attempted during tests")
+        return original_connect(self, address)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", guarded_connect)
+    original_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in LOCAL_HOSTS:
+            raise NetworkBlocked(f"name lookup of {host!r} attempted during tests")
+        return original_getaddrinfo(host, *args, **kwargs)
+
+    mp.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield
+    mp.undo()
+
+
+def small_config(**overrides) -> dict:
+    """A small scenario (8 satellites, 2 h) as a dict; ``overrides`` are dotted keys."""
+    cfg = yaml.safe_load((REPO / "configs" / "default.yaml").read_text())
+    cfg["simulation"]["duration_s"] = 7200
+    cfg["constellation"][0].update(planes=2, sats_per_plane=4)
+    for key, value in overrides.items():
+        node = cfg
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node[int(p)] if isinstance(node, list) else node.setdefault(p, {})
+        node[parts[-1]] = value
+    return cfg
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    def write(cfg: dict, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(cfg))
+        return path
+    return write

@@ -1,0 +1,39 @@
+"""twin: a time-stepped digital twin of satellite constellations that carry AI data centres.
+
+Public API: :func:`load_config`, :func:`run`, :func:`open_run`.
+
+Set ``TWIN_DISABLE_JIT=1`` to run every numba kernel as plain Python (for stepping through
+a kernel in a debugger); it maps onto numba's ``NUMBA_DISABLE_JIT`` and must be set before
+twin is first imported.
+"""
+import os as _os
+import warnings as _warnings
+
+if _os.environ.get("TWIN_DISABLE_JIT") == "1":
+    _os.environ["NUMBA_DISABLE_JIT"] = "1"
+
+# skyfield-data warns that its IERS table is old; twin uses skyfield's builtin timescale instead.
+_warnings.filterwarnings("ignore", message="The file finals2000A.all has expired")
+
+__version__ = "0.1.0"
+
+
+def load_config(path, overrides=()):
+    """Read a YAML scenario into a validated, frozen :class:`twin.config.Scenario`."""
+    from twin.config import load_config as _load
+
+    return _load(path, overrides)
+
+
+def run(scenario, out_path, force=False, progress=False):
+    """Run a scenario to an HDF5 run file; returns the summary dict."""
+    from twin.engine import run as _run
+
+    return _run(scenario, out_path, force=force, progress=progress)
+
+
+def open_run(path):
+    """Open a run file as an ``xarray.Dataset`` (see docs/schema.md)."""
+    from twin.output.reader import open_run as _open
+
+    return _open(path)

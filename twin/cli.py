@@ -1,0 +1,107 @@
+"""Command line: ``twin run | validate | inspect``.
+
+Bad input (config, TLE, trace, run file) gets one line per problem on stderr naming the field or
+file, exit code 2, no traceback, and no existing output touched.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from twin.errors import InputError, OutputExistsError
+
+EXIT_BAD_INPUT = 2
+
+
+def _bad_input_types():
+    from twin.orbits import TLEError
+    from twin.trace import TraceError
+    return (InputError, TLEError, TraceError, FileNotFoundError)
+
+
+def cmd_run(args) -> int:
+    from twin.config import load_config
+    from twin.engine import run
+
+    scenario = load_config(args.config, args.set)
+    out = Path(args.out) if args.out else Path("runs") / (Path(args.config).stem + ".h5")
+    if out.exists() and not args.force:
+        raise OutputExistsError(f"{out}: exists; pass --force to overwrite")
+    sim = scenario.simulation
+    print(f"twin run {args.config} -> {out}: {sim.duration_s / 86400:g} d at dt {sim.dt_s:g} s, "
+          f"epoch {sim.epoch_utc.isoformat()}", flush=True)
+    summary = run(scenario, out, force=args.force, progress=not args.quiet,
+                  log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(format_summary(summary))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from twin.config import load_config
+
+    scenario = load_config(args.config, args.set)
+    print(scenario.to_yaml(), end="")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from twin.output.reader import describe
+
+    print(describe(args.run))
+    return 0
+
+
+def format_summary(s: dict) -> str:
+    lines = [
+        f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / 86400:.3g} d   "
+        f"wall {s.get('wall_s', float('nan')):.1f} s   {s.get('satellite_steps_per_s', 0) / 1e3:,.0f} k sat-steps/s",
+        f"energy  solar {s['energy_solar_wh'] / 1e3:,.1f} kWh   load {s['energy_load_wh'] / 1e3:,.1f} kWh   "
+        f"curtailed {s['energy_curtailed_wh'] / 1e3:,.1f} kWh   losses {s['energy_loss_wh'] / 1e3:,.2f} kWh   "
+        f"balance error {s['energy_balance_rel_error']:.1e}",
+        f"sunlit {100 * s['sunlit_fraction_mean']:.1f} %   utilisation {100 * s['utilization_mean']:.1f} %   "
+        f"node-hours throttled {s['node_hours_throttled']:,.1f}  idle {s['node_hours_idle']:,.1f}  "
+        f"safe {s['node_hours_safe']:,.1f}  thermal shutdown {s['node_hours_thermal_shutdown']:,.1f}",
+        f"jobs  submitted {s['jobs_submitted']:,}  completed {s['jobs_completed']:,}  rejected {s['jobs_rejected']:,}  "
+        f"running {s['jobs_running_at_end']:,}  queued {s['jobs_queued_at_end']:,}   "
+        f"work {s['work_delivered_accel_h']:,.1f} accel-h   wait mean {s['wait_mean_s'] / 60:.1f} min  "
+        f"p95 {s['wait_p95_s'] / 60:.1f} min",
+    ]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="twin", description="Digital twin of compute constellations.")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a scenario to an HDF5 run file")
+    r.add_argument("config")
+    r.add_argument("-o", "--out", help="run file (default runs/<config>.h5)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. simulation.duration_s=3600 (repeatable)")
+    r.add_argument("--force", action="store_true", help="overwrite an existing run file")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    r.set_defaults(func=cmd_run)
+    v = sub.add_parser("validate", help="print the resolved config, or its errors")
+    v.add_argument("config")
+    v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    v.set_defaults(func=cmd_validate)
+    i = sub.add_parser("inspect", help="summarise a run file")
+    i.add_argument("run")
+    i.set_defaults(func=cmd_inspect)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except _bad_input_types() as err:
+        message = str(err) if not isinstance(err, FileNotFoundError) or not err.filename else \
+            f"{err.filename}: file not found"
+        for line in message.splitlines() or ["error"]:
+            print(f"twin: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""YAML scenario -> validated, frozen :class:`Scenario`.
+
+Every field carries its unit in its name (``_s``, ``_km``, ``_w``, ``_wh``, ``_k``...) or in its
+description; ``docs/config.md`` lists them all with their defaults. Unknown keys are errors.
+Sections other than ``simulation`` and ``constellation`` have defaults, so a config with only
+those two runs.
+
+Parameter presets (``preset: NAME`` inside ``solar_array``, ``battery``, ``radiator`` or
+``accelerator``) are YAML files under ``configs/presets/<kind>/NAME.yaml``; keys given in the
+config override the preset's.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
+
+from twin.errors import InputError
+from twin.trace import TraceMapping
+
+PRESET_KINDS = {"solar_array": "solar", "battery": "battery", "radiator": "radiator",
+                "accelerator": "accelerator"}
+REPO_PRESETS = Path(__file__).resolve().parents[1] / "configs" / "presets"
+
+Positive = Annotated[float, Field(gt=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class ConfigError(InputError):
+    """A config that cannot be used; the message is one line per problem, naming the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- simulation
+class Simulation(_Section):
+    epoch_utc: datetime = Field(description="start of the run, ISO 8601, UTC")
+    duration_s: Positive = Field(description="simulated time [s]")
+    dt_s: Annotated[float, Field(gt=0, le=600)] = Field(10.0, description="physics step [s]")
+    record_every_s: Positive = Field(60.0, description="record interval [s], a multiple of dt_s")
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of every random stream")
+
+    @field_validator("epoch_utc")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            return v.replace(tzinfo=timezone.utc)
+        return v.astimezone(timezone.utc)
+
+    @model_validator(mode="after")
+    def _multiples(self):
+        for name in ("record_every_s", "duration_s"):
+            ratio = getattr(self, name) / self.dt_s
+            if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+                raise ValueError(f"{name} ({getattr(self, name)}) must be a whole multiple of dt_s ({self.dt_s})")
+        return self
+
+    @property
+    def n_steps(self) -> int:
+        return int(round(self.duration_s / self.dt_s))
+
+    @property
+    def record_every_steps(self) -> int:
+        return int(round(self.record_every_s / self.dt_s))
+
+
+# ---------------------------------------------------------------- constellation
+class TleShell(_Section):
+    kind: Literal["tle"]
+    file: Path = Field(description="TLE file (2- or 3-line), relative to the config file")
+    name_pattern: str | None = Field(None, description="shell-style pattern on satellite names, e.g. 'STARLINK-1*'")
+    norad_ids: list[int] | None = Field(None, description="keep only these NORAD catalogue numbers")
+    max_satellites: Annotated[int, Field(gt=0)] | None = Field(None, description="keep the first N after selection")
+
+    @field_validator("file")
+    @classmethod
+    def _exists(cls, v: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("base_dir", Path("."))
+        path = v if v.is_absolute() else (base / v)
+        if not path.is_file():
+            raise ValueError(f"TLE file not found: {path}")
+        return path.resolve()
+
+
+class WalkerShell(_Section):
+    kind: Literal["walker"]
+    altitude_km: Positive
+    inclination_deg: Annotated[float, Field(ge=0, le=180)]
+    planes: Annotated[int, Field(gt=0)]
+    sats_per_plane: Annotated[int, Field(gt=0)]
+    phasing: Annotated[int, Field(ge=0)] = Field(0, description="Walker F (relative phasing between planes)")
+    pattern: Literal["delta", "star"] = "delta"
+    raan0_deg: float = 0.0
+
+
+class SsoShell(_Section):
+    kind: Literal["sso"]
+    altitude_km: Positive
+    ltan_h: Annotated[float, Field(ge=0, lt=24)] = Field(description="local time of the ascending node [h]; 18 = dawn-dusk")
+    planes: Annotated[int, Field(gt=0)] = 1
+    sats_per_plane: Annotated[int, Field(gt=0)]
+    phasing: Annotated[int, Field(ge=0)] = 0
+
+
+class ClusterShell(_Section):
+    kind: Literal["cluster"]
+    altitude_km: Positive
+    ltan_h: Annotated[float, Field(ge=0, lt=24)] = 18.0
+    n_sats: Annotated[int, Field(gt=0)]
+    radius_km: Positive = Field(1.0, description="every satellite within this distance of the reference orbit [km]")
+
+
+Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(discriminator="kind")]
+
+
+# ---------------------------------------------------------------- spacecraft
+class SolarArray(_Section):
+    area_m2: Positive = Field(60.0, description="array area [m^2]")
+    pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = "single_axis"
+    attitude: Literal["nadir", "sun"] = Field("nadir", description="body frame for body_fixed arrays")
+    normal_body: tuple[float, float, float] = Field((0.0, 0.0, -1.0), description="array normal in the body frame (LVLH: z nadir)")
+    cell_efficiency: Fraction = 0.30
+    packing_factor: Fraction = 0.90
+    degradation_per_year: Fraction = 0.0275
+    age_years: Annotated[float, Field(ge=0)] = Field(0.0, description="array age at the epoch [year]")
+    temp_coeff_per_k: float = Field(-0.0022, description="relative power change per kelvin [1/K]")
+    reference_temp_k: Positive = 301.15
+    cell_temp_k: Positive = Field(301.15, description="operating cell temperature [K]")
+    mppt_efficiency: Fraction = 0.97
+
+
+class Battery(_Section):
+    capacity_wh: Positive = 10_000.0
+    initial_soc: Fraction = 0.8
+    min_soc: Fraction = 0.25
+    max_soc: Fraction = 1.0
+    charge_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.96
+    discharge_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.96
+    max_charge_c_rate_per_h: Positive = Field(0.5, description="charge power limit as a fraction of capacity per hour [1/h]")
+    max_discharge_c_rate_per_h: Positive = Field(1.0, description="discharge power limit [1/h]")
+    fade_per_efc: Annotated[float, Field(ge=0, lt=1)] = Field(2e-5, description="capacity lost per equivalent full cycle [1]")
+    recover_soc: Fraction = Field(0.35, description="soc above which a shed node returns to full service [1]")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.min_soc < self.max_soc:
+            raise ValueError(f"min_soc ({self.min_soc}) must be below max_soc ({self.max_soc})")
+        if not self.min_soc <= self.initial_soc <= self.max_soc:
+            raise ValueError(f"initial_soc ({self.initial_soc}) must lie within [min_soc, max_soc]")
+        return self
+
+
+class Accelerator(_Section):
+    count: Annotated[int, Field(gt=0)] = Field(8, description="accelerators per satellite")
+    idle_power_w: Annotated[float, Field(ge=0)] = 80.0
+    peak_power_w: Positive = 700.0
+    peak_flops: Positive = Field(9.89e14, description="per accelerator at full speed [FLOP/s]")
+    min_throttle: Fraction = Field(0.3, description="lowest throttle before compute goes idle [1]")
+
+    @model_validator(mode="after")
+    def _power(self):
+        if self.idle_power_w > self.peak_power_w:
+            raise ValueError("idle_power_w must not exceed peak_power_w")
+        return self
+
+
+class Radiator(_Section):
+    area_m2: Positive = Field(12.0, description="panel area [m^2] (one face)")
+    sides: Literal[1, 2] = 2
+    emissivity: Annotated[float, Field(gt=0, le=1)] = 0.92
+    absorptivity: Fraction = 0.09
+    normal_lvlh: tuple[float, float, float] = Field((0.0, 1.0, 0.0), description="panel normal in LVLH (x along-track, y -orbit normal, z nadir)")
+    areal_heat_capacity_j_per_m2_k: Positive = 8000.0
+    ir_absorbed_with_alpha: bool = Field(False, description="absorb Earth IR with alpha (Starcloud convention) instead of epsilon")
+
+
+class Thermal(_Section):
+    electronics_heat_capacity_j_per_k: Positive = 60_000.0
+    conductance_w_per_k: Positive = Field(400.0, description="electronics-radiator conductance [W/K]")
+    initial_electronics_temp_k: Positive = 300.0
+    initial_radiator_temp_k: Positive = 285.0
+    throttle_start_k: Positive = Field(358.15, description="electronics temperature where throttling starts [K]")
+    shutdown_k: Positive = Field(378.15, description="electronics temperature of thermal shutdown [K]")
+    heater_setpoint_k: Positive = Field(263.15, description="heaters hold the electronics above this [K]")
+    heater_max_w: Annotated[float, Field(ge=0)] = 500.0
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.heater_setpoint_k < self.throttle_start_k < self.shutdown_k:
+            raise ValueError("need heater_setpoint_k < throttle_start_k < shutdown_k")
+        return self
+
+
+class Spacecraft(_Section):
+    bus_power_w: Annotated[float, Field(ge=0)] = Field(300.0, description="platform load, always on [W]")
+    solar_array: SolarArray = SolarArray()
+    battery: Battery = Battery()
+    accelerator: Accelerator = Accelerator()
+    radiator: Radiator = Radiator()
+    thermal: Thermal = Thermal()
+
+
+# ---------------------------------------------------------------- workload, scheduler, output
+class PoissonWorkload(_Section):
+    kind: Literal["poisson"] = "poisson"
+    arrival_rate_per_h: Annotated[float, Field(ge=0)] = Field(20.0, description="mean job arrivals per hour, whole constellation [1/h]")
+    work_distribution: Literal["lognormal", "exponential"] = "lognormal"
+    median_work_accel_h: Positive = Field(2.0, description="median job size [accelerator-hours at full speed]")
+    work_sigma: Annotated[float, Field(ge=0)] = Field(1.0, description="lognormal shape (sigma of ln work)")
+    accelerators: list[Annotated[int, Field(gt=0)]] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
+    checkpoint_interval_s: Positive = Field(1800.0, description="jobs checkpoint this often [s]")
+
+
+class TraceWorkload(_Section):
+    kind: Literal["trace"]
+    mapping: TraceMapping
+    checkpoint_interval_s: Positive = 1800.0
+
+    @field_validator("mapping")
+    @classmethod
+    def _resolve(cls, v: TraceMapping, info: ValidationInfo) -> TraceMapping:
+        base = (info.context or {}).get("base_dir", Path("."))
+        path = v.file if v.file.is_absolute() else base / v.file
+        if not path.is_file():
+            raise ValueError(f"trace file not found: {path}")
+        return v.model_copy(update={"file": path.resolve()})
+
+
+Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator="kind")]
+
+
+class Scheduler(_Section):
+    policy: Literal["fifo"] = "fifo"
+    epoch_s: Positive = Field(60.0, description="placement decisions at this interval [s], a multiple of dt_s")
+
+
+class Output(_Section):
+    compression: Annotated[int, Field(ge=0, le=9)] = Field(4, description="gzip level of /state (0 = none)")
+    positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
+    flush_every_records: Annotated[int, Field(gt=0)] = 60
+
+
+class Scenario(_Section):
+    simulation: Simulation
+    constellation: Annotated[list[Shell], Field(min_length=1)]
+    spacecraft: Spacecraft = Spacecraft()
+    workload: Workload = PoissonWorkload()
+    scheduler: Scheduler = Scheduler()
+    output: Output = Output()
+
+    @model_validator(mode="after")
+    def _epochs(self):
+        ratio = self.scheduler.epoch_s / self.simulation.dt_s
+        if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+            raise ValueError(f"scheduler.epoch_s ({self.scheduler.epoch_s}) must be a whole multiple of simulation.dt_s")
+        return self
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- loading
+def _set_dotted(data: dict, dotted: str, value) -> None:
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        if isinstance(node, list):
+            node = node[int(key)]
+        else:
+            node = node.setdefault(key, {})
+    last = keys[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def apply_overrides(data: dict, overrides) -> dict:
+    """Apply ``key.sub=value`` strings (values parsed as YAML) to a raw config dict."""
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected dotted.key=value")
+        key, raw = item.split("=", 1)
+        try:
+            _set_dotted(data, key.strip(), yaml.safe_load(raw))
+        except (IndexError, ValueError, TypeError, AttributeError):
+            raise ConfigError(f"--set {item!r}: no such place in the config") from None
+    return data
+
+
+def _merge_presets(data: dict, base_dir: Path) -> None:
+    spacecraft = data.get("spacecraft")
+    if not isinstance(spacecraft, dict):
+        return
+    for section, kind in PRESET_KINDS.items():
+        block = spacecraft.get(section)
+        if not isinstance(block, dict) or "preset" not in block:
+            continue
+        name = block.pop("preset")
+        for folder in (base_dir / "presets", REPO_PRESETS):
+            path = folder / kind / f"{name}.yaml"
+            if path.is_file():
+                break
+        else:
+            raise ConfigError(f"spacecraft.{section}.preset: no preset {name!r} in {REPO_PRESETS / kind}")
+        preset = yaml.safe_load(path.read_text()) or {}
+        preset.pop("source", None)
+        preset.pop("name", None)
+        spacecraft[section] = {**preset, **block}
+
+
+def format_validation_error(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in ("tle", "walker", "sso", "cluster", "poisson", "trace")))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{source}: {where}: {msg}")
+    return "\n".join(lines)
+
+
+def scenario_from_dict(data: dict, base_dir: Path, source: str = "config") -> Scenario:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections at the top level")
+    _merge_presets(data, base_dir)
+    try:
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, source)) from None
+
+
+def load_config(path, overrides=()) -> Scenario:
+    """Read, override (``--set``) and validate a YAML config. Raises :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+    data = apply_overrides(data or {}, overrides)
+    return scenario_from_dict(data, path.resolve().parent, str(path))
+
+
+def load_config_text(text: str, base_dir: Path, source: str) -> Scenario:
+    """Validate a config held as text (e.g. the ``config_yaml`` of a run file)."""
+    return scenario_from_dict(yaml.safe_load(text), base_dir, source)

@@ -1,0 +1,105 @@
+"""Renders docs/config.md from the config models, so the documentation cannot drift from the code.
+
+``python -m twin.configdoc > docs/config.md``; a test checks the file is up to date.
+"""
+from __future__ import annotations
+
+import types
+import typing
+
+from pydantic import BaseModel
+
+from twin import config as C
+
+INTRO = """# twin configuration reference
+
+Generated from `twin/config.py` by `python -m twin.configdoc > docs/config.md` (a test keeps it in
+step). Units are in the key names (`_s` seconds, `_km`, `_m2`, `_w` watts, `_wh` watt-hours,
+`_k` kelvin, `_deg`, `_h` hours, `_per_h` per hour) or in brackets; `[1]` means dimensionless.
+Unknown keys are errors. Only `simulation` and `constellation` are required.
+
+`twin run CONFIG --set a.b.c=VALUE` overrides any key (list items by index:
+`constellation.0.altitude_km=600`). Inside `spacecraft`, the blocks `solar_array`, `battery`,
+`radiator` and `accelerator` accept `preset: NAME`, which loads
+`configs/presets/<solar|battery|radiator|accelerator>/NAME.yaml`; keys given beside it win.
+"""
+
+
+def _type_name(annotation) -> str:
+    ann = _strip(annotation)
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in args)
+    if origin in (list, tuple):
+        return f"{origin.__name__} of {_type_name(args[0])}"
+    if origin is dict:
+        return "mapping"
+    if ann is type(None):
+        return "null"
+    return getattr(ann, "__name__", str(ann))
+
+
+def _constraints(field) -> str:
+    symbols = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
+    out = []
+    for meta in list(field.metadata) + [m for a in typing.get_args(field.annotation)
+                                         for m in getattr(a, "__metadata__", ())]:
+        for key, sym in symbols.items():
+            if getattr(meta, key, None) is not None:
+                out.append(f"{sym} {getattr(meta, key)}")
+    return ", ".join(out)
+
+
+def _strip(annotation):
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        ann = _strip(field.annotation)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            continue
+        default = "required" if field.is_required() else f"`{field.default!r}`"
+        constraints = _constraints(field)
+        desc = field.description or ""
+        rows.append(f"| `{prefix}{name}` | {_type_name(field.annotation)} | {constraints} | {default} | {desc} |")
+    return rows
+
+
+def _section(title: str, model: type[BaseModel], prefix: str, note: str = "") -> list[str]:
+    out = [f"\n## {title}\n"]
+    if note:
+        out.append(note + "\n")
+    out += ["| key | type | range | default | meaning |", "|---|---|---|---|---|"] + _rows(model, prefix)
+    for name, field in model.model_fields.items():
+        ann = _strip(field.annotation)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out += _section(f"{prefix}{name}", ann, f"{prefix}{name}.")[0:]
+    return out
+
+
+def render() -> str:
+    parts = [INTRO]
+    parts += _section("simulation", C.Simulation, "simulation.")
+    note = "A list; each item is one shell, chosen by `kind`."
+    parts += [f"\n## constellation\n\n{note}"]
+    for model in (C.TleShell, C.WalkerShell, C.SsoShell, C.ClusterShell):
+        parts += _section(f"constellation item, kind `{model.model_fields['kind'].annotation.__args__[0]}`",
+                          model, "")
+    parts += _section("spacecraft", C.Spacecraft, "spacecraft.")
+    parts += _section("workload, kind `poisson` (default)", C.PoissonWorkload, "workload.")
+    parts += _section("workload, kind `trace`", C.TraceWorkload, "workload.",
+                      "`mapping` takes the keys of `twin.trace.TraceMapping` (below).")
+    parts += _section("workload.mapping (trace replay)", C.TraceMapping, "workload.mapping.")
+    parts += _section("scheduler", C.Scheduler, "scheduler.")
+    parts += _section("output", C.Output, "output.")
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -1,0 +1,16 @@
+"""Physical constants used across twin, each with its unit and source."""
+
+SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_DAY = 86400.0
+SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year (IAU)
+J_PER_WH = 3600.0  # J per Wh
+
+ASTRONOMICAL_UNIT_M = 149_597_870_700.0  # m, IAU 2012 Resolution B2
+SOLAR_CONSTANT_W_M2 = 1361.0  # W/m^2 at 1 AU, Kopp & Lean 2011, GRL 38, L01706
+STEFAN_BOLTZMANN_W_M2_K4 = 5.670374419e-8  # W m^-2 K^-4, CODATA 2018
+EARTH_RADIUS_M = 6_378_137.0  # m, WGS-84 equatorial radius
+EARTH_MU_M3_S2 = 3.986004418e14  # m^3/s^2, WGS-84 / IERS 2010
+EARTH_IR_W_M2 = 239.0  # W/m^2 outgoing long-wave at the top of atmosphere, global mean (Gilmore, Spacecraft Thermal Control Handbook, 2002, Table 2.3)
+EARTH_ALBEDO = 0.30  # Bond albedo, global mean (Gilmore 2002, Table 2.3)
+DEEP_SPACE_K = 2.7  # K, cosmic microwave background (Fixsen 2009, ApJ 707, 916)
+CELSIUS_ZERO_K = 273.15  # K

@@ -1,0 +1,235 @@
+"""The SimPy engine: one Environment owns the clock and the discrete events; physics is advanced
+lazily, in blocks, by numba kernels over all satellites at once (DESIGN.md §1).
+
+Processes: ``arrivals`` (jobs at their exact submit times), ``scheduler`` (placement at every
+epoch boundary), ``recorder`` (one record per ``record_every_s``). Any process that needs the
+present state first calls :meth:`Simulation.advance_to`, which runs the kernels from the last
+advanced step up to now; it is idempotent, so the order of processes at equal times does not
+change the physics. There is no process per satellite.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+from twin.constants import J_PER_WH, SECONDS_PER_HOUR
+from twin.constellation import build_constellation
+from twin.errors import OutputExistsError
+from twin.environment import sun_position_gcrs_m
+from twin.jobs import JobBook
+from twin.kernels import layout as L
+from twin.kernels.node import advance_nodes
+from twin.nodes import battery_energy_wh, initial_state, node_params, record_values
+from twin.orbits import Propagator
+from twin.output.hdf5 import RunWriter
+from twin.output.schema import EVENT_DTYPE
+from twin.progress import Progress
+from twin.scheduling import POLICIES
+from twin.workload import job_source
+
+NodeView = namedtuple("NodeView", "soc sunlit_fraction electronics_temp_k mode")
+
+PROPAGATION_BLOCK_STEPS = 64
+
+
+class OrbitFeed:
+    """Positions, velocities and the Sun for a block of steps, propagated all satellites at once.
+    Geometry of step k is taken at its end, t = (k + 1)·dt."""
+
+    def __init__(self, sats, epoch_utc, dt_s: float, n_steps: int, block_steps: int):
+        self.propagator = Propagator(sats, epoch_utc)
+        self.epoch_utc, self.dt_s, self.n_steps, self.block = epoch_utc, dt_s, n_steps, block_steps
+        self._start = -1
+        self._cache = None
+
+    def block_end(self, step: int) -> int:
+        return min((step // self.block + 1) * self.block, self.n_steps)
+
+    def get(self, k0: int, k1: int):
+        start = (k0 // self.block) * self.block
+        if start != self._start:
+            stop = min(start + self.block, self.n_steps)
+            t_s = (np.arange(start, stop) + 1) * self.dt_s
+            pos, vel, err = self.propagator.propagate(t_s)
+            sun = sun_position_gcrs_m(self.epoch_utc, t_s)
+            self._cache, self._start, self.errors = (pos, vel, sun), start, err
+        pos, vel, sun = self._cache
+        a, b = k0 - start, k1 - start
+        return pos[a:b], vel[a:b], sun[a:b]
+
+
+class Simulation:
+    """All mutable state of one run: node arrays, jobs, accumulators, the clock in steps."""
+
+    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress):
+        sim = scenario.simulation
+        self.scenario, self.writer, self.progress = scenario, writer, progress
+        self.dt_s = sim.dt_s
+        self.n_steps = sim.n_steps
+        self.n = len(sats)
+        self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, PROPAGATION_BLOCK_STEPS)
+        sc = scenario.spacecraft
+        self.params = node_params(sc)
+        self.state, self.mode = initial_state(sc, self.n)
+        self.acc = np.zeros((L.N_ACC, self.n))
+        self.totals = np.zeros(L.N_ACC)
+        self.jobs = JobBook(self.n, sc.accelerator.count, POLICIES[scenario.scheduler.policy],
+                            sc.accelerator.idle_power_w, sc.accelerator.peak_power_w)
+        self.step = 0
+        self.last_record_step = 0
+        self.battery_start_wh = battery_energy_wh(self.state)
+        cap = 3 * PROPAGATION_BLOCK_STEPS * self.n
+        self._ev = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
+        self.n_events = 0
+
+    def step_at(self, t_s: float) -> int:
+        return min(int(round(t_s / self.dt_s)), self.n_steps)
+
+    def advance_to(self, step: int) -> None:
+        while self.step < step:
+            k0 = self.step
+            k1 = min(step, self.orbits.block_end(k0))
+            pos, vel, sun = self.orbits.get(k0, k1)
+            rate = np.empty((k1 - k0, self.n))
+            ev_step, ev_sat, ev_kind, ev_value = self._ev
+            n_ev = advance_nodes(pos, vel, sun, k0 * self.dt_s, self.dt_s, self.jobs.busy,
+                                 self.params, self.state, self.mode, self.acc, rate,
+                                 ev_step, ev_sat, ev_kind, ev_value)
+            if n_ev:
+                self._write_events(k0, n_ev)
+            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s)
+            self.step = k1
+            self.progress.update(k1 * self.dt_s)
+
+    def _write_events(self, k0: int, n_ev: int) -> None:
+        ev_step, ev_sat, ev_kind, ev_value = (a[:n_ev] for a in self._ev)
+        order = np.lexsort((ev_kind, ev_sat, ev_step))
+        rows = np.empty(n_ev, dtype=EVENT_DTYPE)
+        rows["time_s"] = (k0 + ev_step[order] + 1) * self.dt_s
+        rows["sat"] = ev_sat[order]
+        rows["kind"] = [L.EVENT_NAMES[k].encode() for k in ev_kind[order]]
+        rows["value"] = ev_value[order]
+        self.writer.add_events(rows)
+        self.n_events += n_ev
+
+    def record(self) -> None:
+        """Write one record covering the steps since the last one (if any)."""
+        if self.step == self.last_record_step:
+            return
+        interval_s = (self.step - self.last_record_step) * self.dt_s
+        values = record_values(self.acc, self.state, self.mode, interval_s)
+        if self.writer.positions:
+            pos, _, _ = self.orbits.get(self.step - 1, self.step)
+            values["position_gcrs_km"] = (pos[0] / 1000.0).astype(np.float32)
+        self.writer.add_record(self.step * self.dt_s, values)
+        self.writer.add_jobs(self.jobs.take_rows())
+        self.totals += self.acc.sum(axis=1)
+        self.acc[:] = 0.0
+        self.last_record_step = self.step
+
+    def view(self) -> NodeView:
+        cap = self.state[L.STATE_CAPACITY_J]
+        return NodeView(self.state[L.STATE_BATTERY_J] / np.where(cap > 0, cap, 1.0),
+                        self.state[L.STATE_SUNLIT], self.state[L.STATE_ELECTRONICS_K], self.mode)
+
+    def summary(self) -> dict:
+        t = self.totals / J_PER_WH
+        jobs = self.jobs
+        waits = np.asarray(jobs.waits) if jobs.waits else np.array([np.nan])
+        end_wh = battery_energy_wh(self.state)
+        solar = t[L.ACC_SOLAR]
+        out = t[L.ACC_LOAD] + t[L.ACC_LOSS] + t[L.ACC_CURTAILED] + (end_wh - self.battery_start_wh)
+        node_s = self.n * self.step * self.dt_s
+        acc = self.scenario.spacecraft.accelerator
+        summary = {
+            "n_satellites": self.n, "simulated_s": self.step * self.dt_s,
+            "satellite_steps": self.n * self.step,
+            "energy_solar_wh": solar, "energy_load_wh": t[L.ACC_LOAD],
+            "energy_compute_wh": t[L.ACC_COMPUTE], "energy_heater_wh": t[L.ACC_HEATER],
+            "energy_curtailed_wh": t[L.ACC_CURTAILED], "energy_loss_wh": t[L.ACC_LOSS],
+            "battery_start_wh": self.battery_start_wh, "battery_end_wh": end_wh,
+            "energy_balance_rel_error": abs(solar - out) / max(abs(solar), 1e-300),
+            "sunlit_fraction_mean": self.totals[L.ACC_SUNLIT] / node_s,
+            "utilization_mean": self.totals[L.ACC_UTILIZATION] / node_s,
+            "jobs_submitted": jobs.counts["submitted"], "jobs_completed": jobs.counts["completed"],
+            "jobs_rejected": jobs.counts["rejected"], "jobs_running_at_end": len(jobs.running),
+            "jobs_queued_at_end": len(jobs.queue),
+            "work_delivered_accel_h": jobs.work_done_accel_s / SECONDS_PER_HOUR,
+            "flop_delivered": jobs.work_done_accel_s * acc.peak_flops,
+            "wait_mean_s": float(np.mean(waits)),
+            "wait_p50_s": float(np.percentile(waits, 50)), "wait_p95_s": float(np.percentile(waits, 95)),
+            "wait_p99_s": float(np.percentile(waits, 99)),
+            "slowdown_mean": float(np.mean(jobs.slowdowns)) if jobs.slowdowns else float("nan"),
+            "events": self.n_events,
+        }
+        for m, name in enumerate(L.MODE_NAMES):
+            summary[f"node_hours_{name}"] = self.totals[L.ACC_MODE_TIME + m] / SECONDS_PER_HOUR
+        return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in summary.items()}
+
+
+# ---------------------------------------------------------------- SimPy processes
+def arrivals(env: simpy.Environment, sim: Simulation, source):
+    for spec in source:
+        yield env.timeout(max(spec.submit_s - env.now, 0.0))
+        sim.jobs.submit(spec)
+
+
+def scheduler(env: simpy.Environment, sim: Simulation, epoch_steps: int):
+    step = 0
+    while True:
+        sim.advance_to(step)
+        sim.jobs.dispatch(env.now, sim.view())
+        step += epoch_steps
+        yield env.timeout(step * sim.dt_s - env.now)
+
+
+def recorder(env: simpy.Environment, sim: Simulation, record_steps: int):
+    step = 0
+    while True:
+        step += record_steps
+        yield env.timeout(step * sim.dt_s - env.now)
+        sim.advance_to(sim.step_at(env.now))
+        sim.record()
+
+
+# ---------------------------------------------------------------- a whole run
+def run(scenario, out_path, force: bool = False, progress: bool = False, log=print) -> dict:
+    """Run ``scenario`` to ``out_path``; returns the run's summary."""
+    out_path = Path(out_path)
+    if out_path.exists() and not force:
+        raise OutputExistsError(f"{out_path}: exists; pass --force to overwrite")
+    sim_cfg = scenario.simulation
+    sats = build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed)
+    if sats.skipped:
+        names = ", ".join(n for n, _ in sats.skipped[:10])
+        more = f" and {len(sats.skipped) - 10} more" if len(sats.skipped) > 10 else ""
+        log(f"skipped {len(sats.skipped)} TLE(s): {names}{more} (reasons in the run file's skipped_tles)")
+    out = scenario.output
+    rng_workload = np.random.default_rng(np.random.SeedSequence(sim_cfg.seed).spawn(1)[0])
+    writer = RunWriter(out_path, scenario, sats, out.compression, out.flush_every_records, out.positions)
+    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log)
+    status = "failed"
+    try:
+        sim = Simulation(scenario, sats, writer, meter)
+        env = simpy.Environment()
+        env.process(arrivals(env, sim, job_source(scenario.workload, rng_workload, sim_cfg.duration_s)))
+        env.process(scheduler(env, sim, int(round(scenario.scheduler.epoch_s / sim_cfg.dt_s))))
+        env.process(recorder(env, sim, sim_cfg.record_every_steps))
+        env.run(until=sim_cfg.duration_s)
+        sim.advance_to(sim.n_steps)
+        sim.record()
+        writer.add_jobs(sim.jobs.final_rows())
+        summary = sim.summary()
+        summary["wall_s"] = meter.elapsed()
+        summary["satellite_steps_per_s"] = summary["satellite_steps"] / max(summary["wall_s"], 1e-9)
+        status = "complete"
+    except KeyboardInterrupt:
+        status, summary = "interrupted", None
+        raise
+    finally:
+        meter.close()
+        writer.close(status, summary if status == "complete" else None)
+    return summary

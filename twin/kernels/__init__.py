@@ -1,0 +1,1 @@
+"""numba kernels: pure functions on float64/int arrays and scalars, SI units, no Python objects."""

@@ -1,0 +1,42 @@
+"""Column layout of the node state and record accumulators (structure of arrays).
+
+The node state is ``state[STATE_*, n]`` (float64), the flow accumulators are ``acc[ACC_*, n]``
+holding the integral of each flow over the current record interval (W·s, or s for fractions).
+Module-level integers are compile-time constants for numba.
+"""
+
+STATE_BATTERY_J = 0        # stored energy [J]
+STATE_CAPACITY_J = 1       # present (faded) capacity [J]
+STATE_ELECTRONICS_K = 2    # electronics node temperature [K]
+STATE_RADIATOR_K = 3       # radiator node temperature [K]
+STATE_EFC = 4              # equivalent full cycles so far [1]
+STATE_SUNLIT = 5           # visible solar fraction at the last step [1]
+N_STATE = 6
+
+ACC_SUNLIT = 0             # ∫ν dt [s]
+ACC_BETA = 1               # ∫β dt [rad s]
+ACC_SOLAR = 2              # ∫P_solar dt [J]  (delivered to the bus)
+ACC_LOAD = 3               # ∫P_load dt [J]   (bus + compute + heaters)
+ACC_COMPUTE = 4            # ∫P_compute dt [J]
+ACC_HEATER = 5             # ∫P_heater dt [J]
+ACC_CURTAILED = 6          # ∫P_curtailed dt [J]
+ACC_LOSS = 7               # ∫P_loss dt [J]   (battery charge/discharge losses)
+ACC_UTILIZATION = 8        # ∫u dt [s], u = busy accelerators x rate / accelerators
+ACC_THROTTLE = 9           # ∫throttle dt [s]
+ACC_MODE_TIME = 10         # ACC_MODE_TIME + mode: time spent in each mode [s]
+N_MODES = 5
+N_ACC = ACC_MODE_TIME + N_MODES
+
+# node modes, recorded in /state/mode and in mode_change events
+MODE_NOMINAL = 0           # compute at its demanded level
+MODE_THROTTLED = 1         # compute throttled (power or temperature)
+MODE_IDLE = 2              # compute idle: power shed, jobs make no progress
+MODE_SAFE = 3              # bus only (and heaters): power shed
+MODE_THERMAL_SHUTDOWN = 4  # electronics over their shutdown limit
+MODE_NAMES = ("nominal", "throttled", "idle", "safe", "thermal_shutdown")
+
+# /events kinds
+EVENT_ECLIPSE_ENTRY = 1
+EVENT_ECLIPSE_EXIT = 2
+EVENT_MODE_CHANGE = 3
+EVENT_NAMES = {1: "eclipse_entry", 2: "eclipse_exit", 3: "mode_change"}

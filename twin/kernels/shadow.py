@@ -1,0 +1,110 @@
+"""Earth shadow: visible fraction of the solar disc, conical model with penumbra.
+
+Model: Montenbruck, O. & Gill, E., *Satellite Orbits: Models, Methods and Applications*,
+Springer (2000), §3.4.2 "Shadow".  Seen from the satellite, the Sun and the Earth are discs
+of apparent radii a and b a distance c apart; the visible fraction nu of the solar disc is
+1 minus the overlap area of the two discs over pi a^2.
+
+Sun and Earth are spheres (no oblateness, no atmosphere).  Inputs in metres, GCRS axes
+(any common inertial frame works), Earth at the origin.
+"""
+import math
+
+from numba import njit
+
+R_SUN_M = 696_000_000.0  # m, solar radius used by Montenbruck & Gill (2000), §3.4.2
+R_EARTH_M = 6_378_137.0  # m, WGS-84 equatorial radius (NIMA TR8350.2, 2000)
+
+
+@njit(cache=True)
+def shadow_fraction(rx, ry, rz, sx, sy, sz):
+    """Visible fraction of the solar disc from a satellite, nu in [0, 1].
+
+    Parameters
+    ----------
+    rx, ry, rz : float
+        Satellite position, Earth-centred [m].
+    sx, sy, sz : float
+        Sun position, Earth-centred [m].
+
+    Returns
+    -------
+    float
+        1 in full sunlight, 0 in the umbra, in between in the penumbra (or, far from
+        Earth, in an annular eclipse).
+
+    Notes
+    -----
+    Sunlit and umbra are decided on cosines (no trigonometric calls) with the identities
+    c >= a + b  <=>  cos c <= cos(a + b) and c <= b - a  <=>  cos c >= cos(b - a); only
+    penumbra samples evaluate the angles themselves.
+
+    References
+    ----------
+    Montenbruck & Gill (2000), §3.4.2, eqs. (3.85)-(3.87) for a, b, c, then the
+    circle-overlap area A and nu = 1 - A / (pi a^2) that follow them.
+    """
+    r_norm = math.sqrt(rx * rx + ry * ry + rz * rz)
+    if math.isnan(r_norm):
+        return math.nan
+    if r_norm <= R_EARTH_M:
+        return 0.0  # inside the Earth: no light
+    # d = s - r, satellite -> Sun
+    dx = sx - rx
+    dy = sy - ry
+    dz = sz - rz
+    d_norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+
+    sin_a = R_SUN_M / d_norm  # Eq. (3.85): a = asin(R_sun / |s - r|)
+    sin_b = R_EARTH_M / r_norm  # Eq. (3.86): b = asin(R_earth / |r|)
+    cos_a = math.sqrt(1.0 - sin_a * sin_a)
+    cos_b = math.sqrt(1.0 - sin_b * sin_b)
+    # Eq. (3.87): c = acos(-r . (s - r) / (|r| |s - r|)), angle between Earth and Sun centres
+    cos_c = -(rx * dx + ry * dy + rz * dz) / (r_norm * d_norm)
+
+    if cos_c <= cos_a * cos_b - sin_a * sin_b:  # c >= a + b: discs apart
+        return 1.0
+    if sin_b >= sin_a and cos_c >= cos_a * cos_b + sin_a * sin_b:  # c <= b - a: umbra
+        return 0.0
+
+    a = math.asin(sin_a)
+    b = math.asin(sin_b)
+    # atan2 keeps full precision for small c where acos would not
+    cx = ry * dz - rz * dy
+    cy = rz * dx - rx * dz
+    cz = rx * dy - ry * dx
+    c = math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), -(rx * dx + ry * dy + rz * dz))
+
+    if c <= a - b:  # annular: the whole Earth disc in front of the Sun
+        return 1.0 - (b * b) / (a * a)
+
+    # partial occultation: overlap area of two discs of radii a, b at distance c
+    x = (c * c + a * a - b * b) / (2.0 * c)
+    y = math.sqrt(max(a * a - x * x, 0.0))
+    arg_a = min(max(x / a, -1.0), 1.0)
+    arg_b = min(max((c - x) / b, -1.0), 1.0)
+    area = a * a * math.acos(arg_a) + b * b * math.acos(arg_b) - c * y
+    nu = 1.0 - area / (math.pi * a * a)
+    return min(max(nu, 0.0), 1.0)
+
+
+@njit(cache=True)
+def shadow_fraction_array(pos_m, sun_m, out):
+    """Fill ``out`` with the visible solar-disc fraction of every satellite and time.
+
+    Parameters
+    ----------
+    pos_m : float64 array, shape (B, N, 3)
+        Satellite positions, Earth-centred [m].
+    sun_m : float64 array, shape (B, 3)
+        Earth-to-Sun vectors [m].
+    out : float64 array, shape (B, N)
+        Written in place with nu in [0, 1].
+    """
+    n_times, n_sats = out.shape
+    for i in range(n_times):
+        sx = sun_m[i, 0]
+        sy = sun_m[i, 1]
+        sz = sun_m[i, 2]
+        for j in range(n_sats):
+            out[i, j] = shadow_fraction(pos_m[i, j, 0], pos_m[i, j, 1], pos_m[i, j, 2], sx, sy, sz)

@@ -1,0 +1,194 @@
+"""Solar array: irradiance at the satellite, panel incidence by pointing mode, delivered power.
+
+Scalar numba kernels (float64 SI in and out) that the fused per-node step inlines. DESIGN.md §3,
+"Sun and shadow" and "Solar array".
+
+References
+----------
+Kopp, G. & Lean, J. L. (2011). A new, lower value of total solar irradiance: evidence and climate
+    significance. Geophys. Res. Lett. 38, L01706.  (TSI = 1360.8 ± 0.5 W/m² at solar minimum)
+Patel, M. R. (2004). *Spacecraft Power Systems*, CRC Press, ch. 3-4 (array power, temperature and
+    radiation degradation, MPPT).
+Wertz, J. R. & Larson, W. J. (eds.) (1999). *Space Mission Analysis and Design* (SMAD), 3rd ed.,
+    §11.4 "Power", Eqs. (11-5)-(11-6): P_BOL = P_0 · I_d · cos θ, P_EOL = P_BOL · (1 − d)^L.
+Spectrolab (2016). XTJ Prime Space Grade Solar Cell datasheet (30.7 % BOL, AM0, 28 °C).
+"""
+import math
+
+from numba import njit
+
+from twin.constants import ASTRONOMICAL_UNIT_M, SOLAR_CONSTANT_W_M2
+
+# Pointing modes of ``incidence_cos`` (kept as ints so that kernels take no Python objects).
+SUN_TRACKING = 0
+SINGLE_AXIS = 1
+BODY_FIXED_NADIR = 2
+BODY_FIXED_SUN = 3
+
+
+@njit(cache=True)
+def solar_irradiance_w_m2(sun_distance_m, visible_fraction):
+    """Solar irradiance at the satellite.
+
+    S = S_0 · (1 AU / r)² · ν, with S_0 = 1361 W/m² (Kopp & Lean 2011).
+
+    Parameters
+    ----------
+    sun_distance_m : float
+        distance from the satellite to the Sun [m]
+    visible_fraction : float
+        visible fraction of the solar disc ν from the shadow model [1], 0 in umbra, 1 in full Sun
+
+    Returns
+    -------
+    float
+        irradiance on a surface normal to the Sun [W/m^2]
+    """
+    ratio = ASTRONOMICAL_UNIT_M / sun_distance_m
+    return SOLAR_CONSTANT_W_M2 * ratio * ratio * visible_fraction
+
+
+@njit(cache=True)
+def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, packing_factor,
+                  degradation_per_year, age_years, temp_coeff_per_k, cell_temp_k, reference_temp_k,
+                  mppt_efficiency):
+    """Electrical power an array delivers to the bus.
+
+    P = S · A · η · f_pack · max(cos θ, 0) · (1 − d)^years · (1 + γ (T_cell − T_ref)) · η_mppt,
+    clamped at 0 (DESIGN.md §3; SMAD Eqs. 11-5/11-6 for the cosine and lifetime-degradation
+    form; Patel 2004 ch. 3 for the linear temperature coefficient of maximum power).
+
+    Parameters
+    ----------
+    irradiance_w_m2 : float
+        solar irradiance at the satellite, shadow included [W/m^2]
+    cos_incidence : float
+        cosine of the angle between the panel normal and the Sun direction [1]
+    area_m2 : float
+        panel area [m^2]
+    cell_efficiency : float
+        cell efficiency at ``reference_temp_k``, beginning of life, AM0 [1]
+    packing_factor : float
+        fraction of the panel area covered by active cells [1]
+    degradation_per_year : float
+        fractional loss of power per year (radiation, UV, thermal cycling) [1/year]
+    age_years : float
+        time in orbit [year]
+    temp_coeff_per_k : float
+        relative temperature coefficient of maximum power γ, negative for real cells [1/K]
+    cell_temp_k : float
+        cell temperature [K]
+    reference_temp_k : float
+        temperature at which ``cell_efficiency`` is rated (28 °C = 301.15 K for space cells) [K]
+    mppt_efficiency : float
+        efficiency of the maximum-power-point tracker / array regulator [1]
+
+    Returns
+    -------
+    float
+        power delivered to the bus [W], >= 0
+
+    Notes
+    -----
+    ``(1 − d)^years`` costs a ``pow`` call (~10-20 ns); it is skipped when ``age_years`` or
+    ``degradation_per_year`` is 0, so a caller in a hurry can fold degradation into
+    ``cell_efficiency`` once per run.
+    """
+    if cos_incidence <= 0.0 or irradiance_w_m2 <= 0.0:
+        return 0.0
+    life = 1.0
+    if degradation_per_year != 0.0 and age_years != 0.0:
+        life = (1.0 - degradation_per_year) ** age_years
+    thermal = 1.0 + temp_coeff_per_k * (cell_temp_k - reference_temp_k)
+    power = (irradiance_w_m2 * area_m2 * cell_efficiency * packing_factor * cos_incidence
+             * life * thermal * mppt_efficiency)
+    return power if power > 0.0 else 0.0
+
+
+@njit(cache=True)
+def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
+    """Cosine of the Sun's incidence angle on a panel, by pointing mode.
+
+    Parameters
+    ----------
+    mode : int
+        0 ``sun_tracking``: two-axis tracking, the normal follows the Sun; returns 1.
+        1 ``single_axis``: the panel rotates about the orbit normal ĥ = r × v / |r × v| and
+        keeps its normal as close to the Sun as that axis allows: cos θ = cos β =
+        sqrt(1 − (ŝ·ĥ)²), β the Sun's elevation above the orbit plane.
+        2 ``body_fixed`` on a nadir-pointing bus: ``n`` is given in the LVLH frame below,
+        rotated to GCRS and dotted with ŝ; clamped at 0 (Sun behind the panel).
+        3 ``body_fixed`` on a Sun-pointing bus: ``n`` is given in a body frame whose +z points
+        at the Sun; returns max(n_z, 0) / |n|.
+    sx, sy, sz : float
+        direction from the satellite towards the Sun, GCRS, any length (normalised here). At LEO
+        the Earth-centred Sun direction differs by < 0.003° and may be used instead.
+    rx, ry, rz : float
+        satellite position, GCRS [m]
+    vx, vy, vz : float
+        satellite velocity, GCRS [m/s]
+    nx, ny, nz : float
+        panel normal (modes 2 and 3), any length [1]
+
+    Returns
+    -------
+    float
+        cos θ in [0, 1] [1]; 0 for a zero-length normal or Sun vector
+
+    Notes
+    -----
+    LVLH convention (mode 2), the usual local-vertical/local-horizontal frame (CCSDS 500.0-G
+    "Navigation Data", also Wertz, SMAD §5 "orbit frame"):
+
+        ẑ = −r̂                (nadir)
+        ŷ = −ĥ = −(r × v)/|r × v|   (negative orbit normal)
+        x̂ = ŷ × ẑ = ĥ × r̂     (completes the right-handed triad; along-track, equal to v̂ on a
+                               circular orbit)
+
+    so a zenith-facing panel is n = (0, 0, −1) and a nadir-facing one n = (0, 0, 1).
+    An unknown mode raises ``ValueError``.
+    """
+    if mode == SUN_TRACKING:
+        return 1.0
+    s_norm = math.sqrt(sx * sx + sy * sy + sz * sz)
+    if s_norm == 0.0:
+        return 0.0
+    if mode == SINGLE_AXIS:
+        hx = ry * vz - rz * vy
+        hy = rz * vx - rx * vz
+        hz = rx * vy - ry * vx
+        h_norm = math.sqrt(hx * hx + hy * hy + hz * hz)
+        if h_norm == 0.0:
+            return 0.0
+        sin_beta = (sx * hx + sy * hy + sz * hz) / (s_norm * h_norm)
+        c2 = 1.0 - sin_beta * sin_beta
+        return math.sqrt(c2) if c2 > 0.0 else 0.0
+    if mode == BODY_FIXED_NADIR:
+        n_norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+        r_norm = math.sqrt(rx * rx + ry * ry + rz * rz)
+        hx = ry * vz - rz * vy
+        hy = rz * vx - rx * vz
+        hz = rx * vy - ry * vx
+        h_norm = math.sqrt(hx * hx + hy * hy + hz * hz)
+        if n_norm == 0.0 or r_norm == 0.0 or h_norm == 0.0:
+            return 0.0
+        # unit vectors of r̂ and ĥ; the LVLH axes are ẑ = −r̂, ŷ = −ĥ, x̂ = ĥ × r̂
+        ax, ay, az = rx / r_norm, ry / r_norm, rz / r_norm
+        bx, by, bz = hx / h_norm, hy / h_norm, hz / h_norm
+        xx = by * az - bz * ay
+        xy = bz * ax - bx * az
+        xz = bx * ay - by * ax
+        s_dot_x = sx * xx + sy * xy + sz * xz
+        s_dot_y = -(sx * bx + sy * by + sz * bz)
+        s_dot_z = -(sx * ax + sy * ay + sz * az)
+        c = (nx * s_dot_x + ny * s_dot_y + nz * s_dot_z) / (n_norm * s_norm)
+        if c <= 0.0:
+            return 0.0
+        return c if c < 1.0 else 1.0
+    if mode == BODY_FIXED_SUN:
+        n_norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+        if n_norm == 0.0 or nz <= 0.0:
+            return 0.0
+        return nz / n_norm
+    raise ValueError("incidence_cos: mode must be 0 sun_tracking, 1 single_axis, "
+                     "2 body_fixed nadir-pointing or 3 body_fixed sun-pointing")

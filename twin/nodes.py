@@ -1,0 +1,88 @@
+"""Spacecraft config -> kernel parameters, initial node state, and per-record values.
+
+This is the wrapper at the kernel boundary: config objects stop here, the kernels see a
+:class:`twin.kernels.node.NodeParams` of floats and plain arrays.
+"""
+from __future__ import annotations
+
+
+import numpy as np
+
+from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH
+from twin.kernels import layout as L
+from twin.kernels.node import POINTING_CODES, NodeParams
+
+
+def node_params(sc) -> NodeParams:
+    """Flatten a :class:`twin.config.Spacecraft` into the kernel's parameter tuple (SI)."""
+    a, b, c, r, t = sc.solar_array, sc.battery, sc.accelerator, sc.radiator, sc.thermal
+    pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
+    capacity_j = b.capacity_wh * J_PER_WH
+    return NodeParams(
+        bus_power_w=sc.bus_power_w,
+        array_area_m2=a.area_m2, pointing_mode=float(POINTING_CODES[pointing]),
+        array_normal_x=a.normal_body[0], array_normal_y=a.normal_body[1], array_normal_z=a.normal_body[2],
+        cell_efficiency=a.cell_efficiency, packing_factor=a.packing_factor,
+        degradation_per_year=a.degradation_per_year, age_years=a.age_years,
+        temp_coeff_per_k=a.temp_coeff_per_k, cell_temp_k=a.cell_temp_k,
+        reference_temp_k=a.reference_temp_k, mppt_efficiency=a.mppt_efficiency,
+        nominal_capacity_j=capacity_j, min_soc=b.min_soc, max_soc=b.max_soc,
+        charge_efficiency=b.charge_efficiency, discharge_efficiency=b.discharge_efficiency,
+        # C-rate [1/h] -> watts per joule of capacity [1/s]
+        max_charge_w_per_j=b.max_charge_c_rate_per_h / 3600.0,
+        max_discharge_w_per_j=b.max_discharge_c_rate_per_h / 3600.0,
+        fade_per_efc=b.fade_per_efc, recover_soc=b.recover_soc,
+        n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
+        min_throttle=c.min_throttle,
+        radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
+        radiator_absorptivity=r.absorptivity, radiator_normal_x=r.normal_lvlh[0],
+        radiator_normal_y=r.normal_lvlh[1], radiator_normal_z=r.normal_lvlh[2],
+        radiator_heat_capacity_j_per_k=r.areal_heat_capacity_j_per_m2_k * r.area_m2,
+        ir_absorbed_with_alpha=1.0 if r.ir_absorbed_with_alpha else 0.0,
+        electronics_heat_capacity_j_per_k=t.electronics_heat_capacity_j_per_k,
+        conductance_w_per_k=t.conductance_w_per_k, throttle_start_k=t.throttle_start_k,
+        shutdown_k=t.shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
+        albedo=EARTH_ALBEDO, earth_ir_w_m2=EARTH_IR_W_M2, space_temp_k=DEEP_SPACE_K,
+    )
+
+
+def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Node state (N_STATE, N) and modes (N,) at the epoch."""
+    state = np.zeros((L.N_STATE, n_nodes))
+    capacity_j = sc.battery.capacity_wh * J_PER_WH
+    state[L.STATE_BATTERY_J] = sc.battery.initial_soc * capacity_j
+    state[L.STATE_CAPACITY_J] = capacity_j
+    state[L.STATE_ELECTRONICS_K] = sc.thermal.initial_electronics_temp_k
+    state[L.STATE_RADIATOR_K] = sc.thermal.initial_radiator_temp_k
+    state[L.STATE_SUNLIT] = 1.0
+    return state, np.zeros(n_nodes, dtype=np.int64)
+
+
+def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval_s: float) -> dict:
+    """The /state variables of one record: flows are means over the interval, stocks end values."""
+    mean = acc / interval_s
+    capacity = state[L.STATE_CAPACITY_J]
+    return {
+        "sunlit_fraction": mean[L.ACC_SUNLIT],
+        "beta_deg": np.degrees(mean[L.ACC_BETA]),
+        "solar_power_w": mean[L.ACC_SOLAR],
+        "load_power_w": mean[L.ACC_LOAD],
+        "compute_power_w": mean[L.ACC_COMPUTE],
+        "heater_power_w": mean[L.ACC_HEATER],
+        "curtailed_power_w": mean[L.ACC_CURTAILED],
+        "loss_power_w": mean[L.ACC_LOSS],
+        "battery_energy_wh": state[L.STATE_BATTERY_J] / J_PER_WH,
+        "soc": np.divide(state[L.STATE_BATTERY_J], capacity, out=np.zeros_like(capacity), where=capacity > 0),
+        "battery_efc": state[L.STATE_EFC].copy(),
+        "electronics_temp_k": state[L.STATE_ELECTRONICS_K].copy(),
+        "radiator_temp_k": state[L.STATE_RADIATOR_K].copy(),
+        "utilization": mean[L.ACC_UTILIZATION],
+        "throttle": mean[L.ACC_THROTTLE],
+        "mode": mode.astype(np.int8),
+    }
+
+
+def battery_energy_wh(state: np.ndarray) -> float:
+    return float(state[L.STATE_BATTERY_J].sum() / J_PER_WH)
+
+

@@ -1,0 +1,1 @@
+"""Run files: the HDF5 schema (DESIGN.md §4), its writer and its reader."""

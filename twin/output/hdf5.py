@@ -1,0 +1,159 @@
+"""Streams a run to an HDF5 file of schema version 1 (DESIGN.md §4, docs/schema.md).
+
+The file is opened with the latest format and switched to SWMR once every dataset exists, so
+that readers can follow it while it grows; records are buffered and flushed every
+``flush_every_records``, so a crash loses at most that many records. Root attributes that change
+(``status``) and ``/summary`` are written after the SWMR writer closes.
+"""
+from __future__ import annotations
+
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION,
+                                STATE_VARIABLES)
+
+
+def library_versions() -> dict:
+    import numba
+    import sgp4
+    import simpy
+    import skyfield
+
+    import twin
+    return {"twin_version": twin.__version__, "skyfield_version": skyfield.__version__,
+            "sgp4_version": sgp4.__version__, "numba_version": numba.__version__,
+            "h5py_version": h5py.__version__, "numpy_version": np.__version__,
+            "simpy_version": simpy.__version__, "python_version": platform.python_version()}
+
+
+def _chunk_records(n_sats: int) -> int:
+    """Records per chunk so that a chunk of one variable is about 256 KiB."""
+    return int(max(1, min(1024, (256 * 1024) // (4 * max(n_sats, 1)))))
+
+
+class RunWriter:
+    def __init__(self, path: Path, scenario, sats, compression: int, flush_every: int,
+                 positions: bool = False):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.n_sats = len(sats)
+        self.flush_every = flush_every
+        self.positions = positions
+        self._records: list[tuple[float, dict]] = []
+        self._jobs: list[np.ndarray] = []
+        self._events: list[np.ndarray] = []
+        self.n_records = 0
+        f = h5py.File(self.path, "w", libver="latest")
+        self.file = f
+        sim = scenario.simulation
+        attrs = {
+            "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "status": "running", "epoch_utc": sim.epoch_utc.isoformat(), "dt_s": sim.dt_s,
+            "record_every_s": sim.record_every_s, "record_every_steps": sim.record_every_steps,
+            "duration_s": sim.duration_s, "seed": sim.seed, "config_yaml": scenario.to_yaml(),
+            "config_sha256": scenario.sha256(), "ephemeris": "de421.bsp (skyfield-data)",
+            "skipped_tles": "\n".join(f"{n}: {why}" for n, why in sats.skipped),
+            **library_versions(),
+        }
+        for key, value in attrs.items():
+            f.attrs[key] = value
+        chunk = _chunk_records(self.n_sats)
+        opts = {"compression": "gzip", "compression_opts": compression, "shuffle": True} if compression else {}
+        time = f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
+        time.attrs["units"] = "s"
+        time.attrs["long_name"] = "time since epoch_utc at the end of each record interval"
+        time.make_scale("time")
+        g = f.create_group("sat")
+        index = g.create_dataset("index", data=np.arange(self.n_sats, dtype=np.int64))
+        index.attrs["units"] = "1"
+        index.make_scale("sat")
+        g.create_dataset("name", data=np.array([str(n) for n in sats.name], dtype=h5py.string_dtype()))
+        g["name"].attrs["units"] = "1"
+        g.create_dataset("norad_id", data=np.asarray(sats.norad_id, dtype=np.int64)).attrs["units"] = "1"
+        g.create_dataset("plane", data=np.asarray(sats.plane, dtype=np.int32)).attrs["units"] = "1"
+        for name in ("name", "norad_id", "plane"):
+            g[name].dims[0].attach_scale(index)
+        s = f.create_group("state")
+        for var in STATE_VARIABLES:
+            d = s.create_dataset(var.name, shape=(0, self.n_sats), maxshape=(None, self.n_sats),
+                                 dtype=var.dtype, chunks=(chunk, max(self.n_sats, 1)), **opts)
+            d.attrs["units"] = var.units
+            d.attrs["long_name"] = var.long_name
+            d.attrs["kind"] = var.kind
+            d.dims[0].attach_scale(time)
+            d.dims[1].attach_scale(index)
+        if positions:
+            d = s.create_dataset("position_gcrs_km", shape=(0, self.n_sats, 3), maxshape=(None, self.n_sats, 3),
+                                 dtype=np.float32, chunks=(chunk, max(self.n_sats, 1), 3), **opts)
+            d.attrs["units"] = "km"
+            d.attrs["long_name"] = "GCRS position at the end of the record interval"
+        jobs = f.create_dataset("jobs", shape=(0,), maxshape=(None,), dtype=JOB_DTYPE, chunks=(4096,), **opts)
+        for col, unit in JOB_UNITS.items():
+            jobs.attrs[f"units_{col}"] = unit
+        jobs.attrs["units"] = "mixed: see units_<column>"
+        events = f.create_dataset("events", shape=(0,), maxshape=(None,), dtype=EVENT_DTYPE, chunks=(4096,), **opts)
+        events.attrs["units"] = "time_s: s; value: 1 (nu for eclipse events, mode for mode_change)"
+        f.create_group("summary")
+        f.swmr_mode = True
+
+    # ------------------------------------------------------------------ streaming
+    def add_record(self, time_s: float, values: dict) -> None:
+        self._records.append((time_s, values))
+        if len(self._records) >= self.flush_every:
+            self.flush()
+
+    def add_jobs(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self._jobs.append(rows)
+
+    def add_events(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self._events.append(rows)
+
+    def flush(self) -> None:
+        f = self.file
+        if self._records:
+            n = len(self._records)
+            r0 = self.n_records
+            times = np.array([t for t, _ in self._records])
+            f["time"].resize((r0 + n,))
+            f["time"][r0:] = times
+            for var in STATE_VARIABLES:
+                d = f["state"][var.name]
+                d.resize((r0 + n, self.n_sats))
+                d[r0:] = np.stack([vals[var.name] for _, vals in self._records]).astype(var.dtype)
+            if self.positions:
+                d = f["state/position_gcrs_km"]
+                d.resize((r0 + n, self.n_sats, 3))
+                d[r0:] = np.stack([vals["position_gcrs_km"] for _, vals in self._records])
+            self.n_records += n
+            self._records.clear()
+        for name, buffer in (("jobs", self._jobs), ("events", self._events)):
+            if buffer:
+                rows = np.concatenate(buffer)
+                d = f[name]
+                d.resize((d.shape[0] + len(rows),))
+                d[-len(rows):] = rows
+                buffer.clear()
+        f.flush()
+
+    # ------------------------------------------------------------------ closing
+    def close(self, status: str, summary: dict | None = None) -> None:
+        """Flush, leave SWMR, then set ``status`` and write ``/summary``."""
+        if self.file is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self.file.close()
+            self.file = None
+        with h5py.File(self.path, "r+", libver="latest") as f:
+            f.attrs["status"] = status
+            for key, value in (summary or {}).items():
+                f["summary"].attrs[key] = value

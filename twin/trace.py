@@ -1,0 +1,331 @@
+"""Replay of real GPU-cluster job traces through a column mapping.
+
+A trace is a CSV file with one row per job. :class:`TraceMapping` says which columns hold the
+submit time, the duration (or start and end times), the number of accelerators, an optional
+fractional share of one accelerator and a priority; :func:`load_trace` turns the file into
+plain arrays (:class:`TraceJobs`) in SI units that the workload and the scheduler consume.
+
+Every row that does not become a job is counted under a reason in ``TraceJobs.dropped``;
+nothing is dropped silently. Malformed files (missing file or column, non-numeric or negative
+times, fractional accelerator counts, unmapped priorities, nothing left) raise
+:class:`TraceError` with one line naming the file, the column and what is wrong.
+
+References
+----------
+Weng, Q. et al., "Beware of Fragmentation: Scheduling GPU-Sharing Workloads with
+Fragmentation Gradient Descent", USENIX ATC'23. Trace: alibaba/clusterdata,
+``cluster-trace-gpu-v2023/csv/openb_pod_list_default.csv`` @ 50a91c7c
+(copied to ``configs/data/``, see ``configs/data/TRACE_SOURCES.md``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Cell texts read as "no value" in numeric columns (case-insensitive, after stripping).
+_MISSING_TEXTS = frozenset({"", "nan", "na", "n/a", "null", "none"})
+
+
+class TraceError(ValueError):
+    """A trace file does not fit its mapping (one line: file, column, what is wrong)."""
+
+
+Positive = Annotated[float, Field(gt=0)]
+FilterValues = list[str | int | float]
+
+
+class TraceMapping(BaseModel):
+    """How the columns of a job-trace CSV map onto twin jobs.
+
+    Times are converted to seconds with ``time_unit_s``; the job duration comes either from
+    ``duration_column`` or from ``end_column - start_column`` (``start_column`` defaults to the
+    submit column). ``priority`` is an integer where larger means more important.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: Path = Field(description="CSV file; a relative path is resolved by the caller (or load_trace's base_dir)")
+    time_unit_s: Positive = Field(1.0, description="seconds per unit of the time and duration columns [s]")
+    submit_column: str = Field(description="job submit (arrival) time [time unit]")
+    duration_column: str | None = Field(None, description="run time at full speed [time unit]; or use end/start")
+    end_column: str | None = Field(None, description="end time [time unit]; duration = end - start")
+    start_column: str | None = Field(None, description="start time [time unit]; defaults to the submit column")
+    accelerators_column: str = Field(description="accelerators per job (integer)")
+    accelerator_fraction_column: str | None = Field(
+        None, description="share of each requested accelerator, in units of accelerator_fraction_scale")
+    accelerator_fraction_scale: Positive = Field(1000.0, description="fraction value meaning one whole accelerator")
+    priority_column: str | None = None
+    priority_map: dict[str, int] = Field(default_factory=dict, description="column text -> priority (larger = more important)")
+    filters: dict[str, FilterValues] = Field(default_factory=dict, description="keep rows whose value is in the list")
+    censored: dict[str, FilterValues] = Field(
+        default_factory=dict, description="rows whose value is in the list keep a lower-bound duration (flagged)")
+    min_accelerators: Annotated[int, Field(ge=1)] = Field(1, description="drop (and count) rows asking for fewer")
+    time_scale: Positive = Field(1.0, description="multiplies inter-arrival times (<1 compresses the trace)")
+    size_scale: Positive = Field(1.0, description="multiplies the work of every job")
+    start_offset_s: float = Field(0.0, description="trace time mapped to simulation t = 0; earlier rows dropped [s]")
+    max_jobs: Annotated[int, Field(ge=1)] | None = Field(None, description="keep only the first max_jobs jobs by submit time")
+
+    @model_validator(mode="after")
+    def _one_duration_source(self):
+        if (self.duration_column is None) == (self.end_column is None):
+            raise ValueError("give exactly one of duration_column or end_column (with start_column)")
+        if self.start_column is not None and self.end_column is None:
+            raise ValueError("start_column needs end_column (duration = end - start)")
+        if self.priority_map and self.priority_column is None:
+            raise ValueError("priority_map needs priority_column")
+        return self
+
+
+@dataclass(frozen=True)
+class TraceJobs:
+    """Jobs of a trace, sorted by submit time (ties keep file order).
+
+    Attributes
+    ----------
+    submit_s : (J,) float64 — arrival time since the simulation epoch [s], ascending
+    work_accel_s : (J,) float64 — work at full speed [accelerator-s], > 0
+    n_accelerators : (J,) int32 — accelerators requested, >= 1
+    priority : (J,) int32 — larger = more important
+    dropped : reason -> number of trace rows that did not become jobs
+    censored : (J,) bool — the duration is a lower bound (e.g. still running at trace end)
+    notes : counts about kept jobs that are worth reporting (``censored``)
+    """
+
+    submit_s: np.ndarray
+    work_accel_s: np.ndarray
+    n_accelerators: np.ndarray
+    priority: np.ndarray
+    dropped: dict[str, int]
+    censored: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    notes: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        n_jobs = len(self.submit_s)
+        if len(self.censored) == 0 and n_jobs > 0:
+            object.__setattr__(self, "censored", np.zeros(n_jobs, dtype=bool))
+        for name in ("work_accel_s", "n_accelerators", "priority", "censored"):
+            if len(getattr(self, name)) != n_jobs:
+                raise ValueError(f"TraceJobs.{name} has {len(getattr(self, name))} entries, submit_s has {n_jobs}")
+
+    def __len__(self) -> int:
+        return len(self.submit_s)
+
+
+# ---------------------------------------------------------------- reading and parsing
+def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """The named columns of a CSV as stripped text ('' where empty), in file order."""
+    if not path.is_file():
+        raise TraceError(f"{path}: trace file not found")
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise TraceError(f"{path}: not a readable CSV ({e})") from None
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise TraceError(f"{path}: column {missing[0]!r} not found (columns: {', '.join(map(str, header))})")
+    try:
+        table = pd.read_csv(path, usecols=columns, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise TraceError(f"{path}: not a readable CSV ({e})") from None
+    return table.apply(lambda col: col.str.strip())
+
+
+def _numeric(table: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """Column as float64, NaN where the cell is empty; non-numeric text is a TraceError."""
+    text = table[column]
+    empty = text.str.lower().isin(_MISSING_TEXTS).to_numpy()
+    values = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~empty & ~np.isfinite(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise TraceError(f"{path}: column {column!r} has non-numeric value {text.iloc[row]!r} "
+                         f"(line {row + 2}; {int(bad.sum())} such rows)")
+    return values
+
+
+def _no_negative(values: np.ndarray, column: str, path: Path) -> None:
+    negative = values < 0
+    if negative.any():
+        row = int(np.flatnonzero(negative)[0])
+        raise TraceError(f"{path}: column {column!r} has negative time {values[row]:g} "
+                         f"(line {row + 2}; {int(negative.sum())} such rows)")
+
+
+def _matches(text: pd.Series, wanted: FilterValues) -> np.ndarray:
+    """Rows whose text equals a wanted string or whose number equals a wanted number."""
+    strings = [w for w in wanted if isinstance(w, str)]
+    numbers = [w for w in wanted if not isinstance(w, str)]
+    hit = text.isin(strings).to_numpy()
+    if numbers:
+        hit = hit | pd.to_numeric(text, errors="coerce").isin(numbers).to_numpy()
+    return hit
+
+
+# ---------------------------------------------------------------- the loader
+def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs:
+    """Read a job trace into :class:`TraceJobs` through its column mapping.
+
+    Parameters
+    ----------
+    mapping : TraceMapping
+        Columns, units and selection; ``mapping.file`` relative to ``base_dir`` if given.
+    base_dir : Path, optional
+        Folder that a relative ``mapping.file`` is resolved against (the config's folder).
+
+    Returns
+    -------
+    TraceJobs
+        ``submit_s = (t_submit * time_unit_s - start_offset_s) * time_scale`` [s];
+        ``work_accel_s = duration * time_unit_s * n_accelerators * fraction * size_scale``
+        [accelerator-s]. ``time_scale`` stretches arrivals only, never durations.
+
+    Rows are removed in this order, each counted once under the first reason that applies:
+    ``filtered:<column>`` (value not in ``filters``), ``missing_accelerators``,
+    ``too_few_accelerators`` (``< min_accelerators``, e.g. CPU-only rows), ``missing_submit``,
+    ``missing_duration`` (empty duration, start or end), ``negative_duration``,
+    ``zero_duration``, ``missing_fraction``, ``before_offset`` (submit < ``start_offset_s``),
+    ``beyond_max_jobs``. Rows matching ``censored`` are kept and flagged; their count is in
+    ``notes["censored"]``.
+
+    Fractional accelerators: a job with share f of each of its n accelerators (``gpu_milli /
+    1000``) asks for n whole accelerators, and its work is scaled by f: n * f * duration
+    accelerator-seconds, so a 0.25-GPU job holding a GPU for 4 h becomes 1 accelerator-hour
+    of work and runs 1 h on a dedicated accelerator (twin does not share one accelerator
+    between jobs; this keeps the trace's delivered accelerator-time). Leave
+    ``accelerator_fraction_column`` unset to book whole accelerators for the full duration
+    instead (an upper bound on demand).
+
+    Alibaba cluster-trace-gpu-v2023 (``openb_pod_list_*.csv``; times in seconds from the
+    trace start): submit = ``creation_time``, start = ``scheduled_time`` (empty for Pending
+    pods, which never ran), end = ``deletion_time``, accelerators = ``num_gpu`` (0 = CPU-only
+    pod, dropped), fraction = ``gpu_milli`` / 1000 (below 1000 only for 1-GPU pods), priority
+    from ``qos`` (Kubernetes Guaranteed > latency-sensitive LS > Burstable > best-effort BE).
+    Failed pods occupied their GPUs from scheduling to deletion and are kept as load; Running
+    pods are cut at the trace end, so their duration is a lower bound (flagged censored).
+    Ready-to-paste scenario snippet (file relative to ``configs/``)::
+
+        workload:
+          kind: trace
+          mapping:
+            file: data/alibaba_openb_pod_list_default.csv
+            time_unit_s: 1.0
+            submit_column: creation_time
+            start_column: scheduled_time
+            end_column: deletion_time
+            accelerators_column: num_gpu
+            accelerator_fraction_column: gpu_milli
+            accelerator_fraction_scale: 1000
+            priority_column: qos
+            priority_map: {Guaranteed: 3, LS: 2, Burstable: 1, BE: 0}
+            filters: {pod_phase: [Succeeded, Failed, Running]}
+            censored: {pod_phase: [Running]}
+            min_accelerators: 1
+
+    Raises
+    ------
+    TraceError
+        Missing file or column, non-numeric or negative times, negative or fractional
+        accelerator counts, fractions outside (0, 1], unmapped priorities, no job left.
+    """
+    m = mapping
+    path = Path(m.file)
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    start_column = m.start_column or m.submit_column
+    wanted = [m.submit_column, m.duration_column, m.end_column, start_column, m.accelerators_column,
+              m.accelerator_fraction_column, m.priority_column, *m.filters, *m.censored]
+    columns = list(dict.fromkeys(c for c in wanted if c is not None))
+    table = _read_table(path, columns)
+    n_rows = len(table)
+
+    submit = _numeric(table, m.submit_column, path)
+    _no_negative(submit, m.submit_column, path)
+    if m.duration_column is not None:
+        duration = _numeric(table, m.duration_column, path)
+    else:
+        start = _numeric(table, start_column, path)
+        end = _numeric(table, m.end_column, path)
+        _no_negative(start, start_column, path)
+        _no_negative(end, m.end_column, path)
+        duration = end - start  # NaN where either is empty
+    n_acc = _numeric(table, m.accelerators_column, path)
+    odd = (n_acc < 0) | (n_acc != np.round(n_acc))
+    if odd.any():
+        row = int(np.flatnonzero(odd)[0])
+        raise TraceError(f"{path}: column {m.accelerators_column!r} must hold whole numbers >= 0, "
+                         f"found {table[m.accelerators_column].iloc[row]!r} (line {row + 2})")
+    fraction = np.ones(n_rows)
+    if m.accelerator_fraction_column is not None:
+        fraction = _numeric(table, m.accelerator_fraction_column, path) / m.accelerator_fraction_scale
+
+    alive = np.ones(n_rows, dtype=bool)
+    dropped: dict[str, int] = {}
+
+    def drop(reason: str, mask: np.ndarray) -> None:
+        nonlocal alive
+        count = int((alive & mask).sum())
+        if count:
+            dropped[reason] = dropped.get(reason, 0) + count
+        alive &= ~mask
+
+    for column, allowed in m.filters.items():
+        drop(f"filtered:{column}", ~_matches(table[column], allowed))
+    drop("missing_accelerators", np.isnan(n_acc))
+    drop("too_few_accelerators", n_acc < m.min_accelerators)
+    drop("missing_submit", np.isnan(submit))
+    drop("missing_duration", np.isnan(duration))
+    drop("negative_duration", duration < 0)
+    drop("zero_duration", duration == 0)
+    drop("missing_fraction", np.isnan(fraction))
+    out_of_range = alive & ((fraction <= 0) | (fraction > 1))
+    if out_of_range.any():
+        row = int(np.flatnonzero(out_of_range)[0])
+        raise TraceError(f"{path}: column {m.accelerator_fraction_column!r} value "
+                         f"{table[m.accelerator_fraction_column].iloc[row]!r} is outside "
+                         f"(0, {m.accelerator_fraction_scale:g}] (line {row + 2})")
+    submit_trace_s = submit * m.time_unit_s
+    drop("before_offset", submit_trace_s < m.start_offset_s)
+
+    rows = np.flatnonzero(alive)
+    rows = rows[np.argsort(submit_trace_s[rows], kind="stable")]
+    if m.max_jobs is not None and len(rows) > m.max_jobs:
+        dropped["beyond_max_jobs"] = len(rows) - m.max_jobs
+        rows = rows[: m.max_jobs]
+    if len(rows) == 0:
+        detail = ", ".join(f"{k}: {v}" for k, v in dropped.items()) or "file has no data rows"
+        raise TraceError(f"{path}: no jobs left after the mapping ({n_rows} rows; dropped {detail})")
+
+    priority = np.zeros(len(rows), dtype=np.int32)
+    if m.priority_column is not None:
+        text = table[m.priority_column].iloc[rows]
+        if m.priority_map:
+            unmapped = sorted(set(text) - set(m.priority_map))
+            if unmapped:
+                raise TraceError(f"{path}: column {m.priority_column!r} has values {unmapped} "
+                                 f"missing from priority_map {m.priority_map}")
+            priority = text.map(m.priority_map).to_numpy(dtype=np.int32)
+        else:
+            values = _numeric(table, m.priority_column, path)[rows]
+            if np.isnan(values).any() or (values != np.round(values)).any():
+                raise TraceError(f"{path}: column {m.priority_column!r} needs integers "
+                                 f"(or a priority_map) for every kept row")
+            priority = values.astype(np.int32)
+
+    censored = np.zeros(len(rows), dtype=bool)
+    for column, values in m.censored.items():
+        censored |= _matches(table[column].iloc[rows], values)
+
+    return TraceJobs(
+        submit_s=(submit_trace_s[rows] - m.start_offset_s) * m.time_scale,
+        work_accel_s=duration[rows] * m.time_unit_s * n_acc[rows] * fraction[rows] * m.size_scale,
+        n_accelerators=n_acc[rows].astype(np.int32),
+        priority=priority,
+        dropped=dropped,
+        censored=censored,
+        notes={"censored": int(censored.sum())},
+    )
