@@ -52,6 +52,21 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from twin.report import write_report
+
+    out_dir = Path(args.out) if args.out else Path(args.run).with_suffix("")
+    for path in write_report(args.run, out_dir):
+        print(path)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from twin.bench import main as bench_main
+
+    return bench_main(quick=not args.full)
+
+
 def format_summary(s: dict) -> str:
     lines = [
         f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / 86400:.3g} d   "
@@ -88,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="summarise a run file")
     i.add_argument("run")
     i.set_defaults(func=cmd_inspect)
+    rp = sub.add_parser("report", help="PNG figures and a Markdown summary of a run file")
+    rp.add_argument("run")
+    rp.add_argument("-o", "--out", help="output folder (default: the run file's name without .h5)")
+    rp.set_defaults(func=cmd_report)
+    b = sub.add_parser("bench", help="quick benchmark suite (under a minute); --full for the whole one")
+    b.add_argument("--full", action="store_true")
+    b.set_defaults(func=cmd_bench)
     return p
 
 
