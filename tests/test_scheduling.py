@@ -20,7 +20,7 @@ def test_fifo_head_blocks_the_queue():
     book = JobBook(2, 4, fifo, 80.0, 700.0)
     for i, n in enumerate([4, 8, 1]):
         book.submit(JobSpec(i, 0.0, 100.0 * n, n))
-    book.dispatch(0.0, None)
+    book.dispatch(60.0, None)
     assert [j.spec.job_id for j in book.running] == [0]
     assert [j.spec.job_id for j in book.queue] == [1, 2]  # job 2 would fit, FIFO does not backfill
 
@@ -28,6 +28,7 @@ def test_fifo_head_blocks_the_queue():
 def test_a_job_larger_than_the_constellation_is_rejected_with_a_reason():
     book = JobBook(2, 4, fifo, 80.0, 700.0)
     book.submit(JobSpec(0, 0.0, 100.0, 9))
+    book.dispatch(60.0, None)
     assert not book.queue
     row = book.take_rows()[0]
     assert row["status"] == b"rejected"

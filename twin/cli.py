@@ -20,19 +20,46 @@ def _bad_input_types():
     return (InputError, TLEError, TraceError, FileNotFoundError)
 
 
-def cmd_run(args) -> int:
-    from twin.config import load_config
-    from twin.engine import run
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
-    scenario = load_config(args.config, args.set)
-    out = Path(args.out) if args.out else Path("runs") / (Path(args.config).stem + ".h5")
+
+def cmd_run(args) -> int:
+    from twin.config import apply_overrides, load_config, scenario_from_dict
+    from twin.engine import resume, run
+
+    given = [x for x in (args.config, args.resume, args.from_run) if x]
+    if len(given) != 1:
+        raise InputError("twin run takes exactly one of CONFIG, --resume RUN.h5, --from RUN.h5")
+    if args.resume:
+        summary = resume(args.resume, progress=not args.quiet, log=_log)
+        return _report_end(summary)
+    if args.from_run:
+        from twin.output.reader import open_h5
+
+        with open_h5(args.from_run) as f:
+            text = f.attrs["config_yaml"]
+        import yaml
+
+        data = apply_overrides(yaml.safe_load(text), args.set)
+        scenario = scenario_from_dict(data, Path(args.from_run).resolve().parent, f"{args.from_run}:config_yaml")
+        stem = Path(args.from_run).stem + "-rerun"
+    else:
+        scenario = load_config(args.config, args.set)
+        stem = Path(args.config).stem
+    out = Path(args.out) if args.out else Path("runs") / (stem + ".h5")
     if out.exists() and not args.force:
         raise OutputExistsError(f"{out}: exists; pass --force to overwrite")
     sim = scenario.simulation
-    print(f"twin run {args.config} -> {out}: {sim.duration_s / 86400:g} d at dt {sim.dt_s:g} s, "
-          f"epoch {sim.epoch_utc.isoformat()}", flush=True)
-    summary = run(scenario, out, force=args.force, progress=not args.quiet,
-                  log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / 86400:g} d at dt "
+          f"{sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}", flush=True)
+    summary = run(scenario, out, force=args.force, progress=not args.quiet, log=_log)
+    return _report_end(summary)
+
+
+def _report_end(summary) -> int:
+    if summary is None:   # interrupted: the engine said how to resume
+        return 130
     print(format_summary(summary))
     return 0
 
@@ -89,8 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="twin", description="Digital twin of compute constellations.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario to an HDF5 run file")
-    r.add_argument("config")
+    r.add_argument("config", nargs="?", help="scenario YAML")
     r.add_argument("-o", "--out", help="run file (default runs/<config>.h5)")
+    r.add_argument("--resume", metavar="RUN.h5", help="continue an interrupted or killed run from its checkpoint")
+    r.add_argument("--from", dest="from_run", metavar="RUN.h5", help="re-run the scenario stored in a run file")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. simulation.duration_s=3600 (repeatable)")
     r.add_argument("--force", action="store_true", help="overwrite an existing run file")

@@ -138,22 +138,23 @@ class SolarArray(_Section):
 
 class Battery(_Section):
     capacity_wh: Positive = 10_000.0
-    initial_soc: Fraction = 0.8
-    min_soc: Fraction = 0.25
+    initial_soc: Fraction = 0.9
+    min_soc: Fraction = Field(0.65, description="floor of the state of charge: 1 - depth of discharge, ~0.65-0.8 for LEO cycle life [1]")
     max_soc: Fraction = 1.0
     charge_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.96
     discharge_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.96
     max_charge_c_rate_per_h: Positive = Field(0.5, description="charge power limit as a fraction of capacity per hour [1/h]")
     max_discharge_c_rate_per_h: Positive = Field(1.0, description="discharge power limit [1/h]")
     fade_per_efc: Annotated[float, Field(ge=0, lt=1)] = Field(2e-5, description="capacity lost per equivalent full cycle [1]")
-    recover_soc: Fraction = Field(0.35, description="soc above which a shed node returns to full service [1]")
+    recover_soc: Fraction = Field(0.75, description="soc above which a shed node returns to full service [1]")
 
     @model_validator(mode="after")
     def _order(self):
         if not self.min_soc < self.max_soc:
             raise ValueError(f"min_soc ({self.min_soc}) must be below max_soc ({self.max_soc})")
-        if not self.min_soc <= self.initial_soc <= self.max_soc:
-            raise ValueError(f"initial_soc ({self.initial_soc}) must lie within [min_soc, max_soc]")
+        for name in ("initial_soc", "recover_soc"):
+            if not self.min_soc <= getattr(self, name) <= self.max_soc:
+                raise ValueError(f"{name} ({getattr(self, name)}) must lie within [min_soc, max_soc]")
         return self
 
 
@@ -244,7 +245,10 @@ class Scheduler(_Section):
 class Output(_Section):
     compression: Annotated[int, Field(ge=0, le=9)] = Field(4, description="gzip level of /state (0 = none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
-    flush_every_records: Annotated[int, Field(gt=0)] = 60
+    flush_every_records: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="records buffered between writes, also the HDF5 chunk length; null = about 256 KiB per variable")
+    checkpoint_every_s: Annotated[float, Field(ge=0)] = Field(
+        21600.0, description="full-state checkpoint interval [s] of simulated time, a multiple of record_every_s; 0 = none")
 
 
 class Scenario(_Section):
@@ -260,6 +264,10 @@ class Scenario(_Section):
         ratio = self.scheduler.epoch_s / self.simulation.dt_s
         if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
             raise ValueError(f"scheduler.epoch_s ({self.scheduler.epoch_s}) must be a whole multiple of simulation.dt_s")
+        every = self.output.checkpoint_every_s
+        ratio = every / self.simulation.record_every_s
+        if every and abs(ratio - round(ratio)) > 1e-9:
+            raise ValueError(f"output.checkpoint_every_s ({every}) must be a whole multiple of simulation.record_every_s")
         return self
 
     def to_yaml(self) -> str:

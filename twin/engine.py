@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections import namedtuple
 from pathlib import Path
 
+import math
+import os
+
 import numpy as np
 import simpy
 
@@ -26,6 +29,8 @@ from twin.nodes import battery_energy_wh, initial_state, node_params, record_val
 from twin.orbits import Propagator
 from twin.output.hdf5 import RunWriter
 from twin.output.schema import EVENT_DTYPE
+from twin.checkpoint import (check_disk_space, load_checkpoint, remove_checkpoint,
+                             save_checkpoint, stop_signals)
 from twin.progress import Progress
 from twin.scheduling import POLICIES
 from twin.workload import job_source
@@ -33,6 +38,11 @@ from twin.workload import job_source
 NodeView = namedtuple("NodeView", "soc sunlit_fraction electronics_temp_k mode")
 
 PROPAGATION_BLOCK_STEPS = 64
+
+
+def _checkpoint_steps(scenario) -> int:
+    every = scenario.output.checkpoint_every_s
+    return int(round(every / scenario.simulation.dt_s)) if every else 0
 
 
 class OrbitFeed:
@@ -70,6 +80,7 @@ class Simulation:
         self.dt_s = sim.dt_s
         self.n_steps = sim.n_steps
         self.n = len(sats)
+        self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, PROPAGATION_BLOCK_STEPS)
         sc = scenario.spacecraft
         self.params = node_params(sc)
@@ -78,8 +89,13 @@ class Simulation:
         self.totals = np.zeros(L.N_ACC)
         self.jobs = JobBook(self.n, sc.accelerator.count, POLICIES[scenario.scheduler.policy],
                             sc.accelerator.idle_power_w, sc.accelerator.peak_power_w)
-        self.step = 0
+        seeds = np.random.SeedSequence(sim.seed).spawn(2)
+        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s)
+        self.step = self.start_step = 0
         self.last_record_step = 0
+        self.last_dispatch_step = -1
+        self.checkpoint_steps = _checkpoint_steps(scenario)
+        self.stop_requested = False
         self.battery_start_wh = battery_energy_wh(self.state)
         cap = 3 * PROPAGATION_BLOCK_STEPS * self.n
         self._ev = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
@@ -130,6 +146,36 @@ class Simulation:
         self.acc[:] = 0.0
         self.last_record_step = self.step
 
+    def tick(self, step: int) -> None:
+        """Advance to ``step``; record, checkpoint and dispatch where they are due."""
+        self.advance_to(step)
+        if step % self.scenario.simulation.record_every_steps == 0 or step == self.n_steps:
+            self.record()
+            if self.stop_requested and step < self.n_steps:
+                self.checkpoint()
+                raise StopRequested
+            if self.checkpoint_steps and step % self.checkpoint_steps == 0 and step < self.n_steps:
+                self.checkpoint()
+        if step % self.epoch_steps == 0 and step < self.n_steps:
+            self.jobs.dispatch(step * self.dt_s, self.view())
+            self.last_dispatch_step = step
+
+    def checkpoint(self) -> None:
+        self.writer.flush(to_disk=True)
+        save_checkpoint(self.writer.path, {
+            "step": self.step, "last_record_step": self.last_record_step,
+            "last_dispatch_step": self.last_dispatch_step, "state": self.state, "mode": self.mode,
+            "acc": self.acc, "totals": self.totals, "battery_start_wh": self.battery_start_wh,
+            "n_events": self.n_events, "jobs": self.jobs, "source": self.source,
+            "writer_counts": self.writer.counts(),
+        })
+
+    def restore(self, ckpt: dict) -> None:
+        for key in ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc",
+                    "totals", "battery_start_wh", "n_events", "jobs", "source"):
+            setattr(self, key, ckpt[key])
+        self.start_step = self.step
+
     def view(self) -> NodeView:
         cap = self.state[L.STATE_CAPACITY_J]
         return NodeView(self.state[L.STATE_BATTERY_J] / np.where(cap > 0, cap, 1.0),
@@ -171,33 +217,71 @@ class Simulation:
 
 
 # ---------------------------------------------------------------- SimPy processes
-def arrivals(env: simpy.Environment, sim: Simulation, source):
-    for spec in source:
-        yield env.timeout(max(spec.submit_s - env.now, 0.0))
-        sim.jobs.submit(spec)
+def arrivals(env: simpy.Environment, sim: "Simulation"):
+    """Jobs enter the queue at their exact submit times."""
+    source = sim.source
+    while source.peek() is not None:
+        yield env.timeout(max(source.peek().submit_s - env.now, 0.0))
+        sim.jobs.submit(source.pop())
 
 
-def scheduler(env: simpy.Environment, sim: Simulation, epoch_steps: int):
-    step = 0
-    while True:
-        sim.advance_to(step)
-        sim.jobs.dispatch(env.now, sim.view())
-        step += epoch_steps
+def clock(env: simpy.Environment, sim: "Simulation", tick_steps: int):
+    """The periodic work, in a fixed order at each tick: advance the physics, record, checkpoint,
+    then dispatch. One process, so that equal-time ordering never depends on SimPy's queue; a
+    resumed run re-enters the tick where the checkpoint left it (at dispatch)."""
+    step = sim.step
+    if sim.last_dispatch_step == step:   # resumed right after a checkpoint: dispatch, then go on
+        step += tick_steps
+    while step <= sim.n_steps:
         yield env.timeout(step * sim.dt_s - env.now)
+        sim.tick(step)
+        step += tick_steps
 
 
-def recorder(env: simpy.Environment, sim: Simulation, record_steps: int):
-    step = 0
-    while True:
-        step += record_steps
-        yield env.timeout(step * sim.dt_s - env.now)
-        sim.advance_to(sim.step_at(env.now))
-        sim.record()
+class StopRequested(Exception):
+    """SIGINT/SIGTERM: stop at the next record boundary with a checkpoint."""
 
 
 # ---------------------------------------------------------------- a whole run
-def run(scenario, out_path, force: bool = False, progress: bool = False, log=print) -> dict:
-    """Run ``scenario`` to ``out_path``; returns the run's summary."""
+def _tick_steps(scenario) -> int:
+    sim = scenario.simulation
+    epoch = int(round(scenario.scheduler.epoch_s / sim.dt_s))
+    return math.gcd(epoch, sim.record_every_steps)
+
+
+def execute(sim: "Simulation") -> dict:
+    """Run the SimPy environment from the simulation's present step to the end."""
+    env = simpy.Environment(initial_time=sim.step * sim.dt_s)
+    env.process(arrivals(env, sim))
+    env.process(clock(env, sim, _tick_steps(sim.scenario)))
+    env.run()
+    sim.advance_to(sim.n_steps)
+    sim.record()
+    sim.writer.add_jobs(sim.jobs.final_rows())
+    return sim.summary()
+
+
+def _finish(sim, meter, writer, log) -> dict:
+    status, summary = "failed", None
+    try:
+        with stop_signals(sim):
+            summary = execute(sim)
+        summary["wall_s"] = meter.elapsed()
+        summary["satellite_steps_per_s"] = (summary["satellite_steps"] - sim.start_step * sim.n) / max(summary["wall_s"], 1e-9)
+        status = "complete"
+        remove_checkpoint(writer.path)
+    except StopRequested:
+        status = "interrupted"
+        log(f"interrupted at {sim.step * sim.dt_s:,.0f} s simulated; checkpoint written. "
+            f"Resume with: twin run --resume {writer.path}")
+    finally:
+        meter.close()
+        writer.close(status, summary)
+    return summary
+
+
+def run(scenario, out_path, force: bool = False, progress: bool = False, log=print) -> dict | None:
+    """Run ``scenario`` to ``out_path``; returns the run's summary (None if interrupted)."""
     out_path = Path(out_path)
     if out_path.exists() and not force:
         raise OutputExistsError(f"{out_path}: exists; pass --force to overwrite")
@@ -207,29 +291,30 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=pri
         names = ", ".join(n for n, _ in sats.skipped[:10])
         more = f" and {len(sats.skipped) - 10} more" if len(sats.skipped) > 10 else ""
         log(f"skipped {len(sats.skipped)} TLE(s): {names}{more} (reasons in the run file's skipped_tles)")
+    check_disk_space(scenario, len(sats), out_path, log)
+    remove_checkpoint(out_path)
     out = scenario.output
-    rng_workload = np.random.default_rng(np.random.SeedSequence(sim_cfg.seed).spawn(1)[0])
     writer = RunWriter(out_path, scenario, sats, out.compression, out.flush_every_records, out.positions)
     meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log)
-    status = "failed"
-    try:
-        sim = Simulation(scenario, sats, writer, meter)
-        env = simpy.Environment()
-        env.process(arrivals(env, sim, job_source(scenario.workload, rng_workload, sim_cfg.duration_s)))
-        env.process(scheduler(env, sim, int(round(scenario.scheduler.epoch_s / sim_cfg.dt_s))))
-        env.process(recorder(env, sim, sim_cfg.record_every_steps))
-        env.run(until=sim_cfg.duration_s)
-        sim.advance_to(sim.n_steps)
-        sim.record()
-        writer.add_jobs(sim.jobs.final_rows())
-        summary = sim.summary()
-        summary["wall_s"] = meter.elapsed()
-        summary["satellite_steps_per_s"] = summary["satellite_steps"] / max(summary["wall_s"], 1e-9)
-        status = "complete"
-    except KeyboardInterrupt:
-        status, summary = "interrupted", None
-        raise
-    finally:
-        meter.close()
-        writer.close(status, summary if status == "complete" else None)
-    return summary
+    sim = Simulation(scenario, sats, writer, meter)
+    return _finish(sim, meter, writer, log)
+
+
+def resume(run_path, progress: bool = False, log=print) -> dict | None:
+    """Continue an interrupted or killed run from its last checkpoint."""
+    run_path = Path(run_path)
+    scenario, ckpt = load_checkpoint(run_path)
+    sim_cfg = scenario.simulation
+    sats = build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed)
+    out = scenario.output
+    tmp = run_path.with_name(run_path.name + ".resuming")
+    writer = RunWriter(tmp, scenario, sats, out.compression, out.flush_every_records, out.positions,
+                       copy_from=(run_path, ckpt["writer_counts"]))
+    os.replace(tmp, run_path)
+    writer.path = run_path
+    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log,
+                     start_s=ckpt["step"] * sim_cfg.dt_s)
+    sim = Simulation(scenario, sats, writer, meter)
+    sim.restore(ckpt)
+    log(f"resuming {run_path} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
+    return _finish(sim, meter, writer, log)

@@ -57,18 +57,29 @@ class JobBook:
     # ------------------------------------------------------------ events
     def submit(self, spec: JobSpec) -> None:
         self.counts["submitted"] += 1
-        job = Job(spec, spec.work_accel_s)
-        if spec.n_accelerators > self.capacity:
-            job.status, job.reason = "rejected", f"needs {spec.n_accelerators} accelerators, constellation has {self.capacity}"
-            self.counts["rejected"] += 1
-            self.done.append(job)
-            return
-        self.queue.append(job)
+        self.queue.append(Job(spec, spec.work_accel_s))
 
     def dispatch(self, now_s: float, view) -> None:
-        if not self.queue:
+        """Reject what can never fit, then let the policy place jobs submitted before ``now_s``.
+
+        Jobs submitted exactly at ``now_s`` wait for the next epoch, so that the outcome never
+        depends on the order of equal-time events (and a resumed run equals an uninterrupted one).
+        """
+        eligible = 0
+        while eligible < len(self.queue) and self.queue[eligible].spec.submit_s < now_s:
+            eligible += 1
+        if not eligible:
             return
-        started = self.policy(self.queue, self.free, view)
+        rejected = [j for j in self.queue[:eligible] if j.n_accelerators > self.capacity]
+        for job in rejected:
+            job.status = "rejected"
+            job.reason = f"needs {job.n_accelerators} accelerators, the constellation has {self.capacity}"
+            self.counts["rejected"] += 1
+            self.done.append(job)
+        if rejected:
+            self.queue = [j for j in self.queue if j.status != "rejected"]
+            eligible -= len(rejected)
+        started = self.policy(self.queue[:eligible], self.free, view)
         if not started:
             return
         ids = set()

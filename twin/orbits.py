@@ -10,8 +10,10 @@ References
 ----------
 Vallado, D. A., Crawford, P., Hujsak, R. & Kelso, T. S., Revisiting Spacetrack Report #3,
 AIAA 2006-6753 (2006): SGP4, its WGS-72 constants, the TEME frame, the TLE format.
-Vallado, D. A., Fundamentals of Astrodynamics and Applications, 4th ed. (2013), §9.6
-(secular J2 effects, sun-synchronous orbits).
+Vallado, D. A., Fundamentals of Astrodynamics and Applications, 4th ed. (2013), ch. 9
+(secular J2 effects) and ch. 11 (sun-synchronous orbits).
+Wertz, J. R. & Larson, W. J. (eds.), Space Mission Analysis and Design, 3rd ed. (1999),
+ch. 6 (orbit perturbations).
 Walker, J. G., Satellite constellations, J. Br. Interplanet. Soc. 37, 559-572 (1984).
 D'Amico, S., Autonomous formation flying in low Earth orbit, PhD thesis, TU Delft (2010),
 ch. 2 (relative orbital elements).
@@ -188,7 +190,11 @@ def _read_tle_records(path: Path):
 
 def _name_matcher(pattern: str):
     if pattern.startswith("re:"):
-        regex = re.compile(pattern[3:], re.IGNORECASE)
+        try:
+            regex = re.compile(pattern[3:], re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"name_pattern {pattern!r} is not a valid regular expression: "
+                             f"{exc}") from None
         return lambda name: regex.search(name) is not None
     upper = pattern.upper()
     return lambda name: fnmatch.fnmatchcase(name.upper(), upper)
@@ -197,6 +203,10 @@ def _name_matcher(pattern: str):
 def load_tle(path, name_pattern: str | None = None,
              norad_ids: list[int] | None = None) -> SatelliteSet:
     """Read a 2-line or 3-line TLE file (LF or CRLF) into a :class:`SatelliteSet`.
+
+    Blank lines and lines starting with ``#`` are ignored; a name line may carry the
+    ``0 `` prefix of Space-Track's 3LE format.  Line 1 and 2 must be 69 characters (after
+    trailing blanks are stripped) and carry the same satellite number.
 
     Parameters
     ----------
@@ -420,10 +430,14 @@ def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, 
 def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
     """Inclination of a sun-synchronous orbit from the J2 secular node rate.
 
-    dOmega/dt = -3/2 n J2 (R/p)^2 cos i  (Vallado 2013, eq. 9-41; Wertz & Larson, SMAD,
-    3rd ed., eq. 6-19) set equal to the mean Sun's rate in right ascension,
+    dOmega/dt = -3/2 n J2 (R/p)^2 cos i  (first-order secular J2 rate; Vallado 2013, ch. 9;
+    Wertz & Larson, SMAD, ch. 6) set equal to the mean Sun's rate in right ascension,
     360 deg per tropical year (0.98565 deg/day).  n = sqrt(mu/a^3), p = a (1 - e^2), with
-    SGP4's WGS-72 mu, R and J2 so that SGP4 reproduces the rate.
+    SGP4's WGS-72 mu, R and J2.
+
+    SGP4 adds J2^2 and J4 secular terms, so it propagates such an orbit with a node rate
+    0.3 % lower (0.9826 deg/day at 650 km): the node falls behind the mean Sun by ~1 deg,
+    4 min of LTAN, per year.  Station-kept missions fly ~0.02 deg higher to cancel this.
 
     Parameters
     ----------
@@ -447,7 +461,7 @@ def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
 
 
 def j2_node_rate_rad_s(altitude_km: float, incl_rad: float, ecc: float = 0.0) -> float:
-    """Secular J2 node rate -3/2 n J2 (R/p)^2 cos i [rad/s] (Vallado 2013, eq. 9-41)."""
+    """First-order secular J2 node rate -3/2 n J2 (R/p)^2 cos i [rad/s] (Vallado 2013, ch. 9)."""
     a = R_EARTH_M + altitude_km * 1e3
     n = math.sqrt(MU_SGP4_M3_S2 / a**3)
     p = a * (1.0 - ecc * ecc)
@@ -609,12 +623,21 @@ def propagate_teme_km(satrecs, jd, fr):
     r_km : numpy.ndarray, shape (B, N, 3), float64
         TEME position [km], NaN where error != 0.
     v_km_s : numpy.ndarray, shape (B, N, 3), float64
-        TEME velocity [km/s].
+        TEME velocity [km/s], NaN where error != 0.
+
+    Notes
+    -----
+    Error 6 (decayed) is raised only while the computed radius is below one Earth radius;
+    SGP4 may return error-free (meaningless) states at later times.
     """
     array = satrecs if isinstance(satrecs, SatrecArray) else SatrecArray(list(satrecs))
     jd = np.ascontiguousarray(jd, dtype=np.float64)
     fr = np.ascontiguousarray(np.broadcast_to(fr, jd.shape), dtype=np.float64)
     error, r_km, v_km_s = array.sgp4(jd, fr)  # (N, B), (N, B, 3), (N, B, 3)
+    failed = error != 0
+    if failed.any():  # SGP4 still fills r, v for some codes (6: radius below 1 Earth radius)
+        r_km[failed] = np.nan
+        v_km_s[failed] = np.nan
     return error.T, r_km.transpose(1, 0, 2), v_km_s.transpose(1, 0, 2)
 
 
@@ -693,6 +716,9 @@ class Propagator:
             SGP4 error code, 0 = ok.
         """
         t_s = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
+        if t_s.size == 0:
+            n = len(self.sats)
+            return np.empty((0, n, 3)), np.empty((0, n, 3)), np.empty((0, n), dtype=np.uint8)
         jd, fr = sgp4_utc_jd(skyfield_times(self.epoch_utc, t_s))
         error, r_km, v_km_s = propagate_teme_km(self._array, jd, fr)
         rot_t = teme_to_gcrs_matrices(self.epoch_utc, t_s, self.frame_node_step_s)

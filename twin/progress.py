@@ -11,8 +11,9 @@ class Progress:
     On a terminal a rich bar; otherwise a plain line every ``log_every_s`` of wall time."""
 
     def __init__(self, total_s: float, n_sats: int, enabled: bool = True, log=print,
-                 log_every_s: float = 30.0):
+                 log_every_s: float = 30.0, start_s: float = 0.0):
         self.total_s, self.n_sats, self.log = total_s, n_sats, log
+        self.start_s = start_s
         self.enabled, self.log_every_s = enabled, log_every_s
         self.start = time.perf_counter()
         self._last_log = self.start
@@ -24,7 +25,7 @@ class Progress:
                                      TextColumn("{task.fields[sim]}"), TextColumn("{task.fields[rate]}"),
                                      TimeRemainingColumn(), transient=False)
             self._bar.start()
-            self._task = self._bar.add_task("run", total=total_s, sim="", rate="")
+            self._task = self._bar.add_task("run", total=total_s, completed=start_s, sim="", rate="")
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -33,7 +34,7 @@ class Progress:
         if not self.enabled:
             return
         wall = self.elapsed()
-        steps_per_s = self.n_sats * sim_s / max(wall, 1e-9)
+        steps_per_s = self.n_sats * (sim_s - self.start_s) / max(wall, 1e-9)
         sim_text = f"{sim_s / 86400:.2f}/{self.total_s / 86400:.2f} d"
         rate_text = f"{steps_per_s / 1e3:,.0f} k sat-steps/s"
         if self._bar is not None:
@@ -42,7 +43,7 @@ class Progress:
         now = time.perf_counter()
         if now - self._last_log >= self.log_every_s:
             self._last_log = now
-            left = wall * (self.total_s - sim_s) / max(sim_s, 1e-9)
+            left = wall * (self.total_s - sim_s) / max(sim_s - self.start_s, 1e-9)
             self.log(f"progress: {100 * sim_s / self.total_s:5.1f} %  {sim_text}  {rate_text}  eta {left:,.0f} s")
 
     def close(self) -> None:

@@ -1,13 +1,13 @@
 """Job sources: Poisson arrivals with lognormal (or exponential) sizes, and trace replay.
 
-A source is an iterator of :class:`JobSpec` in submission order, drawn from its own seeded
-``numpy.random.Generator`` so that the same seed gives the same jobs whatever else the run does.
+A source yields :class:`JobSpec` in submission order through ``peek()`` / ``pop()``, drawing
+from its own seeded ``numpy.random.Generator`` so that the same seed gives the same jobs
+whatever else the run does; sources are plain picklable objects, for checkpoints.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -24,48 +24,84 @@ class JobSpec:
     checkpoint_interval_s: float = 1800.0
 
 
-def poisson_jobs(workload, rng: np.random.Generator, until_s: float) -> Iterator[JobSpec]:
+class PoissonSource:
     """Poisson arrivals (rate ``arrival_rate_per_h``) up to ``until_s``.
 
-    Sizes: lognormal with median ``median_work_accel_h`` and shape ``work_sigma`` (the usual fit to
-    GPU-cluster job durations; Jeon et al., USENIX ATC'19, "Analysis of large-scale multi-tenant
-    GPU clusters"), or exponential with that mean when ``work_distribution: exponential`` (for the
-    M/M/c check). The accelerator count is drawn uniformly from ``accelerators``.
+    Sizes: lognormal with median ``median_work_accel_h`` and shape ``work_sigma`` (the usual fit
+    to GPU-cluster job durations; Jeon et al., USENIX ATC'19, "Analysis of large-scale
+    multi-tenant GPU clusters"), or exponential with that mean when ``work_distribution:
+    exponential`` (for the M/M/c check). The accelerator count is drawn uniformly from
+    ``accelerators``; ``work_accel_s`` is per-accelerator time x accelerators.
+
+    The source is a plain object (its generator included) so that a checkpoint can pickle it.
     """
-    if workload.arrival_rate_per_h <= 0:
-        return
-    mean_gap_s = SECONDS_PER_HOUR / workload.arrival_rate_per_h
-    choices = np.asarray(workload.accelerators, dtype=np.int64)
-    median_s = workload.median_work_accel_h * SECONDS_PER_HOUR
-    t = 0.0
-    job_id = 0
-    while True:
-        t += rng.exponential(mean_gap_s)
-        if t > until_s:
-            return
-        n_acc = int(choices[rng.integers(len(choices))])
-        if workload.work_distribution == "exponential":
-            work = rng.exponential(median_s)
+
+    def __init__(self, workload, rng: np.random.Generator, until_s: float):
+        self.rng, self.until_s = rng, until_s
+        self.rate_per_h = workload.arrival_rate_per_h
+        self.mean_gap_s = SECONDS_PER_HOUR / max(workload.arrival_rate_per_h, 1e-300)
+        self.choices = np.asarray(workload.accelerators, dtype=np.int64)
+        self.median_s = workload.median_work_accel_h * SECONDS_PER_HOUR
+        self.exponential = workload.work_distribution == "exponential"
+        self.sigma = workload.work_sigma
+        self.checkpoint_s = workload.checkpoint_interval_s
+        self.t, self.next_id = 0.0, 0
+        self.pending = self._draw()
+
+    def _draw(self) -> JobSpec | None:
+        if self.rate_per_h <= 0:
+            return None
+        self.t += self.rng.exponential(self.mean_gap_s)
+        if self.t > self.until_s:
+            return None
+        n_acc = int(self.choices[self.rng.integers(len(self.choices))])
+        if self.exponential:
+            work = self.rng.exponential(self.median_s)
         else:
-            work = median_s * math.exp(workload.work_sigma * rng.standard_normal())
-        yield JobSpec(job_id, t, work * n_acc, n_acc, 0, workload.checkpoint_interval_s)
-        job_id += 1
+            work = self.median_s * math.exp(self.sigma * self.rng.standard_normal())
+        spec = JobSpec(self.next_id, self.t, work * n_acc, n_acc, 0, self.checkpoint_s)
+        self.next_id += 1
+        return spec
+
+    def peek(self) -> JobSpec | None:
+        return self.pending
+
+    def pop(self) -> JobSpec:
+        spec, self.pending = self.pending, self._draw()
+        return spec
 
 
-def trace_jobs(workload, until_s: float) -> Iterator[JobSpec]:
-    """Replay a trace through its column mapping (see :mod:`twin.trace`)."""
-    from twin.trace import load_trace
+class TraceSource:
+    """Replay of a trace through its column mapping (see :mod:`twin.trace`), up to ``until_s``."""
 
-    jobs = load_trace(workload.mapping)
-    for job_id in range(len(jobs.submit_s)):
-        if jobs.submit_s[job_id] > until_s:
-            return
-        yield JobSpec(job_id, float(jobs.submit_s[job_id]), float(jobs.work_accel_s[job_id]),
-                      int(jobs.n_accelerators[job_id]), int(jobs.priority[job_id]),
-                      workload.checkpoint_interval_s)
+    def __init__(self, workload, until_s: float):
+        from twin.trace import load_trace
+
+        jobs = load_trace(workload.mapping)
+        keep = jobs.submit_s <= until_s
+        self.submit_s = jobs.submit_s[keep]
+        self.work_accel_s = jobs.work_accel_s[keep]
+        self.n_accelerators = jobs.n_accelerators[keep]
+        self.priority = jobs.priority[keep]
+        self.checkpoint_s = workload.checkpoint_interval_s
+        self.dropped = jobs.dropped
+        self.index = 0
+
+    def peek(self) -> JobSpec | None:
+        i = self.index
+        if i >= len(self.submit_s):
+            return None
+        return JobSpec(i, float(self.submit_s[i]), float(self.work_accel_s[i]),
+                       int(self.n_accelerators[i]), int(self.priority[i]), self.checkpoint_s)
+
+    def pop(self) -> JobSpec:
+        spec = self.peek()
+        self.index += 1
+        return spec
 
 
-def job_source(workload, rng: np.random.Generator, until_s: float) -> Iterator[JobSpec]:
+def job_source(workload, rng: np.random.Generator, until_s: float):
+    """The workload's job source: an object with ``peek()`` (next job or None) and ``pop()``."""
     if workload.kind == "poisson":
-        return poisson_jobs(workload, rng, until_s)
-    return trace_jobs(workload, until_s)
+        return PoissonSource(workload, rng, until_s)
+    return TraceSource(workload, until_s)

@@ -19,10 +19,9 @@ from twin.kernels.power import shed_load
 from twin.kernels.shadow import shadow_fraction
 from twin.kernels.solar import array_power_w, incidence_cos, solar_irradiance_w_m2
 from twin.kernels.thermal import heater_power_w, radiator_absorbed_w, thermal_throttle, two_node_step
-from twin.kernels.viewfactor import albedo_view_factor, earth_view_factor
+from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, albedo_view_factor, earth_view_factor
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year
-EARTH_RADIUS_M = 6378137.0  # m, WGS-84 equatorial radius
 
 NodeParams = namedtuple("NodeParams", [
     "bus_power_w",
@@ -137,7 +136,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
                     loss_w += (energy - p.max_soc * capacity) / dt_s
                     energy = p.max_soc * capacity
             # thermal: every electrical watt consumed, and the battery losses, heat the electronics
-            altitude = r - EARTH_RADIUS_M
+            altitude = r - EARTH_MEAN_RADIUS_M  # the view factors' sphere
             front_nadir = math.acos(max(-1.0, min(1.0, nx * zx + ny * zy + nz * zz)))
             back_nadir = math.pi - front_nadir
             sun_zenith = math.acos(max(-1.0, min(1.0, (rx * ux + ry * uy + rz * uz) / r)))

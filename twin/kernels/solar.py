@@ -10,7 +10,7 @@ Kopp, G. & Lean, J. L. (2011). A new, lower value of total solar irradiance: evi
 Patel, M. R. (2004). *Spacecraft Power Systems*, CRC Press, ch. 3-4 (array power, temperature and
     radiation degradation, MPPT).
 Wertz, J. R. & Larson, W. J. (eds.) (1999). *Space Mission Analysis and Design* (SMAD), 3rd ed.,
-    §11.4 "Power", Eqs. (11-5)-(11-6): P_BOL = P_0 · I_d · cos θ, P_EOL = P_BOL · (1 − d)^L.
+    §11.4 "Power": P_BOL = P_0 · I_d · cos θ and life degradation L_d = (1 − d)^L.
 Spectrolab (2016). XTJ Prime Space Grade Solar Cell datasheet (30.7 % BOL, AM0, 28 °C).
 """
 import math
@@ -55,7 +55,7 @@ def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, pack
     """Electrical power an array delivers to the bus.
 
     P = S · A · η · f_pack · max(cos θ, 0) · (1 − d)^years · (1 + γ (T_cell − T_ref)) · η_mppt,
-    clamped at 0 (DESIGN.md §3; SMAD Eqs. 11-5/11-6 for the cosine and lifetime-degradation
+    clamped at 0 (DESIGN.md §3; SMAD §11.4 for the cosine and lifetime-degradation
     form; Patel 2004 ch. 3 for the linear temperature coefficient of maximum power).
 
     Parameters
@@ -137,13 +137,13 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
 
     Notes
     -----
-    LVLH convention (mode 2), the usual local-vertical/local-horizontal frame (CCSDS 500.0-G
-    "Navigation Data", also Wertz, SMAD §5 "orbit frame"):
+    LVLH convention (mode 2): the usual local-vertical/local-horizontal frame of crewed and
+    Earth-pointing spacecraft (z towards the Earth's centre, y against the orbit's angular
+    momentum, x completing the right-handed triad):
 
-        ẑ = −r̂                (nadir)
-        ŷ = −ĥ = −(r × v)/|r × v|   (negative orbit normal)
-        x̂ = ŷ × ẑ = ĥ × r̂     (completes the right-handed triad; along-track, equal to v̂ on a
-                               circular orbit)
+        ẑ = −r̂                       (nadir)
+        ŷ = −ĥ = −(r × v)/|r × v|    (negative orbit normal)
+        x̂ = ŷ × ẑ = ĥ × r̂            (along-track; equal to v̂ on a circular orbit)
 
     so a zenith-facing panel is n = (0, 0, −1) and a nadir-facing one n = (0, 0, 1).
     An unknown mode raises ``ValueError``.

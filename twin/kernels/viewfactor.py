@@ -54,9 +54,11 @@ def earth_view_factor(altitude_m, nadir_angle_rad):
     float
         view factor F from the plate to the Earth [1], in [0, 1]
     """
-    lam = abs(nadir_angle_rad) % (2.0 * math.pi)
+    lam = abs(nadir_angle_rad)
     if lam > math.pi:
-        lam = 2.0 * math.pi - lam
+        lam = lam % (2.0 * math.pi)
+        if lam > math.pi:
+            lam = 2.0 * math.pi - lam
     cos_lam = math.cos(lam)
     if altitude_m <= 0.0:
         return 0.5 * (1.0 + cos_lam)
@@ -68,7 +70,7 @@ def earth_view_factor(altitude_m, nadir_angle_rad):
         return cos_lam / h2
     if cos_lam <= -cos_limit:
         return 0.0
-    sin_lam = math.sin(lam)
+    sin_lam = math.sqrt(1.0 - cos_lam * cos_lam)  # > 0 here: λ is strictly inside (0, π)
     root = math.sqrt(h2 - 1.0)
     a = root / (big_h * sin_lam)
     a = 1.0 if a > 1.0 else a
@@ -106,7 +108,7 @@ def albedo_view_factor(altitude_m, nadir_angle_rad, sun_zenith_subsat_rad):
     -----
     Limits of the model: the sunlit part of the visible cap is represented by its centre, so
     it (i) gives 0 as soon as the sub-satellite point is in night although the visible cap
-    still holds lit ground near the terminator (at 550 km the cap reaches 22.9° from the
+    still holds lit ground near the terminator (at 550 km the cap reaches 23.0° from the
     sub-satellite point, so the model misses albedo for ζ up to ~113°); (ii) ignores how the
     solar zenith varies across the cap; (iii) assumes Lambertian reflection with one uniform
     albedo. Errors grow with altitude and are largest near the terminator; for loads there, an

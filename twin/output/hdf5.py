@@ -1,13 +1,16 @@
 """Streams a run to an HDF5 file of schema version 1 (DESIGN.md §4, docs/schema.md).
 
 The file is opened with the latest format and switched to SWMR once every dataset exists, so
-that readers can follow it while it grows; records are buffered and flushed every
-``flush_every_records``, so a crash loses at most that many records. Root attributes that change
+that readers can follow it while it grows. Records are buffered and written a whole
+chunk at a time (``flush_every_records`` records, by default about 256 KiB per variable); the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
+every ``FILE_FLUSH_INTERVAL_S`` of wall time, at every checkpoint and at the end, so a crash loses
+at most the records since then — and a checkpoint never refers to data that is not on disk. Root attributes that change
 (``status``) and ``/summary`` are written after the SWMR writer closes.
 """
 from __future__ import annotations
 
 import platform
+import time as wallclock
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,6 +34,9 @@ def library_versions() -> dict:
             "simpy_version": simpy.__version__, "python_version": platform.python_version()}
 
 
+FILE_FLUSH_INTERVAL_S = 2.0
+
+
 def _chunk_records(n_sats: int) -> int:
     """Records per chunk so that a chunk of one variable is about 256 KiB."""
     return int(max(1, min(1024, (256 * 1024) // (4 * max(n_sats, 1)))))
@@ -38,16 +44,21 @@ def _chunk_records(n_sats: int) -> int:
 
 class RunWriter:
     def __init__(self, path: Path, scenario, sats, compression: int, flush_every: int,
-                 positions: bool = False):
+                 positions: bool = False, copy_from: tuple | None = None):
+        """Create the run file. ``copy_from=(old_path, counts)`` starts it with the first
+        ``counts`` records, job rows and event rows of an earlier file of the same run (resume)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.n_sats = len(sats)
-        self.flush_every = flush_every
+        # whole chunks are written at once: a gzip chunk is compressed once, never rewritten
+        chunk = flush_every or _chunk_records(self.n_sats)
+        self.flush_every = chunk
         self.positions = positions
         self._records: list[tuple[float, dict]] = []
         self._jobs: list[np.ndarray] = []
         self._events: list[np.ndarray] = []
-        self.n_records = 0
+        self.n_records = self.n_job_rows = self.n_event_rows = 0
+        self._last_file_flush = wallclock.monotonic()
         f = h5py.File(self.path, "w", libver="latest")
         self.file = f
         sim = scenario.simulation
@@ -63,7 +74,6 @@ class RunWriter:
         }
         for key, value in attrs.items():
             f.attrs[key] = value
-        chunk = _chunk_records(self.n_sats)
         opts = {"compression": "gzip", "compression_opts": compression, "shuffle": True} if compression else {}
         time = f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
         time.attrs["units"] = "s"
@@ -100,7 +110,34 @@ class RunWriter:
         events = f.create_dataset("events", shape=(0,), maxshape=(None,), dtype=EVENT_DTYPE, chunks=(4096,), **opts)
         events.attrs["units"] = "time_s: s; value: 1 (nu for eclipse events, mode for mode_change)"
         f.create_group("summary")
+        if copy_from is not None:
+            self._copy_prefix(*copy_from)
         f.swmr_mode = True
+
+    def counts(self) -> dict:
+        return {"records": self.n_records, "jobs": self.n_job_rows, "events": self.n_event_rows}
+
+    def _copy_prefix(self, old_path, counts: dict, block: int = 256) -> None:
+        """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
+        writer may have been killed)."""
+        f = self.file
+        with h5py.File(old_path, "r", libver="latest", swmr=True) as old:
+            f.attrs["created_utc"] = old.attrs["created_utc"]
+            n = counts["records"]
+            f["time"].resize((n,))
+            f["time"][:] = old["time"][:n]
+            names = [v.name for v in STATE_VARIABLES] + (["position_gcrs_km"] if self.positions else [])
+            for name in names:
+                d = f["state"][name]
+                d.resize((n,) + d.shape[1:])
+                for r0 in range(0, n, block):
+                    d[r0:r0 + block] = old["state"][name][r0:min(r0 + block, n)]
+            for table, key in (("jobs", "jobs"), ("events", "events")):
+                m = counts[key]
+                f[table].resize((m,))
+                if m:
+                    f[table][:] = old[table][:m]
+        self.n_records, self.n_job_rows, self.n_event_rows = n, counts["jobs"], counts["events"]
 
     # ------------------------------------------------------------------ streaming
     def add_record(self, time_s: float, values: dict) -> None:
@@ -116,7 +153,8 @@ class RunWriter:
         if len(rows):
             self._events.append(rows)
 
-    def flush(self) -> None:
+    def flush(self, to_disk: bool = False) -> None:
+        """Write buffered rows; flush the file when ``to_disk`` or the flush interval has passed."""
         f = self.file
         if self._records:
             n = len(self._records)
@@ -141,7 +179,14 @@ class RunWriter:
                 d.resize((d.shape[0] + len(rows),))
                 d[-len(rows):] = rows
                 buffer.clear()
-        f.flush()
+                if name == "jobs":
+                    self.n_job_rows += len(rows)
+                else:
+                    self.n_event_rows += len(rows)
+        now = wallclock.monotonic()
+        if to_disk or now - self._last_file_flush >= FILE_FLUSH_INTERVAL_S:
+            f.flush()
+            self._last_file_flush = now
 
     # ------------------------------------------------------------------ closing
     def close(self, status: str, summary: dict | None = None) -> None:
@@ -149,7 +194,7 @@ class RunWriter:
         if self.file is None:
             return
         try:
-            self.flush()
+            self.flush(to_disk=True)
         finally:
             self.file.close()
             self.file = None

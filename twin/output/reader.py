@@ -1,66 +1,182 @@
-"""Reading run files: a checked open, a text summary (``twin inspect``) and ``open_run``."""
+"""Reading run files (docs/schema.md): a checked open, a text summary (``twin inspect``) and
+``open_run``, which maps a run file lazily onto an ``xarray.Dataset``.
+
+Every reader goes through :func:`open_h5`, which turns a missing, truncated, corrupt or foreign
+file into a :class:`RunFileError` whose one-line message names the file and the problem.
+Files being written by a running ``twin run`` are read in SWMR mode, up to the records that all
+of ``/time`` and ``/state`` hold at the moment of opening.
+"""
 from __future__ import annotations
 
 import os
+import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from twin.errors import InputError
-from twin.output.schema import SCHEMA, STATE_VARIABLES
+from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES
+
+# h5py reports damaged files with these; KeyError is a missing object
+_H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError)
+
+# elements per dask chunk of a lazily read variable (32 MB of float64)
+_DASK_CHUNK_ELEMENTS = 4_000_000
+
+_SAT_PATHS = ("sat/index", "sat/name", "sat/norad_id", "sat/plane")
 
 
 class RunFileError(InputError):
     """A file that is not a readable twin run file; the message names the file and the problem."""
 
 
+def _first_line(err: BaseException) -> str:
+    text = str(err.args[0] if isinstance(err, KeyError) and err.args else err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+@contextmanager
+def reading(path):
+    """Turn h5py's errors while reading ``path`` into a one-line :class:`RunFileError`."""
+    try:
+        yield
+    except RunFileError:
+        raise
+    except _H5_ERRORS as err:
+        raise RunFileError(f"{path}: damaged run file ({_first_line(err)})") from None
+
+
+def _open_file(path) -> h5py.File:
+    """Open read-only: plain mode first, since only it checks the file's length against the
+    length its superblock records (HDF5 skips that check for SWMR readers); then SWMR mode, which
+    is how a file still open in a writer (or left by a crashed one) can be read. The returned
+    handle is a SWMR-mode one, which holds no file lock, so a later ``twin run --force`` to the
+    same path is not blocked by a reader (unless this process already holds a plain handle on
+    the file: HDF5 then insists on the same mode)."""
+    try:
+        h5py.File(path, "r").close()
+    except OSError as err:
+        found = re.search(r"truncated file: eof = (\d+).*stored_eof = (\d+)", str(err))
+        if found:
+            have, want = (int(x) for x in found.groups())
+            raise RunFileError(f"{path}: truncated run file ({have:,} of {want:,} bytes)") from None
+    try:
+        return h5py.File(path, "r", libver="latest", swmr=True)
+    except OSError as err:
+        if "SWMR read access flag not the same" in str(err):
+            # this process holds a plain handle on the file (HDF5 shares one per process): use it
+            return h5py.File(path, "r")
+        raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
+
+
+def _check_layout(f: h5py.File, path) -> None:
+    """Raise RunFileError unless ``f`` has every object of schema version 1 in consistent shapes."""
+    version = _python(f.attrs.get("schema_version"))
+    if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+        raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
+    required = ("time", *_SAT_PATHS, "jobs", "events", "summary",
+                *(f"state/{v.name}" for v in STATE_VARIABLES))
+    with reading(path):
+        for key in required:
+            if key not in f:
+                raise RunFileError(f"{path}: damaged run file, /{key} missing")
+        n_sat = f["sat/index"].shape[0]
+        for key in _SAT_PATHS:
+            if f[key].shape != (n_sat,):
+                raise RunFileError(f"{path}: damaged run file, /{key} has shape {f[key].shape}, "
+                                   f"expected ({n_sat},)")
+        for var in STATE_VARIABLES:
+            shape = f["state"][var.name].shape
+            if len(shape) != 2 or shape[1] != n_sat:
+                raise RunFileError(f"{path}: damaged run file, /state/{var.name} has shape {shape}, "
+                                   f"expected (records, {n_sat})")
+
+
 def open_h5(path) -> h5py.File:
-    """Open a run file read-only (SWMR, so a file being written can be read), or raise RunFileError."""
+    """Open a run file read-only (SWMR, so a file being written can be read) and check its
+    layout, or raise RunFileError."""
     path = Path(path)
+    if path.is_dir():
+        raise RunFileError(f"{path}: a folder, not a run file")
     if not path.is_file():
         raise RunFileError(f"{path}: no such run file")
+    f = _open_file(path)
     try:
-        f = h5py.File(path, "r", libver="latest", swmr=True)
-    except OSError as err:
-        raise RunFileError(f"{path}: not a readable HDF5 file ({str(err).splitlines()[0]})") from None
-    schema = f.attrs.get("schema")
-    if isinstance(schema, bytes):
-        schema = schema.decode()
-    if schema != SCHEMA:
+        schema = _attr(f, "schema", None)
+        if schema != SCHEMA:
+            raise RunFileError(f"{path}: not a twin run file (schema attribute is {schema!r})")
+        _check_layout(f, path)
+    except BaseException:
         f.close()
-        raise RunFileError(f"{path}: not a twin run file (schema attribute is {schema!r})")
+        raise
     return f
 
 
-def _attr(f, key, default=""):
-    v = f.attrs.get(key, default)
+def n_records(f: h5py.File) -> int:
+    """Records complete in every dataset: while a run is written, ``/time`` grows before
+    ``/state``, so a SWMR reader can see one longer than the other."""
+    return int(min([f["time"].shape[0]] + [f["state"][v.name].shape[0] for v in STATE_VARIABLES]))
+
+
+def _attr(obj, key, default=""):
+    v = obj.attrs.get(key, default)
     return v.decode() if isinstance(v, bytes) else v
+
+
+def _python(value):
+    """An HDF5 attribute value as a plain Python value (str, int, float, list)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def read_summary(f: h5py.File) -> dict:
+    """``/summary`` attributes as a dict of Python scalars (empty until the run completes)."""
+    return {k: _python(v) for k, v in f["summary"].attrs.items()}
+
+
+def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
+    """``/jobs`` or ``/events`` (only ``fields``, every ``step``-th row) as a pandas DataFrame
+    with text columns decoded."""
+    import pandas as pd
+
+    d = f[name]
+    if fields:
+        frame = pd.DataFrame({c: d.fields(c)[::step] for c in fields})
+    else:
+        frame = pd.DataFrame(d[::step])
+    for col in ("status", "kind"):
+        if col in frame.columns:
+            frame[col] = frame[col].str.decode("ascii") if len(frame) else frame[col].astype(str)
+    return frame
 
 
 def describe(path) -> str:
     """A few lines on a run file: scenario, size, status, headline totals."""
-    with open_h5(path) as f:
-        try:
-            n_rec = f["time"].shape[0]
-            n_sat = f["sat/index"].shape[0]
-            t_end = float(f["time"][n_rec - 1]) if n_rec else 0.0
-            lines = [
-                f"{path}: twin run file, schema {_attr(f, 'schema_version')}, status {_attr(f, 'status')}",
-                f"  epoch {_attr(f, 'epoch_utc')}   dt {_attr(f, 'dt_s')} s   record every "
-                f"{_attr(f, 'record_every_s')} s   seed {_attr(f, 'seed')}",
-                f"  {n_sat:,} satellites x {n_rec:,} records ({t_end / 86400:.3g} d recorded)   "
-                f"{f['jobs'].shape[0]:,} job rows   {f['events'].shape[0]:,} events   "
-                f"{os.path.getsize(path) / 1e6:.1f} MB",
-                f"  twin {_attr(f, 'twin_version')}, config sha256 {_attr(f, 'config_sha256')[:12]}",
-            ]
-            summary = dict(f["summary"].attrs)
-        except KeyError as err:
-            raise RunFileError(f"{path}: damaged run file, {err.args[0]} missing") from None
+    with open_h5(path) as f, reading(path):
+        n_rec = n_records(f)
+        n_sat = f["sat/index"].shape[0]
+        t_end = float(f["time"][n_rec - 1]) if n_rec else 0.0
+        lines = [
+            f"{path}: twin run file, schema {_attr(f, 'schema_version')}, status {_attr(f, 'status')}",
+            f"  epoch {_attr(f, 'epoch_utc')}   dt {_attr(f, 'dt_s')} s   record every "
+            f"{_attr(f, 'record_every_s')} s   seed {_attr(f, 'seed')}",
+            f"  {n_sat:,} satellites x {n_rec:,} records ({t_end / 86400:.3g} d recorded)   "
+            f"{f['jobs'].shape[0]:,} job rows   {f['events'].shape[0]:,} events   "
+            f"{os.path.getsize(path) / 1e6:.1f} MB",
+            f"  twin {_attr(f, 'twin_version')}, config sha256 {_attr(f, 'config_sha256')[:12]}",
+        ]
+        summary = read_summary(f)
     if summary:
         lines.append("  summary:")
         for key, value in summary.items():
-            if isinstance(value, (float, np.floating)):
+            if isinstance(value, float):
                 lines.append(f"    {key:28s} {value:,.6g}")
             else:
                 lines.append(f"    {key:28s} {value}")
@@ -69,33 +185,95 @@ def describe(path) -> str:
     return "\n".join(lines)
 
 
-def open_run(path):
-    """The run file as an ``xarray.Dataset`` with dimensions ``time`` and ``sat``; the jobs and
-    events tables are in ``ds.attrs['jobs']`` / ``ds.attrs['events']`` as pandas DataFrames."""
-    import pandas as pd
-    import xarray as xr
+# ---------------------------------------------------------------------- open_run
+class _LazyVariable:
+    """``/state/<name>[:n_records]`` as an array-like for ``dask.array.from_array``.
 
-    with open_h5(path) as f:
-        time = f["time"][...]
-        coords = {"time": ("time", time, {"units": "s", "long_name": f["time"].attrs["long_name"]}),
-                  "sat": ("sat", f["sat/index"][...])}
-        coords["name"] = ("sat", f["sat/name"].asstr()[...])
-        coords["norad_id"] = ("sat", f["sat/norad_id"][...])
-        coords["plane"] = ("sat", f["sat/plane"][...])
-        data = {}
-        for var in STATE_VARIABLES:
-            d = f["state"][var.name]
-            data[var.name] = (("time", "sat"), d[: len(time)], 
-                              {k: _attr(d, k) for k in ("units", "long_name", "kind")})
-        jobs = pd.DataFrame(f["jobs"][...])
-        events = pd.DataFrame(f["events"][...])
-        for frame, col in ((jobs, "status"), (events, "kind")):
-            if len(frame):
-                frame[col] = frame[col].str.decode("ascii")
-        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-        summary = dict(f["summary"].attrs)
+    Each read acquires the file through an xarray ``CachingFileManager``: the handle stays open
+    while the dataset is used (and is reopened transparently if the cache evicted it), and the
+    object pickles, so dask's process-based schedulers can use it too.
+    """
+
+    def __init__(self, manager, path, name: str, shape: tuple, dtype):
+        self.manager, self.path, self.name = manager, path, name
+        self.shape, self.dtype, self.ndim = shape, np.dtype(dtype), len(shape)
+
+    def __getitem__(self, key):
+        # dask passes slices within self.shape, so reads never go past n_records
+        with reading(self.path):
+            f = self.manager.acquire()
+            return f["state"][self.name][key]
+
+
+def _dask_chunks(shape: tuple, h5_chunks) -> tuple:
+    """Whole HDF5 chunks along time, about _DASK_CHUNK_ELEMENTS per dask chunk."""
+    per_record = int(np.prod(shape[1:], dtype=np.int64)) or 1
+    step = h5_chunks[0] if h5_chunks else 1
+    records = max(step, _DASK_CHUNK_ELEMENTS // per_record // step * step)
+    return (max(1, min(records, shape[0])), *shape[1:])
+
+
+def open_run(path):
+    """The run file as an ``xarray.Dataset`` with dimensions ``time`` and ``sat``, read lazily.
+
+    Every ``/state`` variable is a dask array: nothing is read until ``.values``,
+    ``.compute()``, ``.load()`` or a plot asks for it, and then only the chunks needed. Each
+    variable's attrs hold ``units``, ``long_name`` and ``kind`` (``flow``: mean over the record
+    interval; ``stock``: value at its end). Coordinates: ``time`` [s since ``epoch_utc``], ``sat``
+    (index), ``name``, ``norad_id``, ``plane``. ``ds.attrs`` holds the file's root attributes,
+    ``summary`` (dict, empty until the run completes), and ``jobs`` and ``events`` (pandas
+    DataFrames, read eagerly).
+
+    The file stays open while the dataset lives; ``ds.close()`` (or ``with twin.open_run(p) as
+    ds:``) closes it. A file still being written is read up to the records complete when it was
+    opened; open it again to see more.
+
+    Raises RunFileError for a missing, truncated, corrupt or foreign file.
+    """
+    import dask.array as da
+    import xarray as xr
+    from dask.base import tokenize
+    from xarray.backends import CachingFileManager
+
+    from twin.kernels.layout import MODE_NAMES
+
+    path = Path(path)
+    with open_h5(path) as f, reading(path):
+        n_rec = n_records(f)
+        time = f["time"][:n_rec]
+        coords = {
+            "time": ("time", time, {"units": "s", "long_name": _attr(f["time"], "long_name")}),
+            "sat": ("sat", f["sat/index"][...], {"units": "1", "long_name": "satellite index"}),
+            "name": ("sat", f["sat/name"].asstr()[...], {"long_name": "satellite name"}),
+            "norad_id": ("sat", f["sat/norad_id"][...], {"units": "1", "long_name": "NORAD catalogue number"}),
+            "plane": ("sat", f["sat/plane"][...], {"units": "1", "long_name": "orbital plane"}),
+        }
+        variables = []
+        for name in [v.name for v in STATE_VARIABLES] + (
+                ["position_gcrs_km"] if "position_gcrs_km" in f["state"] else []):
+            d = f["state"][name]
+            variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
+                              {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))
+        attrs = {k: _python(v) for k, v in f.attrs.items()}
+        summary = read_summary(f)
+        jobs = read_table(f, "jobs")
+        events = read_table(f, "events")
+    manager = CachingFileManager(_open_file, path)
+    stat = path.stat()
+    token = tokenize(str(path.resolve()), stat.st_mtime_ns, stat.st_size, n_rec)
+    data = {}
+    for name, shape, dtype, h5_chunks, var_attrs in variables:
+        lazy = _LazyVariable(manager, path, name, shape, dtype)
+        array = da.from_array(lazy, chunks=_dask_chunks(shape, h5_chunks), name=f"twin-{name}-{token}",
+                              lock=False, asarray=True, meta=np.empty((0,) * len(shape), dtype))
+        dims = ("time", "sat", "xyz")[:len(shape)]
+        if name == "mode":  # CF flags, so that plots and readers can name the codes
+            var_attrs = {**var_attrs, "flag_values": np.arange(len(MODE_NAMES), dtype=np.int8),
+                         "flag_meanings": " ".join(MODE_NAMES)}
+        data[name] = (dims, array, var_attrs)
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
     ds.attrs["summary"] = summary
     ds.attrs["jobs"] = jobs
     ds.attrs["events"] = events
+    ds.set_close(manager.close)
     return ds

@@ -1,0 +1,123 @@
+"""Where the time of one end-to-end run goes.
+
+Timing wrappers are put around the functions the engine calls (by dotted name, so that a
+refactor that renames one only leaves it out of the table), each accumulating its *exclusive*
+time: a nested wrapped call is subtracted from its caller's bucket. What no wrapper covers is
+the engine's own Python (SimPy, the tick loop, bookkeeping). A cProfile run of the same case
+gives the top functions by own time, as a cross-check.
+"""
+from __future__ import annotations
+
+import cProfile
+import importlib
+import io
+import pstats
+import time
+from pathlib import Path
+
+# (bucket, "module:attribute" or "module:Class.method"); the engine imports some functions
+# into its own namespace, so they are wrapped where the engine looks them up
+TARGETS = (
+    ("SGP4 (SatrecArray.sgp4, NaN mask, transposes)", "twin.orbits:propagate_teme_km"),
+    ("TEME->GCRS matrices (skyfield, hourly nodes)", "twin.orbits:teme_to_gcrs_matrices"),
+    ("time scales (skyfield Time, UTC Julian date)", "twin.orbits:skyfield_times"),
+    ("time scales (skyfield Time, UTC Julian date)", "twin.orbits:sgp4_utc_jd"),
+    ("rotation matmul + glue (Propagator.propagate)", "twin.orbits:Propagator.propagate"),
+    ("Sun (DE421 via skyfield)", "twin.engine:sun_position_gcrs_m"),
+    ("advance_nodes (numba)", "twin.engine:advance_nodes"),
+    ("advance_jobs (numba)", "twin.jobs:advance_jobs"),
+    ("job bookkeeping (JobBook.advance, Python)", "twin.jobs:JobBook.advance"),
+    ("scheduling (dispatch + FIFO first-fit)", "twin.jobs:JobBook.dispatch"),
+    ("job arrivals (submit)", "twin.jobs:JobBook.submit"),
+    ("events (sort, encode)", "twin.engine:Simulation._write_events"),
+    ("record values (means, copies)", "twin.engine:record_values"),
+    ("HDF5 write + gzip (RunWriter.flush)", "twin.output.hdf5:RunWriter.flush"),
+    ("HDF5 file setup and close", "twin.output.hdf5:RunWriter.__init__"),
+    ("HDF5 file setup and close", "twin.output.hdf5:RunWriter.close"),
+    ("constellation build (TLE parse, Satrec init)", "twin.engine:build_constellation"),
+)
+
+
+class _Clock:
+    def __init__(self):
+        self.totals: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.stack: list[float] = []  # time spent in wrapped callees of each open frame
+
+    def wrap(self, bucket: str, fn):
+        clock = self
+
+        def timed(*args, **kwargs):
+            clock.stack.append(0.0)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - t0
+                inner = clock.stack.pop()
+                clock.totals[bucket] = clock.totals.get(bucket, 0.0) + elapsed - inner
+                clock.calls[bucket] = clock.calls.get(bucket, 0) + 1
+                if clock.stack:
+                    clock.stack[-1] += elapsed
+        timed.__wrapped__ = fn
+        return timed
+
+
+def _resolve(target: str):
+    module_name, _, attr = target.partition(":")
+    owner = importlib.import_module(module_name)
+    *path, name = attr.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner, name
+
+
+def attribute(run_fn) -> dict:
+    """Run ``run_fn()`` (one end-to-end run) with timing wrappers; returns seconds per bucket,
+    the total wall time, the unattributed rest and the targets that could not be found."""
+    clock = _Clock()
+    patched, missing = [], []
+    for bucket, target in TARGETS:
+        try:
+            owner, name = _resolve(target)
+            original = getattr(owner, name)
+        except (ImportError, AttributeError):
+            missing.append(target)
+            continue
+        setattr(owner, name, clock.wrap(bucket, original))
+        patched.append((owner, name, original))
+    try:
+        t0 = time.perf_counter()
+        run_fn()
+        total = time.perf_counter() - t0
+    finally:
+        for owner, name, original in reversed(patched):
+            setattr(owner, name, original)
+    buckets = dict(sorted(clock.totals.items(), key=lambda kv: -kv[1]))
+    rest = total - sum(buckets.values())
+    return {"total_s": total, "buckets_s": buckets, "calls": clock.calls,
+            "engine_python_and_other_s": rest,
+            "fractions": {**{k: v / total for k, v in buckets.items()},
+                          "engine Python, SimPy and the rest": rest / total},
+            "missing_targets": missing}
+
+
+def cprofile_top(run_fn, n: int = 20, out_path: Path | None = None) -> list[dict]:
+    """The ``n`` functions with the most own time in a cProfile run of ``run_fn()``."""
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        run_fn()
+    finally:
+        profile.disable()
+    stats = pstats.Stats(profile)
+    if out_path is not None:
+        text = io.StringIO()
+        pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(40)
+        Path(out_path).write_text(text.getvalue())
+    rows = []
+    for (filename, line, func), (_, ncalls, tottime, cumtime, _) in stats.stats.items():
+        rows.append({"function": f"{Path(filename).name}:{line}({func})", "calls": ncalls,
+                     "own_s": tottime, "cumulative_s": cumtime})
+    rows.sort(key=lambda r: -r["own_s"])
+    return rows[:n]

@@ -1,0 +1,281 @@
+"""Reading run files: open_run (lazy, values and units as written), SWMR reads of a file being
+written, one-line errors for damaged or foreign files, and docs/schema.md kept in step."""
+import shutil
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+import twin
+from conftest import REPO
+from twin.output import reader
+from twin.output.reader import RunFileError, describe, open_run
+from twin.output.schema import JOB_DTYPE, JOB_STATUSES, STATE_BY_NAME, STATE_VARIABLES
+from twin.report import write_report
+
+
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory):
+    """One small real run (24 satellites, 2 h) shared by the module."""
+    from twin.config import load_config
+    from twin.engine import run
+
+    path = tmp_path_factory.mktemp("reader") / "r.h5"
+    run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,
+        log=lambda message: None)
+    return path
+
+
+def h5_values(path):
+    with h5py.File(path, "r") as f:
+        return ({v.name: f["state"][v.name][...] for v in STATE_VARIABLES}, f["time"][...],
+                {k: f["sat"][k][...] for k in ("index", "norad_id", "plane")},
+                f["sat/name"].asstr()[...], dict(f["summary"].attrs))
+
+
+# ---------------------------------------------------------------------- open_run
+def test_open_run_values_equal_h5py_reads(run_file):
+    state, time_s, sat, names, summary = h5_values(run_file)
+    with open_run(run_file) as ds:
+        assert dict(ds.sizes) == {"time": len(time_s), "sat": len(names)}
+        np.testing.assert_array_equal(ds["time"].values, time_s)
+        np.testing.assert_array_equal(ds["sat"].values, sat["index"])
+        np.testing.assert_array_equal(ds["norad_id"].values, sat["norad_id"])
+        np.testing.assert_array_equal(ds["plane"].values, sat["plane"])
+        assert list(ds["name"].values) == list(names)
+        for name, values in state.items():
+            assert ds[name].dims == ("time", "sat")
+            assert ds[name].dtype == values.dtype
+            np.testing.assert_array_equal(ds[name].values, values)
+        assert ds.attrs["summary"] == pytest.approx(summary)
+        assert ds.attrs["status"] == "complete" and ds.attrs["schema"] == "twin.run"
+
+
+def test_open_run_is_lazy(run_file, monkeypatch):
+    import dask.array as da
+
+    reads = []
+    original = reader._LazyVariable.__getitem__
+    monkeypatch.setattr(reader._LazyVariable, "__getitem__",
+                        lambda self, key: reads.append(self.name) or original(self, key))
+    ds = open_run(run_file)
+    assert all(isinstance(ds[v.name].data, da.Array) for v in STATE_VARIABLES)
+    low = ds.soc.min("sat")  # still lazy
+    assert reads == []
+    assert low.values.shape == (ds.sizes["time"],)
+    assert set(reads) == {"soc"}
+    ds.close()
+
+
+def test_open_run_attrs_carry_units_long_name_and_kind(run_file):
+    with open_run(run_file) as ds:
+        for var in STATE_VARIABLES:
+            attrs = ds[var.name].attrs
+            assert (attrs["units"], attrs["long_name"], attrs["kind"]) == (var.units, var.long_name, var.kind)
+        assert ds["time"].attrs["units"] == "s"
+        assert ds.mode.attrs["flag_meanings"].split()[0] == "nominal"
+
+
+def test_open_run_tables(run_file):
+    with open_run(run_file) as ds:
+        jobs, events = ds.attrs["jobs"], ds.attrs["events"]
+        assert list(jobs.columns) == list(JOB_DTYPE.names)
+        assert len(jobs) == ds.attrs["summary"]["jobs_submitted"]
+        assert set(jobs["status"]) <= set(JOB_STATUSES)
+        assert list(events.columns) == ["time_s", "sat", "kind", "value"]
+        assert set(events["kind"]) <= {"eclipse_entry", "eclipse_exit", "mode_change"}
+        assert len(events) == ds.attrs["summary"]["events"]
+
+
+def test_energy_closes_from_the_file_alone(run_file):
+    """The recipe of docs/schema.md: flows are interval means, stocks end values."""
+    with open_run(run_file) as ds:
+        net_w = (ds.solar_power_w - ds.load_power_w - ds.loss_power_w - ds.curtailed_power_w).values
+        dt_s = np.diff(ds["time"].values, prepend=0.0)
+        stored_wh = ds.battery_energy_wh.values
+        inflow_wh = (net_w[1:] * dt_s[1:, None]).sum(axis=0) / 3600.0
+        # float64 flows and stocks: the residual is rounding, ~1e-9 Wh on ~1e3 Wh
+        np.testing.assert_allclose(inflow_wh, stored_wh[-1] - stored_wh[0], rtol=0, atol=1e-6)
+        s = ds.attrs["summary"]
+        total_wh = (net_w * dt_s[:, None]).sum() / 3600.0
+        np.testing.assert_allclose(total_wh, s["battery_end_wh"] - s["battery_start_wh"], rtol=1e-9)
+
+
+def test_open_run_alongside_a_plain_h5py_handle(run_file):
+    with h5py.File(run_file, "r") as f:
+        with open_run(run_file) as ds:
+            np.testing.assert_array_equal(ds.soc.values, f["state/soc"][...])
+
+
+def test_open_run_follows_a_file_being_written(tmp_path):
+    """SWMR: a running `twin run` is read up to its last flush; after a kill -9 the file still opens."""
+    out = tmp_path / "live.h5"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "twin", "run", "configs/default.yaml", "-o", str(out), "-q",
+         "--set", "simulation.duration_s=8640000", "--set", "output.flush_every_records=10"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60.0
+        ds = None
+        while time.monotonic() < deadline:
+            try:
+                ds = open_run(out)
+                if ds.sizes["time"] > 0:
+                    break
+                ds.close()
+            except RunFileError:  # not created yet, or still setting up before SWMR
+                pass
+            ds = None
+            time.sleep(0.1)
+        assert ds is not None, "no records appeared within 60 s"
+        assert proc.poll() is None, "the run ended before it could be read while running"
+        with ds:
+            assert ds.attrs["status"] == "running" and ds.attrs["summary"] == {}
+            assert np.all(np.diff(ds["time"].values) > 0)
+            assert np.isfinite(ds.soc.values).all() and (ds.soc.values > 0).all()
+            seen = ds.sizes["time"]
+        assert "status running" in describe(out)
+    finally:
+        proc.kill()
+        proc.wait()
+    with open_run(out) as ds:  # a crashed writer leaves a readable file up to the last flush
+        assert ds.sizes["time"] >= seen and ds.attrs["status"] == "running"
+        assert np.isfinite(ds.battery_energy_wh.values).all()
+
+
+# ---------------------------------------------------------------------- damaged files
+def _truncated(src, dst):
+    data = src.read_bytes()
+    dst.write_bytes(data[:len(data) // 2])
+
+
+def _random(src, dst):
+    dst.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+
+
+def _foreign(src, dst):
+    with h5py.File(dst, "w") as f:
+        f["x"] = np.arange(3)
+
+
+def _no_soc(src, dst):
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        del f["state/soc"]
+
+
+BAD_FILES = {"truncated": (_truncated, "truncated run file"),
+             "random": (_random, "not a readable HDF5 file"),
+             "foreign": (_foreign, "not a twin run file"),
+             "no_soc": (_no_soc, "/state/soc missing")}
+
+
+@pytest.fixture(scope="module")
+def bad_files(run_file, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    paths = {}
+    for kind, (make, _) in BAD_FILES.items():
+        paths[kind] = folder / f"{kind}.h5"
+        make(run_file, paths[kind])
+    return paths
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_damaged_files_raise_run_file_error(bad_files, tmp_path, kind):
+    path, fragment = bad_files[kind], BAD_FILES[kind][1]
+    for call in (lambda: open_run(path), lambda: describe(path),
+                 lambda: write_report(path, tmp_path / "report")):
+        with pytest.raises(RunFileError) as err:
+            call()
+        message = str(err.value)
+        assert "\n" not in message and str(path) in message and fragment in message
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+@pytest.mark.parametrize("command", ["inspect", "report"])
+def test_damaged_files_via_the_cli_main(bad_files, tmp_path, capsys, kind, command):
+    """What `python -m twin inspect|report` runs, in-process: exit 2 and one line on stderr."""
+    from twin.cli import main
+
+    path = bad_files[kind]
+    args = [command, str(path)] + (["-o", str(tmp_path / "report")] if command == "report" else [])
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert out == "" and len(lines) == 1, lines
+    assert str(path) in lines[0] and BAD_FILES[kind][1] in lines[0]
+
+
+def test_damaged_files_via_python_m_twin(bad_files, tmp_path):
+    """The same through real processes (two, run concurrently: each one pays for the imports):
+    exit 2, one line on stderr, no traceback."""
+    runs = {("truncated", "inspect"): ["inspect", str(bad_files["truncated"])],
+            ("no_soc", "report"): ["report", str(bad_files["no_soc"]), "-o", str(tmp_path / "r")]}
+    procs = {key: subprocess.Popen([sys.executable, "-m", "twin", *args], cwd=REPO, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for key, args in runs.items()}
+    for (kind, command), proc in procs.items():
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (kind, command, stderr)
+        assert "Traceback" not in stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1, (kind, command, lines)
+        assert str(bad_files[kind]) in lines[0] and BAD_FILES[kind][1] in lines[0]
+
+
+def test_corrupt_chunk_raises_when_read(run_file, tmp_path):
+    """Metadata intact but a compressed /state/soc chunk overwritten: open_run still opens (it is
+    lazy) and the read raises RunFileError."""
+    path = tmp_path / "corrupt.h5"
+    shutil.copy(run_file, path)
+    with h5py.File(path, "r") as f:
+        info = f["state/soc"].id.get_chunk_info(0)
+    with open(path, "r+b") as raw:
+        raw.seek(info.byte_offset)
+        raw.write(b"\xff" * info.size)
+    with open_run(path) as ds:
+        with pytest.raises(RunFileError, match="damaged run file"):
+            ds.soc.values
+    with pytest.raises(RunFileError, match="damaged run file"):
+        write_report(path, tmp_path / "report")
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(RunFileError, match="no such run file"):
+        open_run(tmp_path / "none.h5")
+    with pytest.raises(RunFileError, match="a folder"):
+        describe(tmp_path)
+
+
+def test_newer_schema_version_is_refused(run_file, tmp_path):
+    path = tmp_path / "future.h5"
+    shutil.copy(run_file, path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["schema_version"] = 99
+    with pytest.raises(RunFileError, match="schema version 99"):
+        open_run(path)
+
+
+# ---------------------------------------------------------------------- docs/schema.md
+def test_schema_doc_names_everything_a_run_writes(run_file):
+    doc = (REPO / "docs" / "schema.md").read_text()
+    with h5py.File(run_file, "r") as f:
+        names = {"/state variable": list(f["state"]), "/summary key": list(f["summary"].attrs),
+                 "root attribute": list(f.attrs), "/jobs column": list(f["jobs"].dtype.names),
+                 "/events column": list(f["events"].dtype.names)}
+        kinds = {k.decode() for k in f["events"]["kind"]}
+    assert set(names["/state variable"]) == set(STATE_BY_NAME)
+    missing = [f"{what} {name}" for what, keys in names.items() for name in keys if f"`{name}`" not in doc]
+    missing += [f"event kind {k}" for k in kinds | {"mode_change"} if f"`{k}`" not in doc]
+    missing += [f"units of {v.name}" for v in STATE_VARIABLES
+                if f"| `{v.name}` | {v.units} |" not in doc]
+    assert not missing, f"docs/schema.md does not mention: {', '.join(missing)}"
+
+
+def test_public_open_run_is_the_reader(run_file):
+    with twin.open_run(run_file) as ds:
+        assert ds.soc.attrs["units"] == "1"

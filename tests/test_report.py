@@ -1,0 +1,132 @@
+"""`twin report`: figures and summary.md from a real (small) run; sampling of large files."""
+import shutil
+import subprocess
+import sys
+
+import h5py
+import matplotlib
+import numpy as np
+import pytest
+
+from conftest import REPO
+from twin import report
+from twin.report import FIGURES, read_sample, write_report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory):
+    """One small real run (24 satellites, 2 h) shared by the module."""
+    from twin.config import load_config
+    from twin.engine import run
+
+    path = tmp_path_factory.mktemp("report") / "r.h5"
+    run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,
+        log=lambda message: None)
+    return path
+
+
+@pytest.fixture(scope="module")
+def written(run_file, tmp_path_factory):
+    """The report written in-process, and `python -m twin report` of the same run started
+    alongside (it runs on another core while this one draws)."""
+    out = tmp_path_factory.mktemp("out") / "report"
+    cli_out = out.parent / "cli"
+    proc = subprocess.Popen([sys.executable, "-m", "twin", "report", str(run_file), "-o", str(cli_out)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    paths = write_report(run_file, out)
+    yield out, paths, (proc, cli_out)
+    proc.kill()
+    proc.wait()
+
+
+def assert_valid_png(path):
+    import matplotlib.image
+
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, path
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[2] in (3, 4), image.shape
+    assert image.shape[0] > 300 and image.shape[1] > 600, image.shape
+    assert image[..., :3].std() > 0.05, f"{path.name} is blank"
+
+
+def test_report_writes_every_figure_and_the_summary(written):
+    out, paths, _ = written
+    names = [p.name for p in paths]
+    assert names == [name for name, *_ in FIGURES] + ["summary.md"]
+    assert all(p.parent == out and p.stat().st_size > 0 for p in paths)
+    for path in paths[:-1]:
+        assert_valid_png(path)
+
+
+def test_summary_md_embeds_every_figure_and_headline_numbers(written, run_file):
+    out, paths, _ = written
+    text = (out / "summary.md").read_text()
+    for path in paths[:-1]:
+        assert f"]({path.name})" in text
+    with h5py.File(run_file, "r") as f:
+        summary = dict(f["summary"].attrs)
+    for fragment in ("| solar energy delivered to the bus |", "| kWh |", "| min |", "| % |",
+                     f"{summary['jobs_submitted']:,} / {summary['jobs_completed']:,}"):
+        assert fragment in text, fragment
+    for key in summary:  # the full table lists every key with a unit
+        assert f"| `{key}` |" in text
+
+
+def test_report_without_jobs_or_summary(run_file, tmp_path):
+    """A run with no jobs and no /summary yet (as while it is written): the wait figure says so
+    and summary.md still embeds it."""
+    path = tmp_path / "bare.h5"
+    shutil.copy(run_file, path)
+    with h5py.File(path, "r+") as f:
+        f["jobs"].resize((0,))
+        for key in list(f["summary"].attrs):
+            del f["summary"].attrs[key]
+    sample = read_sample(path)
+    assert len(sample.waits_s) == 0 and sample.summary == {}
+    with matplotlib.rc_context(report.STYLE):
+        figure = report.fig_job_wait(sample, tmp_path / "job_wait.png")
+    assert_valid_png(figure)
+    text = report._markdown(sample, [(figure, "Job waits", "")])
+    assert "No `/summary` yet" in text and "](job_wait.png)" in text
+
+
+def test_large_files_are_read_with_strides(run_file, tmp_path, monkeypatch):
+    """With small limits the same file is sampled: fewer records and satellites are read, the
+    eclipse map gets its whole-run panel, and summary.md says it sampled."""
+    monkeypatch.setattr(report, "MAX_TIME_POINTS", 30)
+    monkeypatch.setattr(report, "MAX_VALUES_PER_VARIABLE", 30 * 8)
+    monkeypatch.setattr(report, "ECLIPSE_BLOCK_S", 600.0)
+    sample = read_sample(run_file)
+    assert (sample.record_stride, sample.sat_stride) == (4, 3)  # 120 records, 24 satellites
+    assert len(sample.time_s) == 30 and sample.time_s[-1] == 7200.0  # ends on the last record
+    assert all(len(band) == 30 for bands in sample.bands.values() for band in bands)
+    assert sample.window_sunlit.shape == (30, 8)
+    assert sample.binned_sunlit is not None and sample.binned_sunlit.size <= 30 * 8
+    np.testing.assert_allclose(sample.mode_counts.sum(axis=0), 24)  # scaled up to the constellation
+    with matplotlib.rc_context(report.STYLE):
+        for name, draw in (("eclipse_map.png", report.fig_eclipse_map), ("utilization.png", report.fig_utilization)):
+            assert_valid_png(draw(sample, tmp_path / name))
+    assert "one record in 4 and one satellite in 3" in report._markdown(sample, [])
+
+
+def test_value_budget_holds_for_huge_runs():
+    """Strides keep each variable under MAX_VALUES_PER_VARIABLE, so a report loads no more than
+    ~50 M values whatever the run size."""
+    for n_rec, n_sats in ((10**6, 10**5), (525_600, 42_000), (100, 10**6), (5, 3)):
+        ts, ss = report._strides(n_rec, n_sats)
+        n_times, n_cols = -(-n_rec // ts), -(-n_sats // ss)
+        assert n_times <= report.MAX_TIME_POINTS
+        assert n_times * n_cols <= report.MAX_VALUES_PER_VARIABLE
+    # 9 sampled variables, the eclipse window and its blocks, two job columns
+    assert 11 * report.MAX_VALUES_PER_VARIABLE + 2 * report.MAX_JOB_ROWS <= 50_000_000
+
+
+def test_cli_report(written):
+    _, _, (proc, out) = written
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert stdout.split() == [str(out / name) for name, *_ in FIGURES] + [str(out / "summary.md")]
+    assert all((out / name).stat().st_size > 0 for name, *_ in FIGURES)

@@ -1,0 +1,142 @@
+"""Long runs: checkpoints, SIGKILL + --resume equal to an uninterrupted run bit for bit,
+SIGINT/SIGTERM stop cleanly, --from re-runs a file's scenario, live reading while it runs."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import REPO, small_config
+
+STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/electronics_temp_k",
+                    "state/radiator_temp_k", "state/solar_power_w", "state/load_power_w", "state/mode",
+                    "state/utilization", "jobs", "events"]
+
+
+def long_config(write_config, name="long.yaml"):
+    # a few seconds of wall time: long enough to be killed mid-way; 24 checkpoints
+    cfg = small_config(**{"simulation.duration_s": 4 * 86400, "output.checkpoint_every_s": 4 * 3600,
+                          "output.flush_every_records": 30, "workload.arrival_rate_per_h": 4})
+    cfg["constellation"][0].update(planes=4, sats_per_plane=8)
+    return write_config(cfg, name)
+
+
+def start(*args):
+    return subprocess.Popen([sys.executable, "-m", "twin", "run", *map(str, args), "-q"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def identical(a_path, b_path):
+    with h5py.File(a_path, "r") as a, h5py.File(b_path, "r") as b:
+        for name in STATE_AND_TABLES:
+            assert a[name].shape == b[name].shape, name
+            assert a[name][...].tobytes() == b[name][...].tobytes(), name
+        for name in a["state"]:
+            assert a["state"][name][...].tobytes() == b["state"][name][...].tobytes(), name
+
+
+def wait_for(path, timeout=120):
+    t0 = time.time()
+    while not path.exists():
+        assert time.time() - t0 < timeout, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ref")
+    import yaml
+    cfg = tmp / "long.yaml"
+    long_config(lambda c, n: (cfg.write_text(yaml.safe_dump(c)), cfg)[1])
+    out = tmp / "reference.h5"
+    p = start(cfg, "-o", out)
+    assert p.wait(timeout=600) == 0, p.stderr.read()
+    return cfg, out
+
+
+@pytest.mark.parametrize("delay_s", [0.3, 1.7])
+def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
+    cfg, ref = reference
+    out = tmp_path / "killed.h5"
+    p = start(cfg, "-o", out)
+    wait_for(out.with_name(out.name + ".checkpoint"))
+    time.sleep(delay_s)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    with h5py.File(out, "r", libver="latest", swmr=True) as f:
+        assert f.attrs["status"] == "running"   # killed: never closed
+    r = subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(out), "-q"], cwd=REPO,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out, "r") as f:
+        assert f.attrs["status"] == "complete"
+    identical(ref, out)
+    assert not out.with_name(out.name + ".checkpoint").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_and_sigterm_checkpoint_and_say_how_to_resume(reference, tmp_path, sig):
+    cfg, ref = reference
+    out = tmp_path / "stopped.h5"
+    p = start(cfg, "-o", out)
+    wait_for(out.with_name(out.name + ".checkpoint"))
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert f"twin run --resume {out}" in err
+    with h5py.File(out, "r") as f:
+        assert f.attrs["status"] == "interrupted"
+        assert f["time"].shape[0] > 0
+    r = subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(out), "-q"], cwd=REPO,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    identical(ref, out)
+
+
+def test_resume_refuses_complete_and_foreign_files(reference, tmp_path):
+    _, ref = reference
+    r = subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(ref)], cwd=REPO,
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "already complete" in r.stderr and "Traceback" not in r.stderr
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(os.urandom(4096))
+    r = subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(junk)], cwd=REPO,
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "junk.h5" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_from_reruns_the_stored_scenario(reference, tmp_path):
+    _, ref = reference
+    out = tmp_path / "again.h5"
+    r = subprocess.run([sys.executable, "-m", "twin", "run", "--from", str(ref), "-o", str(out), "-q"],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    identical(ref, out)
+
+
+def test_live_reading_while_a_run_writes(reference, tmp_path):
+    """A second process reads the file (inspect and open_run) while twin run is writing it."""
+    cfg, _ = reference
+    out = tmp_path / "live.h5"
+    # a long run (a year), stopped with SIGINT once the reader has seen it grow
+    p = start(cfg, "-o", out, "--set", "simulation.duration_s=31536000",
+              "--set", "output.flush_every_records=60")
+    wait_for(out.with_name(out.name + ".checkpoint"))
+    seen = []
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-m", "twin", "inspect", str(out)], cwd=REPO,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert "status running" in r.stdout
+        code = ("import twin; ds = twin.open_run(%r); print(ds.sizes['time'], float(ds.soc.isel(time=-1).mean()))" % str(out))
+        r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        seen.append(int(r.stdout.split()[0]))
+        time.sleep(2.5)   # the writer flushes the file to disk every 2 s of wall time
+    p.send_signal(signal.SIGINT)
+    assert p.wait(timeout=120) == 130
+    assert seen[-1] > seen[0] > 0

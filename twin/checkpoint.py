@@ -1,0 +1,112 @@
+"""Checkpoints, resumption, stop signals and the disk-space check of a run.
+
+A checkpoint is the whole mutable state of a :class:`twin.engine.Simulation` (node arrays, queue
+and running jobs, the job source with its random generator, accumulators, the simulated step) and
+the number of records, job rows and event rows the run file held at that moment. It is pickled
+to ``RUN.h5.checkpoint`` beside the run file, atomically (write, fsync, rename), so a kill at any
+instant leaves either the previous or the new checkpoint whole. Resuming rebuilds the run file
+up to those counts and continues; the result equals an uninterrupted run bit for bit.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import shutil
+import signal
+from pathlib import Path
+
+from twin.errors import InputError
+from twin.output.schema import STATE_VARIABLES
+
+CHECKPOINT_VERSION = 1
+
+
+def checkpoint_path(run_path) -> Path:
+    run_path = Path(run_path)
+    return run_path.with_name(run_path.name + ".checkpoint")
+
+
+def save_checkpoint(run_path, state: dict) -> None:
+    path = checkpoint_path(run_path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump({"version": CHECKPOINT_VERSION, **state}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def remove_checkpoint(run_path) -> None:
+    for path in (checkpoint_path(run_path), checkpoint_path(run_path).with_suffix(".checkpoint.tmp")):
+        path.unlink(missing_ok=True)
+
+
+def load_checkpoint(run_path):
+    """The scenario stored in a run file and its last checkpoint; InputError if it cannot resume."""
+    from twin.config import load_config_text
+    from twin.output.reader import open_h5
+
+    run_path = Path(run_path)
+    with open_h5(run_path) as f:
+        status = f.attrs.get("status")
+        config_yaml = f.attrs.get("config_yaml")
+    status = status.decode() if isinstance(status, bytes) else status
+    if status == "complete":
+        raise InputError(f"{run_path}: the run is already complete; nothing to resume")
+    path = checkpoint_path(run_path)
+    if not path.is_file():
+        raise InputError(f"{run_path}: no checkpoint ({path.name} missing); the run stopped before its "
+                         f"first checkpoint (output.checkpoint_every_s) and must be run again")
+    try:
+        with open(path, "rb") as fh:
+            ckpt = pickle.load(fh)
+    except Exception as err:  # a damaged pickle can raise almost anything
+        raise InputError(f"{path}: unreadable checkpoint ({type(err).__name__})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION:
+        raise InputError(f"{path}: not a twin checkpoint of version {CHECKPOINT_VERSION}")
+    scenario = load_config_text(config_yaml, run_path.parent, f"{run_path}:config_yaml")
+    return scenario, ckpt
+
+
+@contextlib.contextmanager
+def stop_signals(sim):
+    """SIGINT and SIGTERM ask the simulation to stop at its next record boundary, checkpointed."""
+    def handler(signum, frame):
+        sim.stop_requested = True
+
+    previous = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: no signal handling
+        pass
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def expected_size_bytes(scenario, n_sats: int) -> int:
+    """Uncompressed size of the run file's /state (an upper bound; gzip usually halves it)."""
+    import numpy as np
+
+    sim = scenario.simulation
+    n_records = -(-sim.n_steps // sim.record_every_steps)
+    per_record = sum(np.dtype(v.dtype).itemsize for v in STATE_VARIABLES) * n_sats
+    if scenario.output.positions:
+        per_record += 12 * n_sats
+    return int(n_records * per_record + 1_000_000)
+
+
+def check_disk_space(scenario, n_sats: int, out_path, log) -> None:
+    size = expected_size_bytes(scenario, n_sats)
+    folder = Path(out_path).resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    log(f"expected run file size: at most {size / 1e6:,.1f} MB uncompressed ({free / 1e9:,.1f} GB free)")
+    if size > free:
+        raise InputError(f"{out_path}: the run needs up to {size / 1e9:,.2f} GB but {folder} has "
+                         f"{free / 1e9:,.2f} GB free; record less often (simulation.record_every_s) "
+                         f"or free space")
