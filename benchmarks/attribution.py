@@ -30,6 +30,7 @@ TARGETS = (
     ("scheduling (dispatch + FIFO first-fit)", "twin.jobs:JobBook.dispatch"),
     ("job arrivals (submit)", "twin.jobs:JobBook.submit"),
     ("events (sort, encode)", "twin.engine:Simulation._write_events"),
+    ("checkpoints (state pickles)", "twin.engine:Simulation.checkpoint"),
     ("record values (means, copies)", "twin.engine:record_values"),
     ("HDF5 write + gzip (RunWriter.flush)", "twin.output.hdf5:RunWriter.flush"),
     ("HDF5 file setup and close", "twin.output.hdf5:RunWriter.__init__"),

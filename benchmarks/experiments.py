@@ -8,7 +8,7 @@ wraps a piece of twin outside the package and times it against the original.
   ``error_model="numpy"`` and/or ``fastmath=True``.
 * ``hoisted_environment``: the radiator environment loads with the loop-invariant parts
   hoisted (the nadir angle of an LVLH-fixed radiator is constant; cos ζ needs no acos/cos).
-* ``hdf5``: the writer's flush time per record for gzip levels and time-chunking.
+* ``hdf5``: the writer's flush time for gzip levels 4 (twin's default), 1 and 0.
 * ``tle_load``: where reading the 10,395-line catalogue spends its time.
 """
 from __future__ import annotations
@@ -252,47 +252,41 @@ def hoisted_environment(inp: dict, repeats: int = 5) -> dict:
 
 # ------------------------------------------------------------------ HDF5
 def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=(4, 1, 0)) -> list[dict]:
-    """Total time in RunWriter.flush over a run, per gzip level, with twin's chunking and with
-    chunks of exactly one flush (60 records) along time."""
+    """Time spent in RunWriter.flush over one run, per gzip level (twin's own chunking)."""
     import twin.output.hdf5 as H
     from twin.engine import run
 
     from benchmarks.endtoend import _scenario, scenario_dict
 
     rows = []
-    original_chunk = H._chunk_records
-    for chunking in ("twin", "one flush"):
-        for level in levels:
-            cfg = scenario_dict(n_sats, duration_s, compression=level)
-            scenario = _scenario(cfg)
-            flush_every = scenario.output.flush_every_records
-            spent = [0.0]
-            original_flush = H.RunWriter.flush
+    for level in levels:
+        scenario = _scenario(scenario_dict(n_sats, duration_s, compression=level))
+        spent = [0.0]
+        original_flush = H.RunWriter.flush
 
-            def flush(self, _orig=original_flush):
-                t0 = time.perf_counter()
-                try:
-                    return _orig(self)
-                finally:
-                    spent[0] += time.perf_counter() - t0
-            H.RunWriter.flush = flush
-            if chunking == "one flush":
-                H._chunk_records = lambda n, _f=flush_every: _f
-            path = Path(out_dir) / "hdf5_experiment.h5"
+        def flush(self, *args, _orig=original_flush, **kwargs):
+            t0 = time.perf_counter()
             try:
-                t0 = time.perf_counter()
-                run(scenario, path, force=True, log=lambda m: None)
-                wall = time.perf_counter() - t0
+                return _orig(self, *args, **kwargs)
             finally:
-                H.RunWriter.flush = original_flush
-                H._chunk_records = original_chunk
-            size = path.stat().st_size
-            path.unlink()
-            records = int(duration_s // scenario.simulation.record_every_s)
-            rows.append({"chunking": chunking, "gzip_level": level, "flush_s": spent[0],
-                         "run_wall_s": wall, "file_mb": size / 2 ** 20,
-                         "us_per_record_per_sat": spent[0] / records / len(starlink(n_sats)) * 1e6,
-                         "n_sats": n_sats, "duration_s": duration_s})
+                spent[0] += time.perf_counter() - t0
+        H.RunWriter.flush = flush
+        path = Path(out_dir) / "hdf5_experiment.h5"
+        try:
+            t0 = time.perf_counter()
+            run(scenario, path, force=True, log=lambda m: None)
+            wall = time.perf_counter() - t0
+        finally:
+            H.RunWriter.flush = original_flush
+        size = path.stat().st_size
+        path.unlink()
+        n = len(starlink(n_sats))
+        records = int(duration_s // scenario.simulation.record_every_s)
+        rows.append({"gzip_level": level, "flush_s": spent[0], "run_wall_s": wall,
+                     "file_mb": size / 2 ** 20,
+                     "ns_per_sat_step": spent[0] / (n * duration_s / scenario.simulation.dt_s) * 1e9,
+                     "us_per_record_per_sat": spent[0] / records / n * 1e6,
+                     "n_sats": n, "duration_s": duration_s})
     return rows
 
 

@@ -60,7 +60,7 @@ QUICK = Sizes(
     name="quick", kernel_nodes=1000, kernel_steps=64, sgp4_sats=1000, sgp4_times=64,
     e2e=((100, 1800.0), (1000, 1800.0), (10000, 1800.0)),
     memory_sats=1000, memory_durations_s=(7200.0,),
-    naive=((100, 36), (1000, 12)), profile=(1000, 3600.0),
+    naive=((100, 60), (1000, 24)), profile=(1000, 3600.0),
     experiments=("hermite", "hoisted_environment", "tle_load"))
 
 FULL = Sizes(
@@ -166,10 +166,15 @@ def run_naive_cases(sizes: Sizes, e2e: list[dict], log) -> list[dict]:
         sats = starlink(n)
         for physics in ("full", "minimal"):
             t0 = time.perf_counter()
-            cpu0 = time.process_time()
-            result = run_naive(sats, STARLINK_EPOCH, 10.0, n_steps, sc, record_every_steps=6,
-                               physics=physics)
-            cpu = time.process_time() - cpu0
+            best = None
+            for _ in range(2):  # the better of two: short runs on a shared machine
+                cpu0 = time.process_time()
+                result = run_naive(sats, STARLINK_EPOCH, 10.0, n_steps, sc, record_every_steps=6,
+                                   physics=physics)
+                cpu = time.process_time() - cpu0
+                if best is None or cpu < best[1]:
+                    best = (result, cpu)
+            result, cpu = best
             row = {"n_sats": len(sats), "n_steps": n_steps, "physics": physics,
                    "sat_steps_per_s": result.satellite_steps_per_s,
                    "sat_steps_per_cpu_s": result.satellite_steps / cpu, "wall_s": result.wall_s}
@@ -357,8 +362,9 @@ def format_table(res: dict) -> str:
         for r in ex.get("numba_flags", []):
             lines.append(f"  advance_nodes with {r['flags']}: {r['ns_per_sat_step']:.0f} ns/sat-step")
         for r in ex.get("hdf5", []):
-            lines.append(f"  HDF5 chunking {r['chunking']:<9s} gzip {r['gzip_level']}: flush {r['flush_s']:.2f} s, "
-                         f"file {r['file_mb']:.0f} MiB")
+            lines.append(f"  HDF5 gzip {r['gzip_level']}: flush {r['flush_s']:.2f} s "
+                         f"({r['ns_per_sat_step']:.0f} ns/sat-step), file {r['file_mb']:.0f} MiB, "
+                         f"{r['n_sats']} satellites {r['duration_s'] / 3600:g} h")
         if "tle_load" in ex:
             t = ex["tle_load"]
             lines.append(f"  load_tle (10,395 TLEs): {t['load_tle_s']:.2f} s, of which checksums "

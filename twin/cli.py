@@ -1,4 +1,4 @@
-"""Command line: ``twin run | validate | inspect``.
+"""Command line: ``twin run | validate | inspect | report | bench``.
 
 Bad input (config, TLE, trace, run file) gets one line per problem on stderr naming the field or
 file, exit code 2, no traceback, and no existing output touched.
@@ -14,10 +14,6 @@ from twin.errors import InputError, OutputExistsError
 EXIT_BAD_INPUT = 2
 
 
-def _bad_input_types():
-    from twin.orbits import TLEError
-    from twin.trace import TraceError
-    return (InputError, TLEError, TraceError, FileNotFoundError)
 
 
 def _log(message: str) -> None:
@@ -146,7 +142,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except _bad_input_types() as err:
+    except (InputError, FileNotFoundError) as err:
         message = str(err) if not isinstance(err, FileNotFoundError) or not err.filename else \
             f"{err.filename}: file not found"
         for line in message.splitlines() or ["error"]:

@@ -33,6 +33,7 @@ from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray, jday
 from sgp4.earth_gravity import wgs72
 
 from twin.environment import as_utc, skyfield_times
+from twin.errors import InputError
 
 SECONDS_PER_DAY = 86400.0  # s
 R_EARTH_M = 6_378_137.0  # m, WGS-84 equatorial radius; altitudes are above it
@@ -49,7 +50,7 @@ SYNTHETIC_NORAD_BASE = 900_000  # norad_id of synthetic satellite k is this + k
 TLE_LINE_LENGTH = 69  # characters, including the checksum
 
 
-class TLEError(ValueError):
+class TLEError(InputError):
     """A TLE file that cannot be read: the message names the file, the line and the fault."""
 
 

@@ -240,9 +240,11 @@ def _plot_band(ax, x, bands, colour, label, scale=1.0):
 
 
 def _new_figure(width=10.0, height=4.8, rows=1, sharex=True):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)  # Agg, without pyplot's global state
     axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False)[:, 0]
     return fig, axes
 
@@ -350,7 +352,7 @@ def _eclipse_image(ax, x_edges, image, plane, title, vmin=0.0):
         im = ax.pcolormesh(x_edges, np.arange(len(order) + 1) - 0.5, image[:, order].T,
                            shading="flat", rasterized=True, **style)
     for s in starts[1:]:
-        ax.axhline(s - 0.5, color="white", linewidth=0.6, alpha=0.8)
+        ax.axhline(s - 0.5, color="0.55", linewidth=0.8)
     ends = np.r_[starts[1:], len(order)]
     every = max(1, math.ceil(len(starts) / 16))  # at most ~16 plane labels
     ticks = [(a + b - 1) / 2 for a, b in zip(starts[::every], ends[::every])]
@@ -459,7 +461,8 @@ FIGURES = (
     ("power.png", "Power", fig_power,
      "Solar, load, compute and curtailed power per satellite, each a mean over its record interval."),
     ("eclipse_map.png", "Eclipse map", fig_eclipse_map,
-     "Sunlit fraction of each satellite over time (dark: eclipse), satellites sorted by plane."),
+     "Sunlit fraction of each satellite over time (dark: eclipse), satellites sorted by plane; "
+     "runs longer than about three days add a whole-run panel of orbit-mean sunlit fraction."),
     ("job_wait.png", "Job waits", fig_job_wait,
      "Time from submission to start of every started job: histogram and cumulative share."),
     ("utilization.png", "Utilisation and node modes", fig_utilization,
@@ -508,7 +511,7 @@ HEADLINES = (
         ("compute energy", "kWh", lambda s: s["energy_compute_wh"] / 1e3),
         ("heater energy", "kWh", lambda s: s["energy_heater_wh"] / 1e3),
         ("curtailed energy", "kWh", lambda s: s["energy_curtailed_wh"] / 1e3),
-        ("battery and conversion losses", "kWh", lambda s: s["energy_loss_wh"] / 1e3),
+        ("battery losses (charge and discharge)", "kWh", lambda s: s["energy_loss_wh"] / 1e3),
         ("battery energy, start → end", "kWh",
          lambda s: f"{_fmt(s['battery_start_wh'] / 1e3)} → {_fmt(s['battery_end_wh'] / 1e3)}"),
         ("energy balance relative error", "1", lambda s: s["energy_balance_rel_error"]),

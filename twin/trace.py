@@ -26,12 +26,13 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from twin.errors import InputError
 
 # Cell texts read as "no value" in numeric columns (case-insensitive, after stripping).
 _MISSING_TEXTS = frozenset({"", "nan", "na", "n/a", "null", "none"})
 
 
-class TraceError(ValueError):
+class TraceError(InputError):
     """A trace file does not fit its mapping (one line: file, column, what is wrong)."""
 
 

@@ -160,8 +160,6 @@ class RunWriter:
             n = len(self._records)
             r0 = self.n_records
             times = np.array([t for t, _ in self._records])
-            f["time"].resize((r0 + n,))
-            f["time"][r0:] = times
             for var in STATE_VARIABLES:
                 d = f["state"][var.name]
                 d.resize((r0 + n, self.n_sats))
@@ -170,6 +168,9 @@ class RunWriter:
                 d = f["state/position_gcrs_km"]
                 d.resize((r0 + n, self.n_sats, 3))
                 d[r0:] = np.stack([vals["position_gcrs_km"] for _, vals in self._records])
+            # /time last: a live reader that sees a record in /time finds it in /state too
+            f["time"].resize((r0 + n,))
+            f["time"][r0:] = times
             self.n_records += n
             self._records.clear()
         for name, buffer in (("jobs", self._jobs), ("events", self._events)):
