@@ -90,6 +90,12 @@ def cmd_bench(args) -> int:
     return bench_main(quick=not args.full)
 
 
+def cmd_sweep(args) -> int:
+    from twin.sweep import main as sweep_main
+
+    return sweep_main(args)
+
+
 def format_summary(s: dict) -> str:
     lines = [
         f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / 86400:.3g} d   "
@@ -132,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("run")
     rp.add_argument("-o", "--out", help="output folder (default: the run file's name without .h5)")
     rp.set_defaults(func=cmd_report)
+    sw = sub.add_parser("sweep", help="a parameter sweep / ensemble / sharded run on dask.distributed")
+    sw.add_argument("sweep", help="sweep YAML (a base config plus grid, samples and seeds)")
+    sw.add_argument("-o", "--out", help="output folder (default runs/<sweep name>/)")
+    sw.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (default: a local cluster on loopback)")
+    sw.add_argument("--workers", type=int, help="local cluster workers (default: one per core)")
+    sw.add_argument("-q", "--quiet", action="store_true")
+    sw.set_defaults(func=cmd_sweep)
     b = sub.add_parser("bench", help="quick benchmark suite (under a minute); --full for the whole one")
     b.add_argument("--full", action="store_true")
     b.set_defaults(func=cmd_bench)
