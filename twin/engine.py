@@ -9,7 +9,6 @@ change the physics. There is no process per satellite.
 """
 from __future__ import annotations
 
-from collections import namedtuple
 from pathlib import Path
 
 import math
@@ -22,6 +21,7 @@ from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.constellation import build_constellation
 from twin.errors import OutputExistsError
 from twin.environment import sun_position_gcrs_m
+from twin.faults import FaultModel
 from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.node import advance_nodes
@@ -32,10 +32,8 @@ from twin.output.schema import EVENT_DTYPE
 from twin.checkpoint import (check_disk_space, load_checkpoint, remove_checkpoint,
                              save_checkpoint, stop_signals)
 from twin.progress import Progress
-from twin.scheduling import POLICIES
+from twin.scheduling import NodeView, make_policy, predict_eclipses
 from twin.workload import job_source
-
-NodeView = namedtuple("NodeView", "soc sunlit_fraction electronics_temp_k mode")
 
 PROPAGATION_BLOCK_STEPS = 64
 
@@ -46,8 +44,8 @@ def _checkpoint_steps(scenario) -> int:
 
 
 class OrbitFeed:
-    """Positions, velocities and the Sun for a block of steps, propagated all satellites at once.
-    Geometry of step k is taken at its end, t = (k + 1)·dt."""
+    """Positions, velocities and the Sun at the step boundaries t = k·dt of a block of steps,
+    propagated all satellites at once; step k runs from boundary k to boundary k + 1."""
 
     def __init__(self, sats, epoch_utc, dt_s: float, n_steps: int, block_steps: int):
         self.propagator = Propagator(sats, epoch_utc)
@@ -62,13 +60,13 @@ class OrbitFeed:
         start = (k0 // self.block) * self.block
         if start != self._start:
             stop = min(start + self.block, self.n_steps)
-            t_s = (np.arange(start, stop) + 1) * self.dt_s
+            t_s = np.arange(start, stop + 1) * self.dt_s
             pos, vel, err = self.propagator.propagate(t_s)
             sun = sun_position_gcrs_m(self.epoch_utc, t_s)
             self._cache, self._start, self.errors = (pos, vel, sun), start, err
         pos, vel, sun = self._cache
         a, b = k0 - start, k1 - start
-        return pos[a:b], vel[a:b], sun[a:b]
+        return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]
 
 
 class Simulation:
@@ -87,18 +85,28 @@ class Simulation:
         self.state, self.mode = initial_state(sc, self.n)
         self.acc = np.zeros((L.N_ACC, self.n))
         self.totals = np.zeros(L.N_ACC)
-        self.jobs = JobBook(self.n, sc.accelerator.count, POLICIES[scenario.scheduler.policy],
-                            sc.accelerator.idle_power_w, sc.accelerator.peak_power_w)
-        seeds = np.random.SeedSequence(sim.seed).spawn(2)
+        self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
+                            sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
+                            sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
+        # one stream per purpose; child 0 (the workload) is what it was before faults existed
+        seeds = np.random.SeedSequence(sim.seed).spawn(3)
         self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s)
+        self.faults = FaultModel(scenario.faults, self.n, sim.dt_s, sim.epoch_utc,
+                                 np.random.default_rng(seeds[1]), np.random.default_rng(seeds[2]))
+        # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
+        self.period_s = np.array([2.0 * math.pi / r.no_kozai * 60.0 for r in sats.satrecs])
+        self.eclipse_entry_s = np.full(self.n, np.nan)   # last eclipse entry of each node [s]
+        self.eclipse_exit_s = np.full(self.n, np.nan)    # last eclipse exit [s]
+        self.allocated_accel_s = 0.0                     # ∫ allocated accelerators dt [s]
         self.step = self.start_step = 0
         self.last_record_step = 0
         self.last_dispatch_step = -1
         self.checkpoint_steps = _checkpoint_steps(scenario)
         self.stop_requested = False
         self.battery_start_wh = battery_energy_wh(self.state)
-        cap = 3 * PROPAGATION_BLOCK_STEPS * self.n
-        self._ev = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
+        cap = 3 * PROPAGATION_BLOCK_STEPS   # per node: eclipse edge and mode change per step at most
+        self._ev = (np.empty((self.n, cap), np.int64), np.empty((self.n, cap), np.int64),
+                    np.empty((self.n, cap)), np.zeros(self.n, np.int64))
         self.n_events = 0
 
     def step_at(self, t_s: float) -> int:
@@ -108,28 +116,65 @@ class Simulation:
         while self.step < step:
             k0 = self.step
             k1 = min(step, self.orbits.block_end(k0))
+            if self.faults.enabled:   # cut the segment at the next fault (DESIGN: exact boundaries)
+                pos_ends = self.orbits.get(k0, k1)[0][-(k1 - k0):]
+                k1 = self.faults.next_stop(k0, k1, pos_ends)
             pos, vel, sun = self.orbits.get(k0, k1)
             rate = np.empty((k1 - k0, self.n))
-            ev_step, ev_sat, ev_kind, ev_value = self._ev
-            n_ev = advance_nodes(pos, vel, sun, k0 * self.dt_s, self.dt_s, self.jobs.busy,
-                                 self.params, self.state, self.mode, self.acc, rate,
-                                 ev_step, ev_sat, ev_kind, ev_value)
-            if n_ev:
-                self._write_events(k0, n_ev)
+            ev_step, ev_kind, ev_value, ev_count = self._ev
+            advance_nodes(pos, vel, sun, k0 * self.dt_s, self.dt_s, self.jobs.busy, self.params,
+                          self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
+            if ev_count.any():
+                self._write_events(k0)
+            self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
             self.jobs.advance(rate, k0 * self.dt_s, self.dt_s)
             self.step = k1
+            if self.faults.enabled:
+                self._apply_faults(k1)
             self.progress.update(k1 * self.dt_s)
 
-    def _write_events(self, k0: int, n_ev: int) -> None:
-        ev_step, ev_sat, ev_kind, ev_value = (a[:n_ev] for a in self._ev)
+    def _write_events(self, k0: int) -> None:
+        step_buf, kind_buf, value_buf, count = self._ev
+        mask = np.arange(step_buf.shape[1])[None, :] < count[:, None]
+        ev_sat = np.nonzero(mask)[0]
+        ev_step, ev_kind, ev_value = step_buf[mask], kind_buf[mask], value_buf[mask]
+        n_ev = len(ev_sat)
         order = np.lexsort((ev_kind, ev_sat, ev_step))
         rows = np.empty(n_ev, dtype=EVENT_DTYPE)
         rows["time_s"] = (k0 + ev_step[order] + 1) * self.dt_s
         rows["sat"] = ev_sat[order]
         rows["kind"] = [L.EVENT_NAMES[k].encode() for k in ev_kind[order]]
         rows["value"] = ev_value[order]
+        self._note_eclipses(rows)
         self.writer.add_events(rows)
         self.n_events += n_ev
+
+    def _note_eclipses(self, rows) -> None:
+        """Remember each node's last eclipse entry and exit, to predict the next (view())."""
+        for kind, last in ((b"eclipse_entry", self.eclipse_entry_s), (b"eclipse_exit", self.eclipse_exit_s)):
+            hit = rows[rows["kind"] == kind]
+            last[hit["sat"]] = hit["time_s"]   # rows are in time order: the latest wins
+
+    def _apply_faults(self, step: int) -> None:
+        """Faults and recoveries at boundary ``step``; jobs on nodes that went down roll back."""
+        events, down, up = self.faults.apply(step)
+        self.jobs.restore_nodes(up)
+        if down:
+            self.jobs.fail_nodes(down, step * self.dt_s)
+        self._write_other_events([(step * self.dt_s, sat, kind, value) for sat, kind, value in events]
+                                 + self.jobs.take_events())
+
+    def _write_other_events(self, events) -> None:
+        """Events made outside the kernel: faults, preemptions, migrations (time, sat, kind, value)."""
+        if not events:
+            return
+        rows = np.empty(len(events), dtype=EVENT_DTYPE)
+        rows["time_s"] = [e[0] for e in events]
+        rows["sat"] = [e[1] for e in events]
+        rows["kind"] = [L.EVENT_NAMES[e[2]].encode() for e in events]
+        rows["value"] = [e[3] for e in events]
+        self.writer.add_events(rows)
+        self.n_events += len(rows)
 
     def record(self) -> None:
         """Write one record covering the steps since the last one (if any)."""
@@ -139,7 +184,7 @@ class Simulation:
         values = record_values(self.acc, self.state, self.mode, interval_s)
         if self.writer.positions:
             pos, _, _ = self.orbits.get(self.step - 1, self.step)
-            values["position_gcrs_km"] = (pos[0] / 1000.0).astype(np.float32)
+            values["position_gcrs_km"] = (pos[-1] / 1000.0).astype(np.float32)
         self.writer.add_record(self.step * self.dt_s, values)
         self.writer.add_jobs(self.jobs.take_rows())
         self.totals += self.acc.sum(axis=1)
@@ -158,6 +203,7 @@ class Simulation:
                 self.checkpoint()
         if step % self.epoch_steps == 0 and step < self.n_steps:
             self.jobs.dispatch(step * self.dt_s, self.view())
+            self._write_other_events(self.jobs.take_events())
             self.last_dispatch_step = step
 
     def checkpoint(self) -> None:
@@ -167,19 +213,26 @@ class Simulation:
             "last_dispatch_step": self.last_dispatch_step, "state": self.state, "mode": self.mode,
             "acc": self.acc, "totals": self.totals, "battery_start_wh": self.battery_start_wh,
             "n_events": self.n_events, "jobs": self.jobs, "source": self.source,
+            "faults": self.faults, "eclipse_entry_s": self.eclipse_entry_s,
+            "eclipse_exit_s": self.eclipse_exit_s, "allocated_accel_s": self.allocated_accel_s,
             "writer_counts": self.writer.counts(),
         })
 
     def restore(self, ckpt: dict) -> None:
         for key in ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc",
-                    "totals", "battery_start_wh", "n_events", "jobs", "source"):
+                    "totals", "battery_start_wh", "n_events", "jobs", "source", "faults",
+                    "eclipse_entry_s", "eclipse_exit_s", "allocated_accel_s"):
             setattr(self, key, ckpt[key])
         self.start_step = self.step
 
     def view(self) -> NodeView:
         cap = self.state[L.STATE_CAPACITY_J]
-        return NodeView(self.state[L.STATE_BATTERY_J] / np.where(cap > 0, cap, 1.0),
-                        self.state[L.STATE_SUNLIT], self.state[L.STATE_ELECTRONICS_K], self.mode)
+        now_s = self.step * self.dt_s
+        sunlit = self.state[L.STATE_SUNLIT]
+        entry_s, exit_s = predict_eclipses(now_s, sunlit, self.eclipse_entry_s, self.eclipse_exit_s,
+                                           self.period_s)
+        return NodeView(self.state[L.STATE_BATTERY_J] / np.where(cap > 0, cap, 1.0), sunlit,
+                        self.state[L.STATE_ELECTRONICS_K], self.mode, entry_s, exit_s, now_s)
 
     def summary(self) -> dict:
         t = self.totals / J_PER_WH

@@ -10,8 +10,9 @@ STATE_CAPACITY_J = 1       # present (faded) capacity [J]
 STATE_ELECTRONICS_K = 2    # electronics node temperature [K]
 STATE_RADIATOR_K = 3       # radiator node temperature [K]
 STATE_EFC = 4              # equivalent full cycles so far [1]
-STATE_SUNLIT = 5           # visible solar fraction at the last step [1]
-N_STATE = 6
+STATE_SUNLIT = 5           # visible solar fraction at the last step boundary [1]
+STATE_LOSS_W = 6           # battery loss of the last step [W] (a hint for the heater trial)
+N_STATE = 7
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]
@@ -39,4 +40,13 @@ MODE_NAMES = ("nominal", "throttled", "idle", "safe", "thermal_shutdown")
 EVENT_ECLIPSE_ENTRY = 1
 EVENT_ECLIPSE_EXIT = 2
 EVENT_MODE_CHANGE = 3
-EVENT_NAMES = {1: "eclipse_entry", 2: "eclipse_exit", 3: "mode_change"}
+# faults and job interruptions, written by the engine (not the kernels) at step boundaries
+EVENT_FAULT = 4            # random node failure; value = repair time [s]
+EVENT_RECOVERY = 5         # node back in service; value = time it was down [s]
+EVENT_UPSET = 6            # radiation upset (node reboots); value = 1 inside the SAA, else 0
+EVENT_OUTAGE = 7           # scripted outage from the config; value = its duration [s]
+EVENT_PREEMPTION = 8       # a job preempted by the policy; sat = its first node, value = job_id
+EVENT_MIGRATION = 9        # a job checkpointed and moved; sat = its old first node, value = job_id
+EVENT_ROLLBACK = 10        # a job rolled back by a fault on sat; value = job_id
+EVENT_NAMES = {1: "eclipse_entry", 2: "eclipse_exit", 3: "mode_change", 4: "fault", 5: "recovery",
+               6: "upset", 7: "outage", 8: "preemption", 9: "migration", 10: "rollback"}

@@ -1,5 +1,10 @@
 """The fused per-node step: shadow -> solar -> power balance -> battery -> thermal -> compute rate.
 
+Physics per step (DESIGN.md §3): geometry at the step's two boundaries, averaged; array power;
+demands (bus, compute at the thermal throttle, thermostat heaters); load shedding against array
+plus battery; battery charge/discharge with losses and fade; two-node thermal with every
+consumed electrical watt dissipated in the electronics; the compute rate that jobs progress at.
+
 One call advances all N nodes K steps. Loops are node-major so that a node's state stays in
 registers across its K steps. Inputs are plain arrays and a namedtuple of float parameters
 (:class:`NodeParams`); everything is SI.
@@ -7,19 +12,19 @@ registers across its K steps. Inputs are plain arrays and a namedtuple of float 
 import math
 from collections import namedtuple
 
-from numba import njit
+from numba import njit, prange
 
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.layout import (ACC_BETA, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD,
                                  ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
                                  EVENT_ECLIPSE_ENTRY, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
                                  MODE_IDLE, MODE_SAFE, STATE_BATTERY_J, STATE_CAPACITY_J,
-                                 STATE_EFC, STATE_ELECTRONICS_K, STATE_RADIATOR_K, STATE_SUNLIT)
-from twin.kernels.power import shed_load
+                                 STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
+from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import shadow_fraction
 from twin.kernels.solar import array_power_w, incidence_cos, solar_irradiance_w_m2
-from twin.kernels.thermal import heater_power_w, radiator_absorbed_w, thermal_throttle, two_node_step
-from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, albedo_view_factor, earth_view_factor
+from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step
+from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year
 
@@ -60,129 +65,256 @@ def _lvlh_to_gcrs(rx, ry, rz, vx, vy, vz, nx, ny, nz):
 
 
 @njit(cache=True)
+def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub):
+    """Mean visible solar fraction over a step whose ends disagree (an eclipse edge inside it).
+
+    The arc between the step's end positions is sampled at ``n_sub`` midpoints (chord points
+    pushed out to the interpolated radius), so the edge is placed to dt/n_sub and a step that
+    holds an eclipse entry gets the sunlit share it really has, whatever dt.
+    """
+    r0 = math.sqrt(p0x * p0x + p0y * p0y + p0z * p0z)
+    r1 = math.sqrt(p1x * p1x + p1y * p1y + p1z * p1z)
+    total = 0.0
+    for j in range(n_sub):
+        f = (j + 0.5) / n_sub
+        x, y, z = p0x + f * (p1x - p0x), p0y + f * (p1y - p0y), p0z + f * (p1z - p0z)
+        scale = (r0 + f * (r1 - r0)) / math.sqrt(x * x + y * y + z * z)
+        total += shadow_fraction(x * scale, y * scale, z * scale, s0x + f * (s1x - s0x),
+                                 s0y + f * (s1y - s0y), s0z + f * (s1z - s0z))
+    return total / n_sub
+
+
+@njit(cache=True)
+def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
+    """What the physics needs from the geometry at one instant.
+
+    Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces, Earth
+    view factors of both faces, S·F·max(cos ζ,0) albedo loads of both faces per unit albedo),
+    with S the unshadowed irradiance [W/m²]; the shadow fraction ν multiplies the sunlit terms
+    later, once averaged over the step.
+    """
+    r = math.sqrt(rx * rx + ry * ry + rz * rz)
+    dx, dy, dz = sx - rx, sy - ry, sz - rz
+    d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
+    ux, uy, uz = dx / d_sun, dy / d_sun, dz / d_sun
+    nu = shadow_fraction(rx, ry, rz, sx, sy, sz)
+    s_full = solar_irradiance_w_m2(d_sun, 1.0)
+    cos_inc = incidence_cos(int(p.pointing_mode), ux, uy, uz, rx, ry, rz, vx, vy, vz,
+                            p.array_normal_x, p.array_normal_y, p.array_normal_z)
+    nx, ny, nz, yx, yy, yz, zx, zy, zz = _lvlh_to_gcrs(
+        rx, ry, rz, vx, vy, vz, p.radiator_normal_x, p.radiator_normal_y, p.radiator_normal_z)
+    beta = math.asin(max(-1.0, min(1.0, -(ux * yx + uy * yy + uz * yz))))
+    altitude = r - EARTH_MEAN_RADIUS_M  # the view factors' sphere
+    front_nadir = math.acos(max(-1.0, min(1.0, nx * zx + ny * zy + nz * zz)))
+    f_front = earth_view_factor(altitude, front_nadir)
+    f_back = earth_view_factor(altitude, math.pi - front_nadir) if p.radiator_sides > 1.5 else 0.0
+    cos_zenith = max((rx * ux + ry * uy + rz * uz) / r, 0.0)
+    cos_front = nx * ux + ny * uy + nz * uz
+    return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
+            f_front, f_back, s_full * f_front * cos_zenith, s_full * f_back * cos_zenith)
+
+
+@njit(cache=True)
+def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p):
+    """Thermostat: the heater power that brings the electronics to the set point by the end of
+    a (sub)step (the step is affine in power to first order, so two trial steps find it),
+    clipped to [0, heater_max_w]."""
+    emissive = p.radiator_area_m2 * p.radiator_sides
+    t0, _ = two_node_step(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p.electronics_heat_capacity_j_per_k,
+                          p.radiator_heat_capacity_j_per_k, p.conductance_w_per_k, emissive,
+                          p.radiator_emissivity, p.space_temp_k)
+    if t0 >= p.heater_setpoint_k:
+        return 0.0
+    t1, _ = two_node_step(t_elec, t_rad, p_base_w + p.heater_max_w, q_abs_w, dt_s,
+                          p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                          p.conductance_w_per_k, emissive, p.radiator_emissivity, p.space_temp_k)
+    if t1 <= p.heater_setpoint_k:
+        return p.heater_max_w
+    return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0)
+
+
+HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so results do not depend on dt
+HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is evaluated at all
+
+
+@njit(cache=True)
+def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
+    """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
+    a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
+    constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
+    emissive = p.radiator_area_m2 * p.radiator_sides
+    near = p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
+    n = int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9)) if near else 1
+    h = dt_s / n
+    heat = 0.0
+    for _ in range(n):
+        q = _heater_w(t_elec, t_rad, p_elec_w, q_abs_w, h, p) if (thermostat and near) else heater_w
+        heat += q
+        t_elec, t_rad = two_node_step(t_elec, t_rad, p_elec_w + q, q_abs_w, h,
+                                      p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                                      p.conductance_w_per_k, emissive, p.radiator_emissivity, p.space_temp_k)
+    return t_elec, t_rad, heat / n
+
+
+@njit(cache=True)
+def _part(duration_s, solar_w, q_abs, busy, energy, capacity, efc, t_elec, t_rad, node_mode, loss_hint_w, p):
+    """One part of a step with constant inputs: demands, shedding, battery, thermal.
+
+    Returns the new (energy, capacity, efc, t_elec, t_rad, mode, throttle) and the flows
+    (load, compute, heater, curtailed, loss) [W] over the part."""
+    throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
+    demand_w = p.bus_power_w + compute_power_w(p.n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
+    # heaters: thermostat on the demanded load (and the last loss), as a trial pass
+    _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, True)
+    charge_w, discharge_w = battery_limits_w(
+        energy, capacity, p.min_soc, p.max_soc, duration_s, p.charge_efficiency,
+        p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
+        p.max_discharge_w_per_j * p.nominal_capacity_j)
+    soc = energy / capacity if capacity > 0.0 else 0.0
+    recovering = (node_mode == MODE_IDLE or node_mode == MODE_SAFE) and soc < p.recover_soc
+    new_mode, throttle, compute_w, heater_w, bus_w = shed_load(
+        solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, p.n_accel, busy,
+        p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, recovering)
+    load_w = bus_w + heater_w + compute_w
+    energy, loss_w, curtailed_w, drawn_j = battery_step(
+        energy, solar_w - load_w, charge_w, discharge_w, p.charge_efficiency,
+        p.discharge_efficiency, duration_s)
+    if drawn_j > 0.0 and p.fade_per_efc > 0.0:
+        efc += drawn_j / p.nominal_capacity_j
+        capacity = faded_capacity_j(p.nominal_capacity_j, efc, p.fade_per_efc)
+        if energy > p.max_soc * capacity:  # fade took room away: the excess is lost
+            loss_w += (energy - p.max_soc * capacity) / duration_s
+            energy = p.max_soc * capacity
+    # thermal: every electrical watt consumed, and the battery losses, heat the electronics
+    t_elec, t_rad, _ = _thermal(t_elec, t_rad, bus_w + compute_w + loss_w, heater_w, q_abs,
+                                duration_s, p, False)
+    return (energy, capacity, efc, t_elec, t_rad, new_mode, throttle,
+            load_w, compute_w, heater_w, curtailed_w, loss_w)
+
+
+@njit(cache=True, parallel=True)
 def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
-                  ev_step, ev_sat, ev_kind, ev_value):
-    """Advance every node K steps.
+                  ev_step, ev_kind, ev_value, ev_count):
+    """Advance every node K steps (in parallel over nodes; each node's result is independent of
+    the thread that computes it, so runs are deterministic).
+
+    Inputs at the K+1 step boundaries are averaged over each step (trapezoid rule). A step that
+    holds an eclipse edge is split at the edge (its sunlit share found by sub-sampling the
+    shadow) into a sunlit and a dark part, each with its own power balance and thermal step, so
+    that battery and temperatures see the edge at its time, not at the step's end.
 
     Parameters
     ----------
-    pos_m, vel_m_s : (K, N, 3) GCRS position [m] and velocity [m/s] at the end of each step
-    sun_m : (K, 3) Earth-centred GCRS Sun position [m]
-    t0_s : time at the start of the first step, since the epoch [s]; dt_s : step [s]
+    pos_m, vel_m_s : (K+1, N, 3) GCRS position [m] and velocity [m/s] at the step boundaries
+        t0_s + k·dt_s, k = 0..K
+    sun_m : (K+1, 3) Earth-centred GCRS Sun position [m] at the same instants
+    t0_s : time of the first boundary, since the epoch [s]; dt_s : step [s]
     busy_accel : (N,) accelerators allocated to jobs on each node during these steps [1]
     p : NodeParams
     state : (N_STATE, N) node state, updated in place; mode : (N,) int64, updated in place
     acc : (N_ACC, N) record accumulators, incremented in place
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
-    ev_step, ev_sat, ev_kind : (cap,) int64; ev_value : (cap,) float64 event buffer, cap >= 3·K·N
-
-    Returns the number of events written.
+    ev_step, ev_kind : (N, cap) int64; ev_value : (N, cap) float64; ev_count : (N,) int64 —
+        per-node event buffers (cap >= 3·K): step index k (the event is at boundary k+1)
     """
-    n_steps, n_nodes = pos_m.shape[0], pos_m.shape[1]
-    n_events = 0
-    max_charge_w = p.max_charge_w_per_j
-    for i in range(n_nodes):
+    n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
+    n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
+    for i in prange(n_nodes):
         energy = state[STATE_BATTERY_J, i]
         capacity = state[STATE_CAPACITY_J, i]
         t_elec = state[STATE_ELECTRONICS_K, i]
         t_rad = state[STATE_RADIATOR_K, i]
         efc = state[STATE_EFC, i]
-        nu_prev = state[STATE_SUNLIT, i]
+        loss_hint = state[STATE_LOSS_W, i]
         node_mode = mode[i]
         busy = busy_accel[i]
+        n_ev = 0
+        g0 = boundary_geometry(pos_m[0, i, 0], pos_m[0, i, 1], pos_m[0, i, 2], vel_m_s[0, i, 0],
+                               vel_m_s[0, i, 1], vel_m_s[0, i, 2], sun_m[0, 0], sun_m[0, 1], sun_m[0, 2], p)
         for k in range(n_steps):
-            rx, ry, rz = pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2]
-            vx, vy, vz = vel_m_s[k, i, 0], vel_m_s[k, i, 1], vel_m_s[k, i, 2]
-            sx, sy, sz = sun_m[k, 0], sun_m[k, 1], sun_m[k, 2]
-            r = math.sqrt(rx * rx + ry * ry + rz * rz)
-            # geometry: Sun direction from the satellite, beta angle, shadow
-            dx, dy, dz = sx - rx, sy - ry, sz - rz
-            d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-            ux, uy, uz = dx / d_sun, dy / d_sun, dz / d_sun
-            nu = shadow_fraction(rx, ry, rz, sx, sy, sz)
-            irradiance = solar_irradiance_w_m2(d_sun, nu)
-            age = p.age_years + (t0_s + (k + 1) * dt_s) / SECONDS_PER_YEAR
-            cos_inc = incidence_cos(int(p.pointing_mode), ux, uy, uz, rx, ry, rz, vx, vy, vz,
-                                    p.array_normal_x, p.array_normal_y, p.array_normal_z)
-            solar_w = array_power_w(irradiance, cos_inc, p.array_area_m2, p.cell_efficiency,
-                                    p.packing_factor, p.degradation_per_year, age, p.temp_coeff_per_k,
-                                    p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
-            nx, ny, nz, yx, yy, yz, zx, zy, zz = _lvlh_to_gcrs(
-                rx, ry, rz, vx, vy, vz, p.radiator_normal_x, p.radiator_normal_y, p.radiator_normal_z)
-            beta = math.asin(max(-1.0, min(1.0, -(ux * yx + uy * yy + uz * yz))))
-            # demands
-            heater_w = heater_power_w(t_elec, p.heater_setpoint_k, p.heater_max_w,
-                                      p.electronics_heat_capacity_j_per_k, dt_s,
-                                      p.conductance_w_per_k * (t_elec - t_rad) - p.bus_power_w)
-            throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
-            charge_w, discharge_w = battery_limits_w(
-                energy, capacity, p.min_soc, p.max_soc, dt_s, p.charge_efficiency,
-                p.discharge_efficiency, max_charge_w * p.nominal_capacity_j,
-                p.max_discharge_w_per_j * p.nominal_capacity_j)
-            soc = energy / capacity if capacity > 0.0 else 0.0
-            recovering = (node_mode == MODE_IDLE or node_mode == MODE_SAFE) and soc < p.recover_soc
-            new_mode, throttle, compute_w, heater_w, bus_w = shed_load(
-                solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, p.n_accel, busy,
-                p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, recovering)
-            load_w = bus_w + heater_w + compute_w
-            # battery
-            energy, loss_w, curtailed_w, drawn_j = battery_step(
-                energy, solar_w - load_w, charge_w, discharge_w, p.charge_efficiency,
-                p.discharge_efficiency, dt_s)
-            if drawn_j > 0.0 and p.fade_per_efc > 0.0:
-                efc += drawn_j / p.nominal_capacity_j
-                capacity = faded_capacity_j(p.nominal_capacity_j, efc, p.fade_per_efc)
-                if energy > p.max_soc * capacity:  # fade took room away: the excess is lost
-                    loss_w += (energy - p.max_soc * capacity) / dt_s
-                    energy = p.max_soc * capacity
-            # thermal: every electrical watt consumed, and the battery losses, heat the electronics
-            altitude = r - EARTH_MEAN_RADIUS_M  # the view factors' sphere
-            front_nadir = math.acos(max(-1.0, min(1.0, nx * zx + ny * zy + nz * zz)))
-            back_nadir = math.pi - front_nadir
-            sun_zenith = math.acos(max(-1.0, min(1.0, (rx * ux + ry * uy + rz * uz) / r)))
-            cos_front = nx * ux + ny * uy + nz * uz
-            q_abs = radiator_absorbed_w(
-                p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity, irradiance,
-                cos_front, -cos_front, p.radiator_sides,
-                earth_view_factor(altitude, front_nadir), earth_view_factor(altitude, back_nadir),
-                p.albedo, p.earth_ir_w_m2,
-                albedo_view_factor(altitude, front_nadir, sun_zenith),
-                albedo_view_factor(altitude, back_nadir, sun_zenith), p.ir_absorbed_with_alpha > 0.5)
-            t_elec, t_rad = two_node_step(
-                t_elec, t_rad, load_w + loss_w, q_abs, dt_s, p.electronics_heat_capacity_j_per_k,
-                p.radiator_heat_capacity_j_per_k, p.conductance_w_per_k,
-                p.radiator_area_m2 * p.radiator_sides, p.radiator_emissivity, p.space_temp_k)
-            # compute progress and records
-            rate = throttle if busy > 0.0 else 0.0
+            g1 = boundary_geometry(pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
+                                   vel_m_s[k + 1, i, 0], vel_m_s[k + 1, i, 1], vel_m_s[k + 1, i, 2],
+                                   sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], p)
+            if g0[0] == g1[0]:
+                nu = g0[0]
+            else:
+                nu = mean_shadow_fraction(
+                    pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2],
+                    pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
+                    sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
+            # unshadowed step means (trapezoid) of what sunlight drives
+            age = p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR
+            solar_full_w = array_power_w(0.5 * (g0[1] + g1[1]), 1.0, p.array_area_m2, p.cell_efficiency,
+                                         p.packing_factor, p.degradation_per_year, age, p.temp_coeff_per_k,
+                                         p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
+            sun_front, sun_back = 0.5 * (g0[3] + g1[3]), 0.5 * (g0[4] + g1[4])
+            f_front, f_back = 0.5 * (g0[5] + g1[5]), 0.5 * (g0[6] + g1[6])
+            alb_front, alb_back = 0.5 * (g0[7] + g1[7]), 0.5 * (g0[8] + g1[8])
+            with_alpha = p.ir_absorbed_with_alpha > 0.5
+            q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
+                                         1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
+                                         p.earth_ir_w_m2, alb_front, alb_back, with_alpha)
+            q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
+                sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
+            # the step in one or two parts: (duration, visible fraction) in time order
+            if 0.0 < nu < 1.0 and g0[0] != g1[0]:
+                first_lit = g0[0] > g1[0]
+                d1 = (nu if first_lit else 1.0 - nu) * dt_s
+                n_parts = 2
+            else:
+                first_lit = nu > 0.0
+                d1 = dt_s
+                n_parts = 1
+            load_j = compute_j = heater_j = curtailed_j = loss_j = throttle_s = 0.0
+            new_mode = node_mode
+            for part in range(n_parts):
+                lit = first_lit if part == 0 else not first_lit
+                duration = d1 if part == 0 else dt_s - d1
+                vis = (nu if n_parts == 1 else 1.0) if lit else 0.0
+                (energy, capacity, efc, t_elec, t_rad, part_mode, throttle,
+                 load_w, compute_w, heater_w, curtailed_w, loss_w) = _part(
+                    duration, solar_full_w * vis, q_dark + q_sun * vis, busy, energy, capacity, efc,
+                    t_elec, t_rad, new_mode, loss_hint, p)
+                loss_hint = loss_w
+                new_mode = part_mode
+                load_j += load_w * duration
+                compute_j += compute_w * duration
+                heater_j += heater_w * duration
+                curtailed_j += curtailed_w * duration
+                loss_j += loss_w * duration
+                throttle_s += throttle * duration
+                acc[ACC_MODE_TIME + part_mode, i] += duration
+            solar_j = solar_full_w * nu * dt_s
+            rate = throttle_s / dt_s if busy > 0.0 else 0.0
             rate_out[k, i] = rate
             acc[ACC_SUNLIT, i] += nu * dt_s
-            acc[ACC_BETA, i] += beta * dt_s
-            acc[ACC_SOLAR, i] += solar_w * dt_s
-            acc[ACC_LOAD, i] += load_w * dt_s
-            acc[ACC_COMPUTE, i] += compute_w * dt_s
-            acc[ACC_HEATER, i] += heater_w * dt_s
-            acc[ACC_CURTAILED, i] += curtailed_w * dt_s
-            acc[ACC_LOSS, i] += loss_w * dt_s
+            acc[ACC_BETA, i] += 0.5 * (g0[2] + g1[2]) * dt_s
+            acc[ACC_SOLAR, i] += solar_j
+            acc[ACC_LOAD, i] += load_j
+            acc[ACC_COMPUTE, i] += compute_j
+            acc[ACC_HEATER, i] += heater_j
+            acc[ACC_CURTAILED, i] += curtailed_j
+            acc[ACC_LOSS, i] += loss_j
             acc[ACC_UTILIZATION, i] += busy * rate / p.n_accel * dt_s
-            acc[ACC_THROTTLE, i] += throttle * dt_s
-            acc[ACC_MODE_TIME + new_mode, i] += dt_s
-            # events
-            if nu_prev >= 0.5 and nu < 0.5:
-                ev_step[n_events], ev_sat[n_events], ev_kind[n_events], ev_value[n_events] = k, i, EVENT_ECLIPSE_ENTRY, nu
-                n_events += 1
-            elif nu_prev < 0.5 and nu >= 0.5:
-                ev_step[n_events], ev_sat[n_events], ev_kind[n_events], ev_value[n_events] = k, i, EVENT_ECLIPSE_EXIT, nu
-                n_events += 1
+            acc[ACC_THROTTLE, i] += throttle_s
+            # events, at the step's end boundary
+            if g0[0] >= 0.5 and g1[0] < 0.5:
+                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_ENTRY, g1[0]
+                n_ev += 1
+            elif g0[0] < 0.5 and g1[0] >= 0.5:
+                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_EXIT, g1[0]
+                n_ev += 1
             if new_mode != node_mode:
-                ev_step[n_events], ev_sat[n_events], ev_kind[n_events], ev_value[n_events] = k, i, EVENT_MODE_CHANGE, new_mode
-                n_events += 1
+                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_MODE_CHANGE, new_mode
+                n_ev += 1
             node_mode = new_mode
-            nu_prev = nu
+            g0 = g1
+        ev_count[i] = n_ev
         state[STATE_BATTERY_J, i] = energy
         state[STATE_CAPACITY_J, i] = capacity
         state[STATE_ELECTRONICS_K, i] = t_elec
         state[STATE_RADIATOR_K, i] = t_rad
         state[STATE_EFC, i] = efc
-        state[STATE_SUNLIT, i] = nu_prev
+        state[STATE_SUNLIT, i] = g0[0]
+        state[STATE_LOSS_W, i] = loss_hint
         mode[i] = node_mode
-    return n_events
