@@ -145,6 +145,7 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
         "jobs_submitted": summary["jobs_submitted"], "jobs_completed": summary["jobs_completed"],
         "energy_balance_rel_error": summary["energy_balance_rel_error"],
         "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
+        "numba_threads": _numba_threads(),
     }
     out_path.unlink()
     (out_dir / "warmup.h5").unlink(missing_ok=True)
@@ -158,8 +159,18 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
     return result
 
 
-def run_case_in_subprocess(case: dict, env: dict | None = None, timeout_s: float = 3600.0) -> dict:
-    """:func:`run_case` in a fresh Python process (its own peak RSS); ``case`` holds its kwargs."""
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def run_case_in_subprocess(case: dict, threads: int | None = None, timeout_s: float = 3600.0) -> dict:
+    """:func:`run_case` in a fresh Python process (its own peak RSS); ``case`` holds its kwargs,
+    ``threads`` sets NUMBA_NUM_THREADS there (default: numba's, one per core)."""
+    env = dict(os.environ)
+    if threads:
+        env["NUMBA_NUM_THREADS"] = str(threads)
     proc = subprocess.run([sys.executable, "-m", "benchmarks.endtoend", json.dumps(case)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:

@@ -3,31 +3,23 @@ wraps a piece of twin outside the package and times it against the original.
 
 * ``hermite``: SGP4 every M steps and cubic Hermite interpolation (positions and velocities,
   GCRS) in between, against SGP4 at every step: position error and cost.
-* ``parallel_nodes``: advance_nodes over two halves of the nodes in a numba ``prange``.
 * ``numba_flags``: advance_nodes and every kernel it calls recompiled with
-  ``error_model="numpy"`` and/or ``fastmath=True``.
-* ``hoisted_environment``: the radiator environment loads with the loop-invariant parts
-  hoisted (the nadir angle of an LVLH-fixed radiator is constant; cos ζ needs no acos/cos).
+  ``error_model="numpy"`` and/or ``fastmath=True`` (one thread).
 * ``hdf5``: the writer's flush time for gzip levels 4 (twin's default), 1 and 0.
 * ``tle_load``: where reading the 10,395-line catalogue spends its time.
 """
 from __future__ import annotations
 
-import math
 import time
 import types
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numba.core.registry import CPUDispatcher
 
 from twin.environment import skyfield_times
-from twin.kernels import layout as L
 from twin.kernels.node import advance_nodes
-from twin.kernels.solar import solar_irradiance_w_m2
-from twin.kernels.thermal import radiator_absorbed_w
-from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
 from twin.orbits import Propagator
 
 from benchmarks import kernels as K
@@ -97,68 +89,10 @@ def hermite(n_sats: int, duration_s: float, dt_s: float = 10.0, every_steps=(3, 
     return rows
 
 
-# ------------------------------------------------------------------ prange over nodes
-@njit(parallel=True, cache=True)
-def advance_nodes_chunked(pos, vel, sun, t0_s, dt_s, busy, p, state, mode, acc, rate,
-                          ev_step, ev_sat, ev_kind, ev_value, n_chunks):
-    """advance_nodes on ``n_chunks`` slices of the nodes in parallel. Each slice is copied to
-    contiguous arrays first (so that the same C-layout specialisation as the serial call runs)
-    and its state copied back; each has its own slice of the event buffer (event sat indices are
-    then chunk-relative: a sketch of the idea, not a drop-in)."""
-    n = pos.shape[1]
-    cap = ev_step.shape[0] // n_chunks
-    counts = np.zeros(n_chunks, np.int64)
-    for c in prange(n_chunks):
-        lo = c * n // n_chunks
-        hi = (c + 1) * n // n_chunks
-        st = np.ascontiguousarray(state[:, lo:hi])
-        md = np.ascontiguousarray(mode[lo:hi])
-        ac = np.ascontiguousarray(acc[:, lo:hi])
-        rt = np.empty((pos.shape[0], hi - lo))
-        counts[c] = advance_nodes(np.ascontiguousarray(pos[:, lo:hi]),
-                                  np.ascontiguousarray(vel[:, lo:hi]), sun, t0_s, dt_s,
-                                  np.ascontiguousarray(busy[lo:hi]), p, st, md, ac, rt,
-                                  ev_step[c * cap:(c + 1) * cap], ev_sat[c * cap:(c + 1) * cap],
-                                  ev_kind[c * cap:(c + 1) * cap], ev_value[c * cap:(c + 1) * cap])
-        state[:, lo:hi] = st
-        mode[lo:hi] = md
-        acc[:, lo:hi] = ac
-        rate[:, lo:hi] = rt
-    return counts
-
-
-def parallel_nodes(inp: dict, repeats: int = 5) -> dict:
-    """Wall time of advance_nodes over K=64 steps, serial against 1 and 2 prange chunks."""
-    pos, vel, sun, dt_s, p, n, k = (inp[x] for x in ("pos", "vel", "sun", "dt_s", "params", "n", "k"))
-    cap = 3 * k * n
-    ev = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
-    rate = np.empty((k, n))
-
-    def args():
-        return (pos, vel, sun, 0.0, dt_s, inp["busy"], p, inp["state"].copy(), inp["mode"].copy(),
-                np.zeros((L.N_ACC, n)), rate, *ev)
-
-    def timed(fn, *extra):
-        fn(*args(), *extra)
-        best = float("inf")
-        for _ in range(repeats):
-            a = args()
-            t0 = time.perf_counter()
-            fn(*a, *extra)
-            best = min(best, time.perf_counter() - t0)
-        return best / (n * k) * 1e9
-    serial = timed(advance_nodes)
-    one = timed(advance_nodes_chunked, 1)
-    two = timed(advance_nodes_chunked, 2)
-    return {"serial_ns_per_sat_step": serial, "prange_1_chunk_ns": one, "prange_2_chunks_ns": two,
-            "speedup_2_chunks": serial / two, "n_nodes": n, "n_steps": k,
-            "note": "wall time; the other sessions on this machine share its 2 cores"}
-
-
 # ------------------------------------------------------------------ numba flags
 def rejit(dispatcher, memo: dict | None = None, **flags):
-    """Recompile a numba function and every numba function it calls (by global name) with
-    ``flags``; twin's own dispatchers are left untouched."""
+    """Recompile a numba function and every numba function it calls (by global name) with its
+    own options plus ``flags`` (uncached); twin's own dispatchers are left untouched."""
     memo = {} if memo is None else memo
     if id(dispatcher) in memo:
         return memo[id(dispatcher)]
@@ -168,86 +102,28 @@ def rejit(dispatcher, memo: dict | None = None, **flags):
         if isinstance(namespace.get(name), CPUDispatcher):
             namespace[name] = rejit(namespace[name], memo, **flags)
     copy = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
-    memo[id(dispatcher)] = njit(**flags)(copy)
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k in ("parallel", "fastmath", "error_model")}
+    memo[id(dispatcher)] = njit(**{**options, **flags})(copy)
     return memo[id(dispatcher)]
 
 
 def numba_flags(inp: dict, repeats: int = 5) -> list[dict]:
-    """advance_nodes (K=64) recompiled from source with each set of flags (compiles, uncached)."""
+    """advance_nodes (K=64, one thread) recompiled from source with each set of flags."""
+    import numba
+
     rows = []
-    for flags in ({}, {"error_model": "numpy"}, {"fastmath": True},
-                  {"error_model": "numpy", "fastmath": True}):
-        compiled = rejit(advance_nodes, **flags)
-        original, K.advance_nodes = K.advance_nodes, compiled
-        try:
-            call = K._nodes_call(inp, 64)
-            seconds = K._time_kernel(call, tuple, repeats)
-        finally:
-            K.advance_nodes = original
-        rows.append({"flags": flags or "defaults (fresh compile)",
-                     "ns_per_sat_step": seconds / (inp["n"] * inp["k"]) * 1e9})
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        for flags in ({}, {"error_model": "numpy"}, {"fastmath": True},
+                      {"error_model": "numpy", "fastmath": True}):
+            call = K.nodes_call(inp, 64, kernel=rejit(advance_nodes, **flags))
+            seconds = K.time_kernel(call, tuple, repeats)
+            rows.append({"flags": flags or "twin's own (recompiled)",
+                         "ns_per_sat_step": seconds / (inp["n"] * inp["k"]) * 1e9})
+    finally:
+        numba.set_num_threads(threads)
     return rows
-
-
-# ------------------------------------------------------------------ hoisting
-@njit(cache=True)
-def environment_loop_hoisted(pos_m, vel_m_s, sun_m, nu, p, q_out, view_factor_per_step):
-    """:func:`benchmarks.kernels.environment_loop` with its loop invariants hoisted: the radiator
-    normal is fixed in LVLH, so its nadir angle is acos(n_z/|n|) for every node and step (no
-    frame, no acos per step); cos ζ = r̂·ŝ directly. The Earth view factors depend on the altitude
-    alone then: evaluated every step if ``view_factor_per_step``, else once per node per call
-    (at the first step's altitude; a near-circular orbit moves < 1 km in 640 s)."""
-    n_norm = math.sqrt(p.radiator_normal_x ** 2 + p.radiator_normal_y ** 2 + p.radiator_normal_z ** 2)
-    front = math.acos(max(-1.0, min(1.0, p.radiator_normal_z / n_norm)))
-    back = math.pi - front
-    for i in range(pos_m.shape[1]):
-        r0 = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2)
-        f_front = earth_view_factor(r0 - EARTH_MEAN_RADIUS_M, front)
-        f_back = earth_view_factor(r0 - EARTH_MEAN_RADIUS_M, back)
-        for k in range(pos_m.shape[0]):
-            rx, ry, rz = pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2]
-            r = math.sqrt(rx * rx + ry * ry + rz * rz)
-            dx, dy, dz = sun_m[k, 0] - rx, sun_m[k, 1] - ry, sun_m[k, 2] - rz
-            d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-            if view_factor_per_step:
-                f_front = earth_view_factor(r - EARTH_MEAN_RADIUS_M, front)
-                f_back = earth_view_factor(r - EARTH_MEAN_RADIUS_M, back)
-            cos_zenith = (rx * dx + ry * dy + rz * dz) / (r * d_sun)
-            albedo = cos_zenith if cos_zenith > 0.0 else 0.0
-            # the radiator normal in GCRS from the LVLH axes (as twin's _lvlh_to_gcrs)
-            vx, vy, vz = vel_m_s[k, i, 0], vel_m_s[k, i, 1], vel_m_s[k, i, 2]
-            hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
-            h = math.sqrt(hx * hx + hy * hy + hz * hz)
-            zx, zy, zz = -rx / r, -ry / r, -rz / r
-            yx, yy, yz = -hx / h, -hy / h, -hz / h
-            xx, xy, xz = yy * zz - yz * zy, yz * zx - yx * zz, yx * zy - yy * zx
-            nx = p.radiator_normal_x * xx + p.radiator_normal_y * yx + p.radiator_normal_z * zx
-            ny = p.radiator_normal_x * xy + p.radiator_normal_y * yy + p.radiator_normal_z * zy
-            nz = p.radiator_normal_x * xz + p.radiator_normal_y * yz + p.radiator_normal_z * zz
-            cos_front = (nx * dx + ny * dy + nz * dz) / d_sun
-            irradiance = solar_irradiance_w_m2(d_sun, nu[k, i])
-            q_out[k, i] = radiator_absorbed_w(
-                p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity, irradiance,
-                cos_front, -cos_front, p.radiator_sides, f_front, f_back, p.albedo,
-                p.earth_ir_w_m2, f_front * albedo, f_back * albedo, p.ir_absorbed_with_alpha > 0.5)
-
-
-def hoisted_environment(inp: dict, repeats: int = 5) -> dict:
-    pos, vel, sun, p, n, k = (inp[x] for x in ("pos", "vel", "sun", "params", "n", "k"))
-    nu = np.empty((k, n))
-    K.shadow_loop(pos, sun, nu)
-    q_ref, q_exact, q_once = np.empty((k, n)), np.empty((k, n)), np.empty((k, n))
-    before = K._time_kernel(K.environment_loop, lambda: (pos, vel, sun, nu, p, q_ref), repeats)
-    exact = K._time_kernel(environment_loop_hoisted,
-                           lambda: (pos, vel, sun, nu, p, q_exact, True), repeats)
-    once = K._time_kernel(environment_loop_hoisted,
-                          lambda: (pos, vel, sun, nu, p, q_once, False), repeats)
-    return {"as_in_twin_ns": before / (n * k) * 1e9,
-            "hoisted_view_factor_per_step_ns": exact / (n * k) * 1e9,
-            "hoisted_view_factor_per_call_ns": once / (n * k) * 1e9,
-            "max_abs_diff_per_step_w": float(np.nanmax(np.abs(q_exact - q_ref))),
-            "max_abs_diff_per_call_w": float(np.nanmax(np.abs(q_once - q_ref))),
-            "max_q_abs_w": float(np.nanmax(q_ref)), "n_nodes": n, "n_steps": k}
 
 
 # ------------------------------------------------------------------ HDF5

@@ -1,38 +1,33 @@
-"""Per-node kernels in nanoseconds per satellite-step, on one core, with realistic inputs.
+"""Per-node kernels in nanoseconds per satellite-step, with realistic inputs.
 
-Inputs are real: the first N Starlink satellites propagated by twin's :class:`Propagator` over K
-steps of 10 s from the catalogue's epoch (so shadow sees sunlight, penumbra and umbra in their
-true proportions), the default config's spacecraft, and half of the nodes running jobs.
+Inputs are real: the first N Starlink satellites propagated by twin's :class:`Propagator` to
+the K + 1 boundaries of K steps of 10 s from the catalogue's epoch (so the shadow sees sunlight,
+penumbra and umbra in their true proportions), the default config's spacecraft, and half of the
+nodes running jobs.
 
-Each scalar kernel is timed inside a small njit loop that carries its result forward (so that
-nothing is optimised away) and, where the physics chains from step to step (battery, thermal),
-runs node-major like :func:`twin.kernels.node.advance_nodes`. The pieces add up to more than
-the fused kernel, which keeps each node's state in registers and writes nothing in between.
+``advance_nodes`` runs in parallel over nodes (numba ``prange``): it is timed on one thread
+(``numba.set_num_threads(1)``, process CPU time: DESIGN.md §5 counts ns per satellite-step on
+one core) and on all threads (wall time). Its building blocks are timed one by one inside small
+njit loops that carry their result forward, so that nothing is optimised away.
 """
 from __future__ import annotations
 
-import math
 import time
 
+import numba
 import numpy as np
 from numba import njit
 
 from twin.environment import sun_position_gcrs_m
 from twin.kernels import layout as L
-from twin.kernels.battery import battery_limits_w, battery_step
+from twin.kernels import node as N
 from twin.kernels.jobs import advance_jobs
-from twin.kernels.node import _lvlh_to_gcrs, advance_nodes
-from twin.kernels.power import shed_load
 from twin.kernels.shadow import shadow_fraction
-from twin.kernels.solar import array_power_w, incidence_cos, solar_irradiance_w_m2
-from twin.kernels.thermal import heater_power_w, radiator_absorbed_w, thermal_throttle, two_node_step
-from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, albedo_view_factor, earth_view_factor
+from twin.kernels.thermal import two_node_step
 from twin.nodes import initial_state, node_params
 from twin.orbits import Propagator
 
 from benchmarks.common import STARLINK_EPOCH, default_spacecraft, starlink
-
-SECONDS_PER_YEAR = 365.25 * 86400.0  # s
 
 
 # ------------------------------------------------------------------ the timed loops
@@ -45,82 +40,20 @@ def shadow_loop(pos_m, sun_m, nu_out):
 
 
 @njit(cache=True)
-def solar_loop(pos_m, vel_m_s, sun_m, nu, dt_s, p, solar_out):
-    """Irradiance, panel incidence and array power (with its lifetime-degradation ``pow``)."""
-    for k in range(pos_m.shape[0]):
-        age = p.age_years + (k + 1) * dt_s / SECONDS_PER_YEAR
-        for i in range(pos_m.shape[1]):
-            rx, ry, rz = pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2]
-            dx, dy, dz = sun_m[k, 0] - rx, sun_m[k, 1] - ry, sun_m[k, 2] - rz
-            d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-            irradiance = solar_irradiance_w_m2(d_sun, nu[k, i])
-            cos_inc = incidence_cos(int(p.pointing_mode), dx / d_sun, dy / d_sun, dz / d_sun,
-                                    rx, ry, rz, vel_m_s[k, i, 0], vel_m_s[k, i, 1], vel_m_s[k, i, 2],
-                                    p.array_normal_x, p.array_normal_y, p.array_normal_z)
-            solar_out[k, i] = array_power_w(
-                irradiance, cos_inc, p.array_area_m2, p.cell_efficiency, p.packing_factor,
-                p.degradation_per_year, age, p.temp_coeff_per_k, p.cell_temp_k,
-                p.reference_temp_k, p.mppt_efficiency)
-
-
-@njit(cache=True)
-def environment_loop(pos_m, vel_m_s, sun_m, nu, p, q_out):
-    """Radiator environment loads: LVLH frame, nadir and Sun-zenith angles, four view factors."""
+def geometry_loop(pos_m, vel_m_s, sun_m, p, out):
+    """twin's boundary_geometry at every boundary: shadow, irradiance, incidence, beta, radiator
+    view factors and albedo (what advance_nodes evaluates once per boundary)."""
     for k in range(pos_m.shape[0]):
         for i in range(pos_m.shape[1]):
-            rx, ry, rz = pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2]
-            r = math.sqrt(rx * rx + ry * ry + rz * rz)
-            dx, dy, dz = sun_m[k, 0] - rx, sun_m[k, 1] - ry, sun_m[k, 2] - rz
-            d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-            ux, uy, uz = dx / d_sun, dy / d_sun, dz / d_sun
-            nx, ny, nz, yx, yy, yz, zx, zy, zz = _lvlh_to_gcrs(
-                rx, ry, rz, vel_m_s[k, i, 0], vel_m_s[k, i, 1], vel_m_s[k, i, 2],
-                p.radiator_normal_x, p.radiator_normal_y, p.radiator_normal_z)
-            altitude = r - EARTH_MEAN_RADIUS_M
-            front = math.acos(max(-1.0, min(1.0, nx * zx + ny * zy + nz * zz)))
-            back = math.pi - front
-            zenith = math.acos(max(-1.0, min(1.0, (rx * ux + ry * uy + rz * uz) / r)))
-            cos_front = nx * ux + ny * uy + nz * uz
-            irradiance = solar_irradiance_w_m2(d_sun, nu[k, i])
-            q_out[k, i] = radiator_absorbed_w(
-                p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity, irradiance,
-                cos_front, -cos_front, p.radiator_sides, earth_view_factor(altitude, front),
-                earth_view_factor(altitude, back), p.albedo, p.earth_ir_w_m2,
-                albedo_view_factor(altitude, front, zenith), albedo_view_factor(altitude, back, zenith),
-                p.ir_absorbed_with_alpha > 0.5)
-
-
-@njit(cache=True)
-def power_loop(solar_w, busy_accel, dt_s, p, state, load_out):
-    """Heater demand, thermal throttle, battery limits, load shedding and the battery step,
-    node-major with the battery carried from step to step (temperatures held at their start)."""
-    for i in range(solar_w.shape[1]):
-        energy = state[L.STATE_BATTERY_J, i]
-        capacity = state[L.STATE_CAPACITY_J, i]
-        t_elec = state[L.STATE_ELECTRONICS_K, i]
-        t_rad = state[L.STATE_RADIATOR_K, i]
-        for k in range(solar_w.shape[0]):
-            heater = heater_power_w(t_elec, p.heater_setpoint_k, p.heater_max_w,
-                                    p.electronics_heat_capacity_j_per_k, dt_s,
-                                    p.conductance_w_per_k * (t_elec - t_rad) - p.bus_power_w)
-            throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
-            charge_w, discharge_w = battery_limits_w(
-                energy, capacity, p.min_soc, p.max_soc, dt_s, p.charge_efficiency,
-                p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
-                p.max_discharge_w_per_j * p.nominal_capacity_j)
-            s = solar_w[k, i]
-            _, _, compute_w, heater, bus_w = shed_load(
-                s + discharge_w, s, p.bus_power_w, heater, p.n_accel, busy_accel[i],
-                p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, False)
-            load = bus_w + heater + compute_w
-            energy, loss_w, _, _ = battery_step(energy, s - load, charge_w, discharge_w,
-                                                p.charge_efficiency, p.discharge_efficiency, dt_s)
-            load_out[k, i] = load + loss_w
+            g = N.boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
+                                    vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1],
+                                    sun_m[k, 2], p)
+            out[k, i] = g[0] + g[1] + g[2]
 
 
 @njit(cache=True)
 def thermal_loop(p_elec_w, q_abs_w, dt_s, p, state, temps_out):
-    """The two-node exponential step, node-major with both temperatures carried."""
+    """The two-node exponential step alone, node-major with both temperatures carried."""
     for i in range(p_elec_w.shape[1]):
         t_elec = state[L.STATE_ELECTRONICS_K, i]
         t_rad = state[L.STATE_RADIATOR_K, i]
@@ -134,12 +67,32 @@ def thermal_loop(p_elec_w, q_abs_w, dt_s, p, state, temps_out):
         temps_out[1, i] = t_rad
 
 
+@njit(cache=True)
+def part_loop(solar_w, q_abs_w, busy_accel, dt_s, p, state, mode, out):
+    """twin's ``_part`` (demands, thermostat, shedding, battery, thermal) once per step,
+    node-major with the node's state carried from step to step."""
+    for i in range(solar_w.shape[1]):
+        energy = state[L.STATE_BATTERY_J, i]
+        capacity = state[L.STATE_CAPACITY_J, i]
+        efc = state[L.STATE_EFC, i]
+        t_elec = state[L.STATE_ELECTRONICS_K, i]
+        t_rad = state[L.STATE_RADIATOR_K, i]
+        loss = state[L.STATE_LOSS_W, i]
+        node_mode = mode[i]
+        for k in range(solar_w.shape[0]):
+            (energy, capacity, efc, t_elec, t_rad, node_mode, _, load_w, _, _, _, loss) = N._part(
+                dt_s, solar_w[k, i], q_abs_w[k, i], busy_accel[i], energy, capacity, efc, t_elec,
+                t_rad, node_mode, loss, p)
+            out[k, i] = load_w
+
+
 # ------------------------------------------------------------------ inputs
 def realistic_inputs(n_nodes: int, n_steps: int, dt_s: float = 10.0, seed: int = 7) -> dict:
-    """Geometry of the first ``n_nodes`` Starlink satellites for ``n_steps`` steps, the default
-    spacecraft's parameters and state, and a job load (half the nodes busy with 1-4 accelerators)."""
+    """Geometry of the first ``n_nodes`` Starlink satellites at the ``n_steps + 1`` boundaries,
+    the default spacecraft's parameters and state, and a job load (half the nodes busy with 1-4
+    accelerators)."""
     sats = starlink(n_nodes)
-    t_s = (np.arange(n_steps) + 1) * dt_s
+    t_s = np.arange(n_steps + 1) * dt_s
     pos, vel, _ = Propagator(sats, STARLINK_EPOCH).propagate(t_s)
     sun = sun_position_gcrs_m(STARLINK_EPOCH, t_s)
     sc = default_spacecraft()
@@ -152,23 +105,25 @@ def realistic_inputs(n_nodes: int, n_steps: int, dt_s: float = 10.0, seed: int =
             "accel_idle_w": sc.accelerator.idle_power_w, "accel_peak_w": sc.accelerator.peak_power_w}
 
 
-def _nodes_call(inp, k_steps: int):
+def nodes_call(inp, k_steps: int, kernel=None):
     """A closure that runs advance_nodes over all nodes in calls of ``k_steps`` steps (fresh
-    state each time) and returns the rate array of the last full pass."""
+    state each time) as the engine does, and returns the rate array of the whole pass."""
+    kernel = kernel or N.advance_nodes
     pos, vel, sun, dt_s, p = inp["pos"], inp["vel"], inp["sun"], inp["dt_s"], inp["params"]
     n, k_total = inp["n"], inp["k"]
-    cap = 3 * k_steps * n
-    ev = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap))
+    cap = 3 * k_steps
+    ev = (np.empty((n, cap), np.int64), np.empty((n, cap), np.int64), np.empty((n, cap)),
+          np.zeros(n, np.int64))
     rate = np.empty((k_total, n))
     starts = list(range(0, k_total, k_steps))
-    slices = [(pos[a:a + k_steps], vel[a:a + k_steps], sun[a:a + k_steps]) for a in starts]
+    blocks = [(pos[a:a + k_steps + 1], vel[a:a + k_steps + 1], sun[a:a + k_steps + 1]) for a in starts]
 
     def call():
         state, mode = inp["state"].copy(), inp["mode"].copy()
         acc = np.zeros((L.N_ACC, n))
-        for a, (ps, vs, ss) in zip(starts, slices):
-            advance_nodes(ps, vs, ss, a * dt_s, dt_s, inp["busy"], p, state, mode, acc,
-                          rate[a:a + len(ps)], *ev)
+        for a, (ps, vs, ss) in zip(starts, blocks):
+            kernel(ps, vs, ss, a * dt_s, dt_s, inp["busy"], p, state, mode, acc,
+                   rate[a:a + len(ps) - 1], *ev)
         return rate
     return call
 
@@ -193,47 +148,46 @@ def _jobs_problem(rate_kn: np.ndarray, n_accel_per_node: int, seed: int = 11):
             n_accel, n_jobs)
 
 
-def _time_kernel(fn, args_factory, repeats: int) -> float:
-    """Least CPU time of this thread for ``fn(*args_factory())`` over ``repeats`` calls, the
-    factory outside the timer [s]. Thread CPU time rather than wall time: the kernels run on one
-    core, and other processes on a shared 2-core machine would otherwise add their time slices."""
-    fn(*args_factory())  # compile or load from numba's cache
+def time_kernel(fn, args_factory, repeats: int, clock=time.process_time) -> float:
+    """Least time of ``fn(*args_factory())`` over ``repeats`` calls by ``clock``, the factory
+    outside the timer, after one untimed call (compile or load from numba's cache) [s]. Process
+    CPU time by default: other processes on a shared machine would add their time slices to a
+    wall clock, not to this one."""
+    fn(*args_factory())
     best = float("inf")
     for _ in range(max(repeats, 1)):
         args = args_factory()
-        t0 = time.thread_time()
+        t0 = clock()
         fn(*args)
-        best = min(best, time.thread_time() - t0)
+        best = min(best, clock() - t0)
     return best
 
 
 def best_cpu(fn, repeats: int = 5) -> float:
-    """Least thread CPU time of ``fn()`` over ``repeats`` calls, after one untimed call [s]."""
-    return _time_kernel(fn, tuple, repeats)
+    """Least process CPU time of ``fn()`` over ``repeats`` calls, after one untimed call [s]."""
+    return time_kernel(fn, tuple, repeats)
 
 
 # ------------------------------------------------------------------ the benchmark
 def _pieces(row, rows, inp, repeats: int) -> None:
-    """Each scalar kernel in its own loop, fed the previous loop's output."""
+    """The building blocks of advance_nodes, each in its own loop."""
     pos, vel, sun, dt_s, p, n, k = (inp[x] for x in ("pos", "vel", "sun", "dt_s", "params", "n", "k"))
-    nu = np.empty((k, n))
-    row("shadow_fraction", _time_kernel(shadow_loop, lambda: (pos, sun, nu), repeats),
-        "conical shadow, M&G §3.4.2")
-    solar = np.empty((k, n))
-    row("solar (irradiance, incidence, array power)",
-        _time_kernel(solar_loop, lambda: (pos, vel, sun, nu, dt_s, p, solar), repeats))
-    q_abs = np.empty((k, n))
-    row("radiator environment (LVLH, 2 acos, 4 view factors)",
-        _time_kernel(environment_loop, lambda: (pos, vel, sun, nu, p, q_abs), repeats))
+    nu = np.empty((k + 1, n))
+    row("shadow_fraction (per boundary)", time_kernel(shadow_loop, lambda: (pos, sun, nu), repeats),
+        "conical shadow, Montenbruck & Gill §3.4.2")
+    geo = np.empty((k + 1, n))
+    row("boundary_geometry (per boundary, shadow included)",
+        time_kernel(geometry_loop, lambda: (pos, vel, sun, p, geo), repeats))
+    # realistic part inputs: array power and absorbed load from the sunlit fraction
+    solar = np.ascontiguousarray(7000.0 * nu[1:])
+    q_abs = np.ascontiguousarray(900.0 + 300.0 * nu[1:])
     load = np.empty((k, n))
-    row("power + battery (heater, throttle, limits, shedding, step)",
-        _time_kernel(power_loop, lambda: (solar, inp["busy"], dt_s, p, inp["state"].copy(), load), repeats))
+    row("_part (demands, thermostat, shedding, battery, thermal)",
+        time_kernel(part_loop, lambda: (solar, q_abs, inp["busy"], dt_s, p, inp["state"].copy(),
+                                        inp["mode"].copy(), load), repeats))
     temps = np.empty((2, n))
-    row("two-node thermal step",
-        _time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats))
-    parts = sum(r["ns_per_sat_step"] for r in rows)
-    rows.append({"name": "sum of the pieces above", "ns_per_sat_step": parts, "n_nodes": n,
-                 "n_steps": k, "note": "each piece stores its output; the fused kernel does not"})
+    row("  of which two_node_step (one call)",
+        time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats))
 
 
 def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = True) -> list[dict]:
@@ -248,23 +202,32 @@ def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = T
         rows.append({"name": name, "ns_per_sat_step": seconds / steps * 1e9, "n_nodes": n,
                      "n_steps": k, "note": note})
 
-    if pieces:
-        _pieces(row, rows, inp, repeats)
-    call64 = _nodes_call(inp, 64)
-    row("advance_nodes (fused), K=64 per call", _time_kernel(call64, tuple, repeats),
-        "the engine's propagation block")
-    call6 = _nodes_call(inp, 6)
-    row("advance_nodes (fused), K=6 per call", _time_kernel(call6, tuple, repeats),
-        "what the engine calls per 60 s tick")
-    rate = call64()
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        if pieces:
+            _pieces(row, rows, inp, repeats)
+        call64 = nodes_call(inp, 64)
+        row("advance_nodes (fused), 1 thread, K=64 per call", time_kernel(call64, tuple, repeats),
+            "process CPU time; the engine's propagation block")
+        call6 = nodes_call(inp, 6)
+        row("advance_nodes (fused), 1 thread, K=6 per call", time_kernel(call6, tuple, repeats),
+            "what the engine calls per 60 s tick")
+        rate = call64()
+        ptr, member_node, member_accel, n_accel, n_jobs = _jobs_problem(rate, int(p.n_accel))
 
-    ptr, member_node, member_accel, n_accel, n_jobs = _jobs_problem(rate, int(p.n_accel))
-
-    def jobs_args():
-        return (rate, 0.0, dt_s, ptr, member_node, member_accel, n_accel,
-                np.full(n_jobs, 1e12), np.zeros(n_jobs), np.full(n_jobs, -1.0),
-                inp["accel_idle_w"], inp["accel_peak_w"])
-    seconds = _time_kernel(advance_jobs, jobs_args, repeats)
-    row("advance_jobs", seconds, f"{n_jobs} running jobs on half the nodes, 20 % gangs of 2; "
-                                 f"{seconds / (n_jobs * k) * 1e9:.1f} ns per job-step")
+        def jobs_args():
+            return (rate, 0.0, dt_s, ptr, member_node, member_accel, n_accel,
+                    np.full(n_jobs, 1e12), np.zeros(n_jobs), np.full(n_jobs, -1.0),
+                    inp["accel_idle_w"], inp["accel_peak_w"])
+        seconds = time_kernel(advance_jobs, jobs_args, repeats)
+        row("advance_jobs", seconds, f"{n_jobs} running jobs on half the nodes, 20 % gangs of 2; "
+                                     f"{seconds / (n_jobs * k) * 1e9:.1f} ns per job-step")
+    finally:
+        numba.set_num_threads(threads)
+    if threads > 1:
+        call64 = nodes_call(inp, 64)
+        row(f"advance_nodes (fused), {threads} threads, K=64 per call",
+            time_kernel(call64, tuple, repeats, clock=time.perf_counter),
+            "wall time, so other processes on the machine count against it")
     return rows

@@ -6,15 +6,17 @@ purpose: what a careful engineer would write first.
 
 Per satellite and step, in that satellite's own SimPy process (one ``env.timeout(dt)`` each):
 
-* ``Satrec.sgp4`` for this one satellite at this one time (TEME, km);
+* ``Satrec.sgp4`` for this one satellite at this one time (TEME, km), at the step's end
+  boundary (the start boundary is the previous step's end, kept);
 * TEME -> GCRS with the rotation matrix of that time, as a plain-Python 3×3 product;
-* the node physics of :func:`twin.kernels.node.advance_nodes`, written out step by step in
-  plain Python and calling the ``.py_func`` of twin's scalar kernels (the same source code,
-  run by the interpreter): conical shadow, irradiance, panel incidence, array power, heaters,
-  thermal throttle, battery limits, load shedding, battery step and fade, radiator environment
-  loads (Earth and albedo view factors) and the two-node thermal step. The few helpers those
-  functions call internally (``_h_phi1``, ``compute_power_w``, ``_survival`` and the
-  ``earth_view_factor`` inside ``albedo_view_factor``) are numba dispatchers called from Python.
+* twin's node step for this one satellite and this one step, run by the interpreter:
+  :func:`twin.kernels.node.advance_nodes` on one node and one step, with it and every numba
+  function it calls replaced by its plain-Python original (:func:`interpreted`; the code path of
+  ``TWIN_DISABLE_JIT=1``). That is boundary geometry (conical shadow, irradiance, panel
+  incidence, beta, radiator view factors and albedo), trapezoid means over the step, the split of
+  a step at an eclipse edge, demands, thermostat heaters, load shedding, battery with fade and the
+  two-node thermal step: twin's own source, so the baseline cannot drift from twin's physics as
+  that evolves. The per-satellite arrays it works on (1 node × 2 boundaries) are allocated once.
 
 Shared by all satellites and computed once per time, by the first process that needs it (they
 do not depend on the satellite, and recomputing them per satellite would be a straw man): the
@@ -35,41 +37,40 @@ from __future__ import annotations
 
 import math
 import time
+import types
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from numba.core.registry import CPUDispatcher
 
 from twin.environment import skyfield_times, sun_position_gcrs_m
 from twin.kernels import layout as L
-from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
-from twin.kernels.node import SECONDS_PER_YEAR, _lvlh_to_gcrs
-from twin.kernels.power import shed_load
+from twin.kernels import node as _node
 from twin.kernels.shadow import shadow_fraction
-from twin.kernels.solar import array_power_w, incidence_cos, solar_irradiance_w_m2
-from twin.kernels.thermal import heater_power_w, radiator_absorbed_w, thermal_throttle, two_node_step
-from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, albedo_view_factor, earth_view_factor
-from twin.nodes import initial_state, node_params
+from twin.nodes import initial_state, node_params, record_values
 from twin.orbits import sgp4_utc_jd, teme_to_gcrs_matrices
 
 J_PER_WH = 3600.0  # J/Wh
 
-# plain-Python versions of the scalar kernels (numba's original Python functions)
-_shadow = shadow_fraction.py_func
-_irradiance = solar_irradiance_w_m2.py_func
-_incidence = incidence_cos.py_func
-_array_power = array_power_w.py_func
-_lvlh = _lvlh_to_gcrs.py_func
-_heater = heater_power_w.py_func
-_throttle = thermal_throttle.py_func
-_limits = battery_limits_w.py_func
-_shed = shed_load.py_func
-_battery = battery_step.py_func
-_fade = faded_capacity_j.py_func
-_absorbed = radiator_absorbed_w.py_func
-_earth_vf = earth_view_factor.py_func
-_albedo_vf = albedo_view_factor.py_func
-_two_node = two_node_step.py_func
+
+def interpreted(dispatcher, _memo=None):
+    """The plain-Python original of a numba function, calling the plain-Python originals of the
+    numba functions it uses (found among its global names), recursively."""
+    memo = {} if _memo is None else _memo
+    if id(dispatcher) in memo:
+        return memo[id(dispatcher)]
+    fn = dispatcher.py_func
+    namespace = dict(fn.__globals__)
+    copy = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+    memo[id(dispatcher)] = copy
+    for name in fn.__code__.co_names:
+        if isinstance(namespace.get(name), CPUDispatcher):
+            namespace[name] = interpreted(namespace[name], memo)
+    return copy
+
+
+_node_step = interpreted(_node.advance_nodes)
 
 
 @dataclass
@@ -105,16 +106,16 @@ class Sky:
         self._step = -1
         self._value = None
 
-    def at(self, step: int):
-        """(jd, fr, rotation as 9 floats row-major, sun xyz [m]) at the end of ``step``."""
-        if step != self._step:
-            t_s = np.array([(step + 1) * self.dt_s])
+    def at(self, boundary: int):
+        """(jd, fr, rotation as 9 floats row-major, sun xyz [m]) at t = boundary·dt."""
+        if boundary != self._step:
+            t_s = np.array([boundary * self.dt_s])
             jd, fr = sgp4_utc_jd(skyfield_times(self.epoch_utc, t_s))
             rot = teme_to_gcrs_matrices(self.epoch_utc, t_s)[0]
             sun = sun_position_gcrs_m(self.epoch_utc, t_s)[0]
             self._value = (float(jd[0]), float(fr[0]), tuple(float(x) for x in rot.ravel()),
                            (float(sun[0]), float(sun[1]), float(sun[2])))
-            self._step = step
+            self._step = boundary
         return self._value
 
 
@@ -134,82 +135,31 @@ def _position_gcrs_m(satrec, jd, fr, rot):
 
 
 def satellite(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out):
-    """One satellite's process: the body of ``advance_nodes``' inner loop, in plain Python."""
-    energy, capacity, t_elec, t_rad, efc, nu_prev = (float(x) for x in state0)
-    node_mode = L.MODE_NOMINAL
-    busy = 0.0  # no jobs
-    pointing = int(p.pointing_mode)
-    max_charge_w = p.max_charge_w_per_j * p.nominal_capacity_j
-    max_discharge_w = p.max_discharge_w_per_j * p.nominal_capacity_j
-    emissive_area_m2 = p.radiator_area_m2 * p.radiator_sides
-    ir_with_alpha = p.ir_absorbed_with_alpha > 0.5
-    sums = [0.0, 0.0, 0.0, 0.0]  # ∫ solar, load, heater [J], ∫ nu [s] over the record interval
+    """One satellite's process: SGP4, rotation, then twin's node step in the interpreter."""
+    pos = np.empty((2, 1, 3))  # [start, end] boundary of the step, one node
+    vel = np.empty((2, 1, 3))
+    sun = np.empty((2, 3))
+    state = np.array(state0, dtype=np.float64).reshape(-1, 1)
+    mode = np.zeros(1, dtype=np.int64)
+    acc = np.zeros((L.N_ACC, 1))
+    rate = np.empty((1, 1))
+    busy = np.zeros(1)  # no jobs
+    events = (np.empty((1, 3), np.int64), np.empty((1, 3), np.int64), np.empty((1, 3)),
+              np.zeros(1, np.int64))
+    jd, fr, rot, sun[1] = sky.at(0)
+    pos[1, 0], vel[1, 0] = _position_gcrs_m(satrec, jd, fr, rot)
     for k in range(n_steps):
         yield env.timeout(dt_s)
-        jd, fr, rot, (sx, sy, sz) = sky.at(k)
-        (rx, ry, rz), (vx, vy, vz) = _position_gcrs_m(satrec, jd, fr, rot)
-        r = math.sqrt(rx * rx + ry * ry + rz * rz)
-        # geometry: Sun direction from the satellite, shadow, array power
-        dx, dy, dz = sx - rx, sy - ry, sz - rz
-        d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-        ux, uy, uz = dx / d_sun, dy / d_sun, dz / d_sun
-        nu = _shadow(rx, ry, rz, sx, sy, sz)
-        irradiance = _irradiance(d_sun, nu)
-        age = p.age_years + (k + 1) * dt_s / SECONDS_PER_YEAR
-        cos_inc = _incidence(pointing, ux, uy, uz, rx, ry, rz, vx, vy, vz,
-                             p.array_normal_x, p.array_normal_y, p.array_normal_z)
-        solar_w = _array_power(irradiance, cos_inc, p.array_area_m2, p.cell_efficiency,
-                               p.packing_factor, p.degradation_per_year, age, p.temp_coeff_per_k,
-                               p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
-        nx, ny, nz, _, _, _, zx, zy, zz = _lvlh(
-            rx, ry, rz, vx, vy, vz, p.radiator_normal_x, p.radiator_normal_y, p.radiator_normal_z)
-        # demands and load shedding
-        heater_w = _heater(t_elec, p.heater_setpoint_k, p.heater_max_w,
-                           p.electronics_heat_capacity_j_per_k, dt_s,
-                           p.conductance_w_per_k * (t_elec - t_rad) - p.bus_power_w)
-        throttle_t = _throttle(t_elec, p.throttle_start_k, p.shutdown_k)
-        charge_w, discharge_w = _limits(energy, capacity, p.min_soc, p.max_soc, dt_s,
-                                        p.charge_efficiency, p.discharge_efficiency,
-                                        max_charge_w, max_discharge_w)
-        soc = energy / capacity if capacity > 0.0 else 0.0
-        recovering = (node_mode == L.MODE_IDLE or node_mode == L.MODE_SAFE) and soc < p.recover_soc
-        node_mode, _, compute_w, heater_w, bus_w = _shed(
-            solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, p.n_accel, busy,
-            p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, recovering)
-        load_w = bus_w + heater_w + compute_w
-        # battery, with capacity fade
-        energy, loss_w, _, drawn_j = _battery(energy, solar_w - load_w, charge_w, discharge_w,
-                                              p.charge_efficiency, p.discharge_efficiency, dt_s)
-        if drawn_j > 0.0 and p.fade_per_efc > 0.0:
-            efc += drawn_j / p.nominal_capacity_j
-            capacity = _fade(p.nominal_capacity_j, efc, p.fade_per_efc)
-            if energy > p.max_soc * capacity:
-                loss_w += (energy - p.max_soc * capacity) / dt_s
-                energy = p.max_soc * capacity
-        # thermal: radiator environment loads, then the two-node step
-        altitude = r - EARTH_MEAN_RADIUS_M
-        front_nadir = math.acos(max(-1.0, min(1.0, nx * zx + ny * zy + nz * zz)))
-        back_nadir = math.pi - front_nadir
-        sun_zenith = math.acos(max(-1.0, min(1.0, (rx * ux + ry * uy + rz * uz) / r)))
-        cos_front = nx * ux + ny * uy + nz * uz
-        q_abs = _absorbed(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
-                          irradiance, cos_front, -cos_front, p.radiator_sides,
-                          _earth_vf(altitude, front_nadir), _earth_vf(altitude, back_nadir),
-                          p.albedo, p.earth_ir_w_m2,
-                          _albedo_vf(altitude, front_nadir, sun_zenith),
-                          _albedo_vf(altitude, back_nadir, sun_zenith), ir_with_alpha)
-        t_elec, t_rad = _two_node(t_elec, t_rad, load_w + loss_w, q_abs, dt_s,
-                                  p.electronics_heat_capacity_j_per_k,
-                                  p.radiator_heat_capacity_j_per_k, p.conductance_w_per_k,
-                                  emissive_area_m2, p.radiator_emissivity, p.space_temp_k)
-        nu_prev = nu
-        sums[0] += solar_w * dt_s
-        sums[1] += load_w * dt_s
-        sums[2] += heater_w * dt_s
-        sums[3] += nu * dt_s
+        pos[0], vel[0], sun[0] = pos[1], vel[1], sun[1]
+        jd, fr, rot, sun[1] = sky.at(k + 1)
+        pos[1, 0], vel[1, 0] = _position_gcrs_m(satrec, jd, fr, rot)
+        _node_step(pos, vel, sun, k * dt_s, dt_s, busy, p, state, mode, acc, rate, *events)
         if (k + 1) % record_steps == 0:
-            _record(out, (k + 1) // record_steps - 1, i, energy, capacity, t_elec, t_rad,
-                    node_mode, sums, record_steps * dt_s)
+            values = record_values(acc, state, mode, record_steps * dt_s)
+            r = (k + 1) // record_steps - 1
+            for name in out:
+                out[name][r, i] = values[name][0]
+            acc[:] = 0.0
 
 
 def satellite_minimal(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out):
@@ -220,7 +170,7 @@ def satellite_minimal(env, i, satrec, sky, p, state0, dt_s, n_steps, record_step
     sums = [0.0, 0.0, 0.0, 0.0]
     for k in range(n_steps):
         yield env.timeout(dt_s)
-        jd, fr, rot, (sx, sy, sz) = sky.at(k)
+        jd, fr, rot, (sx, sy, sz) = sky.at(k + 1)
         (rx, ry, rz), _ = _position_gcrs_m(satrec, jd, fr, rot)
         nu = shadow_fraction(rx, ry, rz, sx, sy, sz)
         solar_w = peak_w * nu
@@ -234,6 +184,7 @@ def satellite_minimal(env, i, satrec, sky, p, state0, dt_s, n_steps, record_step
 
 
 def _record(out, r, i, energy, capacity, t_elec, t_rad, mode, sums, interval_s):
+    """The minimal process's record, in the same places as the full one's."""
     out["battery_energy_wh"][r, i] = energy / J_PER_WH
     out["soc"][r, i] = energy / capacity if capacity > 0.0 else 0.0
     out["electronics_temp_k"][r, i] = t_elec
@@ -255,8 +206,8 @@ def run_naive(sats, epoch_utc, dt_s: float, n_steps: int, spacecraft, record_eve
     ----------
     sats : twin.orbits.SatelliteSet
     epoch_utc : datetime
-        time 0 of the run; step k covers [k dt, (k + 1) dt] and uses the geometry at its end,
-        as twin's engine does
+        time 0 of the run; step k runs from boundary k (t = k dt) to boundary k + 1, with the
+        geometry of both, as twin's engine does
     dt_s : float
         step [s]
     n_steps : int

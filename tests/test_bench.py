@@ -17,24 +17,29 @@ if str(REPO) not in sys.path:
 
 from benchmarks.naive_simpy import run_naive  # noqa: E402
 from benchmarks.run import TINY  # noqa: E402
-from twin.config import load_config  # noqa: E402
+from twin.config import Simulation, load_config  # noqa: E402
 from twin.constellation import build_constellation  # noqa: E402
 from twin.engine import run  # noqa: E402
 from twin.orbits import walker_shell  # noqa: E402
 
 STALE_CACHE_HINT = (
-    "If only the temperatures disagree, by millikelvins, suspect numba's cache: it keys "
-    "advance_nodes on node.py alone, so an edit to thermal.py (or any kernel it calls) leaves "
-    "the old code in twin/kernels/__pycache__ (delete that folder).")
+    "If twin's physics was not changed, suspect numba's cache: it keys advance_nodes on node.py "
+    "alone, so an edit to thermal.py (or any kernel it calls) leaves the old code in "
+    "twin/kernels/__pycache__ (delete that folder); the baseline always runs the current source.")
 
 
 @pytest.fixture(scope="module")
 def four_satellites(tmp_path_factory):
     """Engine and naive baseline on the same scenario: a 2 x 2 Walker shell (550 km, 53 deg)
-    for 100 steps of 10 s, every step recorded, no jobs."""
+    for 100 steps of 10 s, every step recorded, no jobs, SGP4 at every step in both (the
+    engine's Hermite interpolation between SGP4 nodes is its own, tested in its own tests; the
+    baseline calls SGP4 every step)."""
     tmp = tmp_path_factory.mktemp("bench")
-    cfg = small_config(**{"simulation.duration_s": 1000, "simulation.record_every_s": 10,
-                          "workload.arrival_rate_per_h": 0})
+    overrides = {"simulation.duration_s": 1000, "simulation.record_every_s": 10,
+                 "workload.arrival_rate_per_h": 0}
+    if "sgp4_step_s" in Simulation.model_fields:
+        overrides["simulation.sgp4_step_s"] = 0
+    cfg = small_config(**overrides)
     cfg["constellation"][0].update(planes=2, sats_per_plane=2)
     path = tmp / "scenario.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -62,11 +67,11 @@ def test_same_walker_shell_as_twin_orbits(four_satellites):
 def test_naive_baseline_agrees_with_the_engine(four_satellites):
     """Battery energy and temperatures of the naive SimPy baseline match twin's run file.
 
-    Both run the same source code (the naive one through numba's ``py_func``), on the same SGP4
-    output (``Satrec.sgp4`` and ``SatrecArray.sgp4`` share one C++ routine), the same rotation
-    and Sun, so they differ only by floating-point rounding: the order of the 3x3 rotation sums
-    and LLVM against the interpreter (~1e-16 relative per operation, not amplified by a damped
-    system over 100 steps). Tolerances:
+    Both run the same source code (the naive one in the interpreter), on the same SGP4 output
+    (``Satrec.sgp4`` and ``SatrecArray.sgp4`` share one C++ routine), the same rotation and Sun,
+    so they differ only by floating-point rounding: the order of the 3x3 rotation sums (1e-9 m
+    in position) and LLVM against the interpreter (~1e-16 relative per operation, not amplified
+    by a damped system over 100 steps). Tolerances:
 
     * battery energy and array power, stored as float64: 1e-12 relative;
     * temperatures, stored as float32: one float32 ulp between 256 and 512 K, 2**-15 K ≈ 3.05e-5 K
@@ -81,7 +86,8 @@ def test_naive_baseline_agrees_with_the_engine(four_satellites):
     nu = naive.sunlit_fraction
     assert ((nu.min(axis=0) < 0.5) & (nu.max(axis=0) > 0.5)).any(), "no satellite crosses a shadow edge"
     assert np.ptp(naive.battery_energy_wh, axis=0).max() > 100.0
-    np.testing.assert_allclose(naive.battery_energy_wh, engine["battery_energy_wh"], rtol=1e-12)
+    np.testing.assert_allclose(naive.battery_energy_wh, engine["battery_energy_wh"], rtol=1e-12,
+                               err_msg=STALE_CACHE_HINT)
     np.testing.assert_allclose(naive.solar_power_w, engine["solar_power_w"], rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(naive.sunlit_fraction, engine["sunlit_fraction"], rtol=0, atol=1e-7)
     for name in ("electronics_temp_k", "radiator_temp_k"):

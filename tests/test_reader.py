@@ -279,3 +279,42 @@ def test_schema_doc_names_everything_a_run_writes(run_file):
 def test_public_open_run_is_the_reader(run_file):
     with twin.open_run(run_file) as ds:
         assert ds.soc.attrs["units"] == "1"
+
+
+# ---------------------------------------------------------------------- combined (sharded) runs
+def test_a_combined_run_reads_as_one_run(run_file, tmp_path, capsys):
+    """Two shards (here: two copies of one run) combined through virtual datasets: open_run sees
+    one run of 48 satellites; a missing shard makes every reader refuse the file in one line."""
+    from twin.cli import main
+    from twin.config import load_config_text
+    from twin.scaleout.combine import combine
+    from twin.scaleout.shard import ShardPlan
+
+    shards = [tmp_path / "c.shards" / f"shard-{k:03d}.h5" for k in range(2)]
+    shards[0].parent.mkdir()
+    for shard in shards:
+        shutil.copy(run_file, shard)
+    with h5py.File(run_file, "r") as f:
+        scenario = load_config_text(f.attrs["config_yaml"], REPO, "run_file")
+    combined = tmp_path / "c.h5"
+    combine(combined, shards, ShardPlan("plane", (0, 24), (24, 24)), scenario, [None, None])
+    state, time_s, sat, names, summary = h5_values(run_file)
+    with open_run(combined) as ds:
+        assert dict(ds.sizes) == {"time": len(time_s), "sat": 48}
+        np.testing.assert_array_equal(ds.soc.values, np.hstack([state["soc"], state["soc"]]))
+        np.testing.assert_array_equal(ds["plane"].values, np.r_[sat["plane"], sat["plane"]])
+        np.testing.assert_array_equal(ds["shard"].values, np.repeat([0, 1], 24))
+        assert ds.soc.attrs["units"] == "1" and ds.attrs["shard_by"] == "plane"
+        assert len(ds.attrs["jobs"]) == 2 * summary["jobs_submitted"]
+        events = ds.attrs["events"]
+        assert len(events) == 2 * summary["events"] and events["sat"].max() >= 24
+        assert np.all(np.diff(events["time_s"].to_numpy()) >= 0)
+        s = ds.attrs["summary"]
+        assert s["n_satellites"] == 48 and s["simulated_s"] == summary["simulated_s"]
+        np.testing.assert_allclose(s["energy_solar_wh"], 2 * summary["energy_solar_wh"], rtol=1e-12)
+        np.testing.assert_allclose(s["utilization_mean"], summary["utilization_mean"], rtol=1e-12)
+    assert "combined from 2 shard(s) by plane" in describe(combined)
+    shards[1].unlink()
+    assert main(["inspect", str(combined)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "shard-001.h5 missing" in err

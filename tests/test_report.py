@@ -130,3 +130,59 @@ def test_cli_report(written):
     assert proc.returncode == 0, stderr
     assert stdout.split() == [str(out / name) for name, *_ in FIGURES] + [str(out / "summary.md")]
     assert all((out / name).stat().st_size > 0 for name, *_ in FIGURES)
+
+
+# ---------------------------------------------------------------------- sweeps
+def sweep_table(folder):
+    """A sweep summary (3 x 2 grid x 2 seeds, one member failed) written as `twin sweep` does."""
+    import pandas as pd
+
+    from twin.scaleout.table import write_tables
+
+    rows = []
+    for area in (4, 6, 8):
+        for capacity in (4000, 8000):
+            for seed in (1, 2):
+                failed = (area, capacity, seed) == (8, 8000, 2)
+                rows.append({"member_id": f"m{area}{capacity}{seed}", "status": "failed" if failed else "complete",
+                             "error": "ValueError: boom" if failed else "", "run_file": "", "reused": False,
+                             "task_wall_s": 1.0, "spacecraft.radiator.area_m2": area,
+                             "spacecraft.battery.capacity_wh": capacity, "simulation.seed": seed,
+                             "work_delivered_accel_h": np.nan if failed else area * capacity / 1e3 + seed,
+                             "utilization_mean": np.nan if failed else 0.5 + area / 20,
+                             "node_hours_throttled": np.nan if failed else 40.0 / area,
+                             "node_hours_safe": np.nan if failed else 8000.0 / capacity,
+                             "energy_curtailed_wh": np.nan if failed else 1e5 / area})
+    frame = pd.DataFrame(rows)
+    write_tables(folder, frame, {"name": "grid", "parameters": ["spacecraft.radiator.area_m2",
+                                                                "spacecraft.battery.capacity_wh", "simulation.seed"]})
+    return frame
+
+
+def test_sweep_report_from_the_sweep_folder(tmp_path, capsys):
+    """`twin report runs/<sweep>/` (no -o) writes runs/<sweep>/report/: a heatmap per metric over
+    the grid, metrics against the parameters, and summary.md with every member and the failures."""
+    from twin.cli import main
+
+    folder = tmp_path / "grid"
+    sweep_table(folder)
+    assert main(["report", str(folder)]) == 0
+    out = folder / "report"
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(out / n) for n in ("sweep_heatmaps.png", "sweep_parameters.png", "summary.md")]
+    for name in ("sweep_heatmaps.png", "sweep_parameters.png"):
+        assert_valid_png(out / name)
+    text = (out / "summary.md").read_text()
+    assert "| members | 12: 11 complete, 1 failed or not run |" in text
+    assert "| `m880002` | failed | ValueError: boom |" in text
+    assert "](sweep_heatmaps.png)" in text and "| `area_m2` | `capacity_wh` | `seed` |" in text
+    assert text.count("| `m4") == 4 and "work delivered [accelerator-h]" in text
+
+
+def test_sweep_report_from_the_summary_file_and_bad_folders(tmp_path):
+    folder = tmp_path / "grid"
+    sweep_table(folder)
+    paths = write_report(folder / "summary.h5", tmp_path / "out")
+    assert [p.name for p in paths] == ["sweep_heatmaps.png", "sweep_parameters.png", "summary.md"]
+    with pytest.raises(report.RunFileError, match="a folder, not a run file"):
+        write_report(tmp_path / "out", tmp_path / "out2")

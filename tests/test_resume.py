@@ -127,16 +127,18 @@ def test_live_reading_while_a_run_writes(reference, tmp_path):
               "--set", "output.flush_every_records=60")
     wait_for(out.with_name(out.name + ".checkpoint"))
     seen = []
-    for _ in range(3):
+    code = ("import twin; ds = twin.open_run(%r); print(ds.sizes['time'], float(ds.soc.isel(time=-1).mean()))" % str(out))
+    deadline = time.time() + 120   # generous: the machine may be loaded
+    while len(seen) < 2 or seen[-1] <= seen[0]:
+        assert time.time() < deadline, f"the file did not grow while read: {seen}"
         r = subprocess.run([sys.executable, "-m", "twin", "inspect", str(out)], cwd=REPO,
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
         assert "status running" in r.stdout
-        code = ("import twin; ds = twin.open_run(%r); print(ds.sizes['time'], float(ds.soc.isel(time=-1).mean()))" % str(out))
         r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
         seen.append(int(r.stdout.split()[0]))
-        time.sleep(2.5)   # the writer flushes the file to disk every 2 s of wall time
+        time.sleep(1.0)   # the writer flushes the file to disk every 2 s of wall time
     p.send_signal(signal.SIGINT)
     assert p.wait(timeout=120) == 130
-    assert seen[-1] > seen[0] > 0
+    assert seen[0] > 0

@@ -46,6 +46,9 @@ class Simulation(_Section):
     dt_s: Annotated[float, Field(gt=0, le=600)] = Field(10.0, description="physics step [s]")
     record_every_s: Positive = Field(60.0, description="record interval [s], a multiple of dt_s")
     seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of every random stream")
+    sgp4_step_s: Annotated[float, Field(ge=0)] = Field(
+        60.0, description="SGP4 every this many seconds (a multiple of dt_s), cubic Hermite in between "
+                          "(< 1 m in LEO at 60 s); 0 = SGP4 at every step [s]")
 
     @field_validator("epoch_utc")
     @classmethod
@@ -56,7 +59,8 @@ class Simulation(_Section):
 
     @model_validator(mode="after")
     def _multiples(self):
-        for name in ("record_every_s", "duration_s"):
+        names = ("record_every_s", "duration_s") + (("sgp4_step_s",) if self.sgp4_step_s > self.dt_s else ())
+        for name in names:
             ratio = getattr(self, name) / self.dt_s
             if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
                 raise ValueError(f"{name} ({getattr(self, name)}) must be a whole multiple of dt_s ({self.dt_s})")
@@ -181,6 +185,13 @@ class Radiator(_Section):
     areal_heat_capacity_j_per_m2_k: Positive = 8000.0
     ir_absorbed_with_alpha: bool = Field(False, description="absorb Earth IR with alpha (Starcloud convention) instead of epsilon")
 
+    @field_validator("normal_lvlh")
+    @classmethod
+    def _nonzero(cls, v):
+        if sum(x * x for x in v) == 0:
+            raise ValueError("normal_lvlh must not be the zero vector")
+        return v
+
 
 class Thermal(_Section):
     electronics_heat_capacity_j_per_k: Positive = 60_000.0
@@ -216,13 +227,19 @@ class PoissonWorkload(_Section):
     median_work_accel_h: Positive = Field(2.0, description="median job size [accelerator-hours at full speed]")
     work_sigma: Annotated[float, Field(ge=0)] = Field(1.0, description="lognormal shape (sigma of ln work)")
     accelerators: list[Annotated[int, Field(gt=0)]] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
-    checkpoint_interval_s: Positive = Field(1800.0, description="jobs checkpoint this often [s]")
+    priorities: Annotated[list[int], Field(min_length=1)] = Field(
+        [0], description="job priorities (larger = more important), drawn uniformly")
+    deadline_slack: Annotated[float, Field(ge=1)] | None = Field(
+        None, description="deadline = submit + slack x work / accelerators (run time at full speed); null = no deadlines [1]")
+    checkpoint_interval_s: Positive = Field(1800.0, description="jobs checkpoint this often, of their run time; a rollback loses the work since [s]")
 
 
 class TraceWorkload(_Section):
     kind: Literal["trace"]
     mapping: TraceMapping
-    checkpoint_interval_s: Positive = 1800.0
+    deadline_slack: Annotated[float, Field(ge=1)] | None = Field(
+        None, description="deadline = submit + slack x work / accelerators; null = no deadlines [1]")
+    checkpoint_interval_s: Positive = Field(1800.0, description="jobs checkpoint this often, of their run time [s]")
 
     @field_validator("mapping")
     @classmethod
@@ -238,8 +255,45 @@ Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator=
 
 
 class Scheduler(_Section):
-    policy: Literal["fifo"] = "fifo"
+    """Placement policy and its knobs; each knob names the policy that reads it (twin/scheduling.py)."""
+    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun"] = Field(
+        "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, follow_the_sun")
     epoch_s: Positive = Field(60.0, description="placement decisions at this interval [s], a multiple of dt_s")
+    preempt: bool = Field(False, description="priority: a blocked job preempts running jobs of lower priority (they roll back to their last checkpoint)")
+    power_soc_margin: Fraction = Field(
+        0.1, description="power_aware: no new work on an eclipsed node with soc below battery.min_soc + this [1]")
+    thermal_margin_k: Annotated[float, Field(ge=0)] = Field(
+        10.0, description="thermal_aware: no new work on a node within this of thermal.throttle_start_k [K]")
+    migration_lead_s: Annotated[float, Field(ge=0)] = Field(
+        300.0, description="follow_the_sun: migrate a job this long before its node's predicted eclipse entry [s]")
+    migration_min_gain_s: Annotated[float, Field(ge=0)] = Field(
+        1200.0, description="follow_the_sun: a target node must stay sunlit at least this much longer than the lead [s]")
+    migration_cost_s: Annotated[float, Field(ge=0)] = Field(
+        60.0, description="follow_the_sun: progress lost per migration (the job holds its new accelerators without progress) [s]")
+
+
+class Outage(_Section):
+    sats: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] = Field(description="satellite indices (as in /sat/index)")
+    start_s: Annotated[float, Field(ge=0)] = Field(description="start, since the epoch, rounded to a step boundary (at least the first) [s]")
+    duration_s: Positive = Field(description="length, rounded up to whole steps [s]")
+
+
+class Faults(_Section):
+    """Node failures, radiation upsets and scripted outages (twin/faults.py); all off by default.
+    A node that goes down rolls back the jobs on it to their last checkpoint."""
+    mtbf_h: Positive | None = Field(None, description="mean time between random failures of one node, while up [h]; null = none")
+    mean_repair_h: Positive = Field(4.0, description="mean time to repair a failed node [h]")
+    repair_distribution: Literal["exponential", "fixed"] = Field("exponential", description="of repair times")
+    upset_rate_per_day: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="radiation upsets (SEFI: the node reboots) per node per day, outside the SAA [1/d]")
+    saa_upset_rate_per_day: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="upsets per node per day while inside the South Atlantic Anomaly [1/d]")
+    upset_reboot_s: Positive = Field(120.0, description="time a node is down after an upset, rounded up to whole steps [s]")
+    saa_center_lon_deg: Annotated[float, Field(ge=-180, le=180)] = Field(-45.0, description="SAA ellipse centre, geographic longitude [deg]")
+    saa_center_lat_deg: Annotated[float, Field(ge=-90, le=90)] = Field(-25.0, description="SAA ellipse centre, latitude [deg]")
+    saa_semi_axis_lon_deg: Positive = Field(40.0, description="SAA ellipse half-width in longitude [deg]")
+    saa_semi_axis_lat_deg: Positive = Field(20.0, description="SAA ellipse half-height in latitude [deg]")
+    outages: list[Outage] = Field([], description="scripted outages: {sats: [..], start_s, duration_s}")
 
 
 class Output(_Section):
@@ -257,6 +311,7 @@ class Scenario(_Section):
     spacecraft: Spacecraft = Spacecraft()
     workload: Workload = PoissonWorkload()
     scheduler: Scheduler = Scheduler()
+    faults: Faults = Faults()
     output: Output = Output()
 
     @model_validator(mode="after")

@@ -97,6 +97,8 @@ def render() -> str:
                       "`mapping` takes the keys of `twin.trace.TraceMapping` (below).")
     parts += _section("workload.mapping (trace replay)", C.TraceMapping, "workload.mapping.")
     parts += _section("scheduler", C.Scheduler, "scheduler.")
+    parts += _section("faults", C.Faults, "faults.")
+    parts += _section("faults.outages item", C.Outage, "")
     parts += _section("output", C.Output, "output.")
     return "\n".join(parts) + "\n"
 

@@ -20,53 +20,25 @@ import simpy
 from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.constellation import build_constellation
 from twin.errors import OutputExistsError
-from twin.environment import sun_position_gcrs_m
 from twin.faults import FaultModel
 from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.node import advance_nodes
 from twin.nodes import battery_energy_wh, initial_state, node_params, record_values
-from twin.orbits import Propagator
+from twin.orbitfeed import OrbitFeed
 from twin.output.hdf5 import RunWriter
 from twin.output.schema import EVENT_DTYPE
 from twin.checkpoint import (check_disk_space, load_checkpoint, remove_checkpoint,
                              save_checkpoint, stop_signals)
 from twin.progress import Progress
-from twin.scheduling import NodeView, make_policy, predict_eclipses
+from twin.scheduling import NodeView, make_policy, max_eclipse_s, predict_eclipses
 from twin.workload import job_source
 
-PROPAGATION_BLOCK_STEPS = 64
 
 
 def _checkpoint_steps(scenario) -> int:
     every = scenario.output.checkpoint_every_s
     return int(round(every / scenario.simulation.dt_s)) if every else 0
-
-
-class OrbitFeed:
-    """Positions, velocities and the Sun at the step boundaries t = k·dt of a block of steps,
-    propagated all satellites at once; step k runs from boundary k to boundary k + 1."""
-
-    def __init__(self, sats, epoch_utc, dt_s: float, n_steps: int, block_steps: int):
-        self.propagator = Propagator(sats, epoch_utc)
-        self.epoch_utc, self.dt_s, self.n_steps, self.block = epoch_utc, dt_s, n_steps, block_steps
-        self._start = -1
-        self._cache = None
-
-    def block_end(self, step: int) -> int:
-        return min((step // self.block + 1) * self.block, self.n_steps)
-
-    def get(self, k0: int, k1: int):
-        start = (k0 // self.block) * self.block
-        if start != self._start:
-            stop = min(start + self.block, self.n_steps)
-            t_s = np.arange(start, stop + 1) * self.dt_s
-            pos, vel, err = self.propagator.propagate(t_s)
-            sun = sun_position_gcrs_m(self.epoch_utc, t_s)
-            self._cache, self._start, self.errors = (pos, vel, sun), start, err
-        pos, vel, sun = self._cache
-        a, b = k0 - start, k1 - start
-        return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]
 
 
 class Simulation:
@@ -79,7 +51,7 @@ class Simulation:
         self.n_steps = sim.n_steps
         self.n = len(sats)
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
-        self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, PROPAGATION_BLOCK_STEPS)
+        self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s)
         sc = scenario.spacecraft
         self.params = node_params(sc)
         self.state, self.mode = initial_state(sc, self.n)
@@ -95,16 +67,18 @@ class Simulation:
                                  np.random.default_rng(seeds[1]), np.random.default_rng(seeds[2]))
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
         self.period_s = np.array([2.0 * math.pi / r.no_kozai * 60.0 for r in sats.satrecs])
+        self.max_eclipse_s = max_eclipse_s(self.period_s)
         self.eclipse_entry_s = np.full(self.n, np.nan)   # last eclipse entry of each node [s]
         self.eclipse_exit_s = np.full(self.n, np.nan)    # last eclipse exit [s]
         self.allocated_accel_s = 0.0                     # ∫ allocated accelerators dt [s]
+        self.array_power_w = np.full(self.n, np.nan)      # array output in full sun, last seen [W]
         self.step = self.start_step = 0
         self.last_record_step = 0
         self.last_dispatch_step = -1
         self.checkpoint_steps = _checkpoint_steps(scenario)
         self.stop_requested = False
         self.battery_start_wh = battery_energy_wh(self.state)
-        cap = 3 * PROPAGATION_BLOCK_STEPS   # per node: eclipse edge and mode change per step at most
+        cap = 2 * self.orbits.block   # per node: an eclipse edge and a mode change per step at most
         self._ev = (np.empty((self.n, cap), np.int64), np.empty((self.n, cap), np.int64),
                     np.empty((self.n, cap)), np.zeros(self.n, np.int64))
         self.n_events = 0
@@ -215,34 +189,40 @@ class Simulation:
             "n_events": self.n_events, "jobs": self.jobs, "source": self.source,
             "faults": self.faults, "eclipse_entry_s": self.eclipse_entry_s,
             "eclipse_exit_s": self.eclipse_exit_s, "allocated_accel_s": self.allocated_accel_s,
+            "array_power_w": self.array_power_w,
             "writer_counts": self.writer.counts(),
         })
 
     def restore(self, ckpt: dict) -> None:
         for key in ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc",
                     "totals", "battery_start_wh", "n_events", "jobs", "source", "faults",
-                    "eclipse_entry_s", "eclipse_exit_s", "allocated_accel_s"):
+                    "eclipse_entry_s", "eclipse_exit_s", "allocated_accel_s", "array_power_w"):
             setattr(self, key, ckpt[key])
         self.start_step = self.step
 
     def view(self) -> NodeView:
+        """What the policy sees at a dispatch (:class:`twin.scheduling.NodeView`). Updates the
+        array-power estimate from the record accumulators, so it is called once per dispatch."""
         cap = self.state[L.STATE_CAPACITY_J]
         now_s = self.step * self.dt_s
         sunlit = self.state[L.STATE_SUNLIT]
-        entry_s, exit_s = predict_eclipses(now_s, sunlit, self.eclipse_entry_s, self.eclipse_exit_s,
-                                           self.period_s)
+        entry_s, exit_s, length_s = predict_eclipses(now_s, sunlit, self.eclipse_entry_s, self.eclipse_exit_s,
+                                                     self.period_s, self.max_eclipse_s)
+        # full-sun array output over the record interval so far: ∫P dt / ∫ν dt (kept when dark)
+        lit_s = self.acc[L.ACC_SUNLIT]
+        seen = lit_s > 0.5 * self.dt_s
+        self.array_power_w[seen] = self.acc[L.ACC_SOLAR, seen] / lit_s[seen]
         return NodeView(self.state[L.STATE_BATTERY_J] / np.where(cap > 0, cap, 1.0), sunlit,
-                        self.state[L.STATE_ELECTRONICS_K], self.mode, entry_s, exit_s, now_s)
+                        self.state[L.STATE_ELECTRONICS_K], self.mode, entry_s, exit_s, length_s,
+                        self.period_s, self.array_power_w.copy(), now_s)
 
     def summary(self) -> dict:
         t = self.totals / J_PER_WH
-        jobs = self.jobs
-        waits = np.asarray(jobs.waits) if jobs.waits else np.array([np.nan])
         end_wh = battery_energy_wh(self.state)
         solar = t[L.ACC_SOLAR]
         out = t[L.ACC_LOAD] + t[L.ACC_LOSS] + t[L.ACC_CURTAILED] + (end_wh - self.battery_start_wh)
         node_s = self.n * self.step * self.dt_s
-        acc = self.scenario.spacecraft.accelerator
+        jobs = self.jobs.metrics()
         summary = {
             "n_satellites": self.n, "simulated_s": self.step * self.dt_s,
             "satellite_steps": self.n * self.step,
@@ -253,15 +233,11 @@ class Simulation:
             "energy_balance_rel_error": abs(solar - out) / max(abs(solar), 1e-300),
             "sunlit_fraction_mean": self.totals[L.ACC_SUNLIT] / node_s,
             "utilization_mean": self.totals[L.ACC_UTILIZATION] / node_s,
-            "jobs_submitted": jobs.counts["submitted"], "jobs_completed": jobs.counts["completed"],
-            "jobs_rejected": jobs.counts["rejected"], "jobs_running_at_end": len(jobs.running),
-            "jobs_queued_at_end": len(jobs.queue),
-            "work_delivered_accel_h": jobs.work_done_accel_s / SECONDS_PER_HOUR,
-            "flop_delivered": jobs.work_done_accel_s * acc.peak_flops,
-            "wait_mean_s": float(np.mean(waits)),
-            "wait_p50_s": float(np.percentile(waits, 50)), "wait_p95_s": float(np.percentile(waits, 95)),
-            "wait_p99_s": float(np.percentile(waits, 99)),
-            "slowdown_mean": float(np.mean(jobs.slowdowns)) if jobs.slowdowns else float("nan"),
+            "allocation_mean": self.allocated_accel_s / (node_s * self.scenario.spacecraft.accelerator.count),
+            **jobs,
+            "energy_per_accel_hour_wh": (t[L.ACC_COMPUTE] / jobs["work_delivered_accel_h"]
+                                                      if jobs["work_delivered_accel_h"] > 0 else float("nan")),
+            **self.faults.metrics(self.step),
             "events": self.n_events,
         }
         for m, name in enumerate(L.MODE_NAMES):

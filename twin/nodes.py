@@ -5,6 +5,8 @@ This is the wrapper at the kernel boundary: config objects stop here, the kernel
 """
 from __future__ import annotations
 
+import math
+
 
 import numpy as np
 
@@ -18,6 +20,7 @@ def node_params(sc) -> NodeParams:
     a, b, c, r, t = sc.solar_array, sc.battery, sc.accelerator, sc.radiator, sc.thermal
     pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
     capacity_j = b.capacity_wh * J_PER_WH
+    normal_norm = math.sqrt(sum(x * x for x in r.normal_lvlh))
     return NodeParams(
         bus_power_w=sc.bus_power_w,
         array_area_m2=a.area_m2, pointing_mode=float(POINTING_CODES[pointing]),
@@ -37,6 +40,9 @@ def node_params(sc) -> NodeParams:
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
         radiator_absorptivity=r.absorptivity, radiator_normal_x=r.normal_lvlh[0],
         radiator_normal_y=r.normal_lvlh[1], radiator_normal_z=r.normal_lvlh[2],
+        radiator_normal_inv_norm=1.0 / normal_norm,
+        # LVLH z is nadir: the radiator's angle from nadir is fixed by its normal
+        radiator_front_nadir_rad=math.acos(max(-1.0, min(1.0, r.normal_lvlh[2] / normal_norm))),
         radiator_heat_capacity_j_per_k=r.areal_heat_capacity_j_per_m2_k * r.area_m2,
         ir_absorbed_with_alpha=1.0 if r.ir_absorbed_with_alpha else 0.0,
         electronics_heat_capacity_j_per_k=t.electronics_heat_capacity_j_per_k,

@@ -1,4 +1,5 @@
-"""``twin report``: PNG figures and a Markdown summary of one run file.
+"""``twin report``: PNG figures and a Markdown summary of one run file (or of a sweep: see
+:mod:`twin.scaleout.report`).
 
 The figures show the constellation as min / median / max bands over time (state of charge,
 temperatures, power), an eclipse map, the job wait distribution, and utilisation with node modes.
@@ -598,11 +599,25 @@ def _markdown(sample: RunSample, figures: list[tuple[Path, str, str]]) -> str:
 def write_report(run_path, out_dir) -> list[Path]:
     """Write the figures (PNG) and ``summary.md`` for ``run_path`` into ``out_dir``.
 
+    ``run_path`` may also be a sweep folder (``runs/<sweep>/``) or its ``summary.h5``: then the
+    report is the sweep's (:mod:`twin.scaleout.report`), and when ``out_dir`` is the sweep folder
+    itself (``twin report runs/<sweep>/`` without ``-o``) it goes into ``runs/<sweep>/report/``.
+
     Returns the paths written, figures first. Raises RunFileError for a missing, truncated,
     corrupt or foreign file, or one with no records yet.
     """
     import matplotlib
 
+    from twin.scaleout.report import find_sweep_summary, write_sweep_report
+
+    sweep_summary = find_sweep_summary(run_path)
+    if sweep_summary is not None:
+        out_dir = Path(out_dir)
+        if Path(run_path).is_dir() and out_dir.resolve() == Path(run_path).resolve():
+            out_dir = out_dir / "report"
+        return write_sweep_report(sweep_summary, out_dir)
+    if Path(run_path).is_dir():
+        raise RunFileError(f"{run_path}: a folder, not a run file (nor a sweep folder with a summary.h5)")
     sample = read_sample(run_path)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,134 @@
 """Queue and placement policies. A policy decides in Python which jobs start on which nodes; the
 heavy lifting (progress, energy) is in :mod:`twin.kernels.jobs`.
 
-A policy is a function ``place(queue, free_accel, view) -> list[(job, placement)]`` where
-``placement`` is a list of ``(node, accelerators)``. ``free_accel`` (N,) int64 is the number of
-unallocated accelerators per node; the policy must not modify it (the engine commits placements).
+A policy is an object (or a plain function) with ``place(queue, free_accel, view) -> list[(job,
+placement)]`` where ``placement`` is a list of ``(node, accelerators)``. ``queue`` holds the
+eligible queued jobs in arrival order; ``free_accel`` (N,) int64 is the number of unallocated
+accelerators per node (0 on failed nodes); ``view`` is a :class:`NodeView`. A policy must not
+modify its arguments: the job book commits placements. A policy may also have ``revise(queue,
+free_accel, view) -> list[action]``, called first at every epoch, whose actions act on running
+jobs: ``("preempt", job)`` (roll back to the last checkpoint and requeue) or ``("migrate", job,
+placement)`` (checkpoint now and move, paying the migration cost).
+
+Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES`):
+
+``fifo``
+    First-fit in arrival order; the head of the queue blocks the rest. Blind to power and heat.
+``priority``
+    Highest priority first with EASY backfilling (Lifka 1995; Mu'alem & Feitelson 2001): the
+    first job that does not fit gets a reservation at the earliest time enough accelerators free
+    up (running jobs' ends estimated as remaining work at full speed), and later jobs start now
+    only if they end before it or use accelerators the reservation does not need. With
+    ``scheduler.preempt``, a blocked job preempts running jobs of strictly lower priority.
+``power_aware``
+    First-fit in arrival order over nodes ordered sunlit first, then by state of charge; nodes
+    shedding load (idle, safe, thermal shutdown) and eclipsed nodes low on charge are skipped.
+``thermal_aware``
+    First-fit in arrival order over nodes ordered by load, then electronics temperature (coolest
+    first), skipping nodes close to their throttle temperature: spreads the heat.
+``follow_the_sun``
+    Places on the nodes that stay sunlit longest, and before a node's predicted eclipse entry
+    checkpoints its jobs and migrates them to nodes that stay sunlit longer.
+
+References
+----------
+Lifka, D., "The ANL/IBM SP scheduling system", JSSPP 1995, LNCS 949, 295–303.
+Mu'alem, A. W. & Feitelson, D. G., "Utilization, predictability, workloads, and user runtime
+estimates in scheduling the IBM SP2 with backfilling", IEEE TPDS 12(6), 529–543, 2001.
 """
 from __future__ import annotations
 
+from collections import namedtuple
+from dataclasses import dataclass
+
 import numpy as np
+
+from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
+
+NodeView = namedtuple(
+    "NodeView",
+    "soc sunlit_fraction electronics_temp_k mode next_eclipse_entry_s next_eclipse_exit_s "
+    "eclipse_duration_s period_s array_power_w now_s running",
+    defaults=(None,) * 11)
+NodeView.__doc__ = """What a policy sees at a decision. Per node (N,): ``soc`` [1],
+``sunlit_fraction`` [1] at the last step, ``electronics_temp_k`` [K], ``mode`` (layout codes),
+``next_eclipse_entry_s``, ``next_eclipse_exit_s`` [s since epoch] and ``eclipse_duration_s`` [s]
+(predicted, :func:`predict_eclipses`), ``period_s`` orbital period [s], ``array_power_w`` the
+array's recent output in full sun [W] (NaN until measured); ``now_s`` [s]; ``running``: the
+running jobs. Node fields are None when the caller has no physics (unit tests)."""
+
+SHEDDING_MODES = (MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN)
+
+
+@dataclass(frozen=True)
+class PolicyParams:
+    """Knobs of the policies and the node figures they reason with (:func:`make_policy`)."""
+    accel_per_node: int = 1
+    preempt: bool = False                 # priority: preempt lower-priority jobs
+    # power_aware: the node's power budget
+    bus_w: float = 0.0                    # platform load [W]
+    idle_w: float = 0.0                   # per accelerator [W]
+    peak_w: float = 0.0                   # per accelerator [W]
+    battery_wh: float = 0.0               # nominal capacity [Wh]
+    min_soc: float = 0.0                  # battery floor [1]
+    max_soc: float = 1.0                  # battery ceiling [1]
+    charge_per_h: float = 0.5             # charge C-rate limit [1/h]
+    charge_efficiency: float = 1.0        # [1]
+    discharge_efficiency: float = 1.0     # [1]
+    power_soc_margin: float = 0.1         # eclipsed nodes with soc < min_soc + this come last [1]
+    # thermal_aware
+    thermal_limit_k: float = np.inf       # nodes at or above this come last [K]
+    heat_per_accel_k: float = 0.0         # steady electronics rise per busy accelerator [K]
+    # follow_the_sun
+    migration_lead_s: float = 300.0       # migrate this long before eclipse [s]
+    migration_min_gain_s: float = 1200.0  # target stays sunlit this much longer [s]
+
+
+def predict_eclipses(now_s: float, sunlit_fraction, last_entry_s, last_exit_s, period_s,
+                     max_eclipse_s=None):
+    """Next eclipse entry and exit of each node [s since epoch] and the length of its eclipses
+    [s], from its last observed entry and exit and its orbital period: eclipses recur once per
+    orbit, and over one orbit the Sun–orbit geometry (beta angle) barely moves, so the next
+    entry is the last one plus whole periods. All arguments (N,) [s] but ``now_s``; NaN where
+    never observed.
+
+    Where the prediction has nothing to go on, it says so plainly: a node that has not entered
+    eclipse in the last 1.1 periods is out of eclipse season (entry = +inf); before the first
+    period has passed an unobserved entry is guessed half a period ahead. For eclipsed nodes
+    the exit is the last exit plus one period (or the entry plus ``max_eclipse_s`` when no exit
+    has been seen yet). The length is the last observed one, else ``max_eclipse_s`` (default
+    0.4 periods, longer than any LEO eclipse).
+    """
+    period = np.asarray(period_s, dtype=np.float64)
+    longest = 0.4 * period if max_eclipse_s is None else np.asarray(max_eclipse_s, dtype=np.float64)
+    eclipsed = np.asarray(sunlit_fraction) < 0.5
+    since = now_s - last_entry_s
+    periods = np.maximum(np.ceil(since / period), 1.0)
+    entry = last_entry_s + periods * period
+    entry = np.where(eclipsed, last_entry_s + period, entry)
+    stale = ~eclipsed & (since > 1.1 * period)
+    entry = np.where(stale, np.inf, entry)
+    unseen = np.isnan(last_entry_s)
+    entry = np.where(unseen, np.where(now_s > 1.1 * period, np.inf, now_s + 0.5 * period), entry)
+    seen_exit = ~np.isnan(last_exit_s) & (last_exit_s >= last_entry_s - period)
+    exit_ = np.where(seen_exit, last_exit_s + period, last_entry_s + longest)
+    exit_ = np.where(eclipsed, np.maximum(np.nan_to_num(exit_, nan=now_s), now_s), np.nan)
+    # the last whole eclipse: exit after its entry (sunlit now), or the one before (eclipsed now)
+    length = np.where(last_exit_s > last_entry_s, last_exit_s - last_entry_s,
+                      last_exit_s - (last_entry_s - period))
+    length = np.where(np.isfinite(length) & (length > 0) & (length < period), length, longest)
+    return entry, exit_, length
+
+
+def max_eclipse_s(period_s):
+    """Longest eclipse of a circular orbit [s]: at beta = 0, in the cylindrical shadow,
+    T·asin(R_E / a)/π (Wertz & Larson, *Space Mission Analysis and Design*, 3rd ed., Eq. 5-7);
+    ``a`` from the period by Kepler's third law."""
+    from twin.constants import EARTH_MU_M3_S2, EARTH_RADIUS_M
+
+    period = np.asarray(period_s, dtype=np.float64)
+    a_m = (EARTH_MU_M3_S2 * (period / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
+    return period * np.arcsin(np.minimum(EARTH_RADIUS_M / a_m, 1.0)) / np.pi
 
 
 def first_fit(n_accel: int, free: np.ndarray, order: np.ndarray) -> list[tuple[int, int]] | None:
@@ -30,20 +151,320 @@ def first_fit(n_accel: int, free: np.ndarray, order: np.ndarray) -> list[tuple[i
     return None
 
 
+def tiered_fit(n_accel: int, tiers) -> list[tuple[int, int]] | None:
+    """:func:`first_fit` over tiers ``[(usable, order)]``, best first: one node of any tier
+    before a gang of several (a gang runs at its slowest member and is hit by the faults of
+    all of them), then a gang within the first tier that can hold it."""
+    for usable, order in tiers:
+        fits = order[usable[order] >= n_accel]
+        if len(fits):
+            return [(int(fits[0]), n_accel)]
+    for usable, order in tiers:
+        placement = first_fit(n_accel, usable, order)
+        if placement is not None:
+            return placement
+    return None
+
+
+def _take(free: np.ndarray, placement) -> None:
+    for node, count in placement:
+        free[node] -= count
+
+
+def estimated_run_s(job) -> float:
+    """Time a job still needs at full speed on all its accelerators (plus any stall) [s]: the
+    runtime estimate of backfilling, exact when no node throttles."""
+    return job.remaining_accel_s / job.n_accelerators + job.stall_s
+
+
+class Policy:
+    """First-fit in queue order; the head of the queue blocks the rest. Subclasses say where to
+    look (:meth:`tiers`): a job goes to the first tier where it fits."""
+
+    name = "base"
+
+    def __init__(self, params: PolicyParams = PolicyParams()):
+        self.params = params
+
+    def tiers(self, free: np.ndarray, placed: np.ndarray, view) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(usable accelerators per node, node order)]`` to try in turn for the next job;
+        ``free`` is what is free now, ``placed`` what this epoch's decisions took already."""
+        return [(free, np.arange(len(free)))]
+
+    def place(self, queue, free_accel: np.ndarray, view) -> list:
+        free = free_accel.copy()
+        started = []
+        for job in queue:
+            placement = tiered_fit(job.n_accelerators, self.tiers(free, free_accel - free, view))
+            if placement is None:
+                break
+            _take(free, placement)
+            started.append((job, placement))
+        return started
+
+    def __call__(self, queue, free_accel, view):
+        return self.place(queue, free_accel, view)
+
+
+class Fifo(Policy):
+    """FIFO first-fit, the baseline: jobs start strictly in arrival order, each on the
+    lowest-numbered nodes with room; the head of the queue blocks the rest until it fits.
+    Blind to power and heat."""
+    name = "fifo"
+
+
 def fifo(queue, free_accel: np.ndarray, view) -> list:
-    """FIFO first-fit, the baseline: jobs start strictly in arrival order; the head of the queue
-    blocks the rest until it fits. Blind to power and heat."""
-    free = free_accel.copy()
-    order = np.arange(len(free))
-    started = []
-    for job in queue:
-        placement = first_fit(job.n_accelerators, free, order)
-        if placement is None:
-            break
-        for node, count in placement:
-            free[node] -= count
-        started.append((job, placement))
-    return started
+    """:class:`Fifo` as a plain function."""
+    return Fifo().place(queue, free_accel, view)
 
 
-POLICIES = {"fifo": fifo}
+class PriorityBackfill(Policy):
+    """Priority order (larger first, then arrival) with EASY backfilling; optional preemption."""
+    name = "priority"
+
+    @staticmethod
+    def ordered(queue) -> list:
+        return sorted(queue, key=lambda j: (-j.spec.priority, j.spec.submit_s, j.spec.job_id))
+
+    def place(self, queue, free_accel, view) -> list:
+        jobs = self.ordered(queue)
+        free = free_accel.copy()
+        order = np.arange(len(free))
+        started = []
+        i = 0
+        while i < len(jobs):
+            placement = first_fit(jobs[i].n_accelerators, free, order)
+            if placement is None:
+                break
+            _take(free, placement)
+            started.append((jobs[i], placement))
+            i += 1
+        if i == len(jobs):
+            return started
+        now = view.now_s if view is not None and view.now_s is not None else 0.0
+        running = list(view.running) if view is not None and view.running is not None else []
+        shadow_s, spare = self._reservation(jobs[i], free, order, now, running, started)
+        for job in jobs[i + 1:]:
+            if now + estimated_run_s(job) <= shadow_s:
+                placement = first_fit(job.n_accelerators, free, order)
+            else:
+                placement = first_fit(job.n_accelerators, np.minimum(free, spare), order)
+                if placement is not None:
+                    _take(spare, placement)
+            if placement is not None:
+                _take(free, placement)
+                started.append((job, placement))
+        return started
+
+    @staticmethod
+    def _reservation(head, free, order, now, running, started):
+        """Shadow time [s] at which ``head`` can start, and the accelerators per node that are
+        free then and not needed by it (EASY's "extra" nodes)."""
+        ends = [(now + estimated_run_s(j), j.spec.job_id, j.placement) for j in running]
+        ends += [(now + estimated_run_s(j), j.spec.job_id, p) for j, p in started]
+        ends.sort(key=lambda e: (e[0], e[1]))
+        future = free.copy()
+        for end_s, _, placement in ends:
+            for node, count in placement:
+                future[node] += count
+            reserved = first_fit(head.n_accelerators, future, order)
+            if reserved is not None:
+                _take(future, reserved)
+                return end_s, future
+        # not even when everything running has ended (nodes down): nothing to protect
+        return np.inf, np.full_like(free, np.iinfo(free.dtype).max // 2)
+
+    def revise(self, queue, free_accel, view) -> list:
+        """Preempt lower-priority running jobs for the most important blocked job."""
+        if not self.params.preempt or not queue or view is None or not view.running:
+            return []
+        head = self.ordered(queue)[0]
+        order = np.arange(len(free_accel))
+        if first_fit(head.n_accelerators, free_accel, order) is not None:
+            return []
+        victims = sorted((j for j in view.running if j.spec.priority < head.spec.priority),
+                         key=lambda j: (j.spec.priority, -j.run_start_s, -j.spec.job_id))
+        future = free_accel.copy()
+        chosen = []
+        for job in victims:
+            for node, count in job.placement:
+                future[node] += count
+            chosen.append(job)
+            if first_fit(head.n_accelerators, future, order) is not None:
+                return [("preempt", j) for j in chosen]
+        return []
+
+
+def _have(view, field: str) -> bool:
+    return view is not None and getattr(view, field) is not None
+
+
+class PowerAware(Policy):
+    """Nodes with the most power to spare first: the accelerators a node can still power, both
+    through its next eclipse (:meth:`eclipse_budget`) and on average over an orbit
+    (:meth:`orbit_budget`), less those it runs; ties go to sunlit nodes, then to fuller
+    batteries. Nodes shedding load (idle, safe, thermal shutdown) get nothing; eclipsed nodes
+    within ``power_soc_margin`` of the battery floor come last."""
+    name = "power_aware"
+
+    def _accelerators(self, load_w):
+        """Busy accelerators a node load of ``load_w`` [W] pays for, bus and idle accelerators
+        first [1]."""
+        p = self.params
+        dynamic_w = max(p.peak_w - p.idle_w, 1e-9)
+        return np.floor((load_w - p.bus_w - p.accel_per_node * p.idle_w) / dynamic_w)
+
+    def orbit_budget(self, view) -> np.ndarray:
+        """Busy accelerators the array can sustain over a whole orbit [1] (N,): a constant load
+        L over sunlit time t_s and eclipse t_e balances when (P − L)·t_s·η_c = L·t_e/η_d, i.e.
+        L = P·t_s·η_c / (t_s·η_c + t_e/η_d), P the array's full-sun output."""
+        p = self.params
+        t_e = np.minimum(view.eclipse_duration_s, view.period_s)
+        t_s = view.period_s - t_e
+        never = np.isinf(view.next_eclipse_entry_s) & (view.sunlit_fraction >= 0.5)
+        t_e = np.where(never, 0.0, t_e)
+        t_s = np.where(never, view.period_s, t_s)
+        load_w = view.array_power_w * t_s * p.charge_efficiency / (
+            t_s * p.charge_efficiency + t_e / p.discharge_efficiency)
+        budget = np.clip(self._accelerators(load_w), 0, p.accel_per_node)
+        return np.where(np.isnan(load_w), p.accel_per_node, budget).astype(np.int64)
+
+    def eclipse_budget(self, view) -> np.ndarray:
+        """Busy accelerators each node can run through its next (or present) eclipse [1] (N,).
+
+        Usable energy: eclipsed nodes have what is above the floor now; sunlit nodes what they
+        will have at eclipse entry, charging at most at the C-rate limit until then. Load that
+        energy can carry over the eclipse, less bus and idle accelerators, over the dynamic
+        power of one accelerator."""
+        p = self.params
+        eclipsed = view.sunlit_fraction < 0.5
+        to_entry_h = np.clip(np.nan_to_num(view.next_eclipse_entry_s - view.now_s, posinf=1e9), 0, 1e9) / 3600
+        soc_at_entry = np.where(eclipsed, view.soc,
+                                np.minimum(p.max_soc, view.soc + p.charge_per_h * to_entry_h))
+        energy_j = np.maximum(soc_at_entry - p.min_soc, 0.0) * p.battery_wh * 3600.0
+        left_s = np.where(eclipsed, np.nan_to_num(view.next_eclipse_exit_s - view.now_s, nan=0.0),
+                          view.eclipse_duration_s)
+        never = ~eclipsed & np.isinf(view.next_eclipse_entry_s)
+        budget = self._accelerators(energy_j / np.maximum(left_s, 1.0))
+        return np.where(never, p.accel_per_node, np.clip(budget, 0, p.accel_per_node)).astype(np.int64)
+
+    def tiers(self, free, placed, view):
+        if not _have(view, "soc"):
+            return super().tiers(free, placed, view)
+        p = self.params
+        eclipsed = view.sunlit_fraction < 0.5
+        usable = ~np.isin(view.mode, SHEDDING_MODES)
+        low = eclipsed & (view.soc < p.min_soc + p.power_soc_margin)
+        spare = np.minimum(self.eclipse_budget(view), self.orbit_budget(view)) - (p.accel_per_node - free)
+        index = np.arange(len(free))
+        packed = np.lexsort((index, -view.soc, eclipsed, spare, low))      # tightest budget first
+        roomy = np.lexsort((index, -view.soc, eclipsed, -spare, low))      # most to spare first
+        within = np.clip(spare, 0, free)
+        return [(within, packed[usable[packed]]), (free, roomy[usable[roomy]])]
+
+
+class ThermalAware(Policy):
+    """Nodes with thermal headroom: a node may take the busy accelerators whose steady heat
+    (``heat_per_accel_k`` each) keeps its electronics below ``thermal_limit_k``, counting the
+    accelerators this epoch's decisions gave it already; jobs pack into the nodes with the least
+    headroom that still fits (keeping cool nodes free for large jobs), and go to the coolest
+    nodes only when no node has headroom for them. Nodes shedding load get nothing."""
+    name = "thermal_aware"
+
+    def headroom(self, placed, view) -> np.ndarray:
+        """Busy accelerators each node can still add below the limit [1] (N,)."""
+        p = self.params
+        margin_k = p.thermal_limit_k - view.electronics_temp_k
+        fit = np.floor(margin_k / max(p.heat_per_accel_k, 1e-9)) if p.heat_per_accel_k > 0 else \
+            np.where(margin_k > 0, p.accel_per_node, 0)
+        return np.clip(fit - placed, 0, p.accel_per_node).astype(np.int64)
+
+    def tiers(self, free, placed, view):
+        if not _have(view, "electronics_temp_k"):
+            return super().tiers(free, placed, view)
+        usable = ~np.isin(view.mode, SHEDDING_MODES)
+        room = self.headroom(placed, view)
+        projected = view.electronics_temp_k + self.params.heat_per_accel_k * placed
+        index = np.arange(len(free))
+        packed = np.lexsort((index, room))
+        coolest = np.lexsort((index, projected))
+        return [(np.minimum(room, free), packed[usable[packed]]), (free, coolest[usable[coolest]])]
+
+
+class FollowTheSun(Policy):
+    """Work goes where the Sun shines longest, and leaves a node before its eclipse."""
+    name = "follow_the_sun"
+
+    @staticmethod
+    def _sun_order(view, n: int) -> np.ndarray:
+        """Sunlit nodes by predicted eclipse entry (latest first), then eclipsed nodes by
+        predicted exit (soonest first); nodes shedding load last."""
+        eclipsed = view.sunlit_fraction < 0.5
+        shedding = np.isin(view.mode, SHEDDING_MODES)
+        key = np.where(eclipsed, view.next_eclipse_exit_s, -view.next_eclipse_entry_s)
+        return np.lexsort((np.arange(n), key, eclipsed, shedding))
+
+    def tiers(self, free, placed, view):
+        if not _have(view, "next_eclipse_entry_s"):
+            return super().tiers(free, placed, view)
+        return [(free, self._sun_order(view, len(free)))]
+
+    def revise(self, queue, free_accel, view) -> list:
+        """Checkpoint-and-migrate the jobs whose nodes enter eclipse within the lead time (or
+        are in eclipse) to nodes that stay sunlit at least ``migration_min_gain_s`` longer."""
+        if not _have(view, "next_eclipse_entry_s") or not view.running:
+            return []
+        p, now = self.params, view.now_s
+        entry, eclipsed = view.next_eclipse_entry_s, view.sunlit_fraction < 0.5
+        target = ~eclipsed & (entry - now >= p.migration_lead_s + p.migration_min_gain_s)
+        target &= ~np.isin(view.mode, SHEDDING_MODES)
+        order = np.lexsort((np.arange(len(free_accel)), -entry))
+        order = order[target[order]]
+        free = free_accel.copy()
+        urgent = []
+        for job in view.running:
+            if job.stall_s > 0.0:     # restoring after a migration: let it work
+                continue
+            nodes = np.array([node for node, _ in job.placement])
+            if eclipsed[nodes].any():
+                leave_by = now
+            else:
+                first_entry = entry[nodes].min()
+                if first_entry - p.migration_lead_s > now or now + estimated_run_s(job) <= first_entry:
+                    continue          # eclipse not yet close, or the job ends before it
+                leave_by = first_entry - p.migration_lead_s
+            urgent.append((leave_by, job.spec.job_id, job, nodes))
+        urgent.sort(key=lambda u: (u[0], u[1]))
+        actions = []
+        for _, _, job, nodes in urgent:
+            placement = first_fit(job.n_accelerators, free, order[~np.isin(order, nodes)])
+            if placement is not None:
+                _take(free, placement)
+                actions.append(("migrate", job, placement))
+        return actions
+
+
+POLICIES = {cls.name: cls for cls in (Fifo, PriorityBackfill, PowerAware, ThermalAware, FollowTheSun)}
+
+
+def make_policy(scheduler, spacecraft) -> Policy:
+    """The policy named in the config, with its knobs (``scheduler``: :class:`twin.config.Scheduler`,
+    ``spacecraft``: :class:`twin.config.Spacecraft`)."""
+    from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
+
+    acc, bat, rad, th = spacecraft.accelerator, spacecraft.battery, spacecraft.radiator, spacecraft.thermal
+    limit_k = th.throttle_start_k - scheduler.thermal_margin_k
+    # steady rise per busy accelerator: its dynamic power through the electronics-radiator
+    # conductance in series with the radiator's linearised emission 4·ε·σ·T³·A at the limit
+    radiating_w_per_k = 4 * rad.emissivity * STEFAN_BOLTZMANN_W_M2_K4 * limit_k ** 3 * rad.area_m2 * rad.sides
+    heat_k = (acc.peak_power_w - acc.idle_power_w) * (1 / th.conductance_w_per_k + 1 / radiating_w_per_k)
+    params = PolicyParams(
+        accel_per_node=acc.count, preempt=scheduler.preempt,
+        bus_w=spacecraft.bus_power_w, idle_w=acc.idle_power_w, peak_w=acc.peak_power_w,
+        battery_wh=bat.capacity_wh, min_soc=bat.min_soc, max_soc=bat.max_soc,
+        charge_per_h=bat.max_charge_c_rate_per_h, charge_efficiency=bat.charge_efficiency,
+        discharge_efficiency=bat.discharge_efficiency, power_soc_margin=scheduler.power_soc_margin,
+        thermal_limit_k=limit_k, heat_per_accel_k=heat_k,
+        migration_lead_s=scheduler.migration_lead_s,
+        migration_min_gain_s=scheduler.migration_min_gain_s)
+    return POLICIES[scheduler.policy](params)

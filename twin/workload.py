@@ -3,6 +3,9 @@
 A source yields :class:`JobSpec` in submission order through ``peek()`` / ``pop()``, drawing
 from its own seeded ``numpy.random.Generator`` so that the same seed gives the same jobs
 whatever else the run does; sources are plain picklable objects, for checkpoints.
+
+Deadlines, where asked for (``deadline_slack``), are ``submit + slack × work / accelerators``:
+a job with slack 3 must finish within three times its run time at full speed.
 """
 from __future__ import annotations
 
@@ -20,8 +23,16 @@ class JobSpec:
     submit_s: float          # since the epoch [s]
     work_accel_s: float      # accelerator-seconds at full speed [s]
     n_accelerators: int
-    priority: int = 0
-    checkpoint_interval_s: float = 1800.0
+    priority: int = 0        # larger = more important
+    checkpoint_interval_s: float = 1800.0   # of the job's run time [s]
+    deadline_s: float = math.nan            # latest end, since the epoch [s]; NaN = none
+
+
+def deadline_s(submit_s: float, work_accel_s: float, n_accelerators: int, slack) -> float:
+    """``submit + slack × work / accelerators`` [s], or NaN without a slack."""
+    if slack is None:
+        return math.nan
+    return submit_s + slack * work_accel_s / n_accelerators
 
 
 class PoissonSource:
@@ -31,7 +42,9 @@ class PoissonSource:
     to GPU-cluster job durations; Jeon et al., USENIX ATC'19, "Analysis of large-scale
     multi-tenant GPU clusters"), or exponential with that mean when ``work_distribution:
     exponential`` (for the M/M/c check). The accelerator count is drawn uniformly from
-    ``accelerators``; ``work_accel_s`` is per-accelerator time x accelerators.
+    ``accelerators``; ``work_accel_s`` is per-accelerator time x accelerators. The priority is
+    drawn uniformly from ``priorities`` (no draw when there is only one, so that adding the key
+    leaves the stream of a run unchanged).
 
     The source is a plain object (its generator included) so that a checkpoint can pickle it.
     """
@@ -45,6 +58,8 @@ class PoissonSource:
         self.exponential = workload.work_distribution == "exponential"
         self.sigma = workload.work_sigma
         self.checkpoint_s = workload.checkpoint_interval_s
+        self.priorities = np.asarray(workload.priorities, dtype=np.int64)
+        self.deadline_slack = workload.deadline_slack
         self.t, self.next_id = 0.0, 0
         self.pending = self._draw()
 
@@ -59,7 +74,13 @@ class PoissonSource:
             work = self.rng.exponential(self.median_s)
         else:
             work = self.median_s * math.exp(self.sigma * self.rng.standard_normal())
-        spec = JobSpec(self.next_id, self.t, work * n_acc, n_acc, 0, self.checkpoint_s)
+        priority = 0
+        if len(self.priorities) == 1:
+            priority = int(self.priorities[0])
+        elif len(self.priorities) > 1:
+            priority = int(self.priorities[self.rng.integers(len(self.priorities))])
+        spec = JobSpec(self.next_id, self.t, work * n_acc, n_acc, priority, self.checkpoint_s,
+                       deadline_s(self.t, work * n_acc, n_acc, self.deadline_slack))
         self.next_id += 1
         return spec
 
@@ -84,6 +105,7 @@ class TraceSource:
         self.n_accelerators = jobs.n_accelerators[keep]
         self.priority = jobs.priority[keep]
         self.checkpoint_s = workload.checkpoint_interval_s
+        self.deadline_slack = workload.deadline_slack
         self.dropped = jobs.dropped
         self.index = 0
 
@@ -91,8 +113,9 @@ class TraceSource:
         i = self.index
         if i >= len(self.submit_s):
             return None
-        return JobSpec(i, float(self.submit_s[i]), float(self.work_accel_s[i]),
-                       int(self.n_accelerators[i]), int(self.priority[i]), self.checkpoint_s)
+        submit, work, n_acc = float(self.submit_s[i]), float(self.work_accel_s[i]), int(self.n_accelerators[i])
+        return JobSpec(i, submit, work, n_acc, int(self.priority[i]), self.checkpoint_s,
+                       deadline_s(submit, work, n_acc, self.deadline_slack))
 
     def pop(self) -> JobSpec:
         spec = self.peek()

@@ -4,19 +4,32 @@ A job holding accelerators on several nodes (a gang) progresses at the rate of i
 (DESIGN.md §3): per step, work done = n_accelerators × min(rate of member nodes) × dt.
 Members are given in CSR form: job j's nodes are ``member_node[member_ptr[j]:member_ptr[j+1]]``
 holding ``member_accel[...]`` accelerators each.
+
+Checkpoints (optional arrays): a job checkpoints every ``checkpoint_interval_s`` of the time it
+holds its accelerators (wall-clock cadence, as training jobs do), at the end of the step in which
+the interval is reached; ``checkpoint_work_accel_s`` then holds the work done so far, which is
+what survives a preemption or a node failure. ``stall_s`` is time the job holds its accelerators
+without progress (restoring from a checkpoint after a migration), consumed first.
 """
 from numba import njit
 
 
 @njit(cache=True)
 def advance_jobs(rate_kn, t0_s, dt_s, member_ptr, member_node, member_accel, n_accel,
-                 remaining_accel_s, energy_j, done_s, idle_w, peak_w):
+                 remaining_accel_s, energy_j, done_s, idle_w, peak_w,
+                 work_accel_s=None, checkpoint_interval_s=None, since_checkpoint_s=None,
+                 checkpoint_work_accel_s=None, stall_s=None):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
 
     Updates in place: ``remaining_accel_s`` (J,) [accelerator-s], ``energy_j`` (J,) [J] (the
     accelerators' power, idle share plus throttled dynamic share, while the job holds them) and
     ``done_s`` (J,) [s since epoch]: the time the work ran out, interpolated inside its step, or
     left as is (negative) while work remains.
+
+    With checkpointing (all five optional arrays given, each (J,)): ``work_accel_s`` total work
+    [accelerator-s]; ``checkpoint_interval_s`` [s]; ``since_checkpoint_s`` [s] time held since the
+    last checkpoint, updated; ``checkpoint_work_accel_s`` [accelerator-s] work done at the last
+    checkpoint, updated; ``stall_s`` [s] progress-free time still to serve, updated.
     """
     n_steps = rate_kn.shape[0]
     for j in range(remaining_accel_s.shape[0]):
@@ -31,12 +44,22 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_ptr, member_node, member_accel, n_a
                 if node_rate < rate:
                     rate = node_rate
                 power_w += member_accel[m] * (idle_w + (peak_w - idle_w) * node_rate)
-            work = n_accel[j] * rate * dt_s
-            if work >= remaining_accel_s[j] and rate > 0.0:
-                fraction = remaining_accel_s[j] / work
-                energy_j[j] += power_w * dt_s * fraction
-                done_s[j] = t0_s + (k + fraction) * dt_s
+            stalled = 0.0
+            if stall_s is not None and stall_s[j] > 0.0:
+                stalled = min(stall_s[j], dt_s)
+                stall_s[j] -= stalled
+            work = n_accel[j] * rate * (dt_s - stalled)
+            if work >= remaining_accel_s[j] and rate > 0.0 and work > 0.0:
+                used_s = stalled + remaining_accel_s[j] / work * (dt_s - stalled)
+                energy_j[j] += power_w * used_s
+                done_s[j] = t0_s + k * dt_s + used_s
                 remaining_accel_s[j] = 0.0
                 break
             remaining_accel_s[j] -= work
             energy_j[j] += power_w * dt_s
+            if checkpoint_interval_s is not None:
+                since_checkpoint_s[j] += dt_s
+                if since_checkpoint_s[j] >= checkpoint_interval_s[j]:
+                    checkpoint_work_accel_s[j] = work_accel_s[j] - remaining_accel_s[j]
+                    since_checkpoint_s[j] -= checkpoint_interval_s[j] * (
+                        since_checkpoint_s[j] // checkpoint_interval_s[j])

@@ -41,7 +41,8 @@ NodeParams = namedtuple("NodeParams", [
     "n_accel", "accel_idle_w", "accel_peak_w", "min_throttle",
     # radiator and thermal
     "radiator_area_m2", "radiator_sides", "radiator_emissivity", "radiator_absorptivity",
-    "radiator_normal_x", "radiator_normal_y", "radiator_normal_z", "radiator_heat_capacity_j_per_k",
+    "radiator_normal_x", "radiator_normal_y", "radiator_normal_z", "radiator_normal_inv_norm",
+    "radiator_front_nadir_rad", "radiator_heat_capacity_j_per_k",
     "ir_absorbed_with_alpha", "electronics_heat_capacity_j_per_k", "conductance_w_per_k",
     "throttle_start_k", "shutdown_k", "heater_setpoint_k", "heater_max_w",
     # environment
@@ -88,10 +89,11 @@ def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, 
 def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """What the physics needs from the geometry at one instant.
 
-    Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces, Earth
-    view factors of both faces, S·F·max(cos ζ,0) albedo loads of both faces per unit albedo),
-    with S the unshadowed irradiance [W/m²]; the shadow fraction ν multiplies the sunlit terms
-    later, once averaged over the step.
+    Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
+    S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
+    sub-satellite point (the albedo load per unit albedo and view factor). The shadow fraction ν
+    multiplies the sunlit terms later, once averaged over the step; the Earth view factors of a
+    radiator fixed in LVLH depend on altitude alone and are evaluated once per call.
     """
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
@@ -101,17 +103,13 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     s_full = solar_irradiance_w_m2(d_sun, 1.0)
     cos_inc = incidence_cos(int(p.pointing_mode), ux, uy, uz, rx, ry, rz, vx, vy, vz,
                             p.array_normal_x, p.array_normal_y, p.array_normal_z)
-    nx, ny, nz, yx, yy, yz, zx, zy, zz = _lvlh_to_gcrs(
+    nx, ny, nz, yx, yy, yz, _, _, _ = _lvlh_to_gcrs(
         rx, ry, rz, vx, vy, vz, p.radiator_normal_x, p.radiator_normal_y, p.radiator_normal_z)
     beta = math.asin(max(-1.0, min(1.0, -(ux * yx + uy * yy + uz * yz))))
-    altitude = r - EARTH_MEAN_RADIUS_M  # the view factors' sphere
-    front_nadir = math.acos(max(-1.0, min(1.0, nx * zx + ny * zy + nz * zz)))
-    f_front = earth_view_factor(altitude, front_nadir)
-    f_back = earth_view_factor(altitude, math.pi - front_nadir) if p.radiator_sides > 1.5 else 0.0
     cos_zenith = max((rx * ux + ry * uy + rz * uz) / r, 0.0)
-    cos_front = nx * ux + ny * uy + nz * uz
+    cos_front = (nx * ux + ny * uy + nz * uz) * p.radiator_normal_inv_norm
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
-            f_front, f_back, s_full * f_front * cos_zenith, s_full * f_back * cos_zenith)
+            s_full * cos_zenith)
 
 
 @njit(cache=True)
@@ -164,8 +162,10 @@ def _part(duration_s, solar_w, q_abs, busy, energy, capacity, efc, t_elec, t_rad
     (load, compute, heater, curtailed, loss) [W] over the part."""
     throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
     demand_w = p.bus_power_w + compute_power_w(p.n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
-    # heaters: thermostat on the demanded load (and the last loss), as a trial pass
-    _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, True)
+    # heaters: thermostat on the demanded load (and the last loss), as a trial pass, when near
+    heater_w = 0.0
+    if p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K:
+        _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, True)
     charge_w, discharge_w = battery_limits_w(
         energy, capacity, p.min_soc, p.max_soc, duration_s, p.charge_efficiency,
         p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
@@ -219,6 +219,12 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     """
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
+    # array power per unit irradiance·cos: the age (degradation) is taken at the middle of this
+    # call (at most a few hours: 1e-4 of a year's 3 % loss), so the power law is evaluated once
+    age = p.age_years + (t0_s + 0.5 * n_steps * dt_s) / SECONDS_PER_YEAR
+    array_w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
+                                     p.degradation_per_year, age, p.temp_coeff_per_k, p.cell_temp_k,
+                                     p.reference_temp_k, p.mppt_efficiency)
     for i in prange(n_nodes):
         energy = state[STATE_BATTERY_J, i]
         capacity = state[STATE_CAPACITY_J, i]
@@ -231,6 +237,9 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
         n_ev = 0
         g0 = boundary_geometry(pos_m[0, i, 0], pos_m[0, i, 1], pos_m[0, i, 2], vel_m_s[0, i, 0],
                                vel_m_s[0, i, 1], vel_m_s[0, i, 2], sun_m[0, 0], sun_m[0, 1], sun_m[0, 2], p)
+        altitude = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2) - EARTH_MEAN_RADIUS_M
+        f_front = earth_view_factor(altitude, p.radiator_front_nadir_rad)
+        f_back = earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad) if p.radiator_sides > 1.5 else 0.0
         for k in range(n_steps):
             g1 = boundary_geometry(pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
                                    vel_m_s[k + 1, i, 0], vel_m_s[k + 1, i, 1], vel_m_s[k + 1, i, 2],
@@ -243,17 +252,15 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
                     pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
                     sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
             # unshadowed step means (trapezoid) of what sunlight drives
-            age = p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR
-            solar_full_w = array_power_w(0.5 * (g0[1] + g1[1]), 1.0, p.array_area_m2, p.cell_efficiency,
-                                         p.packing_factor, p.degradation_per_year, age, p.temp_coeff_per_k,
-                                         p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
+            solar_full_w = 0.5 * (g0[1] + g1[1]) * array_w_per_w_m2
+            if solar_full_w < 0.0:
+                solar_full_w = 0.0
             sun_front, sun_back = 0.5 * (g0[3] + g1[3]), 0.5 * (g0[4] + g1[4])
-            f_front, f_back = 0.5 * (g0[5] + g1[5]), 0.5 * (g0[6] + g1[6])
-            alb_front, alb_back = 0.5 * (g0[7] + g1[7]), 0.5 * (g0[8] + g1[8])
+            albedo_load = 0.5 * (g0[5] + g1[5])
             with_alpha = p.ir_absorbed_with_alpha > 0.5
             q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
                                          1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
-                                         p.earth_ir_w_m2, alb_front, alb_back, with_alpha)
+                                         p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back, with_alpha)
             q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
                 sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
             # the step in one or two parts: (duration, visible fraction) in time order

@@ -94,9 +94,27 @@ def _check_layout(f: h5py.File, path) -> None:
                                    f"expected (records, {n_sat})")
 
 
+def shard_files(f: h5py.File, path) -> list[Path]:
+    """The shard files of a combined run (docs/schema.md, "Combined runs"), resolved against the
+    combined file's folder; empty for an ordinary run file."""
+    if "shards" not in f.attrs:
+        return []
+    names = np.atleast_1d(f.attrs["shards"])
+    return [Path(path).parent / (n.decode() if isinstance(n, bytes) else str(n)) for n in names]
+
+
+def _check_shards(f: h5py.File, path) -> None:
+    """A combined run reads its /state through virtual datasets, which HDF5 silently fills
+    where a shard file is missing: refuse the file instead."""
+    for shard in shard_files(f, path):
+        if not shard.is_file():
+            raise RunFileError(f"{path}: shard file {shard} missing (a combined run needs every shard "
+                               f"file beside it)")
+
+
 def open_h5(path) -> h5py.File:
     """Open a run file read-only (SWMR, so a file being written can be read) and check its
-    layout, or raise RunFileError."""
+    layout (and, for a combined run, that its shard files are there), or raise RunFileError."""
     path = Path(path)
     if path.is_dir():
         raise RunFileError(f"{path}: a folder, not a run file")
@@ -108,6 +126,7 @@ def open_h5(path) -> h5py.File:
         if schema != SCHEMA:
             raise RunFileError(f"{path}: not a twin run file (schema attribute is {schema!r})")
         _check_layout(f, path)
+        _check_shards(f, path)
     except BaseException:
         f.close()
         raise
@@ -172,6 +191,11 @@ def describe(path) -> str:
             f"{os.path.getsize(path) / 1e6:.1f} MB",
             f"  twin {_attr(f, 'twin_version')}, config sha256 {_attr(f, 'config_sha256')[:12]}",
         ]
+        shards = shard_files(f, path)
+        if shards:
+            lines.append(f"  combined from {len(shards)} shard(s) by {_attr(f, 'shard_by')}: "
+                         f"{', '.join(os.path.relpath(s, Path(path).parent) for s in shards[:4])}"
+                         f"{', ...' if len(shards) > 4 else ''}")
         summary = read_summary(f)
     if summary:
         lines.append("  summary:")
@@ -220,7 +244,7 @@ def open_run(path):
     ``.compute()``, ``.load()`` or a plot asks for it, and then only the chunks needed. Each
     variable's attrs hold ``units``, ``long_name`` and ``kind`` (``flow``: mean over the record
     interval; ``stock``: value at its end). Coordinates: ``time`` [s since ``epoch_utc``], ``sat``
-    (index), ``name``, ``norad_id``, ``plane``. ``ds.attrs`` holds the file's root attributes,
+    (index), ``name``, ``norad_id``, ``plane`` (and ``shard`` for a combined run). ``ds.attrs`` holds the file's root attributes,
     ``summary`` (dict, empty until the run completes), and ``jobs`` and ``events`` (pandas
     DataFrames, read eagerly).
 
@@ -248,6 +272,8 @@ def open_run(path):
             "norad_id": ("sat", f["sat/norad_id"][...], {"units": "1", "long_name": "NORAD catalogue number"}),
             "plane": ("sat", f["sat/plane"][...], {"units": "1", "long_name": "orbital plane"}),
         }
+        if "sat/shard" in f:   # a combined run (docs/schema.md, "Combined runs")
+            coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
         variables = []
         for name in [v.name for v in STATE_VARIABLES] + (
                 ["position_gcrs_km"] if "position_gcrs_km" in f["state"] else []):

@@ -43,9 +43,12 @@ JOB_DTYPE = np.dtype([
     ("job_id", np.int64), ("submit_s", np.float64), ("start_s", np.float64), ("end_s", np.float64),
     ("n_accelerators", np.int32), ("work_accel_s", np.float64), ("sat_first", np.int64),
     ("status", "S10"), ("energy_wh", np.float64), ("preemptions", np.int32), ("priority", np.int32),
+    ("deadline_s", np.float64), ("wait_s", np.float64), ("slowdown", np.float64), ("flop", np.float64),
+    ("migrations", np.int32), ("lost_accel_s", np.float64), ("reason", "S24"),
 ])
 JOB_UNITS = {"submit_s": "s", "start_s": "s", "end_s": "s", "work_accel_s": "s",
-             "energy_wh": "Wh", "n_accelerators": "1", "preemptions": "1"}
+             "energy_wh": "Wh", "n_accelerators": "1", "preemptions": "1", "deadline_s": "s",
+             "wait_s": "s", "slowdown": "1", "flop": "FLOP", "migrations": "1", "lost_accel_s": "s"}
 JOB_STATUSES = ("completed", "running", "queued", "rejected")
 
 EVENT_DTYPE = np.dtype([("time_s", np.float64), ("sat", np.int64), ("kind", "S16"), ("value", np.float64)])

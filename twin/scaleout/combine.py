@@ -1,0 +1,211 @@
+"""Shards -> one run file that ``twin.open_run`` reads as one run (docs/schema.md, "Combined runs").
+
+``/state/<variable>`` are HDF5 virtual datasets: each maps the shards' datasets side by side
+along ``sat``, so nothing of ``/state`` is copied and the shard files must stay where they are
+(their paths are stored relative to the combined file, so the folder can move as a whole).
+``/time`` is shard 0's (every shard's must be equal); ``/sat/*`` are concatenated, with
+``/sat/shard`` added; ``/jobs`` are concatenated with each shard's local job ids mapped back to the
+member's (see :mod:`twin.scaleout.shard`) and ``sat_first`` offset to the combined index;
+``/events`` are concatenated with ``sat`` offset and sorted by time as a single run writes them;
+``/summary`` adds totals, weights means by satellite-steps and recomputes waits and slowdowns
+from the combined ``/jobs``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from twin.output.schema import STATE_VARIABLES
+
+# How each /summary key combines over shards, by name (first match wins); docs/schema.md
+# ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
+SUMMARY_RULES = (
+    (r"simulated_s|wall_s", "max"),          # shards run side by side
+    (r"satellite_steps_per_s", "throughput"),
+    (r"energy_balance_rel_error", "balance"),
+    (r"energy_per_accel_hour_wh", "per_accel_hour"),
+    (r"wait_(mean|p\d+)_s|slowdown_(mean|p\d+)|energy_per_job_wh", "jobs_table"),
+    (r".*_mean|.*_fraction", "weighted"),    # means over satellites and time
+    (r".*", "sum"),                          # totals: energies, counts, node-hours, work
+)
+
+
+class CombineError(RuntimeError):
+    """Shards that do not fit together (different times, a missing dataset)."""
+
+
+def _fill(dtype) -> object:
+    """Fill value of a virtual dataset where a source is missing: NaN (or -1) rather than a
+    plausible zero. The reader refuses combined files with missing shards anyway."""
+    return np.nan if np.dtype(dtype).kind == "f" else -1
+
+
+def _rule(key: str) -> str:
+    return next(rule for pattern, rule in SUMMARY_RULES if re.fullmatch(pattern, key))
+
+
+def _job_statistic(key: str, jobs: np.ndarray) -> float:
+    """A wait, slowdown or energy-per-job figure from the combined /jobs (one wait per started
+    job, at its first start; slowdowns and energies of completed jobs)."""
+    names = jobs.dtype.names or ()
+    if key == "energy_per_job_wh" or key.startswith("slowdown"):
+        done = jobs[jobs["status"] == b"completed"]
+        if key == "energy_per_job_wh":
+            values = done["energy_wh"]
+        elif "slowdown" in names:
+            values = done["slowdown"]
+        else:
+            values = (done["end_s"] - done["submit_s"]) / np.maximum(done["work_accel_s"] / done["n_accelerators"], 1e-9)
+    else:
+        started = jobs[np.isfinite(jobs["start_s"])]
+        values = started["start_s"] - started["submit_s"]
+    if len(values) == 0:
+        return float("nan")
+    stat = key.removesuffix("_s").rsplit("_", 1)[-1]
+    return float(np.percentile(values, int(stat[1:]))) if stat.startswith("p") else float(np.mean(values))
+
+
+def combine_summary(summaries: list[dict], jobs: np.ndarray) -> dict:
+    """One /summary from the shards' (``SUMMARY_RULES``) and the combined /jobs table."""
+    steps = np.array([s.get("satellite_steps", 1) for s in summaries], dtype=np.float64)
+    keys = list(dict.fromkeys(k for s in summaries for k in s))
+    out = {}
+    for key in keys:
+        values = [s[key] for s in summaries if key in s]
+        rule = _rule(key)
+        if rule == "max":
+            out[key] = float(max(values))
+        elif rule == "sum":
+            exact = all(isinstance(v, (int, np.integer)) for v in values)
+            out[key] = int(sum(values)) if exact else float(sum(values))
+        elif rule == "weighted":
+            w = np.array([steps[i] for i, s in enumerate(summaries) if key in s])
+            out[key] = float(np.dot(values, w) / max(w.sum(), 1.0))
+        elif rule == "jobs_table":
+            out[key] = _job_statistic(key, jobs)
+    if "energy_balance_rel_error" in keys:
+        solar = out["energy_solar_wh"]
+        balance = out["energy_load_wh"] + out["energy_loss_wh"] + out["energy_curtailed_wh"] \
+            + (out["battery_end_wh"] - out["battery_start_wh"])
+        out["energy_balance_rel_error"] = abs(solar - balance) / max(abs(solar), 1e-300)
+    if "energy_per_accel_hour_wh" in keys:
+        work = out.get("work_delivered_accel_h", 0.0)
+        out["energy_per_accel_hour_wh"] = out["energy_compute_wh"] / work if work > 0 else float("nan")
+    if "satellite_steps_per_s" in keys:   # the combined run's throughput: all steps, slowest shard
+        out["satellite_steps_per_s"] = float(steps.sum() / max(out.get("wall_s", 0.0), 1e-9))
+    return {k: out[k] for k in keys}
+
+
+def _shard_jobs(f, k: int, offset: int, job_ids: np.ndarray | None) -> np.ndarray:
+    rows = f["jobs"][...]
+    if len(rows):
+        local = rows["job_id"]
+        if job_ids is not None and local.max() >= len(job_ids):
+            raise CombineError(f"shard {k}: job id {local.max()} beyond its {len(job_ids)} dealt jobs")
+        rows["job_id"] = job_ids[local] if job_ids is not None else local
+        placed = rows["sat_first"] >= 0
+        rows["sat_first"][placed] += offset
+    return rows
+
+
+def combine(out_path, shard_paths: list, plan, member_scenario, job_ids: list) -> dict:
+    """Write the combined run file ``out_path`` from complete shard files; returns its summary.
+
+    ``job_ids[k]`` maps shard k's local job ids to the member's (None: keep them)."""
+    out_path = Path(out_path)
+    folder = out_path.parent
+    rel = [os.path.relpath(Path(p).resolve(), folder.resolve()) for p in shard_paths]
+    files = [h5py.File(p, "r") for p in shard_paths]
+    try:
+        return _write(out_path, files, rel, plan, member_scenario, job_ids)
+    finally:
+        for f in files:
+            f.close()
+
+
+def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
+    first = files[0]
+    time = first["time"][...]
+    for k, f in enumerate(files[1:], 1):
+        if not np.array_equal(f["time"][...], time):
+            raise CombineError(f"{rel[k]}: /time differs from {rel[0]}'s")
+    counts = [f["sat/index"].shape[0] for f in files]
+    if tuple(counts) != tuple(plan.counts):
+        raise CombineError(f"shards hold {counts} satellites, the plan says {list(plan.counts)}")
+    offsets = np.r_[0, np.cumsum(counts)][:-1]
+    n_sat, n_rec = int(sum(counts)), len(time)
+    summaries = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in f["summary"].attrs.items()}
+                 for f in files]
+    tmp = out_path.with_name(out_path.name + ".combining")
+    with h5py.File(tmp, "w", libver="latest") as out:
+        for key, value in first.attrs.items():
+            if not key.startswith("shard_"):   # shard k's own place in the plan
+                out.attrs[key] = value
+        out.attrs.update({
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "status": "complete", "config_yaml": scenario.to_yaml(), "config_sha256": scenario.sha256(),
+            "seed": scenario.simulation.seed, "shards": np.array(rel, dtype=h5py.string_dtype()),
+            **plan.as_attrs()})
+        t = out.create_dataset("time", data=time)
+        for key, value in first["time"].attrs.items():
+            if key not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"):
+                t.attrs[key] = value
+        t.make_scale("time")
+        g = out.create_group("sat")
+        index = g.create_dataset("index", data=np.arange(n_sat, dtype=np.int64))
+        index.attrs["units"] = "1"
+        index.make_scale("sat")
+        g.create_dataset("name", data=np.concatenate([f["sat/name"].asstr()[...] for f in files]).astype(object),
+                         dtype=h5py.string_dtype())
+        g.create_dataset("norad_id", data=np.concatenate([f["sat/norad_id"][...] for f in files]))
+        g.create_dataset("plane", data=np.concatenate([f["sat/plane"][...] for f in files]))
+        g.create_dataset("shard", data=np.repeat(np.arange(len(files), dtype=np.int32), counts))
+        for name in ("name", "norad_id", "plane", "shard"):
+            g[name].attrs["units"] = "1"
+            g[name].dims[0].attach_scale(index)
+        state = out.create_group("state")
+        names = [v.name for v in STATE_VARIABLES]
+        if all("position_gcrs_km" in f["state"] for f in files):
+            names.append("position_gcrs_km")
+        for name in names:
+            src = first["state"][name]
+            layout = h5py.VirtualLayout(shape=(n_rec, n_sat, *src.shape[2:]), dtype=src.dtype)
+            for f, path, off, n in zip(files, rel, offsets, counts):
+                d = f["state"][name]
+                if d.shape[0] != n_rec:
+                    raise CombineError(f"{path}: /state/{name} has {d.shape[0]} records, /time {n_rec}")
+                layout[:, off:off + n] = h5py.VirtualSource(path, f"state/{name}", shape=d.shape)
+            v = state.create_virtual_dataset(name, layout, fillvalue=_fill(src.dtype))
+            for key in ("units", "long_name", "kind"):
+                if key in src.attrs:
+                    v.attrs[key] = src.attrs[key]
+            v.dims[0].attach_scale(t)
+            v.dims[1].attach_scale(index)
+        jobs = np.concatenate([_shard_jobs(f, k, int(off), job_ids[k])
+                               for k, (f, off) in enumerate(zip(files, offsets))])
+        d = out.create_dataset("jobs", data=jobs, maxshape=(None,), chunks=(4096,))
+        for key, value in first["jobs"].attrs.items():
+            d.attrs[key] = value
+        events = []
+        for f, off in zip(files, offsets):
+            rows = f["events"][...]
+            rows["sat"] += off
+            events.append(rows)
+        events = np.concatenate(events)
+        # a single run writes events sorted by time, then satellite (then kind code): each
+        # satellite lives in one shard, so a stable sort on (time, sat) restores that order
+        events = events[np.lexsort((events["sat"], events["time_s"]))]
+        d = out.create_dataset("events", data=events, maxshape=(None,), chunks=(4096,))
+        for key, value in first["events"].attrs.items():
+            d.attrs[key] = value
+        summary = combine_summary(summaries, jobs)
+        s = out.create_group("summary")
+        for key, value in summary.items():
+            s.attrs[key] = value
+    os.replace(tmp, out_path)
+    return summary
