@@ -109,3 +109,23 @@ def test_nothing_is_downloaded():
             fn.cache_clear()
     scenario = load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=600"])
     assert environment.sun_position_gcrs_m(scenario.simulation.epoch_utc, np.array([0.0])).shape == (1, 3)
+
+
+def test_aggregation_min_mean_max(tmp_path):
+    """output.aggregate [mean, min, max]: min <= mean <= max per record; with one step per
+    record the three coincide (to float32 storage)."""
+    cfg = REPO / "configs" / "default.yaml"
+    out = tmp_path / "agg.h5"
+    run(load_config(cfg, ["simulation.duration_s=7200", "output.aggregate=[mean, min, max]"]), out)
+    one = tmp_path / "one.h5"
+    run(load_config(cfg, ["simulation.duration_s=1200", "simulation.record_every_s=10",
+                          "scheduler.epoch_s=10", "output.aggregate=[mean, min, max]"]), one)
+    with h5py.File(out) as f, h5py.File(one) as g:
+        for name in ("solar_power_w", "load_power_w", "sunlit_fraction", "utilization"):
+            lo, mean, hi = (f["state"][name + s][...].astype(float) for s in ("_min", "", "_max"))
+            assert np.all(lo <= mean * (1 + 1e-6) + 1e-6) and np.all(mean <= hi * (1 + 1e-6) + 1e-6)
+            assert f["state"][name + "_min"].attrs["units"] == f["state"][name].attrs["units"]
+            lo, mean, hi = (g["state"][name + s][...].astype(float) for s in ("_min", "", "_max"))
+            np.testing.assert_allclose(lo, mean, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(hi, mean, rtol=1e-6, atol=1e-6)
+        assert (f["state/solar_power_w_max"][...] > f["state/solar_power_w_min"][...]).any()

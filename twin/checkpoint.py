@@ -17,7 +17,7 @@ import signal
 from pathlib import Path
 
 from twin.errors import InputError
-from twin.output.schema import STATE_VARIABLES
+from twin.output.schema import STATE_VARIABLES, extrema_variables
 
 CHECKPOINT_VERSION = 1
 
@@ -94,7 +94,9 @@ def expected_size_bytes(scenario, n_sats: int) -> int:
 
     sim = scenario.simulation
     n_records = -(-sim.n_steps // sim.record_every_steps)
-    per_record = sum(np.dtype(v.dtype).itemsize for v in STATE_VARIABLES) * n_sats
+    extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
+    variables = STATE_VARIABLES + extrema_variables(extra)
+    per_record = sum(np.dtype(v.dtype).itemsize for v in variables) * n_sats
     if scenario.output.positions:
         per_record += 12 * n_sats
     return int(n_records * per_record + 1_000_000)

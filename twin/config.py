@@ -297,6 +297,9 @@ class Faults(_Section):
 
 
 class Output(_Section):
+    aggregate: list[Literal["mean", "min", "max"]] = Field(
+        ["mean"], description="per record: the mean of each flow, and optionally its minimum and maximum "
+                              "over the interval (/state/<flow>_min, _max)")
     compression: Annotated[int, Field(ge=0, le=9)] = Field(4, description="gzip level of /state (0 = none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
     flush_every_records: Annotated[int, Field(gt=0)] | None = Field(
@@ -319,6 +322,8 @@ class Scenario(_Section):
         ratio = self.scheduler.epoch_s / self.simulation.dt_s
         if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
             raise ValueError(f"scheduler.epoch_s ({self.scheduler.epoch_s}) must be a whole multiple of simulation.dt_s")
+        if "mean" not in self.output.aggregate:
+            raise ValueError("output.aggregate must include mean (energy closure is checked on means)")
         every = self.output.checkpoint_every_s
         ratio = every / self.simulation.record_every_s
         if every and abs(ratio - round(ratio)) > 1e-9:

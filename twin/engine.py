@@ -24,7 +24,8 @@ from twin.faults import FaultModel
 from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.node import advance_nodes
-from twin.nodes import battery_energy_wh, initial_state, node_params, record_values
+from twin.nodes import (battery_energy_wh, initial_state, node_params, record_extrema, record_values,
+                        reset_accumulators)
 from twin.orbitfeed import OrbitFeed
 from twin.output.hdf5 import RunWriter
 from twin.output.schema import EVENT_DTYPE
@@ -53,9 +54,11 @@ class Simulation:
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s)
         sc = scenario.spacecraft
-        self.params = node_params(sc)
+        self.extrema = len(scenario.output.aggregate) > 1
+        self.params = node_params(sc, self.extrema)
         self.state, self.mode = initial_state(sc, self.n)
         self.acc = np.zeros((L.N_ACC, self.n))
+        reset_accumulators(self.acc)
         self.totals = np.zeros(L.N_ACC)
         self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
                             sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
@@ -156,13 +159,15 @@ class Simulation:
             return
         interval_s = (self.step - self.last_record_step) * self.dt_s
         values = record_values(self.acc, self.state, self.mode, interval_s)
+        if self.extrema:
+            values.update(record_extrema(self.acc))
         if self.writer.positions:
             pos, _, _ = self.orbits.get(self.step - 1, self.step)
             values["position_gcrs_km"] = (pos[-1] / 1000.0).astype(np.float32)
         self.writer.add_record(self.step * self.dt_s, values)
         self.writer.add_jobs(self.jobs.take_rows())
-        self.totals += self.acc.sum(axis=1)
-        self.acc[:] = 0.0
+        self.totals[:L.N_FLOW_ACC] += self.acc[:L.N_FLOW_ACC].sum(axis=1)
+        reset_accumulators(self.acc)
         self.last_record_step = self.step
 
     def tick(self, step: int) -> None:

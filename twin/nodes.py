@@ -13,9 +13,10 @@ import numpy as np
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH
 from twin.kernels import layout as L
 from twin.kernels.node import POINTING_CODES, NodeParams
+from twin.output.schema import EXTREMA_NAMES
 
 
-def node_params(sc) -> NodeParams:
+def node_params(sc, record_extrema: bool = False) -> NodeParams:
     """Flatten a :class:`twin.config.Spacecraft` into the kernel's parameter tuple (SI)."""
     a, b, c, r, t = sc.solar_array, sc.battery, sc.accelerator, sc.radiator, sc.thermal
     pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
@@ -49,6 +50,7 @@ def node_params(sc) -> NodeParams:
         conductance_w_per_k=t.conductance_w_per_k, throttle_start_k=t.throttle_start_k,
         shutdown_k=t.shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
         albedo=EARTH_ALBEDO, earth_ir_w_m2=EARTH_IR_W_M2, space_temp_k=DEEP_SPACE_K,
+        record_extrema=1.0 if record_extrema else 0.0,
     )
 
 
@@ -64,9 +66,25 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return state, np.zeros(n_nodes, dtype=np.int64)
 
 
+def reset_accumulators(acc: np.ndarray) -> None:
+    """Zero the flow integrals; extrema start at +inf (minimum) and -inf (maximum)."""
+    acc[:L.N_FLOW_ACC] = 0.0
+    acc[L.ACC_MIN:L.ACC_MIN + L.N_EXTREMA] = np.inf
+    acc[L.ACC_MAX:L.ACC_MAX + L.N_EXTREMA] = -np.inf
+
+
+def record_extrema(acc: np.ndarray) -> dict:
+    """``<flow>_min`` and ``<flow>_max`` over the record interval (output.aggregate)."""
+    out = {}
+    for j, name in enumerate(EXTREMA_NAMES):
+        out[f"{name}_min"] = acc[L.ACC_MIN + j].copy()
+        out[f"{name}_max"] = acc[L.ACC_MAX + j].copy()
+    return out
+
+
 def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval_s: float) -> dict:
     """The /state variables of one record: flows are means over the interval, stocks end values."""
-    mean = acc / interval_s
+    mean = acc[:L.N_FLOW_ACC] / interval_s
     capacity = state[L.STATE_CAPACITY_J]
     return {
         "sunlit_fraction": mean[L.ACC_SUNLIT],

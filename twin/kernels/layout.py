@@ -26,7 +26,17 @@ ACC_UTILIZATION = 8        # ∫u dt [s], u = busy accelerators x rate / acceler
 ACC_THROTTLE = 9           # ∫throttle dt [s]
 ACC_MODE_TIME = 10         # ACC_MODE_TIME + mode: time spent in each mode [s]
 N_MODES = 5
-N_ACC = ACC_MODE_TIME + N_MODES
+N_FLOW_ACC = ACC_MODE_TIME + N_MODES   # the integrals above; rows after them are extrema
+
+# flows whose minimum and maximum over each record interval can be recorded as well
+# (output.aggregate: [mean, min, max]): the step means of these accumulators, in this order, in
+# rows ACC_MIN + j and ACC_MAX + j (reset to +inf / -inf at each record)
+EXTREMA_ACC = (ACC_SUNLIT, ACC_SOLAR, ACC_LOAD, ACC_COMPUTE, ACC_HEATER, ACC_CURTAILED, ACC_LOSS,
+               ACC_UTILIZATION, ACC_THROTTLE)
+N_EXTREMA = 9
+ACC_MIN = N_FLOW_ACC
+ACC_MAX = ACC_MIN + N_EXTREMA
+N_ACC = ACC_MAX + N_EXTREMA
 
 # node modes, recorded in /state/mode and in mode_change events
 MODE_NOMINAL = 0           # compute at its demanded level

@@ -15,9 +15,9 @@ from collections import namedtuple
 from numba import njit, prange
 
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
-from twin.kernels.layout import (ACC_BETA, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD,
+from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD,
                                  ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
-                                 EVENT_ECLIPSE_ENTRY, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
+                                 EVENT_ECLIPSE_ENTRY, N_EXTREMA, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
                                  MODE_IDLE, MODE_SAFE, STATE_BATTERY_J, STATE_CAPACITY_J,
                                  STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
 from twin.kernels.power import compute_power_w, shed_load
@@ -47,6 +47,8 @@ NodeParams = namedtuple("NodeParams", [
     "throttle_start_k", "shutdown_k", "heater_setpoint_k", "heater_max_w",
     # environment
     "albedo", "earth_ir_w_m2", "space_temp_k",
+    # output: 1.0 to track the minimum and maximum of flows over each record interval
+    "record_extrema",
 ])
 
 POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 2, ("body_fixed", "sun"): 3}
@@ -212,7 +214,8 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     busy_accel : (N,) accelerators allocated to jobs on each node during these steps [1]
     p : NodeParams
     state : (N_STATE, N) node state, updated in place; mode : (N,) int64, updated in place
-    acc : (N_ACC, N) record accumulators, incremented in place
+    acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
+        running minimum and maximum of the step means of the flows in EXTREMA_ACC
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
     ev_step, ev_kind : (N, cap) int64; ev_value : (N, cap) float64; ev_count : (N,) int64 —
         per-node event buffers (cap >= 3·K): step index k (the event is at boundary k+1)
@@ -304,6 +307,12 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
             acc[ACC_LOSS, i] += loss_j
             acc[ACC_UTILIZATION, i] += busy * rate / p.n_accel * dt_s
             acc[ACC_THROTTLE, i] += throttle_s
+            if p.record_extrema > 0.5:
+                step_means = (nu, solar_j / dt_s, load_j / dt_s, compute_j / dt_s, heater_j / dt_s,
+                              curtailed_j / dt_s, loss_j / dt_s, busy * rate / p.n_accel, throttle_s / dt_s)
+                for j in range(N_EXTREMA):
+                    acc[ACC_MIN + j, i] = min(acc[ACC_MIN + j, i], step_means[j])
+                    acc[ACC_MAX + j, i] = max(acc[ACC_MAX + j, i], step_means[j])
             # events, at the step's end boundary
             if g0[0] >= 0.5 and g1[0] < 0.5:
                 ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_ENTRY, g1[0]

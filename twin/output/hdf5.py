@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 
 from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION,
-                                STATE_VARIABLES)
+                                STATE_VARIABLES, extrema_variables)
 
 
 def library_versions() -> dict:
@@ -54,6 +54,8 @@ class RunWriter:
         chunk = flush_every or _chunk_records(self.n_sats)
         self.flush_every = chunk
         self.positions = positions
+        extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
+        self.variables = STATE_VARIABLES + extrema_variables(extra)
         self._records: list[tuple[float, dict]] = []
         self._jobs: list[np.ndarray] = []
         self._events: list[np.ndarray] = []
@@ -90,7 +92,7 @@ class RunWriter:
         for name in ("name", "norad_id", "plane"):
             g[name].dims[0].attach_scale(index)
         s = f.create_group("state")
-        for var in STATE_VARIABLES:
+        for var in self.variables:
             d = s.create_dataset(var.name, shape=(0, self.n_sats), maxshape=(None, self.n_sats),
                                  dtype=var.dtype, chunks=(chunk, max(self.n_sats, 1)), **opts)
             d.attrs["units"] = var.units
@@ -126,7 +128,7 @@ class RunWriter:
             n = counts["records"]
             f["time"].resize((n,))
             f["time"][:] = old["time"][:n]
-            names = [v.name for v in STATE_VARIABLES] + (["position_gcrs_km"] if self.positions else [])
+            names = [v.name for v in self.variables] + (["position_gcrs_km"] if self.positions else [])
             for name in names:
                 d = f["state"][name]
                 d.resize((n,) + d.shape[1:])
@@ -160,7 +162,7 @@ class RunWriter:
             n = len(self._records)
             r0 = self.n_records
             times = np.array([t for t, _ in self._records])
-            for var in STATE_VARIABLES:
+            for var in self.variables:
                 d = f["state"][var.name]
                 d.resize((r0 + n, self.n_sats))
                 d[r0:] = np.stack([vals[var.name] for _, vals in self._records]).astype(var.dtype)

@@ -39,6 +39,23 @@ STATE_VARIABLES = (
 )
 STATE_BY_NAME = {v.name: v for v in STATE_VARIABLES}
 
+# flows whose extrema over each record interval are recorded with output.aggregate [.., min, max],
+# in the order of twin.kernels.layout.EXTREMA_ACC, as /state/<name>_min and /state/<name>_max
+EXTREMA_NAMES = ("sunlit_fraction", "solar_power_w", "load_power_w", "compute_power_w", "heater_power_w",
+                 "curtailed_power_w", "loss_power_w", "utilization", "throttle")
+
+
+def extrema_variables(which=("min", "max")) -> tuple:
+    """The /state variables of the chosen extrema: step means' minimum/maximum per record."""
+    out = []
+    for stat in which:
+        for name in EXTREMA_NAMES:
+            base = STATE_BY_NAME[name]
+            out.append(Variable(f"{name}_{stat}", base.units,
+                                f"{'minimum' if stat == 'min' else 'maximum'} over the record interval of: {base.long_name}",
+                                base.dtype, "flow"))
+    return tuple(out)
+
 JOB_DTYPE = np.dtype([
     ("job_id", np.int64), ("submit_s", np.float64), ("start_s", np.float64), ("end_s", np.float64),
     ("n_accelerators", np.int32), ("work_accel_s", np.float64), ("sat_first", np.int64),
