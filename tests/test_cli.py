@@ -90,3 +90,17 @@ def test_inspect_rejects_files_that_are_not_runs(tmp_path):
     with h5py.File(tmp_path / "foreign.h5", "w") as f:
         f["x"] = 1
     assert_one_line_error(twin("inspect", tmp_path / "foreign.h5"), "not a twin run file")
+
+
+@pytest.mark.parametrize("shell, fragment", [
+    ("[{kind: walker, altitude_km: 550, inclination_deg: 53, planes: 4, sats_per_plane: 2, phasing: 9}]",
+     "constellation.0 (walker): Walker phasing F must be an integer in [0, 3]"),
+    ("[{kind: sso, altitude_km: 9000, ltan_h: 18, sats_per_plane: 2}]",
+     "constellation.0 (sso): no sun-synchronous orbit at 9000.0 km"),
+])
+def test_shells_the_builders_cannot_make_are_one_line_errors(tmp_path, shell, fragment):
+    out = tmp_path / "run.h5"
+    out.write_bytes(b"precious")
+    result = twin("run", "configs/default.yaml", "-o", out, "--force", "-q", "--set", f"constellation={shell}")
+    assert_one_line_error(result, fragment)
+    assert out.read_bytes() == b"precious"

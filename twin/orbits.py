@@ -412,20 +412,26 @@ def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, 
                          f"got {phasing!r}")
     if altitude_km <= 0:
         raise ValueError(f"altitude_km must be positive, got {altitude_km!r}")
-    total = planes * sats_per_plane
     spread = 2.0 * math.pi if pattern == "delta" else math.pi
     a_m = R_EARTH_M + altitude_km * 1e3
-    incl = math.radians(inclination_deg)
+    raans = [math.radians(raan0_deg) + p * spread / planes for p in range(planes)]
+    return _circular_shell("WALKER", epoch_utc, a_m, math.radians(inclination_deg), raans,
+                           sats_per_plane, phasing)
+
+
+def _circular_shell(prefix, epoch_utc, a_m, incl, raans, sats_per_plane, phasing):
+    """Circular planes at the given RAANs [rad], satellites evenly spaced in argument of
+    latitude, plane p's shifted by p·F·360°/T (Walker's relative phasing, T = all satellites)."""
+    total = len(raans) * sats_per_plane
     elements, plane_ids, slots = [], [], []
-    for p in range(planes):
-        raan = (math.radians(raan0_deg) + p * spread / planes) % (2.0 * math.pi)
+    for p, raan in enumerate(raans):
         for s in range(sats_per_plane):
             u = (s * 2.0 * math.pi / sats_per_plane
                  + p * phasing * 2.0 * math.pi / total) % (2.0 * math.pi)
-            elements.append((a_m, 0.0, incl, raan, 0.0, u))
+            elements.append((a_m, 0.0, incl, raan % (2.0 * math.pi), 0.0, u))
             plane_ids.append(p)
             slots.append(s)
-    return _make_set("WALKER", _sgp4_epoch_days(epoch_utc), elements, plane_ids, slots)
+    return _make_set(prefix, _sgp4_epoch_days(epoch_utc), elements, plane_ids, slots)
 
 
 def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
@@ -533,17 +539,8 @@ def sso_shell(altitude_km, ltan_h, planes, sats_per_plane, epoch_utc: datetime, 
     incl = sso_inclination_rad(altitude_km)
     raan0 = raan_from_ltan_rad(ltan_h, epoch_utc)
     a_m = R_EARTH_M + altitude_km * 1e3
-    total = planes * sats_per_plane
-    elements, plane_ids, slots = [], [], []
-    for p in range(planes):
-        raan = (raan0 + math.radians(15.0 * p * ltan_span_h / planes)) % (2.0 * math.pi)
-        for s in range(sats_per_plane):
-            u = (s * 2.0 * math.pi / sats_per_plane
-                 + p * phasing * 2.0 * math.pi / total) % (2.0 * math.pi)
-            elements.append((a_m, 0.0, incl, raan, 0.0, u))
-            plane_ids.append(p)
-            slots.append(s)
-    return _make_set("SSO", _sgp4_epoch_days(epoch_utc), elements, plane_ids, slots)
+    raans = [raan0 + math.radians(15.0 * p * ltan_span_h / planes) for p in range(planes)]
+    return _circular_shell("SSO", epoch_utc, a_m, incl, raans, sats_per_plane, phasing)
 
 
 def cluster_shell(altitude_km, ltan_h, n_sats, radius_km, epoch_utc: datetime,
