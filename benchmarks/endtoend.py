@@ -1,13 +1,14 @@
 """End to end: ``twin.engine.run`` on real Starlink satellites, against bare SGP4 of the same
-satellites at the same times, measured in the same process; also its peak memory.
+satellites at the same times, measured in the same process; also its memory: the process's
+peak RSS (``ru_maxrss``, start-up included) and the largest RSS sampled during the run itself.
 
 A case runs the scenario of configs/default.yaml with its constellation replaced by the first N
 satellites of the Starlink catalogue (a ``kind: tle`` shell with ``max_satellites``), the epoch
 moved to the catalogue's date, and the job load scaled with N (the default's 8 jobs/h on 24
 satellites, 1/3 job per satellite-hour). Throughput leaves out building the constellation
-(timed inside the run: reading the whole catalogue costs ~0.3 s whatever N). Before the timed run a tiny run of the same shape loads
-numba's cache and the ephemeris, so the numbers are those of a warm ``twin run`` minus Python's
-start-up and imports.
+(timed inside the run: reading the whole catalogue costs ~0.3 s whatever N). Before the timed
+run a tiny run of the same shape loads numba's cache and the ephemeris, so the numbers are those
+of a warm ``twin run`` minus Python's start-up and imports.
 
 "Bare SGP4" is ``SatrecArray.sgp4`` of the same satellites at every step's time, in blocks of 64
 times as the engine asks for them, with the Julian dates prepared outside the timer: the floor
@@ -85,6 +86,43 @@ def bare_sgp4(n_sats: int | None, n_steps: int, dt_s: float) -> dict:
             "ns_per_sat_step": wall / steps * 1e9, "wall_s": wall}
 
 
+class _RssSampler:
+    """Samples this process's resident memory every ``interval_s`` in a background thread: the
+    largest *current* RSS during a run, which ``ru_maxrss`` cannot show once start-up (imports,
+    numba, the warm-up run) has set a higher peak."""
+
+    def __init__(self, interval_s: float = 0.05):
+        import threading
+
+        self.interval_s, self.peak_mb = interval_s, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def current_mb() -> float:
+        try:
+            pages = int(Path("/proc/self/statm").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, self.current_mb())
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self):
+        self.start_mb = self.current_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.current_mb())
+        return False
+
+
 class _TimedBuild:
     """Wraps ``twin.engine.build_constellation`` during a run to time it (wall and CPU), so that
     throughput is that of the simulation, not of reading 10,395 TLEs to keep the first 100."""
@@ -113,7 +151,7 @@ class _TimedBuild:
 
 def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
              record_every_s: float = 60.0, measure_bare: bool = True,
-             compression: int | None = None) -> dict:
+             compression: int | None = None, jobs_per_sat_h: float = JOBS_PER_SAT_H) -> dict:
     """One end-to-end case in this process; see the module docstring."""
     from twin.engine import run
 
@@ -122,11 +160,12 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
     quiet = lambda message: None  # noqa: E731
     warm = scenario_dict(2, 2 * record_every_s, dt_s, record_every_s, compression)
     run(_scenario(warm), out_dir / "warmup.h5", force=True, log=quiet)
-    scenario = _scenario(scenario_dict(n_sats, duration_s, dt_s, record_every_s, compression))
+    scenario = _scenario(scenario_dict(n_sats, duration_s, dt_s, record_every_s, compression,
+                                       jobs_per_sat_h))
     out_path = out_dir / f"e2e_{n_sats or 'all'}_{int(duration_s)}s.h5"
     rss_before = peak_rss_mb()
     load_before = os.getloadavg()[0]
-    with _TimedBuild() as build:
+    with _TimedBuild() as build, _RssSampler() as rss:
         wall0, cpu0 = time.perf_counter(), _cpu_s()
         summary = run(scenario, out_path, force=True, log=quiet)
         wall, cpu = time.perf_counter() - wall0, _cpu_s() - cpu0
@@ -134,6 +173,7 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
     steps = summary["satellite_steps"]
     result = {
         "n_sats": summary["n_satellites"], "duration_s": duration_s, "dt_s": dt_s,
+        "jobs_per_sat_h": jobs_per_sat_h,
         "record_every_s": record_every_s, "satellite_steps": steps,
         "wall_s": wall, "cpu_s": cpu, "engine_wall_s": summary.get("wall_s"),
         "constellation_build_s": build.wall_s,
@@ -141,6 +181,8 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
         "sat_steps_per_cpu_s": steps / (cpu - build.cpu_s),
         "sat_steps_per_s_whole_call": steps / wall,
         "peak_rss_mb": rss_peak, "rss_before_run_mb": rss_before,
+        "run_rss_start_mb": rss.start_mb, "run_rss_peak_mb": rss.peak_mb,
+        "run_rss_growth_mb": rss.peak_mb - rss.start_mb,
         "file_mb": out_path.stat().st_size / 2 ** 20,
         "jobs_submitted": summary["jobs_submitted"], "jobs_completed": summary["jobs_completed"],
         "energy_balance_rel_error": summary["energy_balance_rel_error"],

@@ -42,3 +42,26 @@ constellation: [{{kind: tle, file: {tle}}}]
     with h5py.File(tmp_path / "r.h5") as f:
         assert f["sat/index"].shape == (1,)
         assert "BROKEN-SAT" in f.attrs["skipped_tles"]
+
+
+def test_satellites_sgp4_cannot_carry_through_the_run_are_left_out_and_named(tmp_path):
+    """Two months before their epochs, some of the first 1,000 Starlink TLEs fail SGP4 (error 6,
+    'decayed', or eccentricity out of range): they are screened out, named with the error, and
+    the file has no NaN."""
+    import h5py
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"""simulation: {{epoch_utc: "2026-03-20T00:00:00Z", duration_s: 3600}}
+constellation: [{{kind: tle, file: {CATALOGUE}, max_satellites: 1000}}]
+""")
+    r = subprocess.run([sys.executable, "-m", "twin", "run", str(cfg), "-o", str(tmp_path / "r.h5"), "-q"],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "r.h5") as f:
+        n = f["sat/index"].shape[0]
+        reasons = f.attrs["skipped_tles"].splitlines()
+        assert n + len(reasons) == 1000 and len(reasons) > 0
+        assert all("SGP4 error" in line for line in reasons)
+        assert f"skipped {len(reasons)} TLE(s)" in r.stderr
+        for name in ("soc", "electronics_temp_k", "solar_power_w"):
+            assert np.isfinite(f["state"][name][...]).all()
+        assert np.isfinite(f["summary"].attrs["energy_balance_rel_error"])

@@ -129,3 +129,7 @@ def test_aggregation_min_mean_max(tmp_path):
             np.testing.assert_allclose(lo, mean, rtol=1e-6, atol=1e-6)
             np.testing.assert_allclose(hi, mean, rtol=1e-6, atol=1e-6)
         assert (f["state/solar_power_w_max"][...] > f["state/solar_power_w_min"][...]).any()
+    import twin
+    with twin.open_run(out) as ds:
+        assert ds["load_power_w_max"].attrs["units"] == "W"
+        assert float(ds["load_power_w_max"].max()) >= float(ds["load_power_w"].max())

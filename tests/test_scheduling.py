@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from twin.jobs import JobBook
+from twin.kernels import layout as L
 from twin.kernels.jobs import advance_jobs
 from twin.scheduling import first_fit, fifo
 from twin.workload import JobSpec
@@ -56,3 +57,90 @@ def test_completion_time_is_interpolated_within_the_step():
                  remaining, energy, done, 0.0, 100.0)
     assert done[0] == pytest.approx(125.0) and remaining[0] == 0.0
     assert energy[0] == pytest.approx(100.0 * 25.0)
+
+
+# ---------------------------------------------------------------------- checkpoints and rollback
+def _kernel_args(n_steps, remaining, interval, stall=0.0, rate=1.0):
+    rate_kn = np.full((n_steps, 1), rate)
+    return dict(rate=rate_kn, ptr=np.array([0, 1]), nodes=np.array([0]), accels=np.array([1.0]),
+                n_acc=np.array([1.0]), remaining=np.array([remaining]), energy=np.zeros(1),
+                done=np.array([-1.0]), work=np.array([remaining]), interval=np.array([interval]),
+                since=np.zeros(1), ckpt=np.zeros(1), stall=np.array([stall]))
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_kernel_checkpoints_on_the_jobs_run_time(jit):
+    kernel = advance_jobs if jit else advance_jobs.py_func
+    a = _kernel_args(10, 1000.0, interval=30.0)
+    kernel(a["rate"], 0.0, 10.0, a["ptr"], a["nodes"], a["accels"], a["n_acc"], a["remaining"],
+           a["energy"], a["done"], 0.0, 100.0, a["work"], a["interval"], a["since"], a["ckpt"], a["stall"])
+    # 100 s held, checkpoints at 30, 60 and 90 s: the last saved 90 s of work
+    assert a["remaining"][0] == pytest.approx(900.0)
+    assert a["ckpt"][0] == pytest.approx(90.0) and a["since"][0] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_kernel_stall_costs_progress_not_power(jit):
+    kernel = advance_jobs if jit else advance_jobs.py_func
+    a = _kernel_args(10, 50.0, interval=1e9, stall=25.0)
+    kernel(a["rate"], 0.0, 10.0, a["ptr"], a["nodes"], a["accels"], a["n_acc"], a["remaining"],
+           a["energy"], a["done"], 0.0, 100.0, a["work"], a["interval"], a["since"], a["ckpt"], a["stall"])
+    assert a["done"][0] == pytest.approx(75.0)          # 25 s stalled, then 50 s of work
+    assert a["energy"][0] == pytest.approx(100.0 * 75.0)
+    assert a["stall"][0] == 0.0
+
+
+def _running_book(n_nodes=2, accel=4, work=3600.0, n=4, interval=600.0):
+    book = JobBook(n_nodes, accel, fifo, 80.0, 700.0, peak_flops=1e15)
+    book.submit(JobSpec(0, 0.0, work * n, n, 0, interval))
+    book.dispatch(60.0, None)
+    return book
+
+
+def test_a_node_failure_rolls_the_job_back_to_its_last_checkpoint():
+    book = _running_book()
+    book.advance(np.ones((100, 2)), 60.0, 10.0)      # 1000 s held: checkpoints at 600 s
+    job = book.running[0]
+    assert job.done_accel_s == pytest.approx(4000.0) and job.checkpoint_work_accel_s == pytest.approx(2400.0)
+    book.fail_nodes([0], 1060.0)
+    assert not book.running and book.queue == [job]
+    assert job.remaining_accel_s == pytest.approx(4 * 3600.0 - 2400.0)
+    assert job.lost_accel_s == pytest.approx(1600.0) and job.preemptions == 1
+    assert book.free.tolist() == [4, 4] and book.busy.tolist() == [0.0, 0.0]
+    assert book.available().tolist() == [0, 4]
+    assert book.take_events() == [(1060.0, 0, L.EVENT_ROLLBACK, 0.0)]
+    book.dispatch(1080.0, None)                        # restarts on the node still up
+    assert job.placement == [(1, 4)] and job.start_s == 60.0 and book.waits == [60.0]
+    m = book.metrics()
+    assert m["work_lost_accel_h"] == pytest.approx(1600.0 / 3600)
+    assert m["work_delivered_accel_h"] == pytest.approx(2400.0 / 3600)
+
+
+def test_requeued_jobs_go_back_to_their_arrival_position():
+    book = JobBook(1, 4, fifo, 80.0, 700.0)
+    book.submit(JobSpec(0, 0.0, 4000.0, 4))
+    book.dispatch(60.0, None)
+    for i in (1, 2):
+        book.submit(JobSpec(i, 100.0 * i, 400.0, 4))
+    book.fail_nodes([0], 300.0)
+    assert [j.spec.job_id for j in book.queue] == [0, 1, 2]
+
+
+def test_unreachable_deadline_is_rejected_with_a_reason():
+    book = JobBook(1, 1, fifo, 80.0, 700.0)
+    book.submit(JobSpec(0, 0.0, 3600.0, 1, deadline_s=1800.0))
+    book.submit(JobSpec(1, 0.0, 600.0, 1, deadline_s=7200.0))
+    book.dispatch(60.0, None)
+    rows = book.take_rows()
+    assert rows["reason"].tolist() == [b"deadline_unreachable"] and rows["status"][0] == b"rejected"
+    assert [j.spec.job_id for j in book.running] == [1]
+
+
+def test_job_rows_carry_wait_slowdown_and_flop():
+    book = _running_book(work=100.0, n=1)
+    book.advance(np.ones((20, 2)), 60.0, 10.0)
+    row = book.take_rows()[0]
+    assert row["status"] == b"completed" and row["wait_s"] == 60.0
+    assert row["slowdown"] == pytest.approx((160.0 - 0.0) / 100.0)
+    assert row["flop"] == pytest.approx(100.0 * 1e15)
+    assert np.isnan(row["deadline_s"]) and row["reason"] == b""

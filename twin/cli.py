@@ -1,4 +1,4 @@
-"""Command line: ``twin run | validate | inspect | report | bench``.
+"""Command line: ``twin run | validate | inspect | report | sweep | bench``.
 
 Bad input (config, TLE, trace, run file) gets one line per problem on stderr naming the field or
 file, exit code 2, no traceback, and no existing output touched.
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="summarise a run file")
     i.add_argument("run")
     i.set_defaults(func=cmd_inspect)
-    rp = sub.add_parser("report", help="PNG figures and a Markdown summary of a run file")
+    rp = sub.add_parser("report", help="PNG figures and a Markdown summary of a run file (or of a sweep folder)")
     rp.add_argument("run")
     rp.add_argument("-o", "--out", help="output folder (default: the run file's name without .h5)")
     rp.set_defaults(func=cmd_report)
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("sweep", help="sweep YAML (a base config plus grid, samples and seeds)")
     sw.add_argument("-o", "--out", help="output folder (default runs/<sweep name>/)")
     sw.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (default: a local cluster on loopback)")
-    sw.add_argument("--workers", type=int, help="local cluster workers (default: one per core)")
+    sw.add_argument("--workers", type=int, help="local cluster workers (default: one per core; 0 = in this process, no Dask)")
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=cmd_sweep)
     b = sub.add_parser("bench", help="quick benchmark suite (under a minute); --full for the whole one")

@@ -47,8 +47,8 @@ class Simulation(_Section):
     record_every_s: Positive = Field(60.0, description="record interval [s], a multiple of dt_s")
     seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of every random stream")
     sgp4_step_s: Annotated[float, Field(ge=0)] = Field(
-        60.0, description="SGP4 every this many seconds (a multiple of dt_s), cubic Hermite in between "
-                          "(< 1 m in LEO at 60 s); 0 = SGP4 at every step [s]")
+        30.0, description="SGP4 every this many seconds (a multiple of dt_s), cubic Hermite in between "
+                          "(< 1 m in LEO at 30 s, 1.5 m at 60 s); 0 = SGP4 at every step [s]")
 
     @field_validator("epoch_utc")
     @classmethod
@@ -300,12 +300,21 @@ class Output(_Section):
     aggregate: list[Literal["mean", "min", "max"]] = Field(
         ["mean"], description="per record: the mean of each flow, and optionally its minimum and maximum "
                               "over the interval (/state/<flow>_min, _max)")
-    compression: Annotated[int, Field(ge=0, le=9)] = Field(4, description="gzip level of /state (0 = none)")
+    compression: str | int = Field(
+        "lzf", description="/state and tables: 'lzf' (fast; h5py/xarray read it, plain HDF5 tools need "
+                           "the LZF filter plugin), a gzip level 1-9 (portable, ~5x slower to write), or 0 (none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
     flush_every_records: Annotated[int, Field(gt=0)] | None = Field(
         None, description="records buffered between writes, also the HDF5 chunk length; null = about 256 KiB per variable")
     checkpoint_every_s: Annotated[float, Field(ge=0)] = Field(
         21600.0, description="full-state checkpoint interval [s] of simulated time, a multiple of record_every_s; 0 = none")
+
+    @field_validator("compression")
+    @classmethod
+    def _compression(cls, v):
+        if v == "lzf" or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9):
+            return v
+        raise ValueError(f"{v!r} is not 'lzf', a gzip level 1-9, or 0 (none)")
 
 
 class Scenario(_Section):
@@ -394,7 +403,7 @@ def format_validation_error(err: ValidationError, source: str) -> str:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{source}: {where}: {msg}")
+        lines.append(f"{source}: {where}: {msg}" if where else f"{source}: {msg}")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import math
 import os
 
+import numba
 import numpy as np
 import simpy
 
@@ -27,6 +28,7 @@ from twin.kernels.node import advance_nodes
 from twin.nodes import (battery_energy_wh, initial_state, node_params, record_extrema, record_values,
                         reset_accumulators)
 from twin.orbitfeed import OrbitFeed
+from twin.orbits import screen_for_run
 from twin.output.hdf5 import RunWriter
 from twin.output.schema import EVENT_DTYPE
 from twin.checkpoint import (check_disk_space, load_checkpoint, remove_checkpoint,
@@ -42,6 +44,9 @@ def _checkpoint_steps(scenario) -> int:
     return int(round(every / scenario.simulation.dt_s)) if every else 0
 
 
+THREAD_NODES = 500  # nodes per numba thread in the node kernel
+
+
 class Simulation:
     """All mutable state of one run: node arrays, jobs, accumulators, the clock in steps."""
 
@@ -51,6 +56,8 @@ class Simulation:
         self.dt_s = sim.dt_s
         self.n_steps = sim.n_steps
         self.n = len(sats)
+        # threads pay only for large constellations (below ~1,000 nodes a block is microseconds)
+        numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, self.n // THREAD_NODES)))
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s)
         sc = scenario.spacecraft
@@ -181,7 +188,7 @@ class Simulation:
             if self.checkpoint_steps and step % self.checkpoint_steps == 0 and step < self.n_steps:
                 self.checkpoint()
         if step % self.epoch_steps == 0 and step < self.n_steps:
-            self.jobs.dispatch(step * self.dt_s, self.view())
+            self.jobs.dispatch(step * self.dt_s, self.view)
             self._write_other_events(self.jobs.take_events())
             self.last_dispatch_step = step
 
@@ -207,7 +214,8 @@ class Simulation:
 
     def view(self) -> NodeView:
         """What the policy sees at a dispatch (:class:`twin.scheduling.NodeView`). Updates the
-        array-power estimate from the record accumulators, so it is called once per dispatch."""
+        array-power estimate from the record accumulators: called by the job book at most once
+        per dispatch, and only when the policy has something to decide."""
         cap = self.state[L.STATE_CAPACITY_J]
         now_s = self.step * self.dt_s
         sunlit = self.state[L.STATE_SUNLIT]
@@ -314,13 +322,19 @@ def _finish(sim, meter, writer, log) -> dict:
     return summary
 
 
-def run(scenario, out_path, force: bool = False, progress: bool = False, log=print) -> dict | None:
-    """Run ``scenario`` to ``out_path``; returns the run's summary (None if interrupted)."""
+def run(scenario, out_path, force: bool = False, progress: bool = False, log=print,
+        satellites=None) -> dict | None:
+    """Run ``scenario`` to ``out_path``; returns the run's summary (None if interrupted).
+
+    ``satellites`` (a :class:`twin.orbits.SatelliteSet`) replaces the scenario's constellation,
+    e.g. one shard of it; satellites SGP4 cannot carry through the run are left out and named."""
     out_path = Path(out_path)
     if out_path.exists() and not force:
         raise OutputExistsError(f"{out_path}: exists; pass --force to overwrite")
     sim_cfg = scenario.simulation
-    sats = build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed)
+    if satellites is None:
+        satellites = build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed)
+    sats = screen_for_run(satellites, sim_cfg.epoch_utc, sim_cfg.duration_s)
     if sats.skipped:
         names = ", ".join(n for n, _ in sats.skipped[:10])
         more = f" and {len(sats.skipped) - 10} more" if len(sats.skipped) > 10 else ""
@@ -339,7 +353,8 @@ def resume(run_path, progress: bool = False, log=print) -> dict | None:
     run_path = Path(run_path)
     scenario, ckpt = load_checkpoint(run_path)
     sim_cfg = scenario.simulation
-    sats = build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed)
+    sats = screen_for_run(build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed),
+                          sim_cfg.epoch_utc, sim_cfg.duration_s)
     out = scenario.output
     tmp = run_path.with_name(run_path.name + ".resuming")
     writer = RunWriter(tmp, scenario, sats, out.compression, out.flush_every_records, out.positions,

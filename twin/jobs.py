@@ -107,14 +107,19 @@ class JobBook:
 
     def dispatch(self, now_s: float, view) -> None:
         """Reject what can never run, let the policy revise running jobs, then place jobs
-        submitted before ``now_s``.
+        submitted before ``now_s``. ``view`` is a :class:`NodeView`, None, or a function that
+        returns one (called only if the policy has something to decide and looks at nodes).
 
         Jobs submitted exactly at ``now_s`` wait for the next epoch, so that the outcome never
         depends on the order of equal-time events (and a resumed run equals an uninterrupted one).
         """
         self._reject(now_s)
-        view = (view if view is not None else NodeView())._replace(now_s=now_s, running=tuple(self.running))
         revise = getattr(self.policy, "revise", None)
+        if not self.queue and (revise is None or not self.running):
+            return
+        if callable(view):   # the engine's Simulation.view: only built when the policy looks
+            view = view() if getattr(self.policy, "uses_view", True) else None
+        view = (view if view is not None else NodeView())._replace(now_s=now_s, running=tuple(self.running))
         if revise is not None and self.running:
             actions = revise(self.queue[:self._eligible(now_s)], self.available(), view)
             for action in actions:

@@ -77,6 +77,12 @@ class SatelliteSet:
     def __len__(self) -> int:
         return len(self.satrecs)
 
+    def select(self, keep: np.ndarray, skipped=()) -> "SatelliteSet":
+        """The satellites where ``keep`` (bool mask or indices) holds; ``skipped`` is added."""
+        index = np.nonzero(keep)[0] if np.asarray(keep).dtype == bool else np.asarray(keep)
+        return SatelliteSet([self.satrecs[i] for i in index], self.name[index], self.norad_id[index],
+                            self.plane[index], tuple(self.skipped) + tuple(skipped))
+
     @staticmethod
     def concat(sets: list["SatelliteSet"]) -> "SatelliteSet":
         """Join sets in order.  Plane indices are offset so they stay unique across sets
@@ -726,3 +732,33 @@ class Propagator:
         vel = np.matmul(v_km_s, rot_t)
         vel *= 1e3
         return pos, vel, error
+
+
+SGP4_ERRORS = {1: "mean eccentricity out of range", 2: "mean motion negative",
+               3: "perturbed eccentricity out of range", 4: "semi-latus rectum negative",
+               6: "decayed"}  # sgp4's error codes (Vallado et al. 2006)
+
+
+def screen_for_run(sats: SatelliteSet, epoch_utc: datetime, duration_s: float) -> SatelliteSet:
+    """Leave out satellites that SGP4 cannot carry through the run.
+
+    Propagates every satellite at up to ~2,000 instants spread over the run (at least hourly)
+    and at its end; a satellite with an SGP4 error at any of them (e.g. a TLE that decays a few
+    weeks after its epoch) is listed in ``skipped`` with the error and when it occurs, instead
+    of feeding NaN positions to the physics.
+    """
+    if len(sats) == 0:
+        return sats
+    every_s = max(3600.0, duration_s / 2000.0)
+    t_s = np.unique(np.append(np.arange(0.0, duration_s, every_s), duration_s))
+    _, _, err = Propagator(sats, epoch_utc).propagate(t_s)
+    bad = err.any(axis=0)
+    if not bad.any():
+        return sats
+    skipped = []
+    for i in np.nonzero(bad)[0]:
+        k = int(np.argmax(err[:, i] != 0))
+        code = int(err[k, i])
+        skipped.append((str(sats.name[i]), f"SGP4 error {code} ({SGP4_ERRORS.get(code, 'unknown')}) "
+                                           f"at {t_s[k]:.0f} s into the run"))
+    return sats.select(~bad, skipped)

@@ -21,14 +21,20 @@ Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES
     only if they end before it or use accelerators the reservation does not need. With
     ``scheduler.preempt``, a blocked job preempts running jobs of strictly lower priority.
 ``power_aware``
-    First-fit in arrival order over nodes ordered sunlit first, then by state of charge; nodes
-    shedding load (idle, safe, thermal shutdown) and eclipsed nodes low on charge are skipped.
+    Arrival order; each node has a power budget, the busy accelerators its battery can carry
+    through the next eclipse and its array can sustain over an orbit. Jobs pack into the nodes
+    whose budget they fit most tightly (sunlit, charged nodes first on ties), and go over budget,
+    to the node with the most to spare, only when no budget has room. Nodes shedding load
+    (idle, safe, thermal shutdown) get nothing.
 ``thermal_aware``
-    First-fit in arrival order over nodes ordered by load, then electronics temperature (coolest
-    first), skipping nodes close to their throttle temperature: spreads the heat.
+    The same with a thermal budget: the busy accelerators whose steady heat keeps a node's
+    electronics below ``throttle_start_k - thermal_margin_k``; past it, coolest nodes first.
 ``follow_the_sun``
     Places on the nodes that stay sunlit longest, and before a node's predicted eclipse entry
     checkpoints its jobs and migrates them to nodes that stay sunlit longer.
+
+Every policy puts a job on one node when one node can hold it, and makes a gang over several
+only when none can (a gang runs at its slowest member and is hit by the faults of all of them).
 
 References
 ----------
@@ -182,6 +188,7 @@ class Policy:
     look (:meth:`tiers`): a job goes to the first tier where it fits."""
 
     name = "base"
+    uses_view = True     # False: the policy never reads node state (the engine skips building it)
 
     def __init__(self, params: PolicyParams = PolicyParams()):
         self.params = params
@@ -211,6 +218,7 @@ class Fifo(Policy):
     lowest-numbered nodes with room; the head of the queue blocks the rest until it fits.
     Blind to power and heat."""
     name = "fifo"
+    uses_view = False
 
 
 def fifo(queue, free_accel: np.ndarray, view) -> list:
@@ -219,8 +227,10 @@ def fifo(queue, free_accel: np.ndarray, view) -> list:
 
 
 class PriorityBackfill(Policy):
-    """Priority order (larger first, then arrival) with EASY backfilling; optional preemption."""
+    """Priority order (larger first, then arrival) with EASY backfilling; optional preemption.
+    Reads only the running jobs, not the nodes."""
     name = "priority"
+    uses_view = False
 
     @staticmethod
     def ordered(queue) -> list:

@@ -96,7 +96,7 @@ class SweepProgress:
 
 
 # ---------------------------------------------------------------- the sweep
-def _rows(sweep: Sweep, jobs, results: dict, out_dir: Path) -> list[dict]:
+def _rows(jobs, results: dict) -> list[dict]:
     rows = []
     for job in jobs:
         r = results.get(job.member.id) or {"status": "cancelled", "error": "not run", "summary": None}
@@ -150,7 +150,7 @@ def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None 
         results, interrupted = stop.results, stop
     finally:
         meter.close()
-    frame = build_frame(_rows(sweep, jobs, results, out_dir), names)
+    frame = build_frame(_rows(jobs, results), names)
     tables = write_tables(out_dir, frame, _table_attrs(sweep), sweep.spec.table)
     result = SweepResult(sweep, out_dir, frame, tables, time.perf_counter() - start)
     if interrupted is not None:

@@ -130,7 +130,7 @@ def _h_phi1(h, lam):
 
 
 @njit(cache=True)
-def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
+def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
                   g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """Advance the electronics and radiator temperatures by one step, Eqs. (1)-(2).
 
@@ -250,6 +250,42 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
     t_elec_new = t_elec_k + m11 * f_e + m12 * scale * f_r
     t_rad_new = t_rad_k + m12 * inv_scale * f_e + m22 * f_r
     return t_elec_new, t_rad_new
+
+
+MAX_SUBSTEPS = 1024  # halvings of a step whose linearisation failed (see two_node_step)
+
+
+@njit(cache=True)
+def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
+                  g_w_per_k, emissive_area_m2, emissivity, t_space_k):
+    """Advance the electronics and radiator temperatures by one step (see
+    :func:`_exp_rosenbrock_step` for the method, its accuracy and its parameters).
+
+    The method linearises the radiator's T⁴ about a mid-step estimate. Far outside twin's
+    regime (a radiator heated by a hot sink at thousands of kelvin per second) that estimate can
+    be so wrong that the step returns a non-physical temperature; the step is then retried as
+    4, 16, ... equal sub-steps until every sub-step stays positive and finite. In twin's regime
+    the first attempt always succeeds, so this costs one comparison.
+    """
+    t_e, t_r = _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k,
+                                    c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k)
+    if t_e > 0.0 and t_r > 0.0 and t_e < 1e5 and t_r < 1e5:
+        return t_e, t_r
+    n = 4
+    while n <= MAX_SUBSTEPS:
+        t_e, t_r = t_elec_k, t_rad_k
+        ok = True
+        for _ in range(n):
+            t_e, t_r = _exp_rosenbrock_step(t_e, t_r, p_elec_w, q_abs_w, dt_s / n, c_elec_j_per_k,
+                                            c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity,
+                                            t_space_k)
+            if not (t_e > 0.0 and t_r > 0.0 and t_e < 1e5 and t_r < 1e5):
+                ok = False
+                break
+        if ok:
+            return t_e, t_r
+        n *= 4
+    return t_e, t_r
 
 
 @njit(cache=True)

@@ -43,7 +43,7 @@ def _chunk_records(n_sats: int) -> int:
 
 
 class RunWriter:
-    def __init__(self, path: Path, scenario, sats, compression: int, flush_every: int,
+    def __init__(self, path: Path, scenario, sats, compression: int | str, flush_every: int,
                  positions: bool = False, copy_from: tuple | None = None):
         """Create the run file. ``copy_from=(old_path, counts)`` starts it with the first
         ``counts`` records, job rows and event rows of an earlier file of the same run (resume)."""
@@ -76,7 +76,12 @@ class RunWriter:
         }
         for key, value in attrs.items():
             f.attrs[key] = value
-        opts = {"compression": "gzip", "compression_opts": compression, "shuffle": True} if compression else {}
+        if compression == "lzf":
+            opts = {"compression": "lzf", "shuffle": True}
+        elif compression:
+            opts = {"compression": "gzip", "compression_opts": compression, "shuffle": True}
+        else:
+            opts = {}
         time = f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
         time.attrs["units"] = "s"
         time.attrs["long_name"] = "time since epoch_utc at the end of each record interval"

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from twin.errors import InputError
-from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES
+from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES, extrema_variables
 
 # h5py reports damaged files with these; KeyError is a missing object
 _H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError)
@@ -275,8 +275,8 @@ def open_run(path):
         if "sat/shard" in f:   # a combined run (docs/schema.md, "Combined runs")
             coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
         variables = []
-        for name in [v.name for v in STATE_VARIABLES] + (
-                ["position_gcrs_km"] if "position_gcrs_km" in f["state"] else []):
+        optional = [v.name for v in extrema_variables()] + ["position_gcrs_km"]
+        for name in [v.name for v in STATE_VARIABLES] + [n for n in optional if n in f["state"]]:
             d = f["state"][name]
             variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
                               {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))

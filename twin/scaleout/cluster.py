@@ -3,9 +3,11 @@
 The local cluster listens on 127.0.0.1 only: the scheduler, the nannies, the workers and the
 scheduler's HTTP endpoint (health checks, and the dashboard if bokeh is installed), the latter on a
 random port rather than 8787, so that nothing is reachable from another machine unless the user
-passes ``--scheduler tcp://HOST:PORT`` (and then the user's scheduler decides who may connect). Workers are processes with one thread
-each; ``NUMBA_NUM_THREADS=1`` in every worker keeps numba's parallel kernels from starting one
-thread per core in each of them (N workers x N threads would oversubscribe the machine).
+passes ``--scheduler tcp://HOST:PORT`` (and then the user's scheduler decides who may connect).
+
+Workers are processes with one thread each; ``NUMBA_NUM_THREADS=1`` in every worker keeps numba's
+parallel kernels from starting one thread per core in each of them (N workers x N threads would
+oversubscribe the machine, and numba's OpenMP layer slows down many times over on busy cores).
 """
 from __future__ import annotations
 

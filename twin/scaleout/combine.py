@@ -60,7 +60,8 @@ def _job_statistic(key: str, jobs: np.ndarray) -> float:
         elif "slowdown" in names:
             values = done["slowdown"]
         else:
-            values = (done["end_s"] - done["submit_s"]) / np.maximum(done["work_accel_s"] / done["n_accelerators"], 1e-9)
+            ideal_s = np.maximum(done["work_accel_s"] / done["n_accelerators"], 1e-9)
+            values = (done["end_s"] - done["submit_s"]) / ideal_s
     else:
         started = jobs[np.isfinite(jobs["start_s"])]
         values = started["start_s"] - started["submit_s"]
@@ -169,10 +170,11 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
             g[name].attrs["units"] = "1"
             g[name].dims[0].attach_scale(index)
         state = out.create_group("state")
-        names = [v.name for v in STATE_VARIABLES]
-        if all("position_gcrs_km" in f["state"] for f in files):
-            names.append("position_gcrs_km")
-        for name in names:
+        # every /state dataset the shards have (the schema's variables first; then optional
+        # ones such as positions or per-record extrema, when every shard recorded them)
+        required = [v.name for v in STATE_VARIABLES]
+        optional = [n for n in first["state"] if n not in required and all(n in f["state"] for f in files)]
+        for name in required + optional:
             src = first["state"][name]
             layout = h5py.VirtualLayout(shape=(n_rec, n_sat, *src.shape[2:]), dtype=src.dtype)
             for f, path, off, n in zip(files, rel, offsets, counts):
@@ -181,9 +183,9 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
                     raise CombineError(f"{path}: /state/{name} has {d.shape[0]} records, /time {n_rec}")
                 layout[:, off:off + n] = h5py.VirtualSource(path, f"state/{name}", shape=d.shape)
             v = state.create_virtual_dataset(name, layout, fillvalue=_fill(src.dtype))
-            for key in ("units", "long_name", "kind"):
-                if key in src.attrs:
-                    v.attrs[key] = src.attrs[key]
+            for key, value in src.attrs.items():
+                if key not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"):  # scales: below
+                    v.attrs[key] = value
             v.dims[0].attach_scale(t)
             v.dims[1].attach_scale(index)
         jobs = np.concatenate([_shard_jobs(f, k, int(off), job_ids[k])

@@ -47,11 +47,14 @@ def _short(names: list[str]) -> list[str]:
 
 
 def _metrics(frame) -> list[tuple]:
-    """Headline metrics present with at least one finite value among complete members."""
+    """Headline metrics present among complete members, and not zero for all of them (a panel of
+    zeros, e.g. no thermal shutdown anywhere, says less than the table does)."""
     ok = frame[frame["status"] == "complete"]
     out = []
     for key, label, unit, scale in METRICS:
-        if key in ok and np.isfinite(ok[key].to_numpy(dtype=float)).any():
+        values = ok[key].to_numpy(dtype=float) if key in ok else np.zeros(0)
+        values = values[np.isfinite(values)]
+        if len(values) and values.any():
             out.append((key, label, unit, scale))
     return out
 
@@ -169,7 +172,8 @@ def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], met
         for path, title, caption in figures:
             lines += [f"### {title}", "", f"![{title}]({path.name})", "", caption, ""]
     short = dict(zip(parameters, _short(parameters)))
-    header = ["member", "status", *[f"`{short[p]}`" for p in parameters], *[f"{label} [{unit}]" for _, label, unit, _ in metrics]]
+    header = ["member", "status", *[f"`{short[p]}`" for p in parameters],
+              *[f"{label} [{unit}]" for _, label, unit, _ in metrics]]
     lines += ["## Members", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in frame.head(MAX_TABLE_ROWS).to_dict("records"):
         cells = [f"`{row['member_id']}`", row["status"], *[_fmt(row[p]) for p in parameters]]

@@ -19,8 +19,10 @@ import h5py
 import numpy as np
 
 from twin.errors import InputError
+from twin.scaleout.cluster import worker_threads
 from twin.scaleout.shard import ShardPlan
 
+_PACKAGE = Path(__file__).resolve().parents[1]   # twin/
 POLL_S = 0.25          # how often the parent looks at the futures [s]
 RUNNING_POLL_S = 1.0   # how often it asks the scheduler what is running [s]
 
@@ -36,23 +38,34 @@ class RunTask:
     source: str
     select: tuple | None = None
     attrs: dict = field(default_factory=dict)   # written into the file once complete
-    resume: bool = False
+    resume: bool = False                        # continue from the file's checkpoint (not shards)
+
+
+def _where(err: BaseException) -> str:
+    """The deepest frame of the traceback inside twin (else the deepest of all), as file:line."""
+    frames = traceback.extract_tb(err.__traceback__)
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_PACKAGE)]
+    if not frames:
+        return ""
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename).resolve()
+    name = path.relative_to(_PACKAGE.parent) if ours else path.name
+    return f" (at {name}:{frame.lineno})"
 
 
 def _error_text(err: BaseException) -> str:
+    """One line: the message of bad input as it is; for anything else its type, message and place."""
     if isinstance(err, InputError):
         return "; ".join(line.strip() for line in str(err).splitlines() if line.strip())
-    where = traceback.extract_tb(err.__traceback__)
-    at = f" (at {Path(where[-1].filename).name}:{where[-1].lineno})" if where else ""
     text = " ".join(str(err).split()) or "no message"
-    return f"{type(err).__name__}: {text}{at}"
+    return f"{type(err).__name__}: {text}{_where(err)}"
 
 
 _NOT_RUN = object()
 
 
 def execute(task: RunTask) -> dict:
-    """Run ``task`` to its file; returns ``{status, error, summary, task_wall_s, log}``."""
+    """Run ``task`` to its file; returns ``{status, error, summary, task_wall_s}`` (never raises)."""
     from twin import engine
     from twin.config import load_config_text
     from twin.scaleout.shard import run_selected
@@ -66,8 +79,7 @@ def execute(task: RunTask) -> dict:
         summary = _NOT_RUN
         if task.resume:
             try:
-                summary = (run_selected(scenario, out, *task.select, log=lines.append, resume=True)
-                           if task.select else engine.resume(out, log=lines.append))
+                summary = engine.resume(out, log=lines.append)
             except Exception as err:  # a checkpoint that cannot be used: run it again
                 lines.append(f"resume failed ({_error_text(err)}); running from the start")
         if summary is _NOT_RUN:
@@ -83,7 +95,6 @@ def execute(task: RunTask) -> dict:
     except Exception as err:
         result["error"] = _error_text(err)
     result["task_wall_s"] = time.perf_counter() - start
-    result["log"] = lines
     return result
 
 
@@ -110,16 +121,16 @@ def combine_member(task: CombineTask, *shard_results) -> dict:
     bad = [(k, r) for k, r in enumerate(shard_results) if r["status"] != "complete"]
     if bad:
         error = "; ".join(f"shard {k}: {r['error'] or r['status']}" for k, r in bad)
-        return {"status": "failed", "error": error, "summary": None, "task_wall_s": max(walls), "log": []}
+        return {"status": "failed", "error": error, "summary": None, "task_wall_s": max(walls)}
     try:
         scenario = load_config_text(task.config_yaml, Path(task.base_dir), task.source)
         job_ids = [read_job_ids(Path(p)) if p else None for p in task.jobs_csv]
         summary = combine(task.out_path, list(task.shard_paths), task.plan, scenario, job_ids)
-        return {"status": "complete", "error": "", "summary": summary, "log": [],
+        return {"status": "complete", "error": "", "summary": summary,
                 "task_wall_s": max(walls) + time.perf_counter() - start}
     except Exception as err:
         return {"status": "failed", "error": f"combining shards: {_error_text(err)}", "summary": None,
-                "task_wall_s": max(walls), "log": []}
+                "task_wall_s": max(walls)}
 
 
 # ---------------------------------------------------------------- planning (in the parent)
@@ -146,10 +157,10 @@ def file_state(path: Path, sha256: str, plan: ShardPlan | None = None, member_sh
         return "stale"   # a combined file where a plain run is wanted
     status = text.get("status")
     if status == "complete":
-        if "shards" in text and not all((path.parent / s).is_file() for s in np.atleast_1d(attrs["shards"]).astype(str)):
-            return "stale"
-        return "complete"
-    if status in ("running", "interrupted") and checkpoint_path(path).is_file():
+        shards = np.atleast_1d(attrs.get("shards", [])).astype(str)
+        return "complete" if all((path.parent / s).is_file() for s in shards) else "stale"
+    # a shard is marked as one only once complete, so shards are never resumed: run again
+    if status in ("running", "interrupted") and member_sha is None and checkpoint_path(path).is_file():
         return "resumable"
     return "stale"
 
@@ -198,8 +209,8 @@ def plan_member(sweep, member, out_dir: Path, token: str = "") -> MemberJob:
             job.result = {"status": "complete", "error": "", "summary": read_summary(run_file),
                           "task_wall_s": 0.0, "reused": True}
         else:
-            job.task = RunTask(f"run-{member.id}{token}", str(run_file), scenario.to_yaml(), str(sweep.base_dir),
-                               source, resume=state == "resumable")
+            job.task = RunTask(f"run-{member.id}{token}", str(run_file), scenario.to_yaml(),
+                               str(sweep.base_dir), source, resume=state == "resumable")
         return job
     if file_state(run_file, sha, plan) == "complete":
         job.result = {"status": "complete", "error": "", "summary": read_summary(run_file),
@@ -224,10 +235,9 @@ def plan_member(sweep, member, out_dir: Path, token: str = "") -> MemberJob:
                                     "task_wall_s": 0.0})
         else:
             job.shard_tasks.append(RunTask(f"shard-{member.id}-{k:03d}{token}", str(path), shard.to_yaml(),
-                                           str(folder), f"{source} shard {k}", (start, count), attrs,
-                                           resume=state == "resumable"))
-    job.combine = CombineTask(f"combine-{member.id}{token}", str(run_file), tuple(paths), plan, scenario.to_yaml(), str(sweep.base_dir),
-                              source, tuple(csvs))
+                                           str(folder), f"{source} shard {k}", (start, count), attrs))
+    job.combine = CombineTask(f"combine-{member.id}{token}", str(run_file), tuple(paths), plan,
+                              scenario.to_yaml(), str(sweep.base_dir), source, tuple(csvs))
     return job
 
 
@@ -286,6 +296,7 @@ def run_dask(jobs: list[MemberJob], client, progress) -> dict:
     keys = {mid: _task_keys(by_id[mid]) for mid in futures}
     pending = dict(futures)
     last_running = 0.0
+    threads = worker_threads(client)
     try:
         while pending:
             for mid, fut in list(pending.items()):
@@ -303,8 +314,11 @@ def run_dask(jobs: list[MemberJob], client, progress) -> dict:
             now = time.monotonic()
             if pending and now - last_running >= RUNNING_POLL_S:
                 last_running = now
+                # tasks the scheduler has sent to workers; a worker may hold one more than it
+                # runs (Dask's worker-saturation), so no more than its threads count as running
                 busy = {k for tasks in client.processing().values() for k in tasks}
-                progress.running({mid for mid in pending if keys[mid] & busy})
+                running = [mid for mid in pending if keys[mid] & busy]
+                progress.running(set(running[:threads]))
             if pending:
                 time.sleep(POLL_S)
     except KeyboardInterrupt:

@@ -21,7 +21,8 @@ whose share of the accelerators covers ``frac((j + 1) φ)`` (a low-discrepancy s
 shard gets its share over any stretch of time); a job larger than its shard goes to the largest
 shard that can hold it. Each shard replays its jobs as a trace (``<shard>.jobs.csv``, with the
 original ``job_id``), so the combined ``/jobs`` table holds the same jobs as the single run, placed
-within shards.
+within shards. Scripted outages (``faults.outages``) are renumbered into their shards; random
+faults are drawn per shard, so they are not the single run's draws.
 """
 from __future__ import annotations
 
@@ -317,17 +318,15 @@ def _engine_builds_subset(start: int, count: int):
                 engine.build_constellation = _ORIGINAL_BUILD
 
 
-def run_selected(scenario, out_path, start: int, count: int, log, resume: bool = False):
-    """``twin.engine.run`` (or ``resume``) of satellites ``start .. start + count - 1`` only."""
+def run_selected(scenario, out_path, start: int, count: int, log):
+    """``twin.engine.run`` of satellites ``start .. start + count - 1`` only."""
     from twin import engine
 
-    if not resume and "satellites" in inspect.signature(engine.run).parameters:
+    if "satellites" in inspect.signature(engine.run).parameters:
         from twin.constellation import build_constellation
 
         sim = scenario.simulation
         sats = subset(build_constellation(scenario.constellation, sim.epoch_utc, sim.seed), start, count)
         return engine.run(scenario, out_path, force=True, log=log, satellites=sats)
     with _engine_builds_subset(start, count):
-        if resume:
-            return engine.resume(out_path, log=log)
         return engine.run(scenario, out_path, force=True, log=log)

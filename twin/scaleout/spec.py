@@ -268,12 +268,18 @@ class Sweep:
 def _format(err: ValidationError, source) -> str:
     lines = []
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "sweep"
+        where = ".".join(str(p) for p in e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{source}: {where}: {msg}")
+        lines.append(f"{source}: {where}: {msg}" if where else f"{source}: {msg}")
     return "\n".join(lines)
+
+
+def _parquet_engine() -> bool:
+    import importlib.util
+
+    return any(importlib.util.find_spec(m) is not None for m in ("pyarrow", "fastparquet"))
 
 
 def load_sweep(path) -> Sweep:
@@ -294,6 +300,8 @@ def load_sweep(path) -> Sweep:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         raise SweepError(_format(err, path)) from None
+    if spec.table == "parquet" and not _parquet_engine():
+        raise SweepError(f"{path}: table: parquet needs pyarrow or fastparquet installed; use table: csv")
     base_path = spec.base if spec.base.is_absolute() else path.resolve().parent / spec.base
     if not base_path.is_file():
         raise SweepError(f"{path}: base: config file not found: {base_path}")

@@ -1,0 +1,109 @@
+"""Job sources: Poisson arrivals with lognormal or exponential sizes, priorities and deadlines;
+trace replay of the real Alibaba trace through the shipped config and of another trace layout."""
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from twin.config import load_config
+from twin.workload import PoissonSource, TraceSource, job_source
+
+
+def poisson(**kw):
+    from twin.config import PoissonWorkload
+    return PoissonWorkload(**kw)
+
+
+def drain(source, limit=None):
+    jobs = []
+    while source.peek() is not None and (limit is None or len(jobs) < limit):
+        jobs.append(source.pop())
+    return jobs
+
+
+def test_poisson_rate_and_exponential_mean():
+    wl = poisson(arrival_rate_per_h=30, work_distribution="exponential", median_work_accel_h=2.0, accelerators=[1])
+    jobs = drain(PoissonSource(wl, np.random.default_rng(1), 2000 * 3600.0))
+    n = len(jobs)
+    # Poisson count over 2000 h: mean 60,000, sd 245
+    assert abs(n - 60_000) < 4 * math.sqrt(60_000)
+    work_h = np.array([j.work_accel_s for j in jobs]) / 3600
+    assert work_h.mean() == pytest.approx(2.0, rel=4 / math.sqrt(n))   # exponential: sd = mean
+    gaps = np.diff([j.submit_s for j in jobs])
+    assert gaps.std() / gaps.mean() == pytest.approx(1.0, abs=0.02)    # exponential gaps
+
+
+def test_lognormal_median_and_gangs():
+    wl = poisson(arrival_rate_per_h=50, median_work_accel_h=3.0, work_sigma=1.2, accelerators=[1, 4])
+    jobs = drain(PoissonSource(wl, np.random.default_rng(2), 500 * 3600.0))
+    per_accel_h = np.array([j.work_accel_s / j.n_accelerators for j in jobs]) / 3600
+    assert np.median(per_accel_h) == pytest.approx(3.0, rel=0.05)
+    assert np.std(np.log(per_accel_h)) == pytest.approx(1.2, rel=0.03)
+    assert {j.n_accelerators for j in jobs} == {1, 4}
+
+
+def test_priorities_and_deadlines():
+    wl = poisson(arrival_rate_per_h=20, priorities=[0, 5], deadline_slack=3.0)
+    jobs = drain(PoissonSource(wl, np.random.default_rng(3), 100 * 3600.0))
+    assert {j.priority for j in jobs} == {0, 5}
+    for j in jobs[:50]:
+        assert j.deadline_s == pytest.approx(j.submit_s + 3.0 * j.work_accel_s / j.n_accelerators)
+    assert all(math.isnan(j.deadline_s) for j in drain(PoissonSource(poisson(), np.random.default_rng(3), 36000.0)))
+
+
+def test_a_single_priority_draws_nothing():
+    """Adding ``priorities: [k]`` must not change the stream of an existing scenario."""
+    a = drain(PoissonSource(poisson(), np.random.default_rng(4), 50 * 3600.0))
+    b = drain(PoissonSource(poisson(priorities=[7]), np.random.default_rng(4), 50 * 3600.0))
+    assert [(j.submit_s, j.work_accel_s, j.n_accelerators) for j in a] == \
+           [(j.submit_s, j.work_accel_s, j.n_accelerators) for j in b]
+    assert {j.priority for j in b} == {7}
+
+
+def test_a_pickled_source_continues_identically():
+    source = PoissonSource(poisson(), np.random.default_rng(5), 100 * 3600.0)
+    drain(source, 100)
+    clone = pickle.loads(pickle.dumps(source))
+    assert [repr(j) for j in drain(source)] == [repr(j) for j in drain(clone)]   # NaN deadlines
+
+
+# ---------------------------------------------------------------------- trace replay
+def test_shipped_alibaba_config_replays_the_real_trace():
+    scenario = load_config(REPO / "configs" / "alibaba-trace.yaml")
+    source = job_source(scenario.workload, np.random.default_rng(0), scenario.simulation.duration_s)
+    assert isinstance(source, TraceSource)
+    jobs = drain(source)
+    # 8,152 pods: 897 Pending, 1,052 CPU-only, 25 before day 115 are not replayed
+    assert len(jobs) == 8152 - 897 - 1052 - 25
+    assert source.dropped == {"filtered:pod_phase": 897, "too_few_accelerators": 1052, "before_offset": 25}
+    submit = np.array([j.submit_s for j in jobs])
+    assert submit.min() >= 0 and submit.max() / 86400 == pytest.approx(1.716, abs=0.01)  # 20x faster
+    assert np.all(np.diff(submit) >= 0)
+    n_acc = np.array([j.n_accelerators for j in jobs])
+    assert np.mean(n_acc == 1) > 0.95                     # mostly single-GPU pods
+    assert {j.priority for j in jobs} <= {0, 1, 2, 3}
+    assert max(n_acc) <= scenario.spacecraft.accelerator.count * 32
+
+
+def test_another_trace_layout_through_the_same_mapping(tmp_path, write_config):
+    """A Helios/Philly-style table: durations in minutes, numeric priorities, a state filter."""
+    (tmp_path / "jobs.csv").write_text(
+        "job,state,submitted_min,run_min,gpus,prio\n"
+        "a,COMPLETED,0,30,1,1\n"
+        "b,CANCELLED,5,10,2,0\n"
+        "c,COMPLETED,10,120,8,2\n"
+        "d,FAILED,20,5,0,0\n")
+    cfg = {"simulation": {"epoch_utc": "2026-01-01T00:00:00Z", "duration_s": 86400},
+           "constellation": [{"kind": "walker", "altitude_km": 550, "inclination_deg": 53,
+                              "planes": 1, "sats_per_plane": 2}],
+           "workload": {"kind": "trace", "deadline_slack": 2.0, "mapping": {
+               "file": "jobs.csv", "time_unit_s": 60, "submit_column": "submitted_min",
+               "duration_column": "run_min", "accelerators_column": "gpus", "priority_column": "prio",
+               "filters": {"state": ["COMPLETED", "FAILED"]}, "time_scale": 0.5, "size_scale": 2.0}}}
+    scenario = load_config(write_config(cfg))
+    jobs = drain(job_source(scenario.workload, np.random.default_rng(0), 86400.0))
+    assert [(j.submit_s, j.work_accel_s, j.n_accelerators, j.priority) for j in jobs] == [
+        (0.0, 30 * 60 * 1 * 2.0, 1, 1), (10 * 60 * 0.5, 120 * 60 * 8 * 2.0, 8, 2)]
+    assert jobs[1].deadline_s == pytest.approx(300.0 + 2.0 * 120 * 60 * 2.0)
