@@ -9,8 +9,6 @@ net at the paper's 20 C and the area 40 MW would need at 20 C.
 """
 import sys
 
-import numpy as np
-
 from headline import main
 
 SIGMA = 5.670374419e-8      # W m^-2 K^-4, CODATA 2018

@@ -156,3 +156,18 @@ def test_an_eclipsing_satellite_cycles_its_battery_once_per_orbit(tmp_path):
                         for s in range(energy.shape[1])])
     assert entries.min() >= 14  # ~15.2 orbits in a day
     assert np.all(np.abs(starts - entries) <= 1), (starts, entries)
+
+
+def test_a_failed_node_draws_bus_power_only_and_computes_nothing():
+    pos, vel, sun = circular_orbit(2, 60, 10.0)
+    scenario = default_scenario()
+    p = node_params(scenario.spacecraft)
+    state, mode = initial_state(scenario.spacecraft, 2)
+    state[L.STATE_DOWN, 1] = 1.0
+    acc = np.zeros((L.N_ACC, 2))
+    rate = np.empty((60, 2))
+    ev = (np.empty((2, 180), np.int64), np.empty((2, 180), np.int64), np.empty((2, 180)), np.zeros(2, np.int64))
+    advance_nodes(pos, vel, sun, 0.0, 10.0, np.array([4.0, 4.0]), p, state, mode, acc, rate, *ev)
+    assert acc[L.ACC_COMPUTE, 1] == 0.0 and np.all(rate[:, 1] == 0.0) and mode[1] == L.MODE_SAFE
+    assert acc[L.ACC_LOAD, 1] == pytest.approx(scenario.spacecraft.bus_power_w * 600.0)   # bus only, no heater
+    assert acc[L.ACC_COMPUTE, 0] > 0 and np.all(rate[:, 0] == 1.0)

@@ -9,7 +9,11 @@ for its job's service S rounded up to the next epoch, E[S'] ≈ E[S] + τ/2, i.e
 load ρ' = λ(E[S] + τ/2)/c. The theory compared with is therefore Erlang C at ρ' plus τ/2. For
 τ = 10 s and E[S] = 1 h the two corrections add ~1.4 % to W_q = 643 s; without them the check
 would still pass, but the argument would be wrong. What is left of the slotted queue's
-difference from M/M/c is O((τ/E[S])²) and negligible.
+difference from M/M/c is O((τ/E[S])²) and negligible (checked at τ = 300 s, where the
+corrections add 30 %: 100,000 jobs gave 1,032 ± 103 s and 1,006 ± 101 s against 1,046 s).
+
+The statistics run on JobBook + fifo alone (50,000 jobs in seconds); a real run file is then
+shown to start every job exactly when that model does, and to satisfy Little's law.
 """
 from math import factorial
 
@@ -22,7 +26,7 @@ from twin.config import load_config
 from twin.engine import run
 from twin.jobs import JobBook
 from twin.scheduling import Fifo
-from twin.workload import PoissonSource
+from twin.workload import JobSpec, PoissonSource
 
 
 def erlang_c(c: int, offered: float) -> float:
@@ -143,7 +147,7 @@ def queue_run(tmp_path_factory):
     import yaml
     tmp = tmp_path_factory.mktemp("queue")
     path = tmp / "queue.yaml"
-    path.write_text(yaml.safe_dump(queueing_config(days=30)))
+    path.write_text(yaml.safe_dump(queueing_config(days=60)))
     out = tmp / "queue.h5"
     summary = run(load_config(path), out)
     return out, summary
@@ -152,6 +156,13 @@ def queue_run(tmp_path_factory):
 def test_physics_is_not_binding(queue_run):
     _, s = queue_run
     assert s["node_hours_throttled"] == s["node_hours_idle"] == s["node_hours_safe"] == 0.0
+
+
+def time_average_in_system(jobs, t0: float, t1: float) -> float:
+    """Exact time average over [t0, t1] of the number of jobs between submit and end [1]."""
+    end = np.where(np.isnan(jobs["end_s"]), np.inf, jobs["end_s"])
+    inside = np.clip(np.minimum(end, t1) - np.maximum(jobs["submit_s"], t0), 0.0, None)
+    return float(inside.sum() / (t1 - t0))
 
 
 def test_littles_law_on_the_run_file(queue_run):
@@ -170,14 +181,12 @@ def test_littles_law_on_the_run_file(queue_run):
         time = f["time"][...]
     t0, t1 = 86400.0, time[-1] - 86400.0
     done = jobs[jobs["status"] == b"completed"]
-    grid = np.arange(t0, t1, 30.0)
-    in_system = np.array([np.sum((jobs["submit_s"] <= t) & ~(jobs["end_s"] <= t)) for t in grid])
     arrived = (jobs["submit_s"] >= t0) & (jobs["submit_s"] < t1)
     lam = arrived.sum() / (t1 - t0)
     sojourn = (jobs["end_s"] - jobs["submit_s"])[arrived]
     assert np.isfinite(sojourn).all()
     # L and λW estimate the same thing from different cuts of the same jobs: edge effects only
-    assert in_system.mean() == pytest.approx(lam * sojourn.mean(), rel=0.03)
+    assert time_average_in_system(jobs, t0, t1) == pytest.approx(lam * sojourn.mean(), rel=0.02)
     window = (time > t0) & (time <= t1)
     busy = util[window].sum(axis=1).mean()          # 1 accelerator per satellite
     service = (done["work_accel_s"] / done["n_accelerators"])
@@ -185,19 +194,33 @@ def test_littles_law_on_the_run_file(queue_run):
     assert busy == pytest.approx(lam * (service[in_window].mean() + EPOCH_S / 2), rel=0.03)
 
 
-def test_run_wait_agrees_with_erlang_c(queue_run):
-    """~4,300 jobs: the mean wait of the run agrees with Erlang C (with the corrections for a
-    300 s epoch, which raise the theory by ~25 %: ρ' = 0.78) within its batch-means 95 %
-    interval (about ±20 % at this length) plus 3 % for what the corrections leave out at
-    τ/E[S] = 1/12."""
-    out, summary = queue_run
+def test_run_waits_equal_the_validated_queueing_model(queue_run):
+    """The whole twin run (physics, SimPy clock, HDF5) adds nothing to the queue: its jobs, fed
+    through JobBook + fifo alone (the model test_fifo_matches_erlang_c validates against Erlang
+    C), start at exactly the same times. Statistically the run is one sample of ~8,600 jobs:
+    its mean wait is printed against the theory, not asserted (a 95 % interval of ±15 % at
+    this length; the 50,000-job check above is the statistical one)."""
+    out, _ = queue_run
     with h5py.File(out, "r") as f:
-        jobs = f["jobs"][...]
-    jobs = np.sort(jobs, order="job_id")
-    waits = (jobs["start_s"] - jobs["submit_s"])[500:]
-    waits = waits[np.isfinite(waits)]
+        jobs = np.sort(f["jobs"][...], order="job_id")
+    book = JobBook(8, 1, Fifo(), 0.0, 1.0)
+    specs = [JobSpec(int(j["job_id"]), float(j["submit_s"]), float(j["work_accel_s"]), 1) for j in jobs]
+    starts = np.full(len(jobs), np.nan)
+    pending, k, end = 0, 0, int(jobs["submit_s"].max() // EPOCH_S) + 2
+    while k < end:   # every epoch, as the engine ticks: advance, then dispatch
+        k += 1
+        if book.running:
+            book.advance(np.ones((1, 8)), (k - 1) * EPOCH_S, EPOCH_S)
+        while pending < len(specs) and specs[pending].submit_s < k * EPOCH_S:
+            book.submit(specs[pending])
+            pending += 1
+        book.dispatch(k * EPOCH_S, None)
+        for job in book.running:
+            starts[job.spec.job_id] = job.start_s
+    started = np.isfinite(jobs["start_s"])
+    np.testing.assert_array_equal(starts[started], jobs["start_s"][started])
+    waits = (jobs["start_s"] - jobs["submit_s"])[started][500:]
     mean, half = batch_means(waits, 20)
     theory = slotted_theory_s(8, 6.0 / 3600, 3600.0, EPOCH_S)
     print(f"\ntwin run, M/M/8 at rho 0.75, epoch {EPOCH_S:g} s: theory {theory:.1f} s, "
-          f"measured {mean:.1f} ± {half:.1f} s")
-    assert abs(mean - theory) <= half + 0.03 * theory
+          f"measured {mean:.1f} ± {half:.1f} s (95 %, {len(waits):,} jobs)")

@@ -11,7 +11,6 @@ import math
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
@@ -23,9 +22,9 @@ from twin.cli import main as twin_cli
 sys.path.insert(0, str(REPO / "analysis"))
 import headline  # noqa: E402
 import iss_like  # noqa: E402
-import starcloud  # noqa: E402
+import starcloud  # noqa: E402,F401  (used through sys.modules)
 import starlink  # noqa: E402
-import suncatcher  # noqa: E402
+import suncatcher  # noqa: E402,F401  (used through sys.modules)
 
 SCENARIOS = ("suncatcher-cluster", "starcloud-40mw", "starlink-shell", "iss-like")
 # s: a few hours; the ISS-like run long enough for two whole eclipses of both beta-0 satellites

@@ -19,7 +19,7 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.schema import STATE_VARIABLES, extrema_variables
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: jobs, faults and node-down state
 
 
 def checkpoint_path(run_path) -> Path:

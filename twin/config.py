@@ -224,7 +224,8 @@ class PoissonWorkload(_Section):
     kind: Literal["poisson"] = "poisson"
     arrival_rate_per_h: Annotated[float, Field(ge=0)] = Field(20.0, description="mean job arrivals per hour, whole constellation [1/h]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
-    median_work_accel_h: Positive = Field(2.0, description="median job size [accelerator-hours at full speed]")
+    median_work_accel_h: Positive = Field(
+        2.0, description="median run time of a job at full speed [h]; its work is this x its accelerators [accelerator-h]")
     work_sigma: Annotated[float, Field(ge=0)] = Field(1.0, description="lognormal shape (sigma of ln work)")
     accelerators: list[Annotated[int, Field(gt=0)]] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
     priorities: Annotated[list[int], Field(min_length=1)] = Field(

@@ -106,6 +106,7 @@ class Simulation:
             pos, vel, sun = self.orbits.get(k0, k1)
             rate = np.empty((k1 - k0, self.n))
             ev_step, ev_kind, ev_value, ev_count = self._ev
+            self.state[L.STATE_DOWN] = self.jobs.down
             advance_nodes(pos, vel, sun, k0 * self.dt_s, self.dt_s, self.jobs.busy, self.params,
                           self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
             if ev_count.any():
@@ -343,7 +344,7 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=pri
     remove_checkpoint(out_path)
     out = scenario.output
     writer = RunWriter(out_path, scenario, sats, out.compression, out.flush_every_records, out.positions)
-    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log)
+    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s)
     sim = Simulation(scenario, sats, writer, meter)
     return _finish(sim, meter, writer, log)
 
@@ -361,7 +362,7 @@ def resume(run_path, progress: bool = False, log=print) -> dict | None:
                        copy_from=(run_path, ckpt["writer_counts"]))
     os.replace(tmp, run_path)
     writer.path = run_path
-    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log,
+    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
                      start_s=ckpt["step"] * sim_cfg.dt_s)
     sim = Simulation(scenario, sats, writer, meter)
     sim.restore(ckpt)

@@ -11,8 +11,8 @@ class Progress:
     On a terminal a rich bar; otherwise a plain line every ``log_every_s`` of wall time."""
 
     def __init__(self, total_s: float, n_sats: int, enabled: bool = True, log=print,
-                 log_every_s: float = 30.0, start_s: float = 0.0):
-        self.total_s, self.n_sats, self.log = total_s, n_sats, log
+                 log_every_s: float = 30.0, start_s: float = 0.0, dt_s: float = 1.0):
+        self.total_s, self.n_sats, self.log, self.dt_s = total_s, n_sats, log, dt_s
         self.start_s = start_s
         self.enabled, self.log_every_s = enabled, log_every_s
         self.start = time.perf_counter()
@@ -34,7 +34,7 @@ class Progress:
         if not self.enabled:
             return
         wall = self.elapsed()
-        steps_per_s = self.n_sats * (sim_s - self.start_s) / max(wall, 1e-9)
+        steps_per_s = self.n_sats * (sim_s - self.start_s) / self.dt_s / max(wall, 1e-9)
         sim_text = f"{sim_s / 86400:.2f}/{self.total_s / 86400:.2f} d"
         rate_text = f"{steps_per_s / 1e3:,.0f} k sat-steps/s"
         if self._bar is not None:

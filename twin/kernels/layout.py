@@ -12,7 +12,8 @@ STATE_RADIATOR_K = 3       # radiator node temperature [K]
 STATE_EFC = 4              # equivalent full cycles so far [1]
 STATE_SUNLIT = 5           # visible solar fraction at the last step boundary [1]
 STATE_LOSS_W = 6           # battery loss of the last step [W] (a hint for the heater trial)
-N_STATE = 7
+STATE_DOWN = 7             # 1 while the node is failed or rebooting (faults): bus only, compute off
+N_STATE = 8
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]

@@ -19,7 +19,7 @@ from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CU
                                  ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
                                  EVENT_ECLIPSE_ENTRY, N_EXTREMA, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
                                  MODE_IDLE, MODE_SAFE, STATE_BATTERY_J, STATE_CAPACITY_J,
-                                 STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
+                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import shadow_fraction
 from twin.kernels.solar import array_power_w, incidence_cos, solar_irradiance_w_m2
@@ -157,13 +157,14 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
 
 
 @njit(cache=True)
-def _part(duration_s, solar_w, q_abs, busy, energy, capacity, efc, t_elec, t_rad, node_mode, loss_hint_w, p):
+def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
+          loss_hint_w, p):
     """One part of a step with constant inputs: demands, shedding, battery, thermal.
 
     Returns the new (energy, capacity, efc, t_elec, t_rad, mode, throttle) and the flows
     (load, compute, heater, curtailed, loss) [W] over the part."""
     throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
-    demand_w = p.bus_power_w + compute_power_w(p.n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
+    demand_w = p.bus_power_w + compute_power_w(n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
     # heaters: thermostat on the demanded load (and the last loss), as a trial pass, when near
     heater_w = 0.0
     if p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K:
@@ -175,8 +176,10 @@ def _part(duration_s, solar_w, q_abs, busy, energy, capacity, efc, t_elec, t_rad
     soc = energy / capacity if capacity > 0.0 else 0.0
     recovering = (node_mode == MODE_IDLE or node_mode == MODE_SAFE) and soc < p.recover_soc
     new_mode, throttle, compute_w, heater_w, bus_w = shed_load(
-        solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, p.n_accel, busy,
+        solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, n_accel, busy,
         p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, recovering)
+    if n_accel == 0.0 and new_mode < MODE_SAFE:   # a failed node: bus only
+        new_mode = MODE_SAFE
     load_w = bus_w + heater_w + compute_w
     energy, loss_w, curtailed_w, drawn_j = battery_step(
         energy, solar_w - load_w, charge_w, discharge_w, p.charge_efficiency,
@@ -213,7 +216,8 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     t0_s : time of the first boundary, since the epoch [s]; dt_s : step [s]
     busy_accel : (N,) accelerators allocated to jobs on each node during these steps [1]
     p : NodeParams
-    state : (N_STATE, N) node state, updated in place; mode : (N,) int64, updated in place
+    state : (N_STATE, N) node state, updated in place (STATE_DOWN is set by the caller: a failed
+        node draws bus power only and computes nothing); mode : (N,) int64, updated in place
     acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
         running minimum and maximum of the step means of the flows in EXTREMA_ACC
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
@@ -236,7 +240,9 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
         efc = state[STATE_EFC, i]
         loss_hint = state[STATE_LOSS_W, i]
         node_mode = mode[i]
-        busy = busy_accel[i]
+        down = state[STATE_DOWN, i] > 0.5
+        busy = 0.0 if down else busy_accel[i]
+        n_accel = 0.0 if down else p.n_accel
         n_ev = 0
         g0 = boundary_geometry(pos_m[0, i, 0], pos_m[0, i, 1], pos_m[0, i, 2], vel_m_s[0, i, 0],
                                vel_m_s[0, i, 1], vel_m_s[0, i, 2], sun_m[0, 0], sun_m[0, 1], sun_m[0, 2], p)
@@ -283,7 +289,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
                 vis = (nu if n_parts == 1 else 1.0) if lit else 0.0
                 (energy, capacity, efc, t_elec, t_rad, part_mode, throttle,
                  load_w, compute_w, heater_w, curtailed_w, loss_w) = _part(
-                    duration, solar_full_w * vis, q_dark + q_sun * vis, busy, energy, capacity, efc,
+                    duration, solar_full_w * vis, q_dark + q_sun * vis, n_accel, busy, energy, capacity, efc,
                     t_elec, t_rad, new_mode, loss_hint, p)
                 loss_hint = loss_w
                 new_mode = part_mode

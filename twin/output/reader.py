@@ -170,9 +170,9 @@ def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
         frame = pd.DataFrame({c: d.fields(c)[::step] for c in fields})
     else:
         frame = pd.DataFrame(d[::step])
-    for col in ("status", "kind"):
-        if col in frame.columns:
-            frame[col] = frame[col].str.decode("ascii") if len(frame) else frame[col].astype(str)
+    for col in frame.columns:   # fixed-size byte strings (status, kind, reason, ...) as text
+        if d.dtype[col].kind == "S":
+            frame[col] = frame[col].str.decode("utf-8") if len(frame) else frame[col].astype(str)
     return frame
 
 
