@@ -81,7 +81,7 @@ def part_loop(solar_w, q_abs_w, busy_accel, dt_s, p, state, mode, out):
         node_mode = mode[i]
         for k in range(solar_w.shape[0]):
             (energy, capacity, efc, t_elec, t_rad, node_mode, _, load_w, _, _, _, loss) = N._part(
-                dt_s, solar_w[k, i], q_abs_w[k, i], busy_accel[i], energy, capacity, efc, t_elec,
+                dt_s, solar_w[k, i], q_abs_w[k, i], p.n_accel, busy_accel[i], energy, capacity, efc, t_elec,
                 t_rad, node_mode, loss, p)
             out[k, i] = load_w
 
