@@ -64,3 +64,15 @@ def write_config(tmp_path):
         path.write_text(yaml.safe_dump(cfg))
         return path
     return write
+
+
+@pytest.fixture(scope="session")
+def run_file(tmp_path_factory):
+    """One small real run (24 satellites, 2 h) shared by the tests that only read it."""
+    from twin.config import load_config
+    from twin.engine import run
+
+    path = tmp_path_factory.mktemp("shared_run") / "r.h5"
+    run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,
+        log=lambda message: None)
+    return path

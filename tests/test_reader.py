@@ -17,18 +17,6 @@ from twin.output.schema import JOB_DTYPE, JOB_STATUSES, STATE_BY_NAME, STATE_VAR
 from twin.report import write_report
 
 
-@pytest.fixture(scope="module")
-def run_file(tmp_path_factory):
-    """One small real run (24 satellites, 2 h) shared by the module."""
-    from twin.config import load_config
-    from twin.engine import run
-
-    path = tmp_path_factory.mktemp("reader") / "r.h5"
-    run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,
-        log=lambda message: None)
-    return path
-
-
 def h5_values(path):
     with h5py.File(path, "r") as f:
         return ({v.name: f["state"][v.name][...] for v in STATE_VARIABLES}, f["time"][...],

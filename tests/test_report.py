@@ -16,18 +16,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def run_file(tmp_path_factory):
-    """One small real run (24 satellites, 2 h) shared by the module."""
-    from twin.config import load_config
-    from twin.engine import run
-
-    path = tmp_path_factory.mktemp("report") / "r.h5"
-    run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,
-        log=lambda message: None)
-    return path
-
-
-@pytest.fixture(scope="module")
 def written(run_file, tmp_path_factory):
     """The report written in-process, and `python -m twin report` of the same run started
     alongside (it runs on another core while this one draws)."""
