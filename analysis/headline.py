@@ -148,7 +148,7 @@ def _eclipse_load_w(run: Run, sat: int, entry_s: float, exit_s: float) -> float:
 
 def headline(run: Run) -> dict:
     """The headline numbers of a run (see the module docstring), with their cross-checks."""
-    cfg, sc = run.config, run.config["spacecraft"]
+    sc = run.config["spacecraft"]
     dt_s = float(run.config["simulation"]["dt_s"])
     s = _series(run)
     w = run.interval_s

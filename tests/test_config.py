@@ -1,5 +1,4 @@
 """Config: validation, defaults, overrides, presets, and the generated reference."""
-from pathlib import Path
 
 import pytest
 import yaml

@@ -1,5 +1,4 @@
 """Battery and load-shedding kernels against hand computations and conservation."""
-import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 

@@ -7,10 +7,10 @@ import sys
 import time
 
 import h5py
-import numpy as np
 import pytest
 
 from conftest import REPO, small_config
+from twin.checkpoint import checkpoint_path
 
 STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/electronics_temp_k",
                     "state/radiator_temp_k", "state/solar_power_w", "state/load_power_w", "state/mode",
@@ -28,6 +28,11 @@ def long_config(write_config, name="long.yaml"):
 def start(*args):
     return subprocess.Popen([sys.executable, "-m", "twin", "run", *map(str, args), "-q"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def resume(out):
+    return subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(out), "-q"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
 
 
 def identical(a_path, b_path):
@@ -63,19 +68,18 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
     cfg, ref = reference
     out = tmp_path / "killed.h5"
     p = start(cfg, "-o", out)
-    wait_for(out.with_name(out.name + ".checkpoint"))
+    wait_for(checkpoint_path(out))
     time.sleep(delay_s)
     p.send_signal(signal.SIGKILL)
     p.wait()
     with h5py.File(out, "r", libver="latest", swmr=True) as f:
         assert f.attrs["status"] == "running"   # killed: never closed
-    r = subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(out), "-q"], cwd=REPO,
-                       capture_output=True, text=True, timeout=600)
+    r = resume(out)
     assert r.returncode == 0, r.stderr
     with h5py.File(out, "r") as f:
         assert f.attrs["status"] == "complete"
     identical(ref, out)
-    assert not out.with_name(out.name + ".checkpoint").exists()
+    assert not checkpoint_path(out).exists()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -83,7 +87,7 @@ def test_sigint_and_sigterm_checkpoint_and_say_how_to_resume(reference, tmp_path
     cfg, ref = reference
     out = tmp_path / "stopped.h5"
     p = start(cfg, "-o", out)
-    wait_for(out.with_name(out.name + ".checkpoint"))
+    wait_for(checkpoint_path(out))
     p.send_signal(sig)
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
@@ -91,8 +95,7 @@ def test_sigint_and_sigterm_checkpoint_and_say_how_to_resume(reference, tmp_path
     with h5py.File(out, "r") as f:
         assert f.attrs["status"] == "interrupted"
         assert f["time"].shape[0] > 0
-    r = subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(out), "-q"], cwd=REPO,
-                       capture_output=True, text=True, timeout=600)
+    r = resume(out)
     assert r.returncode == 0, r.stderr
     identical(ref, out)
 
@@ -125,7 +128,7 @@ def test_live_reading_while_a_run_writes(reference, tmp_path):
     # a long run (a year), stopped with SIGINT once the reader has seen it grow
     p = start(cfg, "-o", out, "--set", "simulation.duration_s=31536000",
               "--set", "output.flush_every_records=60")
-    wait_for(out.with_name(out.name + ".checkpoint"))
+    wait_for(checkpoint_path(out))
     seen = []
     code = ("import twin; ds = twin.open_run(%r); print(ds.sizes['time'], float(ds.soc.isel(time=-1).mean()))" % str(out))
     deadline = time.time() + 120   # generous: the machine may be loaded

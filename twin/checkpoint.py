@@ -27,9 +27,13 @@ def checkpoint_path(run_path) -> Path:
     return run_path.with_name(run_path.name + ".checkpoint")
 
 
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")
+
+
 def save_checkpoint(run_path, state: dict) -> None:
     path = checkpoint_path(run_path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _tmp_path(path)
     with open(tmp, "wb") as f:
         pickle.dump({"version": CHECKPOINT_VERSION, **state}, f, protocol=pickle.HIGHEST_PROTOCOL)
         f.flush()
@@ -38,7 +42,8 @@ def save_checkpoint(run_path, state: dict) -> None:
 
 
 def remove_checkpoint(run_path) -> None:
-    for path in (checkpoint_path(run_path), checkpoint_path(run_path).with_suffix(".checkpoint.tmp")):
+    path = checkpoint_path(run_path)
+    for path in (path, _tmp_path(path)):
         path.unlink(missing_ok=True)
 
 

@@ -734,11 +734,6 @@ class Propagator:
         return pos, vel, error
 
 
-SGP4_ERRORS = {1: "mean eccentricity out of range", 2: "mean motion negative",
-               3: "perturbed eccentricity out of range", 4: "semi-latus rectum negative",
-               6: "decayed"}  # sgp4's error codes (Vallado et al. 2006)
-
-
 def screen_for_run(sats: SatelliteSet, epoch_utc: datetime, duration_s: float) -> SatelliteSet:
     """Leave out satellites that SGP4 cannot carry through the run.
 
