@@ -50,7 +50,7 @@ class Sizes:
     profile: tuple | None  # (n_sats, duration_s) of the attribution run, or None
     experiments: tuple = ()  # names of run_experiments' experiments
     kernel_pieces: bool = True  # time each scalar kernel too, not only the fused ones
-    hermite_sats: int = 200
+    interp_sats: int = 200
     hdf5_case: tuple = (1000, 3600.0)
     warm_start: bool = True
     subprocess: bool = True  # each end-to-end case in a fresh process (its own peak RSS)
@@ -62,15 +62,15 @@ QUICK = Sizes(
     e2e=((100, 1800.0), (1000, 1800.0), (10000, 1800.0)), e2e_one_thread=(100,),
     memory_sats=1000, memory_durations_s=(7200.0,),
     naive=((100, 60), (1000, 24)), profile=(1000, 3600.0),
-    experiments=("hermite", "tle_load"))
+    experiments=("interpolation", "tle_load"))
 
 FULL = Sizes(
     name="full", kernel_nodes=10000, kernel_steps=64, sgp4_sats=None, sgp4_times=64,
     e2e=((100, DAY_S), (1000, DAY_S), (10000, DAY_S), (None, DAY_S)), e2e_one_thread=(100, 10000),
     memory_sats=10000, memory_durations_s=(3600.0, 6 * 3600.0),
     naive=((100, 360), (1000, 60)), profile=(10000, 7200.0),
-    experiments=("hermite", "tle_load", "numba_flags", "hdf5"),
-    hermite_sats=1000, hdf5_case=(10000, 3600.0), repeats=5)
+    experiments=("interpolation", "tle_load", "numba_flags", "hdf5"),
+    interp_sats=1000, hdf5_case=(10000, 3600.0), repeats=5)
 
 TINY = Sizes(  # for tests: seconds, in one process
     name="tiny", kernel_nodes=20, kernel_steps=8, sgp4_sats=20, sgp4_times=8,
@@ -251,8 +251,8 @@ def run_experiments(sizes: Sizes, work_dir: Path, log) -> dict:
         t0 = time.perf_counter()
         if name == "numba_flags" and inp is None:
             inp = realistic_inputs(sizes.kernel_nodes, sizes.kernel_steps)
-        if name == "hermite":
-            out[name] = E.hermite(sizes.hermite_sats, 6000.0, repeats=sizes.repeats)
+        if name == "interpolation":
+            out[name] = E.interpolation(sizes.interp_sats, 6000.0, repeats=sizes.repeats)
         elif name == "numba_flags":
             out[name] = E.numba_flags(inp, sizes.repeats)
         elif name == "hdf5":
@@ -373,8 +373,8 @@ def format_table(res: dict) -> str:
     ex = res.get("experiments", {})
     if ex:
         lines.append("\nexperiments")
-        for r in ex.get("hermite", []):
-            lines.append(f"  SGP4 every {r['node_step_s']:4.0f} s + Hermite: {r['ns_per_sat_step']:6.0f} ns/sat-step, "
+        for r in ex.get("interpolation", []):
+            lines.append(f"  SGP4 every {r['node_step_s']:4.0f} s + Lagrange: {r['ns_per_sat_step']:6.0f} ns/sat-step, "
                          f"max position error {r['max_pos_err_m']:7.2f} m, speed-up {r['speedup']:4.1f} x")
         for r in ex.get("numba_flags", []):
             lines.append(f"  advance_nodes with {r['flags']}: {r['ns_per_sat_step']:.0f} ns/sat-step")

@@ -32,7 +32,7 @@ STALE_CACHE_HINT = (
 def four_satellites(tmp_path_factory):
     """Engine and naive baseline on the same scenario: a 2 x 2 Walker shell (550 km, 53 deg)
     for 100 steps of 10 s, every step recorded, no jobs, SGP4 at every step in both (the
-    engine's Hermite interpolation between SGP4 nodes is its own, tested in its own tests; the
+    engine's Lagrange interpolation between SGP4 nodes is its own, tested in its own tests; the
     baseline calls SGP4 every step)."""
     tmp = tmp_path_factory.mktemp("bench")
     overrides = {"simulation.duration_s": 1000, "simulation.record_every_s": 10,

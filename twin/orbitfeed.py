@@ -1,20 +1,22 @@
 """Geometry for the physics: positions, velocities and the Sun at every step boundary.
 
 All satellites are propagated at once (``SatrecArray``) in blocks of steps. SGP4 is evaluated
-every ``sgp4_step_s`` (a whole number of steps) and the boundaries in between are filled by
-cubic Hermite interpolation (:mod:`twin.kernels.interp`), under a metre of error in LEO at 60 s;
-the Sun (DE421) is evaluated at the same nodes and interpolated linearly (it moves 2.5e-4 rad
-in 60 s, the chord error is ~3 m at 1 AU, i.e. nothing).
+every ``sgp4_step_s`` (a whole number of steps; the nodes) and the boundaries in between are
+filled by Lagrange interpolation through the ``STENCIL`` nearest nodes
+(:mod:`twin.kernels.interp`): ~2 mm in LEO at 120 s, 3 cm at the run's ends. The Sun (DE421)
+is evaluated at the same nodes and interpolated with the same weights. Nodes are kept from one
+block to the next, so each is propagated once.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from twin.environment import sun_position_gcrs_m
-from twin.kernels.interp import hermite_fill
+from twin.kernels.interp import lagrange_fill, lagrange_weights
 from twin.orbits import Propagator
 
 BLOCK_STEPS = 64  # step boundaries per propagation block, rounded up to whole SGP4 intervals
+STENCIL = 8       # nodes per interpolating polynomial (degree 7)
 
 
 class OrbitFeed:
@@ -23,47 +25,73 @@ class OrbitFeed:
     def __init__(self, sats, epoch_utc, dt_s: float, n_steps: int, sgp4_step_s: float = 0.0):
         self.propagator = Propagator(sats, epoch_utc)
         self.epoch_utc, self.dt_s, self.n_steps = epoch_utc, dt_s, n_steps
-        self.every = max(1, int(round(sgp4_step_s / dt_s))) if sgp4_step_s else 1
+        every = max(1, int(sgp4_step_s / dt_s + 1e-9)) if sgp4_step_s else 1
+        if every > 1 and -(-n_steps // every) + 1 < STENCIL:   # a short run: closer nodes
+            every = max(1, n_steps // (STENCIL - 1))
+        self.every = every
         self.block = self.every * -(-BLOCK_STEPS // self.every)
         self.n_sats = len(sats)
+        # nodes every `every` steps and at the run's end (a shorter last interval)
+        self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
+        self.n_points = min(STENCIL, len(self.node_steps))
+        self.errors = None
         self._start = -1
         self._cache = None
+        self._nodes = None   # (index of the first node held, positions, Sun)
 
     def block_end(self, step: int) -> int:
         return min((step // self.block + 1) * self.block, self.n_steps)
 
+    def _stencils(self, steps: np.ndarray) -> np.ndarray:
+        """Index of the first of the ``n_points`` nodes that interpolate each boundary: the
+        interval holding it in the middle, shifted inwards at the run's ends."""
+        interval = np.minimum(np.searchsorted(self.node_steps, steps, side="right") - 1,
+                              len(self.node_steps) - 2)
+        return np.clip(interval - (self.n_points // 2 - 1), 0, len(self.node_steps) - self.n_points)
+
+    def _node_states(self, first: int, last: int):
+        """Positions [m] and Sun [m] at nodes first..last, propagating only those not held."""
+        index = np.arange(first, last + 1)
+        pos = np.empty((len(index), self.n_sats, 3))
+        sun = np.empty((len(index), 3))
+        held = np.zeros(len(index), dtype=bool)
+        if self._nodes is not None:
+            held_first, held_pos, held_sun = self._nodes
+            src = index - held_first
+            held = (src >= 0) & (src < len(held_pos))
+            pos[held], sun[held] = held_pos[src[held]], held_sun[src[held]]
+        if not held.all():
+            t_s = self.node_steps[index[~held]] * self.dt_s
+            pos[~held], _, self.errors = self.propagator.propagate(t_s)
+            sun[~held] = sun_position_gcrs_m(self.epoch_utc, t_s)
+        self._nodes = (first, pos, sun)
+        return pos, sun
+
     def _propagate_block(self, start: int, stop: int):
         """Boundaries start..stop (inclusive) of one block."""
         steps = np.arange(start, stop + 1)
+        t_s = steps * self.dt_s
         if self.every == 1:
-            t_s = steps * self.dt_s
-            pos, vel, err = self.propagator.propagate(t_s)
-            return pos, vel, sun_position_gcrs_m(self.epoch_utc, t_s), err
-        # nodes every `every` steps and at the block's end (a shorter last interval at the run's end)
-        node_steps = np.append(np.arange(start, stop, self.every), stop)
-        node_t = node_steps * self.dt_s
-        node_pos, node_vel, err = self.propagator.propagate(node_t)
-        node_sun = sun_position_gcrs_m(self.epoch_utc, node_t)
-        index = np.minimum(np.searchsorted(node_steps, steps, side="right") - 1, len(node_steps) - 2)
-        span = node_steps[index + 1] - node_steps[index]
-        frac = (steps - node_steps[index]) / span
+            pos, vel, self.errors = self.propagator.propagate(t_s)
+            return pos, vel, sun_position_gcrs_m(self.epoch_utc, t_s)
+        lo = self._stencils(steps)
+        first = int(lo.min())
+        node_pos, node_sun = self._node_states(first, int(lo.max()) + self.n_points - 1)
+        w = np.empty((len(steps), self.n_points))
+        dw = np.empty_like(w)
+        lagrange_weights(self.node_steps * self.dt_s, lo, self.n_points, t_s, w, dw)
         pos = np.empty((len(steps), self.n_sats, 3))
         vel = np.empty_like(pos)
-        for span_steps in np.unique(span):
-            sel = np.nonzero(span == span_steps)[0]
-            part_pos, part_vel = np.empty((len(sel), self.n_sats, 3)), np.empty((len(sel), self.n_sats, 3))
-            hermite_fill(node_pos, node_vel, index[sel], frac[sel], span_steps * self.dt_s, part_pos, part_vel)
-            pos[sel], vel[sel] = part_pos, part_vel
-        sun = node_sun[index] + frac[:, None] * (node_sun[index + 1] - node_sun[index])
-        return pos, vel, sun, err
+        lagrange_fill(node_pos, lo - first, w, dw, pos, vel)
+        sun = np.einsum("bj,bjc->bc", w, node_sun[(lo - first)[:, None] + np.arange(self.n_points)])
+        return pos, vel, sun
 
     def get(self, k0: int, k1: int):
         """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one block."""
         start = (k0 // self.block) * self.block
         if start != self._start:
             stop = min(start + self.block, self.n_steps)
-            pos, vel, sun, self.errors = self._propagate_block(start, stop)
-            self._cache, self._start = (pos, vel, sun), start
+            self._cache, self._start = self._propagate_block(start, stop), start
         pos, vel, sun = self._cache
         a, b = k0 - start, k1 - start
         return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]

@@ -1,38 +1,69 @@
-"""Cubic Hermite interpolation of positions and velocities between SGP4 evaluations.
+"""Lagrange interpolation of positions between SGP4 evaluations.
 
-SGP4 costs ~340 ns per satellite-step here, an order more than all node physics; evaluating it
-every ``h`` seconds and interpolating with the cubic Hermite polynomial through the positions
-and velocities at both ends (de Boor, *A Practical Guide to Splines*, 1978, ch. IV) has a position
-error bounded by h⁴/384 · max|r⁗| ≈ h⁴ n⁴ r / 384 for a near-circular orbit of mean motion n
-and radius r: 0.3 m at h = 60 s in LEO (measured in tests/test_interp.py against direct SGP4).
+SGP4 costs ~330 ns per satellite-step here, more than all node physics together; twin evaluates
+it every ``h`` seconds (the nodes) and interpolates positions with the Lagrange polynomial through
+the ``P`` nearest nodes (Press et al., *Numerical Recipes*, 3rd ed., 2007, §3.2). Velocities are
+the derivative of the same polynomial, so they are consistent with the positions.
+
+For a near-circular orbit of mean motion n and radius r the error is about
+r (n h)^P max|∏(s - j)| / P! (s the position in node spacings): with P = 8 and h = 120 s in LEO
+that is ~2 mm between central nodes and ~3 cm at the run's ends, where the stencil is one-sided
+(measured against SGP4 at every step in tests/test_interp.py and ``benchmarks``). Cubic Hermite
+through SGP4's own velocities, twin's earlier scheme, cannot do better than ~0.3 m whatever h:
+SGP4's velocity is not exactly the derivative of its position (0.14 m/s apart in the Starlink
+sample), which is also why velocities are not interpolated here.
+
+The weights depend only on the times, so they are computed once per instant for all satellites.
 """
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
-def hermite_fill(node_pos, node_vel, node_index, frac, h_s, out_pos, out_vel):
-    """Fill ``out_pos``/``out_vel`` (B, N, 3) at B instants from SGP4 nodes (M, N, 3).
+@njit(cache=True)
+def lagrange_weights(node_t_s, stencil_lo, n_points, t_s, w, dw):
+    """Weights of the Lagrange polynomial and of its derivative at instants ``t_s`` (B,) [s].
 
-    Instant b lies between nodes ``node_index[b]`` and ``node_index[b] + 1`` at fraction
-    ``frac[b]`` in [0, 1] of the node spacing ``h_s`` [s]; positions [m], velocities [m/s].
+    Instant b uses nodes ``stencil_lo[b] .. stencil_lo[b] + n_points - 1`` of ``node_t_s`` (M,)
+    [s]; ``w`` (B, n_points) [1] and ``dw`` (B, n_points) [1/s] are filled in place.
     """
-    n_times, n_sats = out_pos.shape[0], out_pos.shape[1]
+    for b in range(t_s.shape[0]):
+        lo, t = stencil_lo[b], t_s[b]
+        for j in range(n_points):
+            tj = node_t_s[lo + j]
+            den = 1.0
+            prod = 1.0
+            dsum = 0.0
+            for m in range(n_points):
+                if m == j:
+                    continue
+                tm = node_t_s[lo + m]
+                den *= tj - tm
+                prod *= t - tm
+                term = 1.0   # product over all but m and j: the derivative's m-th term
+                for q in range(n_points):
+                    if q != j and q != m:
+                        term *= t - node_t_s[lo + q]
+                dsum += term
+            w[b, j] = prod / den
+            dw[b, j] = dsum / den
+
+
+@njit(cache=True, parallel=True)
+def lagrange_fill(node_pos, stencil_lo, w, dw, out_pos, out_vel):
+    """Fill ``out_pos`` [m] and ``out_vel`` [m/s] (B, N, 3) from node positions (M, N, 3) [m].
+
+    Instant b combines nodes ``stencil_lo[b] + j`` (indices into ``node_pos``) with weights
+    ``w[b, j]`` for positions and ``dw[b, j]`` for velocities (see :func:`lagrange_weights`).
+    """
+    n_times, n_sats, n_points = out_pos.shape[0], out_pos.shape[1], w.shape[1]
     for i in prange(n_sats):
         for b in range(n_times):
-            j = node_index[b]
-            s = frac[b]
-            s2 = s * s
-            s3 = s2 * s
-            h00 = 2.0 * s3 - 3.0 * s2 + 1.0
-            h10 = (s3 - 2.0 * s2 + s) * h_s
-            h01 = -2.0 * s3 + 3.0 * s2
-            h11 = (s3 - s2) * h_s
-            d00 = (6.0 * s2 - 6.0 * s) / h_s
-            d10 = 3.0 * s2 - 4.0 * s + 1.0
-            d01 = (-6.0 * s2 + 6.0 * s) / h_s
-            d11 = 3.0 * s2 - 2.0 * s
+            lo = stencil_lo[b]
             for c in range(3):
-                p0, v0 = node_pos[j, i, c], node_vel[j, i, c]
-                p1, v1 = node_pos[j + 1, i, c], node_vel[j + 1, i, c]
-                out_pos[b, i, c] = h00 * p0 + h10 * v0 + h01 * p1 + h11 * v1
-                out_vel[b, i, c] = d00 * p0 + d10 * v0 + d01 * p1 + d11 * v1
+                p = 0.0
+                v = 0.0
+                for j in range(n_points):
+                    x = node_pos[lo + j, i, c]
+                    p += w[b, j] * x
+                    v += dw[b, j] * x
+                out_pos[b, i, c] = p
+                out_vel[b, i, c] = v
