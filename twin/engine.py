@@ -44,6 +44,9 @@ def _checkpoint_steps(scenario) -> int:
     return int(round(every / scenario.simulation.dt_s)) if every else 0
 
 
+# event kind codes -> the names written to /events (index = code)
+EVENT_KIND_BYTES = np.array([L.EVENT_NAMES.get(code, "").encode() for code in range(max(L.EVENT_NAMES) + 1)],
+                            dtype=EVENT_DTYPE["kind"])
 THREAD_NODES = 500  # nodes per numba thread in the node kernel
 
 
@@ -120,19 +123,20 @@ class Simulation:
 
     def _write_events(self, k0: int) -> None:
         step_buf, kind_buf, value_buf, count = self._ev
-        mask = np.arange(step_buf.shape[1])[None, :] < count[:, None]
-        ev_sat = np.nonzero(mask)[0]
-        ev_step, ev_kind, ev_value = step_buf[mask], kind_buf[mask], value_buf[mask]
-        n_ev = len(ev_sat)
+        sats = np.flatnonzero(count)
+        per_sat = count[sats]
+        ev_sat = np.repeat(sats, per_sat)
+        slot = np.arange(len(ev_sat)) - np.repeat(np.cumsum(per_sat) - per_sat, per_sat)
+        ev_step, ev_kind, ev_value = step_buf[ev_sat, slot], kind_buf[ev_sat, slot], value_buf[ev_sat, slot]
         order = np.lexsort((ev_kind, ev_sat, ev_step))
-        rows = np.empty(n_ev, dtype=EVENT_DTYPE)
+        rows = np.empty(len(ev_sat), dtype=EVENT_DTYPE)
         rows["time_s"] = (k0 + ev_step[order] + 1) * self.dt_s
         rows["sat"] = ev_sat[order]
-        rows["kind"] = [L.EVENT_NAMES[k].encode() for k in ev_kind[order]]
+        rows["kind"] = EVENT_KIND_BYTES[ev_kind[order]]
         rows["value"] = ev_value[order]
         self._note_eclipses(rows)
         self.writer.add_events(rows)
-        self.n_events += n_ev
+        self.n_events += len(rows)
 
     def _note_eclipses(self, rows) -> None:
         """Remember each node's last eclipse entry and exit, to predict the next (view())."""
@@ -156,7 +160,7 @@ class Simulation:
         rows = np.empty(len(events), dtype=EVENT_DTYPE)
         rows["time_s"] = [e[0] for e in events]
         rows["sat"] = [e[1] for e in events]
-        rows["kind"] = [L.EVENT_NAMES[e[2]].encode() for e in events]
+        rows["kind"] = EVENT_KIND_BYTES[[e[2] for e in events]]
         rows["value"] = [e[3] for e in events]
         self.writer.add_events(rows)
         self.n_events += len(rows)

@@ -115,7 +115,8 @@ class SatelliteSet:
 
 def _tle_checksum(line: str) -> int:
     """Modulo-10 sum of the digits of columns 1-68, each '-' counting 1 (TLE format)."""
-    return sum(int(ch) if ch.isdigit() else (1 if ch == "-" else 0) for ch in line[:68]) % 10
+    head = line[:68]
+    return (sum(digit * head.count(str(digit)) for digit in range(1, 10)) + head.count("-")) % 10
 
 
 _IMPLIED_DECIMAL = re.compile(r"^ *[+-]?\d{1,5}[+-]\d$")  # e.g. ' 28098-4', '-11606-4'

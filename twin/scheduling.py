@@ -46,9 +46,11 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from twin.kernels.placement import first_fitting, gang_fill
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
 
 NodeView = namedtuple(
@@ -143,18 +145,13 @@ def first_fit(n_accel: int, free: np.ndarray, order: np.ndarray) -> list[tuple[i
     A job that fits on one node goes to the first such node; a larger one becomes a gang over
     the first nodes that together have enough free accelerators. None if it does not fit now.
     """
-    fits = order[free[order] >= n_accel]
-    if len(fits):
-        return [(int(fits[0]), n_accel)]
-    placement, need = [], n_accel
-    for node in order:
-        take = min(int(free[node]), need)
-        if take > 0:
-            placement.append((int(node), take))
-            need -= take
-            if need == 0:
-                return placement
-    return None
+    j = first_fitting(n_accel, free, order)
+    if j >= 0:
+        return [(int(order[j]), n_accel)]
+    nodes = np.empty(min(n_accel, len(order)), dtype=np.int64)
+    counts = np.empty_like(nodes)
+    m = gang_fill(n_accel, free, order, nodes, counts)
+    return None if m < 0 else list(zip(nodes[:m].tolist(), counts[:m].tolist()))
 
 
 def tiered_fit(n_accel: int, tiers) -> list[tuple[int, int]] | None:
@@ -162,9 +159,9 @@ def tiered_fit(n_accel: int, tiers) -> list[tuple[int, int]] | None:
     before a gang of several (a gang runs at its slowest member and is hit by the faults of
     all of them), then a gang within the first tier that can hold it."""
     for usable, order in tiers:
-        fits = order[usable[order] >= n_accel]
-        if len(fits):
-            return [(int(fits[0]), n_accel)]
+        j = first_fitting(n_accel, usable, order)
+        if j >= 0:
+            return [(int(order[j]), n_accel)]
     for usable, order in tiers:
         placement = first_fit(n_accel, usable, order)
         if placement is not None:
@@ -172,9 +169,19 @@ def tiered_fit(n_accel: int, tiers) -> list[tuple[int, int]] | None:
     return None
 
 
-def _take(free: np.ndarray, placement) -> None:
+def _take(free: np.ndarray, placement, placed: np.ndarray | None = None) -> None:
     for node, count in placement:
         free[node] -= count
+        if placed is not None:
+            placed[node] += count
+
+
+@lru_cache(maxsize=8)
+def node_order(n: int) -> np.ndarray:
+    """Nodes by number, 0..n-1 (read-only: shared by every call)."""
+    order = np.arange(n)
+    order.flags.writeable = False
+    return order
 
 
 def estimated_run_s(job) -> float:
@@ -196,16 +203,17 @@ class Policy:
     def tiers(self, free: np.ndarray, placed: np.ndarray, view) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(usable accelerators per node, node order)]`` to try in turn for the next job;
         ``free`` is what is free now, ``placed`` what this epoch's decisions took already."""
-        return [(free, np.arange(len(free)))]
+        return [(free, node_order(len(free)))]
 
     def place(self, queue, free_accel: np.ndarray, view) -> list:
         free = free_accel.copy()
+        placed = np.zeros_like(free)   # what this epoch's decisions took already
         started = []
         for job in queue:
-            placement = tiered_fit(job.n_accelerators, self.tiers(free, free_accel - free, view))
+            placement = tiered_fit(job.n_accelerators, self.tiers(free, placed, view))
             if placement is None:
                 break
-            _take(free, placement)
+            _take(free, placement, placed)
             started.append((job, placement))
         return started
 
