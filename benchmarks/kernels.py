@@ -23,6 +23,8 @@ from twin.kernels import layout as L
 from twin.kernels import node as N
 from twin.kernels.jobs import advance_jobs
 from twin.kernels.shadow import shadow_fraction
+from twin.kernels.battery import battery_limits_w, battery_step
+from twin.kernels.power import shed_load
 from twin.kernels.thermal import two_node_step
 from twin.nodes import initial_state, node_params
 from twin.orbits import Propagator
@@ -53,37 +55,59 @@ def geometry_loop(pos_m, vel_m_s, sun_m, p, out):
 
 @njit(cache=True)
 def thermal_loop(p_elec_w, q_abs_w, dt_s, p, state, temps_out):
-    """The two-node exponential step alone, node-major with both temperatures carried."""
-    for i in range(p_elec_w.shape[1]):
-        t_elec = state[L.STATE_ELECTRONICS_K, i]
-        t_rad = state[L.STATE_RADIATOR_K, i]
+    """The two-node exponential step alone, in time order over chunks of nodes as the engine
+    runs it (a node's steps depend on each other, different nodes' do not)."""
+    temps_out[0] = state[L.STATE_ELECTRONICS_K]
+    temps_out[1] = state[L.STATE_RADIATOR_K]
+    n = p_elec_w.shape[1]
+    for lo in range(0, n, N.CHUNK_NODES):
         for k in range(p_elec_w.shape[0]):
-            t_elec, t_rad = two_node_step(
-                t_elec, t_rad, p_elec_w[k, i], q_abs_w[k, i], dt_s,
-                p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
-                p.radiator_emissivity, p.space_temp_k)
-        temps_out[0, i] = t_elec
-        temps_out[1, i] = t_rad
+            for i in range(lo, min(lo + N.CHUNK_NODES, n)):
+                temps_out[0, i], temps_out[1, i] = two_node_step(
+                    temps_out[0, i], temps_out[1, i], p_elec_w[k, i], q_abs_w[k, i], dt_s,
+                    p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                    p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
+                    p.radiator_emissivity, p.space_temp_k)
+
+
+@njit(cache=True)
+def power_battery_loop(solar_w, busy_accel, dt_s, p, state, out):
+    """Demands, load shedding and the battery (:mod:`twin.kernels.power`,
+    :mod:`twin.kernels.battery`) in time order over all nodes, the battery's energy carried."""
+    out[0] = state[L.STATE_BATTERY_J]
+    n = solar_w.shape[1]
+    for lo in range(0, n, N.CHUNK_NODES):
+        for k in range(solar_w.shape[0]):
+            for i in range(lo, min(lo + N.CHUNK_NODES, n)):
+                energy = out[0, i]
+                capacity = state[L.STATE_CAPACITY_J, i]
+                charge_w, discharge_w = battery_limits_w(
+                    energy, capacity, p.min_soc, p.max_soc, dt_s, p.charge_efficiency, p.discharge_efficiency,
+                    p.max_charge_w_per_j * p.nominal_capacity_j, p.max_discharge_w_per_j * p.nominal_capacity_j)
+                _, _, compute_w, heater_w, bus_w = shed_load(
+                    solar_w[k, i] + discharge_w, solar_w[k, i], p.bus_power_w, 0.0, p.n_accel, busy_accel[i],
+                    p.accel_idle_w, p.accel_peak_w, 1.0, p.min_throttle, False)
+                out[0, i], _, _, _ = battery_step(energy, solar_w[k, i] - bus_w - heater_w - compute_w,
+                                                  charge_w, discharge_w, p.charge_efficiency,
+                                                  p.discharge_efficiency, dt_s)
 
 
 @njit(cache=True)
 def part_loop(solar_w, q_abs_w, busy_accel, dt_s, p, state, mode, out):
-    """twin's ``_part`` (demands, thermostat, shedding, battery, thermal) once per step,
-    node-major with the node's state carried from step to step."""
-    for i in range(solar_w.shape[1]):
-        energy = state[L.STATE_BATTERY_J, i]
-        capacity = state[L.STATE_CAPACITY_J, i]
-        efc = state[L.STATE_EFC, i]
-        t_elec = state[L.STATE_ELECTRONICS_K, i]
-        t_rad = state[L.STATE_RADIATOR_K, i]
-        loss = state[L.STATE_LOSS_W, i]
-        node_mode = mode[i]
+    """twin's ``_part`` (demands, thermostat, shedding, battery, thermal) once per step, in time
+    order over chunks of nodes as the engine runs it, each node's state carried."""
+    st = state.copy()
+    md = mode.copy()
+    n = solar_w.shape[1]
+    for lo in range(0, n, N.CHUNK_NODES):
         for k in range(solar_w.shape[0]):
-            (energy, capacity, efc, t_elec, t_rad, node_mode, _, load_w, _, _, _, loss) = N._part(
-                dt_s, solar_w[k, i], q_abs_w[k, i], p.n_accel, busy_accel[i], energy, capacity, efc, t_elec,
-                t_rad, node_mode, loss, p)
-            out[k, i] = load_w
+            for i in range(lo, min(lo + N.CHUNK_NODES, n)):
+                (st[L.STATE_BATTERY_J, i], st[L.STATE_CAPACITY_J, i], st[L.STATE_EFC, i],
+                 st[L.STATE_ELECTRONICS_K, i], st[L.STATE_RADIATOR_K, i], md[i], _, out[k, i], _, _, _,
+                 st[L.STATE_LOSS_W, i]) = N._part(
+                    dt_s, solar_w[k, i], q_abs_w[k, i], p.n_accel, busy_accel[i], st[L.STATE_BATTERY_J, i],
+                    st[L.STATE_CAPACITY_J, i], st[L.STATE_EFC, i], st[L.STATE_ELECTRONICS_K, i],
+                    st[L.STATE_RADIATOR_K, i], md[i], st[L.STATE_LOSS_W, i], p)
 
 
 # ------------------------------------------------------------------ inputs
@@ -182,6 +206,9 @@ def _pieces(row, rows, inp, repeats: int) -> None:
     solar = np.ascontiguousarray(7000.0 * nu[1:])
     q_abs = np.ascontiguousarray(900.0 + 300.0 * nu[1:])
     load = np.empty((k, n))
+    energy = np.empty((1, n))
+    row("power and battery (demands, shedding, battery limits and step)",
+        time_kernel(power_battery_loop, lambda: (solar, inp["busy"], dt_s, p, inp["state"], energy), repeats))
     row("_part (demands, thermostat, shedding, battery, thermal)",
         time_kernel(part_loop, lambda: (solar, q_abs, inp["busy"], dt_s, p, inp["state"].copy(),
                                         inp["mode"].copy(), load), repeats))

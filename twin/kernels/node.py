@@ -12,17 +12,43 @@ registers across its K steps. Inputs are plain arrays and a namedtuple of float 
 import math
 from collections import namedtuple
 
+import numpy as np
 from numba import njit, prange
 
+from twin.kernels import FASTMATH
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
-from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD,
-                                 ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
-                                 EVENT_ECLIPSE_ENTRY, N_EXTREMA, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
-                                 MODE_IDLE, MODE_SAFE, STATE_BATTERY_J, STATE_CAPACITY_J,
-                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
+from twin.kernels.layout import (
+    ACC_BETA,
+    ACC_COMPUTE,
+    ACC_CURTAILED,
+    ACC_HEATER,
+    ACC_LOAD,
+    ACC_LOSS,
+    ACC_MAX,
+    ACC_MIN,
+    ACC_MODE_TIME,
+    ACC_SOLAR,
+    ACC_SUNLIT,
+    ACC_THROTTLE,
+    ACC_UTILIZATION,
+    EVENT_ECLIPSE_ENTRY,
+    EVENT_ECLIPSE_EXIT,
+    EVENT_MODE_CHANGE,
+    MODE_IDLE,
+    MODE_SAFE,
+    N_EXTREMA,
+    STATE_BATTERY_J,
+    STATE_CAPACITY_J,
+    STATE_DOWN,
+    STATE_EFC,
+    STATE_ELECTRONICS_K,
+    STATE_LOSS_W,
+    STATE_RADIATOR_K,
+    STATE_SUNLIT,
+)
 from twin.kernels.power import compute_power_w, shed_load
-from twin.kernels.shadow import shadow_fraction
-from twin.kernels.solar import array_power_w, incidence_cos, solar_irradiance_w_m2
+from twin.kernels.shadow import shadow_fraction, shadow_fraction_from
+from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
 from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step
 from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
 
@@ -54,20 +80,7 @@ NodeParams = namedtuple("NodeParams", [
 POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 2, ("body_fixed", "sun"): 3}
 
 
-@njit(cache=True)
-def _lvlh_to_gcrs(rx, ry, rz, vx, vy, vz, nx, ny, nz):
-    """A vector given in LVLH (x along-track, y = -orbit normal, z = nadir) expressed in GCRS."""
-    r = math.sqrt(rx * rx + ry * ry + rz * rz)
-    zx, zy, zz = -rx / r, -ry / r, -rz / r
-    hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
-    h = math.sqrt(hx * hx + hy * hy + hz * hz)
-    yx, yy, yz = -hx / h, -hy / h, -hz / h
-    xx, xy, xz = yy * zz - yz * zy, yz * zx - yx * zz, yx * zy - yy * zx
-    return (nx * xx + ny * yx + nz * zx, nx * xy + ny * yy + nz * zy, nx * xz + ny * yz + nz * zz,
-            yx, yy, yz, zx, zy, zz)
-
-
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub):
     """Mean visible solar fraction over a step whose ends disagree (an eclipse edge inside it).
 
@@ -87,7 +100,10 @@ def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, 
     return total / n_sub
 
 
-@njit(cache=True)
+N_GEOMETRY = 6  # values boundary_geometry returns
+
+
+@njit(cache=True, fastmath=FASTMATH)
 def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """What the physics needs from the geometry at one instant.
 
@@ -100,21 +116,25 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
     d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-    ux, uy, uz = dx / d_sun, dy / d_sun, dz / d_sun
-    nu = shadow_fraction(rx, ry, rz, sx, sy, sz)
+    nu = shadow_fraction_from(rx, ry, rz, dx, dy, dz, r, d_sun)
     s_full = solar_irradiance_w_m2(d_sun, 1.0)
-    cos_inc = incidence_cos(int(p.pointing_mode), ux, uy, uz, rx, ry, rz, vx, vy, vz,
-                            p.array_normal_x, p.array_normal_y, p.array_normal_z)
-    nx, ny, nz, yx, yy, yz, _, _, _ = _lvlh_to_gcrs(
-        rx, ry, rz, vx, vy, vz, p.radiator_normal_x, p.radiator_normal_y, p.radiator_normal_z)
-    beta = math.asin(max(-1.0, min(1.0, -(ux * yx + uy * yy + uz * yz))))
-    cos_zenith = max((rx * ux + ry * uy + rz * uz) / r, 0.0)
-    cos_front = (nx * ux + ny * uy + nz * uz) * p.radiator_normal_inv_norm
+    # the Sun's direction in LVLH: everything below is a dot product with it
+    xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
+    inv_d = 1.0 / d_sun
+    s_x = (dx * xx + dy * xy + dz * xz) * inv_d
+    s_y = (dx * yx + dy * yy + dz * yz) * inv_d
+    s_z = (dx * zx + dy * zy + dz * zz) * inv_d
+    cos_inc = incidence_cos_lvlh(int(p.pointing_mode), s_x, s_y, s_z,
+                                 p.array_normal_x, p.array_normal_y, p.array_normal_z)
+    beta = math.asin(max(-1.0, min(1.0, -s_y)))
+    cos_zenith = max(-s_z, 0.0)
+    cos_front = (p.radiator_normal_x * s_x + p.radiator_normal_y * s_y + p.radiator_normal_z * s_z) \
+        * p.radiator_normal_inv_norm
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
             s_full * cos_zenith)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p):
     """Thermostat: the heater power that brings the electronics to the set point by the end of
     a (sub)step (the step is affine in power to first order, so two trial steps find it),
@@ -137,7 +157,7 @@ HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so r
 HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is evaluated at all
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
@@ -156,7 +176,7 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
     return t_elec, t_rad, heat / n
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
           loss_hint_w, p):
     """One part of a step with constant inputs: demands, shedding, battery, thermal.
@@ -197,7 +217,7 @@ def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_el
             load_w, compute_w, heater_w, curtailed_w, loss_w)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
 def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
                   ev_step, ev_kind, ev_value, ev_count):
     """Advance every node K steps (in parallel over nodes; each node's result is independent of
@@ -232,49 +252,77 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     array_w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
                                      p.degradation_per_year, age, p.temp_coeff_per_k, p.cell_temp_k,
                                      p.reference_temp_k, p.mppt_efficiency)
-    for i in prange(n_nodes):
-        energy = state[STATE_BATTERY_J, i]
-        capacity = state[STATE_CAPACITY_J, i]
-        t_elec = state[STATE_ELECTRONICS_K, i]
-        t_rad = state[STATE_RADIATOR_K, i]
-        efc = state[STATE_EFC, i]
-        loss_hint = state[STATE_LOSS_W, i]
-        node_mode = mode[i]
-        down = state[STATE_DOWN, i] > 0.5
-        busy = 0.0 if down else busy_accel[i]
-        n_accel = 0.0 if down else p.n_accel
-        n_ev = 0
-        g0 = boundary_geometry(pos_m[0, i, 0], pos_m[0, i, 1], pos_m[0, i, 2], vel_m_s[0, i, 0],
-                               vel_m_s[0, i, 1], vel_m_s[0, i, 2], sun_m[0, 0], sun_m[0, 1], sun_m[0, 2], p)
+    n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
+    for c in prange(n_chunks):
+        _advance_chunk(c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes), pos_m, vel_m_s, sun_m,
+                       dt_s, n_sub, array_w_per_w_m2, busy_accel, p, state, mode, acc, rate_out,
+                       ev_step, ev_kind, ev_value, ev_count)
+
+
+CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are independent, so the
+#                   CPU overlaps one node's long thermal dependency chain with the next node's work
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, state,
+                   mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
+    """:func:`advance_nodes` for nodes lo..hi-1: the geometry of every boundary first, then the
+    steps in time order, each for all the chunk's nodes."""
+    n_steps, m = pos_m.shape[0] - 1, hi - lo
+    geo = np.empty((n_steps + 1, N_GEOMETRY, m))
+    f_front = np.empty(m)
+    f_back = np.empty(m)
+    for k in range(n_steps + 1):
+        for j in range(m):
+            i = lo + j
+            g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
+                                  vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
+            for q in range(N_GEOMETRY):
+                geo[k, q, j] = g[q]
+    for j in range(m):
+        i = lo + j
         altitude = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2) - EARTH_MEAN_RADIUS_M
-        f_front = earth_view_factor(altitude, p.radiator_front_nadir_rad)
-        f_back = earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad) if p.radiator_sides > 1.5 else 0.0
-        for k in range(n_steps):
-            g1 = boundary_geometry(pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
-                                   vel_m_s[k + 1, i, 0], vel_m_s[k + 1, i, 1], vel_m_s[k + 1, i, 2],
-                                   sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], p)
-            if g0[0] == g1[0]:
-                nu = g0[0]
+        f_front[j] = earth_view_factor(altitude, p.radiator_front_nadir_rad)
+        f_back[j] = earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad) if p.radiator_sides > 1.5 else 0.0
+        ev_count[i] = 0
+    with_alpha = p.ir_absorbed_with_alpha > 0.5
+    for k in range(n_steps):
+        for j in range(m):
+            i = lo + j
+            energy = state[STATE_BATTERY_J, i]
+            capacity = state[STATE_CAPACITY_J, i]
+            t_elec = state[STATE_ELECTRONICS_K, i]
+            t_rad = state[STATE_RADIATOR_K, i]
+            efc = state[STATE_EFC, i]
+            loss_hint = state[STATE_LOSS_W, i]
+            node_mode = mode[i]
+            down = state[STATE_DOWN, i] > 0.5
+            busy = 0.0 if down else busy_accel[i]
+            n_accel = 0.0 if down else p.n_accel
+            n_ev = ev_count[i]
+            nu0, nu1 = geo[k, 0, j], geo[k + 1, 0, j]
+            if nu0 == nu1:
+                nu = nu0
             else:
                 nu = mean_shadow_fraction(
                     pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2],
                     pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
                     sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
             # unshadowed step means (trapezoid) of what sunlight drives
-            solar_full_w = 0.5 * (g0[1] + g1[1]) * array_w_per_w_m2
+            solar_full_w = 0.5 * (geo[k, 1, j] + geo[k + 1, 1, j]) * array_w_per_w_m2
             if solar_full_w < 0.0:
                 solar_full_w = 0.0
-            sun_front, sun_back = 0.5 * (g0[3] + g1[3]), 0.5 * (g0[4] + g1[4])
-            albedo_load = 0.5 * (g0[5] + g1[5])
-            with_alpha = p.ir_absorbed_with_alpha > 0.5
+            sun_front, sun_back = 0.5 * (geo[k, 3, j] + geo[k + 1, 3, j]), 0.5 * (geo[k, 4, j] + geo[k + 1, 4, j])
+            albedo_load = 0.5 * (geo[k, 5, j] + geo[k + 1, 5, j])
             q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
-                                         1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
-                                         p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back, with_alpha)
+                                         1.0, 0.0, 0.0, p.radiator_sides, f_front[j], f_back[j], p.albedo,
+                                         p.earth_ir_w_m2, albedo_load * f_front[j], albedo_load * f_back[j],
+                                         with_alpha)
             q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
                 sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
             # the step in one or two parts: (duration, visible fraction) in time order
-            if 0.0 < nu < 1.0 and g0[0] != g1[0]:
-                first_lit = g0[0] > g1[0]
+            if 0.0 < nu < 1.0 and nu0 != nu1:
+                first_lit = nu0 > nu1
                 d1 = (nu if first_lit else 1.0 - nu) * dt_s
                 n_parts = 2
             else:
@@ -304,7 +352,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
             rate = throttle_s / dt_s if busy > 0.0 else 0.0
             rate_out[k, i] = rate
             acc[ACC_SUNLIT, i] += nu * dt_s
-            acc[ACC_BETA, i] += 0.5 * (g0[2] + g1[2]) * dt_s
+            acc[ACC_BETA, i] += 0.5 * (geo[k, 2, j] + geo[k + 1, 2, j]) * dt_s
             acc[ACC_SOLAR, i] += solar_j
             acc[ACC_LOAD, i] += load_j
             acc[ACC_COMPUTE, i] += compute_j
@@ -316,27 +364,25 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
             if p.record_extrema > 0.5:
                 step_means = (nu, solar_j / dt_s, load_j / dt_s, compute_j / dt_s, heater_j / dt_s,
                               curtailed_j / dt_s, loss_j / dt_s, busy * rate / p.n_accel, throttle_s / dt_s)
-                for j in range(N_EXTREMA):
-                    acc[ACC_MIN + j, i] = min(acc[ACC_MIN + j, i], step_means[j])
-                    acc[ACC_MAX + j, i] = max(acc[ACC_MAX + j, i], step_means[j])
+                for q in range(N_EXTREMA):
+                    acc[ACC_MIN + q, i] = min(acc[ACC_MIN + q, i], step_means[q])
+                    acc[ACC_MAX + q, i] = max(acc[ACC_MAX + q, i], step_means[q])
             # events, at the step's end boundary
-            if g0[0] >= 0.5 and g1[0] < 0.5:
-                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_ENTRY, g1[0]
+            if nu0 >= 0.5 and nu1 < 0.5:
+                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_ENTRY, nu1
                 n_ev += 1
-            elif g0[0] < 0.5 and g1[0] >= 0.5:
-                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_EXIT, g1[0]
+            elif nu0 < 0.5 and nu1 >= 0.5:
+                ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_ECLIPSE_EXIT, nu1
                 n_ev += 1
             if new_mode != node_mode:
                 ev_step[i, n_ev], ev_kind[i, n_ev], ev_value[i, n_ev] = k, EVENT_MODE_CHANGE, new_mode
                 n_ev += 1
-            node_mode = new_mode
-            g0 = g1
-        ev_count[i] = n_ev
-        state[STATE_BATTERY_J, i] = energy
-        state[STATE_CAPACITY_J, i] = capacity
-        state[STATE_ELECTRONICS_K, i] = t_elec
-        state[STATE_RADIATOR_K, i] = t_rad
-        state[STATE_EFC, i] = efc
-        state[STATE_SUNLIT, i] = g0[0]
-        state[STATE_LOSS_W, i] = loss_hint
-        mode[i] = node_mode
+            ev_count[i] = n_ev
+            state[STATE_BATTERY_J, i] = energy
+            state[STATE_CAPACITY_J, i] = capacity
+            state[STATE_ELECTRONICS_K, i] = t_elec
+            state[STATE_RADIATOR_K, i] = t_rad
+            state[STATE_EFC, i] = efc
+            state[STATE_SUNLIT, i] = nu1
+            state[STATE_LOSS_W, i] = loss_hint
+            mode[i] = new_mode

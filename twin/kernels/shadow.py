@@ -44,16 +44,24 @@ def shadow_fraction(rx, ry, rz, sx, sy, sz):
     Montenbruck & Gill (2000), §3.4.2, eqs. (3.85)-(3.87) for a, b, c, then the
     circle-overlap area A and nu = 1 - A / (pi a^2) that follow them.
     """
-    r_norm = math.sqrt(rx * rx + ry * ry + rz * rz)
-    if math.isnan(r_norm):
-        return math.nan
-    if r_norm <= R_EARTH_M:
-        return 0.0  # inside the Earth: no light
     # d = s - r, satellite -> Sun
     dx = sx - rx
     dy = sy - ry
     dz = sz - rz
-    d_norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+    return shadow_fraction_from(rx, ry, rz, dx, dy, dz, math.sqrt(rx * rx + ry * ry + rz * rz),
+                                math.sqrt(dx * dx + dy * dy + dz * dz))
+
+
+@njit(cache=True)
+def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm):
+    """:func:`shadow_fraction` from the satellite position r [m], the satellite-to-Sun vector
+    d = s - r [m] and their lengths [m], for callers that have them already. Compiled without
+    fast-math (unlike the other node kernels), so that the pure-Python path (TWIN_DISABLE_JIT)
+    gives bit-identical shadows."""
+    if math.isnan(r_norm):
+        return math.nan
+    if r_norm <= R_EARTH_M:
+        return 0.0  # inside the Earth: no light
 
     sin_a = R_SUN_M / d_norm  # Eq. (3.85): a = asin(R_sun / |s - r|)
     sin_b = R_EARTH_M / r_norm  # Eq. (3.86): b = asin(R_earth / |r|)

@@ -18,6 +18,7 @@ import math
 from numba import njit
 
 from twin.constants import ASTRONOMICAL_UNIT_M, SOLAR_CONSTANT_W_M2
+from twin.kernels import FASTMATH
 
 # Pointing modes of ``incidence_cos`` (kept as ints so that kernels take no Python objects).
 SUN_TRACKING = 0
@@ -26,7 +27,7 @@ BODY_FIXED_NADIR = 2
 BODY_FIXED_SUN = 3
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def solar_irradiance_w_m2(sun_distance_m, visible_fraction):
     """Solar irradiance at the satellite.
 
@@ -48,7 +49,7 @@ def solar_irradiance_w_m2(sun_distance_m, visible_fraction):
     return SOLAR_CONSTANT_W_M2 * ratio * ratio * visible_fraction
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, packing_factor,
                   degradation_per_year, age_years, temp_coeff_per_k, cell_temp_k, reference_temp_k,
                   mppt_efficiency):
@@ -105,7 +106,7 @@ def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, pack
     return power if power > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
     """Cosine of the Sun's incidence angle on a panel, by pointing mode.
 
@@ -153,42 +154,50 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
     s_norm = math.sqrt(sx * sx + sy * sy + sz * sz)
     if s_norm == 0.0:
         return 0.0
-    if mode == SINGLE_AXIS:
-        hx = ry * vz - rz * vy
-        hy = rz * vx - rx * vz
-        hz = rx * vy - ry * vx
-        h_norm = math.sqrt(hx * hx + hy * hy + hz * hz)
-        if h_norm == 0.0:
-            return 0.0
-        sin_beta = (sx * hx + sy * hy + sz * hz) / (s_norm * h_norm)
-        c2 = 1.0 - sin_beta * sin_beta
-        return math.sqrt(c2) if c2 > 0.0 else 0.0
-    if mode == BODY_FIXED_NADIR:
-        n_norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if mode == BODY_FIXED_SUN:
+        return incidence_cos_lvlh(mode, 0.0, 0.0, 1.0, nx, ny, nz)
+    if mode == SINGLE_AXIS or mode == BODY_FIXED_NADIR:
         r_norm = math.sqrt(rx * rx + ry * ry + rz * rz)
-        hx = ry * vz - rz * vy
-        hy = rz * vx - rx * vz
-        hz = rx * vy - ry * vx
-        h_norm = math.sqrt(hx * hx + hy * hy + hz * hz)
-        if n_norm == 0.0 or r_norm == 0.0 or h_norm == 0.0:
-            return 0.0
-        # unit vectors of r̂ and ĥ; the LVLH axes are ẑ = −r̂, ŷ = −ĥ, x̂ = ĥ × r̂
-        ax, ay, az = rx / r_norm, ry / r_norm, rz / r_norm
-        bx, by, bz = hx / h_norm, hy / h_norm, hz / h_norm
-        xx = by * az - bz * ay
-        xy = bz * ax - bx * az
-        xz = bx * ay - by * ax
-        s_dot_x = sx * xx + sy * xy + sz * xz
-        s_dot_y = -(sx * bx + sy * by + sz * bz)
-        s_dot_z = -(sx * ax + sy * ay + sz * az)
-        c = (nx * s_dot_x + ny * s_dot_y + nz * s_dot_z) / (n_norm * s_norm)
+        hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+        if r_norm == 0.0 or hx * hx + hy * hy + hz * hz == 0.0:
+            return 0.0   # no orbit plane
+        xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r_norm)
+        return incidence_cos_lvlh(mode, (sx * xx + sy * xy + sz * xz) / s_norm,
+                                  (sx * yx + sy * yy + sz * yz) / s_norm,
+                                  (sx * zx + sy * zy + sz * zz) / s_norm, nx, ny, nz)
+    raise ValueError("incidence_cos: mode must be 0 sun_tracking, 1 single_axis, "
+                     "2 body_fixed nadir-pointing or 3 body_fixed sun-pointing")
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def lvlh_axes(rx, ry, rz, vx, vy, vz, r_norm):
+    """The LVLH unit vectors x̂ (along-track), ŷ (−orbit normal), ẑ (nadir) in the frame of r, v
+    (see :func:`incidence_cos`), given |r| = ``r_norm``; 9 floats, x̂ first."""
+    inv_r = 1.0 / r_norm
+    zx, zy, zz = -rx * inv_r, -ry * inv_r, -rz * inv_r
+    hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+    inv_h = 1.0 / math.sqrt(hx * hx + hy * hy + hz * hz)
+    yx, yy, yz = -hx * inv_h, -hy * inv_h, -hz * inv_h
+    return (yy * zz - yz * zy, yz * zx - yx * zz, yx * zy - yy * zx, yx, yy, yz, zx, zy, zz)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def incidence_cos_lvlh(mode, s_x, s_y, s_z, nx, ny, nz):
+    """:func:`incidence_cos` from the unit Sun direction in LVLH components (s_x, s_y, s_z) [1]
+    (for ``BODY_FIXED_SUN`` any Sun direction: the normal is in a Sun-pointing body frame)."""
+    if mode == SUN_TRACKING:
+        return 1.0
+    if mode == SINGLE_AXIS:   # ŝ·ĥ = −s_y: cos θ = cos β = sqrt(1 − s_y²) = sqrt(s_x² + s_z²),
+        return math.sqrt(s_x * s_x + s_z * s_z)   # the second form exact as β -> ±90°
+    n_norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if n_norm == 0.0:
+        return 0.0
+    if mode == BODY_FIXED_NADIR:
+        c = (nx * s_x + ny * s_y + nz * s_z) / n_norm
         if c <= 0.0:
             return 0.0
         return c if c < 1.0 else 1.0
     if mode == BODY_FIXED_SUN:
-        n_norm = math.sqrt(nx * nx + ny * ny + nz * nz)
-        if n_norm == 0.0 or nz <= 0.0:
-            return 0.0
-        return nz / n_norm
+        return nz / n_norm if nz > 0.0 else 0.0
     raise ValueError("incidence_cos: mode must be 0 sun_tracking, 1 single_axis, "
                      "2 body_fixed nadir-pointing or 3 body_fixed sun-pointing")

@@ -22,11 +22,12 @@ import math
 from numba import njit
 
 from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
+from twin.kernels import FASTMATH
 
 STEFAN_BOLTZMANN = STEFAN_BOLTZMANN_W_M2_K4  # W m^-2 K^-4, CODATA 2018
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def radiator_absorbed_w(area_m2, absorptivity, emissivity, irradiance_w_m2, cos_sun_front,
                         cos_sun_back, n_sides, f_earth_front, f_earth_back, albedo, earth_ir_w_m2,
                         albedo_factor_front, albedo_factor_back, ir_absorbed_with_alpha):
@@ -82,7 +83,7 @@ def radiator_absorbed_w(area_m2, absorptivity, emissivity, irradiance_w_m2, cos_
     return area_m2 * q
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_space_k):
     """Radiator temperature at steady state of Eqs. (1)-(2).
 
@@ -113,7 +114,7 @@ def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_s
     return math.sqrt(math.sqrt(x)) if x > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _h_phi1(h, lam):
     """h·φ1(h·λ) = (e^{hλ} − 1)/λ, φ1(z) = (e^z − 1)/z, for λ <= 0.
 
@@ -129,7 +130,18 @@ def _h_phi1(h, lam):
     return (math.exp(z) - 1.0) / lam
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
+def _h_phi1_inv(h, lam, inv_lam):
+    """:func:`_h_phi1` given 1/λ as well (λ < 0)."""
+    z = h * lam
+    if z > -1e-4:
+        return h * (1.0 + z * (0.5 + z * (1.0 / 6.0)))
+    if z < -40.0:
+        return -inv_lam
+    return (math.exp(z) - 1.0) * inv_lam
+
+
+@njit(cache=True, fastmath=FASTMATH)
 def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
                   g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """Advance the electronics and radiator temperatures by one step, Eqs. (1)-(2).
@@ -230,13 +242,23 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
     mean = 0.5 * (b11 + b22)
     half_diff = 0.5 * (b11 - b22)
     rho = math.sqrt(half_diff * half_diff + b12 * b12)
-    phi_a = _h_phi1(dt_s, mean + rho)
-    phi_b = _h_phi1(dt_s, mean - rho)
+    lam_a = mean + rho   # eigenvalues of B, lam_b <= lam_a <= 0
+    lam_b = mean - rho
+    prod = lam_a * lam_b * rho
+    if prod > 0.0:
+        # one division for 1/λa, 1/λb and 1/ρ (divisions are the slow, serial part of the step)
+        inv = 1.0 / prod
+        inv_rho = lam_a * lam_b * inv
+        phi_a = _h_phi1_inv(dt_s, lam_a, lam_b * rho * inv)
+        phi_b = _h_phi1_inv(dt_s, lam_b, lam_a * rho * inv)
+    else:
+        inv_rho = 1.0 / rho if rho > 0.0 else 0.0
+        phi_a = _h_phi1(dt_s, lam_a)
+        phi_b = _h_phi1(dt_s, lam_b)
     phi_sum = 0.5 * (phi_a + phi_b)
     phi_dif = 0.5 * (phi_a - phi_b)
     if rho > 0.0:
         # |half_diff|, |b12| <= rho keep these products accurate even as rho -> 0
-        inv_rho = 1.0 / rho
         m11 = phi_sum + half_diff * inv_rho * phi_dif
         m22 = phi_sum - half_diff * inv_rho * phi_dif
         m12 = b12 * inv_rho * phi_dif
@@ -255,7 +277,7 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
 MAX_SUBSTEPS = 1024  # halvings of a step whose linearisation failed (see two_node_step)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
                   g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """Advance the electronics and radiator temperatures by one step (see
@@ -288,7 +310,7 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
     return t_e, t_r
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def thermal_throttle(t_elec_k, throttle_start_k, shutdown_k):
     """Compute throttle allowed by the electronics temperature.
 
@@ -319,7 +341,7 @@ def thermal_throttle(t_elec_k, throttle_start_k, shutdown_k):
     return (shutdown_k - t_elec_k) / (shutdown_k - throttle_start_k)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def heater_power_w(t_elec_k, heater_setpoint_k, heater_max_w, c_elec_j_per_k, dt_s, heat_leak_w):
     """Heater power that holds the electronics at or above a set point (dead-beat control).
 
