@@ -158,7 +158,9 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     quiet = lambda message: None  # noqa: E731
-    warm = scenario_dict(2, 2 * record_every_s, dt_s, record_every_s, compression)
+    # warm-up: loads (or compiles) every numba function the case calls, the job paths included
+    # (600 jobs per satellite-hour: a few dozen jobs start and finish), so no case pays for it
+    warm = scenario_dict(2, 2 * record_every_s, dt_s, record_every_s, compression, jobs_per_sat_h=600.0)
     run(_scenario(warm), out_dir / "warmup.h5", force=True, log=quiet)
     scenario = _scenario(scenario_dict(n_sats, duration_s, dt_s, record_every_s, compression,
                                        jobs_per_sat_h))

@@ -12,6 +12,7 @@ njit loops that carry their result forward, so that nothing is optimised away.
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numba
@@ -25,6 +26,7 @@ from twin.kernels.jobs import advance_jobs
 from twin.kernels.shadow import shadow_fraction
 from twin.kernels.battery import battery_limits_w, battery_step
 from twin.kernels.power import shed_load
+from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
 from twin.kernels.thermal import two_node_step
 from twin.nodes import initial_state, node_params
 from twin.orbits import Propagator
@@ -51,6 +53,26 @@ def geometry_loop(pos_m, vel_m_s, sun_m, p, out):
                                     vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1],
                                     sun_m[k, 2], p)
             out[k, i] = g[0] + g[1] + g[2]
+
+
+@njit(cache=True)
+def solar_loop(pos_m, vel_m_s, sun_m, p, out):
+    """The solar part of boundary_geometry alone: irradiance at the satellite, the LVLH frame,
+    the array's incidence by pointing mode and the array power per boundary (no shadow)."""
+    for k in range(pos_m.shape[0]):
+        for i in range(pos_m.shape[1]):
+            rx, ry, rz = pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2]
+            dx, dy, dz = sun_m[k, 0] - rx, sun_m[k, 1] - ry, sun_m[k, 2] - rz
+            d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
+            xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vel_m_s[k, i, 0], vel_m_s[k, i, 1],
+                                                           vel_m_s[k, i, 2], math.sqrt(rx * rx + ry * ry + rz * rz))
+            inv_d = 1.0 / d_sun
+            cos_inc = incidence_cos_lvlh(int(p.pointing_mode), (dx * xx + dy * xy + dz * xz) * inv_d,
+                                         (dx * yx + dy * yy + dz * yz) * inv_d, (dx * zx + dy * zy + dz * zz) * inv_d,
+                                         p.array_normal_x, p.array_normal_y, p.array_normal_z)
+            out[k, i] = array_power_w(solar_irradiance_w_m2(d_sun, 1.0), cos_inc, p.array_area_m2,
+                                      p.cell_efficiency, p.packing_factor, 0.0, 0.0, p.temp_coeff_per_k,
+                                      p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
 
 
 @njit(cache=True)
@@ -198,9 +220,11 @@ def _pieces(row, rows, inp, repeats: int) -> None:
     pos, vel, sun, dt_s, p, n, k = (inp[x] for x in ("pos", "vel", "sun", "dt_s", "params", "n", "k"))
     nu = np.empty((k + 1, n))
     row("shadow_fraction (per boundary)", time_kernel(shadow_loop, lambda: (pos, sun, nu), repeats),
-        "conical shadow, Montenbruck & Gill §3.4.2")
+        "conical shadow, Montenbruck & Gill §3.4.2", design_kernel="shadow")
     geo = np.empty((k + 1, n))
-    row("boundary_geometry (per boundary, shadow included)",
+    row("solar (irradiance, LVLH frame, incidence, array power; per boundary)",
+        time_kernel(solar_loop, lambda: (pos, vel, sun, p, geo), repeats), design_kernel="solar")
+    row("boundary_geometry (per boundary: shadow, solar, beta, radiator Sun and albedo)",
         time_kernel(geometry_loop, lambda: (pos, vel, sun, p, geo), repeats))
     # realistic part inputs: array power and absorbed load from the sunlit fraction
     solar = np.ascontiguousarray(7000.0 * nu[1:])
@@ -208,13 +232,15 @@ def _pieces(row, rows, inp, repeats: int) -> None:
     load = np.empty((k, n))
     energy = np.empty((1, n))
     row("power and battery (demands, shedding, battery limits and step)",
-        time_kernel(power_battery_loop, lambda: (solar, inp["busy"], dt_s, p, inp["state"], energy), repeats))
+        time_kernel(power_battery_loop, lambda: (solar, inp["busy"], dt_s, p, inp["state"], energy), repeats),
+        design_kernel="power and battery")
     row("_part (demands, thermostat, shedding, battery, thermal)",
         time_kernel(part_loop, lambda: (solar, q_abs, inp["busy"], dt_s, p, inp["state"].copy(),
                                         inp["mode"].copy(), load), repeats))
     temps = np.empty((2, n))
-    row("  of which two_node_step (one call)",
-        time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats))
+    row("thermal: two_node_step (one call)",
+        time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats),
+        design_kernel="thermal")
 
 
 def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = True) -> list[dict]:
@@ -225,9 +251,9 @@ def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = T
     steps = n * k
     rows = []
 
-    def row(name, seconds, note=""):
+    def row(name, seconds, note="", design_kernel=None):
         rows.append({"name": name, "ns_per_sat_step": seconds / steps * 1e9, "n_nodes": n,
-                     "n_steps": k, "note": note})
+                     "n_steps": k, "note": note, "design_kernel": design_kernel})
 
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -249,7 +275,8 @@ def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = T
                     inp["accel_idle_w"], inp["accel_peak_w"])
         seconds = time_kernel(advance_jobs, jobs_args, repeats)
         row("advance_jobs", seconds, f"{n_jobs} running jobs on half the nodes, 20 % gangs of 2; "
-                                     f"{seconds / (n_jobs * k) * 1e9:.1f} ns per job-step")
+                                     f"{seconds / (n_jobs * k) * 1e9:.1f} ns per job-step",
+            design_kernel="job progress")
     finally:
         numba.set_num_threads(threads)
     if threads > 1:

@@ -15,37 +15,12 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from twin.kernels import FASTMATH
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
-from twin.kernels.layout import (
-    ACC_BETA,
-    ACC_COMPUTE,
-    ACC_CURTAILED,
-    ACC_HEATER,
-    ACC_LOAD,
-    ACC_LOSS,
-    ACC_MAX,
-    ACC_MIN,
-    ACC_MODE_TIME,
-    ACC_SOLAR,
-    ACC_SUNLIT,
-    ACC_THROTTLE,
-    ACC_UTILIZATION,
-    EVENT_ECLIPSE_ENTRY,
-    EVENT_ECLIPSE_EXIT,
-    EVENT_MODE_CHANGE,
-    MODE_IDLE,
-    MODE_SAFE,
-    N_EXTREMA,
-    STATE_BATTERY_J,
-    STATE_CAPACITY_J,
-    STATE_DOWN,
-    STATE_EFC,
-    STATE_ELECTRONICS_K,
-    STATE_LOSS_W,
-    STATE_RADIATOR_K,
-    STATE_SUNLIT,
-)
+from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD,
+                                 ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
+                                 EVENT_ECLIPSE_ENTRY, N_EXTREMA, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
+                                 MODE_IDLE, MODE_SAFE, STATE_BATTERY_J, STATE_CAPACITY_J,
+                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import shadow_fraction, shadow_fraction_from
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
@@ -80,7 +55,7 @@ NodeParams = namedtuple("NodeParams", [
 POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 2, ("body_fixed", "sun"): 3}
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub):
     """Mean visible solar fraction over a step whose ends disagree (an eclipse edge inside it).
 
@@ -103,7 +78,7 @@ def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, 
 N_GEOMETRY = 6  # values boundary_geometry returns
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """What the physics needs from the geometry at one instant.
 
@@ -134,7 +109,7 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
             s_full * cos_zenith)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p):
     """Thermostat: the heater power that brings the electronics to the set point by the end of
     a (sub)step (the step is affine in power to first order, so two trial steps find it),
@@ -157,7 +132,7 @@ HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so r
 HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is evaluated at all
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
@@ -176,7 +151,7 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
     return t_elec, t_rad, heat / n
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
           loss_hint_w, p):
     """One part of a step with constant inputs: demands, shedding, battery, thermal.
@@ -217,7 +192,11 @@ def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_el
             load_w, compute_w, heater_w, curtailed_w, loss_w)
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH)
+CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are independent, so the
+#                   CPU overlaps one node's long thermal dependency chain with the next node's work
+
+
+@njit(cache=True, parallel=True)
 def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
                   ev_step, ev_kind, ev_value, ev_count):
     """Advance every node K steps (in parallel over nodes; each node's result is independent of
@@ -259,11 +238,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
                        ev_step, ev_kind, ev_value, ev_count)
 
 
-CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are independent, so the
-#                   CPU overlaps one node's long thermal dependency chain with the next node's work
-
-
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, state,
                    mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
     """:func:`advance_nodes` for nodes lo..hi-1: the geometry of every boundary first, then the

@@ -55,9 +55,7 @@ def shadow_fraction(rx, ry, rz, sx, sy, sz):
 @njit(cache=True)
 def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm):
     """:func:`shadow_fraction` from the satellite position r [m], the satellite-to-Sun vector
-    d = s - r [m] and their lengths [m], for callers that have them already. Compiled without
-    fast-math (unlike the other node kernels), so that the pure-Python path (TWIN_DISABLE_JIT)
-    gives bit-identical shadows."""
+    d = s - r [m] and their lengths [m], for callers that have them already."""
     if math.isnan(r_norm):
         return math.nan
     if r_norm <= R_EARTH_M:

@@ -18,7 +18,6 @@ import math
 from numba import njit
 
 from twin.constants import ASTRONOMICAL_UNIT_M, SOLAR_CONSTANT_W_M2
-from twin.kernels import FASTMATH
 
 # Pointing modes of ``incidence_cos`` (kept as ints so that kernels take no Python objects).
 SUN_TRACKING = 0
@@ -27,7 +26,7 @@ BODY_FIXED_NADIR = 2
 BODY_FIXED_SUN = 3
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def solar_irradiance_w_m2(sun_distance_m, visible_fraction):
     """Solar irradiance at the satellite.
 
@@ -49,7 +48,7 @@ def solar_irradiance_w_m2(sun_distance_m, visible_fraction):
     return SOLAR_CONSTANT_W_M2 * ratio * ratio * visible_fraction
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, packing_factor,
                   degradation_per_year, age_years, temp_coeff_per_k, cell_temp_k, reference_temp_k,
                   mppt_efficiency):
@@ -106,7 +105,7 @@ def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, pack
     return power if power > 0.0 else 0.0
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
     """Cosine of the Sun's incidence angle on a panel, by pointing mode.
 
@@ -169,7 +168,7 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
                      "2 body_fixed nadir-pointing or 3 body_fixed sun-pointing")
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def lvlh_axes(rx, ry, rz, vx, vy, vz, r_norm):
     """The LVLH unit vectors x̂ (along-track), ŷ (−orbit normal), ẑ (nadir) in the frame of r, v
     (see :func:`incidence_cos`), given |r| = ``r_norm``; 9 floats, x̂ first."""
@@ -181,7 +180,7 @@ def lvlh_axes(rx, ry, rz, vx, vy, vz, r_norm):
     return (yy * zz - yz * zy, yz * zx - yx * zz, yx * zy - yy * zx, yx, yy, yz, zx, zy, zz)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def incidence_cos_lvlh(mode, s_x, s_y, s_z, nx, ny, nz):
     """:func:`incidence_cos` from the unit Sun direction in LVLH components (s_x, s_y, s_z) [1]
     (for ``BODY_FIXED_SUN`` any Sun direction: the normal is in a Sun-pointing body frame)."""

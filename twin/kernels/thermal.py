@@ -22,12 +22,11 @@ import math
 from numba import njit
 
 from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
-from twin.kernels import FASTMATH
 
 STEFAN_BOLTZMANN = STEFAN_BOLTZMANN_W_M2_K4  # W m^-2 K^-4, CODATA 2018
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def radiator_absorbed_w(area_m2, absorptivity, emissivity, irradiance_w_m2, cos_sun_front,
                         cos_sun_back, n_sides, f_earth_front, f_earth_back, albedo, earth_ir_w_m2,
                         albedo_factor_front, albedo_factor_back, ir_absorbed_with_alpha):
@@ -83,7 +82,7 @@ def radiator_absorbed_w(area_m2, absorptivity, emissivity, irradiance_w_m2, cos_
     return area_m2 * q
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_space_k):
     """Radiator temperature at steady state of Eqs. (1)-(2).
 
@@ -114,7 +113,7 @@ def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_s
     return math.sqrt(math.sqrt(x)) if x > 0.0 else 0.0
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _h_phi1(h, lam):
     """h·φ1(h·λ) = (e^{hλ} − 1)/λ, φ1(z) = (e^z − 1)/z, for λ <= 0.
 
@@ -130,7 +129,7 @@ def _h_phi1(h, lam):
     return (math.exp(z) - 1.0) / lam
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _h_phi1_inv(h, lam, inv_lam):
     """:func:`_h_phi1` given 1/λ as well (λ < 0)."""
     z = h * lam
@@ -141,7 +140,7 @@ def _h_phi1_inv(h, lam, inv_lam):
     return (math.exp(z) - 1.0) * inv_lam
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
                   g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """Advance the electronics and radiator temperatures by one step, Eqs. (1)-(2).
@@ -277,7 +276,7 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
 MAX_SUBSTEPS = 1024  # halvings of a step whose linearisation failed (see two_node_step)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
                   g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """Advance the electronics and radiator temperatures by one step (see
@@ -310,7 +309,7 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
     return t_e, t_r
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def thermal_throttle(t_elec_k, throttle_start_k, shutdown_k):
     """Compute throttle allowed by the electronics temperature.
 
@@ -341,7 +340,7 @@ def thermal_throttle(t_elec_k, throttle_start_k, shutdown_k):
     return (shutdown_k - t_elec_k) / (shutdown_k - throttle_start_k)
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def heater_power_w(t_elec_k, heater_setpoint_k, heater_max_w, c_elec_j_per_k, dt_s, heat_leak_w):
     """Heater power that holds the electronics at or above a set point (dead-beat control).
 

@@ -17,15 +17,13 @@ import math
 
 from numba import njit
 
-from twin.kernels import FASTMATH
-
 # Sphere of equal mean radius: the right sphere for a spherical-Earth view factor.
 # IUGG mean radius R1 = (2a + b)/3 of GRS80 (Moritz 2000, J. Geodesy 74, 128). It differs from the
 # WGS-84 equatorial radius by 0.1 %, which moves F by < 2e-4 at 550 km.
 EARTH_MEAN_RADIUS_M = 6_371_008.8  # m
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def earth_view_factor(altitude_m, nadir_angle_rad):
     """View factor from a one-sided flat plate in orbit to the spherical Earth.
 
@@ -85,7 +83,7 @@ def earth_view_factor(altitude_m, nadir_angle_rad):
     return f if f > 0.0 else 0.0
 
 
-@njit(cache=True, fastmath=FASTMATH)
+@njit(cache=True)
 def albedo_view_factor(altitude_m, nadir_angle_rad, sun_zenith_subsat_rad):
     """Albedo view factor, simple model: F_albedo = F_earth · max(cos ζ, 0).
 
