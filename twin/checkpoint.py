@@ -19,7 +19,7 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.schema import STATE_VARIABLES, extrema_variables
 
-CHECKPOINT_VERSION = 2  # 2: jobs, faults and node-down state
+CHECKPOINT_VERSION = 3  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots
 
 
 def checkpoint_path(run_path) -> Path:

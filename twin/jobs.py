@@ -1,7 +1,9 @@
 """The job book: queue, running jobs and their placements, completions, and the /jobs rows.
 
 Decisions are made in Python (:mod:`twin.scheduling`); progress, checkpoints and energy of all
-running jobs are advanced by one numba call (:func:`twin.kernels.jobs.advance_jobs`).
+running jobs are advanced by one numba call (:func:`twin.kernels.jobs.advance_jobs`) on arrays
+the book keeps from tick to tick (:class:`JobSlots`), so that a tick costs Python time only for
+the jobs that start, stop or move.
 
 Life of a job: queued -> running -> completed, or rejected (with a reason) when it can never
 run: more accelerators than the constellation has, or a deadline it can no longer meet. A
@@ -12,6 +14,7 @@ position; a migrated job checkpoints first, so it loses only the migration cost.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -24,25 +27,61 @@ from twin.output.schema import JOB_DTYPE
 from twin.scheduling import NodeView
 from twin.workload import JobSpec
 
+# the fields of a Job that the kernel advances
+PROGRESS_FIELDS = ("remaining_accel_s", "energy_j", "since_checkpoint_s", "checkpoint_work_accel_s", "stall_s")
+
+
+class _Progress:
+    """A progress field of :class:`Job`: in the book's slot arrays while the job runs (where the
+    kernel advances it, so whoever holds the Job sees it current), on the Job otherwise.
+
+    As a dataclass field its class-level value is the field's default (``dataclasses``,
+    "Descriptor-typed fields"); raising AttributeError there means no default."""
+
+    def __init__(self, default: float | None = None):
+        self.default = default
+
+    def __set_name__(self, owner, name):
+        self.name, self.own = name, "_" + name
+
+    def __get__(self, job, owner=None):
+        if job is None:
+            if self.default is None:
+                raise AttributeError(self.name)
+            return self.default
+        if job._slots is None:
+            return job.__dict__[self.own]
+        return getattr(job._slots, self.name).item(job._slot)
+
+    def __set__(self, job, value):
+        if job._slots is None:
+            job.__dict__[self.own] = value
+        else:
+            getattr(job._slots, self.name)[job._slot] = value
+
 
 @dataclass
 class Job:
     spec: JobSpec
-    remaining_accel_s: float
+    remaining_accel_s: float = _Progress()
     start_s: float = np.nan          # first start [s]
     end_s: float = np.nan
     status: str = "queued"
-    energy_j: float = 0.0
+    energy_j: float = _Progress(0.0)
     preemptions: int = 0             # interruptions that rolled it back (preemption or failure)
     migrations: int = 0
     placement: list = field(default_factory=list)   # [(node, accelerators)]
     reason: str = ""
     first_sat: int = -1
     run_start_s: float = np.nan      # start of the present run [s]
-    checkpoint_work_accel_s: float = 0.0   # work done at the last checkpoint [accelerator-s]
-    since_checkpoint_s: float = 0.0  # time held since the last checkpoint [s]
-    stall_s: float = 0.0             # progress-free time still to serve (migration) [s]
+    checkpoint_work_accel_s: float = _Progress(0.0)   # work done at the last checkpoint [accelerator-s]
+    since_checkpoint_s: float = _Progress(0.0)  # time held since the last checkpoint [s]
+    stall_s: float = _Progress(0.0)  # progress-free time still to serve (migration) [s]
     lost_accel_s: float = 0.0        # work lost to rollbacks [accelerator-s]
+
+    # while running: the book's JobSlots and the slot there (not dataclass fields)
+    _slots = None
+    _slot = -1
 
     @property
     def n_accelerators(self) -> int:
@@ -60,6 +99,106 @@ class Job:
                 self.first_sat, self.status, self.energy_j / J_PER_WH, self.preemptions, s.priority,
                 s.deadline_s, wait, slowdown, self.done_accel_s * peak_flops, self.migrations,
                 self.lost_accel_s, self.reason)
+
+
+class JobSlots:
+    """The running jobs' state as arrays for :func:`twin.kernels.jobs.advance_jobs`, one slot
+    (index) per running job, kept from tick to tick.
+
+    A job that starts takes the lowest free slot (deterministic, so a resumed run assigns the
+    same slots) and moves its progress there; one that stops moves it back and frees the slot.
+    A slot's members (node, accelerators) are the entries ``entry_lo:entry_hi`` of append-only
+    member arrays; a new placement appends, and the member arrays are compacted when more than
+    half of their entries belong to no slot. Arrays double when full.
+    """
+
+    _PER_SLOT = PROGRESS_FIELDS + ("n_accelerators", "work_accel_s", "checkpoint_interval_s",
+                                   "entry_lo", "entry_hi")
+
+    def __init__(self, capacity: int = 64):
+        for name in PROGRESS_FIELDS:                             # named as the Job's fields
+            setattr(self, name, np.zeros(capacity))
+        self.n_accelerators = np.zeros(capacity)                 # [1], float for the kernel
+        self.work_accel_s = np.zeros(capacity)                   # total work [accelerator-s]
+        self.checkpoint_interval_s = np.zeros(capacity)          # [s]
+        self.entry_lo = np.zeros(capacity, dtype=np.int64)
+        self.entry_hi = np.zeros(capacity, dtype=np.int64)
+        self.free_slots = list(range(capacity))                  # a heap
+        self.member_node = np.zeros(2 * capacity, dtype=np.int64)
+        self.member_accel = np.zeros(2 * capacity)               # accelerators held [1]
+        self.n_entries = 0                                       # used, by slots or garbage
+        self.n_garbage = 0
+
+    def take(self, job: Job) -> int:
+        """Give ``job`` the lowest free slot and move its progress there."""
+        if not self.free_slots:
+            capacity = len(self.entry_lo)
+            for name in self._PER_SLOT:
+                setattr(self, name, _grown(getattr(self, name), 2 * capacity))
+            self.free_slots = list(range(capacity, 2 * capacity))
+        slot = heapq.heappop(self.free_slots)
+        for name in PROGRESS_FIELDS:
+            getattr(self, name)[slot] = getattr(job, name)
+        self.n_accelerators[slot] = job.n_accelerators
+        self.work_accel_s[slot] = job.spec.work_accel_s
+        self.checkpoint_interval_s[slot] = job.spec.checkpoint_interval_s
+        job._slots, job._slot = self, slot
+        return slot
+
+    def give_back(self, job: Job) -> None:
+        """Move ``job``'s progress back onto it and free its slot."""
+        slot = job._slot
+        progress = [getattr(self, name).item(slot) for name in PROGRESS_FIELDS]
+        job._slots, job._slot = None, -1
+        for name, value in zip(PROGRESS_FIELDS, progress):
+            setattr(job, name, value)
+        self.n_garbage += int(self.entry_hi[slot] - self.entry_lo[slot])
+        self.entry_lo[slot] = self.entry_hi[slot] = 0
+        heapq.heappush(self.free_slots, slot)
+
+    def place(self, slot: int, placement) -> None:
+        """Make ``placement`` [(node, accelerators)] the members of ``slot``."""
+        self.n_garbage += int(self.entry_hi[slot] - self.entry_lo[slot])
+        self.entry_lo[slot] = self.entry_hi[slot] = 0      # so that a compaction drops them
+        n = len(placement)
+        if self.n_entries + n > len(self.member_node):
+            if 2 * self.n_garbage > self.n_entries:
+                self._compact()
+            if self.n_entries + n > len(self.member_node):
+                size = 2 * max(len(self.member_node), self.n_entries + n)
+                self.member_node = _grown(self.member_node, size)
+                self.member_accel = _grown(self.member_accel, size)
+        lo = self.n_entries
+        for i, (node, count) in enumerate(placement):
+            self.member_node[lo + i] = node
+            self.member_accel[lo + i] = count
+        self.entry_lo[slot], self.entry_hi[slot] = lo, lo + n
+        self.n_entries += n
+
+    def _compact(self) -> None:
+        """Move every slot's entries to the front, in slot order, dropping the garbage."""
+        count = self.entry_hi - self.entry_lo          # 0 for free slots
+        held = np.flatnonzero(count)
+        count = count[held]
+        new_lo = np.cumsum(count) - count
+        total = int(count.sum())
+        source = np.repeat(self.entry_lo[held] - new_lo, count) + np.arange(total)
+        self.member_node[:total] = self.member_node[source]
+        self.member_accel[:total] = self.member_accel[source]
+        self.entry_lo[held], self.entry_hi[held] = new_lo, new_lo + count
+        self.n_entries, self.n_garbage = total, 0
+
+    def holding(self, nodes, slots: np.ndarray) -> np.ndarray:
+        """Those of ``slots`` with a member on one of ``nodes``, in the order given."""
+        on = np.isin(self.member_node[:self.n_entries], nodes)
+        seen = np.concatenate(([0], np.cumsum(on)))
+        return slots[seen[self.entry_hi[slots]] > seen[self.entry_lo[slots]]]
+
+
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=array.dtype)
+    out[:len(array)] = array
+    return out
 
 
 def _queue_key(job: Job) -> tuple:
@@ -83,7 +222,9 @@ class JobBook:
         self.idle_w, self.peak_w, self.peak_flops = idle_w, peak_w, peak_flops
         self.migration_cost_s = migration_cost_s
         self.queue: list[Job] = []          # by (submit_s, job_id)
-        self.running: list[Job] = []
+        self.slots = JobSlots()
+        self._running: dict[int, Job] = {}  # by slot, in start order
+        self._active = np.zeros(0, dtype=np.int64)   # their slots, in the same order
         self.done: list[Job] = []           # completed or rejected, not yet written
         self.busy = np.zeros(n_nodes)
         self.work_done_accel_s = 0.0        # progress, including work later rolled back
@@ -94,7 +235,11 @@ class JobBook:
         self.counts = {"submitted": 0, "completed": 0, "rejected": 0, "preemptions": 0,
                        "rollbacks": 0, "migrations": 0, "deadline_missed": 0}
         self.events: list[tuple] = []       # (time_s, sat, kind, value) for /events
-        self._csr = None
+
+    @property
+    def running(self) -> list[Job]:
+        """The running jobs, in the order they started."""
+        return list(self._running.values())
 
     # ------------------------------------------------------------ events
     def submit(self, spec: JobSpec) -> None:
@@ -115,12 +260,13 @@ class JobBook:
         """
         self._reject(now_s)
         revise = getattr(self.policy, "revise", None)
-        if not self.queue and (revise is None or not self.running):
+        if not self.queue and (revise is None or not self._running):
             return
         if callable(view):   # the engine's Simulation.view: only built when the policy looks
             view = view() if getattr(self.policy, "uses_view", True) else None
-        view = (view if view is not None else NodeView())._replace(now_s=now_s, running=tuple(self.running))
-        if revise is not None and self.running:
+        running = tuple(self._running.values())
+        view = (view if view is not None else NodeView())._replace(now_s=now_s, running=running)
+        if revise is not None and self._running:
             actions = revise(self.queue[:self._eligible(now_s)], self.available(), view)
             for action in actions:
                 if action[0] == "preempt":
@@ -128,7 +274,7 @@ class JobBook:
                 else:
                     self._migrate(action[1], action[2], now_s)
             if actions:
-                view = view._replace(running=tuple(self.running))
+                view = view._replace(running=tuple(self._running.values()))
         eligible = self._eligible(now_s)
         if not eligible:
             return
@@ -136,15 +282,15 @@ class JobBook:
         started = place(self.queue[:eligible], self.available(), view)
         if not started:
             return
-        ids = set()
+        ids, slots = set(), []
         for job, placement in started:
-            self._hold(job, placement)
+            slots.append(self._start(job, placement))
             if math.isnan(job.start_s):
                 job.start_s, job.first_sat = now_s, placement[0][0]
                 self.waits.append(now_s - job.spec.submit_s)
             job.run_start_s, job.status = now_s, "running"
-            self.running.append(job)
             ids.add(id(job))
+        self._active = np.concatenate((self._active, np.array(slots, dtype=np.int64)))
         self.queue = [j for j in self.queue if id(j) not in ids]
 
     def _eligible(self, now_s: float) -> int:
@@ -169,19 +315,33 @@ class JobBook:
             self.done += rejected
             self.queue = [j for j in self.queue if j.status != "rejected"]
 
+    def _start(self, job: Job, placement) -> int:
+        """Give ``job`` a slot and its accelerators; returns the slot (for ``_active``)."""
+        slot = self.slots.take(job)
+        self._running[slot] = job
+        self._hold(job, placement)
+        return slot
+
+    def _stop(self, job: Job) -> int:
+        """Take ``job`` out of the running jobs and its slot; returns the slot it had (the
+        caller takes it out of ``_active``)."""
+        slot = job._slot
+        del self._running[slot]
+        self.slots.give_back(job)
+        return slot
+
     def _hold(self, job: Job, placement) -> None:
         for node, count in placement:
             self.free[node] -= count
             self.busy[node] += count
         job.placement = placement
-        self._csr = None
+        self.slots.place(job._slot, placement)
 
     def _release(self, job: Job) -> None:
         for node, count in job.placement:
             self.free[node] += count
             self.busy[node] -= count
         job.placement = []
-        self._csr = None
 
     def _interrupt(self, job: Job, now_s: float, kind: int, sat: int) -> None:
         """Roll a running job back to its last checkpoint and requeue it at its arrival position."""
@@ -195,7 +355,8 @@ class JobBook:
         self.counts["preemptions" if kind == L.EVENT_PREEMPTION else "rollbacks"] += 1
         self.events.append((now_s, sat, kind, float(job.spec.job_id)))
         self._release(job)
-        self.running = [j for j in self.running if j is not job]
+        slot = self._stop(job)
+        self._active = self._active[self._active != slot]
         bisect.insort(self.queue, job, key=_queue_key)
 
     def _migrate(self, job: Job, placement, now_s: float) -> None:
@@ -214,56 +375,35 @@ class JobBook:
         nodes = [int(n) for n in nodes]
         self.down[nodes] = True
         hit = set(nodes)
-        for job in list(self.running):
-            members = [node for node, _ in job.placement if node in hit]
-            if members:
-                self._interrupt(job, now_s, L.EVENT_ROLLBACK, members[0])
+        for slot in self.slots.holding(nodes, self._active).tolist():
+            job = self._running[slot]
+            first = next(node for node, _ in job.placement if node in hit)
+            self._interrupt(job, now_s, L.EVENT_ROLLBACK, first)
 
     def restore_nodes(self, nodes) -> None:
         self.down[[int(n) for n in nodes]] = False
 
     def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float) -> None:
         """Progress running jobs through a block of steps; finish those whose work ran out."""
-        if not self.running:
+        if not self._running:
             return
-        if self._csr is None:
-            ptr = np.zeros(len(self.running) + 1, dtype=np.int64)
-            nodes, accels = [], []
-            for j, job in enumerate(self.running):
-                ptr[j + 1] = ptr[j] + len(job.placement)
-                nodes += [n for n, _ in job.placement]
-                accels += [a for _, a in job.placement]
-            n_acc = np.array([job.n_accelerators for job in self.running], dtype=np.float64)
-            work = np.array([job.spec.work_accel_s for job in self.running])
-            interval = np.array([job.spec.checkpoint_interval_s for job in self.running])
-            self._csr = (ptr, np.array(nodes, dtype=np.int64), np.array(accels, dtype=np.float64),
-                         n_acc, work, interval)
-        ptr, nodes, accels, n_acc, work, interval = self._csr
-        running = self.running
-        remaining = np.array([job.remaining_accel_s for job in running])
-        energy = np.array([job.energy_j for job in running])
-        since = np.array([job.since_checkpoint_s for job in running])
-        ckpt = np.array([job.checkpoint_work_accel_s for job in running])
-        stall = np.array([job.stall_s for job in running])
-        done_s = np.full(len(running), -1.0)
-        before = remaining.sum()
-        advance_jobs(rate_kn, t0_s, dt_s, ptr, nodes, accels, n_acc, remaining, energy, done_s,
-                     self.idle_w, self.peak_w, work, interval, since, ckpt, stall)
-        self.work_done_accel_s += before - remaining.sum()
-        finished = False
-        for j, job in enumerate(running):
-            job.remaining_accel_s, job.energy_j = float(remaining[j]), float(energy[j])
-            job.since_checkpoint_s, job.checkpoint_work_accel_s = float(since[j]), float(ckpt[j])
-            job.stall_s = float(stall[j])
-            if done_s[j] >= 0.0:
-                self._complete(job, float(done_s[j]))
-                finished = True
-        if finished:
-            self.running = [j for j in self.running if j.status == "running"]
+        slots, active = self.slots, self._active
+        done_s = np.full(len(active), -1.0)
+        self.work_done_accel_s += advance_jobs(
+            rate_kn, t0_s, dt_s, slots.entry_lo, slots.member_node, slots.member_accel,
+            slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
+            self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
+            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi)
+        finished = np.flatnonzero(done_s >= 0.0)
+        if finished.size:
+            for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):
+                self._complete(self._running[slot], end_s)
+            self._active = active[done_s < 0.0]
 
     def _complete(self, job: Job, end_s: float) -> None:
         job.end_s, job.status = end_s, "completed"
         self._release(job)
+        self._stop(job)
         self.counts["completed"] += 1
         if end_s > job.spec.deadline_s:
             self.counts["deadline_missed"] += 1
@@ -295,7 +435,7 @@ class JobBook:
         c = self.counts
         return {
             "jobs_submitted": c["submitted"], "jobs_completed": c["completed"],
-            "jobs_rejected": c["rejected"], "jobs_running_at_end": len(self.running),
+            "jobs_rejected": c["rejected"], "jobs_running_at_end": len(self._running),
             "jobs_queued_at_end": len(self.queue), "jobs_deadline_missed": c["deadline_missed"],
             "preemptions": c["preemptions"], "rollbacks": c["rollbacks"], "migrations": c["migrations"],
             "work_progress_accel_h": self.work_done_accel_s / 3600.0,

@@ -2,8 +2,13 @@
 
 A job holding accelerators on several nodes (a gang) progresses at the rate of its slowest member
 (DESIGN.md §3): per step, work done = n_accelerators × min(rate of member nodes) × dt.
-Members are given in CSR form: job j's nodes are ``member_node[member_ptr[j]:member_ptr[j+1]]``
-holding ``member_accel[...]`` accelerators each.
+Job j's members are the nodes ``member_node[member_lo[j]:member_hi[j]]`` holding
+``member_accel[...]`` accelerators each; without ``member_hi`` the members are in CSR form
+(``member_hi[j] = member_lo[j + 1]``).
+
+Jobs may live in slots: with ``slots`` given, job j's state is at index ``slots[j]`` of every
+per-job array except ``done_s`` (the caller keeps running jobs in persistent arrays and passes the
+slots in use); without it, job j is index j.
 
 Checkpoints (optional arrays): a job checkpoints every ``checkpoint_interval_s`` of the time it
 holds its accelerators (wall-clock cadence, as training jobs do), at the end of the step in which
@@ -15,27 +20,37 @@ from numba import njit
 
 
 @njit(cache=True)
-def advance_jobs(rate_kn, t0_s, dt_s, member_ptr, member_node, member_accel, n_accel,
+def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_accel,
                  remaining_accel_s, energy_j, done_s, idle_w, peak_w,
                  work_accel_s=None, checkpoint_interval_s=None, since_checkpoint_s=None,
-                 checkpoint_work_accel_s=None, stall_s=None):
+                 checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
 
-    Updates in place: ``remaining_accel_s`` (J,) [accelerator-s], ``energy_j`` (J,) [J] (the
-    accelerators' power, idle share plus throttled dynamic share, while the job holds them) and
-    ``done_s`` (J,) [s since epoch]: the time the work ran out, interpolated inside its step, or
-    left as is (negative) while work remains.
+    Updates in place: ``remaining_accel_s`` [accelerator-s], ``energy_j`` [J] (the accelerators'
+    power, idle share plus throttled dynamic share, while the job holds them) and ``done_s`` (J,)
+    [s since epoch]: the time the work ran out, interpolated inside its step, or left as is
+    (negative) while work remains. Jobs whose ``done_s`` is already set are skipped.
 
-    With checkpointing (all five optional arrays given, each (J,)): ``work_accel_s`` total work
+    With checkpointing (all five optional arrays given): ``work_accel_s`` total work
     [accelerator-s]; ``checkpoint_interval_s`` [s]; ``since_checkpoint_s`` [s] time held since the
     last checkpoint, updated; ``checkpoint_work_accel_s`` [accelerator-s] work done at the last
     checkpoint, updated; ``stall_s`` [s] progress-free time still to serve, updated.
+
+    ``slots`` (J,) int and ``member_hi`` go together (module docstring).
+
+    Returns the work done by all jobs in the block [accelerator-s].
     """
     n_steps = rate_kn.shape[0]
-    for j in range(remaining_accel_s.shape[0]):
+    total_work = 0.0
+    for j in range(done_s.shape[0]):
         if done_s[j] >= 0.0:
             continue
-        lo, hi = member_ptr[j], member_ptr[j + 1]
+        if slots is None:
+            slot, lo, hi = j, member_lo[j], member_lo[j + 1]
+        else:
+            slot = slots[j]
+            lo, hi = member_lo[slot], member_hi[slot]
+        remaining_before = remaining_accel_s[slot]
         for k in range(n_steps):
             rate = 1.0
             power_w = 0.0
@@ -45,21 +60,23 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_ptr, member_node, member_accel, n_a
                     rate = node_rate
                 power_w += member_accel[m] * (idle_w + (peak_w - idle_w) * node_rate)
             stalled = 0.0
-            if stall_s is not None and stall_s[j] > 0.0:
-                stalled = min(stall_s[j], dt_s)
-                stall_s[j] -= stalled
-            work = n_accel[j] * rate * (dt_s - stalled)
-            if work >= remaining_accel_s[j] and rate > 0.0 and work > 0.0:
-                used_s = stalled + remaining_accel_s[j] / work * (dt_s - stalled)
-                energy_j[j] += power_w * used_s
+            if stall_s is not None and stall_s[slot] > 0.0:
+                stalled = min(stall_s[slot], dt_s)
+                stall_s[slot] -= stalled
+            work = n_accel[slot] * rate * (dt_s - stalled)
+            if work >= remaining_accel_s[slot] and rate > 0.0 and work > 0.0:
+                used_s = stalled + remaining_accel_s[slot] / work * (dt_s - stalled)
+                energy_j[slot] += power_w * used_s
                 done_s[j] = t0_s + k * dt_s + used_s
-                remaining_accel_s[j] = 0.0
+                remaining_accel_s[slot] = 0.0
                 break
-            remaining_accel_s[j] -= work
-            energy_j[j] += power_w * dt_s
+            remaining_accel_s[slot] -= work
+            energy_j[slot] += power_w * dt_s
             if checkpoint_interval_s is not None:
-                since_checkpoint_s[j] += dt_s
-                if since_checkpoint_s[j] >= checkpoint_interval_s[j]:
-                    checkpoint_work_accel_s[j] = work_accel_s[j] - remaining_accel_s[j]
-                    since_checkpoint_s[j] -= checkpoint_interval_s[j] * (
-                        since_checkpoint_s[j] // checkpoint_interval_s[j])
+                since_checkpoint_s[slot] += dt_s
+                if since_checkpoint_s[slot] >= checkpoint_interval_s[slot]:
+                    checkpoint_work_accel_s[slot] = work_accel_s[slot] - remaining_accel_s[slot]
+                    since_checkpoint_s[slot] -= checkpoint_interval_s[slot] * (
+                        since_checkpoint_s[slot] // checkpoint_interval_s[slot])
+        total_work += remaining_before - remaining_accel_s[slot]
+    return total_work
