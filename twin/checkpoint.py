@@ -31,14 +31,24 @@ def _tmp_path(path: Path) -> Path:
     return path.with_name(path.name + ".tmp")
 
 
-def save_checkpoint(run_path, state: dict) -> None:
+def checkpoint_bytes(state: dict) -> bytes:
+    """The checkpoint of ``state`` as it is now (the simulation may change its arrays after)."""
+    return pickle.dumps({"version": CHECKPOINT_VERSION, **state}, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def write_checkpoint(run_path, payload: bytes) -> None:
+    """Replace the run's checkpoint atomically with ``payload`` (:func:`checkpoint_bytes`)."""
     path = checkpoint_path(run_path)
     tmp = _tmp_path(path)
     with open(tmp, "wb") as f:
-        pickle.dump({"version": CHECKPOINT_VERSION, **state}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        f.write(payload)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def save_checkpoint(run_path, state: dict) -> None:
+    write_checkpoint(run_path, checkpoint_bytes(state))
 
 
 def remove_checkpoint(run_path) -> None:

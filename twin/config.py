@@ -308,7 +308,8 @@ class Output(_Section):
                            "the LZF filter plugin), a gzip level 1-9 (portable, ~5x slower to write), or 0 (none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
     flush_every_records: Annotated[int, Field(gt=0)] | None = Field(
-        None, description="records buffered between writes, also the HDF5 chunk length; null = about 256 KiB per variable")
+        None, description="records buffered between writes, also the HDF5 chunk length; null = about 256 KiB "
+                          "per variable, rounded down to divide the records between checkpoints")
     checkpoint_every_s: Annotated[float, Field(ge=0)] = Field(
         21600.0, description="full-state checkpoint interval [s] of simulated time, a multiple of record_every_s; 0 = none")
 

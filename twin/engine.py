@@ -13,6 +13,7 @@ from pathlib import Path
 
 import math
 import os
+from functools import partial
 
 import numba
 import numpy as np
@@ -32,7 +33,7 @@ from twin.orbits import screen_for_run
 from twin.output.hdf5 import RunWriter
 from twin.output.schema import EVENT_DTYPE
 from twin.checkpoint import (check_disk_space, load_checkpoint, remove_checkpoint,
-                             save_checkpoint, stop_signals)
+                             checkpoint_bytes, stop_signals, write_checkpoint)
 from twin.progress import Progress
 from twin.scheduling import NodeView, make_policy, max_eclipse_s, predict_eclipses
 from twin.workload import job_source
@@ -198,8 +199,9 @@ class Simulation:
             self.last_dispatch_step = step
 
     def checkpoint(self) -> None:
-        self.writer.flush(to_disk=True)
-        save_checkpoint(self.writer.path, {
+        """Snapshot the state now; the writer thread writes it once the records before it are on
+        disk (a checkpoint never refers to data that is not), while the simulation goes on."""
+        payload = checkpoint_bytes({
             "step": self.step, "last_record_step": self.last_record_step,
             "last_dispatch_step": self.last_dispatch_step, "state": self.state, "mode": self.mode,
             "acc": self.acc, "totals": self.totals, "battery_start_wh": self.battery_start_wh,
@@ -209,6 +211,7 @@ class Simulation:
             "array_power_w": self.array_power_w,
             "writer_counts": self.writer.counts(),
         })
+        self.writer.flush(to_disk=True, then=partial(write_checkpoint, self.writer.path, payload))
 
     def restore(self, ckpt: dict) -> None:
         for key in ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc",
@@ -316,6 +319,7 @@ def _finish(sim, meter, writer, log) -> dict:
         summary["wall_s"] = meter.elapsed()
         summary["satellite_steps_per_s"] = (summary["satellite_steps"] - sim.start_step * sim.n) / max(summary["wall_s"], 1e-9)
         status = "complete"
+        writer.flush(to_disk=True)   # waits for a checkpoint still being written
         remove_checkpoint(writer.path)
     except StopRequested:
         status = "interrupted"

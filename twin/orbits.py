@@ -654,7 +654,8 @@ def sgp4_utc_jd(t):
     return np.ascontiguousarray(whole, dtype=np.float64), np.asarray(fraction, dtype=np.float64)
 
 
-def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 3600.0):
+def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 3600.0,
+                          cache: dict | None = None):
     """Rotation matrices TEME -> GCRS, shape (B, 3, 3), from skyfield's TEME frame.
 
     skyfield's ``EarthSatellite.at`` applies the transpose of ``TEME.rotation_at(t)``
@@ -664,6 +665,8 @@ def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 
     ``node_step_s`` seconds (aligned to the epoch, so blocks give identical results) and
     interpolated linearly: the error is h^2/8 times its second derivative, about 1e-11 rad
     for h = 1 h, far below a millimetre.  ``node_step_s=None`` evaluates every time exactly.
+    ``cache`` (a dict kept by the caller, for one epoch and node step) holds node matrices
+    between calls: a run asks for the same hourly nodes block after block.
     """
     from skyfield.sgp4lib import TEME
 
@@ -673,8 +676,18 @@ def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 
         return np.ascontiguousarray(np.moveaxis(m, -1, 0).transpose(0, 2, 1))
     k = np.floor(t_s / node_step_s)
     nodes = np.unique(np.concatenate([k, k + 1.0]))
-    m = TEME.rotation_at(skyfield_times(epoch_utc, nodes * node_step_s))
-    mats = np.moveaxis(m, -1, 0).transpose(0, 2, 1)  # (K, 3, 3), TEME -> GCRS
+    cache = {} if cache is None else cache
+    for node in nodes:
+        if node not in cache:
+            # one node per call: numpy's vectorised sin/cos can round differently by position in
+            # an array, and a node's matrix must not depend on which nodes came with it (a
+            # resumed run asks for other batches than an uninterrupted one)
+            m = TEME.rotation_at(skyfield_times(epoch_utc, np.array([node * node_step_s])))
+            cache[node] = np.moveaxis(m, -1, 0).transpose(0, 2, 1)[0]  # TEME -> GCRS
+    mats = np.stack([cache[node] for node in nodes])  # (K, 3, 3)
+    if len(cache) > 64:   # runs move forward: keep the latest nodes
+        for node in sorted(cache)[:len(cache) - 64]:
+            del cache[node]
     i0 = np.searchsorted(nodes, k)
     w = (t_s / node_step_s - k)[:, None, None]
     return (1.0 - w) * mats[i0] + w * mats[i0 + 1]
@@ -701,6 +714,7 @@ class Propagator:
         self.epoch_utc = as_utc(epoch_utc)
         self.frame_node_step_s = frame_node_step_s
         self._array = SatrecArray(list(sats.satrecs))
+        self._frames = {}   # TEME -> GCRS matrices at frame nodes, kept between calls
 
     def propagate(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions and velocities of every satellite at every time.
@@ -726,7 +740,7 @@ class Propagator:
             return np.empty((0, n, 3)), np.empty((0, n, 3)), np.empty((0, n), dtype=np.uint8)
         jd, fr = sgp4_utc_jd(skyfield_times(self.epoch_utc, t_s))
         error, r_km, v_km_s = propagate_teme_km(self._array, jd, fr)
-        rot_t = teme_to_gcrs_matrices(self.epoch_utc, t_s, self.frame_node_step_s)
+        rot_t = teme_to_gcrs_matrices(self.epoch_utc, t_s, self.frame_node_step_s, self._frames)
         rot_t = rot_t.transpose(0, 2, 1)  # row vectors: x_gcrs = x_teme @ R^T
         pos = np.matmul(r_km, rot_t)
         pos *= 1e3

@@ -2,7 +2,8 @@
 
 The file is opened with the latest format and switched to SWMR once every dataset exists, so
 that readers can follow it while it grows. Records are buffered and written a whole
-chunk at a time (``flush_every_records`` records, by default about 256 KiB per variable); the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
+chunk at a time (``flush_every_records`` records, by default about 256 KiB per variable) by a
+writer thread, one batch in flight at most, while the simulation goes on; the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
 every ``FILE_FLUSH_INTERVAL_S`` of wall time, at every checkpoint and at the end, so a crash loses
 at most the records since then — and a checkpoint never refers to data that is not on disk. Root attributes that change
 (``status``) and ``/summary`` are written after the SWMR writer closes.
@@ -10,6 +11,7 @@ at most the records since then — and a checkpoint never refers to data that is
 from __future__ import annotations
 
 import platform
+from concurrent.futures import ThreadPoolExecutor
 import time as wallclock
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,9 +39,16 @@ def library_versions() -> dict:
 FILE_FLUSH_INTERVAL_S = 2.0
 
 
-def _chunk_records(n_sats: int) -> int:
-    """Records per chunk so that a chunk of one variable is about 256 KiB."""
-    return int(max(1, min(1024, (256 * 1024) // (4 * max(n_sats, 1)))))
+def _chunk_records(n_sats: int, between_checkpoints: int = 0) -> int:
+    """Records per chunk so that a chunk of one variable is about 256 KiB, rounded down to a
+    divisor of the records ``between_checkpoints`` (when there are checkpoints): a checkpoint
+    then writes whole chunks, instead of compressing a partial chunk that is compressed again
+    once it fills (half the writer's time in a small constellation's run)."""
+    chunk = int(max(1, min(1024, (256 * 1024) // (4 * max(n_sats, 1)))))
+    if between_checkpoints > 0:
+        while between_checkpoints % chunk:
+            chunk -= 1
+    return chunk
 
 
 class RunWriter:
@@ -51,7 +60,9 @@ class RunWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.n_sats = len(sats)
         # whole chunks are written at once: a gzip chunk is compressed once, never rewritten
-        chunk = flush_every or _chunk_records(self.n_sats)
+        sim, out = scenario.simulation, scenario.output
+        between = int(round(out.checkpoint_every_s / sim.record_every_s)) if out.checkpoint_every_s else 0
+        chunk = flush_every or _chunk_records(self.n_sats, between)
         self.flush_every = chunk
         self.positions = positions
         extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
@@ -61,9 +72,10 @@ class RunWriter:
         self._events: list[np.ndarray] = []
         self.n_records = self.n_job_rows = self.n_event_rows = 0
         self._last_file_flush = wallclock.monotonic()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-hdf5")
+        self._pending = None   # the write in flight
         f = h5py.File(self.path, "w", libver="latest")
         self.file = f
-        sim = scenario.simulation
         attrs = {
             "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -122,7 +134,10 @@ class RunWriter:
         f.swmr_mode = True
 
     def counts(self) -> dict:
-        return {"records": self.n_records, "jobs": self.n_job_rows, "events": self.n_event_rows}
+        """Records, job rows and event rows the file holds once what is buffered is written."""
+        return {"records": self.n_records + len(self._records),
+                "jobs": self.n_job_rows + sum(len(rows) for rows in self._jobs),
+                "events": self.n_event_rows + sum(len(rows) for rows in self._events)}
 
     def _copy_prefix(self, old_path, counts: dict, block: int = 256) -> None:
         """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
@@ -160,41 +175,72 @@ class RunWriter:
         if len(rows):
             self._events.append(rows)
 
-    def flush(self, to_disk: bool = False) -> None:
-        """Write buffered rows; flush the file when ``to_disk`` or the flush interval has passed."""
-        f = self.file
+    def flush(self, to_disk: bool = False, then=None) -> None:
+        """Hand the buffered rows to the writer thread; with ``to_disk``, or when the flush
+        interval has passed, the file is flushed after them. With ``to_disk`` this returns only
+        once everything is on disk, unless ``then`` is given: a function the writer thread calls
+        once the file is flushed (a checkpoint), and this returns at once. An error of an
+        earlier write is raised here."""
+        batch = self._take_batch()
+        now = wallclock.monotonic()
+        flush_file = to_disk or now - self._last_file_flush >= FILE_FLUSH_INTERVAL_S
+        if flush_file:
+            self._last_file_flush = now
+        self._wait()   # one write in flight at most: memory stays bounded, order is kept
+        if batch or flush_file:
+            self._pending = self._pool.submit(self._write, batch, flush_file, then if to_disk else None)
+        if to_disk and then is None:
+            self._wait()
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _take_batch(self) -> dict:
+        """The buffered rows as arrays, with where they go; the counts move on at once."""
+        batch = {}
         if self._records:
             n = len(self._records)
-            r0 = self.n_records
-            times = np.array([t for t, _ in self._records])
-            for var in self.variables:
-                d = f["state"][var.name]
-                d.resize((r0 + n, self.n_sats))
-                d[r0:] = np.stack([vals[var.name] for _, vals in self._records]).astype(var.dtype)
-            if self.positions:
-                d = f["state/position_gcrs_km"]
-                d.resize((r0 + n, self.n_sats, 3))
-                d[r0:] = np.stack([vals["position_gcrs_km"] for _, vals in self._records])
-            # /time last: a live reader that sees a record in /time finds it in /state too
-            f["time"].resize((r0 + n,))
-            f["time"][r0:] = times
+            batch["r0"], batch["time"] = self.n_records, np.array([t for t, _ in self._records])
+            names = [var.name for var in self.variables] + (["position_gcrs_km"] if self.positions else [])
+            dtypes = [var.dtype for var in self.variables] + ([np.float32] if self.positions else [])
+            batch["state"] = {name: np.stack([vals[name] for _, vals in self._records]).astype(dtype, copy=False)
+                              for name, dtype in zip(names, dtypes)}
             self.n_records += n
             self._records.clear()
         for name, buffer in (("jobs", self._jobs), ("events", self._events)):
             if buffer:
-                rows = np.concatenate(buffer)
-                d = f[name]
-                d.resize((d.shape[0] + len(rows),))
-                d[-len(rows):] = rows
+                batch[name] = np.concatenate(buffer)
                 buffer.clear()
                 if name == "jobs":
-                    self.n_job_rows += len(rows)
+                    self.n_job_rows += len(batch[name])
                 else:
-                    self.n_event_rows += len(rows)
-        now = wallclock.monotonic()
-        if to_disk or now - self._last_file_flush >= FILE_FLUSH_INTERVAL_S:
+                    self.n_event_rows += len(batch[name])
+        return batch
+
+    def _write(self, batch: dict, flush_file: bool, then=None) -> None:
+        """Write one batch (in the writer thread: h5py releases the GIL while HDF5 compresses
+        and writes, so the simulation goes on meanwhile)."""
+        f = self.file
+        if "state" in batch:
+            r0, n = batch["r0"], len(batch["time"])
+            for name, values in batch["state"].items():
+                d = f["state"][name]
+                d.resize((r0 + n,) + d.shape[1:])
+                d[r0:] = values
+            # /time last: a live reader that sees a record in /time finds it in /state too
+            f["time"].resize((r0 + n,))
+            f["time"][r0:] = batch["time"]
+        for name in ("jobs", "events"):
+            if name in batch:
+                rows, d = batch[name], f[name]
+                d.resize((d.shape[0] + len(rows),))
+                d[-len(rows):] = rows
+        if flush_file:
             f.flush()
-            self._last_file_flush = now
+        if then is not None:
+            then()
 
     # ------------------------------------------------------------------ closing
     def close(self, status: str, summary: dict | None = None) -> None:
@@ -204,6 +250,7 @@ class RunWriter:
         try:
             self.flush(to_disk=True)
         finally:
+            self._pool.shutdown(wait=True)
             self.file.close()
             self.file = None
         with h5py.File(self.path, "r+", libver="latest") as f:
