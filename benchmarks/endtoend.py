@@ -158,9 +158,11 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     quiet = lambda message: None  # noqa: E731
-    # warm-up: loads (or compiles) every numba function the case calls, the job paths included
-    # (600 jobs per satellite-hour: a few dozen jobs start and finish), so no case pays for it
-    warm = scenario_dict(2, 2 * record_every_s, dt_s, record_every_s, compression, jobs_per_sat_h=600.0)
+    # warm-up: the same satellites for 20 records with a few dozen jobs (that start and finish),
+    # which loads or compiles every numba function the case calls, so the case does not pay for it
+    n_warm = n_sats or 10395
+    warm = scenario_dict(n_sats, 20 * record_every_s, dt_s, record_every_s, compression,
+                         jobs_per_sat_h=max(jobs_per_sat_h, 120.0 / n_warm))
     run(_scenario(warm), out_dir / "warmup.h5", force=True, log=quiet)
     scenario = _scenario(scenario_dict(n_sats, duration_s, dt_s, record_every_s, compression,
                                        jobs_per_sat_h))

@@ -136,6 +136,38 @@ def test_unreachable_deadline_is_rejected_with_a_reason():
     assert [j.spec.job_id for j in book.running] == [1]
 
 
+def test_a_deadline_that_passes_while_a_job_waits_rejects_it_at_the_next_epoch():
+    """The queue is scanned for rejections only from the earliest time a queued job can become
+    rejectable: the job must still go at the first epoch after its latest start, not later."""
+    book = JobBook(1, 1, fifo, 80.0, 700.0)
+    book.submit(JobSpec(0, 0.0, 36000.0, 1))                    # holds the only accelerator
+    book.submit(JobSpec(1, 10.0, 600.0, 1, deadline_s=4000.0))  # latest start 3400 s
+    for now in (60.0, 1200.0, 3360.0):
+        book.dispatch(now, None)
+        assert [j.spec.job_id for j in book.queue] == [1] and not book.take_rows().size
+    book.dispatch(3420.0, None)
+    rows = book.take_rows()
+    assert rows["job_id"].tolist() == [1] and rows["reason"].tolist() == [b"deadline_unreachable"]
+    assert not book.queue
+
+
+def test_a_requeued_job_is_checked_against_its_deadline_again():
+    """A job that rejoins the queue (rolled back by a failure) brings its own latest start."""
+    book = JobBook(2, 1, fifo, 80.0, 700.0)
+    book.submit(JobSpec(0, 0.0, 3000.0, 1, checkpoint_interval_s=600.0, deadline_s=5000.0))
+    book.submit(JobSpec(1, 0.0, 1e6, 1))
+    book.dispatch(60.0, None)                          # both start; job 0 on node 0
+    book.advance(np.ones((198, 2)), 60.0, 10.0)        # to 2040 s
+    book.dispatch(2040.0, None)                        # past job 0's first latest start: a scan
+    book.advance(np.ones((6, 2)), 2040.0, 10.0)        # to 2100 s: checkpoints at 600, 1200, 1800 s held
+    book.fail_nodes([0], 2100.0)                       # back to 1800 s done: 1200 s left, latest start 3800 s
+    for now in (2160.0, 3780.0):                       # node 0 down, node 1 busy: it waits
+        book.dispatch(now, None)
+        assert [j.spec.job_id for j in book.queue] == [0] and not book.take_rows().size
+    book.dispatch(3840.0, None)
+    assert book.take_rows()["reason"].tolist() == [b"deadline_unreachable"]
+
+
 def test_job_rows_carry_wait_slowdown_and_flop():
     book = _running_book(work=100.0, n=1)
     book.advance(np.ones((20, 2)), 60.0, 10.0)

@@ -19,7 +19,8 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.schema import STATE_VARIABLES, extrema_variables
 
-CHECKPOINT_VERSION = 3  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots
+CHECKPOINT_VERSION = 4  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
+#                        4: the job book's reject-scan time
 
 
 def checkpoint_path(run_path) -> Path:

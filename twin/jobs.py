@@ -201,6 +201,10 @@ def _grown(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def _submit_s(job: Job) -> float:
+    return job.spec.submit_s
+
+
 def _queue_key(job: Job) -> tuple:
     return (job.spec.submit_s, job.spec.job_id)
 
@@ -218,6 +222,7 @@ class JobBook:
         self.free = np.full(n_nodes, accel_per_node, dtype=np.int64)
         self.down = np.zeros(n_nodes, dtype=bool)
         self.capacity = n_nodes * accel_per_node
+        self._reject_check_s = math.inf   # no queued job can be rejected before this [s]
         self.policy = policy
         self.idle_w, self.peak_w, self.peak_flops = idle_w, peak_w, peak_flops
         self.migration_cost_s = migration_cost_s
@@ -244,7 +249,9 @@ class JobBook:
     # ------------------------------------------------------------ events
     def submit(self, spec: JobSpec) -> None:
         self.counts["submitted"] += 1
-        self.queue.append(Job(spec, spec.work_accel_s))
+        job = Job(spec, spec.work_accel_s)
+        self.queue.append(job)
+        self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
 
     def available(self) -> np.ndarray:
         """Free accelerators per node as policies see them: none on failed nodes."""
@@ -294,12 +301,28 @@ class JobBook:
         self.queue = [j for j in self.queue if id(j) not in ids]
 
     def _eligible(self, now_s: float) -> int:
-        n = 0
-        while n < len(self.queue) and self.queue[n].spec.submit_s < now_s:
-            n += 1
-        return n
+        """Number of queued jobs submitted before ``now_s`` (the queue is in arrival order)."""
+        return bisect.bisect_left(self.queue, now_s, key=_submit_s)
+
+    def _rejectable_from_s(self, job: Job) -> float:
+        """A time [s] no later than the first dispatch that could reject ``job`` while it waits
+        (its remaining work does not change in the queue), with a margin for rounding."""
+        if job.n_accelerators > self.capacity:
+            return job.spec.submit_s
+        if math.isnan(job.spec.deadline_s):
+            return math.inf
+        latest_start = job.spec.deadline_s - job.remaining_accel_s / job.n_accelerators
+        return latest_start - 1e-6 * (abs(latest_start) + 1.0)
 
     def _reject(self, now_s: float) -> None:
+        """Reject what can never run, in queue order. The queue is scanned only from the
+        earliest time a queued job can become rejectable: a long queue costs nothing per epoch."""
+        if now_s < self._reject_check_s:
+            return
+        self._scan_for_rejects(now_s)
+        self._reject_check_s = min((self._rejectable_from_s(j) for j in self.queue), default=math.inf)
+
+    def _scan_for_rejects(self, now_s: float) -> None:
         rejected = []
         for job in self.queue[:self._eligible(now_s)]:
             if job.n_accelerators > self.capacity:
@@ -358,6 +381,7 @@ class JobBook:
         slot = self._stop(job)
         self._active = self._active[self._active != slot]
         bisect.insort(self.queue, job, key=_queue_key)
+        self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
 
     def _migrate(self, job: Job, placement, now_s: float) -> None:
         """Checkpoint now and move to ``placement``; the job stalls for the migration cost."""
