@@ -27,7 +27,7 @@ from twin.kernels.shadow import shadow_fraction
 from twin.kernels.battery import battery_limits_w, battery_step
 from twin.kernels.power import shed_load
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
-from twin.kernels.thermal import two_node_step
+from twin.kernels.thermal import thermal_constants, two_node_step_c
 from twin.nodes import initial_state, node_params
 from twin.orbits import Propagator
 
@@ -35,6 +35,13 @@ from benchmarks.common import STARLINK_EPOCH, default_spacecraft, starlink
 
 
 # ------------------------------------------------------------------ the timed loops
+@njit(cache=True)
+def _constants(p):
+    return thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                             p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
+                             p.radiator_emissivity, p.space_temp_k)
+
+
 @njit(cache=True)
 def shadow_loop(pos_m, sun_m, nu_out):
     for k in range(pos_m.shape[0]):
@@ -77,19 +84,18 @@ def solar_loop(pos_m, vel_m_s, sun_m, p, out):
 
 @njit(cache=True)
 def thermal_loop(p_elec_w, q_abs_w, dt_s, p, state, temps_out):
-    """The two-node exponential step alone, in time order over chunks of nodes as the engine
-    runs it (a node's steps depend on each other, different nodes' do not)."""
+    """The two-node exponential step alone (its parameter-only constants computed once, as the
+    engine does), in time order over chunks of nodes as the engine runs it (a node's steps
+    depend on each other, different nodes' do not)."""
     temps_out[0] = state[L.STATE_ELECTRONICS_K]
     temps_out[1] = state[L.STATE_RADIATOR_K]
+    tc = _constants(p)   # once per call, as advance_nodes does
     n = p_elec_w.shape[1]
     for lo in range(0, n, N.CHUNK_NODES):
         for k in range(p_elec_w.shape[0]):
             for i in range(lo, min(lo + N.CHUNK_NODES, n)):
-                temps_out[0, i], temps_out[1, i] = two_node_step(
-                    temps_out[0, i], temps_out[1, i], p_elec_w[k, i], q_abs_w[k, i], dt_s,
-                    p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                    p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
-                    p.radiator_emissivity, p.space_temp_k)
+                temps_out[0, i], temps_out[1, i] = two_node_step_c(
+                    temps_out[0, i], temps_out[1, i], p_elec_w[k, i], q_abs_w[k, i], dt_s, tc)
 
 
 @njit(cache=True)
@@ -120,6 +126,7 @@ def part_loop(solar_w, q_abs_w, busy_accel, dt_s, p, state, mode, out):
     order over chunks of nodes as the engine runs it, each node's state carried."""
     st = state.copy()
     md = mode.copy()
+    tc = _constants(p)
     n = solar_w.shape[1]
     for lo in range(0, n, N.CHUNK_NODES):
         for k in range(solar_w.shape[0]):
@@ -129,7 +136,7 @@ def part_loop(solar_w, q_abs_w, busy_accel, dt_s, p, state, mode, out):
                  st[L.STATE_LOSS_W, i]) = N._part(
                     dt_s, solar_w[k, i], q_abs_w[k, i], p.n_accel, busy_accel[i], st[L.STATE_BATTERY_J, i],
                     st[L.STATE_CAPACITY_J, i], st[L.STATE_EFC, i], st[L.STATE_ELECTRONICS_K, i],
-                    st[L.STATE_RADIATOR_K, i], md[i], st[L.STATE_LOSS_W, i], p)
+                    st[L.STATE_RADIATOR_K, i], md[i], st[L.STATE_LOSS_W, i], p, tc)
 
 
 # ------------------------------------------------------------------ inputs

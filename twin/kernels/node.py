@@ -24,7 +24,7 @@ from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CU
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import shadow_fraction, shadow_fraction_from
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
-from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step
+from twin.kernels.thermal import radiator_absorbed_w, thermal_constants, thermal_throttle, two_node_step_c
 from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year
@@ -110,19 +110,14 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
 
 
 @njit(cache=True)
-def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p):
+def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p, tc):
     """Thermostat: the heater power that brings the electronics to the set point by the end of
     a (sub)step (the step is affine in power to first order, so two trial steps find it),
     clipped to [0, heater_max_w]."""
-    emissive = p.radiator_area_m2 * p.radiator_sides
-    t0, _ = two_node_step(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p.electronics_heat_capacity_j_per_k,
-                          p.radiator_heat_capacity_j_per_k, p.conductance_w_per_k, emissive,
-                          p.radiator_emissivity, p.space_temp_k)
+    t0, _ = two_node_step_c(t_elec, t_rad, p_base_w, q_abs_w, dt_s, tc)
     if t0 >= p.heater_setpoint_k:
         return 0.0
-    t1, _ = two_node_step(t_elec, t_rad, p_base_w + p.heater_max_w, q_abs_w, dt_s,
-                          p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                          p.conductance_w_per_k, emissive, p.radiator_emissivity, p.space_temp_k)
+    t1, _ = two_node_step_c(t_elec, t_rad, p_base_w + p.heater_max_w, q_abs_w, dt_s, tc)
     if t1 <= p.heater_setpoint_k:
         return p.heater_max_w
     return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0)
@@ -133,27 +128,24 @@ HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is 
 
 
 @njit(cache=True)
-def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, thermostat):
+def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat):
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
     constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
-    emissive = p.radiator_area_m2 * p.radiator_sides
     near = p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
     n = int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9)) if near else 1
     h = dt_s / n
     heat = 0.0
     for _ in range(n):
-        q = _heater_w(t_elec, t_rad, p_elec_w, q_abs_w, h, p) if (thermostat and near) else heater_w
+        q = _heater_w(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tc) if (thermostat and near) else heater_w
         heat += q
-        t_elec, t_rad = two_node_step(t_elec, t_rad, p_elec_w + q, q_abs_w, h,
-                                      p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                                      p.conductance_w_per_k, emissive, p.radiator_emissivity, p.space_temp_k)
+        t_elec, t_rad = two_node_step_c(t_elec, t_rad, p_elec_w + q, q_abs_w, h, tc)
     return t_elec, t_rad, heat / n
 
 
 @njit(cache=True)
 def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
-          loss_hint_w, p):
+          loss_hint_w, p, tc):
     """One part of a step with constant inputs: demands, shedding, battery, thermal.
 
     Returns the new (energy, capacity, efc, t_elec, t_rad, mode, throttle) and the flows
@@ -163,7 +155,7 @@ def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_el
     # heaters: thermostat on the demanded load (and the last loss), as a trial pass, when near
     heater_w = 0.0
     if p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K:
-        _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, True)
+        _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, tc, True)
     charge_w, discharge_w = battery_limits_w(
         energy, capacity, p.min_soc, p.max_soc, duration_s, p.charge_efficiency,
         p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
@@ -187,7 +179,7 @@ def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_el
             energy = p.max_soc * capacity
     # thermal: every electrical watt consumed, and the battery losses, heat the electronics
     t_elec, t_rad, _ = _thermal(t_elec, t_rad, bus_w + compute_w + loss_w, heater_w, q_abs,
-                                duration_s, p, False)
+                                duration_s, p, tc, False)
     return (energy, capacity, efc, t_elec, t_rad, new_mode, throttle,
             load_w, compute_w, heater_w, curtailed_w, loss_w)
 
@@ -231,16 +223,19 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     array_w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
                                      p.degradation_per_year, age, p.temp_coeff_per_k, p.cell_temp_k,
                                      p.reference_temp_k, p.mppt_efficiency)
+    tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
+                           p.radiator_emissivity, p.space_temp_k)
     n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
     for c in prange(n_chunks):
         _advance_chunk(c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes), pos_m, vel_m_s, sun_m,
-                       dt_s, n_sub, array_w_per_w_m2, busy_accel, p, state, mode, acc, rate_out,
+                       dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc, state, mode, acc, rate_out,
                        ev_step, ev_kind, ev_value, ev_count)
 
 
 @njit(cache=True)
-def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, state,
-                   mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
+def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+                   state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
     """:func:`advance_nodes` for nodes lo..hi-1: the geometry of every boundary first, then the
     steps in time order, each for all the chunk's nodes."""
     n_steps, m = pos_m.shape[0] - 1, hi - lo
@@ -313,7 +308,7 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
                 (energy, capacity, efc, t_elec, t_rad, part_mode, throttle,
                  load_w, compute_w, heater_w, curtailed_w, loss_w) = _part(
                     duration, solar_full_w * vis, q_dark + q_sun * vis, n_accel, busy, energy, capacity, efc,
-                    t_elec, t_rad, new_mode, loss_hint, p)
+                    t_elec, t_rad, new_mode, loss_hint, p, tc)
                 loss_hint = loss_w
                 new_mode = part_mode
                 load_j += load_w * duration

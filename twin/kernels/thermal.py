@@ -113,17 +113,28 @@ def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_s
     return math.sqrt(math.sqrt(x)) if x > 0.0 else 0.0
 
 
+PHI1_SERIES_BELOW = 0.02  # |z| under which h·φ1(z) is summed as a series, no exp
+
+
+@njit(cache=True)
+def _h_phi1_series(h, z):
+    """h·φ1(z) by its Taylor series h·(1 + z/2! + z²/3! + ... + z⁵/6!), for −0.02 < z <= 0:
+    the first term left out, z⁶/7!, is under 1.3e-14 of the sum. The slow mode of the thermal
+    system (the radiator's time constant, hours) stays in this range at steps up to minutes."""
+    return h * (1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0))))))
+
+
 @njit(cache=True)
 def _h_phi1(h, lam):
     """h·φ1(h·λ) = (e^{hλ} − 1)/λ, φ1(z) = (e^z − 1)/z, for λ <= 0.
 
-    ``exp`` rather than ``expm1`` (2.5× shorter latency in numba); above z = hλ = −1e-4, where
-    e^z − 1 would cancel, the series h·(1 + z/2 + z²/6) is exact to 1e-17; below z = −40,
-    e^z < 5e-18 and the exponential is skipped.
+    ``exp`` rather than ``expm1`` (2.5× shorter latency in numba); above z = hλ = −0.02, where
+    e^z − 1 would lose digits, the series :func:`_h_phi1_series`; below z = −40, e^z < 5e-18
+    and the exponential is skipped.
     """
     z = h * lam
-    if z > -1e-4:
-        return h * (1.0 + z * (0.5 + z * (1.0 / 6.0)))
+    if z > -PHI1_SERIES_BELOW:
+        return _h_phi1_series(h, z)
     if z < -40.0:
         return -1.0 / lam
     return (math.exp(z) - 1.0) / lam
@@ -133,11 +144,24 @@ def _h_phi1(h, lam):
 def _h_phi1_inv(h, lam, inv_lam):
     """:func:`_h_phi1` given 1/λ as well (λ < 0)."""
     z = h * lam
-    if z > -1e-4:
-        return h * (1.0 + z * (0.5 + z * (1.0 / 6.0)))
+    if z > -PHI1_SERIES_BELOW:
+        return _h_phi1_series(h, z)
     if z < -40.0:
         return -inv_lam
     return (math.exp(z) - 1.0) * inv_lam
+
+
+@njit(cache=True)
+def thermal_constants(c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k):
+    """What the step needs of its parameters alone (two reciprocals, three square roots), so a
+    caller that steps many times with the same parameters computes them once
+    (:func:`two_node_step_c`): (1/C_e, 1/C_r, G, εσA, T_space⁴, sqrt(1/(C_e C_r)),
+    sqrt(C_r/C_e), sqrt(C_e/C_r))."""
+    inv_ce = 1.0 / c_elec_j_per_k
+    inv_cr = 1.0 / c_rad_j_per_k
+    ts2 = t_space_k * t_space_k
+    return (inv_ce, inv_cr, g_w_per_k, emissivity * STEFAN_BOLTZMANN * emissive_area_m2, ts2 * ts2,
+            math.sqrt(inv_ce * inv_cr), math.sqrt(c_rad_j_per_k * inv_ce), math.sqrt(c_elec_j_per_k * inv_cr))
 
 
 @njit(cache=True)
@@ -207,18 +231,18 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
     Hochbruck, M., Ostermann, A. & Schweitzer, J. (2009). Exponential Rosenbrock-type methods.
         SIAM J. Numer. Anal. 47(1), 786-803.
     """
+    return _exp_rosenbrock_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, thermal_constants(
+        c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k))
+
+
+@njit(cache=True)
+def _exp_rosenbrock_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
+    """:func:`_exp_rosenbrock_step` with the parameters as :func:`thermal_constants`."""
     if not dt_s > 0.0:
         return t_elec_k, t_rad_k
-    # Reciprocals of the parameters: loop-invariant, so hoisted out of the caller's loop once
-    # inlined, leaving multiplications where divisions would cost ~13 cycles each.
-    inv_ce = 1.0 / c_elec_j_per_k
-    inv_cr = 1.0 / c_rad_j_per_k
-    g = g_w_per_k
+    inv_ce, inv_cr, g, rad, ts4, sqrt_inv_cecr, scale, inv_scale = consts
     g_ce = g * inv_ce  # [1/s]
     g_cr = g * inv_cr  # [1/s]
-    rad = emissivity * STEFAN_BOLTZMANN * emissive_area_m2  # [W/K^4]
-    ts2 = t_space_k * t_space_k
-    ts4 = ts2 * ts2
     flow = g * (t_elec_k - t_rad_k)  # heat from electronics to radiator [W]
     f_e = (p_elec_w - flow) * inv_ce
     # Linearisation point: a linearly implicit Euler half step, (I − h/2·J0)·d = h/2·f(y0).
@@ -237,7 +261,7 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
     # h·φ1(h J), J = D^-1 S, via B = D^-1/2 S D^-1/2 = [[b11, b12], [b12, b22]] (symmetric)
     b11 = -g_ce
     b22 = -(g + k_rad) * inv_cr
-    b12 = g * math.sqrt(inv_ce * inv_cr)
+    b12 = g * sqrt_inv_cecr
     mean = 0.5 * (b11 + b22)
     half_diff = 0.5 * (b11 - b22)
     rho = math.sqrt(half_diff * half_diff + b12 * b12)
@@ -266,8 +290,6 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
         m22 = phi_sum
         m12 = 0.0
     # back to J: h·φ1(hJ) = D^-1/2 · h·φ1(hB) · D^1/2
-    scale = math.sqrt(c_rad_j_per_k * inv_ce)
-    inv_scale = math.sqrt(c_elec_j_per_k * inv_cr)
     t_elec_new = t_elec_k + m11 * f_e + m12 * scale * f_r
     t_rad_new = t_rad_k + m12 * inv_scale * f_e + m22 * f_r
     return t_elec_new, t_rad_new
@@ -288,8 +310,15 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
     4, 16, ... equal sub-steps until every sub-step stays positive and finite. In twin's regime
     the first attempt always succeeds, so this costs one comparison.
     """
-    t_e, t_r = _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k,
-                                    c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k)
+    return two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, thermal_constants(
+        c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k))
+
+
+@njit(cache=True)
+def two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
+    """:func:`two_node_step` with the parameters as :func:`thermal_constants` (computed once by
+    a caller that steps many nodes or many times with them)."""
+    t_e, t_r = _exp_rosenbrock_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts)
     if t_e > 0.0 and t_r > 0.0 and t_e < 1e5 and t_r < 1e5:
         return t_e, t_r
     n = 4
@@ -297,9 +326,7 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
         t_e, t_r = t_elec_k, t_rad_k
         ok = True
         for _ in range(n):
-            t_e, t_r = _exp_rosenbrock_step(t_e, t_r, p_elec_w, q_abs_w, dt_s / n, c_elec_j_per_k,
-                                            c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity,
-                                            t_space_k)
+            t_e, t_r = _exp_rosenbrock_step_c(t_e, t_r, p_elec_w, q_abs_w, dt_s / n, consts)
             if not (t_e > 0.0 and t_r > 0.0 and t_e < 1e5 and t_r < 1e5):
                 ok = False
                 break
