@@ -125,6 +125,8 @@ class Simulation:
     def _write_events(self, k0: int) -> None:
         step_buf, kind_buf, value_buf, count = self._ev
         sats = np.flatnonzero(count)
+        if not len(sats):
+            return
         per_sat = count[sats]
         ev_sat = np.repeat(sats, per_sat)
         slot = np.arange(len(ev_sat)) - np.repeat(np.cumsum(per_sat) - per_sat, per_sat)

@@ -441,6 +441,8 @@ class JobBook:
 
     # ------------------------------------------------------------ output
     def take_rows(self) -> np.ndarray:
+        if not self.done:   # most records of a small constellation: skip numpy's structured setup
+            return np.empty(0, dtype=JOB_DTYPE)
         rows = np.array([j.row(self.peak_flops) for j in self.done], dtype=JOB_DTYPE)
         self.done.clear()
         return rows

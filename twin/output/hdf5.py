@@ -11,6 +11,7 @@ at most the records since then — and a checkpoint never refers to data that is
 from __future__ import annotations
 
 import platform
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 import time as wallclock
 from datetime import datetime, timezone
@@ -37,6 +38,7 @@ def library_versions() -> dict:
 
 
 FILE_FLUSH_INTERVAL_S = 2.0
+MAX_PENDING_WRITES = 2   # batches handed to the writer thread and not yet written, at most
 
 
 def _chunk_records(n_sats: int, between_checkpoints: int = 0) -> int:
@@ -73,7 +75,7 @@ class RunWriter:
         self.n_records = self.n_job_rows = self.n_event_rows = 0
         self._last_file_flush = wallclock.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-hdf5")
-        self._pending = None   # the write in flight
+        self._pending = deque()   # writes handed to the thread, oldest first
         f = h5py.File(self.path, "w", libver="latest")
         self.file = f
         attrs = {
@@ -186,16 +188,15 @@ class RunWriter:
         flush_file = to_disk or now - self._last_file_flush >= FILE_FLUSH_INTERVAL_S
         if flush_file:
             self._last_file_flush = now
-        self._wait()   # one write in flight at most: memory stays bounded, order is kept
-        if batch or flush_file:
-            self._pending = self._pool.submit(self._write, batch, flush_file, then if to_disk else None)
-        if to_disk and then is None:
-            self._wait()
+        if batch or flush_file:   # one thread: batches are written in the order handed over
+            self._pending.append(self._pool.submit(self._write, batch, flush_file, then if to_disk else None))
+        self._wait(0 if to_disk and then is None else MAX_PENDING_WRITES)
 
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+    def _wait(self, keep: int = 0) -> None:
+        """Wait until at most ``keep`` writes are pending (memory stays bounded); raise the error
+        of any write that failed."""
+        while self._pending and (len(self._pending) > keep or self._pending[0].done()):
+            self._pending.popleft().result()
 
     def _take_batch(self) -> dict:
         """The buffered rows as arrays, with where they go; the counts move on at once."""
