@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import contextlib
+import gc
 import math
 import os
 from functools import partial
@@ -313,10 +315,27 @@ def execute(sim: "Simulation") -> dict:
     return sim.summary()
 
 
+@contextlib.contextmanager
+def _collector_for_long_runs():
+    """During a run, Python's cyclic garbage collector leaves alone what was alive at its start
+    (the catalogue, skyfield's and numba's objects: it would traverse them again at every full
+    collection) and collects young objects every 50,000 allocations instead of 700; jobs and
+    events allocate steadily, and the default settings cost ~10 % of a 10,000-satellite run.
+    The caller's settings are restored after."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _finish(sim, meter, writer, log) -> dict:
     status, summary = "failed", None
     try:
-        with stop_signals(sim):
+        with stop_signals(sim), _collector_for_long_runs():
             summary = execute(sim)
         summary["wall_s"] = meter.elapsed()
         summary["satellite_steps_per_s"] = (summary["satellite_steps"] - sim.start_step * sim.n) / max(summary["wall_s"], 1e-9)
