@@ -69,7 +69,9 @@ class RunWriter:
         self.positions = positions
         extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
         self.variables = STATE_VARIABLES + extrema_variables(extra)
-        self._records: list[tuple[float, dict]] = []
+        self._names = [v.name for v in self.variables] + (["position_gcrs_km"] if positions else [])
+        self._dtypes = [v.dtype for v in self.variables] + ([np.float32] if positions else [])
+        self._new_buffers()
         self._jobs: list[np.ndarray] = []
         self._events: list[np.ndarray] = []
         self.n_records = self.n_job_rows = self.n_event_rows = 0
@@ -137,7 +139,7 @@ class RunWriter:
 
     def counts(self) -> dict:
         """Records, job rows and event rows the file holds once what is buffered is written."""
-        return {"records": self.n_records + len(self._records),
+        return {"records": self.n_records + self._n_buffered,
                 "jobs": self.n_job_rows + sum(len(rows) for rows in self._jobs),
                 "events": self.n_event_rows + sum(len(rows) for rows in self._events)}
 
@@ -165,8 +167,12 @@ class RunWriter:
 
     # ------------------------------------------------------------------ streaming
     def add_record(self, time_s: float, values: dict) -> None:
-        self._records.append((time_s, values))
-        if len(self._records) >= self.flush_every:
+        row = self._n_buffered
+        self._times[row] = time_s
+        for name in self._names:
+            self._buffers[name][row] = values[name]
+        self._n_buffered = row + 1
+        if self._n_buffered >= self.flush_every:
             self.flush()
 
     def add_jobs(self, rows: np.ndarray) -> None:
@@ -198,18 +204,23 @@ class RunWriter:
         while self._pending and (len(self._pending) > keep or self._pending[0].done()):
             self._pending.popleft().result()
 
+    def _new_buffers(self) -> None:
+        """Buffers for the next chunk of records, one row per record, in the file's dtypes."""
+        shape = (self.flush_every, self.n_sats)
+        self._buffers = {name: np.empty(shape + ((3,) if name == "position_gcrs_km" else ()), dtype)
+                         for name, dtype in zip(self._names, self._dtypes)}
+        self._times = np.empty(self.flush_every)
+        self._n_buffered = 0
+
     def _take_batch(self) -> dict:
         """The buffered rows as arrays, with where they go; the counts move on at once."""
         batch = {}
-        if self._records:
-            n = len(self._records)
-            batch["r0"], batch["time"] = self.n_records, np.array([t for t, _ in self._records])
-            names = [var.name for var in self.variables] + (["position_gcrs_km"] if self.positions else [])
-            dtypes = [var.dtype for var in self.variables] + ([np.float32] if self.positions else [])
-            batch["state"] = {name: np.stack([vals[name] for _, vals in self._records]).astype(dtype, copy=False)
-                              for name, dtype in zip(names, dtypes)}
+        if self._n_buffered:
+            n = self._n_buffered
+            batch["r0"], batch["time"] = self.n_records, self._times[:n]
+            batch["state"] = {name: buffer[:n] for name, buffer in self._buffers.items()}
             self.n_records += n
-            self._records.clear()
+            self._new_buffers()   # the batch's buffers now belong to the writer thread
         for name, buffer in (("jobs", self._jobs), ("events", self._events)):
             if buffer:
                 batch[name] = np.concatenate(buffer)
