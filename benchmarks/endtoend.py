@@ -32,11 +32,10 @@ from benchmarks.common import (REPO, STARLINK_EPOCH, STARLINK_EPOCH_ISO, STARLIN
                                peak_rss_mb, starlink)
 
 JOBS_PER_SAT_H = 8.0 / 24.0  # the default scenario's job load per satellite [1/h]
-BLOCK_STEPS = 64  # times per SatrecArray.sgp4 call, as twin.engine.PROPAGATION_BLOCK_STEPS
 
 
 def scenario_dict(n_sats: int | None, duration_s: float, dt_s: float = 10.0,
-                  record_every_s: float = 60.0, compression: int | None = None,
+                  record_every_s: float = 60.0, compression: int | str | None = None,
                   jobs_per_sat_h: float = JOBS_PER_SAT_H) -> dict:
     """The default config on the first ``n_sats`` Starlink satellites (None: all of them)."""
     cfg = default_config()
@@ -49,7 +48,7 @@ def scenario_dict(n_sats: int | None, duration_s: float, dt_s: float = 10.0,
     n = len(starlink(n_sats))
     cfg["workload"]["arrival_rate_per_h"] = jobs_per_sat_h * n
     if compression is not None:
-        cfg.setdefault("output", {})["compression"] = int(compression)
+        cfg.setdefault("output", {})["compression"] = compression
     return cfg
 
 
@@ -69,6 +68,7 @@ def bare_sgp4(n_sats: int | None, n_steps: int, dt_s: float) -> dict:
     from sgp4.api import SatrecArray
 
     from twin.environment import skyfield_times
+    from twin.orbitfeed import BLOCK_STEPS   # times per SatrecArray.sgp4 call, as twin's feed
     from twin.orbits import sgp4_utc_jd
 
     array = SatrecArray(list(starlink(n_sats).satrecs))
@@ -131,27 +131,26 @@ class _TimedBuild:
         import twin.engine as engine
 
         self.engine, self.wall_s, self.cpu_s = engine, 0.0, 0.0
-        self.original = getattr(engine, "build_constellation", None)
-        if self.original is not None:
-            def timed(*args, **kwargs):
-                wall0, cpu0 = time.perf_counter(), _cpu_s()
-                try:
-                    return self.original(*args, **kwargs)
-                finally:
-                    self.wall_s += time.perf_counter() - wall0
-                    self.cpu_s += _cpu_s() - cpu0
-            engine.build_constellation = timed
+        self.original = engine.build_constellation
+
+        def timed(*args, **kwargs):
+            wall0, cpu0 = time.perf_counter(), _cpu_s()
+            try:
+                return self.original(*args, **kwargs)
+            finally:
+                self.wall_s += time.perf_counter() - wall0
+                self.cpu_s += _cpu_s() - cpu0
+        engine.build_constellation = timed
         return self
 
     def __exit__(self, *exc):
-        if self.original is not None:
-            self.engine.build_constellation = self.original
+        self.engine.build_constellation = self.original
         return False
 
 
 def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
              record_every_s: float = 60.0, measure_bare: bool = True,
-             compression: int | None = None, jobs_per_sat_h: float = JOBS_PER_SAT_H) -> dict:
+             compression: int | str | None = None, jobs_per_sat_h: float = JOBS_PER_SAT_H) -> dict:
     """One end-to-end case in this process; see the module docstring."""
     from twin.engine import run
 

@@ -5,7 +5,7 @@ wraps a piece of twin outside the package and times it against the original.
   between, against SGP4 at every step: position error and cost (constellation setup included).
 * ``numba_flags``: advance_nodes and every kernel it calls recompiled with
   ``error_model="numpy"`` and/or ``fastmath=True`` (one thread).
-* ``hdf5``: the writer's flush time for gzip levels 4 (twin's default), 1 and 0.
+* ``hdf5``: the writer thread's time for lzf (twin's default) and gzip levels 4, 1 and 0.
 * ``tle_load``: where reading the 10,395-line catalogue spends its time.
 """
 from __future__ import annotations
@@ -18,13 +18,12 @@ import numpy as np
 from numba import njit
 from numba.core.registry import CPUDispatcher
 
-from twin.environment import skyfield_times
 from twin.kernels.node import advance_nodes
 from twin.orbitfeed import OrbitFeed
 from twin.orbits import Propagator
 
 from benchmarks import kernels as K
-from benchmarks.common import STARLINK_EPOCH, STARLINK_TLE, starlink
+from benchmarks.common import STARLINK_EPOCH, STARLINK_TLE, best_of, starlink
 
 
 # ------------------------------------------------------------------ interpolation between SGP4 nodes
@@ -101,8 +100,9 @@ def numba_flags(inp: dict, repeats: int = 5) -> list[dict]:
 
 
 # ------------------------------------------------------------------ HDF5
-def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=(4, 1, 0)) -> list[dict]:
-    """Time spent in RunWriter.flush over one run, per gzip level (twin's own chunking)."""
+def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=("lzf", 4, 1, 0)) -> list[dict]:
+    """Time the writer thread spends writing (compression and HDF5, ``RunWriter._write``) over
+    one run, per ``output.compression`` (twin's own chunking)."""
     import twin.output.hdf5 as H
     from twin.engine import run
 
@@ -112,27 +112,27 @@ def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=(4, 1, 0)) -> lis
     for level in levels:
         scenario = _scenario(scenario_dict(n_sats, duration_s, compression=level))
         spent = [0.0]
-        original_flush = H.RunWriter.flush
+        original_write = H.RunWriter._write
 
-        def flush(self, *args, _orig=original_flush, **kwargs):
+        def write(self, *args, _orig=original_write, **kwargs):   # one writer thread: no race
             t0 = time.perf_counter()
             try:
                 return _orig(self, *args, **kwargs)
             finally:
                 spent[0] += time.perf_counter() - t0
-        H.RunWriter.flush = flush
+        H.RunWriter._write = write
         path = Path(out_dir) / "hdf5_experiment.h5"
         try:
             t0 = time.perf_counter()
             run(scenario, path, force=True, log=lambda m: None)
             wall = time.perf_counter() - t0
         finally:
-            H.RunWriter.flush = original_flush
+            H.RunWriter._write = original_write
         size = path.stat().st_size
         path.unlink()
         n = len(starlink(n_sats))
         records = int(duration_s // scenario.simulation.record_every_s)
-        rows.append({"gzip_level": level, "flush_s": spent[0], "run_wall_s": wall,
+        rows.append({"compression": level, "write_s": spent[0], "run_wall_s": wall,
                      "file_mb": size / 2 ** 20,
                      "ns_per_sat_step": spent[0] / (n * duration_s / scenario.simulation.dt_s) * 1e9,
                      "us_per_record_per_sat": spent[0] / records / n * 1e6,
@@ -146,29 +146,13 @@ def tle_load(repeats: int = 3) -> dict:
     from twin.orbits import _tle_checksum, load_tle
 
     lines = [ln.strip() for ln in STARLINK_TLE.read_text().splitlines() if ln[:2] in ("1 ", "2 ")]
-    whole = min(_timed(lambda: load_tle(STARLINK_TLE)) for _ in range(repeats))
-    checksum = min(_timed(lambda: [_tle_checksum(ln) for ln in lines]) for _ in range(repeats))
+    whole = best_of(lambda: load_tle(STARLINK_TLE), repeats)
+    checksum = best_of(lambda: [_tle_checksum(ln) for ln in lines], repeats)
 
     def checksum_counting(line):
         head = line[:68]
         return (sum(d * head.count(str(d)) for d in range(1, 10)) + head.count("-")) % 10
     assert all(checksum_counting(ln) == _tle_checksum(ln) for ln in lines[:2000])
-    counting = min(_timed(lambda: [checksum_counting(ln) for ln in lines]) for _ in range(repeats))
+    counting = best_of(lambda: [checksum_counting(ln) for ln in lines], repeats)
     return {"load_tle_s": whole, "checksum_s": checksum, "checksum_with_str_count_s": counting,
             "n_lines": len(lines)}
-
-
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-def sgp4_times(n_sats: int, n_times: int) -> dict:
-    """Building skyfield times + UTC Julian dates for a block, per call (the engine's overhead
-    per 64-step block besides SatrecArray.sgp4)."""
-    from twin.orbits import sgp4_utc_jd
-
-    t_s = (np.arange(n_times) + 1) * 10.0
-    seconds = min(_timed(lambda: sgp4_utc_jd(skyfield_times(STARLINK_EPOCH, t_s))) for _ in range(5))
-    return {"time_conversion_ms_per_block": seconds * 1e3, "n_times": n_times}

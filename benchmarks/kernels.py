@@ -65,7 +65,10 @@ def geometry_loop(pos_m, vel_m_s, sun_m, p, out):
 @njit(cache=True)
 def solar_loop(pos_m, vel_m_s, sun_m, p, out):
     """The solar part of boundary_geometry alone: irradiance at the satellite, the LVLH frame,
-    the array's incidence by pointing mode and the array power per boundary (no shadow)."""
+    the array's incidence by pointing mode and the array power per boundary (no shadow); the
+    array's efficiency chain evaluated once per call, as advance_nodes does."""
+    w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor, 0.0, 0.0,
+                               p.temp_coeff_per_k, p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
     for k in range(pos_m.shape[0]):
         for i in range(pos_m.shape[1]):
             rx, ry, rz = pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2]
@@ -77,9 +80,7 @@ def solar_loop(pos_m, vel_m_s, sun_m, p, out):
             cos_inc = incidence_cos_lvlh(int(p.pointing_mode), (dx * xx + dy * xy + dz * xz) * inv_d,
                                          (dx * yx + dy * yy + dz * yz) * inv_d, (dx * zx + dy * zy + dz * zz) * inv_d,
                                          p.array_normal_x, p.array_normal_y, p.array_normal_z)
-            out[k, i] = array_power_w(solar_irradiance_w_m2(d_sun, 1.0), cos_inc, p.array_area_m2,
-                                      p.cell_efficiency, p.packing_factor, 0.0, 0.0, p.temp_coeff_per_k,
-                                      p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
+            out[k, i] = solar_irradiance_w_m2(d_sun, 1.0) * cos_inc * w_per_w_m2
 
 
 @njit(cache=True)
@@ -245,7 +246,7 @@ def _pieces(row, rows, inp, repeats: int) -> None:
         time_kernel(part_loop, lambda: (solar, q_abs, inp["busy"], dt_s, p, inp["state"].copy(),
                                         inp["mode"].copy(), load), repeats))
     temps = np.empty((2, n))
-    row("thermal: two_node_step (one call)",
+    row("thermal: two_node_step_c (one call, constants once per call)",
         time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats),
         design_kernel="thermal")
 

@@ -386,7 +386,7 @@ def format_table(res: dict) -> str:
         for r in ex.get("numba_flags", []):
             lines.append(f"  advance_nodes with {r['flags']}: {r['ns_per_sat_step']:.0f} ns/sat-step")
         for r in ex.get("hdf5", []):
-            lines.append(f"  HDF5 gzip {r['gzip_level']}: flush {r['flush_s']:.2f} s "
+            lines.append(f"  HDF5 {r['compression']}: writer thread {r['write_s']:.2f} s "
                          f"({r['ns_per_sat_step']:.0f} ns/sat-step), file {r['file_mb']:.0f} MiB, "
                          f"{r['n_sats']} satellites {r['duration_s'] / 3600:g} h")
         if "tle_load" in ex:

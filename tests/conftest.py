@@ -66,6 +66,18 @@ def write_config(tmp_path):
     return write
 
 
+def rerun_and_reseed(cfg_path, tmp_path, seed: int) -> tuple[Path, Path]:
+    """The scenario at ``cfg_path`` run again as it is, and with another ``seed``: the two run
+    files, for the tests that a seed reproduces a run and another seed changes it."""
+    from twin.config import load_config
+    from twin.engine import run
+
+    again, other = tmp_path / "again.h5", tmp_path / "other.h5"
+    run(load_config(cfg_path), again)
+    run(load_config(cfg_path, [f"simulation.seed={seed}"]), other)
+    return again, other
+
+
 @pytest.fixture(scope="session")
 def run_file(tmp_path_factory):
     """One small real run (24 satellites, 2 h) shared by the tests that only read it."""

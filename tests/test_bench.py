@@ -17,7 +17,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.naive_simpy import run_naive  # noqa: E402
 from benchmarks.run import TINY  # noqa: E402
-from twin.config import Simulation, load_config  # noqa: E402
+from twin.config import load_config  # noqa: E402
 from twin.constellation import build_constellation  # noqa: E402
 from twin.engine import run  # noqa: E402
 from twin.orbits import walker_shell  # noqa: E402
@@ -37,8 +37,7 @@ def four_satellites(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bench")
     overrides = {"simulation.duration_s": 1000, "simulation.record_every_s": 10,
                  "workload.arrival_rate_per_h": 0}
-    if "sgp4_step_s" in Simulation.model_fields:
-        overrides["simulation.sgp4_step_s"] = 0
+    overrides["simulation.sgp4_step_s"] = 0
     cfg = small_config(**overrides)
     cfg["constellation"][0].update(planes=2, sats_per_plane=2)
     path = tmp / "scenario.yaml"

@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import small_config
+from conftest import rerun_and_reseed, small_config
 from twin.config import Faults, load_config
 from twin.engine import run
 from twin.errors import InputError
@@ -171,10 +171,7 @@ def test_faults_are_recorded_and_hit_the_jobs(faulty_run):
 
 def test_faults_are_reproducible_from_the_seed(faulty_run, tmp_path):
     out, _, path = faulty_run
-    again = tmp_path / "again.h5"
-    run(load_config(path), again)
-    other = tmp_path / "other.h5"
-    run(load_config(path, ["simulation.seed=99"]), other)
+    again, other = rerun_and_reseed(path, tmp_path, 99)
     with h5py.File(out) as a, h5py.File(again) as b, h5py.File(other) as c:
         assert a["events"][...].tobytes() == b["events"][...].tobytes()
         assert a["jobs"][...].tobytes() == b["jobs"][...].tobytes()

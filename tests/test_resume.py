@@ -30,6 +30,13 @@ def start(*args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def start_until_checkpoint(cfg, out, *extra):
+    """``twin run`` in the background, returned once its first checkpoint is on disk."""
+    p = start(cfg, "-o", out, *extra)
+    wait_for(checkpoint_path(out))
+    return p
+
+
 def resume(out):
     return subprocess.run([sys.executable, "-m", "twin", "run", "--resume", str(out), "-q"], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
@@ -67,8 +74,7 @@ def reference(tmp_path_factory):
 def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
     cfg, ref = reference
     out = tmp_path / "killed.h5"
-    p = start(cfg, "-o", out)
-    wait_for(checkpoint_path(out))
+    p = start_until_checkpoint(cfg, out)
     time.sleep(delay_s)
     p.send_signal(signal.SIGKILL)
     p.wait()
@@ -86,8 +92,7 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
 def test_sigint_and_sigterm_checkpoint_and_say_how_to_resume(reference, tmp_path, sig):
     cfg, ref = reference
     out = tmp_path / "stopped.h5"
-    p = start(cfg, "-o", out)
-    wait_for(checkpoint_path(out))
+    p = start_until_checkpoint(cfg, out)
     p.send_signal(sig)
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
@@ -126,9 +131,8 @@ def test_live_reading_while_a_run_writes(reference, tmp_path):
     cfg, _ = reference
     out = tmp_path / "live.h5"
     # a long run (a year), stopped with SIGINT once the reader has seen it grow
-    p = start(cfg, "-o", out, "--set", "simulation.duration_s=31536000",
-              "--set", "output.flush_every_records=60")
-    wait_for(checkpoint_path(out))
+    p = start_until_checkpoint(cfg, out, "--set", "simulation.duration_s=31536000",
+                               "--set", "output.flush_every_records=60")
     seen = []
     code = ("import twin; ds = twin.open_run(%r); print(ds.sizes['time'], float(ds.soc.isel(time=-1).mean()))" % str(out))
     deadline = time.time() + 120   # generous: the machine may be loaded

@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import REPO, NetworkBlocked, small_config
+from conftest import REPO, NetworkBlocked, rerun_and_reseed, small_config
 from twin.config import load_config
 from twin.engine import run
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, STATE_VARIABLES
@@ -85,10 +85,7 @@ def test_jobs_table_is_consistent(small_run):
 
 def test_same_seed_same_output_and_other_seed_differs(small_run, tmp_path):
     out, _, cfg_path = small_run
-    again = tmp_path / "again.h5"
-    run(load_config(cfg_path), again)
-    other = tmp_path / "other.h5"
-    run(load_config(cfg_path, ["simulation.seed=43"]), other)
+    again, other = rerun_and_reseed(cfg_path, tmp_path, 43)
     with h5py.File(out) as a, h5py.File(again) as b, h5py.File(other) as c:
         for var in STATE_VARIABLES:
             assert np.array_equal(a["state"][var.name][...], b["state"][var.name][...]), var.name

@@ -48,9 +48,6 @@ def write_checkpoint(run_path, payload: bytes) -> None:
     os.replace(tmp, path)
 
 
-def save_checkpoint(run_path, state: dict) -> None:
-    write_checkpoint(run_path, checkpoint_bytes(state))
-
 
 def remove_checkpoint(run_path) -> None:
     path = checkpoint_path(run_path)

@@ -21,7 +21,7 @@ def _log(message: str) -> None:
 
 
 def cmd_run(args) -> int:
-    from twin.config import apply_overrides, load_config, scenario_from_dict
+    from twin.config import load_config, load_config_text
     from twin.engine import resume, run
 
     given = [x for x in (args.config, args.resume, args.from_run) if x]
@@ -35,10 +35,8 @@ def cmd_run(args) -> int:
 
         with open_h5(args.from_run) as f:
             text = f.attrs["config_yaml"]
-        import yaml
-
-        data = apply_overrides(yaml.safe_load(text), args.set)
-        scenario = scenario_from_dict(data, Path(args.from_run).resolve().parent, f"{args.from_run}:config_yaml")
+        scenario = load_config_text(text, Path(args.from_run).resolve().parent, f"{args.from_run}:config_yaml",
+                                    args.set)
         stem = Path(args.from_run).stem + "-rerun"
     else:
         scenario = load_config(args.config, args.set)

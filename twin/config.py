@@ -436,6 +436,7 @@ def load_config(path, overrides=()) -> Scenario:
     return scenario_from_dict(data, path.resolve().parent, str(path))
 
 
-def load_config_text(text: str, base_dir: Path, source: str) -> Scenario:
-    """Validate a config held as text (e.g. the ``config_yaml`` of a run file)."""
-    return scenario_from_dict(yaml.safe_load(text), base_dir, source)
+def load_config_text(text: str, base_dir: Path, source: str, overrides=()) -> Scenario:
+    """Validate a config held as text (e.g. the ``config_yaml`` of a run file), with dotted
+    ``overrides`` applied as in :func:`load_config`."""
+    return scenario_from_dict(apply_overrides(yaml.safe_load(text), overrides), base_dir, source)

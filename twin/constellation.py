@@ -1,7 +1,7 @@
 """Config shells -> one :class:`twin.orbits.SatelliteSet` (the bridge between config and orbits)."""
 from __future__ import annotations
 
-from dataclasses import replace
+import numpy as np
 
 from twin import orbits
 from twin.config import ConfigError
@@ -26,8 +26,7 @@ def _build_shell(shell, index: int, epoch_utc, seed: int) -> "orbits.SatelliteSe
         sats = orbits.load_tle(shell.file, shell.name_pattern, shell.norad_ids)
         n = shell.max_satellites
         if n is not None and len(sats) > n:
-            sats = replace(sats, satrecs=sats.satrecs[:n], name=sats.name[:n],
-                           norad_id=sats.norad_id[:n], plane=sats.plane[:n])
+            sats = sats.select(np.arange(n))
         return sats
     if shell.kind == "walker":
         return orbits.walker_shell(shell.altitude_km, shell.inclination_deg, shell.planes,

@@ -50,6 +50,10 @@ def _checkpoint_steps(scenario) -> int:
 # event kind codes -> the names written to /events (index = code)
 EVENT_KIND_BYTES = np.array([L.EVENT_NAMES.get(code, "").encode() for code in range(max(L.EVENT_NAMES) + 1)],
                             dtype=EVENT_DTYPE["kind"])
+# what a checkpoint holds of a Simulation, and a resume restores
+CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc", "totals",
+                "battery_start_wh", "n_events", "jobs", "source", "faults", "eclipse_entry_s",
+                "eclipse_exit_s", "allocated_accel_s", "array_power_w")
 THREAD_NODES = 500  # nodes per numba thread in the node kernel
 
 
@@ -205,22 +209,12 @@ class Simulation:
     def checkpoint(self) -> None:
         """Snapshot the state now; the writer thread writes it once the records before it are on
         disk (a checkpoint never refers to data that is not), while the simulation goes on."""
-        payload = checkpoint_bytes({
-            "step": self.step, "last_record_step": self.last_record_step,
-            "last_dispatch_step": self.last_dispatch_step, "state": self.state, "mode": self.mode,
-            "acc": self.acc, "totals": self.totals, "battery_start_wh": self.battery_start_wh,
-            "n_events": self.n_events, "jobs": self.jobs, "source": self.source,
-            "faults": self.faults, "eclipse_entry_s": self.eclipse_entry_s,
-            "eclipse_exit_s": self.eclipse_exit_s, "allocated_accel_s": self.allocated_accel_s,
-            "array_power_w": self.array_power_w,
-            "writer_counts": self.writer.counts(),
-        })
+        payload = checkpoint_bytes({**{key: getattr(self, key) for key in CHECKPOINTED},
+                                    "writer_counts": self.writer.counts()})
         self.writer.flush(to_disk=True, then=partial(write_checkpoint, self.writer.path, payload))
 
     def restore(self, ckpt: dict) -> None:
-        for key in ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc",
-                    "totals", "battery_start_wh", "n_events", "jobs", "source", "faults",
-                    "eclipse_entry_s", "eclipse_exit_s", "allocated_accel_s", "array_power_w"):
+        for key in CHECKPOINTED:
             setattr(self, key, ckpt[key])
         self.start_step = self.step
 

@@ -32,11 +32,11 @@ from datetime import datetime
 
 import numpy as np
 
+from twin.constants import SECONDS_PER_DAY
 from twin.errors import InputError
 from twin.kernels import layout as L
 
 NEVER = np.iinfo(np.int64).max
-SECONDS_PER_DAY = 86400.0
 UNIX_EPOCH_JD = 2440587.5   # Julian date of 1970-01-01T00:00 UTC [d]
 J2000_JD = 2451545.0        # Julian date of 2000-01-01T12:00 TT (used as UT1 here) [d]
 

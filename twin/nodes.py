@@ -77,8 +77,8 @@ def record_extrema(acc: np.ndarray) -> dict:
     """``<flow>_min`` and ``<flow>_max`` over the record interval (output.aggregate)."""
     out = {}
     for j, name in enumerate(EXTREMA_NAMES):
-        out[f"{name}_min"] = acc[L.ACC_MIN + j].copy()
-        out[f"{name}_max"] = acc[L.ACC_MAX + j].copy()
+        out[f"{name}_min"] = acc[L.ACC_MIN + j]   # views: the writer copies them at once
+        out[f"{name}_max"] = acc[L.ACC_MAX + j]
     return out
 
 

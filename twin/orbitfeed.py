@@ -34,7 +34,6 @@ class OrbitFeed:
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
-        self.errors = None
         self._start = -1
         self._cache = None
         self._nodes = None   # (index of the first node held, positions, Sun)
@@ -62,7 +61,7 @@ class OrbitFeed:
             pos[held], sun[held] = held_pos[src[held]], held_sun[src[held]]
         if not held.all():
             t_s = self.node_steps[index[~held]] * self.dt_s
-            pos[~held], _, self.errors = self.propagator.propagate(t_s)
+            pos[~held], _, _ = self.propagator.propagate(t_s)   # SGP4 failures: NaN (screened before the run)
             sun[~held] = sun_position_gcrs_m(self.epoch_utc, t_s)
         self._nodes = (first, pos, sun)
         return pos, sun
@@ -72,7 +71,7 @@ class OrbitFeed:
         steps = np.arange(start, stop + 1)
         t_s = steps * self.dt_s
         if self.every == 1:
-            pos, vel, self.errors = self.propagator.propagate(t_s)
+            pos, vel, _ = self.propagator.propagate(t_s)
             return pos, vel, sun_position_gcrs_m(self.epoch_utc, t_s)
         lo = self._stencils(steps)
         first = int(lo.min())

@@ -761,7 +761,12 @@ def screen_for_run(sats: SatelliteSet, epoch_utc: datetime, duration_s: float) -
         return sats
     every_s = max(3600.0, duration_s / 2000.0)
     t_s = np.unique(np.append(np.arange(0.0, duration_s, every_s), duration_s))
-    _, _, err = Propagator(sats, epoch_utc).propagate(t_s)
+    array = SatrecArray(list(sats.satrecs))
+    jd, fr = sgp4_utc_jd(skyfield_times(epoch_utc, t_s))
+    # error codes only: SGP4 in slices of 100 instants, no frame rotation (a year of 10,000
+    # satellites would otherwise hold GB of positions and velocities at once)
+    err = np.concatenate([propagate_teme_km(array, jd[i:i + 100], fr[i:i + 100])[0]
+                          for i in range(0, len(t_s), 100)])
     bad = err.any(axis=0)
     if not bad.any():
         return sats

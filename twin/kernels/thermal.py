@@ -165,8 +165,7 @@ def thermal_constants(c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2
 
 
 @njit(cache=True)
-def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
-                  g_w_per_k, emissive_area_m2, emissivity, t_space_k):
+def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     """Advance the electronics and radiator temperatures by one step, Eqs. (1)-(2).
 
     Inputs are held constant over the step. Method: an exponential Rosenbrock-type step
@@ -209,6 +208,8 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
         environmental power absorbed by the radiator (:func:`radiator_absorbed_w`) [W]
     dt_s : float
         step [s]; returns the inputs unchanged if not > 0
+    consts : tuple
+        :func:`thermal_constants` of the parameters below:
     c_elec_j_per_k, c_rad_j_per_k : float
         heat capacities of the electronics and of the radiator [J/K], > 0
     g_w_per_k : float
@@ -231,13 +232,6 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_pe
     Hochbruck, M., Ostermann, A. & Schweitzer, J. (2009). Exponential Rosenbrock-type methods.
         SIAM J. Numer. Anal. 47(1), 786-803.
     """
-    return _exp_rosenbrock_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, thermal_constants(
-        c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k))
-
-
-@njit(cache=True)
-def _exp_rosenbrock_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
-    """:func:`_exp_rosenbrock_step` with the parameters as :func:`thermal_constants`."""
     if not dt_s > 0.0:
         return t_elec_k, t_rad_k
     inv_ce, inv_cr, g, rad, ts4, sqrt_inv_cecr, scale, inv_scale = consts
@@ -318,7 +312,7 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
 def two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     """:func:`two_node_step` with the parameters as :func:`thermal_constants` (computed once by
     a caller that steps many nodes or many times with them)."""
-    t_e, t_r = _exp_rosenbrock_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts)
+    t_e, t_r = _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts)
     if t_e > 0.0 and t_r > 0.0 and t_e < 1e5 and t_r < 1e5:
         return t_e, t_r
     n = 4
@@ -326,7 +320,7 @@ def two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
         t_e, t_r = t_elec_k, t_rad_k
         ok = True
         for _ in range(n):
-            t_e, t_r = _exp_rosenbrock_step_c(t_e, t_r, p_elec_w, q_abs_w, dt_s / n, consts)
+            t_e, t_r = _exp_rosenbrock_step(t_e, t_r, p_elec_w, q_abs_w, dt_s / n, consts)
             if not (t_e > 0.0 and t_r > 0.0 and t_e < 1e5 and t_r < 1e5):
                 ok = False
                 break

@@ -3,7 +3,7 @@
 The file is opened with the latest format and switched to SWMR once every dataset exists, so
 that readers can follow it while it grows. Records are buffered and written a whole
 chunk at a time (``flush_every_records`` records, by default about 256 KiB per variable) by a
-writer thread, one batch in flight at most, while the simulation goes on; the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
+writer thread, at most MAX_PENDING_WRITES batches waiting, while the simulation goes on; the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
 every ``FILE_FLUSH_INTERVAL_S`` of wall time, at every checkpoint and at the end, so a crash loses
 at most the records since then — and a checkpoint never refers to data that is not on disk. Root attributes that change
 (``status``) and ``/summary`` are written after the SWMR writer closes.
@@ -152,8 +152,7 @@ class RunWriter:
             n = counts["records"]
             f["time"].resize((n,))
             f["time"][:] = old["time"][:n]
-            names = [v.name for v in self.variables] + (["position_gcrs_km"] if self.positions else [])
-            for name in names:
+            for name in self._names:
                 d = f["state"][name]
                 d.resize((n,) + d.shape[1:])
                 for r0 in range(0, n, block):

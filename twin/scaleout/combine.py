@@ -20,6 +20,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from twin.output.reader import read_summary
 from twin.output.schema import STATE_VARIABLES
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
@@ -140,8 +141,7 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         raise CombineError(f"shards hold {counts} satellites, the plan says {list(plan.counts)}")
     offsets = np.r_[0, np.cumsum(counts)][:-1]
     n_sat, n_rec = int(sum(counts)), len(time)
-    summaries = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in f["summary"].attrs.items()}
-                 for f in files]
+    summaries = [read_summary(f) for f in files]
     tmp = out_path.with_name(out_path.name + ".combining")
     with h5py.File(tmp, "w", libver="latest") as out:
         for key, value in first.attrs.items():

@@ -166,10 +166,10 @@ def file_state(path: Path, sha256: str, plan: ShardPlan | None = None, member_sh
 
 
 def read_summary(path: Path) -> dict:
-    from twin.output.reader import _python
+    from twin.output import reader
 
     with h5py.File(path, "r", libver="latest", swmr=True) as f:
-        return {k: _python(v) for k, v in f["summary"].attrs.items()}
+        return reader.read_summary(f)
 
 
 @dataclass

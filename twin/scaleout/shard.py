@@ -26,10 +26,6 @@ faults are drawn per shard, so they are not the single run's draws.
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import inspect
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -271,12 +267,6 @@ def shard_scenarios(scenario, plan: ShardPlan, folder: Path) -> list:
 
 
 # ---------------------------------------------------------------- running a subset
-_SELECTION: contextvars.ContextVar = contextvars.ContextVar("twin_shard_selection", default=None)
-_PATCH_LOCK = threading.Lock()
-_PATCH_USERS = 0
-_ORIGINAL_BUILD = None
-
-
 def subset(sats, start: int, count: int):
     """Satellites ``start .. start + count - 1`` of a SatelliteSet."""
     stop = start + count
@@ -287,46 +277,11 @@ def subset(sats, start: int, count: int):
                    skipped=sats.skipped if start == 0 else ())
 
 
-def _build_selected(shells, epoch_utc, seed: int = 0):
-    sats = _ORIGINAL_BUILD(shells, epoch_utc, seed)
-    selection = _SELECTION.get()
-    return sats if selection is None else subset(sats, *selection)
-
-
-@contextlib.contextmanager
-def _engine_builds_subset(start: int, count: int):
-    """While inside, ``twin.engine`` builds only satellites ``start .. start + count - 1`` in this
-    thread. The engine has no hook to pass a satellite subset (asked for: a ``satellites=``
-    argument of ``twin.engine.run``), so its ``build_constellation`` is wrapped for the duration
-    by a function that defers to the original unless a selection is set in this context."""
-    global _PATCH_USERS, _ORIGINAL_BUILD
-    from twin import engine
-
-    with _PATCH_LOCK:
-        if _PATCH_USERS == 0:
-            _ORIGINAL_BUILD = engine.build_constellation
-            engine.build_constellation = _build_selected
-        _PATCH_USERS += 1
-    token = _SELECTION.set((start, count))
-    try:
-        yield
-    finally:
-        _SELECTION.reset(token)
-        with _PATCH_LOCK:
-            _PATCH_USERS -= 1
-            if _PATCH_USERS == 0:
-                engine.build_constellation = _ORIGINAL_BUILD
-
-
 def run_selected(scenario, out_path, start: int, count: int, log):
     """``twin.engine.run`` of satellites ``start .. start + count - 1`` only."""
     from twin import engine
+    from twin.constellation import build_constellation
 
-    if "satellites" in inspect.signature(engine.run).parameters:
-        from twin.constellation import build_constellation
-
-        sim = scenario.simulation
-        sats = subset(build_constellation(scenario.constellation, sim.epoch_utc, sim.seed), start, count)
-        return engine.run(scenario, out_path, force=True, log=log, satellites=sats)
-    with _engine_builds_subset(start, count):
-        return engine.run(scenario, out_path, force=True, log=log)
+    sim = scenario.simulation
+    sats = subset(build_constellation(scenario.constellation, sim.epoch_utc, sim.seed), start, count)
+    return engine.run(scenario, out_path, force=True, log=log, satellites=sats)
