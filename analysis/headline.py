@@ -37,10 +37,10 @@ import pandas as pd
 import yaml
 
 import twin
+from twin.kernels.layout import MODE_NOMINAL
 
 YEAR_S = 365 * 86400.0  # s: "per year" means per 365 days
 FULL_THROTTLE = 1.0 - 1e-6  # throttle is a float32 mean: 1 within rounding is full
-MODE_NOMINAL = 0
 
 
 @dataclass
@@ -119,7 +119,6 @@ def _series(run: Run) -> dict:
         "loss_w": ds["loss_power_w"].sum("sat"),
         "curtailed_w": ds["curtailed_power_w"].sum("sat"),
         "compute_w": ds["compute_power_w"].astype("f8").sum("sat"),
-        "heater_w": ds["heater_power_w"].astype("f8").sum("sat"),
         "heat_max_w": heat.max("sat"),
         "soc_min": ds["soc"].min("sat"),
         "soc_mean": ds["soc"].astype("f8").mean("sat"),

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from headline import main
+from headline import FULL_THROTTLE, MODE_NOMINAL, main
 
 BETA_EDGES_DEG = (0, 15, 30, 45, 60, 90)
 
@@ -20,7 +20,7 @@ def by_beta(run):
     sunlit share)."""
     ds = run.ds
     beta = np.abs(ds["beta_deg"].astype("f8").mean("time").values)
-    full = ((ds["mode"] == 0) & (ds["throttle"] >= 1 - 1e-6)).mean("time").values
+    full = ((ds["mode"] == MODE_NOMINAL) & (ds["throttle"] >= FULL_THROTTLE)).mean("time").values
     sunlit = ds["sunlit_fraction"].astype("f8").mean("time").values
     rows = []
     for lo, hi in zip(BETA_EDGES_DEG[:-1], BETA_EDGES_DEG[1:]):

@@ -58,13 +58,12 @@ def remove_checkpoint(run_path) -> None:
 def load_checkpoint(run_path):
     """The scenario stored in a run file and its last checkpoint; InputError if it cannot resume."""
     from twin.config import load_config_text
-    from twin.output.reader import open_h5
+    from twin.output.reader import _attr, open_h5
 
     run_path = Path(run_path)
     with open_h5(run_path) as f:
-        status = f.attrs.get("status")
+        status = _attr(f, "status", None)
         config_yaml = f.attrs.get("config_yaml")
-    status = status.decode() if isinstance(status, bytes) else status
     if status == "complete":
         raise InputError(f"{run_path}: the run is already complete; nothing to resume")
     path = checkpoint_path(run_path)

@@ -88,16 +88,21 @@ class Job:
         return self.spec.n_accelerators
 
     @property
+    def slowdown(self) -> float:
+        """(end − submit) over the run time at full speed on all its accelerators [1]."""
+        s = self.spec
+        return (self.end_s - s.submit_s) / max(s.work_accel_s / s.n_accelerators, 1e-9)
+
+    @property
     def done_accel_s(self) -> float:
         return self.spec.work_accel_s - self.remaining_accel_s
 
     def row(self, peak_flops: float) -> tuple:
         s = self.spec
         wait = self.start_s - s.submit_s
-        slowdown = (self.end_s - s.submit_s) / max(s.work_accel_s / s.n_accelerators, 1e-9)
         return (s.job_id, s.submit_s, self.start_s, self.end_s, s.n_accelerators, s.work_accel_s,
                 self.first_sat, self.status, self.energy_j / J_PER_WH, self.preemptions, s.priority,
-                s.deadline_s, wait, slowdown, self.done_accel_s * peak_flops, self.migrations,
+                s.deadline_s, wait, self.slowdown, self.done_accel_s * peak_flops, self.migrations,
                 self.lost_accel_s, self.reason)
 
 
@@ -431,7 +436,7 @@ class JobBook:
         self.counts["completed"] += 1
         if end_s > job.spec.deadline_s:
             self.counts["deadline_missed"] += 1
-        self.slowdowns.append((end_s - job.spec.submit_s) / max(job.spec.work_accel_s / job.n_accelerators, 1e-9))
+        self.slowdowns.append(job.slowdown)
         self.energies_wh.append(job.energy_j / J_PER_WH)
         self.done.append(job)
 

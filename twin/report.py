@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.constants import CELSIUS_ZERO_K, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.kernels.layout import MODE_NAMES
 from twin.output.reader import RunFileError, n_records, open_h5, read_summary, read_table, reading
 
@@ -25,9 +26,6 @@ MAX_JOB_ROWS = 2_000_000
 ECLIPSE_WINDOW_S = 86400.0            # the eclipse map's full-resolution window [s]
 ECLIPSE_BINS = 150                    # time bins of the whole-run eclipse map (long runs)
 ECLIPSE_BLOCK_S = 4 * 3600.0          # records read per bin: two or more LEO orbits [s]
-SECONDS_PER_HOUR = 3600.0
-SECONDS_PER_DAY = 86400.0
-KELVIN_AT_0_C = 273.15
 
 BAND_VARIABLES = ("soc", "electronics_temp_k", "radiator_temp_k", "solar_power_w", "load_power_w",
                   "compute_power_w", "curtailed_power_w")
@@ -295,7 +293,7 @@ def fig_temperatures(sample: RunSample, path: Path) -> Path:
                                label=f"{limit} ({level:.0f} K)")
         ax.set_ylim(lo - 3.0, hi + 3.0)
         ax.set_ylabel("temperature [K]")
-        ax.secondary_yaxis("right", functions=(lambda k: k - KELVIN_AT_0_C, lambda c: c + KELVIN_AT_0_C)) \
+        ax.secondary_yaxis("right", functions=(lambda k: k - CELSIUS_ZERO_K, lambda c: c + CELSIUS_ZERO_K)) \
             .set_ylabel("[°C]")
         ax.set_title(label, loc="left", fontsize=11)
         ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), framealpha=0.9)

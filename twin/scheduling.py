@@ -247,7 +247,7 @@ class PriorityBackfill(Policy):
     def place(self, queue, free_accel, view) -> list:
         jobs = self.ordered(queue)
         free = free_accel.copy()
-        order = np.arange(len(free))
+        order = node_order(len(free))
         started = []
         i = 0
         while i < len(jobs):
@@ -297,7 +297,7 @@ class PriorityBackfill(Policy):
         if not self.params.preempt or not queue or view is None or not view.running:
             return []
         head = self.ordered(queue)[0]
-        order = np.arange(len(free_accel))
+        order = node_order(len(free_accel))
         if first_fit(head.n_accelerators, free_accel, order) is not None:
             return []
         victims = sorted((j for j in view.running if j.spec.priority < head.spec.priority),
