@@ -27,7 +27,7 @@ from twin.kernels.shadow import shadow_fraction
 from twin.kernels.battery import battery_limits_w, battery_step
 from twin.kernels.power import shed_load
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
-from twin.kernels.thermal import thermal_constants, two_node_step_c
+from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
 from twin.nodes import initial_state, node_params
 from twin.orbits import Propagator
 
@@ -85,18 +85,25 @@ def solar_loop(pos_m, vel_m_s, sun_m, p, out):
 
 @njit(cache=True)
 def thermal_loop(p_elec_w, q_abs_w, dt_s, p, state, temps_out):
-    """The two-node exponential step alone (its parameter-only constants computed once, as the
-    engine does), in time order over chunks of nodes as the engine runs it (a node's steps
-    depend on each other, different nodes' do not)."""
+    """The two-node exponential step alone, as the engine takes it: its parameter-only constants
+    once per call, the steps in time order over chunks of nodes, each step for all the chunk's
+    nodes at once (``two_node_step_lanes``, inputs gathered into lanes and results scattered
+    back as ``_advance_chunk`` does)."""
     temps_out[0] = state[L.STATE_ELECTRONICS_K]
     temps_out[1] = state[L.STATE_RADIATOR_K]
     tc = _constants(p)   # once per call, as advance_nodes does
     n = p_elec_w.shape[1]
+    lane = np.empty((5, N.CHUNK_NODES))
+    scratch = np.empty((LANE_SCRATCH_ROWS, N.CHUNK_NODES))
     for lo in range(0, n, N.CHUNK_NODES):
+        m = min(lo + N.CHUNK_NODES, n) - lo
         for k in range(p_elec_w.shape[0]):
-            for i in range(lo, min(lo + N.CHUNK_NODES, n)):
-                temps_out[0, i], temps_out[1, i] = two_node_step_c(
-                    temps_out[0, i], temps_out[1, i], p_elec_w[k, i], q_abs_w[k, i], dt_s, tc)
+            for j in range(m):
+                lane[0, j], lane[1, j] = temps_out[0, lo + j], temps_out[1, lo + j]
+                lane[2, j], lane[3, j], lane[4, j] = p_elec_w[k, lo + j], q_abs_w[k, lo + j], dt_s
+            two_node_step_lanes(lane[0], lane[1], lane[2], lane[3], lane[4], m, tc, scratch)
+            for j in range(m):
+                temps_out[0, lo + j], temps_out[1, lo + j] = lane[0, j], lane[1, j]
 
 
 @njit(cache=True)
@@ -246,7 +253,7 @@ def _pieces(row, rows, inp, repeats: int) -> None:
         time_kernel(part_loop, lambda: (solar, q_abs, inp["busy"], dt_s, p, inp["state"].copy(),
                                         inp["mode"].copy(), load), repeats))
     temps = np.empty((2, n))
-    row("thermal: two_node_step_c (one call, constants once per call)",
+    row("thermal: two_node_step_lanes (a chunk's nodes at once, constants once per call)",
         time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats),
         design_kernel="thermal")
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from numba import njit
 from numpy.testing import assert_allclose
 
-from twin.kernels.thermal import (STEFAN_BOLTZMANN, heater_power_w, radiator_absorbed_w,
-                                  steady_state_radiator_temp_k, thermal_throttle, two_node_step)
+from twin.kernels.thermal import (LANE_SCRATCH_ROWS, STEFAN_BOLTZMANN, heater_power_w, radiator_absorbed_w,
+                                  steady_state_radiator_temp_k, thermal_constants, thermal_throttle, two_node_step,
+                                  two_node_step_c, two_node_step_lanes)
 
 SIGMA = 5.670374419e-8  # W m^-2 K^-4, CODATA 2018 (written out: the test's own constant)
 
@@ -360,6 +361,37 @@ class TestProperties:
     def test_throttle_in_unit_interval(self, t, a, w):
         f = thermal_throttle(t, a, a + w)
         assert 0.0 <= f <= 1.0
+
+
+class TestLanes:
+    """two_node_step_lanes (the engine's path: a chunk of nodes stepped at once) gives the very
+    bits of two_node_step_c lane by lane, including the lanes it hands back to it (a step of 0,
+    coincident eigenvalues with G = 0, the hot-sink regime two_node_step_c retries in sub-steps)."""
+
+    @staticmethod
+    def _both(te, tr, p, q, dt, c):
+        tc = thermal_constants(c["c_elec"], c["c_rad"], c["g"], c["area_emit"], c["eps"], c["t_space"])
+        want = np.array([two_node_step_c(te[j], tr[j], p[j], q[j], dt[j], tc) for j in range(len(te))])
+        a, b = te.copy(), tr.copy()
+        two_node_step_lanes(a, b, p, q, dt, len(te), tc, np.empty((LANE_SCRATCH_ROWS, len(te))))
+        return want, np.stack([a, b], axis=1)
+
+    @pytest.mark.parametrize("c", [BASE, STIFF, dict(BASE, g=0.0), dict(BASE, t_space=3000.0, c_rad=10.0)])
+    def test_same_bits_as_one_node_at_a_time(self, c):
+        rng = np.random.default_rng(5)
+        n = 200
+        te, tr = rng.uniform(150.0, 450.0, n), rng.uniform(150.0, 450.0, n)
+        p, q = rng.uniform(0.0, 2e4, n), rng.uniform(0.0, 5e3, n)
+        dt = rng.choice([0.0, 0.3, 10.0, 60.0, 600.0, 1e5], n)
+        want, got = self._both(te, tr, p, q, dt, c)
+        assert np.array_equal(got, want)
+
+    def test_only_the_first_n_lanes_move(self):
+        te, tr = np.full(8, 300.0), np.full(8, 280.0)
+        tc = thermal_constants(*BASE.values())
+        two_node_step_lanes(te, tr, np.full(8, 5e3), np.full(8, 1e3), np.full(8, 10.0), 5, tc,
+                            np.empty((LANE_SCRATCH_ROWS, 8)))
+        assert np.all(te[:5] != 300.0) and np.all(te[5:] == 300.0) and np.all(tr[5:] == 280.0)
 
 
 class TestPythonPath:

@@ -24,7 +24,8 @@ from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CU
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import shadow_fraction, shadow_fraction_from
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
-from twin.kernels.thermal import radiator_absorbed_w, thermal_constants, thermal_throttle, two_node_step_c
+from twin.kernels.thermal import (LANE_SCRATCH_ROWS, radiator_absorbed_w, thermal_constants, thermal_throttle,
+                                  two_node_step_c, two_node_step_lanes)
 from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year
@@ -128,12 +129,21 @@ HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is 
 
 
 @njit(cache=True)
+def _thermal_substeps(t_elec, dt_s, p):
+    """Sub-steps of :func:`_thermal` over dt_s: 1 unless the thermostat is in play (heaters
+    fitted and the electronics within HEATER_BAND_K of the set point)."""
+    if p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K:
+        return int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9))
+    return 1
+
+
+@njit(cache=True)
 def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat):
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
     constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
     near = p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
-    n = int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9)) if near else 1
+    n = _thermal_substeps(t_elec, dt_s, p)
     h = dt_s / n
     heat = 0.0
     for _ in range(n):
@@ -150,6 +160,20 @@ def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_el
 
     Returns the new (energy, capacity, efc, t_elec, t_rad, mode, throttle) and the flows
     (load, compute, heater, curtailed, loss) [W] over the part."""
+    (energy, capacity, efc, new_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
+     dissipated_w) = _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec,
+                                 t_rad, node_mode, loss_hint_w, p, tc)
+    t_elec, t_rad, _ = _thermal(t_elec, t_rad, dissipated_w, heater_w, q_abs, duration_s, p, tc, False)
+    return (energy, capacity, efc, t_elec, t_rad, new_mode, throttle,
+            load_w, compute_w, heater_w, curtailed_w, loss_w)
+
+
+@njit(cache=True)
+def _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
+                loss_hint_w, p, tc):
+    """:func:`_part` up to its thermal step: returns the new (energy, capacity, efc, mode,
+    throttle), the flows (load, compute, heater, curtailed, loss) [W] over the part, and the power
+    dissipated in the electronics besides the heaters [W] (what :func:`_thermal` is given)."""
     throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
     demand_w = p.bus_power_w + compute_power_w(n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
     # heaters: thermostat on the demanded load (and the last loss), as a trial pass, when near
@@ -178,10 +202,8 @@ def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_el
             loss_w += (energy - p.max_soc * capacity) / duration_s
             energy = p.max_soc * capacity
     # thermal: every electrical watt consumed, and the battery losses, heat the electronics
-    t_elec, t_rad, _ = _thermal(t_elec, t_rad, bus_w + compute_w + loss_w, heater_w, q_abs,
-                                duration_s, p, tc, False)
-    return (energy, capacity, efc, t_elec, t_rad, new_mode, throttle,
-            load_w, compute_w, heater_w, curtailed_w, loss_w)
+    return (energy, capacity, efc, new_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
+            bus_w + compute_w + loss_w)
 
 
 CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are independent, so the
@@ -256,7 +278,13 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
         f_back[j] = earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad) if p.radiator_sides > 1.5 else 0.0
         ev_count[i] = 0
     with_alpha = p.ir_absorbed_with_alpha > 0.5
+    # each step's last thermal step of every node not under the thermostat is taken for all
+    # such nodes at once (two_node_step_lanes): their inputs, gathered as lanes
+    lane = np.empty((5, m))   # t_elec, t_rad, power dissipated, absorbed, duration
+    lane_node = np.empty(m, np.int64)
+    scratch = np.empty((LANE_SCRATCH_ROWS, m))
     for k in range(n_steps):
+        n_lanes = 0
         for j in range(m):
             i = lo + j
             energy = state[STATE_BATTERY_J, i]
@@ -305,10 +333,18 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
                 lit = first_lit if part == 0 else not first_lit
                 duration = d1 if part == 0 else dt_s - d1
                 vis = (nu if n_parts == 1 else 1.0) if lit else 0.0
-                (energy, capacity, efc, t_elec, t_rad, part_mode, throttle,
-                 load_w, compute_w, heater_w, curtailed_w, loss_w) = _part(
-                    duration, solar_full_w * vis, q_dark + q_sun * vis, n_accel, busy, energy, capacity, efc,
-                    t_elec, t_rad, new_mode, loss_hint, p, tc)
+                q_abs = q_dark + q_sun * vis
+                (energy, capacity, efc, part_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
+                 dissipated_w) = _part_power(duration, solar_full_w * vis, q_abs, n_accel, busy, energy,
+                                             capacity, efc, t_elec, t_rad, new_mode, loss_hint, p, tc)
+                if part == n_parts - 1 and _thermal_substeps(t_elec, duration, p) == 1:
+                    # as _thermal's single step: two_node_step_c(t_e, t_r, dissipated + heater, ...)
+                    lane[0, n_lanes], lane[1, n_lanes] = t_elec, t_rad
+                    lane[2, n_lanes], lane[3, n_lanes], lane[4, n_lanes] = dissipated_w + heater_w, q_abs, duration
+                    lane_node[n_lanes] = i
+                    n_lanes += 1
+                else:
+                    t_elec, t_rad, _ = _thermal(t_elec, t_rad, dissipated_w, heater_w, q_abs, duration, p, tc, False)
                 loss_hint = loss_w
                 new_mode = part_mode
                 load_j += load_w * duration
@@ -356,3 +392,7 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
             state[STATE_SUNLIT, i] = nu1
             state[STATE_LOSS_W, i] = loss_hint
             mode[i] = new_mode
+        two_node_step_lanes(lane[0], lane[1], lane[2], lane[3], lane[4], n_lanes, tc, scratch)
+        for q in range(n_lanes):
+            state[STATE_ELECTRONICS_K, lane_node[q]] = lane[0, q]
+            state[STATE_RADIATOR_K, lane_node[q]] = lane[1, q]

@@ -289,6 +289,92 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     return t_elec_new, t_rad_new
 
 
+LANE_SCRATCH_ROWS = 9  # rows of the scratch array two_node_step_lanes works in
+
+
+@njit(cache=True, error_model="numpy")   # x/0 gives inf or NaN (lanes handed back), no raise
+def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, scratch):
+    """:func:`two_node_step_c` for ``n`` independent nodes at once (the lanes ``0..n-1`` of the
+    arrays), the temperatures updated in place; the same arithmetic, so the same bits.
+
+    One node's step is a long chain of dependent operations (two divisions, a square root, an
+    ``exp``); stepped one node at a time the CPU waits on that chain. Here the step is split
+    into passes over all lanes: the linearisation and the eigenvalues (no calls, no branches:
+    the compiler vectorises it), the φ1 of both modes (the ``exp`` calls, independent from lane
+    to lane), then the update. A lane the fast path does not cover (a coincident or zero
+    eigenvalue, a step not > 0, a result :func:`two_node_step_c` would retry in sub-steps) is
+    stepped by :func:`two_node_step_c` itself.
+
+    Parameters
+    ----------
+    t_elec_k, t_rad_k : (>= n,) float arrays [K], updated in place
+    p_elec_w, q_abs_w, dt_s : (>= n,) float arrays: each lane's inputs as in :func:`two_node_step_c`
+    n : int, lanes to step
+    consts : :func:`thermal_constants`
+    scratch : (LANE_SCRATCH_ROWS, >= n) float array, overwritten
+    """
+    inv_ce, inv_cr, g, rad, ts4, sqrt_inv_cecr, scale, inv_scale = consts
+    g_ce = g * inv_ce
+    g_cr = g * inv_cr
+    b11 = -g_ce
+    b12 = g * sqrt_inv_cecr
+    # pass 1: as _exp_rosenbrock_step up to the eigenvalues, every lane, no branches
+    for j in range(n):
+        t_rad = t_rad_k[j]
+        flow = g * (t_elec_k[j] - t_rad)
+        f_e = (p_elec_w[j] - flow) * inv_ce
+        tr3 = t_rad * t_rad * t_rad
+        f_r = (flow + q_abs_w[j] - rad * (tr3 * t_rad - ts4)) * inv_cr
+        half = 0.5 * dt_s[j]
+        a11 = 1.0 + half * g_ce
+        a22 = 1.0 + half * (g + 4.0 * rad * tr3) * inv_cr
+        det = a11 * a22 - half * half * g_ce * g_cr
+        t_mid = t_rad + half * (a11 * f_r + half * g_cr * f_e) / det
+        tm3 = t_mid * t_mid * t_mid
+        k_rad = 4.0 * rad * tm3
+        b22 = -(g + k_rad) * inv_cr
+        mean = 0.5 * (b11 + b22)
+        half_diff = 0.5 * (b11 - b22)
+        rho = math.sqrt(half_diff * half_diff + b12 * b12)
+        lam_a = mean + rho
+        lam_b = mean - rho
+        prod = lam_a * lam_b * rho
+        inv = 1.0 / prod
+        scratch[0, j] = f_e
+        scratch[1, j] = (flow + q_abs_w[j] - rad * (tm3 * (4.0 * t_rad - 3.0 * t_mid) - ts4)) * inv_cr
+        scratch[2, j] = lam_a
+        scratch[3, j] = lam_b
+        scratch[4, j] = lam_a * lam_b * inv   # 1/ρ
+        scratch[5, j] = prod
+        scratch[6, j] = half_diff
+        scratch[7, j] = inv
+        scratch[8, j] = rho
+    # pass 2: h·φ1 of both modes (as _h_phi1_inv), into rows 2 and 3
+    for j in range(n):
+        h = dt_s[j]
+        lam_a, lam_b, inv, rho = scratch[2, j], scratch[3, j], scratch[7, j], scratch[8, j]
+        if scratch[5, j] > 0.0:
+            scratch[2, j] = _h_phi1_inv(h, lam_a, lam_b * rho * inv)
+            scratch[3, j] = _h_phi1_inv(h, lam_b, lam_a * rho * inv)
+    # pass 3: the update, or two_node_step_c where the fast path does not apply
+    for j in range(n):
+        phi_sum = 0.5 * (scratch[2, j] + scratch[3, j])
+        phi_dif = 0.5 * (scratch[2, j] - scratch[3, j])
+        inv_rho = scratch[4, j]
+        m11 = phi_sum + scratch[6, j] * inv_rho * phi_dif
+        m22 = phi_sum - scratch[6, j] * inv_rho * phi_dif
+        m12 = b12 * inv_rho * phi_dif
+        f_e, f_r = scratch[0, j], scratch[1, j]
+        t_e = t_elec_k[j] + m11 * f_e + m12 * scale * f_r
+        t_r = t_rad_k[j] + m12 * inv_scale * f_e + m22 * f_r
+        if (scratch[5, j] > 0.0 and dt_s[j] > 0.0 and t_e > 0.0 and t_r > 0.0 and t_e < 1e5
+                and t_r < 1e5):
+            t_elec_k[j], t_rad_k[j] = t_e, t_r
+        else:
+            t_elec_k[j], t_rad_k[j] = two_node_step_c(t_elec_k[j], t_rad_k[j], p_elec_w[j], q_abs_w[j],
+                                                      dt_s[j], consts)
+
+
 MAX_SUBSTEPS = 1024  # halvings of a step whose linearisation failed (see two_node_step)
 
 
