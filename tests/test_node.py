@@ -171,3 +171,36 @@ def test_a_failed_node_draws_bus_power_only_and_computes_nothing():
     assert acc[L.ACC_COMPUTE, 1] == 0.0 and np.all(rate[:, 1] == 0.0) and mode[1] == L.MODE_SAFE
     assert acc[L.ACC_LOAD, 1] == pytest.approx(scenario.spacecraft.bus_power_w * 600.0)   # bus only, no heater
     assert acc[L.ACC_COMPUTE, 0] > 0 and np.all(rate[:, 0] == 1.0)
+
+
+def test_gathered_events_are_in_time_satellite_kind_order():
+    """gather_events (a counting sort by step) orders the kernel's per-node buffers as a lexsort
+    by (step, satellite, kind) does, and notes each node's last eclipse entry and exit."""
+    from twin.kernels.events import gather_events
+    from twin.kernels.layout import EVENT_ECLIPSE_ENTRY, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE
+
+    rng = np.random.default_rng(3)
+    n, n_steps, k0, dt = 40, 12, 500, 10.0
+    ev_step, ev_kind = np.zeros((n, 3 * n_steps), np.int64), np.zeros((n, 3 * n_steps), np.int64)
+    ev_value, ev_count = rng.random((n, 3 * n_steps)), np.zeros(n, np.int64)
+    for i in range(n):   # as the kernel writes them: steps ascending, an edge before a mode change
+        for k in np.flatnonzero(rng.random(n_steps) < 0.3):
+            kinds = [rng.choice([EVENT_ECLIPSE_ENTRY, EVENT_ECLIPSE_EXIT])] if rng.random() < 0.7 else []
+            kinds += [EVENT_MODE_CHANGE] if rng.random() < 0.5 else []
+            for kind in kinds:
+                ev_step[i, ev_count[i]], ev_kind[i, ev_count[i]] = k, kind
+                ev_count[i] += 1
+    entry, exit_ = np.full(n, np.nan), np.full(n, np.nan)
+    time_s, sat, kind, value = gather_events(ev_step, ev_kind, ev_value, ev_count, n_steps, k0, dt, entry, exit_)
+    rows = [(k0 + ev_step[i, s] + 1) * dt for i in range(n) for s in range(ev_count[i])]
+    sats = np.repeat(np.arange(n), ev_count)
+    kinds = np.concatenate([ev_kind[i, :ev_count[i]] for i in range(n)])
+    values = np.concatenate([ev_value[i, :ev_count[i]] for i in range(n)])
+    order = np.lexsort((kinds, sats, np.array(rows)))
+    assert len(order) > 50
+    assert np.array_equal(time_s, np.array(rows)[order]) and np.array_equal(sat, sats[order])
+    assert np.array_equal(kind, kinds[order]) and np.array_equal(value, values[order])
+    for code, last in ((EVENT_ECLIPSE_ENTRY, entry), (EVENT_ECLIPSE_EXIT, exit_)):
+        for i in range(n):
+            hit = time_s[(sat == i) & (kind == code)]
+            assert (np.isnan(last[i]) and not hit.size) or last[i] == hit.max()

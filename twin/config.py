@@ -344,10 +344,17 @@ class Scenario(_Section):
         return self
 
     def to_yaml(self) -> str:
+        # PyYAML's own emitter, not libyaml's: it folds long escaped strings differently, and the
+        # hash of this text must not depend on whether PyYAML was built with libyaml
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
 
     def sha256(self) -> str:
-        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+        return yaml_sha256(self.to_yaml())
+
+
+def yaml_sha256(text: str) -> str:
+    """The config hash written to run files: SHA-256 of the resolved config's YAML."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- loading

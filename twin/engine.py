@@ -27,6 +27,7 @@ from twin.errors import OutputExistsError
 from twin.faults import FaultModel
 from twin.jobs import JobBook
 from twin.kernels import layout as L
+from twin.kernels.events import gather_events
 from twin.kernels.node import advance_nodes
 from twin.nodes import (battery_energy_wh, initial_state, node_params, record_extrema, record_values,
                         reset_accumulators)
@@ -120,7 +121,7 @@ class Simulation:
             advance_nodes(pos, vel, sun, k0 * self.dt_s, self.dt_s, self.jobs.busy, self.params,
                           self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
             if ev_count.any():
-                self._write_events(k0)
+                self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
             self.jobs.advance(rate, k0 * self.dt_s, self.dt_s)
             self.step = k1
@@ -128,30 +129,13 @@ class Simulation:
                 self._apply_faults(k1)
             self.progress.update(k1 * self.dt_s)
 
-    def _write_events(self, k0: int) -> None:
-        step_buf, kind_buf, value_buf, count = self._ev
-        sats = np.flatnonzero(count)
-        if not len(sats):
-            return
-        per_sat = count[sats]
-        ev_sat = np.repeat(sats, per_sat)
-        slot = np.arange(len(ev_sat)) - np.repeat(np.cumsum(per_sat) - per_sat, per_sat)
-        ev_step, ev_kind, ev_value = step_buf[ev_sat, slot], kind_buf[ev_sat, slot], value_buf[ev_sat, slot]
-        order = np.lexsort((ev_kind, ev_sat, ev_step))
-        rows = np.empty(len(ev_sat), dtype=EVENT_DTYPE)
-        rows["time_s"] = (k0 + ev_step[order] + 1) * self.dt_s
-        rows["sat"] = ev_sat[order]
-        rows["kind"] = EVENT_KIND_BYTES[ev_kind[order]]
-        rows["value"] = ev_value[order]
-        self._note_eclipses(rows)
+    def _write_events(self, k0: int, n_steps: int) -> None:
+        time_s, sat, kind, value = gather_events(*self._ev, n_steps, k0, self.dt_s, self.eclipse_entry_s,
+                                                 self.eclipse_exit_s)
+        rows = np.empty(len(time_s), dtype=EVENT_DTYPE)
+        rows["time_s"], rows["sat"], rows["kind"], rows["value"] = time_s, sat, EVENT_KIND_BYTES[kind], value
         self.writer.add_events(rows)
         self.n_events += len(rows)
-
-    def _note_eclipses(self, rows) -> None:
-        """Remember each node's last eclipse entry and exit, to predict the next (view())."""
-        for kind, last in ((b"eclipse_entry", self.eclipse_entry_s), (b"eclipse_exit", self.eclipse_exit_s)):
-            hit = rows[rows["kind"] == kind]
-            last[hit["sat"]] = hit["time_s"]   # rows are in time order: the latest wins
 
     def _apply_faults(self, step: int) -> None:
         """Faults and recoveries at boundary ``step``; jobs on nodes that went down roll back."""

@@ -27,6 +27,8 @@ from twin.output.schema import JOB_DTYPE
 from twin.scheduling import NodeView
 from twin.workload import JobSpec
 
+NO_ROWS = np.empty(0, dtype=JOB_DTYPE)
+NO_ROWS.flags.writeable = False
 # the fields of a Job that the kernel advances
 PROGRESS_FIELDS = ("remaining_accel_s", "energy_j", "since_checkpoint_s", "checkpoint_work_accel_s", "stall_s")
 
@@ -447,7 +449,7 @@ class JobBook:
     # ------------------------------------------------------------ output
     def take_rows(self) -> np.ndarray:
         if not self.done:   # most records of a small constellation: skip numpy's structured setup
-            return np.empty(0, dtype=JOB_DTYPE)
+            return NO_ROWS
         rows = np.array([j.row(self.peak_flops) for j in self.done], dtype=JOB_DTYPE)
         self.done.clear()
         return rows

@@ -17,6 +17,9 @@ from twin.orbits import Propagator
 
 BLOCK_STEPS = 64  # step boundaries per propagation block, rounded up to whole SGP4 intervals
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
+SUN_BATCH = 720   # nodes whose Sun is computed in one call (a day at 120 s): a call costs ~0.2 ms
+#                   whatever its length. Batches start at multiples of SUN_BATCH, so a resumed
+#                   run or a shard asks the ephemeris for exactly the same batches
 
 
 class OrbitFeed:
@@ -37,6 +40,7 @@ class OrbitFeed:
         self._start = -1
         self._cache = None
         self._nodes = None   # (index of the first node held, positions, Sun)
+        self._sun_batch = (-1, None)   # (batch number, Sun at its nodes [m])
 
     def block_end(self, step: int) -> int:
         return min((step // self.block + 1) * self.block, self.n_steps)
@@ -62,9 +66,17 @@ class OrbitFeed:
         if not held.all():
             t_s = self.node_steps[index[~held]] * self.dt_s
             pos[~held], _, _ = self.propagator.propagate(t_s)   # SGP4 failures: NaN (screened before the run)
-            sun[~held] = sun_position_gcrs_m(self.epoch_utc, t_s)
+            sun[~held] = [self._sun_at_node(i) for i in index[~held]]
         self._nodes = (first, pos, sun)
         return pos, sun
+
+    def _sun_at_node(self, i: int) -> np.ndarray:
+        """The Sun [m] at node i, from the cached batch of SUN_BATCH nodes that holds it."""
+        batch, i0 = divmod(int(i), SUN_BATCH)
+        if batch != self._sun_batch[0]:
+            nodes = self.node_steps[batch * SUN_BATCH:(batch + 1) * SUN_BATCH]
+            self._sun_batch = (batch, sun_position_gcrs_m(self.epoch_utc, nodes * self.dt_s))
+        return self._sun_batch[1][i0]
 
     def _propagate_block(self, start: int, stop: int):
         """Boundaries start..stop (inclusive) of one block."""

@@ -654,6 +654,9 @@ def sgp4_utc_jd(t):
     return np.ascontiguousarray(whole, dtype=np.float64), np.asarray(fraction, dtype=np.float64)
 
 
+FRAME_BATCH = 24   # frame nodes evaluated per call of skyfield (~0.5 ms a call, whatever its length)
+
+
 def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 3600.0,
                           cache: dict | None = None):
     """Rotation matrices TEME -> GCRS, shape (B, 3, 3), from skyfield's TEME frame.
@@ -679,14 +682,18 @@ def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 
     cache = {} if cache is None else cache
     for node in nodes:
         if node not in cache:
-            # one node per call: numpy's vectorised sin/cos can round differently by position in
-            # an array, and a node's matrix must not depend on which nodes came with it (a
-            # resumed run asks for other batches than an uninterrupted one)
-            m = TEME.rotation_at(skyfield_times(epoch_utc, np.array([node * node_step_s])))
-            cache[node] = np.moveaxis(m, -1, 0).transpose(0, 2, 1)[0]  # TEME -> GCRS
+            # FRAME_BATCH nodes per call, the batch fixed by the node's number: numpy's
+            # vectorised sin/cos can round differently by position in an array, and a node's
+            # matrix must not depend on which nodes a caller happened to ask for with it (a
+            # resumed run asks for other blocks than an uninterrupted one)
+            first = math.floor(node / FRAME_BATCH) * FRAME_BATCH
+            batch = first + np.arange(FRAME_BATCH, dtype=np.float64)
+            m = TEME.rotation_at(skyfield_times(epoch_utc, batch * node_step_s))
+            for b, mat in zip(batch, np.moveaxis(m, -1, 0).transpose(0, 2, 1)):   # TEME -> GCRS
+                cache[b] = mat
     mats = np.stack([cache[node] for node in nodes])  # (K, 3, 3)
-    if len(cache) > 64:   # runs move forward: keep the latest nodes
-        for node in sorted(cache)[:len(cache) - 64]:
+    if len(cache) > 4 * FRAME_BATCH:   # runs move forward: keep the latest nodes
+        for node in sorted(cache)[:len(cache) - 4 * FRAME_BATCH]:
             del cache[node]
     i0 = np.searchsorted(nodes, k)
     w = (t_s / node_step_s - k)[:, None, None]

@@ -20,6 +20,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from twin.config import yaml_sha256
 from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION,
                                 STATE_VARIABLES, extrema_variables)
 
@@ -53,6 +54,32 @@ def _chunk_records(n_sats: int, between_checkpoints: int = 0) -> int:
     return chunk
 
 
+class _Rows:
+    """Rows of one table (/jobs, /events) waiting for the writer thread, copied as they come into
+    one array of the file's dtype (doubled when full), so a batch is handed over without joining
+    hundreds of small arrays."""
+
+    def __init__(self, dtype, capacity: int = 1024):
+        self.rows, self.n = np.empty(capacity, dtype), 0
+
+    def add(self, rows: np.ndarray) -> None:
+        if not len(rows):
+            return
+        end = self.n + len(rows)
+        if end > len(self.rows):
+            grown = np.empty(max(2 * len(self.rows), end), self.rows.dtype)
+            grown[:self.n] = self.rows[:self.n]
+            self.rows = grown
+        self.rows[self.n:end] = rows
+        self.n = end
+
+    def take(self) -> np.ndarray:
+        """The rows so far (the writer thread's from now on); the buffer starts anew."""
+        taken = self.rows[:self.n]
+        self.rows, self.n = np.empty(len(self.rows), self.rows.dtype), 0
+        return taken
+
+
 class RunWriter:
     def __init__(self, path: Path, scenario, sats, compression: int | str, flush_every: int,
                  positions: bool = False, copy_from: tuple | None = None):
@@ -72,21 +99,21 @@ class RunWriter:
         self._names = [v.name for v in self.variables] + (["position_gcrs_km"] if positions else [])
         self._dtypes = [v.dtype for v in self.variables] + ([np.float32] if positions else [])
         self._new_buffers()
-        self._jobs: list[np.ndarray] = []
-        self._events: list[np.ndarray] = []
+        self._jobs, self._events = _Rows(JOB_DTYPE), _Rows(EVENT_DTYPE)
         self.n_records = self.n_job_rows = self.n_event_rows = 0
         self._last_file_flush = wallclock.monotonic()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-hdf5")
         self._pending = deque()   # writes handed to the thread, oldest first
         f = h5py.File(self.path, "w", libver="latest")
         self.file = f
+        config_yaml = scenario.to_yaml()
         attrs = {
             "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "status": "running", "epoch_utc": sim.epoch_utc.isoformat(), "dt_s": sim.dt_s,
             "record_every_s": sim.record_every_s, "record_every_steps": sim.record_every_steps,
-            "duration_s": sim.duration_s, "seed": sim.seed, "config_yaml": scenario.to_yaml(),
-            "config_sha256": scenario.sha256(), "ephemeris": "de421.bsp (skyfield-data)",
+            "duration_s": sim.duration_s, "seed": sim.seed, "config_yaml": config_yaml,
+            "config_sha256": yaml_sha256(config_yaml), "ephemeris": "de421.bsp (skyfield-data)",
             "skipped_tles": "\n".join(f"{n}: {why}" for n, why in sats.skipped),
             **library_versions(),
         }
@@ -140,8 +167,7 @@ class RunWriter:
     def counts(self) -> dict:
         """Records, job rows and event rows the file holds once what is buffered is written."""
         return {"records": self.n_records + self._n_buffered,
-                "jobs": self.n_job_rows + sum(len(rows) for rows in self._jobs),
-                "events": self.n_event_rows + sum(len(rows) for rows in self._events)}
+                "jobs": self.n_job_rows + self._jobs.n, "events": self.n_event_rows + self._events.n}
 
     def _copy_prefix(self, old_path, counts: dict, block: int = 256) -> None:
         """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
@@ -175,12 +201,10 @@ class RunWriter:
             self.flush()
 
     def add_jobs(self, rows: np.ndarray) -> None:
-        if len(rows):
-            self._jobs.append(rows)
+        self._jobs.add(rows)
 
     def add_events(self, rows: np.ndarray) -> None:
-        if len(rows):
-            self._events.append(rows)
+        self._events.add(rows)
 
     def flush(self, to_disk: bool = False, then=None) -> None:
         """Hand the buffered rows to the writer thread; with ``to_disk``, or when the flush
@@ -221,9 +245,8 @@ class RunWriter:
             self.n_records += n
             self._new_buffers()   # the batch's buffers now belong to the writer thread
         for name, buffer in (("jobs", self._jobs), ("events", self._events)):
-            if buffer:
-                batch[name] = np.concatenate(buffer)
-                buffer.clear()
+            if buffer.n:
+                batch[name] = buffer.take()
                 if name == "jobs":
                     self.n_job_rows += len(batch[name])
                 else:
