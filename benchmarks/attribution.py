@@ -3,7 +3,9 @@
 Timing wrappers are put around the functions the engine calls (by dotted name, so that a
 refactor that renames one only leaves it out of the table), each accumulating its *exclusive*
 time: a nested wrapped call is subtracted from its caller's bucket. What no wrapper covers is
-the engine's own Python (SimPy, the tick loop, bookkeeping). A cProfile run of the same case
+the engine's own Python (SimPy, the tick loop, bookkeeping). Calls in other threads than the
+main one (the orbit feed's interpolation and geometry) get buckets of their own, marked as such:
+they run beside the main thread and are not part of its total. A cProfile run of the same case
 gives the top functions by own time, as a cross-check.
 """
 from __future__ import annotations
@@ -12,8 +14,11 @@ import cProfile
 import importlib
 import io
 import pstats
+import threading
 import time
 from pathlib import Path
+
+OTHER_THREAD = " [feed thread, beside the main one]"
 
 # (bucket, "module:attribute" or "module:Class.method"); the engine imports some functions
 # into its own namespace, so they are wrapped where the engine looks them up
@@ -27,6 +32,7 @@ TARGETS = (
     ("Lagrange interpolation between SGP4 nodes", "twin.orbitfeed:lagrange_fill"),
     ("Lagrange interpolation between SGP4 nodes", "twin.orbitfeed:lagrange_weights"),
     ("advance_nodes (numba)", "twin.engine:advance_nodes"),
+    ("boundary geometry (numba)", "twin.engine:geometry_of"),
     ("advance_jobs (numba)", "twin.jobs:advance_jobs"),
     ("job bookkeeping (JobBook.advance, Python)", "twin.jobs:JobBook.advance"),
     ("scheduling (dispatch + FIFO first-fit)", "twin.jobs:JobBook.dispatch"),
@@ -45,23 +51,27 @@ class _Clock:
     def __init__(self):
         self.totals: dict[str, float] = {}
         self.calls: dict[str, int] = {}
-        self.stack: list[float] = []  # time spent in wrapped callees of each open frame
+        self.local = threading.local()   # .stack: time spent in wrapped callees of each open frame
+        self.lock = threading.Lock()
 
     def wrap(self, bucket: str, fn):
         clock = self
 
         def timed(*args, **kwargs):
-            clock.stack.append(0.0)
+            stack = clock.local.__dict__.setdefault("stack", [])
+            stack.append(0.0)
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 elapsed = time.perf_counter() - t0
-                inner = clock.stack.pop()
-                clock.totals[bucket] = clock.totals.get(bucket, 0.0) + elapsed - inner
-                clock.calls[bucket] = clock.calls.get(bucket, 0) + 1
-                if clock.stack:
-                    clock.stack[-1] += elapsed
+                inner = stack.pop()
+                name = bucket if threading.current_thread() is threading.main_thread() else bucket + OTHER_THREAD
+                with clock.lock:
+                    clock.totals[name] = clock.totals.get(name, 0.0) + elapsed - inner
+                    clock.calls[name] = clock.calls.get(name, 0) + 1
+                if stack:
+                    stack[-1] += elapsed
         timed.__wrapped__ = fn
         return timed
 
@@ -97,7 +107,7 @@ def attribute(run_fn) -> dict:
         for owner, name, original in reversed(patched):
             setattr(owner, name, original)
     buckets = dict(sorted(clock.totals.items(), key=lambda kv: -kv[1]))
-    rest = total - sum(buckets.values())
+    rest = total - sum(v for k, v in buckets.items() if not k.endswith(OTHER_THREAD))
     return {"total_s": total, "buckets_s": buckets, "calls": clock.calls,
             "engine_python_and_other_s": rest,
             "fractions": {**{k: v / total for k, v in buckets.items()},

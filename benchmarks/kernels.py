@@ -183,7 +183,7 @@ def nodes_call(inp, k_steps: int, kernel=None):
         state, mode = inp["state"].copy(), inp["mode"].copy()
         acc = np.zeros((L.N_ACC, n))
         for a, (ps, vs, ss) in zip(starts, blocks):
-            kernel(ps, vs, ss, a * dt_s, dt_s, inp["busy"], p, state, mode, acc,
+            kernel(ps, vs, ss, N.NO_GEOMETRY, a * dt_s, dt_s, inp["busy"], p, state, mode, acc,
                    rate[a:a + len(ps) - 1], *ev)
         return rate
     return call

@@ -153,7 +153,7 @@ def satellite(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out):
         pos[0], vel[0], sun[0] = pos[1], vel[1], sun[1]
         jd, fr, rot, sun[1] = sky.at(k + 1)
         pos[1, 0], vel[1, 0] = _position_gcrs_m(satrec, jd, fr, rot)
-        _node_step(pos, vel, sun, k * dt_s, dt_s, busy, p, state, mode, acc, rate, *events)
+        _node_step(pos, vel, sun, _node.NO_GEOMETRY, k * dt_s, dt_s, busy, p, state, mode, acc, rate, *events)
         if (k + 1) % record_steps == 0:
             values = record_values(acc, state, mode, record_steps * dt_s)
             r = (k + 1) // record_steps - 1

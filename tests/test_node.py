@@ -11,7 +11,7 @@ from conftest import REPO
 from twin.config import load_config
 from twin.engine import run
 from twin.kernels import layout as L
-from twin.kernels.node import advance_nodes
+from twin.kernels.node import N_GEOMETRY, NO_GEOMETRY, advance_nodes, block_geometry
 from twin.nodes import initial_state, node_params
 
 AU_M = 149_597_870_700.0
@@ -35,7 +35,7 @@ def circular_orbit(n_sats, n_steps, dt_s, altitude_m=550e3, inclination_deg=53.0
     return pos, vel, sun
 
 
-def advance(scenario, pos, vel, sun, dt_s, busy, kernel=advance_nodes):
+def advance(scenario, pos, vel, sun, dt_s, busy, kernel=advance_nodes, geo=NO_GEOMETRY):
     n = pos.shape[1]
     k = pos.shape[0] - 1
     p = node_params(scenario.spacecraft)
@@ -44,7 +44,7 @@ def advance(scenario, pos, vel, sun, dt_s, busy, kernel=advance_nodes):
     acc = np.zeros((L.N_ACC, n))
     rate = np.empty((k, n))
     ev = (np.empty((n, 3 * k), np.int64), np.empty((n, 3 * k), np.int64), np.empty((n, 3 * k)), np.zeros(n, np.int64))
-    kernel(pos, vel, sun, 0.0, dt_s, busy, p, state, mode, acc, rate, *ev)
+    kernel(pos, vel, sun, geo, 0.0, dt_s, busy, p, state, mode, acc, rate, *ev)
     return state, mode, acc, start_j, rate, ev
 
 
@@ -68,6 +68,25 @@ def test_python_and_numba_paths_agree():
     np.testing.assert_allclose(jit[0], py[0], rtol=1e-12)
     np.testing.assert_allclose(jit[2], py[2], rtol=1e-12, atol=1e-9)
     assert np.array_equal(jit[1], py[1])
+
+
+def test_geometry_given_or_computed_in_the_kernel_gives_the_same_bits():
+    """The engine hands advance_nodes the geometry of a whole block, computed beside the orbits
+    (block_geometry); tests and benchmarks let the kernel compute it chunk by chunk. Same bits."""
+    pos, vel, sun = circular_orbit(70, 90, 10.0)   # 70 nodes: three chunks, the last one short
+    scenario = default_scenario()
+    geo = np.empty((pos.shape[0], N_GEOMETRY, pos.shape[1]))
+    block_geometry(pos, vel, sun, node_params(scenario.spacecraft), geo)
+    busy = np.arange(70) % 5 * 1.0
+    inside = advance(scenario, pos, vel, sun, 10.0, busy)
+    given = advance(scenario, pos, vel, sun, 10.0, busy, geo=geo)
+    for x, y in zip(inside[:5], given[:5]):   # state, mode, accumulators, start, rates
+        assert np.array_equal(x, y)
+    count = inside[5][3]
+    assert np.array_equal(count, given[5][3]) and count.sum() > 0
+    for buf_a, buf_b in zip(inside[5][:3], given[5][:3]):   # the events written (the rest is unset)
+        assert all(np.array_equal(buf_a[i, :count[i]], buf_b[i, :count[i]]) for i in range(len(count)))
+    assert np.any(inside[2][L.ACC_SUNLIT] < 900.0)   # some nodes eclipse: the geometry matters
 
 
 spacecraft = st.fixed_dictionaries({
@@ -167,7 +186,7 @@ def test_a_failed_node_draws_bus_power_only_and_computes_nothing():
     acc = np.zeros((L.N_ACC, 2))
     rate = np.empty((60, 2))
     ev = (np.empty((2, 180), np.int64), np.empty((2, 180), np.int64), np.empty((2, 180)), np.zeros(2, np.int64))
-    advance_nodes(pos, vel, sun, 0.0, 10.0, np.array([4.0, 4.0]), p, state, mode, acc, rate, *ev)
+    advance_nodes(pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, np.array([4.0, 4.0]), p, state, mode, acc, rate, *ev)
     assert acc[L.ACC_COMPUTE, 1] == 0.0 and np.all(rate[:, 1] == 0.0) and mode[1] == L.MODE_SAFE
     assert acc[L.ACC_LOAD, 1] == pytest.approx(scenario.spacecraft.bus_power_w * 600.0)   # bus only, no heater
     assert acc[L.ACC_COMPUTE, 0] > 0 and np.all(rate[:, 0] == 1.0)

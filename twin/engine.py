@@ -29,8 +29,8 @@ from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
 from twin.kernels.node import advance_nodes
-from twin.nodes import (battery_energy_wh, initial_state, node_params, record_extrema, record_values,
-                        reset_accumulators)
+from twin.nodes import (battery_energy_wh, geometry_of, initial_state, node_params, record_extrema,
+                        record_values, reset_accumulators)
 from twin.orbitfeed import OrbitFeed
 from twin.orbits import screen_for_run
 from twin.output.hdf5 import RunWriter
@@ -70,10 +70,11 @@ class Simulation:
         # threads pay only for large constellations (below ~1,000 nodes a block is microseconds)
         numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, self.n // THREAD_NODES)))
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
-        self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s)
         sc = scenario.spacecraft
         self.extrema = len(scenario.output.aggregate) > 1
         self.params = node_params(sc, self.extrema)
+        self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s,
+                                derive=partial(geometry_of, self.params))
         self.state, self.mode = initial_state(sc, self.n)
         self.acc = np.zeros((L.N_ACC, self.n))
         reset_accumulators(self.acc)
@@ -118,8 +119,8 @@ class Simulation:
             rate = np.empty((k1 - k0, self.n))
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
-            advance_nodes(pos, vel, sun, k0 * self.dt_s, self.dt_s, self.jobs.busy, self.params,
-                          self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
+            advance_nodes(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
+                          self.params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
@@ -325,6 +326,7 @@ def _finish(sim, meter, writer, log) -> dict:
         log(f"interrupted at {sim.step * sim.dt_s:,.0f} s simulated; checkpoint written. "
             f"Resume with: twin run --resume {writer.path}")
     finally:
+        sim.orbits.close()
         meter.close()
         writer.close(status, summary)
     return summary

@@ -12,7 +12,7 @@ import numpy as np
 
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH
 from twin.kernels import layout as L
-from twin.kernels.node import POINTING_CODES, NodeParams
+from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
 from twin.output.schema import EXTREMA_NAMES
 
 
@@ -110,3 +110,10 @@ def battery_energy_wh(state: np.ndarray) -> float:
     return float(state[L.STATE_BATTERY_J].sum() / J_PER_WH)
 
 
+def geometry_of(params, pos_m, vel_m_s, sun_m) -> np.ndarray:
+    """What the node physics needs of the orbits alone at every boundary of a block,
+    (B, N_GEOMETRY, N) (:func:`twin.kernels.node.block_geometry`): given to the orbit feed, which
+    computes it in its own thread (``OrbitFeed(derive=partial(geometry_of, params))``)."""
+    geo = np.empty((pos_m.shape[0], N_GEOMETRY, pos_m.shape[1]))
+    block_geometry(pos_m, vel_m_s, sun_m, params, geo)
+    return geo

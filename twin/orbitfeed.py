@@ -6,8 +6,17 @@ filled by Lagrange interpolation through the ``STENCIL`` nearest nodes
 (:mod:`twin.kernels.interp`): ~2 mm in LEO at 120 s, 3 cm at the run's ends. The Sun (DE421)
 is evaluated at the same nodes and interpolated with the same weights. Nodes are kept from one
 block to the next, so each is propagated once.
+
+A block is prepared one block ahead of the one asked for: its new SGP4 nodes and the Sun are
+computed at once (they hold the GIL), then the feed's own thread interpolates it and (``derive``)
+turns it into what the physics needs of the orbits alone, with numba functions that release the
+GIL, on the other core, while the engine steps the physics through the present block. Every
+block is computed by the same functions from the same inputs whichever thread runs them, so the
+results do not depend on the timing.
 """
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -25,7 +34,9 @@ SUN_BATCH = 720   # nodes whose Sun is computed in one call (a day at 120 s): a 
 class OrbitFeed:
     """Step k runs from boundary k (t = k·dt) to boundary k + 1."""
 
-    def __init__(self, sats, epoch_utc, dt_s: float, n_steps: int, sgp4_step_s: float = 0.0):
+    def __init__(self, sats, epoch_utc, dt_s: float, n_steps: int, sgp4_step_s: float = 0.0, derive=None):
+        """``derive(pos, vel, sun)``, if given, is computed for each block with it (in the
+        feed's thread) and returned by :meth:`derived`."""
         self.propagator = Propagator(sats, epoch_utc)
         self.epoch_utc, self.dt_s, self.n_steps = epoch_utc, dt_s, n_steps
         every = max(1, int(sgp4_step_s / dt_s + 1e-9)) if sgp4_step_s else 1
@@ -39,6 +50,9 @@ class OrbitFeed:
         self.n_points = min(STENCIL, len(self.node_steps))
         self._start = -1
         self._cache = None
+        self.derive = derive
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-orbits")
+        self._ahead = None   # (first step, future) of the block computed ahead
         self._nodes = None   # (index of the first node held, positions, Sun)
         self._sun_batch = (-1, None)   # (batch number, Sun at its nodes [m])
 
@@ -78,13 +92,15 @@ class OrbitFeed:
             self._sun_batch = (batch, sun_position_gcrs_m(self.epoch_utc, nodes * self.dt_s))
         return self._sun_batch[1][i0]
 
-    def _propagate_block(self, start: int, stop: int):
-        """Boundaries start..stop (inclusive) of one block."""
-        steps = np.arange(start, stop + 1)
+    def _prepare(self, start: int):
+        """The block from step ``start`` up to what the feed's thread finishes (this thread: SGP4
+        and the ephemeris hold the GIL): (pos, vel, sun, fill), ``fill`` the Lagrange
+        interpolation still to run (node positions, stencils, weights), or None."""
+        steps = np.arange(start, min(start + self.block, self.n_steps) + 1)
         t_s = steps * self.dt_s
         if self.every == 1:
             pos, vel, _ = self.propagator.propagate(t_s)
-            return pos, vel, sun_position_gcrs_m(self.epoch_utc, t_s)
+            return pos, vel, sun_position_gcrs_m(self.epoch_utc, t_s), None
         lo = self._stencils(steps)
         first = int(lo.min())
         node_pos, node_sun = self._node_states(first, int(lo.max()) + self.n_points - 1)
@@ -92,17 +108,46 @@ class OrbitFeed:
         dw = np.empty_like(w)
         lagrange_weights(self.node_steps * self.dt_s, lo, self.n_points, t_s, w, dw)
         pos = np.empty((len(steps), self.n_sats, 3))
-        vel = np.empty_like(pos)
-        lagrange_fill(node_pos, lo - first, w, dw, pos, vel)
         sun = np.einsum("bj,bjc->bc", w, node_sun[(lo - first)[:, None] + np.arange(self.n_points)])
-        return pos, vel, sun
+        return pos, np.empty_like(pos), sun, (node_pos, lo - first, w, dw)
+
+    def _complete(self, pos, vel, sun, fill):
+        """The rest of a :meth:`_prepare`d block, in the feed's thread: the interpolation and
+        ``derive`` (numba, without the GIL). Returns (pos, vel, sun, derived)."""
+        if fill is not None:
+            lagrange_fill(*fill, pos, vel)
+        return pos, vel, sun, (self.derive(pos, vel, sun) if self.derive is not None else None)
+
+    def _load(self, start: int) -> None:
+        ahead = self._ahead
+        if ahead is not None and ahead[0] == start:
+            future = ahead[1]
+        else:
+            future = self._pool.submit(self._complete, *self._prepare(start))
+        self._cache, self._start = future.result(), start
+        following = start + self.block
+        self._ahead = None
+        if following < self.n_steps:
+            self._ahead = (following, self._pool.submit(self._complete, *self._prepare(following)))
 
     def get(self, k0: int, k1: int):
         """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one block."""
+        a, b = self._span(k0, k1)
+        pos, vel, sun, _ = self._cache
+        return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]
+
+    def derived(self, k0: int, k1: int):
+        """``derive``'s result for boundaries k0..k1 (its first axis), as :meth:`get`."""
+        a, b = self._span(k0, k1)
+        return self._cache[3][a:b + 1]
+
+    def _span(self, k0: int, k1: int) -> tuple[int, int]:
         start = (k0 // self.block) * self.block
         if start != self._start:
-            stop = min(start + self.block, self.n_steps)
-            self._cache, self._start = self._propagate_block(start, stop), start
-        pos, vel, sun = self._cache
-        a, b = k0 - start, k1 - start
-        return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]
+            self._load(start)
+        return k0 - start, k1 - start
+
+    def close(self) -> None:
+        """Stop the feed's thread (a block being computed ahead is finished first)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._ahead = None

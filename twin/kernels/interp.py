@@ -15,7 +15,7 @@ sample), which is also why velocities are not interpolated here.
 
 The weights depend only on the times, so they are computed once per instant for all satellites.
 """
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True)
@@ -47,22 +47,23 @@ def lagrange_weights(node_t_s, stencil_lo, n_points, t_s, w, dw):
             dw[b, j] = dsum / den
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def lagrange_fill(node_pos, stencil_lo, w, dw, out_pos, out_vel):
     """Fill ``out_pos`` [m] and ``out_vel`` [m/s] (B, N, 3) from node positions (M, N, 3) [m].
 
     Instant b combines nodes ``stencil_lo[b] + j`` (indices into ``node_pos``) with weights
     ``w[b, j]`` for positions and ``dw[b, j]`` for velocities (see :func:`lagrange_weights`).
+    Without the GIL: the engine runs it in the orbit feed's own thread, beside the physics.
     """
     n_times, n_sats, n_points = out_pos.shape[0], out_pos.shape[1], w.shape[1]
-    for i in prange(n_sats):
+    for i in range(n_sats):
         for b in range(n_times):
-            lo = stencil_lo[b]
+            lo_node = stencil_lo[b]
             for c in range(3):
                 p = 0.0
                 v = 0.0
                 for j in range(n_points):
-                    x = node_pos[lo + j, i, c]
+                    x = node_pos[lo_node + j, i, c]
                     p += w[b, j] * x
                     v += dw[b, j] * x
                 out_pos[b, i, c] = p

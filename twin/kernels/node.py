@@ -218,8 +218,32 @@ CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are indep
 #                   CPU overlaps one node's long thermal dependency chain with the next node's work
 
 
-@njit(cache=True, parallel=True)
-def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
+@njit(cache=True, nogil=True)
+def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
+    """:func:`boundary_geometry` at every boundary of nodes lo..hi-1 (hi = -1: all):
+    ``geo[k, q, i - lo]`` is value q at boundary k of node i. Depends on the orbits alone, so the
+    engine computes it for a whole propagation block at once, beside the orbits themselves.
+
+    Parameters
+    ----------
+    pos_m, vel_m_s : (B, N, 3) GCRS position [m] and velocity [m/s]; sun_m : (B, 3) Sun [m]
+    p : NodeParams
+    geo : (B, N_GEOMETRY, >= hi - lo) float array, filled
+    """
+    hi = pos_m.shape[1] if hi < 0 else hi
+    for k in range(pos_m.shape[0]):
+        for i in range(lo, hi):
+            g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
+                                  vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
+            for q in range(N_GEOMETRY):
+                geo[k, q, i - lo] = g[q]
+
+
+NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself
+
+
+@njit(cache=True, parallel=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
+def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
                   ev_step, ev_kind, ev_value, ev_count):
     """Advance every node K steps (in parallel over nodes; each node's result is independent of
     the thread that computes it, so runs are deterministic).
@@ -234,6 +258,8 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     pos_m, vel_m_s : (K+1, N, 3) GCRS position [m] and velocity [m/s] at the step boundaries
         t0_s + k·dt_s, k = 0..K
     sun_m : (K+1, 3) Earth-centred GCRS Sun position [m] at the same instants
+    geo : (K+1, N_GEOMETRY, N) :func:`block_geometry` of these boundaries, or NO_GEOMETRY (an
+        empty array): computed here, chunk by chunk
     t0_s : time of the first boundary, since the epoch [s]; dt_s : step [s]
     busy_accel : (N,) accelerators allocated to jobs on each node during these steps [1]
     p : NodeParams
@@ -256,29 +282,28 @@ def advance_nodes(pos_m, vel_m_s, sun_m, t0_s, dt_s, busy_accel, p, state, mode,
     tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
+    given = geo.shape[0] > 0
     n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
     for c in prange(n_chunks):
-        _advance_chunk(c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes), pos_m, vel_m_s, sun_m,
-                       dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc, state, mode, acc, rate_out,
-                       ev_step, ev_kind, ev_value, ev_count)
+        lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
+        if given:
+            _advance_chunk(lo, hi, pos_m, sun_m, geo, lo, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count)
+        else:
+            own = np.empty((n_steps + 1, N_GEOMETRY, hi - lo))
+            block_geometry(pos_m, vel_m_s, sun_m, p, own, lo, hi)
+            _advance_chunk(lo, hi, pos_m, sun_m, own, 0, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count)
 
 
 @njit(cache=True)
-def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
                    state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
-    """:func:`advance_nodes` for nodes lo..hi-1: the geometry of every boundary first, then the
-    steps in time order, each for all the chunk's nodes."""
+    """:func:`advance_nodes` for nodes lo..hi-1, the steps in time order, each for all the chunk's
+    nodes; their geometry is ``geo[:, :, geo_lo + j]`` for node lo + j."""
     n_steps, m = pos_m.shape[0] - 1, hi - lo
-    geo = np.empty((n_steps + 1, N_GEOMETRY, m))
     f_front = np.empty(m)
     f_back = np.empty(m)
-    for k in range(n_steps + 1):
-        for j in range(m):
-            i = lo + j
-            g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
-                                  vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
-            for q in range(N_GEOMETRY):
-                geo[k, q, j] = g[q]
     for j in range(m):
         i = lo + j
         altitude = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2) - EARTH_MEAN_RADIUS_M
@@ -295,6 +320,7 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
         n_lanes = 0
         for j in range(m):
             i = lo + j
+            g = geo_lo + j
             energy = state[STATE_BATTERY_J, i]
             capacity = state[STATE_CAPACITY_J, i]
             t_elec = state[STATE_ELECTRONICS_K, i]
@@ -306,7 +332,7 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
             busy = 0.0 if down else busy_accel[i]
             n_accel = 0.0 if down else p.n_accel
             n_ev = ev_count[i]
-            nu0, nu1 = geo[k, 0, j], geo[k + 1, 0, j]
+            nu0, nu1 = geo[k, 0, g], geo[k + 1, 0, g]
             if nu0 == nu1:
                 nu = nu0
             else:
@@ -315,11 +341,11 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
                     pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
                     sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
             # unshadowed step means (trapezoid) of what sunlight drives
-            solar_full_w = 0.5 * (geo[k, 1, j] + geo[k + 1, 1, j]) * array_w_per_w_m2
+            solar_full_w = 0.5 * (geo[k, 1, g] + geo[k + 1, 1, g]) * array_w_per_w_m2
             if solar_full_w < 0.0:
                 solar_full_w = 0.0
-            sun_front, sun_back = 0.5 * (geo[k, 3, j] + geo[k + 1, 3, j]), 0.5 * (geo[k, 4, j] + geo[k + 1, 4, j])
-            albedo_load = 0.5 * (geo[k, 5, j] + geo[k + 1, 5, j])
+            sun_front, sun_back = 0.5 * (geo[k, 3, g] + geo[k + 1, 3, g]), 0.5 * (geo[k, 4, g] + geo[k + 1, 4, g])
+            albedo_load = 0.5 * (geo[k, 5, g] + geo[k + 1, 5, g])
             q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
                                          1.0, 0.0, 0.0, p.radiator_sides, f_front[j], f_back[j], p.albedo,
                                          p.earth_ir_w_m2, albedo_load * f_front[j], albedo_load * f_back[j],
@@ -366,7 +392,7 @@ def _advance_chunk(lo, hi, pos_m, vel_m_s, sun_m, dt_s, n_sub, array_w_per_w_m2,
             rate = throttle_s / dt_s if busy > 0.0 else 0.0
             rate_out[k, i] = rate
             acc[ACC_SUNLIT, i] += nu * dt_s
-            acc[ACC_BETA, i] += 0.5 * (geo[k, 2, j] + geo[k + 1, 2, j]) * dt_s
+            acc[ACC_BETA, i] += 0.5 * (geo[k, 2, g] + geo[k + 1, 2, g]) * dt_s
             acc[ACC_SOLAR, i] += solar_j
             acc[ACC_LOAD, i] += load_j
             acc[ACC_COMPUTE, i] += compute_j
