@@ -223,3 +223,43 @@ def test_gathered_events_are_in_time_satellite_kind_order():
         for i in range(n):
             hit = time_s[(sat == i) & (kind == code)]
             assert (np.isnan(last[i]) and not hit.size) or last[i] == hit.max()
+
+
+def test_record_rows_are_the_means_and_end_values_numpy_gives():
+    """record_rows (numba, one pass) against the same record written with numpy, bit for bit:
+    flows are integrals over the interval / its length, stocks the state at its end."""
+    from twin.nodes import RECORD_ROW_NAMES, close_interval, record_values, reset_accumulators
+    from twin.output.schema import EXTREMA_NAMES
+
+    rng = np.random.default_rng(8)
+    n, interval = 37, 60.0
+    acc = rng.uniform(-1e6, 1e6, (L.N_ACC, n))
+    state = rng.uniform(1.0, 1e8, (L.N_STATE, n))
+    state[L.STATE_CAPACITY_J, :3] = 0.0   # a node without battery: soc 0
+    mode = rng.integers(0, 5, n)
+    got = record_values(acc, state, mode, interval, extrema=True)
+    mean = acc[:L.N_FLOW_ACC] / interval
+    cap = state[L.STATE_CAPACITY_J]
+    want = {"sunlit_fraction": mean[L.ACC_SUNLIT], "beta_deg": np.degrees(mean[L.ACC_BETA]),
+            "solar_power_w": mean[L.ACC_SOLAR], "load_power_w": mean[L.ACC_LOAD],
+            "compute_power_w": mean[L.ACC_COMPUTE], "heater_power_w": mean[L.ACC_HEATER],
+            "curtailed_power_w": mean[L.ACC_CURTAILED], "loss_power_w": mean[L.ACC_LOSS],
+            "battery_energy_wh": state[L.STATE_BATTERY_J] / 3600.0,
+            "soc": np.divide(state[L.STATE_BATTERY_J], cap, out=np.zeros(n), where=cap > 0),
+            "battery_efc": state[L.STATE_EFC], "electronics_temp_k": state[L.STATE_ELECTRONICS_K],
+            "radiator_temp_k": state[L.STATE_RADIATOR_K], "utilization": mean[L.ACC_UTILIZATION],
+            "throttle": mean[L.ACC_THROTTLE], "mode": mode.astype(np.int8)}
+    for j, name in enumerate(EXTREMA_NAMES):
+        want[f"{name}_min"], want[f"{name}_max"] = acc[L.ACC_MIN + j], acc[L.ACC_MAX + j]
+    assert set(want) == set(RECORD_ROW_NAMES) == set(got)
+    for name in RECORD_ROW_NAMES:
+        assert np.array_equal(got[name], want[name]), name
+    assert got["mode"].dtype == np.int8
+    # closing the interval adds each flow's sum over nodes to the totals and resets
+    totals = np.ones(L.N_ACC)
+    sums = acc[:L.N_FLOW_ACC].sum(axis=1)
+    close_interval(acc, totals)
+    np.testing.assert_allclose(totals[:L.N_FLOW_ACC], 1.0 + sums, rtol=1e-12, atol=1e-3)
+    fresh = np.empty_like(acc)
+    reset_accumulators(fresh)
+    assert np.array_equal(acc, fresh) and np.all(acc[L.ACC_MIN:L.ACC_MIN + L.N_EXTREMA] == np.inf)

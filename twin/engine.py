@@ -29,8 +29,8 @@ from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
 from twin.kernels.node import advance_nodes
-from twin.nodes import (battery_energy_wh, geometry_of, initial_state, node_params, record_extrema,
-                        record_values, reset_accumulators)
+from twin.nodes import (N_RECORD_ROWS, battery_energy_wh, close_interval, geometry_of, initial_state,
+                        node_params, record_rows, reset_accumulators)
 from twin.orbitfeed import OrbitFeed
 from twin.orbits import screen_for_run
 from twin.output.hdf5 import RunWriter
@@ -79,6 +79,7 @@ class Simulation:
         self.acc = np.zeros((L.N_ACC, self.n))
         reset_accumulators(self.acc)
         self.totals = np.zeros(L.N_ACC)
+        self._rows = np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if self.extrema else 0), self.n))   # a record
         self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
                             sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
                             sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
@@ -164,16 +165,14 @@ class Simulation:
         if self.step == self.last_record_step:
             return
         interval_s = (self.step - self.last_record_step) * self.dt_s
-        values = record_values(self.acc, self.state, self.mode, interval_s)
-        if self.extrema:
-            values.update(record_extrema(self.acc))
+        record_rows(self.acc, self.state, self.mode, interval_s, self._rows)
+        position_km = None
         if self.writer.positions:
             pos, _, _ = self.orbits.get(self.step - 1, self.step)
-            values["position_gcrs_km"] = (pos[-1] / 1000.0).astype(np.float32)
-        self.writer.add_record(self.step * self.dt_s, values)
+            position_km = pos[-1] / 1000.0
+        self.writer.add_record(self.step * self.dt_s, self._rows, position_km)
         self.writer.add_jobs(self.jobs.take_rows())
-        self.totals[:L.N_FLOW_ACC] += self.acc[:L.N_FLOW_ACC].sum(axis=1)
-        reset_accumulators(self.acc)
+        close_interval(self.acc, self.totals)
         self.last_record_step = self.step
 
     def tick(self, step: int) -> None:

@@ -9,11 +9,12 @@ import math
 
 
 import numpy as np
+from numba import njit
 
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
-from twin.output.schema import EXTREMA_NAMES
+from twin.output.schema import STATE_VARIABLES, extrema_variables
 
 
 def node_params(sc, record_extrema: bool = False) -> NodeParams:
@@ -66,44 +67,75 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return state, np.zeros(n_nodes, dtype=np.int64)
 
 
+@njit(cache=True)
 def reset_accumulators(acc: np.ndarray) -> None:
     """Zero the flow integrals; extrema start at +inf (minimum) and -inf (maximum)."""
-    acc[:L.N_FLOW_ACC] = 0.0
-    acc[L.ACC_MIN:L.ACC_MIN + L.N_EXTREMA] = np.inf
-    acc[L.ACC_MAX:L.ACC_MAX + L.N_EXTREMA] = -np.inf
+    for i in range(acc.shape[1]):
+        for a in range(L.N_FLOW_ACC):
+            acc[a, i] = 0.0
+        for q in range(L.N_EXTREMA):
+            acc[L.ACC_MIN + q, i] = np.inf
+            acc[L.ACC_MAX + q, i] = -np.inf
 
 
-def record_extrema(acc: np.ndarray) -> dict:
-    """``<flow>_min`` and ``<flow>_max`` over the record interval (output.aggregate)."""
-    out = {}
-    for j, name in enumerate(EXTREMA_NAMES):
-        out[f"{name}_min"] = acc[L.ACC_MIN + j]   # views: the writer copies them at once
-        out[f"{name}_max"] = acc[L.ACC_MAX + j]
-    return out
+RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
+N_RECORD_ROWS = len(STATE_VARIABLES)   # rows of record_rows without extrema; with them + 2 N_EXTREMA
 
 
-def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval_s: float) -> dict:
-    """The /state variables of one record: flows are means over the interval, stocks end values."""
-    mean = acc[:L.N_FLOW_ACC] / interval_s
-    capacity = state[L.STATE_CAPACITY_J]
-    return {
-        "sunlit_fraction": mean[L.ACC_SUNLIT],
-        "beta_deg": np.degrees(mean[L.ACC_BETA]),
-        "solar_power_w": mean[L.ACC_SOLAR],
-        "load_power_w": mean[L.ACC_LOAD],
-        "compute_power_w": mean[L.ACC_COMPUTE],
-        "heater_power_w": mean[L.ACC_HEATER],
-        "curtailed_power_w": mean[L.ACC_CURTAILED],
-        "loss_power_w": mean[L.ACC_LOSS],
-        "battery_energy_wh": state[L.STATE_BATTERY_J] / J_PER_WH,
-        "soc": np.divide(state[L.STATE_BATTERY_J], capacity, out=np.zeros_like(capacity), where=capacity > 0),
-        "battery_efc": state[L.STATE_EFC].copy(),
-        "electronics_temp_k": state[L.STATE_ELECTRONICS_K].copy(),
-        "radiator_temp_k": state[L.STATE_RADIATOR_K].copy(),
-        "utilization": mean[L.ACC_UTILIZATION],
-        "throttle": mean[L.ACC_THROTTLE],
-        "mode": mode.astype(np.int8),
-    }
+@njit(cache=True)
+def record_rows(acc, state, mode, interval_s, rows):
+    """The /state variables of one record, in the order of :data:`RECORD_ROW_NAMES` (the
+    extrema rows only if ``rows`` has them): flows are means over the interval, stocks end
+    values, the mode as a float. ``rows`` is (N_RECORD_ROWS [+ 2 N_EXTREMA], N) float64."""
+    extrema = rows.shape[0] > N_RECORD_ROWS
+    for i in range(acc.shape[1]):
+        capacity = state[L.STATE_CAPACITY_J, i]
+        rows[0, i] = acc[L.ACC_SUNLIT, i] / interval_s
+        rows[1, i] = acc[L.ACC_BETA, i] / interval_s * RAD2DEG
+        rows[2, i] = acc[L.ACC_SOLAR, i] / interval_s
+        rows[3, i] = acc[L.ACC_LOAD, i] / interval_s
+        rows[4, i] = acc[L.ACC_COMPUTE, i] / interval_s
+        rows[5, i] = acc[L.ACC_HEATER, i] / interval_s
+        rows[6, i] = acc[L.ACC_CURTAILED, i] / interval_s
+        rows[7, i] = acc[L.ACC_LOSS, i] / interval_s
+        rows[8, i] = state[L.STATE_BATTERY_J, i] / J_PER_WH
+        rows[9, i] = state[L.STATE_BATTERY_J, i] / capacity if capacity > 0.0 else 0.0
+        rows[10, i] = state[L.STATE_EFC, i]
+        rows[11, i] = state[L.STATE_ELECTRONICS_K, i]
+        rows[12, i] = state[L.STATE_RADIATOR_K, i]
+        rows[13, i] = acc[L.ACC_UTILIZATION, i] / interval_s
+        rows[14, i] = acc[L.ACC_THROTTLE, i] / interval_s
+        rows[15, i] = mode[i]
+        if extrema:
+            for q in range(L.N_EXTREMA):
+                rows[N_RECORD_ROWS + q, i] = acc[L.ACC_MIN + q, i]
+                rows[N_RECORD_ROWS + L.N_EXTREMA + q, i] = acc[L.ACC_MAX + q, i]
+
+
+# the variable of each row of record_rows
+RECORD_ROW_NAMES = tuple(v.name for v in STATE_VARIABLES + extrema_variables(("min", "max")))
+
+
+@njit(cache=True)
+def close_interval(acc, totals):
+    """End of a record interval: add each flow integral, summed over the nodes, to ``totals``
+    (N_FLOW_ACC,) and reset the accumulators."""
+    for a in range(L.N_FLOW_ACC):
+        total = 0.0
+        for i in range(acc.shape[1]):
+            total += acc[a, i]
+        totals[a] += total
+    reset_accumulators(acc)
+
+
+def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval_s: float,
+                  extrema: bool = False) -> dict:
+    """:func:`record_rows` by name: {variable: (N,) array}, the mode as int8."""
+    rows = np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if extrema else 0), acc.shape[1]))
+    record_rows(acc, state, mode, interval_s, rows)
+    values = dict(zip(RECORD_ROW_NAMES, rows))
+    values["mode"] = rows[15].astype(np.int8)
+    return values
 
 
 def battery_energy_wh(state: np.ndarray) -> float:

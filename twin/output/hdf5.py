@@ -21,6 +21,7 @@ import h5py
 import numpy as np
 
 from twin.config import yaml_sha256
+from twin.nodes import RECORD_ROW_NAMES
 from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION,
                                 STATE_VARIABLES, extrema_variables)
 
@@ -96,8 +97,12 @@ class RunWriter:
         self.positions = positions
         extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
         self.variables = STATE_VARIABLES + extrema_variables(extra)
-        self._names = [v.name for v in self.variables] + (["position_gcrs_km"] if positions else [])
-        self._dtypes = [v.dtype for v in self.variables] + ([np.float32] if positions else [])
+        # records are buffered by storage type, one (variables, records, satellites) array per type;
+        # add_record's rows come in RECORD_ROW_NAMES order, gathered per type by _gather
+        self._groups = {}
+        for var in self.variables:
+            self._groups.setdefault(np.dtype(var.dtype), []).append(var.name)
+        self._gather = [np.array([RECORD_ROW_NAMES.index(name) for name in names]) for names in self._groups.values()]
         self._new_buffers()
         self._jobs, self._events = _Rows(JOB_DTYPE), _Rows(EVENT_DTYPE)
         self.n_records = self.n_job_rows = self.n_event_rows = 0
@@ -178,7 +183,7 @@ class RunWriter:
             n = counts["records"]
             f["time"].resize((n,))
             f["time"][:] = old["time"][:n]
-            for name in self._names:
+            for name in list(f["state"]):
                 d = f["state"][name]
                 d.resize((n,) + d.shape[1:])
                 for r0 in range(0, n, block):
@@ -191,11 +196,16 @@ class RunWriter:
         self.n_records, self.n_job_rows, self.n_event_rows = n, counts["jobs"], counts["events"]
 
     # ------------------------------------------------------------------ streaming
-    def add_record(self, time_s: float, values: dict) -> None:
+    def add_record(self, time_s: float, rows: np.ndarray, position_km: np.ndarray | None = None) -> None:
+        """One record: ``rows`` (variables, N) in RECORD_ROW_NAMES order (twin.nodes.record_rows;
+        the extrema rows may be left out when the file has none), and the positions [km] (N, 3)
+        if the file records them."""
         row = self._n_buffered
         self._times[row] = time_s
-        for name in self._names:
-            self._buffers[name][row] = values[name]
+        for buffer, index in zip(self._buffers.values(), self._gather):
+            buffer[:, row] = rows[index]
+        if self.positions:
+            self._positions[row] = position_km
         self._n_buffered = row + 1
         if self._n_buffered >= self.flush_every:
             self.flush()
@@ -230,8 +240,8 @@ class RunWriter:
     def _new_buffers(self) -> None:
         """Buffers for the next chunk of records, one row per record, in the file's dtypes."""
         shape = (self.flush_every, self.n_sats)
-        self._buffers = {name: np.empty(shape + ((3,) if name == "position_gcrs_km" else ()), dtype)
-                         for name, dtype in zip(self._names, self._dtypes)}
+        self._buffers = {dtype: np.empty((len(names),) + shape, dtype) for dtype, names in self._groups.items()}
+        self._positions = np.empty(shape + (3,), np.float32) if self.positions else None
         self._times = np.empty(self.flush_every)
         self._n_buffered = 0
 
@@ -241,7 +251,10 @@ class RunWriter:
         if self._n_buffered:
             n = self._n_buffered
             batch["r0"], batch["time"] = self.n_records, self._times[:n]
-            batch["state"] = {name: buffer[:n] for name, buffer in self._buffers.items()}
+            batch["state"] = {name: buffer[j, :n] for buffer, names in zip(self._buffers.values(), self._groups.values())
+                              for j, name in enumerate(names)}
+            if self.positions:
+                batch["state"]["position_gcrs_km"] = self._positions[:n]
             self.n_records += n
             self._new_buffers()   # the batch's buffers now belong to the writer thread
         for name, buffer in (("jobs", self._jobs), ("events", self._events)):
