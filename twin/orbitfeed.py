@@ -7,7 +7,7 @@ filled by Lagrange interpolation through the ``STENCIL`` nearest nodes
 is evaluated at the same nodes and interpolated with the same weights. Nodes are kept from one
 block to the next, so each is propagated once.
 
-A block is prepared one block ahead of the one asked for: its new SGP4 nodes and the Sun are
+Blocks are prepared BLOCKS_AHEAD blocks ahead of the one asked for: its new SGP4 nodes and the Sun are
 computed at once (they hold the GIL), then the feed's own thread interpolates it and (``derive``)
 turns it into what the physics needs of the orbits alone, with numba functions that release the
 GIL, on the other core, while the engine steps the physics through the present block. Every
@@ -16,6 +16,7 @@ results do not depend on the timing.
 """
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -26,6 +27,8 @@ from twin.orbits import Propagator
 
 BLOCK_STEPS = 64  # step boundaries per propagation block, rounded up to whole SGP4 intervals
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
+BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one: the feed's thread shares the other
+#                   core with the HDF5 writer's, and a chunk's compression can hold it for ~20 ms
 SUN_BATCH = 720   # nodes whose Sun is computed in one call (a day at 120 s): a call costs ~0.2 ms
 #                   whatever its length. Batches start at multiples of SUN_BATCH, so a resumed
 #                   run or a shard asks the ephemeris for exactly the same batches
@@ -52,7 +55,7 @@ class OrbitFeed:
         self._cache = None
         self.derive = derive
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-orbits")
-        self._ahead = None   # (first step, future) of the block computed ahead
+        self._ahead = deque()   # (first step, future) of the blocks computed ahead, in order
         self._nodes = None   # (index of the first node held, positions, Sun)
         self._sun_batch = (-1, None)   # (batch number, Sun at its nodes [m])
 
@@ -119,16 +122,18 @@ class OrbitFeed:
         return pos, vel, sun, (self.derive(pos, vel, sun) if self.derive is not None else None)
 
     def _load(self, start: int) -> None:
-        ahead = self._ahead
-        if ahead is not None and ahead[0] == start:
-            future = ahead[1]
+        while self._ahead and self._ahead[0][0] < start:   # blocks passed over (never, going forward)
+            self._ahead.popleft()
+        if self._ahead and self._ahead[0][0] == start:
+            future = self._ahead.popleft()[1]
         else:
+            self._ahead.clear()
             future = self._pool.submit(self._complete, *self._prepare(start))
         self._cache, self._start = future.result(), start
-        following = start + self.block
-        self._ahead = None
-        if following < self.n_steps:
-            self._ahead = (following, self._pool.submit(self._complete, *self._prepare(following)))
+        following = self._ahead[-1][0] + self.block if self._ahead else start + self.block
+        while len(self._ahead) < BLOCKS_AHEAD and following < self.n_steps:
+            self._ahead.append((following, self._pool.submit(self._complete, *self._prepare(following))))
+            following += self.block
 
     def get(self, k0: int, k1: int):
         """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one block."""
@@ -150,4 +155,4 @@ class OrbitFeed:
     def close(self) -> None:
         """Stop the feed's thread (a block being computed ahead is finished first)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._ahead = None
+        self._ahead.clear()
