@@ -10,8 +10,8 @@ satellites, 1/3 job per satellite-hour). Throughput leaves out building the cons
 run a tiny run of the same shape loads numba's cache and the ephemeris, so the numbers are those
 of a warm ``twin run`` minus Python's start-up and imports.
 
-"Bare SGP4" is ``SatrecArray.sgp4`` of the same satellites at every step's time, in blocks of 64
-times as the engine asks for them, with the Julian dates prepared outside the timer: the floor
+"Bare SGP4" is ``SatrecArray.sgp4`` of the same satellites at every step's time, 64 times per
+call, with the Julian dates prepared outside the timer: the floor
 DESIGN.md §5 measures the engine against (ratio = twin sat-steps/s ÷ bare sat-steps/s).
 
 Run as ``python -m benchmarks.endtoend '<case as JSON>'`` a case runs in a fresh process and so
@@ -63,19 +63,22 @@ def _cpu_s() -> float:
     return time.process_time()
 
 
+BARE_TIMES_PER_CALL = 64   # times per SatrecArray.sgp4 call in the bare baseline (its per-call cost
+#                            is ~1 % of a call's work at 100 satellites, nothing at 1,000 and more)
+
+
 def bare_sgp4(n_sats: int | None, n_steps: int, dt_s: float) -> dict:
     """``SatrecArray.sgp4`` of the same satellites at the end of each of ``n_steps`` steps."""
     from sgp4.api import SatrecArray
 
     from twin.environment import skyfield_times
-    from twin.orbitfeed import BLOCK_STEPS   # times per SatrecArray.sgp4 call, as twin's feed
     from twin.orbits import sgp4_utc_jd
 
     array = SatrecArray(list(starlink(n_sats).satrecs))
     n = len(array)
     blocks = []
-    for start in range(0, n_steps, BLOCK_STEPS):
-        t_s = (np.arange(start, min(start + BLOCK_STEPS, n_steps)) + 1) * dt_s
+    for start in range(0, n_steps, BARE_TIMES_PER_CALL):
+        t_s = (np.arange(start, min(start + BARE_TIMES_PER_CALL, n_steps)) + 1) * dt_s
         blocks.append(sgp4_utc_jd(skyfield_times(STARLINK_EPOCH, t_s)))
     wall0, cpu0 = time.perf_counter(), _cpu_s()
     for jd, fr in blocks:

@@ -25,7 +25,11 @@ from twin.environment import sun_position_gcrs_m
 from twin.kernels.interp import lagrange_fill, lagrange_weights
 from twin.orbits import Propagator
 
-BLOCK_STEPS = 64  # step boundaries per propagation block, rounded up to whole SGP4 intervals
+BLOCK_BYTES = 8 * 2 ** 20   # a block's positions, velocities and derived geometry, about
+BLOCK_STEPS = (64, 1024)    # steps per block at least and at most, rounded up to whole SGP4 intervals:
+#                             a small constellation gets long blocks (fewer SGP4 and ephemeris calls,
+#                             each with a fixed cost), a large one blocks of 64 steps
+BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (N_GEOMETRY float64)
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
 BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one: the feed's thread shares the other
 #                   core with the HDF5 writer's, and a chunk's compression can hold it for ~20 ms
@@ -46,8 +50,9 @@ class OrbitFeed:
         if every > 1 and -(-n_steps // every) + 1 < STENCIL:   # a short run: closer nodes
             every = max(1, n_steps // (STENCIL - 1))
         self.every = every
-        self.block = self.every * -(-BLOCK_STEPS // self.every)
         self.n_sats = len(sats)
+        steps = min(max(BLOCK_BYTES // (BYTES_PER_SAT_STEP * max(self.n_sats, 1)), BLOCK_STEPS[0]), BLOCK_STEPS[1])
+        self.block = self.every * -(-steps // self.every)
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
