@@ -106,7 +106,8 @@ def test_each_node_is_propagated_once(sats, monkeypatch):
 def test_a_feed_started_mid_run_gives_the_same_bits(sats):
     """A resumed run starts its feed mid-run and propagates other batches of nodes than an
     uninterrupted one; every boundary must still come out bit for bit the same (the frame
-    matrices and the Sun are evaluated per node, never batch-dependent)."""
+    matrices and the Sun are evaluated in batches fixed by node number, never by what a caller
+    asked for)."""
     n_steps = 2000
     walked = OrbitFeed(sats, EPOCH, 10.0, n_steps, sgp4_step_s=120.0)
     k, blocks = 0, {}
@@ -114,7 +115,9 @@ def test_a_feed_started_mid_run_gives_the_same_bits(sats):
         k1 = walked.block_end(k)
         blocks[k] = [a.copy() for a in walked.get(k, k1)]
         k = k1
-    for start in (432, 1296):   # block starts, as checkpoints fall on them
+    starts = (2 * walked.block, 3 * walked.block)   # block starts, as checkpoints fall on them
+    assert starts[1] < n_steps and walked.block % walked.every == 0
+    for start in starts:
         fresh = OrbitFeed(sats, EPOCH, 10.0, n_steps, sgp4_step_s=120.0)
         k = start
         while k < n_steps:

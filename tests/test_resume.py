@@ -18,8 +18,9 @@ STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/elect
 
 
 def long_config(write_config, name="long.yaml"):
-    # a few seconds of wall time: long enough to be killed mid-way; 24 checkpoints
-    cfg = small_config(**{"simulation.duration_s": 4 * 86400, "output.checkpoint_every_s": 4 * 3600,
+    # ~5 s of wall time (32 satellites run ~4 simulated days a second here): long enough to be
+    # killed mid-way, 1.7 s after the first checkpoint; 72 checkpoints
+    cfg = small_config(**{"simulation.duration_s": 12 * 86400, "output.checkpoint_every_s": 4 * 3600,
                           "output.flush_every_records": 30, "workload.arrival_rate_per_h": 4})
     cfg["constellation"][0].update(planes=4, sats_per_plane=8)
     return write_config(cfg, name)
