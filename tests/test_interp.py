@@ -82,8 +82,8 @@ def test_a_polynomial_of_degree_seven_is_interpolated_exactly():
 def test_runs_of_any_length_end_on_a_node(sats):
     """A run whose length is not a whole number of SGP4 intervals ends on an exact node."""
     feed = OrbitFeed(sats, EPOCH, 10.0, 100, sgp4_step_s=60.0)   # 100 steps: last interval 4 steps
-    k0 = feed.block_end(0)           # 66: blocks are whole SGP4 intervals
-    assert feed.block_end(k0) == 100
+    k0 = feed.block_start(99)        # blocks are whole SGP4 intervals; the last one ends the run
+    assert k0 % feed.every == 0 and feed.block_end(k0) == 100
     pos, _, _ = feed.get(k0, 100)
     ref, _, _ = Propagator(sats, EPOCH).propagate(np.array([1000.0]))
     np.testing.assert_allclose(pos[-1], ref[0], atol=1e-6)
@@ -115,8 +115,9 @@ def test_a_feed_started_mid_run_gives_the_same_bits(sats):
         k1 = walked.block_end(k)
         blocks[k] = [a.copy() for a in walked.get(k, k1)]
         k = k1
-    starts = (2 * walked.block, 3 * walked.block)   # block starts, as checkpoints fall on them
-    assert starts[1] < n_steps and walked.block % walked.every == 0
+    first = walked.block_end(0)   # block starts, where a resumed feed begins its first block
+    starts = (walked.block_end(first), walked.block_end(walked.block_end(first)))
+    assert starts[1] < n_steps and walked.block % walked.every == 0 and walked.block_start(starts[1]) == starts[1]
     for start in starts:
         fresh = OrbitFeed(sats, EPOCH, 10.0, n_steps, sgp4_step_s=120.0)
         k = start

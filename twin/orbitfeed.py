@@ -30,6 +30,7 @@ BLOCK_STEPS = (64, 1024)    # steps per block at least and at most, rounded up t
 #                             a small constellation gets long blocks (fewer SGP4 and ephemeris calls,
 #                             each with a fixed cost), a large one blocks of 64 steps
 BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (N_GEOMETRY float64)
+FIRST_BLOCK_INTERVALS = 2   # SGP4 intervals in the first block
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
 BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one: the feed's thread shares the other
 #                   core with the HDF5 writer's, and a chunk's compression can hold it for ~20 ms
@@ -53,6 +54,8 @@ class OrbitFeed:
         self.n_sats = len(sats)
         steps = min(max(BLOCK_BYTES // (BYTES_PER_SAT_STEP * max(self.n_sats, 1)), BLOCK_STEPS[0]), BLOCK_STEPS[1])
         self.block = self.every * -(-steps // self.every)
+        # the first block is short: the engine waits for it, the others are made ahead
+        self.first_block = min(self.block, FIRST_BLOCK_INTERVALS * self.every)
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
@@ -64,8 +67,16 @@ class OrbitFeed:
         self._nodes = None   # (index of the first node held, positions, Sun)
         self._sun_batch = (-1, None)   # (batch number, Sun at its nodes [m])
 
+    def block_start(self, step: int) -> int:
+        """First step of the block that holds step ``step`` (blocks: 0, first_block, then every
+        ``block`` steps; a boundary's values do not depend on the block it is computed in)."""
+        if step < self.first_block:
+            return 0
+        return self.first_block + (step - self.first_block) // self.block * self.block
+
     def block_end(self, step: int) -> int:
-        return min((step // self.block + 1) * self.block, self.n_steps)
+        start = self.block_start(step)
+        return min(start + (self.first_block if start == 0 else self.block), self.n_steps)
 
     def _stencils(self, steps: np.ndarray) -> np.ndarray:
         """Index of the first of the ``n_points`` nodes that interpolate each boundary: the
@@ -104,7 +115,7 @@ class OrbitFeed:
         """The block from step ``start`` up to what the feed's thread finishes (this thread: SGP4
         and the ephemeris hold the GIL): (pos, vel, sun, fill), ``fill`` the Lagrange
         interpolation still to run (node positions, stencils, weights), or None."""
-        steps = np.arange(start, min(start + self.block, self.n_steps) + 1)
+        steps = np.arange(start, self.block_end(start) + 1)
         t_s = steps * self.dt_s
         if self.every == 1:
             pos, vel, _ = self.propagator.propagate(t_s)
@@ -135,10 +146,10 @@ class OrbitFeed:
             self._ahead.clear()
             future = self._pool.submit(self._complete, *self._prepare(start))
         self._cache, self._start = future.result(), start
-        following = self._ahead[-1][0] + self.block if self._ahead else start + self.block
+        following = self.block_end(self._ahead[-1][0] if self._ahead else start)
         while len(self._ahead) < BLOCKS_AHEAD and following < self.n_steps:
             self._ahead.append((following, self._pool.submit(self._complete, *self._prepare(following))))
-            following += self.block
+            following = self.block_end(following)
 
     def get(self, k0: int, k1: int):
         """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one block."""
@@ -152,7 +163,7 @@ class OrbitFeed:
         return self._cache[3][a:b + 1]
 
     def _span(self, k0: int, k1: int) -> tuple[int, int]:
-        start = (k0 // self.block) * self.block
+        start = self.block_start(k0)
         if start != self._start:
             self._load(start)
         return k0 - start, k1 - start
