@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import time
 
+UPDATE_EVERY_S = 0.1   # the bar is drawn at most this often: a run's ticks take microseconds
+
 
 class Progress:
     """Simulated time done, satellite-steps per second and the time left.
@@ -17,6 +19,7 @@ class Progress:
         self.enabled, self.log_every_s = enabled, log_every_s
         self.start = time.perf_counter()
         self._last_log = self.start
+        self._last_update = -float("inf")
         self._bar = None
         if enabled and sys.stderr.isatty():
             from rich.progress import (BarColumn, Progress as RichProgress, TextColumn,
@@ -33,14 +36,17 @@ class Progress:
     def update(self, sim_s: float) -> None:
         if not self.enabled:
             return
-        wall = self.elapsed()
+        now = time.perf_counter()
+        if now - self._last_update < UPDATE_EVERY_S and sim_s < self.total_s:
+            return
+        self._last_update = now
+        wall = now - self.start
         steps_per_s = self.n_sats * (sim_s - self.start_s) / self.dt_s / max(wall, 1e-9)
         sim_text = f"{sim_s / 86400:.2f}/{self.total_s / 86400:.2f} d"
         rate_text = f"{steps_per_s / 1e3:,.0f} k sat-steps/s"
         if self._bar is not None:
             self._bar.update(self._task, completed=sim_s, sim=sim_text, rate=rate_text)
             return
-        now = time.perf_counter()
         if now - self._last_log >= self.log_every_s:
             self._last_log = now
             left = wall * (self.total_s - sim_s) / max(sim_s - self.start_s, 1e-9)
