@@ -128,25 +128,6 @@ def power_battery_loop(solar_w, busy_accel, dt_s, p, state, out):
                                                   p.discharge_efficiency, dt_s)
 
 
-@njit(cache=True)
-def part_loop(solar_w, q_abs_w, busy_accel, dt_s, p, state, mode, out):
-    """twin's ``_part`` (demands, thermostat, shedding, battery, thermal) once per step, in time
-    order over chunks of nodes as the engine runs it, each node's state carried."""
-    st = state.copy()
-    md = mode.copy()
-    tc = _constants(p)
-    n = solar_w.shape[1]
-    for lo in range(0, n, N.CHUNK_NODES):
-        for k in range(solar_w.shape[0]):
-            for i in range(lo, min(lo + N.CHUNK_NODES, n)):
-                (st[L.STATE_BATTERY_J, i], st[L.STATE_CAPACITY_J, i], st[L.STATE_EFC, i],
-                 st[L.STATE_ELECTRONICS_K, i], st[L.STATE_RADIATOR_K, i], md[i], _, out[k, i], _, _, _,
-                 st[L.STATE_LOSS_W, i]) = N._part(
-                    dt_s, solar_w[k, i], q_abs_w[k, i], p.n_accel, busy_accel[i], st[L.STATE_BATTERY_J, i],
-                    st[L.STATE_CAPACITY_J, i], st[L.STATE_EFC, i], st[L.STATE_ELECTRONICS_K, i],
-                    st[L.STATE_RADIATOR_K, i], md[i], st[L.STATE_LOSS_W, i], p, tc)
-
-
 # ------------------------------------------------------------------ inputs
 def realistic_inputs(n_nodes: int, n_steps: int, dt_s: float = 10.0, seed: int = 7) -> dict:
     """Geometry of the first ``n_nodes`` Starlink satellites at the ``n_steps + 1`` boundaries,
@@ -244,14 +225,14 @@ def _pieces(row, rows, inp, repeats: int) -> None:
     # realistic part inputs: array power and absorbed load from the sunlit fraction
     solar = np.ascontiguousarray(7000.0 * nu[1:])
     q_abs = np.ascontiguousarray(900.0 + 300.0 * nu[1:])
-    load = np.empty((k, n))
+    # power dissipated in the electronics: the bus, busy accelerators at peak, the others idle
+    busy = inp["busy"]
+    dissipated = p.bus_power_w + busy * p.accel_peak_w + (p.n_accel - busy) * p.accel_idle_w
+    load = np.ascontiguousarray(np.broadcast_to(dissipated, (k, n)))
     energy = np.empty((1, n))
     row("power and battery (demands, shedding, battery limits and step)",
         time_kernel(power_battery_loop, lambda: (solar, inp["busy"], dt_s, p, inp["state"], energy), repeats),
         design_kernel="power and battery")
-    row("_part (demands, thermostat, shedding, battery, thermal)",
-        time_kernel(part_loop, lambda: (solar, q_abs, inp["busy"], dt_s, p, inp["state"].copy(),
-                                        inp["mode"].copy(), load), repeats))
     temps = np.empty((2, n))
     row("thermal: two_node_step_lanes (a chunk's nodes at once, constants once per call)",
         time_kernel(thermal_loop, lambda: (load, q_abs, dt_s, p, inp["state"], temps), repeats),

@@ -316,11 +316,7 @@ def evaluate_targets(res: dict) -> list[dict]:
                         "measured": "not run at this size (use --full)", "met": None})
     mem = res["memory"]["vs_duration"]
     if len(mem) >= 2 and all(r.get("process") == "own" for r in mem):
-        # judged from a run a quarter as long as the longest: the first hour of a run is start-up
-        # (orbit-feed blocks made ahead, HDF5 chunk caches, the job population building up to
-        # its level), after which the RSS stays level (benchmarks/RESULTS.md, "Memory")
-        hi = mem[-1]
-        lo = next((r for r in mem[:-1] if r["duration_s"] >= hi["duration_s"] / 4), mem[0])
+        lo, hi = mem[0], mem[-1]
         growth = (hi["run_rss_peak_mb"] - lo["run_rss_peak_mb"]) / lo["run_rss_peak_mb"]
         targets.append({"target": f"memory flat in run length ({lo['duration_s'] / 3600:g} h -> "
                                   f"{hi['duration_s'] / 3600:g} h, within 10 %)",

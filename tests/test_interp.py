@@ -107,19 +107,21 @@ def test_a_feed_started_mid_run_gives_the_same_bits(sats):
     """A resumed run starts its feed mid-run and propagates other batches of nodes than an
     uninterrupted one; every boundary must still come out bit for bit the same (the frame
     matrices and the Sun are evaluated in batches fixed by node number, never by what a caller
-    asked for)."""
-    n_steps = 2000
-    walked = OrbitFeed(sats, EPOCH, 10.0, n_steps, sgp4_step_s=120.0)
+    asked for). 2,000 steps of 60 s (33 h) cross a batch boundary of both: the Sun's at node 720
+    (24 h of 120 s nodes) and the frame's at 24 hourly nodes."""
+    dt, n_steps = 60.0, 2000
+    walked = OrbitFeed(sats, EPOCH, dt, n_steps, sgp4_step_s=120.0)
     k, blocks = 0, {}
     while k < n_steps:
         k1 = walked.block_end(k)
         blocks[k] = [a.copy() for a in walked.get(k, k1)]
         k = k1
-    first = walked.block_end(0)   # block starts, where a resumed feed begins its first block
-    starts = (walked.block_end(first), walked.block_end(walked.block_end(first)))
-    assert starts[1] < n_steps and walked.block % walked.every == 0 and walked.block_start(starts[1]) == starts[1]
+    # block starts a resumed feed can begin at: one whose stencils straddle the batch boundary
+    # at 24 h, one past it
+    starts = [k for k in blocks if k * dt >= 18 * 3600][:2]
+    assert len(starts) == 2 and starts[0] * dt < 86400 < starts[1] * dt
     for start in starts:
-        fresh = OrbitFeed(sats, EPOCH, 10.0, n_steps, sgp4_step_s=120.0)
+        fresh = OrbitFeed(sats, EPOCH, dt, n_steps, sgp4_step_s=120.0)
         k = start
         while k < n_steps:
             k1 = fresh.block_end(k)

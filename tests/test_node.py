@@ -263,3 +263,54 @@ def test_record_rows_are_the_means_and_end_values_numpy_gives():
     fresh = np.empty_like(acc)
     reset_accumulators(fresh)
     assert np.array_equal(acc, fresh) and np.all(acc[L.ACC_MIN:L.ACC_MIN + L.N_EXTREMA] == np.inf)
+
+
+def _with_scalar_thermal_lanes():
+    """advance_nodes recompiled with two_node_step_lanes replaced by the definition of what it
+    must compute: two_node_step_c on each lane, one at a time."""
+    import types
+    from numba import njit
+    from twin.kernels import node as N
+    from twin.kernels.thermal import two_node_step_c
+
+    @njit
+    def one_lane_at_a_time(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, scratch):
+        for j in range(n):
+            t_elec_k[j], t_rad_k[j] = two_node_step_c(t_elec_k[j], t_rad_k[j], p_elec_w[j], q_abs_w[j],
+                                                      dt_s[j], consts)
+
+    def rebuilt(fn, **swap):
+        py = fn.py_func
+        namespace = {**py.__globals__, **swap}
+        return njit(types.FunctionType(py.__code__, namespace, py.__name__, py.__defaults__, py.__closure__))
+
+    chunk = rebuilt(N._advance_chunk, two_node_step_lanes=one_lane_at_a_time)
+    return rebuilt(N.advance_nodes, _advance_chunk=chunk)
+
+
+@pytest.mark.parametrize("dt_s", [10.0, 30.0])
+def test_thermal_lanes_give_the_bits_of_one_node_at_a_time(dt_s):
+    """The node kernel steps each step's last thermal step of a chunk's nodes together
+    (two_node_step_lanes); against the same kernel stepping them one at a time: identical state,
+    modes, accumulators, rates and events, over eclipse edges, with electronics starting inside
+    the thermostat's band (its sub-steps at dt 30 s), a failed node and 3 accelerators (a count
+    whose reciprocal is not exact)."""
+    n_steps = int(3 * 5760 / dt_s)
+    pos, vel, sun = circular_orbit(40, n_steps, dt_s)
+    scenario = default_scenario("spacecraft.accelerator.count=3", "spacecraft.thermal.initial_electronics_temp_k=266")
+    busy = (np.arange(40) % 4).astype(float)
+    outs = []
+    for kernel in (advance_nodes, _with_scalar_thermal_lanes()):
+        p = node_params(scenario.spacecraft)
+        state, mode = initial_state(scenario.spacecraft, 40)
+        state[L.STATE_DOWN, 7] = 1.0
+        acc = np.zeros((L.N_ACC, 40))
+        rate = np.empty((n_steps, 40))
+        ev = (np.zeros((40, 3 * n_steps), np.int64), np.zeros((40, 3 * n_steps), np.int64),
+              np.zeros((40, 3 * n_steps)), np.zeros(40, np.int64))
+        kernel(pos, vel, sun, NO_GEOMETRY, 0.0, dt_s, busy, p, state, mode, acc, rate, *ev)
+        outs.append((state, mode, acc, rate) + ev)
+    for a, b in zip(*outs):
+        assert a.tobytes() == b.tobytes()
+    state, mode, acc = outs[0][:3]
+    assert np.any(acc[L.ACC_HEATER] > 0) and np.any(acc[L.ACC_SUNLIT] < n_steps * dt_s)   # thermostat, eclipses

@@ -383,8 +383,11 @@ class TestLanes:
         te, tr = rng.uniform(150.0, 450.0, n), rng.uniform(150.0, 450.0, n)
         p, q = rng.uniform(0.0, 2e4, n), rng.uniform(0.0, 5e3, n)
         dt = rng.choice([0.0, 0.3, 10.0, 60.0, 600.0, 1e5], n)
+        # lanes a run should never see, handed back to two_node_step_c all the same
+        dt[:3] = -5.0, np.nan, np.inf
+        p[3], q[4], te[5], tr[6] = np.nan, np.inf, np.nan, 0.0
         want, got = self._both(te, tr, p, q, dt, c)
-        assert np.array_equal(got, want)
+        assert np.array_equal(got, want, equal_nan=True)
 
     def test_only_the_first_n_lanes_move(self):
         te, tr = np.full(8, 300.0), np.full(8, 280.0)

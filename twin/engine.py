@@ -101,7 +101,7 @@ class Simulation:
         self.checkpoint_steps = _checkpoint_steps(scenario)
         self.stop_requested = False
         self.battery_start_wh = battery_energy_wh(self.state)
-        cap = 2 * self.orbits.block   # per node: an eclipse edge and a mode change per step at most
+        cap = 2 * self.orbits.segment   # per node: an eclipse edge and a mode change per step at most
         self._ev = (np.empty((self.n, cap), np.int64), np.empty((self.n, cap), np.int64),
                     np.empty((self.n, cap)), np.zeros(self.n, np.int64))
         self.n_events = 0
@@ -112,7 +112,7 @@ class Simulation:
     def advance_to(self, step: int) -> None:
         while self.step < step:
             k0 = self.step
-            k1 = min(step, self.orbits.block_end(k0))
+            k1 = min(step, self.orbits.segment_end(k0))   # cut where the feed says, whatever its blocks
             if self.faults.enabled:   # cut the segment at the next fault (DESIGN: exact boundaries)
                 pos_ends = self.orbits.get(k0, k1)[0][-(k1 - k0):]
                 k1 = self.faults.next_stop(k0, k1, pos_ends)

@@ -14,7 +14,7 @@ from numba import njit
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
-from twin.output.schema import STATE_VARIABLES, extrema_variables
+from twin.output.schema import RECORD_ROW_NAMES, STATE_VARIABLES
 
 
 def node_params(sc, record_extrema: bool = False) -> NodeParams:
@@ -80,11 +80,12 @@ def reset_accumulators(acc: np.ndarray) -> None:
 
 RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
 N_RECORD_ROWS = len(STATE_VARIABLES)   # rows of record_rows without extrema; with them + 2 N_EXTREMA
+MODE_ROW = RECORD_ROW_NAMES.index("mode")
 
 
 @njit(cache=True)
 def record_rows(acc, state, mode, interval_s, rows):
-    """The /state variables of one record, in the order of :data:`RECORD_ROW_NAMES` (the
+    """The /state variables of one record, in the order of ``RECORD_ROW_NAMES`` (the
     extrema rows only if ``rows`` has them): flows are means over the interval, stocks end
     values, the mode as a float. ``rows`` is (N_RECORD_ROWS [+ 2 N_EXTREMA], N) float64."""
     extrema = rows.shape[0] > N_RECORD_ROWS
@@ -105,15 +106,11 @@ def record_rows(acc, state, mode, interval_s, rows):
         rows[12, i] = state[L.STATE_RADIATOR_K, i]
         rows[13, i] = acc[L.ACC_UTILIZATION, i] / interval_s
         rows[14, i] = acc[L.ACC_THROTTLE, i] / interval_s
-        rows[15, i] = mode[i]
+        rows[MODE_ROW, i] = mode[i]
         if extrema:
             for q in range(L.N_EXTREMA):
                 rows[N_RECORD_ROWS + q, i] = acc[L.ACC_MIN + q, i]
                 rows[N_RECORD_ROWS + L.N_EXTREMA + q, i] = acc[L.ACC_MAX + q, i]
-
-
-# the variable of each row of record_rows
-RECORD_ROW_NAMES = tuple(v.name for v in STATE_VARIABLES + extrema_variables(("min", "max")))
 
 
 @njit(cache=True)
@@ -134,7 +131,7 @@ def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval
     rows = np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if extrema else 0), acc.shape[1]))
     record_rows(acc, state, mode, interval_s, rows)
     values = dict(zip(RECORD_ROW_NAMES, rows))
-    values["mode"] = rows[15].astype(np.int8)
+    values["mode"] = values["mode"].astype(np.int8)
     return values
 
 

@@ -25,15 +25,18 @@ from twin.environment import sun_position_gcrs_m
 from twin.kernels.interp import lagrange_fill, lagrange_weights
 from twin.orbits import Propagator
 
-BLOCK_BYTES = 8 * 2 ** 20   # a block's positions, velocities and derived geometry, about
-BLOCK_STEPS = (64, 1024)    # steps per block at least and at most, rounded up to whole SGP4 intervals:
-#                             a small constellation gets long blocks (fewer SGP4 and ephemeris calls,
-#                             each with a fixed cost), a large one blocks of 64 steps
+SEGMENT_STEPS = 64  # the engine advances the physics in segments that end at multiples of this
+#                     (rounded up to whole SGP4 intervals): fixed, so that where the physics is
+#                     cut does not depend on the constellation's size (a shard's on its own)
+BLOCK_BYTES = 8 * 2 ** 20   # a block's positions, velocities and derived geometry, about: a small
+#                             constellation gets blocks of many segments (fewer SGP4 and ephemeris
+#                             calls, each with a fixed cost), a large one blocks of one segment
+MAX_BLOCK_STEPS = 1024
 BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (N_GEOMETRY float64)
-FIRST_BLOCK_INTERVALS = 2   # SGP4 intervals in the first block
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
-BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one: the feed's thread shares the other
-#                   core with the HDF5 writer's, and a chunk's compression can hold it for ~20 ms
+BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one when they are small (one when a block
+#                   is over BLOCK_BYTES): the feed's thread shares the other core with the HDF5
+#                   writer's, and a chunk's compression can hold it for ~20 ms
 SUN_BATCH = 720   # nodes whose Sun is computed in one call (a day at 120 s): a call costs ~0.2 ms
 #                   whatever its length. Batches start at multiples of SUN_BATCH, so a resumed
 #                   run or a shard asks the ephemeris for exactly the same batches
@@ -52,10 +55,14 @@ class OrbitFeed:
             every = max(1, n_steps // (STENCIL - 1))
         self.every = every
         self.n_sats = len(sats)
-        steps = min(max(BLOCK_BYTES // (BYTES_PER_SAT_STEP * max(self.n_sats, 1)), BLOCK_STEPS[0]), BLOCK_STEPS[1])
-        self.block = self.every * -(-steps // self.every)
-        # the first block is short: the engine waits for it, the others are made ahead
-        self.first_block = min(self.block, FIRST_BLOCK_INTERVALS * self.every)
+        self.segment = self.every * -(-SEGMENT_STEPS // self.every)
+        block_bytes = BYTES_PER_SAT_STEP * max(self.n_sats, 1) * self.segment
+        segments = max(1, min(BLOCK_BYTES, BYTES_PER_SAT_STEP * self.n_sats * MAX_BLOCK_STEPS) // block_bytes)
+        self.block = self.segment * segments
+        self.blocks_ahead = BLOCKS_AHEAD if block_bytes * segments <= BLOCK_BYTES else 1
+        # the first block is one segment: the engine waits for it, the others are made ahead.
+        # Every block starts at a segment boundary, so no segment spans two blocks
+        self.first_block = self.segment
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
@@ -66,6 +73,10 @@ class OrbitFeed:
         self._ahead = deque()   # (first step, future) of the blocks computed ahead, in order
         self._nodes = None   # (index of the first node held, positions, Sun)
         self._sun_batch = (-1, None)   # (batch number, Sun at its nodes [m])
+
+    def segment_end(self, step: int) -> int:
+        """End of the segment that holds step ``step``: where the engine cuts the physics."""
+        return min((step // self.segment + 1) * self.segment, self.n_steps)
 
     def block_start(self, step: int) -> int:
         """First step of the block that holds step ``step`` (blocks: 0, first_block, then every
@@ -147,12 +158,12 @@ class OrbitFeed:
             future = self._pool.submit(self._complete, *self._prepare(start))
         self._cache, self._start = future.result(), start
         following = self.block_end(self._ahead[-1][0] if self._ahead else start)
-        while len(self._ahead) < BLOCKS_AHEAD and following < self.n_steps:
+        while len(self._ahead) < self.blocks_ahead and following < self.n_steps:
             self._ahead.append((following, self._pool.submit(self._complete, *self._prepare(following))))
             following = self.block_end(following)
 
     def get(self, k0: int, k1: int):
-        """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one block."""
+        """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one segment."""
         a, b = self._span(k0, k1)
         pos, vel, sun, _ = self._cache
         return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]

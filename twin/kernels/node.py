@@ -134,9 +134,16 @@ HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is 
 def _thermal_substeps(t_elec, dt_s, p):
     """Sub-steps of :func:`_thermal` over dt_s: 1 unless the thermostat is in play (heaters
     fitted and the electronics within HEATER_BAND_K of the set point)."""
-    if p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K:
-        return int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9))
+    if _near_set_point(t_elec, p):
+        return max(1, int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9)))   # >= 1 for any part, however short
     return 1
+
+
+@njit(cache=True)
+def _near_set_point(t_elec, p):
+    """The thermostat is in play: heaters fitted and the electronics within HEATER_BAND_K of
+    the set point."""
+    return p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
 
 
 @njit(cache=True)
@@ -144,7 +151,7 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
     constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
-    near = p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
+    near = _near_set_point(t_elec, p)
     n = _thermal_substeps(t_elec, dt_s, p)
     h = dt_s / n
     heat = 0.0
@@ -154,7 +161,7 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat
         else:
             q, t_e = heater_w, math.nan
         heat += q
-        if t_e == t_e:   # the thermostat's trial step was this step (p_elec_w + 0 or + heater_max_w)
+        if not math.isnan(t_e):   # the thermostat's trial step was this step (p_elec_w + 0 or + heater_max_w)
             t_elec, t_rad = t_e, t_r
         else:
             t_elec, t_rad = two_node_step_c(t_elec, t_rad, p_elec_w + q, q_abs_w, h, tc)
@@ -162,31 +169,19 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat
 
 
 @njit(cache=True)
-def _part(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
-          loss_hint_w, p, tc):
-    """One part of a step with constant inputs: demands, shedding, battery, thermal.
-
-    Returns the new (energy, capacity, efc, t_elec, t_rad, mode, throttle) and the flows
-    (load, compute, heater, curtailed, loss) [W] over the part."""
-    (energy, capacity, efc, new_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
-     dissipated_w) = _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec,
-                                 t_rad, node_mode, loss_hint_w, p, tc)
-    t_elec, t_rad, _ = _thermal(t_elec, t_rad, dissipated_w, heater_w, q_abs, duration_s, p, tc, False)
-    return (energy, capacity, efc, t_elec, t_rad, new_mode, throttle,
-            load_w, compute_w, heater_w, curtailed_w, loss_w)
-
-
-@njit(cache=True)
 def _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
                 loss_hint_w, p, tc):
-    """:func:`_part` up to its thermal step: returns the new (energy, capacity, efc, mode,
-    throttle), the flows (load, compute, heater, curtailed, loss) [W] over the part, and the power
-    dissipated in the electronics besides the heaters [W] (what :func:`_thermal` is given)."""
+    """One part of a step with constant inputs up to its thermal step: demands, thermostat,
+    shedding, battery. Returns the new (energy, capacity, efc, mode, throttle), the flows (load,
+    compute, heater, curtailed, loss) [W] over the part, and the power dissipated in the
+    electronics besides the heaters [W]; the caller then steps the temperatures with
+    :func:`_thermal` (or, for a single step, :func:`twin.kernels.thermal.two_node_step_lanes`
+    with the power plus the heaters')."""
     throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
     demand_w = p.bus_power_w + compute_power_w(n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
     # heaters: thermostat on the demanded load (and the last loss), as a trial pass, when near
     heater_w = 0.0
-    if p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K:
+    if _near_set_point(t_elec, p):
         _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, tc, True)
     charge_w, discharge_w = battery_limits_w(
         energy, capacity, p.min_soc, p.max_soc, duration_s, p.charge_efficiency,
@@ -213,6 +208,10 @@ def _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc
     return (energy, capacity, efc, new_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
             bus_w + compute_w + loss_w)
 
+
+# rows of the lanes _advance_chunk gathers for two_node_step_lanes
+LANE_T_ELEC, LANE_T_RAD, LANE_POWER, LANE_ABSORBED, LANE_DURATION = range(5)   # K, K, W, W, s
+N_LANE_ROWS = 5
 
 CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are independent, so the
 #                   CPU overlaps one node's long thermal dependency chain with the next node's work
@@ -314,14 +313,14 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
     inv_n_accel = 1.0 / p.n_accel   # a division per node-step cost ~10 % of the kernel (count > 0: config)
     # each step's last thermal step of every node not under the thermostat is taken for all
     # such nodes at once (two_node_step_lanes): their inputs, gathered as lanes
-    lane = np.empty((5, m))   # t_elec, t_rad, power dissipated, absorbed, duration
+    lane = np.empty((N_LANE_ROWS, m))
     lane_node = np.empty(m, np.int64)
     scratch = np.empty((LANE_SCRATCH_ROWS, m))
     for k in range(n_steps):
         n_lanes = 0
         for j in range(m):
             i = lo + j
-            g = geo_lo + j
+            col = geo_lo + j   # this node's column of geo
             energy = state[STATE_BATTERY_J, i]
             capacity = state[STATE_CAPACITY_J, i]
             t_elec = state[STATE_ELECTRONICS_K, i]
@@ -333,7 +332,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
             busy = 0.0 if down else busy_accel[i]
             n_accel = 0.0 if down else p.n_accel
             n_ev = ev_count[i]
-            nu0, nu1 = geo[k, 0, g], geo[k + 1, 0, g]
+            nu0, nu1 = geo[k, 0, col], geo[k + 1, 0, col]
             if nu0 == nu1:
                 nu = nu0
             else:
@@ -342,11 +341,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
                     pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
                     sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
             # unshadowed step means (trapezoid) of what sunlight drives
-            solar_full_w = 0.5 * (geo[k, 1, g] + geo[k + 1, 1, g]) * array_w_per_w_m2
+            solar_full_w = 0.5 * (geo[k, 1, col] + geo[k + 1, 1, col]) * array_w_per_w_m2
             if solar_full_w < 0.0:
                 solar_full_w = 0.0
-            sun_front, sun_back = 0.5 * (geo[k, 3, g] + geo[k + 1, 3, g]), 0.5 * (geo[k, 4, g] + geo[k + 1, 4, g])
-            albedo_load = 0.5 * (geo[k, 5, g] + geo[k + 1, 5, g])
+            sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
+            albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
             q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
                                          1.0, 0.0, 0.0, p.radiator_sides, f_front[j], f_back[j], p.albedo,
                                          p.earth_ir_w_m2, albedo_load * f_front[j], albedo_load * f_back[j],
@@ -374,8 +373,9 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
                                              capacity, efc, t_elec, t_rad, new_mode, loss_hint, p, tc)
                 if part == n_parts - 1 and _thermal_substeps(t_elec, duration, p) == 1:
                     # as _thermal's single step: two_node_step_c(t_e, t_r, dissipated + heater, ...)
-                    lane[0, n_lanes], lane[1, n_lanes] = t_elec, t_rad
-                    lane[2, n_lanes], lane[3, n_lanes], lane[4, n_lanes] = dissipated_w + heater_w, q_abs, duration
+                    lane[LANE_T_ELEC, n_lanes], lane[LANE_T_RAD, n_lanes] = t_elec, t_rad
+                    lane[LANE_POWER, n_lanes], lane[LANE_ABSORBED, n_lanes] = dissipated_w + heater_w, q_abs
+                    lane[LANE_DURATION, n_lanes] = duration
                     lane_node[n_lanes] = i
                     n_lanes += 1
                 else:
@@ -393,7 +393,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
             rate = throttle_s / dt_s if busy > 0.0 else 0.0
             rate_out[k, i] = rate
             acc[ACC_SUNLIT, i] += nu * dt_s
-            acc[ACC_BETA, i] += 0.5 * (geo[k, 2, g] + geo[k + 1, 2, g]) * dt_s
+            acc[ACC_BETA, i] += 0.5 * (geo[k, 2, col] + geo[k + 1, 2, col]) * dt_s
             acc[ACC_SOLAR, i] += solar_j
             acc[ACC_LOAD, i] += load_j
             acc[ACC_COMPUTE, i] += compute_j
@@ -404,7 +404,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
             acc[ACC_THROTTLE, i] += throttle_s
             if p.record_extrema > 0.5:
                 step_means = (nu, solar_j / dt_s, load_j / dt_s, compute_j / dt_s, heater_j / dt_s,
-                              curtailed_j / dt_s, loss_j / dt_s, busy * rate / p.n_accel, throttle_s / dt_s)
+                              curtailed_j / dt_s, loss_j / dt_s, busy * rate * inv_n_accel, throttle_s / dt_s)
                 for q in range(N_EXTREMA):
                     acc[ACC_MIN + q, i] = min(acc[ACC_MIN + q, i], step_means[q])
                     acc[ACC_MAX + q, i] = max(acc[ACC_MAX + q, i], step_means[q])
@@ -427,7 +427,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
             state[STATE_SUNLIT, i] = nu1
             state[STATE_LOSS_W, i] = loss_hint
             mode[i] = new_mode
-        two_node_step_lanes(lane[0], lane[1], lane[2], lane[3], lane[4], n_lanes, tc, scratch)
+        two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
+                            lane[LANE_DURATION], n_lanes, tc, scratch)
         for q in range(n_lanes):
-            state[STATE_ELECTRONICS_K, lane_node[q]] = lane[0, q]
-            state[STATE_RADIATOR_K, lane_node[q]] = lane[1, q]
+            state[STATE_ELECTRONICS_K, lane_node[q]] = lane[LANE_T_ELEC, q]
+            state[STATE_RADIATOR_K, lane_node[q]] = lane[LANE_T_RAD, q]

@@ -289,7 +289,10 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     return t_elec_new, t_rad_new
 
 
-LANE_SCRATCH_ROWS = 9  # rows of the scratch array two_node_step_lanes works in
+# rows of the scratch array two_node_step_lanes works in: the linearised right-hand side, the
+# eigenvalues (then h·φ1 of each mode), 1/ρ, λa·λb·ρ, (b11 − b22)/2, 1/(λa·λb·ρ), ρ
+S_F_E, S_F_R, S_LAM_A, S_LAM_B, S_INV_RHO, S_PROD, S_HALF_DIFF, S_INV, S_RHO = range(9)
+LANE_SCRATCH_ROWS = 9
 
 
 @njit(cache=True, error_model="numpy")   # x/0 gives inf or NaN (lanes handed back), no raise
@@ -307,8 +310,10 @@ def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, s
 
     Parameters
     ----------
-    t_elec_k, t_rad_k : (>= n,) float arrays [K], updated in place
-    p_elec_w, q_abs_w, dt_s : (>= n,) float arrays: each lane's inputs as in :func:`two_node_step_c`
+    t_elec_k, t_rad_k : (>= n,) float arrays, electronics and radiator temperatures [K], updated in place
+    p_elec_w : (>= n,) float array, power dissipated in the electronics [W]
+    q_abs_w : (>= n,) float array, environmental power absorbed by the radiator [W]
+    dt_s : (>= n,) float array, each lane's step [s]
     n : int, lanes to step
     consts : :func:`thermal_constants`
     scratch : (LANE_SCRATCH_ROWS, >= n) float array, overwritten
@@ -340,34 +345,34 @@ def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, s
         lam_b = mean - rho
         prod = lam_a * lam_b * rho
         inv = 1.0 / prod
-        scratch[0, j] = f_e
-        scratch[1, j] = (flow + q_abs_w[j] - rad * (tm3 * (4.0 * t_rad - 3.0 * t_mid) - ts4)) * inv_cr
-        scratch[2, j] = lam_a
-        scratch[3, j] = lam_b
-        scratch[4, j] = lam_a * lam_b * inv   # 1/ρ
-        scratch[5, j] = prod
-        scratch[6, j] = half_diff
-        scratch[7, j] = inv
-        scratch[8, j] = rho
+        scratch[S_F_E, j] = f_e
+        scratch[S_F_R, j] = (flow + q_abs_w[j] - rad * (tm3 * (4.0 * t_rad - 3.0 * t_mid) - ts4)) * inv_cr
+        scratch[S_LAM_A, j] = lam_a
+        scratch[S_LAM_B, j] = lam_b
+        scratch[S_INV_RHO, j] = lam_a * lam_b * inv   # 1/ρ
+        scratch[S_PROD, j] = prod
+        scratch[S_HALF_DIFF, j] = half_diff
+        scratch[S_INV, j] = inv
+        scratch[S_RHO, j] = rho
     # pass 2: h·φ1 of both modes (as _h_phi1_inv), into rows 2 and 3
     for j in range(n):
         h = dt_s[j]
-        lam_a, lam_b, inv, rho = scratch[2, j], scratch[3, j], scratch[7, j], scratch[8, j]
-        if scratch[5, j] > 0.0:
-            scratch[2, j] = _h_phi1_inv(h, lam_a, lam_b * rho * inv)
-            scratch[3, j] = _h_phi1_inv(h, lam_b, lam_a * rho * inv)
+        lam_a, lam_b, inv, rho = scratch[S_LAM_A, j], scratch[S_LAM_B, j], scratch[S_INV, j], scratch[S_RHO, j]
+        if scratch[S_PROD, j] > 0.0:
+            scratch[S_LAM_A, j] = _h_phi1_inv(h, lam_a, lam_b * rho * inv)
+            scratch[S_LAM_B, j] = _h_phi1_inv(h, lam_b, lam_a * rho * inv)
     # pass 3: the update, or two_node_step_c where the fast path does not apply
     for j in range(n):
-        phi_sum = 0.5 * (scratch[2, j] + scratch[3, j])
-        phi_dif = 0.5 * (scratch[2, j] - scratch[3, j])
-        inv_rho = scratch[4, j]
-        m11 = phi_sum + scratch[6, j] * inv_rho * phi_dif
-        m22 = phi_sum - scratch[6, j] * inv_rho * phi_dif
+        phi_sum = 0.5 * (scratch[S_LAM_A, j] + scratch[S_LAM_B, j])
+        phi_dif = 0.5 * (scratch[S_LAM_A, j] - scratch[S_LAM_B, j])
+        inv_rho = scratch[S_INV_RHO, j]
+        m11 = phi_sum + scratch[S_HALF_DIFF, j] * inv_rho * phi_dif
+        m22 = phi_sum - scratch[S_HALF_DIFF, j] * inv_rho * phi_dif
         m12 = b12 * inv_rho * phi_dif
-        f_e, f_r = scratch[0, j], scratch[1, j]
+        f_e, f_r = scratch[S_F_E, j], scratch[S_F_R, j]
         t_e = t_elec_k[j] + m11 * f_e + m12 * scale * f_r
         t_r = t_rad_k[j] + m12 * inv_scale * f_e + m22 * f_r
-        if (scratch[5, j] > 0.0 and dt_s[j] > 0.0 and t_e > 0.0 and t_r > 0.0 and t_e < 1e5
+        if (scratch[S_PROD, j] > 0.0 and dt_s[j] > 0.0 and t_e > 0.0 and t_r > 0.0 and t_e < 1e5
                 and t_r < 1e5):
             t_elec_k[j], t_rad_k[j] = t_e, t_r
         else:

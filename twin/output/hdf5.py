@@ -21,8 +21,7 @@ import h5py
 import numpy as np
 
 from twin.config import yaml_sha256
-from twin.nodes import RECORD_ROW_NAMES
-from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION,
+from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, RECORD_ROW_NAMES, SCHEMA, SCHEMA_VERSION,
                                 STATE_VARIABLES, extrema_variables)
 
 

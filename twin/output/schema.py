@@ -69,3 +69,8 @@ JOB_UNITS = {"submit_s": "s", "start_s": "s", "end_s": "s", "work_accel_s": "s",
 JOB_STATUSES = ("completed", "running", "queued", "rejected")
 
 EVENT_DTYPE = np.dtype([("time_s", np.float64), ("sat", np.int64), ("kind", "S16"), ("value", np.float64)])
+
+
+# the order of the rows of a record as twin.nodes.record_rows computes them and the writer takes
+# them: the /state variables, then the minima and the maxima of the extrema
+RECORD_ROW_NAMES = tuple(v.name for v in STATE_VARIABLES + extrema_variables(("min", "max")))
