@@ -114,16 +114,17 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
 def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p, tc):
     """Thermostat: the heater power that brings the electronics to the set point by the end of
     a (sub)step (the step is affine in power to first order, so two trial steps find it),
-    clipped to [0, heater_max_w]. Returns (power [W], t_elec, t_rad after the step with it):
-    when the power is 0 or heater_max_w a trial step was that very step; otherwise the
-    temperatures are NaN and the caller steps."""
+    clipped to [0, heater_max_w]. Returns (power [W], stepped, t_elec, t_rad): with the power 0
+    or heater_max_w a trial step was the very step with it, and ``stepped`` is True with its
+    temperatures [K]; otherwise the caller steps (a flag, not a NaN, so that no compiler
+    option can fold the test away)."""
     t0, r0 = two_node_step_c(t_elec, t_rad, p_base_w, q_abs_w, dt_s, tc)
     if t0 >= p.heater_setpoint_k:
-        return 0.0, t0, r0
+        return 0.0, True, t0, r0
     t1, r1 = two_node_step_c(t_elec, t_rad, p_base_w + p.heater_max_w, q_abs_w, dt_s, tc)
     if t1 <= p.heater_setpoint_k:
-        return p.heater_max_w, t1, r1
-    return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0), math.nan, math.nan
+        return p.heater_max_w, True, t1, r1
+    return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0), False, t_elec, t_rad
 
 
 HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so results do not depend on dt
@@ -157,11 +158,11 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat
     heat = 0.0
     for _ in range(n):
         if thermostat and near:
-            q, t_e, t_r = _heater_w(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tc)
+            q, stepped, t_e, t_r = _heater_w(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tc)
         else:
-            q, t_e = heater_w, math.nan
+            q, stepped, t_e, t_r = heater_w, False, t_elec, t_rad
         heat += q
-        if not math.isnan(t_e):   # the thermostat's trial step was this step (p_elec_w + 0 or + heater_max_w)
+        if stepped:   # the thermostat's trial step was this step (p_elec_w + 0 or + heater_max_w)
             t_elec, t_rad = t_e, t_r
         else:
             t_elec, t_rad = two_node_step_c(t_elec, t_rad, p_elec_w + q, q_abs_w, h, tc)
