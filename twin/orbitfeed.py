@@ -7,12 +7,14 @@ filled by Lagrange interpolation through the ``STENCIL`` nearest nodes
 is evaluated at the same nodes and interpolated with the same weights. Nodes are kept from one
 block to the next, so each is propagated once.
 
-Blocks are prepared BLOCKS_AHEAD blocks ahead of the one asked for: its new SGP4 nodes and the Sun are
-computed at once (they hold the GIL), then the feed's own thread interpolates it and (``derive``)
-turns it into what the physics needs of the orbits alone, with numba functions that release the
-GIL, on the other core, while the engine steps the physics through the present block. Every
-block is computed by the same functions from the same inputs whichever thread runs them, so the
-results do not depend on the timing.
+Blocks are prepared ahead of the one asked for (BLOCKS_AHEAD of them, one when blocks are
+large): a block's new SGP4 nodes and the Sun are computed at once (they hold the GIL), then the
+feed's own thread interpolates it and (``derive``) turns it into what the physics needs of the
+orbits alone, with numba functions that release the GIL, on the other core, while the engine
+steps the physics through the present block. Every block is computed by the same functions from
+the same inputs whichever thread runs them, so the results do not depend on the timing; a
+block's length (from a memory budget) does not change any boundary's values, and the engine
+cuts the physics at fixed segments (:meth:`OrbitFeed.segment_end`), never at block ends.
 """
 from __future__ import annotations
 
