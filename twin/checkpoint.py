@@ -48,7 +48,6 @@ def write_checkpoint(run_path, payload: bytes) -> None:
     os.replace(tmp, path)
 
 
-
 def remove_checkpoint(run_path) -> None:
     path = checkpoint_path(run_path)
     for path in (path, _tmp_path(path)):

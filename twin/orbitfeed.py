@@ -62,9 +62,6 @@ class OrbitFeed:
         segments = max(1, min(BLOCK_BYTES, BYTES_PER_SAT_STEP * self.n_sats * MAX_BLOCK_STEPS) // block_bytes)
         self.block = self.segment * segments
         self.blocks_ahead = BLOCKS_AHEAD if block_bytes * segments <= BLOCK_BYTES else 1
-        # the first block is one segment: the engine waits for it, the others are made ahead.
-        # Every block starts at a segment boundary, so no segment spans two blocks
-        self.first_block = self.segment
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
@@ -81,15 +78,17 @@ class OrbitFeed:
         return min((step // self.segment + 1) * self.segment, self.n_steps)
 
     def block_start(self, step: int) -> int:
-        """First step of the block that holds step ``step`` (blocks: 0, first_block, then every
-        ``block`` steps; a boundary's values do not depend on the block it is computed in)."""
-        if step < self.first_block:
+        """First step of the block that holds step ``step``. The first block is one segment (the
+        engine waits for it, the others are made ahead), then every ``block`` steps: blocks start
+        at segment boundaries, so no segment spans two, and a boundary's values do not depend on
+        the block it is computed in."""
+        if step < self.segment:
             return 0
-        return self.first_block + (step - self.first_block) // self.block * self.block
+        return self.segment + (step - self.segment) // self.block * self.block
 
     def block_end(self, step: int) -> int:
         start = self.block_start(step)
-        return min(start + (self.first_block if start == 0 else self.block), self.n_steps)
+        return min(start + (self.segment if start == 0 else self.block), self.n_steps)
 
     def _stencils(self, steps: np.ndarray) -> np.ndarray:
         """Index of the first of the ``n_points`` nodes that interpolate each boundary: the
@@ -151,11 +150,9 @@ class OrbitFeed:
         return pos, vel, sun, (self.derive(pos, vel, sun) if self.derive is not None else None)
 
     def _load(self, start: int) -> None:
-        while self._ahead and self._ahead[0][0] < start:   # blocks passed over (never, going forward)
-            self._ahead.popleft()
         if self._ahead and self._ahead[0][0] == start:
             future = self._ahead.popleft()[1]
-        else:
+        else:   # not the block made ahead (a jump): what was made ahead is dropped
             self._ahead.clear()
             future = self._pool.submit(self._complete, *self._prepare(start))
         self._cache, self._start = future.result(), start

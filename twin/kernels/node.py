@@ -132,10 +132,10 @@ HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is 
 
 
 @njit(cache=True)
-def _thermal_substeps(t_elec, dt_s, p):
-    """Sub-steps of :func:`_thermal` over dt_s: 1 unless the thermostat is in play (heaters
-    fitted and the electronics within HEATER_BAND_K of the set point)."""
-    if _near_set_point(t_elec, p):
+def _thermal_substeps(dt_s, near):
+    """Sub-steps of :func:`_thermal` over dt_s: 1 unless the thermostat is in play (``near``,
+    :func:`_near_set_point`)."""
+    if near:
         return max(1, int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9)))   # >= 1 for any part, however short
     return 1
 
@@ -153,7 +153,7 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
     constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
     near = _near_set_point(t_elec, p)
-    n = _thermal_substeps(t_elec, dt_s, p)
+    n = _thermal_substeps(dt_s, near)
     h = dt_s / n
     heat = 0.0
     for _ in range(n):
@@ -372,7 +372,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
                 (energy, capacity, efc, part_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
                  dissipated_w) = _part_power(duration, solar_full_w * vis, q_abs, n_accel, busy, energy,
                                              capacity, efc, t_elec, t_rad, new_mode, loss_hint, p, tc)
-                if part == n_parts - 1 and _thermal_substeps(t_elec, duration, p) == 1:
+                if part == n_parts - 1 and _thermal_substeps(duration, _near_set_point(t_elec, p)) == 1:
                     # as _thermal's single step: two_node_step_c(t_e, t_r, dissipated + heater, ...)
                     lane[LANE_T_ELEC, n_lanes], lane[LANE_T_RAD, n_lanes] = t_elec, t_rad
                     lane[LANE_POWER, n_lanes], lane[LANE_ABSORBED, n_lanes] = dissipated_w + heater_w, q_abs

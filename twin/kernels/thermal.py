@@ -234,6 +234,30 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     """
     if not dt_s > 0.0:
         return t_elec_k, t_rad_k
+    f_e, f_r, half_diff, rho, lam_a, lam_b = _linearised(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts)
+    prod = lam_a * lam_b * rho
+    if prod > 0.0:
+        # one division for 1/λa, 1/λb and 1/ρ (divisions are the slow, serial part of the step)
+        inv = 1.0 / prod
+        inv_rho = lam_a * lam_b * inv
+        phi_a = _h_phi1_inv(dt_s, lam_a, lam_b * rho * inv)
+        phi_b = _h_phi1_inv(dt_s, lam_b, lam_a * rho * inv)
+    else:
+        inv_rho = 1.0 / rho if rho > 0.0 else 0.0
+        phi_a = _h_phi1(dt_s, lam_a)
+        phi_b = _h_phi1(dt_s, lam_b)
+    if rho > 0.0:
+        m11, m22, m12 = _phi_matrix(phi_a, phi_b, half_diff, inv_rho, consts)
+    else:
+        m11 = m22 = 0.5 * (phi_a + phi_b)
+        m12 = 0.0
+    return _updated(t_elec_k, t_rad_k, f_e, f_r, m11, m22, m12, consts)
+
+
+@njit(cache=True, error_model="numpy")   # as in two_node_step_lanes, whose every lane passes here
+def _linearised(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
+    """:func:`_exp_rosenbrock_step` up to the eigenvalues of B: (f_e, f_r, (b11 − b22)/2, ρ,
+    λa, λb), f_e and f_r the linearised right-hand side [K/s]."""
     inv_ce, inv_cr, g, rad, ts4, sqrt_inv_cecr, scale, inv_scale = consts
     g_ce = g * inv_ce  # [1/s]
     g_cr = g * inv_cr  # [1/s]
@@ -259,34 +283,25 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     mean = 0.5 * (b11 + b22)
     half_diff = 0.5 * (b11 - b22)
     rho = math.sqrt(half_diff * half_diff + b12 * b12)
-    lam_a = mean + rho   # eigenvalues of B, lam_b <= lam_a <= 0
-    lam_b = mean - rho
-    prod = lam_a * lam_b * rho
-    if prod > 0.0:
-        # one division for 1/λa, 1/λb and 1/ρ (divisions are the slow, serial part of the step)
-        inv = 1.0 / prod
-        inv_rho = lam_a * lam_b * inv
-        phi_a = _h_phi1_inv(dt_s, lam_a, lam_b * rho * inv)
-        phi_b = _h_phi1_inv(dt_s, lam_b, lam_a * rho * inv)
-    else:
-        inv_rho = 1.0 / rho if rho > 0.0 else 0.0
-        phi_a = _h_phi1(dt_s, lam_a)
-        phi_b = _h_phi1(dt_s, lam_b)
+    return f_e, f_r, half_diff, rho, mean + rho, mean - rho   # eigenvalues of B, λb <= λa <= 0
+
+
+@njit(cache=True)
+def _phi_matrix(phi_a, phi_b, half_diff, inv_rho, consts):
+    """h·φ1(hB) from h·φ1 of its two modes (ρ > 0): (m11, m22, m12). |half_diff|, |b12| <= ρ
+    keep these products accurate even as ρ -> 0."""
+    b12 = consts[2] * consts[5]   # G·sqrt(1/(C_e C_r))
     phi_sum = 0.5 * (phi_a + phi_b)
     phi_dif = 0.5 * (phi_a - phi_b)
-    if rho > 0.0:
-        # |half_diff|, |b12| <= rho keep these products accurate even as rho -> 0
-        m11 = phi_sum + half_diff * inv_rho * phi_dif
-        m22 = phi_sum - half_diff * inv_rho * phi_dif
-        m12 = b12 * inv_rho * phi_dif
-    else:
-        m11 = phi_sum
-        m22 = phi_sum
-        m12 = 0.0
-    # back to J: h·φ1(hJ) = D^-1/2 · h·φ1(hB) · D^1/2
-    t_elec_new = t_elec_k + m11 * f_e + m12 * scale * f_r
-    t_rad_new = t_rad_k + m12 * inv_scale * f_e + m22 * f_r
-    return t_elec_new, t_rad_new
+    return (phi_sum + half_diff * inv_rho * phi_dif, phi_sum - half_diff * inv_rho * phi_dif,
+            b12 * inv_rho * phi_dif)
+
+
+@njit(cache=True)
+def _updated(t_elec_k, t_rad_k, f_e, f_r, m11, m22, m12, consts):
+    """The step's end: y0 + h·φ1(hJ)·f, back to J: h·φ1(hJ) = D^-1/2 · h·φ1(hB) · D^1/2."""
+    scale, inv_scale = consts[6], consts[7]
+    return t_elec_k + m11 * f_e + m12 * scale * f_r, t_rad_k + m12 * inv_scale * f_e + m22 * f_r
 
 
 # rows of the scratch array two_node_step_lanes works in: the linearised right-hand side, the
@@ -318,35 +333,14 @@ def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, s
     consts : :func:`thermal_constants`
     scratch : (LANE_SCRATCH_ROWS, >= n) float array, overwritten
     """
-    inv_ce, inv_cr, g, rad, ts4, sqrt_inv_cecr, scale, inv_scale = consts
-    g_ce = g * inv_ce
-    g_cr = g * inv_cr
-    b11 = -g_ce
-    b12 = g * sqrt_inv_cecr
-    # pass 1: as _exp_rosenbrock_step up to the eigenvalues, every lane, no branches
+    # pass 1: the linearisation and the eigenvalues, every lane, no branches
     for j in range(n):
-        t_rad = t_rad_k[j]
-        flow = g * (t_elec_k[j] - t_rad)
-        f_e = (p_elec_w[j] - flow) * inv_ce
-        tr3 = t_rad * t_rad * t_rad
-        f_r = (flow + q_abs_w[j] - rad * (tr3 * t_rad - ts4)) * inv_cr
-        half = 0.5 * dt_s[j]
-        a11 = 1.0 + half * g_ce
-        a22 = 1.0 + half * (g + 4.0 * rad * tr3) * inv_cr
-        det = a11 * a22 - half * half * g_ce * g_cr
-        t_mid = t_rad + half * (a11 * f_r + half * g_cr * f_e) / det
-        tm3 = t_mid * t_mid * t_mid
-        k_rad = 4.0 * rad * tm3
-        b22 = -(g + k_rad) * inv_cr
-        mean = 0.5 * (b11 + b22)
-        half_diff = 0.5 * (b11 - b22)
-        rho = math.sqrt(half_diff * half_diff + b12 * b12)
-        lam_a = mean + rho
-        lam_b = mean - rho
+        f_e, f_r, half_diff, rho, lam_a, lam_b = _linearised(t_elec_k[j], t_rad_k[j], p_elec_w[j], q_abs_w[j],
+                                                             dt_s[j], consts)
         prod = lam_a * lam_b * rho
         inv = 1.0 / prod
         scratch[S_F_E, j] = f_e
-        scratch[S_F_R, j] = (flow + q_abs_w[j] - rad * (tm3 * (4.0 * t_rad - 3.0 * t_mid) - ts4)) * inv_cr
+        scratch[S_F_R, j] = f_r
         scratch[S_LAM_A, j] = lam_a
         scratch[S_LAM_B, j] = lam_b
         scratch[S_INV_RHO, j] = lam_a * lam_b * inv   # 1/ρ
@@ -354,7 +348,7 @@ def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, s
         scratch[S_HALF_DIFF, j] = half_diff
         scratch[S_INV, j] = inv
         scratch[S_RHO, j] = rho
-    # pass 2: h·φ1 of both modes (as _h_phi1_inv), into rows 2 and 3
+    # pass 2: h·φ1 of both modes (as _h_phi1_inv), into the eigenvalues' rows
     for j in range(n):
         h = dt_s[j]
         lam_a, lam_b, inv, rho = scratch[S_LAM_A, j], scratch[S_LAM_B, j], scratch[S_INV, j], scratch[S_RHO, j]
@@ -363,15 +357,9 @@ def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, s
             scratch[S_LAM_B, j] = _h_phi1_inv(h, lam_b, lam_a * rho * inv)
     # pass 3: the update, or two_node_step_c where the fast path does not apply
     for j in range(n):
-        phi_sum = 0.5 * (scratch[S_LAM_A, j] + scratch[S_LAM_B, j])
-        phi_dif = 0.5 * (scratch[S_LAM_A, j] - scratch[S_LAM_B, j])
-        inv_rho = scratch[S_INV_RHO, j]
-        m11 = phi_sum + scratch[S_HALF_DIFF, j] * inv_rho * phi_dif
-        m22 = phi_sum - scratch[S_HALF_DIFF, j] * inv_rho * phi_dif
-        m12 = b12 * inv_rho * phi_dif
-        f_e, f_r = scratch[S_F_E, j], scratch[S_F_R, j]
-        t_e = t_elec_k[j] + m11 * f_e + m12 * scale * f_r
-        t_r = t_rad_k[j] + m12 * inv_scale * f_e + m22 * f_r
+        m11, m22, m12 = _phi_matrix(scratch[S_LAM_A, j], scratch[S_LAM_B, j], scratch[S_HALF_DIFF, j],
+                                    scratch[S_INV_RHO, j], consts)
+        t_e, t_r = _updated(t_elec_k[j], t_rad_k[j], scratch[S_F_E, j], scratch[S_F_R, j], m11, m22, m12, consts)
         if (scratch[S_PROD, j] > 0.0 and dt_s[j] > 0.0 and t_e > 0.0 and t_r > 0.0 and t_e < 1e5
                 and t_r < 1e5):
             t_elec_k[j], t_rad_k[j] = t_e, t_r
