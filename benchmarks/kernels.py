@@ -66,7 +66,7 @@ def geometry_loop(pos_m, vel_m_s, sun_m, p, out):
 def solar_loop(pos_m, vel_m_s, sun_m, p, out):
     """The solar part of boundary_geometry alone: irradiance at the satellite, the LVLH frame,
     the array's incidence by pointing mode and the array power per boundary (no shadow); the
-    array's efficiency chain evaluated once per call, as advance_nodes does."""
+    array's efficiency chain evaluated once per call (advance_nodes: once per step for all nodes)."""
     w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor, 0.0, 0.0,
                                p.temp_coeff_per_k, p.cell_temp_k, p.reference_temp_k, p.mppt_efficiency)
     for k in range(pos_m.shape[0]):

@@ -49,6 +49,7 @@ from twin.kernels import layout as L
 from twin.kernels import node as _node
 from twin.kernels.shadow import shadow_fraction
 from twin.nodes import initial_state, node_params, record_values
+from twin.orbitfeed import SEGMENT_STEPS
 from twin.orbits import sgp4_utc_jd, teme_to_gcrs_matrices
 
 J_PER_WH = 3600.0  # J/Wh
@@ -134,8 +135,10 @@ def _position_gcrs_m(satrec, jd, fr, rot):
     return pos, vel
 
 
-def satellite(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out):
-    """One satellite's process: SGP4, rotation, then twin's node step in the interpreter."""
+def satellite(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out, view_steps=SEGMENT_STEPS):
+    """One satellite's process: SGP4, rotation, then twin's node step in the interpreter (the
+    radiator's view factors evaluated anew every ``view_steps``, as the engine does at the start
+    of each of its segments: SEGMENT_STEPS when SGP4 runs at every step)."""
     pos = np.empty((2, 1, 3))  # [start, end] boundary of the step, one node
     vel = np.empty((2, 1, 3))
     sun = np.empty((2, 3))
@@ -153,6 +156,8 @@ def satellite(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out):
         pos[0], vel[0], sun[0] = pos[1], vel[1], sun[1]
         jd, fr, rot, sun[1] = sky.at(k + 1)
         pos[1, 0], vel[1, 0] = _position_gcrs_m(satrec, jd, fr, rot)
+        if k % view_steps == 0:
+            state[L.STATE_VIEW_FRONT] = np.nan
         _node_step(pos, vel, sun, _node.NO_GEOMETRY, k * dt_s, dt_s, busy, p, state, mode, acc, rate, *events)
         if (k + 1) % record_steps == 0:
             values = record_values(acc, state, mode, record_steps * dt_s)

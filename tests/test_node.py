@@ -314,3 +314,43 @@ def test_thermal_lanes_give_the_bits_of_one_node_at_a_time(dt_s):
         assert a.tobytes() == b.tobytes()
     state, mode, acc = outs[0][:3]
     assert np.any(acc[L.ACC_HEATER] > 0) and np.any(acc[L.ACC_SUNLIT] < n_steps * dt_s)   # thermostat, eclipses
+
+
+def test_where_calls_cut_a_segment_does_not_change_the_physics():
+    """The engine cuts the physics at fixed segments, and within them wherever ticks and faults
+    fall. The radiator's view factors are taken at each segment's start (the engine asks with
+    NaN) and the array's age at each step's middle, so one call per segment and calls of 6 or
+    7 steps give the same bits: state, modes, accumulators and rates. An orbit whose radius
+    varies by ±1 % (so the view factors change along it) and an array that degrades 3 %/year
+    from an age of 5 years (so its age matters)."""
+    n, n_steps, segment = 24, 192, 64
+    pos, vel, sun = circular_orbit(n, n_steps, 10.0)
+    pos = pos * (1.0 + 0.01 * np.sin(np.arange(n_steps + 1) / 40.0))[:, None, None]
+    scenario = default_scenario("spacecraft.thermal.initial_electronics_temp_k=268")
+    p = node_params(scenario.spacecraft)._replace(age_years=5.0, degradation_per_year=0.03)
+    busy = (np.arange(n) % 5).astype(float)
+    outs = []
+    for cut in (segment, 6, 7):
+        state, mode = initial_state(scenario.spacecraft, n)
+        acc = np.zeros((L.N_ACC, n))
+        rate = np.empty((n_steps, n))
+        ev = (np.zeros((n, 3 * segment), np.int64), np.zeros((n, 3 * segment), np.int64),
+              np.zeros((n, 3 * segment)), np.zeros(n, np.int64))
+        k0 = 0
+        while k0 < n_steps:
+            k1 = min(k0 + cut, (k0 // segment + 1) * segment)
+            if k0 % segment == 0:
+                state[L.STATE_VIEW_FRONT] = np.nan
+            advance_nodes(pos[k0:k1 + 1], vel[k0:k1 + 1], sun[k0:k1 + 1], NO_GEOMETRY, k0 * 10.0, 10.0, busy,
+                          p, state, mode, acc, rate[k0:k1], *ev)
+            k0 = k1
+        outs.append((state, mode, acc, rate))
+    for other in outs[1:]:
+        for a, b in zip(outs[0], other):
+            assert a.tobytes() == b.tobytes()
+    # the view factors held at the end are those of the last segment's start, not the run's
+    from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
+    altitude = np.linalg.norm(pos[[0, 2 * segment], 0], axis=1) - EARTH_MEAN_RADIUS_M
+    front = [earth_view_factor(h, p.radiator_front_nadir_rad) for h in altitude]
+    assert outs[0][0][L.STATE_VIEW_FRONT, 0] == front[1] and abs(front[1] - front[0]) > 1e-4
+    assert np.any(outs[0][2][L.ACC_HEATER] > 0)   # the thermostat was in play

@@ -19,8 +19,8 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.schema import STATE_VARIABLES, extrema_variables
 
-CHECKPOINT_VERSION = 4  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
-#                        4: the job book's reject-scan time
+CHECKPOINT_VERSION = 5  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
+#                        4: the job book's reject-scan time; 5: radiator view factors in the node state
 
 
 def checkpoint_path(run_path) -> Path:

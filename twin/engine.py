@@ -120,6 +120,8 @@ class Simulation:
             rate = np.empty((k1 - k0, self.n))
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
+            if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
+                self.state[L.STATE_VIEW_FRONT] = np.nan
             advance_nodes(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
                           self.params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
             if ev_count.any():

@@ -64,6 +64,7 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_ELECTRONICS_K] = sc.thermal.initial_electronics_temp_k
     state[L.STATE_RADIATOR_K] = sc.thermal.initial_radiator_temp_k
     state[L.STATE_SUNLIT] = 1.0
+    state[L.STATE_VIEW_FRONT:L.STATE_VIEW_BACK + 1] = np.nan   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
 
 

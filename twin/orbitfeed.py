@@ -62,10 +62,18 @@ class OrbitFeed:
         segments = max(1, min(BLOCK_BYTES, BYTES_PER_SAT_STEP * self.n_sats * MAX_BLOCK_STEPS) // block_bytes)
         self.block = self.segment * segments
         self.blocks_ahead = BLOCKS_AHEAD if block_bytes * segments <= BLOCK_BYTES else 1
+        # block starts: one segment, then blocks doubling up to ``block`` (the engine waits for
+        # the first; the feed's thread keeps ahead of the engine from then on), then every
+        # ``block`` steps. Blocks start at segment boundaries, so no segment spans two.
+        starts, length = [0], self.segment
+        while starts[-1] + length < n_steps:
+            starts.append(starts[-1] + length)
+            length = min(2 * length, self.block)
+        self._block_starts = np.array(starts + [n_steps])
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
-        self._start = -1
+        self._start = self._end = -1   # the block held: steps _start.._end - 1
         self._cache = None
         self.derive = derive
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-orbits")
@@ -78,17 +86,13 @@ class OrbitFeed:
         return min((step // self.segment + 1) * self.segment, self.n_steps)
 
     def block_start(self, step: int) -> int:
-        """First step of the block that holds step ``step``. The first block is one segment (the
-        engine waits for it, the others are made ahead), then every ``block`` steps: blocks start
-        at segment boundaries, so no segment spans two, and a boundary's values do not depend on
-        the block it is computed in."""
-        if step < self.segment:
-            return 0
-        return self.segment + (step - self.segment) // self.block * self.block
+        """First step of the block that holds step ``step`` (see ``_block_starts``): a
+        boundary's values do not depend on the block it is computed in."""
+        return int(self._block_starts[np.searchsorted(self._block_starts, step, side="right") - 1])
 
     def block_end(self, step: int) -> int:
-        start = self.block_start(step)
-        return min(start + (self.segment if start == 0 else self.block), self.n_steps)
+        b = np.searchsorted(self._block_starts, step, side="right")
+        return int(self._block_starts[min(b, len(self._block_starts) - 1)])
 
     def _stencils(self, steps: np.ndarray) -> np.ndarray:
         """Index of the first of the ``n_points`` nodes that interpolate each boundary: the
@@ -155,7 +159,7 @@ class OrbitFeed:
         else:   # not the block made ahead (a jump): what was made ahead is dropped
             self._ahead.clear()
             future = self._pool.submit(self._complete, *self._prepare(start))
-        self._cache, self._start = future.result(), start
+        self._cache, self._start, self._end = future.result(), start, self.block_end(start)
         following = self.block_end(self._ahead[-1][0] if self._ahead else start)
         while len(self._ahead) < self.blocks_ahead and following < self.n_steps:
             self._ahead.append((following, self._pool.submit(self._complete, *self._prepare(following))))
@@ -173,10 +177,9 @@ class OrbitFeed:
         return self._cache[3][a:b + 1]
 
     def _span(self, k0: int, k1: int) -> tuple[int, int]:
-        start = self.block_start(k0)
-        if start != self._start:
-            self._load(start)
-        return k0 - start, k1 - start
+        if not self._start <= k0 < self._end:
+            self._load(self.block_start(k0))
+        return k0 - self._start, k1 - self._start
 
     def close(self) -> None:
         """Stop the feed's thread (a block being computed ahead is finished first)."""

@@ -13,7 +13,9 @@ STATE_EFC = 4              # equivalent full cycles so far [1]
 STATE_SUNLIT = 5           # visible solar fraction at the last step boundary [1]
 STATE_LOSS_W = 6           # battery loss of the last step [W] (a hint for the heater trial)
 STATE_DOWN = 7             # 1 while the node is failed or rebooting (faults): bus only, compute off
-N_STATE = 8
+STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1]; NaN: evaluate at the next call
+STATE_VIEW_BACK = 9        # ... of its back face [1] (0 for a one-sided radiator)
+N_STATE = 10
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]

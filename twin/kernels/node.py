@@ -20,7 +20,8 @@ from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CU
                                  ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
                                  EVENT_ECLIPSE_ENTRY, N_EXTREMA, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE,
                                  MODE_IDLE, MODE_SAFE, STATE_BATTERY_J, STATE_CAPACITY_J,
-                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT)
+                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT,
+                                 STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import shadow_fraction, shadow_fraction_from
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
@@ -87,7 +88,8 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
     sub-satellite point (the albedo load per unit albedo and view factor). The shadow fraction ν
     multiplies the sunlit terms later, once averaged over the step; the Earth view factors of a
-    radiator fixed in LVLH depend on altitude alone and are evaluated once per call.
+    radiator fixed in LVLH depend on altitude alone and are held in the node state
+    (STATE_VIEW_FRONT, STATE_VIEW_BACK), evaluated where the caller asks.
     """
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
@@ -264,7 +266,9 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     busy_accel : (N,) accelerators allocated to jobs on each node during these steps [1]
     p : NodeParams
     state : (N_STATE, N) node state, updated in place (STATE_DOWN is set by the caller: a failed
-        node draws bus power only and computes nothing); mode : (N,) int64, updated in place
+        node draws bus power only and computes nothing; where the caller sets STATE_VIEW_FRONT to
+        NaN, both view factors are evaluated at the altitude of boundary 0 and kept until it does
+        again); mode : (N,) int64, updated in place
     acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
         running minimum and maximum of the step means of the flows in EXTREMA_ACC
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
@@ -273,12 +277,6 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     """
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
-    # array power per unit irradiance·cos: the age (degradation) is taken at the middle of this
-    # call (at most a few hours: 1e-4 of a year's 3 % loss), so the power law is evaluated once
-    age = p.age_years + (t0_s + 0.5 * n_steps * dt_s) / SECONDS_PER_YEAR
-    array_w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
-                                     p.degradation_per_year, age, p.temp_coeff_per_k, p.cell_temp_k,
-                                     p.reference_temp_k, p.mppt_efficiency)
     tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
@@ -287,28 +285,27 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     for c in prange(n_chunks):
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         if given:
-            _advance_chunk(lo, hi, pos_m, sun_m, geo, lo, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+            _advance_chunk(lo, hi, pos_m, sun_m, geo, lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
                            state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count)
         else:
             own = np.empty((n_steps + 1, N_GEOMETRY, hi - lo))
             block_geometry(pos_m, vel_m_s, sun_m, p, own, lo, hi)
-            _advance_chunk(lo, hi, pos_m, sun_m, own, 0, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+            _advance_chunk(lo, hi, pos_m, sun_m, own, 0, t0_s, dt_s, n_sub, busy_accel, p, tc,
                            state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count)
 
 
 @njit(cache=True)
-def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w_m2, busy_accel, p, tc,
+def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
                    state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
     """:func:`advance_nodes` for nodes lo..hi-1, the steps in time order, each for all the chunk's
     nodes; their geometry is ``geo[:, :, geo_lo + j]`` for node lo + j."""
     n_steps, m = pos_m.shape[0] - 1, hi - lo
-    f_front = np.empty(m)
-    f_back = np.empty(m)
-    for j in range(m):
-        i = lo + j
-        altitude = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2) - EARTH_MEAN_RADIUS_M
-        f_front[j] = earth_view_factor(altitude, p.radiator_front_nadir_rad)
-        f_back[j] = earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad) if p.radiator_sides > 1.5 else 0.0
+    for i in range(lo, hi):
+        if math.isnan(state[STATE_VIEW_FRONT, i]):   # the radiator's Earth view factors, where asked
+            altitude = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2) - EARTH_MEAN_RADIUS_M
+            state[STATE_VIEW_FRONT, i] = earth_view_factor(altitude, p.radiator_front_nadir_rad)
+            state[STATE_VIEW_BACK, i] = (earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad)
+                                         if p.radiator_sides > 1.5 else 0.0)
         ev_count[i] = 0
     with_alpha = p.ir_absorbed_with_alpha > 0.5
     inv_n_accel = 1.0 / p.n_accel   # a division per node-step cost ~10 % of the kernel (count > 0: config)
@@ -318,6 +315,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
     lane_node = np.empty(m, np.int64)
     scratch = np.empty((LANE_SCRATCH_ROWS, m))
     for k in range(n_steps):
+        # array power per unit irradiance·cos, the array's age (degradation) at the step's middle
+        age = p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR
+        array_w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
+                                         p.degradation_per_year, age, p.temp_coeff_per_k, p.cell_temp_k,
+                                         p.reference_temp_k, p.mppt_efficiency)
         n_lanes = 0
         for j in range(m):
             i = lo + j
@@ -347,9 +349,10 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, dt_s, n_sub, array_w_per_w
                 solar_full_w = 0.0
             sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
             albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
+            f_front, f_back = state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i]
             q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
-                                         1.0, 0.0, 0.0, p.radiator_sides, f_front[j], f_back[j], p.albedo,
-                                         p.earth_ir_w_m2, albedo_load * f_front[j], albedo_load * f_back[j],
+                                         1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
+                                         p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back,
                                          with_alpha)
             q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
                 sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
