@@ -32,7 +32,7 @@ TARGETS = (
     ("orbit feed: waiting for a block from its thread", "twin.orbitfeed:OrbitFeed._load"),
     ("Lagrange interpolation between SGP4 nodes", "twin.orbitfeed:lagrange_fill"),
     ("Lagrange interpolation between SGP4 nodes", "twin.orbitfeed:lagrange_weights"),
-    ("advance_nodes (numba)", "twin.engine:advance_nodes"),
+    ("advance_nodes (numba)", "twin.engine:advance_nodes_packed"),
     ("boundary geometry (numba)", "twin.engine:geometry_of"),
     ("advance_jobs (numba)", "twin.jobs:advance_jobs"),
     ("job bookkeeping (JobBook.advance, Python)", "twin.jobs:JobBook.advance"),

@@ -354,3 +354,24 @@ def test_where_calls_cut_a_segment_does_not_change_the_physics():
     front = [earth_view_factor(h, p.radiator_front_nadir_rad) for h in altitude]
     assert outs[0][0][L.STATE_VIEW_FRONT, 0] == front[1] and abs(front[1] - front[0]) > 1e-4
     assert np.any(outs[0][2][L.ACC_HEATER] > 0)   # the thermostat was in play
+
+
+def test_packed_parameters_are_the_same_parameters():
+    """The engine hands the kernel its parameters as a float64 array (numba types it at once);
+    unpacked, every field is the namedtuple's, and a kernel call gives the same bits."""
+    from twin.kernels.node import advance_nodes_packed, packed_params, unpacked_params
+
+    scenario = default_scenario()
+    p = node_params(scenario.spacecraft, record_extrema=True)
+    assert unpacked_params(packed_params(p)) == p
+    pos, vel, sun = circular_orbit(8, 40, 10.0)
+    outs = []
+    for kernel, params in ((advance_nodes, p), (advance_nodes_packed, packed_params(p))):
+        state, mode = initial_state(scenario.spacecraft, 8)
+        acc = np.zeros((L.N_ACC, 8))
+        rate = np.empty((40, 8))
+        ev = (np.zeros((8, 120), np.int64), np.zeros((8, 120), np.int64), np.zeros((8, 120)), np.zeros(8, np.int64))
+        kernel(pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, np.full(8, 2.0), params, state, mode, acc, rate, *ev)
+        outs.append((state, mode, acc, rate) + ev)
+    for a, b in zip(*outs):
+        assert a.tobytes() == b.tobytes()

@@ -28,7 +28,7 @@ from twin.faults import FaultModel
 from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
-from twin.kernels.node import advance_nodes
+from twin.kernels.node import advance_nodes_packed, packed_params
 from twin.nodes import (N_RECORD_ROWS, battery_energy_wh, close_interval, geometry_of, initial_state,
                         node_params, record_rows, reset_accumulators)
 from twin.orbitfeed import OrbitFeed
@@ -73,6 +73,7 @@ class Simulation:
         sc = scenario.spacecraft
         self.extrema = len(scenario.output.aggregate) > 1
         self.params = node_params(sc, self.extrema)
+        self.packed_params = packed_params(self.params)
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s,
                                 derive=partial(geometry_of, self.params))
         self.state, self.mode = initial_state(sc, self.n)
@@ -122,8 +123,9 @@ class Simulation:
             self.state[L.STATE_DOWN] = self.jobs.down
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
                 self.state[L.STATE_VIEW_FRONT] = np.nan
-            advance_nodes(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
-                          self.params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value, ev_count)
+            advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
+                                 self.packed_params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value,
+                                 ev_count)
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s

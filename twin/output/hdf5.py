@@ -21,6 +21,7 @@ import h5py
 import numpy as np
 
 from twin.config import yaml_sha256
+from twin.kernels.rows import copy_rows
 from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, RECORD_ROW_NAMES, SCHEMA, SCHEMA_VERSION,
                                 STATE_VARIABLES, extrema_variables)
 
@@ -202,7 +203,7 @@ class RunWriter:
         row = self._n_buffered
         self._times[row] = time_s
         for buffer, index in zip(self._buffers.values(), self._gather):
-            buffer[:, row] = rows[index]
+            copy_rows(rows, index, buffer, row)
         if self.positions:
             self._positions[row] = position_km
         self._n_buffered = row + 1
