@@ -110,7 +110,7 @@ def test_a_node_failure_rolls_the_job_back_to_its_last_checkpoint():
     assert book.available().tolist() == [0, 4]
     assert book.take_events() == [(1060.0, 0, L.EVENT_ROLLBACK, 0.0)]
     book.dispatch(1080.0, None)                        # restarts on the node still up
-    assert job.placement == [(1, 4)] and job.start_s == 60.0 and book.waits == [60.0]
+    assert job.placement == [(1, 4)] and job.start_s == 60.0 and list(book.waits) == [60.0]
     m = book.metrics()
     assert m["work_lost_accel_h"] == pytest.approx(1600.0 / 3600)
     assert m["work_delivered_accel_h"] == pytest.approx(2400.0 / 3600)

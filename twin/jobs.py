@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from dataclasses import dataclass, field
+from array import array
 
 import numpy as np
 
@@ -35,55 +35,58 @@ PROGRESS_FIELDS = ("remaining_accel_s", "energy_j", "since_checkpoint_s", "check
 
 class _Progress:
     """A progress field of :class:`Job`: in the book's slot arrays while the job runs (where the
-    kernel advances it, so whoever holds the Job sees it current), on the Job otherwise.
-
-    As a dataclass field its class-level value is the field's default (``dataclasses``,
-    "Descriptor-typed fields"); raising AttributeError there means no default."""
-
-    def __init__(self, default: float | None = None):
-        self.default = default
+    kernel advances it, so whoever holds the Job sees it current), in the Job's own slot
+    ``_<name>`` otherwise."""
 
     def __set_name__(self, owner, name):
         self.name, self.own = name, "_" + name
 
     def __get__(self, job, owner=None):
         if job is None:
-            if self.default is None:
-                raise AttributeError(self.name)
-            return self.default
+            return self
         if job._slots is None:
-            return job.__dict__[self.own]
+            return getattr(job, self.own)
         return getattr(job._slots, self.name).item(job._slot)
 
     def __set__(self, job, value):
         if job._slots is None:
-            job.__dict__[self.own] = value
+            setattr(job, self.own, value)
         else:
             getattr(job._slots, self.name)[job._slot] = value
 
 
-@dataclass
 class Job:
-    spec: JobSpec
-    remaining_accel_s: float = _Progress()
-    start_s: float = np.nan          # first start [s]
-    end_s: float = np.nan
-    status: str = "queued"
-    energy_j: float = _Progress(0.0)
-    preemptions: int = 0             # interruptions that rolled it back (preemption or failure)
-    migrations: int = 0
-    placement: list = field(default_factory=list)   # [(node, accelerators)]
-    reason: str = ""
-    first_sat: int = -1
-    run_start_s: float = np.nan      # start of the present run [s]
-    checkpoint_work_accel_s: float = _Progress(0.0)   # work done at the last checkpoint [accelerator-s]
-    since_checkpoint_s: float = _Progress(0.0)  # time held since the last checkpoint [s]
-    stall_s: float = _Progress(0.0)  # progress-free time still to serve (migration) [s]
-    lost_accel_s: float = 0.0        # work lost to rollbacks [accelerator-s]
+    """A job and its life: queued, running (its progress in the book's slot arrays), completed
+    or rejected. With ``__slots__``: a saturated constellation queues jobs by the ten thousand
+    (a Job with a ``__dict__`` took ~2x the memory)."""
 
-    # while running: the book's JobSlots and the slot there (not dataclass fields)
-    _slots = None
-    _slot = -1
+    __slots__ = ("spec", "start_s", "end_s", "status", "preemptions", "migrations", "placement", "reason",
+                 "first_sat", "run_start_s", "lost_accel_s", "_slots", "_slot", "_remaining_accel_s", "_energy_j",
+                 "_checkpoint_work_accel_s", "_since_checkpoint_s", "_stall_s")
+
+    remaining_accel_s = _Progress()        # work still to do [accelerator-s]
+    energy_j = _Progress()                 # energy used so far [J]
+    checkpoint_work_accel_s = _Progress()  # work done at the last checkpoint [accelerator-s]
+    since_checkpoint_s = _Progress()       # time held since the last checkpoint [s]
+    stall_s = _Progress()                  # progress-free time still to serve (migration) [s]
+
+    def __init__(self, spec: JobSpec, remaining_accel_s: float):
+        self.spec = spec
+        self._slots, self._slot = None, -1   # while running: the book's JobSlots and the slot there
+        self.remaining_accel_s = remaining_accel_s
+        self.energy_j = self.checkpoint_work_accel_s = self.since_checkpoint_s = self.stall_s = 0.0
+        self.start_s = self.end_s = np.nan   # first start, end [s]
+        self.status = "queued"
+        self.preemptions = 0                 # interruptions that rolled it back (preemption or failure)
+        self.migrations = 0
+        self.placement = []                  # [(node, accelerators)]
+        self.reason = ""
+        self.first_sat = -1
+        self.run_start_s = np.nan            # start of the present run [s]
+        self.lost_accel_s = 0.0              # work lost to rollbacks [accelerator-s]
+
+    def __repr__(self) -> str:
+        return f"Job({self.spec.job_id}, {self.status})"
 
     @property
     def n_accelerators(self) -> int:
@@ -241,9 +244,10 @@ class JobBook:
         self.busy = np.zeros(n_nodes)
         self.work_done_accel_s = 0.0        # progress, including work later rolled back
         self.work_lost_accel_s = 0.0
-        self.waits: list[float] = []
-        self.slowdowns: list[float] = []
-        self.energies_wh: list[float] = []  # of completed jobs
+        # per-job statistics for /summary, packed (8 bytes a value; a list holds 32-byte floats)
+        self.waits = array("d")             # [s]
+        self.slowdowns = array("d")         # [1]
+        self.energies_wh = array("d")       # of completed jobs [Wh]
         self.counts = {"submitted": 0, "completed": 0, "rejected": 0, "preemptions": 0,
                        "rollbacks": 0, "migrations": 0, "deadline_missed": 0}
         self.events: list[tuple] = []       # (time_s, sat, kind, value) for /events
