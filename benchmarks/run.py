@@ -49,6 +49,7 @@ class Sizes:
     naive: tuple  # ((n_sats, n_steps), ...)
     profile: tuple | None  # (n_sats, duration_s) of the attribution run, or None
     experiments: tuple = ()  # names of run_experiments' experiments
+    memory_without_jobs: tuple = ()  # durations at memory_sats again with no job load
     kernel_pieces: bool = True  # time each scalar kernel too, not only the fused ones
     interp_sats: int = 200
     hdf5_case: tuple = (1000, 3600.0)
@@ -69,7 +70,7 @@ QUICK = Sizes(
 FULL = Sizes(
     name="full", kernel_nodes=10000, kernel_steps=64, sgp4_sats=None, sgp4_times=64,
     e2e=((100, DAY_S), (1000, DAY_S), (10000, DAY_S), (None, DAY_S)), e2e_one_thread=(100, 10000),
-    memory_sats=10000, memory_durations_s=(3600.0, 6 * 3600.0),
+    memory_sats=10000, memory_durations_s=(3600.0, 6 * 3600.0), memory_without_jobs=(3600.0, DAY_S),
     naive=((100, 360), (1000, 60)), profile=(10000, 7200.0),
     experiments=("interpolation", "tle_load", "numba_flags", "hdf5"),
     interp_sats=1000, hdf5_case=(10000, 3600.0), repeats=5)
@@ -77,6 +78,7 @@ FULL = Sizes(
 TINY = Sizes(  # for tests: seconds, in one process
     name="tiny", kernel_nodes=20, kernel_steps=8, sgp4_sats=20, sgp4_times=8,
     e2e=((4, 600.0),), e2e_one_thread=(), memory_sats=4, memory_durations_s=(1200.0,),
+    memory_without_jobs=(600.0, 1200.0),
     naive=((4, 6),), profile=None, experiments=(), warm_start=False, subprocess=False,
     kernel_pieces=False, repeats=1)
 
@@ -148,30 +150,55 @@ def run_end_to_end(sizes: Sizes, work_dir: Path, log, failures: list) -> list[di
     return rows
 
 
+def _jobs_held(row: dict) -> str:
+    if row.get("jobs_queued_at_end") is None:
+        return "jobs held at the end not recorded"
+    return f"{row['jobs_queued_at_end']} jobs queued and {row['jobs_running_at_end']} running at the end"
+
+
+def _without_jobs_text(memory: dict) -> str:
+    """The no-job-load series for the memory target's line: what twin itself holds."""
+    rows = memory.get("vs_duration_without_jobs") or []
+    if len(rows) < 2:
+        return ""
+    lo, hi = rows[0], rows[-1]
+    growth = (hi["run_rss_peak_mb"] - lo["run_rss_peak_mb"]) / lo["run_rss_peak_mb"]
+    return (f". Without the job load: {lo['run_rss_peak_mb']:.0f} MiB at {lo['duration_s'] / 3600:g} h, "
+            f"{hi['run_rss_peak_mb']:.0f} MiB at {hi['duration_s'] / 3600:g} h ({100 * growth:+.1f} %)")
+
+
 def run_memory(sizes: Sizes, e2e: list[dict], work_dir: Path, log) -> dict:
+    """Largest RSS during runs of different lengths at ``memory_sats``: with the default job load
+    (the end-to-end case of that size and ``memory_durations_s``) and, for ``memory_without_jobs``,
+    with none (what twin itself holds, apart from the jobs a saturated constellation queues)."""
     from benchmarks.endtoend import run_case, run_case_in_subprocess
 
     e2e = [r for r in e2e if not r.get("one_thread_rerun")]
     by_duration = [r for r in e2e if r["n_sats"] == sizes.memory_sats]
-    for duration in sizes.memory_durations_s:
+    without_jobs = []
+    for duration, jobs, rows in ([(d, True, by_duration) for d in sizes.memory_durations_s]
+                                 + [(d, False, without_jobs) for d in sizes.memory_without_jobs]):
         case = {"n_sats": sizes.memory_sats, "duration_s": duration, "out_dir": str(work_dir),
-                "measure_bare": False}
+                "measure_bare": False, **({} if jobs else {"jobs_per_sat_h": 0.0})}
+        what = f"memory, {sizes.memory_sats} satellites, {duration / 3600:g} h{'' if jobs else ', no jobs'}"
         t0 = time.perf_counter()
         try:
             row = run_case_in_subprocess(case) if sizes.subprocess else {**run_case(**case), "process": "shared"}
         except RuntimeError as err:
-            log(f"  memory, {sizes.memory_sats} satellites: FAILED ({str(err).splitlines()[-1]})")
+            log(f"  {what}: FAILED ({str(err).splitlines()[-1]})")
             continue
-        _log_time(log, f"memory, {sizes.memory_sats} satellites, {duration / 3600:g} h", t0)
-        by_duration.append(row)
+        _log_time(log, what, t0)
+        rows.append(row)
     keep = ("n_sats", "duration_s", "peak_rss_mb", "rss_before_run_mb", "run_rss_start_mb",
-            "run_rss_peak_mb", "run_rss_growth_mb", "file_mb", "process")
-    by_duration = sorted(({k: r[k] for k in keep} for r in by_duration), key=lambda r: r["duration_s"])
+            "run_rss_peak_mb", "run_rss_growth_mb", "file_mb", "process", "jobs_per_sat_h",
+            "jobs_queued_at_end", "jobs_running_at_end")
+    by_duration = sorted(({k: r.get(k) for k in keep} for r in by_duration), key=lambda r: r["duration_s"])
+    without_jobs = sorted(({k: r.get(k) for k in keep} for r in without_jobs), key=lambda r: r["duration_s"])
     durations = {r["duration_s"] for r in e2e}
     common = max(durations, key=lambda d: sum(r["duration_s"] == d for r in e2e))
-    by_sats = sorted(({k: r[k] for k in keep} for r in e2e if r["duration_s"] == common),
+    by_sats = sorted(({k: r.get(k) for k in keep} for r in e2e if r["duration_s"] == common),
                      key=lambda r: r["n_sats"])
-    return {"vs_duration": by_duration, "vs_satellites": by_sats}
+    return {"vs_duration": by_duration, "vs_duration_without_jobs": without_jobs, "vs_satellites": by_sats}
 
 
 def run_naive_cases(sizes: Sizes, e2e: list[dict], log) -> list[dict]:
@@ -321,7 +348,8 @@ def evaluate_targets(res: dict) -> list[dict]:
         targets.append({"target": f"memory flat in run length ({lo['duration_s'] / 3600:g} h -> "
                                   f"{hi['duration_s'] / 3600:g} h, within 10 %)",
                         "measured": ", ".join(f"{r['run_rss_peak_mb']:.0f} MiB at {r['duration_s'] / 3600:g} h"
-                                              for r in mem) + f" ({hi['n_sats']} satellites, largest RSS during the run)",
+                                              for r in mem) + f" ({hi['n_sats']} satellites, largest RSS during the run, "
+                                    f"+{100 * growth:.1f} %; {_jobs_held(hi)}){_without_jobs_text(res['memory'])}",
                         "met": growth < 0.10})
     cat = [r for r in res["end_to_end"] if r["n_sats"] >= 10395 and r["duration_s"] >= DAY_S]
     targets.append({"target": "whole Starlink catalogue, one day at 10 s, in minutes",
@@ -366,7 +394,10 @@ def format_table(res: dict) -> str:
                      f"{'':9s}{_fmt_rate(r['sat_steps_per_cpu_s']):>11s}   {ratio}")
     lines.append("\nlargest RSS sampled during the run (growth over the RSS at its start), own process per case")
     for title, rows in (("vs run length", res["memory"]["vs_duration"]),
+                        ("vs run length, no job load", res["memory"].get("vs_duration_without_jobs", [])),
                         ("vs satellites", res["memory"]["vs_satellites"])):
+        if not rows:
+            continue
         text = ", ".join(f"{r['n_sats']} sats {r['duration_s'] / 3600:g} h: {r['run_rss_peak_mb']:.0f} MiB"
                          f" (+{r['run_rss_growth_mb']:.0f})" for r in rows)
         lines.append(f"  {title}: {text}")

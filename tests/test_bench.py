@@ -112,6 +112,9 @@ def test_bench_machinery_runs_on_a_tiny_size(tmp_path):
     assert e2e["n_sats"] == 4 and e2e["satellite_steps"] == 4 * 60
     assert e2e["ratio_to_bare"] > 0 and e2e["peak_rss_mb"] > 0
     assert [r["duration_s"] for r in res["memory"]["vs_duration"]] == [600.0, 1200.0]
+    without = res["memory"]["vs_duration_without_jobs"]   # the same satellites with no job load
+    assert [r["duration_s"] for r in without] == [600.0, 1200.0] and {r["jobs_per_sat_h"] for r in without} == {0.0}
+    assert all(r["jobs_queued_at_end"] == r["jobs_running_at_end"] == 0 for r in without)
     assert {r["physics"] for r in res["naive"]} == {"full", "minimal"}
     assert all(r["twin_over_naive"] > 0 for r in res["naive"])
     assert any(t["target"].startswith("end to end") for t in res["targets"])
