@@ -60,10 +60,11 @@ class Sizes:
 
 QUICK = Sizes(
     name="quick", kernel_nodes=1000, kernel_steps=64, sgp4_sats=1000, sgp4_times=64,
-    # simulated spans long enough that a run's fixed costs (file set-up, the last chunks written
-    # at close) do not swamp a small constellation's throughput, each still under a few seconds
-    e2e=((100, 21600.0), (1000, 7200.0), (10000, 1800.0)), e2e_one_thread=(100,),
-    memory_sats=1000, memory_durations_s=(21600.0,),
+    # simulated spans long enough that a run's fixed costs (file set-up, ~10 ms; the last chunk
+    # compressed at close, ~20 ms) do not swamp a small constellation's throughput, each still
+    # under a few seconds (the 100-satellite day: 0.3 s)
+    e2e=((100, DAY_S), (1000, 21600.0), (10000, 3600.0)), e2e_one_thread=(100,),
+    memory_sats=1000, memory_durations_s=(7200.0,),
     naive=((100, 60), (1000, 24)), profile=(1000, 3600.0),
     experiments=("interpolation", "tle_load"))
 
@@ -311,14 +312,20 @@ def evaluate_targets(res: dict) -> list[dict]:
         targets.append({"target": "(stricter reading) all node physics of a satellite-step together <= 30 ns, one core",
                         "measured": f"{total:.0f} ns (advance_nodes {fused:.0f} + advance_jobs {jobs:.1f})",
                         "met": total <= 30.0})
-    e2e = [r for r in res["end_to_end"] if "ratio_to_bare" in r and not r.get("one_thread_rerun")]
+    rows = [r for r in res["end_to_end"] if "ratio_to_bare" in r]
+    threads = {r["n_sats"]: r["numba_threads"] for r in rows if not r.get("one_thread_rerun")}
+    # a one-thread rerun of a case that ran on one thread anyway is the same case again: it counts
+    e2e = [r for r in rows if not r.get("one_thread_rerun") or r["numba_threads"] == threads.get(r["n_sats"])]
     if e2e:
         worst = min(e2e, key=lambda r: r["ratio_to_bare"])
         best = max(e2e, key=lambda r: r["ratio_to_bare"])
-        cpu = ", ".join(f"{r['ratio_to_bare_cpu']:.2f} x at {r['n_sats']}" for r in e2e)
+        cpu = ", ".join(f"{r['ratio_to_bare_cpu']:.2f} x at {r['n_sats']}" for r in e2e if not r.get("one_thread_rerun"))
+        twice = {n: [r["ratio_to_bare"] for r in e2e if r["n_sats"] == n] for n in threads}
+        again = "".join(f"; {n} satellites run {len(v)} times: " + ", ".join(f"{x:.2f}" for x in v)
+                        for n, v in twice.items() if len(v) > 1)
         targets.append({"target": "end to end >= 1.0 x bare SatrecArray.sgp4, same satellites and times, both cores",
                         "measured": f"{worst['ratio_to_bare']:.2f} x at {worst['n_sats']} satellites "
-                                    f"to {best['ratio_to_bare']:.2f} x at {best['n_sats']} (wall time; "
+                                    f"to {best['ratio_to_bare']:.2f} x at {best['n_sats']} (wall time{again}; "
                                     f"CPU time of all threads: {cpu})",
                         "met": worst["ratio_to_bare"] >= 1.0})
     naive = [r for r in res["naive"] if r["physics"] == "full" and "twin_over_naive_cpu" in r]
