@@ -267,7 +267,8 @@ def test_record_rows_are_the_means_and_end_values_numpy_gives():
 
 def _with_scalar_thermal_lanes():
     """advance_nodes recompiled with two_node_step_lanes replaced by the definition of what it
-    must compute: two_node_step_c on each lane, one at a time."""
+    must compute, two_node_step_c on each lane, one at a time, and without the thermostat's
+    lanes (_thermostat_lanes decides nothing: every thermostat runs its own trial steps)."""
     import types
     from numba import njit
     from twin.kernels import node as N
@@ -279,19 +280,25 @@ def _with_scalar_thermal_lanes():
             t_elec_k[j], t_rad_k[j] = two_node_step_c(t_elec_k[j], t_rad_k[j], p_elec_w[j], q_abs_w[j],
                                                       dt_s[j], consts)
 
+    @njit
+    def no_thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
+                            trial_node, first_t, heater_known, heater_w):
+        heater_known[:] = False
+
     def rebuilt(fn, **swap):
         py = fn.py_func
         namespace = {**py.__globals__, **swap}
         return njit(types.FunctionType(py.__code__, namespace, py.__name__, py.__defaults__, py.__closure__))
 
-    chunk = rebuilt(N._advance_chunk, two_node_step_lanes=one_lane_at_a_time)
+    chunk = rebuilt(N._advance_chunk, two_node_step_lanes=one_lane_at_a_time, _thermostat_lanes=no_thermostat_lanes)
     return rebuilt(N.advance_nodes, _advance_chunk=chunk)
 
 
 @pytest.mark.parametrize("dt_s", [10.0, 30.0])
 def test_thermal_lanes_give_the_bits_of_one_node_at_a_time(dt_s):
     """The node kernel steps each step's last thermal step of a chunk's nodes together
-    (two_node_step_lanes); against the same kernel stepping them one at a time: identical state,
+    (two_node_step_lanes), and the thermostat's trial steps too where a step is one thermal
+    sub-step (dt 10 s); against the same kernel stepping them one at a time: identical state,
     modes, accumulators, rates and events, over eclipse edges, with electronics starting inside
     the thermostat's band (its sub-steps at dt 30 s), a failed node and 3 accelerators (a count
     whose reciprocal is not exact)."""
@@ -375,3 +382,50 @@ def test_packed_parameters_are_the_same_parameters():
         outs.append((state, mode, acc, rate) + ev)
     for a, b in zip(*outs):
         assert a.tobytes() == b.tobytes()
+
+
+def test_thermostat_lanes_decide_as_the_one_node_thermostat():
+    """_thermostat_lanes takes the thermostat's trial steps for a chunk's nodes together; for
+    every node it decides on, the heater power is _heater_w's, bit for bit, over all three of its
+    outcomes (no heat, full heat, the interpolated power between), and nodes outside its reach
+    (an eclipse edge in the step, electronics far above the set point) are left to the kernel."""
+    from twin.kernels import node as N
+    from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants
+
+    rng = np.random.default_rng(5)
+    m = 64
+    scenario = default_scenario()
+    p = node_params(scenario.spacecraft)
+    tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
+                           p.radiator_emissivity, p.space_temp_k)
+    state, _ = initial_state(scenario.spacecraft, m)
+    state[L.STATE_ELECTRONICS_K] = p.heater_setpoint_k + rng.uniform(-3.0, 12.0, m)   # some beyond the band
+    state[L.STATE_RADIATOR_K] = rng.uniform(150.0, 300.0, m)
+    state[L.STATE_LOSS_W] = rng.uniform(0.0, 50.0, m)
+    state[L.STATE_VIEW_FRONT], state[L.STATE_VIEW_BACK] = 0.3, 0.1
+    state[L.STATE_DOWN, :4] = 1.0
+    busy = rng.integers(0, 5, m).astype(float)
+    geo = rng.uniform(0.0, 1300.0, (2, N.N_GEOMETRY, m))
+    geo[:, 0] = rng.choice([0.0, 1.0, 0.4], m)   # the visible fraction, equal at both ends...
+    geo[1, 0, :6] = 0.7                          # ...except across an edge
+    work = (np.empty((N.N_LANE_ROWS, m)), np.empty((LANE_SCRATCH_ROWS, m)), np.empty(m, np.int64),
+            np.empty((2, m)), np.zeros(m, np.bool_), np.empty(m))
+    N._thermostat_lanes(0, 0, m, geo, 0, 10.0, busy, p, tc, state, False, *work)
+    known, heater = work[4], work[5]
+    outcomes = set()
+    for j in range(m):
+        near = state[L.STATE_ELECTRONICS_K, j] < p.heater_setpoint_k + 10.0
+        edge = geo[0, 0, j] != geo[1, 0, j]
+        assert known[j] == (near and not edge)
+        if not known[j]:
+            continue
+        down = state[L.STATE_DOWN, j] > 0.5
+        _, demand = N._demand_w(state[L.STATE_ELECTRONICS_K, j], 0.0 if down else p.n_accel,
+                                0.0 if down else busy[j], p)
+        q_dark, q_sun = N._radiator_loads(geo, 0, j, 0.3, 0.1, p, False)
+        want, _, _, _ = N._heater_w(state[L.STATE_ELECTRONICS_K, j], state[L.STATE_RADIATOR_K, j],
+                                    demand + state[L.STATE_LOSS_W, j], q_dark + q_sun * geo[0, 0, j], 10.0, p, tc)
+        assert heater[j] == want
+        outcomes.add("none" if want == 0.0 else "full" if want == p.heater_max_w else "between")
+    assert outcomes == {"none", "full", "between"}

@@ -127,7 +127,14 @@ def _heater_w(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p, tc):
     t1, r1 = two_node_step_c(t_elec, t_rad, p_base_w + p.heater_max_w, q_abs_w, dt_s, tc)
     if t1 <= p.heater_setpoint_k:
         return p.heater_max_w, True, t1, r1
-    return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0), False, t_elec, t_rad
+    return _heater_between(t0, t1, p), False, t_elec, t_rad
+
+
+@njit(cache=True)
+def _heater_between(t0, t1, p):
+    """The heater power [W] between the trial without heaters (the electronics end at t0 [K],
+    below the set point) and the one at full power (t1 [K], above it)."""
+    return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0)
 
 
 HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so results do not depend on dt
@@ -173,20 +180,30 @@ def _thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat
 
 
 @njit(cache=True)
+def _demand_w(t_elec, n_accel, busy, p):
+    """(thermal throttle [1], demanded load [W]: bus and accelerators at that throttle)."""
+    throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
+    return throttle_t, p.bus_power_w + compute_power_w(n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
+
+
+@njit(cache=True)
 def _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc, t_elec, t_rad, node_mode,
-                loss_hint_w, p, tc):
+                loss_hint_w, p, tc, heater_given, heater_in_w):
     """One part of a step with constant inputs up to its thermal step: demands, thermostat,
     shedding, battery. Returns the new (energy, capacity, efc, mode, throttle), the flows (load,
     compute, heater, curtailed, loss) [W] over the part, and the power dissipated in the
     electronics besides the heaters [W]; the caller then steps the temperatures with
     :func:`_thermal` (or, for a single step, :func:`twin.kernels.thermal.two_node_step_lanes`
-    with the power plus the heaters')."""
-    throttle_t = thermal_throttle(t_elec, p.throttle_start_k, p.shutdown_k)
-    demand_w = p.bus_power_w + compute_power_w(n_accel, busy, p.accel_idle_w, p.accel_peak_w, throttle_t)
+    with the power plus the heaters'). With ``heater_given`` the thermostat's decision is
+    ``heater_in_w`` (the caller took its trial steps: :func:`_thermostat_lanes`)."""
+    throttle_t, demand_w = _demand_w(t_elec, n_accel, busy, p)
     # heaters: thermostat on the demanded load (and the last loss), as a trial pass, when near
     heater_w = 0.0
     if _near_set_point(t_elec, p):
-        _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, tc, True)
+        if heater_given:
+            heater_w = heater_in_w
+        else:
+            _, _, heater_w = _thermal(t_elec, t_rad, demand_w + loss_hint_w, 0.0, q_abs, duration_s, p, tc, True)
     charge_w, discharge_w = battery_limits_w(
         energy, capacity, p.min_soc, p.max_soc, duration_s, p.charge_efficiency,
         p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
@@ -211,6 +228,81 @@ def _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc
     # thermal: every electrical watt consumed, and the battery losses, heat the electronics
     return (energy, capacity, efc, new_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
             bus_w + compute_w + loss_w)
+
+
+@njit(cache=True)
+def _radiator_loads(geo, k, col, f_front, f_back, p, with_alpha):
+    """The radiator's absorbed power over step k [W]: (in shadow: Earth IR and albedo, the
+    step means; the direct Sun's share when fully lit), from ``geo[:, :, col]`` and the view
+    factors; the step's is q_dark + q_sun·(visible fraction)."""
+    sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
+    albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
+    q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
+                                 1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
+                                 p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back,
+                                 with_alpha)
+    q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
+        sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
+    return q_dark, q_sun
+
+
+@njit(cache=True)
+def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
+                      trial_node, first_t, heater_known, heater_w):
+    """The thermostat's decision for step k of every node of lo..hi-1 under it whose step is one
+    part (no eclipse edge) and one thermal sub-step, its trial steps taken for all such nodes
+    at once (:func:`two_node_step_lanes`, the bits of :func:`_heater_w`'s
+    :func:`twin.kernels.thermal.two_node_step_c`). Sets ``heater_known[j]`` and ``heater_w[j]``
+    for node lo + j; the other nodes' thermostat, if any, runs in :func:`_part_power`.
+    ``lane``, ``scratch``, ``trial_node`` and ``first_t`` are work arrays (m = hi - lo)."""
+    n = 0
+    for j in range(hi - lo):
+        i = lo + j
+        heater_known[j] = False
+        t_elec = state[STATE_ELECTRONICS_K, i]
+        col = geo_lo + j
+        if not _near_set_point(t_elec, p) or geo[k, 0, col] != geo[k + 1, 0, col]:
+            continue
+        down = state[STATE_DOWN, i] > 0.5
+        busy = 0.0 if down else busy_accel[i]
+        n_accel = 0.0 if down else p.n_accel
+        q_dark, q_sun = _radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
+                                        p, with_alpha)
+        _, demand_w = _demand_w(t_elec, n_accel, busy, p)
+        lane[LANE_T_ELEC, n], lane[LANE_T_RAD, n] = t_elec, state[STATE_RADIATOR_K, i]
+        lane[LANE_POWER, n] = demand_w + state[STATE_LOSS_W, i]
+        lane[LANE_ABSORBED, n] = q_dark + q_sun * geo[k, 0, col]   # one part: visible fraction ν
+        lane[LANE_DURATION, n] = dt_s
+        trial_node[n] = j
+        n += 1
+    if n == 0:
+        return
+    # trial 1, without heaters (the temperatures are kept for trial 2)
+    for q in range(n):
+        first_t[0, q], first_t[1, q] = lane[LANE_T_ELEC, q], lane[LANE_T_RAD, q]
+    two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
+                        lane[LANE_DURATION], n, tc, scratch)
+    # trial 2, at full heater power, for those the first left below the set point (packed in place)
+    n2 = 0
+    for q in range(n):
+        j = trial_node[q]
+        t0 = lane[LANE_T_ELEC, q]
+        if t0 >= p.heater_setpoint_k:
+            heater_known[j], heater_w[j] = True, 0.0
+            continue
+        heater_w[j] = t0   # kept here until trial 2 is in
+        lane[LANE_T_ELEC, n2], lane[LANE_T_RAD, n2] = first_t[0, q], first_t[1, q]
+        lane[LANE_POWER, n2] = lane[LANE_POWER, q] + p.heater_max_w
+        lane[LANE_ABSORBED, n2], lane[LANE_DURATION, n2] = lane[LANE_ABSORBED, q], lane[LANE_DURATION, q]
+        trial_node[n2] = j
+        n2 += 1
+    two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
+                        lane[LANE_DURATION], n2, tc, scratch)
+    for q in range(n2):
+        j = trial_node[q]
+        t0, t1 = heater_w[j], lane[LANE_T_ELEC, q]
+        heater_known[j] = True
+        heater_w[j] = p.heater_max_w if t1 <= p.heater_setpoint_k else _heater_between(t0, t1, p)
 
 
 # rows of the lanes _advance_chunk gathers for two_node_step_lanes
@@ -315,7 +407,15 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
     lane = np.empty((N_LANE_ROWS, m))
     lane_node = np.empty(m, np.int64)
     scratch = np.empty((LANE_SCRATCH_ROWS, m))
+    # the thermostat's trial steps in lanes too, where a step is one thermal sub-step
+    trials_in_lanes = p.heater_max_w > 0.0 and _thermal_substeps(dt_s, True) == 1
+    first_t = np.empty((2, m))
+    thermostat_known = np.zeros(m, np.bool_)   # the thermostat's decision per node, from the lanes
+    thermostat_w = np.empty(m)
     for k in range(n_steps):
+        if trials_in_lanes:
+            _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
+                              lane_node, first_t, thermostat_known, thermostat_w)
         # array power per unit irradiance·cos, the array's age (degradation) at the step's middle
         age = p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR
         array_w_per_w_m2 = array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
@@ -348,15 +448,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             solar_full_w = 0.5 * (geo[k, 1, col] + geo[k + 1, 1, col]) * array_w_per_w_m2
             if solar_full_w < 0.0:
                 solar_full_w = 0.0
-            sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
-            albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
-            f_front, f_back = state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i]
-            q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
-                                         1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
-                                         p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back,
-                                         with_alpha)
-            q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
-                sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
+            q_dark, q_sun = _radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
+                                            p, with_alpha)
             # the step in one or two parts: (duration, visible fraction) in time order
             if 0.0 < nu < 1.0 and nu0 != nu1:
                 first_lit = nu0 > nu1
@@ -375,7 +468,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 q_abs = q_dark + q_sun * vis
                 (energy, capacity, efc, part_mode, throttle, load_w, compute_w, heater_w, curtailed_w, loss_w,
                  dissipated_w) = _part_power(duration, solar_full_w * vis, q_abs, n_accel, busy, energy,
-                                             capacity, efc, t_elec, t_rad, new_mode, loss_hint, p, tc)
+                                             capacity, efc, t_elec, t_rad, new_mode, loss_hint, p, tc,
+                                             n_parts == 1 and thermostat_known[j], thermostat_w[j])
                 if part == n_parts - 1 and _thermal_substeps(duration, _near_set_point(t_elec, p)) == 1:
                     # as _thermal's single step: two_node_step_c(t_e, t_r, dissipated + heater, ...)
                     lane[LANE_T_ELEC, n_lanes], lane[LANE_T_RAD, n_lanes] = t_elec, t_rad
