@@ -232,9 +232,9 @@ def _part_power(duration_s, solar_w, q_abs, n_accel, busy, energy, capacity, efc
 
 @njit(cache=True)
 def _radiator_loads(geo, k, col, f_front, f_back, p, with_alpha):
-    """The radiator's absorbed power over step k [W]: (in shadow: Earth IR and albedo, the
-    step means; the direct Sun's share when fully lit), from ``geo[:, :, col]`` and the view
-    factors; the step's is q_dark + q_sun·(visible fraction)."""
+    """(q_dark, q_sun) [W]: what the radiator absorbs over step k from the Earth (infrared and
+    albedo) and from the direct Sun when fully visible, step means from ``geo[:, :, col]`` and
+    the view factors; with a visible fraction ν it absorbs q_dark + q_sun·ν."""
     sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
     albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
     q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
