@@ -93,17 +93,19 @@ def thermal_loop(p_elec_w, q_abs_w, dt_s, p, state, temps_out):
     temps_out[1] = state[L.STATE_RADIATOR_K]
     tc = _constants(p)   # once per call, as advance_nodes does
     n = p_elec_w.shape[1]
-    lane = np.empty((5, N.CHUNK_NODES))
+    lane = np.empty((N.N_LANE_ROWS, N.CHUNK_NODES))
     scratch = np.empty((LANE_SCRATCH_ROWS, N.CHUNK_NODES))
     for lo in range(0, n, N.CHUNK_NODES):
         m = min(lo + N.CHUNK_NODES, n) - lo
         for k in range(p_elec_w.shape[0]):
             for j in range(m):
-                lane[0, j], lane[1, j] = temps_out[0, lo + j], temps_out[1, lo + j]
-                lane[2, j], lane[3, j], lane[4, j] = p_elec_w[k, lo + j], q_abs_w[k, lo + j], dt_s
-            two_node_step_lanes(lane[0], lane[1], lane[2], lane[3], lane[4], m, tc, scratch)
+                lane[N.LANE_T_ELEC, j], lane[N.LANE_T_RAD, j] = temps_out[0, lo + j], temps_out[1, lo + j]
+                lane[N.LANE_POWER, j], lane[N.LANE_ABSORBED, j] = p_elec_w[k, lo + j], q_abs_w[k, lo + j]
+                lane[N.LANE_DURATION, j] = dt_s
+            two_node_step_lanes(lane[N.LANE_T_ELEC], lane[N.LANE_T_RAD], lane[N.LANE_POWER],
+                                lane[N.LANE_ABSORBED], lane[N.LANE_DURATION], m, tc, scratch)
             for j in range(m):
-                temps_out[0, lo + j], temps_out[1, lo + j] = lane[0, j], lane[1, j]
+                temps_out[0, lo + j], temps_out[1, lo + j] = lane[N.LANE_T_ELEC, j], lane[N.LANE_T_RAD, j]
 
 
 @njit(cache=True)

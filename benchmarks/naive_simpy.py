@@ -48,7 +48,7 @@ from twin.environment import skyfield_times, sun_position_gcrs_m
 from twin.kernels import layout as L
 from twin.kernels import node as _node
 from twin.kernels.shadow import shadow_fraction
-from twin.nodes import initial_state, node_params, record_values
+from twin.nodes import ask_view_factors, initial_state, node_params, record_values
 from twin.orbitfeed import SEGMENT_STEPS
 from twin.orbits import sgp4_utc_jd, teme_to_gcrs_matrices
 
@@ -157,7 +157,7 @@ def satellite(env, i, satrec, sky, p, state0, dt_s, n_steps, record_steps, out, 
         jd, fr, rot, sun[1] = sky.at(k + 1)
         pos[1, 0], vel[1, 0] = _position_gcrs_m(satrec, jd, fr, rot)
         if k % view_steps == 0:
-            state[L.STATE_VIEW_FRONT] = np.nan
+            ask_view_factors(state)
         _node_step(pos, vel, sun, _node.NO_GEOMETRY, k * dt_s, dt_s, busy, p, state, mode, acc, rate, *events)
         if (k + 1) % record_steps == 0:
             values = record_values(acc, state, mode, record_steps * dt_s)

@@ -157,13 +157,18 @@ def _jobs_held(row: dict) -> str:
     return f"{row['jobs_queued_at_end']} jobs queued and {row['jobs_running_at_end']} running at the end"
 
 
+def _rss_growth(rows: list[dict]) -> float:
+    """Relative growth of the largest RSS from the shortest run of ``rows`` to the longest."""
+    lo, hi = rows[0], rows[-1]
+    return (hi["run_rss_peak_mb"] - lo["run_rss_peak_mb"]) / lo["run_rss_peak_mb"]
+
+
 def _without_jobs_text(memory: dict) -> str:
     """The no-job-load series for the memory target's line: what twin itself holds."""
     rows = memory.get("vs_duration_without_jobs") or []
     if len(rows) < 2:
         return ""
-    lo, hi = rows[0], rows[-1]
-    growth = (hi["run_rss_peak_mb"] - lo["run_rss_peak_mb"]) / lo["run_rss_peak_mb"]
+    lo, hi, growth = rows[0], rows[-1], _rss_growth(rows)
     return (f". Without the job load: {lo['run_rss_peak_mb']:.0f} MiB at {lo['duration_s'] / 3600:g} h, "
             f"{hi['run_rss_peak_mb']:.0f} MiB at {hi['duration_s'] / 3600:g} h ({100 * growth:+.1f} %)")
 
@@ -350,8 +355,7 @@ def evaluate_targets(res: dict) -> list[dict]:
                         "measured": "not run at this size (use --full)", "met": None})
     mem = res["memory"]["vs_duration"]
     if len(mem) >= 2 and all(r.get("process") == "own" for r in mem):
-        lo, hi = mem[0], mem[-1]
-        growth = (hi["run_rss_peak_mb"] - lo["run_rss_peak_mb"]) / lo["run_rss_peak_mb"]
+        lo, hi, growth = mem[0], mem[-1], _rss_growth(mem)
         targets.append({"target": f"memory flat in run length ({lo['duration_s'] / 3600:g} h -> "
                                   f"{hi['duration_s'] / 3600:g} h, within 10 %)",
                         "measured": ", ".join(f"{r['run_rss_peak_mb']:.0f} MiB at {r['duration_s'] / 3600:g} h"

@@ -12,7 +12,7 @@ from twin.config import load_config
 from twin.engine import run
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, NO_GEOMETRY, advance_nodes, block_geometry
-from twin.nodes import initial_state, node_params
+from twin.nodes import ask_view_factors, initial_state, node_params
 
 AU_M = 149_597_870_700.0
 
@@ -325,8 +325,8 @@ def test_thermal_lanes_give_the_bits_of_one_node_at_a_time(dt_s):
 
 def test_where_calls_cut_a_segment_does_not_change_the_physics():
     """The engine cuts the physics at fixed segments, and within them wherever ticks and faults
-    fall. The radiator's view factors are taken at each segment's start (the engine asks with
-    NaN) and the array's age at each step's middle, so one call per segment and calls of 6 or
+    fall. The radiator's view factors are taken at each segment's start (the engine asks:
+    ask_view_factors) and the array's age at each step's middle, so one call per segment and calls of 6 or
     7 steps give the same bits: state, modes, accumulators and rates. An orbit whose radius
     varies by ±1 % (so the view factors change along it) and an array that degrades 3 %/year
     from an age of 5 years (so its age matters)."""
@@ -347,7 +347,7 @@ def test_where_calls_cut_a_segment_does_not_change_the_physics():
         while k0 < n_steps:
             k1 = min(k0 + cut, (k0 // segment + 1) * segment)
             if k0 % segment == 0:
-                state[L.STATE_VIEW_FRONT] = np.nan
+                ask_view_factors(state)
             advance_nodes(pos[k0:k1 + 1], vel[k0:k1 + 1], sun[k0:k1 + 1], NO_GEOMETRY, k0 * 10.0, 10.0, busy,
                           p, state, mode, acc, rate[k0:k1], *ev)
             k0 = k1

@@ -29,8 +29,8 @@ from twin.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
 from twin.kernels.node import advance_nodes_packed, packed_params
-from twin.nodes import (N_RECORD_ROWS, battery_energy_wh, close_interval, geometry_of, initial_state,
-                        node_params, record_rows, reset_accumulators)
+from twin.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
+                        node_params, record_buffer, record_rows, reset_accumulators)
 from twin.orbitfeed import OrbitFeed
 from twin.orbits import screen_for_run
 from twin.output.hdf5 import RunWriter
@@ -80,7 +80,7 @@ class Simulation:
         self.acc = np.zeros((L.N_ACC, self.n))
         reset_accumulators(self.acc)
         self.totals = np.zeros(L.N_ACC)
-        self._rows = np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if self.extrema else 0), self.n))   # a record
+        self._rows = record_buffer(self.n, self.extrema)   # a record
         self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
                             sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
                             sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
@@ -122,7 +122,7 @@ class Simulation:
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
-                self.state[L.STATE_VIEW_FRONT] = np.nan
+                ask_view_factors(self.state)
             advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
                                  self.packed_params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value,
                                  ev_count)

@@ -64,8 +64,14 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_ELECTRONICS_K] = sc.thermal.initial_electronics_temp_k
     state[L.STATE_RADIATOR_K] = sc.thermal.initial_radiator_temp_k
     state[L.STATE_SUNLIT] = 1.0
-    state[L.STATE_VIEW_FRONT:L.STATE_VIEW_BACK + 1] = np.nan   # from the first position
+    ask_view_factors(state)   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
+
+
+def ask_view_factors(state: np.ndarray) -> None:
+    """Have the node kernel evaluate the radiator's Earth view factors anew, at the altitude of
+    its next call's first boundary (the engine asks at each segment's start)."""
+    state[L.STATE_VIEW_FRONT] = L.VIEW_UNSET
 
 
 @njit(cache=True)
@@ -126,10 +132,15 @@ def close_interval(acc, totals):
     reset_accumulators(acc)
 
 
+def record_buffer(n_nodes: int, extrema: bool = False) -> np.ndarray:
+    """Rows for :func:`record_rows`: (N_RECORD_ROWS [+ 2 N_EXTREMA], n_nodes) float64."""
+    return np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if extrema else 0), n_nodes))
+
+
 def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval_s: float,
                   extrema: bool = False) -> dict:
     """:func:`record_rows` by name: {variable: (N,) array}, the mode as int8."""
-    rows = np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if extrema else 0), acc.shape[1]))
+    rows = record_buffer(acc.shape[1], extrema)
     record_rows(acc, state, mode, interval_s, rows)
     values = dict(zip(RECORD_ROW_NAMES, rows))
     values["mode"] = values["mode"].astype(np.int8)

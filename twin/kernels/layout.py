@@ -13,8 +13,10 @@ STATE_EFC = 4              # equivalent full cycles so far [1]
 STATE_SUNLIT = 5           # visible solar fraction at the last step boundary [1]
 STATE_LOSS_W = 6           # battery loss of the last step [W] (a hint for the heater trial)
 STATE_DOWN = 7             # 1 while the node is failed or rebooting (faults): bus only, compute off
-STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1]; NaN: evaluate at the next call
+STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1]; VIEW_UNSET: evaluate at the next call
 STATE_VIEW_BACK = 9        # ... of its back face [1] (0 for a one-sided radiator)
+VIEW_UNSET = -1.0          # not a view factor (those are in [0, 1]); a number, not a NaN, so that no
+#                            compiler option (fast-math's "no NaNs") can fold the kernel's test away
 N_STATE = 10
 
 ACC_SUNLIT = 0             # ∫ν dt [s]

@@ -360,8 +360,8 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     p : NodeParams
     state : (N_STATE, N) node state, updated in place (STATE_DOWN is set by the caller: a failed
         node draws bus power only and computes nothing; where the caller sets STATE_VIEW_FRONT to
-        NaN, both view factors are evaluated at the altitude of boundary 0 and kept until it does
-        again); mode : (N,) int64, updated in place
+        VIEW_UNSET (:func:`twin.nodes.ask_view_factors`), both view factors are evaluated at the
+        altitude of boundary 0 and kept until it does again); mode : (N,) int64, updated in place
     acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
         running minimum and maximum of the step means of the flows in EXTREMA_ACC
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
@@ -394,7 +394,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
     nodes; their geometry is ``geo[:, :, geo_lo + j]`` for node lo + j."""
     n_steps, m = pos_m.shape[0] - 1, hi - lo
     for i in range(lo, hi):
-        if math.isnan(state[STATE_VIEW_FRONT, i]):   # the radiator's Earth view factors, where asked
+        if state[STATE_VIEW_FRONT, i] < 0.0:   # VIEW_UNSET: the radiator's Earth view factors, where asked
             altitude = math.sqrt(pos_m[0, i, 0] ** 2 + pos_m[0, i, 1] ** 2 + pos_m[0, i, 2] ** 2) - EARTH_MEAN_RADIUS_M
             state[STATE_VIEW_FRONT, i] = earth_view_factor(altitude, p.radiator_front_nadir_rad)
             state[STATE_VIEW_BACK, i] = (earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad)
