@@ -59,7 +59,7 @@ def _open_file(path) -> h5py.File:
         h5py.File(path, "r").close()
     except OSError as err:
         found = re.search(r"truncated file: eof = (\d+).*stored_eof = (\d+)", str(err))
-        if found:
+        if found and not _being_written(path):
             have, want = (int(x) for x in found.groups())
             raise RunFileError(f"{path}: truncated run file ({have:,} of {want:,} bytes)") from None
     try:
@@ -69,6 +69,16 @@ def _open_file(path) -> h5py.File:
             # this process holds a plain handle on the file (HDF5 shares one per process): use it
             return h5py.File(path, "r")
         raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
+
+
+def _being_written(path) -> bool:
+    """The file says its run is still going (status ``running``): its writer records a new
+    length before the data reaches the file, so a live file can look truncated for a moment."""
+    try:
+        with h5py.File(path, "r", libver="latest", swmr=True) as f:
+            return _attr(f, "status", None) == "running"
+    except _H5_ERRORS:   # too damaged to tell: it is not a live run
+        return False
 
 
 def _check_layout(f: h5py.File, path) -> None:
