@@ -1,9 +1,10 @@
 """YAML scenario -> validated, frozen :class:`Scenario`.
 
 Every field carries its unit in its name (``_s``, ``_km``, ``_w``, ``_wh``, ``_k``...) or in its
-description; ``docs/config.md`` lists them all with their defaults. Unknown keys are errors.
-Sections other than ``simulation`` and ``constellation`` have defaults, so a config with only
-those two runs.
+description; ``docs/config.md`` lists them all with their defaults and ranges. Unknown keys are
+errors, every number must be finite (NaN and ±inf are rejected with the field named), and every
+quantity has a range (the bounds below, each with its reason). Sections other than
+``simulation`` and ``constellation`` have defaults, so a config with only those two runs.
 
 Parameter presets (``preset: NAME`` inside ``solar_array``, ``battery``, ``radiator`` or
 ``accelerator``) are YAML files under ``configs/presets/<kind>/NAME.yaml``; keys given in the
@@ -12,7 +13,7 @@ config override the preset's.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -20,15 +21,25 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 
+from twin.constants import SECONDS_PER_HOUR
 from twin.errors import InputError
+from twin.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
+                         MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
+                         MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
+                         MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_TEMP_COEFF_PER_K,
+                         MAX_HEAT_CAPACITY_J_PER_K, MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K,
+                         MAX_CONDUCTANCE_W_PER_K, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
+                         MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
+                         Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
+                         Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
+                         Temperature, TemperatureDifference, Direction, Accelerators, Priority,
+                         DeadlineSlack, UpsetRate)
 from twin.trace import TraceMapping
 
 PRESET_KINDS = {"solar_array": "solar", "battery": "battery", "radiator": "radiator",
                 "accelerator": "accelerator"}
 REPO_PRESETS = Path(__file__).resolve().parents[1] / "configs" / "presets"
 
-Positive = Annotated[float, Field(gt=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class ConfigError(InputError):
@@ -36,27 +47,30 @@ class ConfigError(InputError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- simulation
 class Simulation(_Section):
-    epoch_utc: datetime = Field(description="start of the run, ISO 8601, UTC")
-    duration_s: Positive = Field(description="simulated time [s]")
-    dt_s: Annotated[float, Field(gt=0, le=600)] = Field(10.0, description="physics step [s]")
-    record_every_s: Positive = Field(60.0, description="record interval [s], a multiple of dt_s")
-    seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of every random stream")
-    sgp4_step_s: Annotated[float, Field(ge=0)] = Field(
+    epoch_utc: datetime = Field(description="start of the run, ISO 8601, UTC, within the JPL DE421 "
+                                           "ephemeris (1899-07-30 to 2053-10-08, with the run's end)")
+    duration_s: Seconds = Field(description="simulated time [s]")
+    dt_s: Annotated[float, Field(ge=MIN_DT_S, le=MAX_DT_S)] = Field(10.0, description="physics step [s]")
+    record_every_s: Seconds = Field(60.0, description="record interval [s], a multiple of dt_s")
+    seed: Seed = Field(0, description="seed of every random stream")
+    sgp4_step_s: Annotated[float, Field(ge=0, le=MAX_SGP4_STEP_S)] = Field(
         120.0, description="SGP4 every this many seconds (a multiple of dt_s if set; the default is "
-                           "rounded down to one), Lagrange interpolation through 8 nodes in between "
-                           "(~2 mm in LEO at 120 s, 3 cm at the run's ends); 0 = SGP4 at every step [s]")
+                          "rounded down to one), Lagrange interpolation through 8 nodes in between "
+                          "(~2 mm in LEO at 120 s, 3 cm at the run's ends); 0 = SGP4 at every step [s]")
 
     @field_validator("epoch_utc")
     @classmethod
     def _utc(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            return v.replace(tzinfo=timezone.utc)
-        return v.astimezone(timezone.utc)
+        v = v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+        if v < EPHEMERIS_FIRST_UTC:
+            raise ValueError(f"{v.isoformat()} is before {EPHEMERIS_FIRST_UTC.date()}, the start of "
+                            f"the JPL DE421 ephemeris (the Sun's position)")
+        return v
 
     @model_validator(mode="after")
     def _multiples(self):
@@ -66,6 +80,10 @@ class Simulation(_Section):
             ratio = getattr(self, name) / self.dt_s
             if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
                 raise ValueError(f"{name} ({getattr(self, name)}) must be a whole multiple of dt_s ({self.dt_s})")
+        end = self.epoch_utc + timedelta(seconds=self.duration_s)
+        if end > EPHEMERIS_LAST_UTC:
+            raise ValueError(f"epoch_utc + duration_s ends on {end.isoformat()}, after "
+                            f"{EPHEMERIS_LAST_UTC.date()}, the end of the JPL DE421 ephemeris (the Sun's position)")
         return self
 
     @property
@@ -83,7 +101,8 @@ class TleShell(_Section):
     file: Path = Field(description="TLE file (2- or 3-line), relative to the config file")
     name_pattern: str | None = Field(None, description="shell-style pattern on satellite names, e.g. 'STARLINK-1*'")
     norad_ids: list[int] | None = Field(None, description="keep only these NORAD catalogue numbers")
-    max_satellites: Annotated[int, Field(gt=0)] | None = Field(None, description="keep the first N after selection")
+    max_satellites: Annotated[int | None, Field(gt=0, le=MAX_SATELLITES)] = Field(
+        None, description="keep the first N after selection")
 
     @field_validator("file")
     @classmethod
@@ -95,32 +114,44 @@ class TleShell(_Section):
         return path.resolve()
 
 
+def _check_shell_size(shell):
+    total = shell.planes * shell.sats_per_plane
+    if total > MAX_SATELLITES:
+        raise ValueError(f"planes x sats_per_plane ({total:,}) must not exceed {MAX_SATELLITES:,} satellites")
+    return shell
+
+
 class WalkerShell(_Section):
     kind: Literal["walker"]
-    altitude_km: Positive
-    inclination_deg: Annotated[float, Field(ge=0, le=180)]
-    planes: Annotated[int, Field(gt=0)]
-    sats_per_plane: Annotated[int, Field(gt=0)]
-    phasing: Annotated[int, Field(ge=0)] = Field(0, description="Walker F (relative phasing between planes)")
+    altitude_km: Altitude
+    inclination_deg: Annotated[float, Field(ge=0, le=MAX_INCLINATION_DEG)]
+    planes: Count
+    sats_per_plane: Count
+    phasing: CountOrZero = Field(0, description="Walker F (relative phasing between planes)")
     pattern: Literal["delta", "star"] = "delta"
-    raan0_deg: float = 0.0
+    raan0_deg: Annotated[float, Field(ge=-MAX_ANGLE_DEG, le=MAX_ANGLE_DEG)] = 0.0
+
+    _size = model_validator(mode="after")(_check_shell_size)
 
 
 class SsoShell(_Section):
     kind: Literal["sso"]
-    altitude_km: Positive
-    ltan_h: Annotated[float, Field(ge=0, lt=24)] = Field(description="local time of the ascending node [h]; 18 = dawn-dusk")
-    planes: Annotated[int, Field(gt=0)] = 1
-    sats_per_plane: Annotated[int, Field(gt=0)]
-    phasing: Annotated[int, Field(ge=0)] = 0
+    altitude_km: Altitude
+    ltan_h: LocalTime = Field(description="local time of the ascending node [h]; 18 = dawn-dusk")
+    planes: Count = 1
+    sats_per_plane: Count
+    phasing: CountOrZero = 0
+
+    _size = model_validator(mode="after")(_check_shell_size)
 
 
 class ClusterShell(_Section):
     kind: Literal["cluster"]
-    altitude_km: Positive
-    ltan_h: Annotated[float, Field(ge=0, lt=24)] = 18.0
-    n_sats: Annotated[int, Field(gt=0)]
-    radius_km: Positive = Field(1.0, description="every satellite within this distance of the reference orbit [km]")
+    altitude_km: Altitude
+    ltan_h: LocalTime = 18.0
+    n_sats: Count
+    radius_km: Annotated[float, Field(gt=0, le=MAX_CLUSTER_RADIUS_KM)] = Field(
+        1.0, description="every satellite within this distance of the reference orbit [km]")
 
 
 Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(discriminator="kind")]
@@ -128,29 +159,32 @@ Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(di
 
 # ---------------------------------------------------------------- spacecraft
 class SolarArray(_Section):
-    area_m2: Positive = Field(60.0, description="array area [m^2]")
+    area_m2: Area = Field(60.0, description="array area [m^2]")
     pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = "single_axis"
     attitude: Literal["nadir", "sun"] = Field("nadir", description="body frame for body_fixed arrays")
-    normal_body: tuple[float, float, float] = Field((0.0, 0.0, -1.0), description="array normal in the body frame (LVLH: z nadir)")
+    normal_body: Direction = Field((0.0, 0.0, -1.0), description="array normal in the body frame (LVLH: z nadir)")
     cell_efficiency: Fraction = 0.30
     packing_factor: Fraction = 0.90
     degradation_per_year: Fraction = 0.0275
-    age_years: Annotated[float, Field(ge=0)] = Field(0.0, description="array age at the epoch [year]")
-    temp_coeff_per_k: float = Field(-0.0022, description="relative power change per kelvin [1/K]")
-    reference_temp_k: Positive = 301.15
-    cell_temp_k: Positive = Field(301.15, description="operating cell temperature [K]")
+    age_years: Annotated[float, Field(ge=0, le=MAX_YEARS)] = Field(0.0, description="array age at the epoch [year]")
+    temp_coeff_per_k: Annotated[float, Field(ge=-MAX_TEMP_COEFF_PER_K, le=MAX_TEMP_COEFF_PER_K)] = Field(
+        -0.0022, description="relative power change per kelvin [1/K]")
+    reference_temp_k: Temperature = 301.15
+    cell_temp_k: Temperature = Field(301.15, description="operating cell temperature [K]")
     mppt_efficiency: Fraction = 0.97
 
 
 class Battery(_Section):
-    capacity_wh: Positive = 10_000.0
+    capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = 10_000.0
     initial_soc: Fraction = 0.9
     min_soc: Fraction = Field(0.65, description="floor of the state of charge: 1 - depth of discharge, ~0.65-0.8 for LEO cycle life [1]")
     max_soc: Fraction = 1.0
-    charge_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.96
-    discharge_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.96
-    max_charge_c_rate_per_h: Positive = Field(0.5, description="charge power limit as a fraction of capacity per hour [1/h]")
-    max_discharge_c_rate_per_h: Positive = Field(1.0, description="discharge power limit [1/h]")
+    charge_efficiency: PositiveFraction = 0.96
+    discharge_efficiency: PositiveFraction = 0.96
+    max_charge_c_rate_per_h: Annotated[float, Field(gt=0, le=MAX_C_RATE_PER_H)] = Field(
+        0.5, description="charge power limit as a fraction of capacity per hour [1/h]")
+    max_discharge_c_rate_per_h: Annotated[float, Field(gt=0, le=MAX_C_RATE_PER_H)] = Field(
+        1.0, description="discharge power limit [1/h]")
     fade_per_efc: Annotated[float, Field(ge=0, lt=1)] = Field(2e-5, description="capacity lost per equivalent full cycle [1]")
     recover_soc: Fraction = Field(0.75, description="soc above which a shed node returns to full service [1]")
 
@@ -165,10 +199,11 @@ class Battery(_Section):
 
 
 class Accelerator(_Section):
-    count: Annotated[int, Field(gt=0)] = Field(8, description="accelerators per satellite")
-    idle_power_w: Annotated[float, Field(ge=0)] = 80.0
-    peak_power_w: Positive = 700.0
-    peak_flops: Positive = Field(9.89e14, description="per accelerator at full speed [FLOP/s]")
+    count: Accelerators = Field(8, description="accelerators per satellite")
+    idle_power_w: Power = 80.0
+    peak_power_w: PositivePower = 700.0
+    peak_flops: Annotated[float, Field(gt=0, le=MAX_PEAK_FLOPS)] = Field(
+        9.89e14, description="per accelerator at full speed [FLOP/s]")
     min_throttle: Fraction = Field(0.3, description="lowest throttle before compute goes idle [1]")
 
     @model_validator(mode="after")
@@ -179,12 +214,12 @@ class Accelerator(_Section):
 
 
 class Radiator(_Section):
-    area_m2: Positive = Field(12.0, description="panel area [m^2] (one face)")
+    area_m2: Area = Field(12.0, description="panel area [m^2] (one face)")
     sides: Literal[1, 2] = 2
-    emissivity: Annotated[float, Field(gt=0, le=1)] = 0.92
+    emissivity: PositiveFraction = 0.92
     absorptivity: Fraction = 0.09
-    normal_lvlh: tuple[float, float, float] = Field((0.0, 1.0, 0.0), description="panel normal in LVLH (x along-track, y -orbit normal, z nadir)")
-    areal_heat_capacity_j_per_m2_k: Positive = 8000.0
+    normal_lvlh: Direction = Field((0.0, 1.0, 0.0), description="panel normal in LVLH (x along-track, y -orbit normal, z nadir)")
+    areal_heat_capacity_j_per_m2_k: Annotated[float, Field(gt=0, le=MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K)] = 8000.0
     ir_absorbed_with_alpha: bool = Field(False, description="absorb Earth IR with alpha (Starcloud convention) instead of epsilon")
 
     @field_validator("normal_lvlh")
@@ -196,14 +231,15 @@ class Radiator(_Section):
 
 
 class Thermal(_Section):
-    electronics_heat_capacity_j_per_k: Positive = 60_000.0
-    conductance_w_per_k: Positive = Field(400.0, description="electronics-radiator conductance [W/K]")
-    initial_electronics_temp_k: Positive = 300.0
-    initial_radiator_temp_k: Positive = 285.0
-    throttle_start_k: Positive = Field(358.15, description="electronics temperature where throttling starts [K]")
-    shutdown_k: Positive = Field(378.15, description="electronics temperature of thermal shutdown [K]")
-    heater_setpoint_k: Positive = Field(263.15, description="heaters hold the electronics above this [K]")
-    heater_max_w: Annotated[float, Field(ge=0)] = 500.0
+    electronics_heat_capacity_j_per_k: Annotated[float, Field(gt=0, le=MAX_HEAT_CAPACITY_J_PER_K)] = 60_000.0
+    conductance_w_per_k: Annotated[float, Field(gt=0, le=MAX_CONDUCTANCE_W_PER_K)] = Field(
+        400.0, description="electronics-radiator conductance [W/K]")
+    initial_electronics_temp_k: Temperature = 300.0
+    initial_radiator_temp_k: Temperature = 285.0
+    throttle_start_k: Temperature = Field(358.15, description="electronics temperature where throttling starts [K]")
+    shutdown_k: Temperature = Field(378.15, description="electronics temperature of thermal shutdown [K]")
+    heater_setpoint_k: Temperature = Field(263.15, description="heaters hold the electronics above this [K]")
+    heater_max_w: Power = 500.0
 
     @model_validator(mode="after")
     def _order(self):
@@ -213,7 +249,7 @@ class Thermal(_Section):
 
 
 class Spacecraft(_Section):
-    bus_power_w: Annotated[float, Field(ge=0)] = Field(300.0, description="platform load, always on [W]")
+    bus_power_w: Power = Field(300.0, description="platform load, always on [W]")
     solar_array: SolarArray = SolarArray()
     battery: Battery = Battery()
     accelerator: Accelerator = Accelerator()
@@ -224,25 +260,27 @@ class Spacecraft(_Section):
 # ---------------------------------------------------------------- workload, scheduler, output
 class PoissonWorkload(_Section):
     kind: Literal["poisson"] = "poisson"
-    arrival_rate_per_h: Annotated[float, Field(ge=0)] = Field(20.0, description="mean job arrivals per hour, whole constellation [1/h]")
+    arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] = Field(
+        20.0, description="mean job arrivals per hour, whole constellation; at most "
+                         f"{MAX_EXPECTED_JOBS:,} expected over the run [1/h]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
-    median_work_accel_h: Positive = Field(
+    median_work_accel_h: Hours = Field(
         2.0, description="median run time of a job at full speed [h]; its work is this x its accelerators [accelerator-h]")
-    work_sigma: Annotated[float, Field(ge=0)] = Field(1.0, description="lognormal shape (sigma of ln work)")
-    accelerators: list[Annotated[int, Field(gt=0)]] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
-    priorities: Annotated[list[int], Field(min_length=1)] = Field(
+    work_sigma: Annotated[float, Field(ge=0, le=MAX_WORK_SIGMA)] = Field(1.0, description="lognormal shape (sigma of ln work)")
+    accelerators: list[Accelerators] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
+    priorities: Annotated[list[Priority], Field(min_length=1)] = Field(
         [0], description="job priorities (larger = more important), drawn uniformly")
-    deadline_slack: Annotated[float, Field(ge=1)] | None = Field(
+    deadline_slack: DeadlineSlack = Field(
         None, description="deadline = submit + slack x work / accelerators (run time at full speed); null = no deadlines [1]")
-    checkpoint_interval_s: Positive = Field(1800.0, description="jobs checkpoint this often, of their run time; a rollback loses the work since [s]")
+    checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time; a rollback loses the work since [s]")
 
 
 class TraceWorkload(_Section):
     kind: Literal["trace"]
     mapping: TraceMapping
-    deadline_slack: Annotated[float, Field(ge=1)] | None = Field(
+    deadline_slack: DeadlineSlack = Field(
         None, description="deadline = submit + slack x work / accelerators; null = no deadlines [1]")
-    checkpoint_interval_s: Positive = Field(1800.0, description="jobs checkpoint this often, of their run time [s]")
+    checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time [s]")
 
     @field_validator("mapping")
     @classmethod
@@ -261,56 +299,62 @@ class Scheduler(_Section):
     """Placement policy and its knobs; each knob names the policy that reads it (twin/scheduling.py)."""
     policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun"] = Field(
         "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, follow_the_sun")
-    epoch_s: Positive = Field(60.0, description="placement decisions at this interval [s], a multiple of dt_s")
+    epoch_s: Seconds = Field(60.0, description="placement decisions at this interval [s], a multiple of dt_s")
     preempt: bool = Field(False, description="priority: a blocked job preempts running jobs of lower priority (they roll back to their last checkpoint)")
     power_soc_margin: Fraction = Field(
         0.1, description="power_aware: no new work on an eclipsed node with soc below battery.min_soc + this [1]")
-    thermal_margin_k: Annotated[float, Field(ge=0)] = Field(
+    thermal_margin_k: TemperatureDifference = Field(
         10.0, description="thermal_aware: no new work on a node within this of thermal.throttle_start_k [K]")
-    migration_lead_s: Annotated[float, Field(ge=0)] = Field(
+    migration_lead_s: SecondsOrZero = Field(
         300.0, description="follow_the_sun: migrate a job this long before its node's predicted eclipse entry [s]")
-    migration_min_gain_s: Annotated[float, Field(ge=0)] = Field(
+    migration_min_gain_s: SecondsOrZero = Field(
         1200.0, description="follow_the_sun: a target node must stay sunlit at least this much longer than the lead [s]")
-    migration_cost_s: Annotated[float, Field(ge=0)] = Field(
+    migration_cost_s: SecondsOrZero = Field(
         60.0, description="follow_the_sun: progress lost per migration (the job holds its new accelerators without progress) [s]")
 
 
 class Outage(_Section):
-    sats: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)] = Field(description="satellite indices (as in /sat/index)")
-    start_s: Annotated[float, Field(ge=0)] = Field(description="start, since the epoch, rounded to a step boundary (at least the first) [s]")
-    duration_s: Positive = Field(description="length, rounded up to whole steps [s]")
+    sats: Annotated[list[Annotated[int, Field(ge=0, lt=MAX_SATELLITES)]], Field(min_length=1)] = Field(
+        description="satellite indices (as in /sat/index)")
+    start_s: SecondsOrZero = Field(description="start, since the epoch, rounded to a step boundary (at least the first) [s]")
+    duration_s: Seconds = Field(description="length, rounded up to whole steps [s]")
 
 
 class Faults(_Section):
     """Node failures, radiation upsets and scripted outages (twin/faults.py); all off by default.
     A node that goes down rolls back the jobs on it to their last checkpoint."""
-    mtbf_h: Positive | None = Field(None, description="mean time between random failures of one node, while up [h]; null = none")
-    mean_repair_h: Positive = Field(4.0, description="mean time to repair a failed node [h]")
+    mtbf_h: Annotated[float | None, Field(gt=0, le=MAX_MTBF_H)] = Field(
+        None, description="mean time between random failures of one node, while up [h]; null = none")
+    mean_repair_h: Hours = Field(4.0, description="mean time to repair a failed node [h]")
     repair_distribution: Literal["exponential", "fixed"] = Field("exponential", description="of repair times")
-    upset_rate_per_day: Annotated[float, Field(ge=0)] = Field(
+    upset_rate_per_day: UpsetRate = Field(
         0.0, description="radiation upsets (SEFI: the node reboots) per node per day, outside the SAA [1/d]")
-    saa_upset_rate_per_day: Annotated[float, Field(ge=0)] = Field(
+    saa_upset_rate_per_day: UpsetRate = Field(
         0.0, description="upsets per node per day while inside the South Atlantic Anomaly [1/d]")
-    upset_reboot_s: Positive = Field(120.0, description="time a node is down after an upset, rounded up to whole steps [s]")
-    saa_center_lon_deg: Annotated[float, Field(ge=-180, le=180)] = Field(-45.0, description="SAA ellipse centre, geographic longitude [deg]")
-    saa_center_lat_deg: Annotated[float, Field(ge=-90, le=90)] = Field(-25.0, description="SAA ellipse centre, latitude [deg]")
-    saa_semi_axis_lon_deg: Positive = Field(40.0, description="SAA ellipse half-width in longitude [deg]")
-    saa_semi_axis_lat_deg: Positive = Field(20.0, description="SAA ellipse half-height in latitude [deg]")
+    upset_reboot_s: Seconds = Field(120.0, description="time a node is down after an upset, rounded up to whole steps [s]")
+    saa_center_lon_deg: Annotated[float, Field(ge=-MAX_LONGITUDE_DEG, le=MAX_LONGITUDE_DEG)] = Field(
+        -45.0, description="SAA ellipse centre, geographic longitude [deg]")
+    saa_center_lat_deg: Annotated[float, Field(ge=-MAX_LATITUDE_DEG, le=MAX_LATITUDE_DEG)] = Field(
+        -25.0, description="SAA ellipse centre, latitude [deg]")
+    saa_semi_axis_lon_deg: Annotated[float, Field(gt=0, le=MAX_LONGITUDE_DEG)] = Field(
+        40.0, description="SAA ellipse half-width in longitude [deg]")
+    saa_semi_axis_lat_deg: Annotated[float, Field(gt=0, le=MAX_LATITUDE_DEG)] = Field(
+        20.0, description="SAA ellipse half-height in latitude [deg]")
     outages: list[Outage] = Field([], description="scripted outages: {sats: [..], start_s, duration_s}")
 
 
 class Output(_Section):
     aggregate: list[Literal["mean", "min", "max"]] = Field(
         ["mean"], description="per record: the mean of each flow, and optionally its minimum and maximum "
-                              "over the interval (/state/<flow>_min, _max)")
+                             "over the interval (/state/<flow>_min, _max)")
     compression: str | int = Field(
         "lzf", description="/state and tables: 'lzf' (fast; h5py/xarray read it, plain HDF5 tools need "
-                           "the LZF filter plugin), a gzip level 1-9 (portable, ~5x slower to write), or 0 (none)")
+                          "the LZF filter plugin), a gzip level 1-9 (portable, ~5x slower to write), or 0 (none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
-    flush_every_records: Annotated[int, Field(gt=0)] | None = Field(
+    flush_every_records: Annotated[int | None, Field(gt=0, le=MAX_FLUSH_RECORDS)] = Field(
         None, description="records buffered between writes, also the HDF5 chunk length; null = about 256 KiB "
-                          "per variable, rounded down to divide the records between checkpoints")
-    checkpoint_every_s: Annotated[float, Field(ge=0)] = Field(
+                         "per variable, rounded down to divide the records between checkpoints")
+    checkpoint_every_s: SecondsOrZero = Field(
         21600.0, description="full-state checkpoint interval [s] of simulated time, a multiple of record_every_s; 0 = none")
 
     @field_validator("compression")
@@ -341,6 +385,13 @@ class Scenario(_Section):
         ratio = every / self.simulation.record_every_s
         if every and abs(ratio - round(ratio)) > 1e-9:
             raise ValueError(f"output.checkpoint_every_s ({every}) must be a whole multiple of simulation.record_every_s")
+        if self.workload.kind == "poisson":
+            expected = self.workload.arrival_rate_per_h * self.simulation.duration_s / SECONDS_PER_HOUR
+            if expected > MAX_EXPECTED_JOBS:
+                raise ValueError(
+                    f"workload.arrival_rate_per_h ({self.workload.arrival_rate_per_h:g}) x simulation.duration_s "
+                    f"({self.simulation.duration_s:g}) gives {expected:,.0f} expected jobs, more than "
+                    f"{MAX_EXPECTED_JOBS:,} (each is a Python object): lower the rate or shorten the run")
         return self
 
     def to_yaml(self) -> str:

@@ -48,8 +48,13 @@ def _constraints(field) -> str:
                                          for m in getattr(a, "__metadata__", ())]:
         for key, sym in symbols.items():
             if getattr(meta, key, None) is not None:
-                out.append(f"{sym} {getattr(meta, key)}")
+                out.append(f"{sym} {_number(getattr(meta, key))}")
     return ", ".join(out)
+
+
+def _number(value) -> str:
+    """A bound as people write it: 3.15576e+09, not 3155760000.0."""
+    return f"{value:,}" if isinstance(value, int) and abs(value) < 10**7 else f"{value:g}"
 
 
 def _strip(annotation):

@@ -45,7 +45,9 @@ class SweepError(InputError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a NaN or infinite bound (``uniform: [0, .inf]``) is refused, with the
+    # field named, instead of drawing NaN members or failing inside numpy
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Distribution(_Section):
