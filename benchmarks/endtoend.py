@@ -127,11 +127,11 @@ class _RssSampler:
 
 
 class _TimedBuild:
-    """Wraps ``twin.engine.build_constellation`` during a run to time it (wall and CPU), so that
+    """Wraps ``twin.inputs.build_constellation`` during a run to time it (wall and CPU), so that
     throughput is that of the simulation, not of reading 10,395 TLEs to keep the first 100."""
 
     def __enter__(self):
-        import twin.engine as engine
+        import twin.inputs as engine   # where a run builds its constellation
 
         self.engine, self.wall_s, self.cpu_s = engine, 0.0, 0.0
         self.original = engine.build_constellation

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import REPO, small_config
 from twin.checkpoint import checkpoint_path
+from twin.output.runlock import partial_path
 
 STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/electronics_temp_k",
                     "state/radiator_temp_k", "state/solar_power_w", "state/load_power_w", "state/mode",
@@ -32,9 +33,10 @@ def start(*args):
 
 
 def start_until_checkpoint(cfg, out, *extra):
-    """``twin run`` in the background, returned once its first checkpoint is on disk."""
+    """``twin run`` in the background, returned once its first checkpoint is on disk (beside the
+    partial file the run writes until it ends)."""
     p = start(cfg, "-o", out, *extra)
-    wait_for(checkpoint_path(out))
+    wait_for(checkpoint_path(partial_path(out)))
     return p
 
 
@@ -79,7 +81,8 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
     time.sleep(delay_s)
     p.send_signal(signal.SIGKILL)
     p.wait()
-    with h5py.File(out, "r", libver="latest", swmr=True) as f:
+    assert not out.exists()   # the run writes its partial file until it ends or stops
+    with h5py.File(partial_path(out), "r", libver="latest", swmr=True) as f:
         assert f.attrs["status"] == "running"   # killed: never closed
     r = resume(out)
     assert r.returncode == 0, r.stderr
@@ -87,6 +90,7 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
         assert f.attrs["status"] == "complete"
     identical(ref, out)
     assert not checkpoint_path(out).exists()
+    assert not partial_path(out).exists() and not checkpoint_path(partial_path(out)).exists()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -96,8 +100,9 @@ def test_sigint_and_sigterm_checkpoint_and_say_how_to_resume(reference, tmp_path
     p = start_until_checkpoint(cfg, out)
     p.send_signal(sig)
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 130, err
+    assert p.returncode == 128 + sig, err   # 130 for SIGINT, 143 for SIGTERM, as a shell reports
     assert f"twin run --resume {out}" in err
+    assert not partial_path(out).exists() and checkpoint_path(out).is_file()   # renamed into place
     with h5py.File(out, "r") as f:
         assert f.attrs["status"] == "interrupted"
         assert f["time"].shape[0] > 0

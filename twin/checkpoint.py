@@ -3,9 +3,12 @@
 A checkpoint is the whole mutable state of a :class:`twin.engine.Simulation` (node arrays, queue
 and running jobs, the job source with its random generator, accumulators, the simulated step) and
 the number of records, job rows and event rows the run file held at that moment. It is pickled
-to ``RUN.h5.checkpoint`` beside the run file, atomically (write, fsync, rename), so a kill at any
-instant leaves either the previous or the new checkpoint whole. Resuming rebuilds the run file
-up to those counts and continues; the result equals an uninterrupted run bit for bit.
+beside the file it describes (``FILE.checkpoint``), atomically (write, fsync, rename), so a kill
+at any instant leaves either the previous or the new checkpoint whole. A run to ``RUN.h5`` writes
+``RUN.h5.part`` (:mod:`twin.output.runlock`), so while it runs its checkpoint is
+``RUN.h5.part.checkpoint``; a run stopped by a signal is renamed into place with its checkpoint.
+Resuming rebuilds the run file up to those counts and continues; the result equals an
+uninterrupted run bit for bit.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import signal
 from pathlib import Path
 
 from twin.errors import InputError
+from twin.output.runlock import partial_path
 from twin.output.schema import STATE_VARIABLES, extrema_variables
 
 CHECKPOINT_VERSION = 5  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
@@ -41,11 +45,22 @@ def write_checkpoint(run_path, payload: bytes) -> None:
     """Replace the run's checkpoint atomically with ``payload`` (:func:`checkpoint_bytes`)."""
     path = checkpoint_path(run_path)
     tmp = _tmp_path(path)
-    with open(tmp, "wb") as f:
-        f.write(payload)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:   # e.g. a full disk: the previous checkpoint stays the valid one
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
+
+
+def move_checkpoint(from_run, to_run) -> None:
+    """The checkpoint of ``from_run`` becomes ``to_run``'s (after the file itself was renamed)."""
+    source = checkpoint_path(from_run)
+    if source.is_file():
+        os.replace(source, checkpoint_path(to_run))
 
 
 def remove_checkpoint(run_path) -> None:
@@ -54,12 +69,31 @@ def remove_checkpoint(run_path) -> None:
         path.unlink(missing_ok=True)
 
 
-def load_checkpoint(run_path):
-    """The scenario stored in a run file and its last checkpoint; InputError if it cannot resume."""
+def resume_source(target) -> Path:
+    """The file a resume of the run to ``target`` continues: the partial file of a killed or
+    failed run if there is one, else ``target`` itself (a run stopped by a signal). A checkpoint
+    left under the partial's name by a crash between the two renames of a stop is moved to
+    ``target``'s."""
+    target = Path(target)
+    part = partial_path(target)
+    if part.is_file():
+        return part
+    orphan = checkpoint_path(part)
+    if target.is_file() and orphan.is_file() and not checkpoint_path(target).is_file():
+        os.replace(orphan, checkpoint_path(target))
+    return target
+
+
+def load_checkpoint(target):
+    """The file to continue a run to ``target`` from (:func:`resume_source`), the scenario it
+    stores and its last checkpoint; InputError if it cannot resume."""
     from twin.config import load_config_text
     from twin.output.reader import _attr, open_h5
 
-    run_path = Path(run_path)
+    target = Path(target)
+    run_path = resume_source(target)
+    if not run_path.is_file():
+        raise InputError(f"{target}: no such run file (and no partial file {run_path.name}) to resume")
     with open_h5(run_path) as f:
         status = _attr(f, "status", None)
         config_yaml = f.attrs.get("config_yaml")
@@ -77,7 +111,16 @@ def load_checkpoint(run_path):
     if not isinstance(ckpt, dict) or ckpt.get("version") != CHECKPOINT_VERSION:
         raise InputError(f"{path}: not a twin checkpoint of version {CHECKPOINT_VERSION}")
     scenario = load_config_text(config_yaml, run_path.parent, f"{run_path}:config_yaml")
-    return scenario, ckpt
+    return run_path, scenario, ckpt
+
+
+_stop_signal = [0]   # signals belong to the process: the first that stopped a run in it
+
+
+def stop_signal() -> int:
+    """The signal that stopped the last run stopped in this process (0: none); a command that
+    stops for it exits with 128 + it, as a shell reports a process killed by it."""
+    return _stop_signal[0]
 
 
 @contextlib.contextmanager
@@ -85,7 +128,9 @@ def stop_signals(sim):
     """SIGINT and SIGTERM ask the simulation to stop at its next record boundary, checkpointed."""
     def handler(signum, frame):
         sim.stop_requested = True
+        _stop_signal[0] = signum
 
+    _stop_signal[0] = 0
     previous = {}
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -113,8 +158,10 @@ def expected_size_bytes(scenario, n_sats: int) -> int:
     return int(n_records * per_record + 1_000_000)
 
 
-def check_disk_space(scenario, n_sats: int, out_path, log) -> None:
-    size = expected_size_bytes(scenario, n_sats)
+def check_disk_space(scenario, n_sats: int, out_path, log, reserve_bytes: int = 0) -> None:
+    """InputError unless the run file (and the space held in reserve to close it after a write
+    fails, :mod:`twin.output.hdf5`) fits in the free space of its folder."""
+    size = expected_size_bytes(scenario, n_sats) + reserve_bytes
     folder = Path(out_path).resolve().parent
     folder.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(folder).free

@@ -1,19 +1,25 @@
 """Command line: ``twin run | validate | inspect | report | sweep | bench``.
 
-Bad input (config, TLE, trace, run file) gets one line per problem on stderr naming the field or
-file, exit code 2, no traceback, and no existing output touched.
+Bad input (config, TLE, trace, run file, an output path the OS refuses) gets one line per problem
+on stderr naming the field or file, exit code 2, no traceback, and no existing output touched. A
+run that fails on the way (a full disk) says so in one line and exits 1; one stopped by SIGINT or
+SIGTERM checkpoints and exits 130 or 143.
 """
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import signal
 import sys
 from pathlib import Path
 
-from twin.errors import InputError, OutputExistsError
+from twin.errors import InputError, RunFailedError
 
 EXIT_BAD_INPUT = 2
-
-
+EXIT_RUN_FAILED = 1
+# the machine's fault, not the input's: exit 1
+RUN_FAILED_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.ENOMEM)
 
 
 def _log(message: str) -> None:
@@ -23,6 +29,7 @@ def _log(message: str) -> None:
 def cmd_run(args) -> int:
     from twin.config import load_config, load_config_text
     from twin.engine import resume, run
+    from twin.output.runlock import check_target
 
     given = [x for x in (args.config, args.resume, args.from_run) if x]
     if len(given) != 1:
@@ -42,8 +49,7 @@ def cmd_run(args) -> int:
         scenario = load_config(args.config, args.set)
         stem = Path(args.config).stem
     out = Path(args.out) if args.out else Path("runs") / (stem + ".h5")
-    if out.exists() and not args.force:
-        raise OutputExistsError(f"{out}: exists; pass --force to overwrite")
+    check_target(out, args.force)   # before the banner; the engine checks again under the lock
     sim = scenario.simulation
     print(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / 86400:g} d at dt "
           f"{sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}", flush=True)
@@ -52,17 +58,25 @@ def cmd_run(args) -> int:
 
 
 def _report_end(summary) -> int:
-    if summary is None:   # interrupted: the engine said how to resume
-        return 130
+    from twin.checkpoint import stop_signal
+
+    if summary is None:   # stopped by a signal: the engine said how to resume
+        return 128 + (stop_signal() or signal.SIGINT)
     print(format_summary(summary))
     return 0
 
 
 def cmd_validate(args) -> int:
+    """The resolved config on stdout once it and every input it names (TLE files, trace, presets)
+    are read and checked, as a run would before it starts; what was read on stderr."""
     from twin.config import load_config
+    from twin.inputs import read_inputs
 
     scenario = load_config(args.config, args.set)
+    inputs = read_inputs(scenario, log=_log)
+    trace = f", {len(inputs.trace):,} trace jobs" if inputs.trace is not None else ""
     print(scenario.to_yaml(), end="")
+    _log(f"{args.config}: valid; {len(inputs.sats):,} satellites{trace}")
     return 0
 
 
@@ -149,16 +163,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _say(message: str) -> None:
+    for line in message.splitlines() or ["error"]:
+        print(f"twin: {line}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (InputError, FileNotFoundError) as err:
-        message = str(err) if not isinstance(err, FileNotFoundError) or not err.filename else \
-            f"{err.filename}: file not found"
-        for line in message.splitlines() or ["error"]:
-            print(f"twin: {line}", file=sys.stderr)
+    except InputError as err:
+        _say(str(err))
         return EXIT_BAD_INPUT
+    except RunFailedError as err:
+        _say(str(err))
+        return EXIT_RUN_FAILED
+    except BrokenPipeError:   # the reader of our output left (twin inspect RUN | head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:   # Ctrl-C before a run started (a running one checkpoints instead)
+        _say("interrupted")
+        return 128 + signal.SIGINT
+    except OSError as err:   # a path the OS refuses, a file it cannot read or write
+        where = f"{err.filename}: " if err.filename else ""
+        _say(f"{where}{err.strerror or err}")
+        return EXIT_RUN_FAILED if err.errno in RUN_FAILED_ERRNOS else EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

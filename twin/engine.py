@@ -22,8 +22,8 @@ import numpy as np
 import simpy
 
 from twin.constants import J_PER_WH, SECONDS_PER_HOUR
-from twin.constellation import build_constellation
-from twin.errors import OutputExistsError
+from twin.errors import RunFailedError
+from twin.inputs import read_inputs
 from twin.faults import FaultModel
 from twin.jobs import JobBook
 from twin.kernels import layout as L
@@ -32,11 +32,11 @@ from twin.kernels.node import advance_nodes_packed, packed_params
 from twin.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
                         node_params, record_buffer, record_rows, reset_accumulators)
 from twin.orbitfeed import OrbitFeed
-from twin.orbits import screen_for_run
-from twin.output.hdf5 import RunWriter
+from twin.output.hdf5 import RunWriter, failure_text, reserve_bytes
+from twin.output.runlock import RunLock, check_target, partial_path
 from twin.output.schema import EVENT_DTYPE
-from twin.checkpoint import (check_disk_space, load_checkpoint, remove_checkpoint,
-                             checkpoint_bytes, stop_signals, write_checkpoint)
+from twin.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
+                             move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
 from twin.progress import Progress
 from twin.scheduling import NodeView, make_policy, max_eclipse_s, predict_eclipses
 from twin.workload import job_source
@@ -61,7 +61,7 @@ THREAD_NODES = 500  # nodes per numba thread in the node kernel
 class Simulation:
     """All mutable state of one run: node arrays, jobs, accumulators, the clock in steps."""
 
-    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress):
+    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress, trace=None):
         sim = scenario.simulation
         self.scenario, self.writer, self.progress = scenario, writer, progress
         self.dt_s = sim.dt_s
@@ -86,7 +86,7 @@ class Simulation:
                             sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
         # one stream per purpose; child 0 (the workload) is what it was before faults existed
         seeds = np.random.SeedSequence(sim.seed).spawn(3)
-        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s)
+        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
         self.faults = FaultModel(scenario.faults, self.n, sim.dt_s, sim.epoch_utc,
                                  np.random.default_rng(seeds[1]), np.random.default_rng(seeds[2]))
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
@@ -314,69 +314,111 @@ def _collector_for_long_runs():
         gc.unfreeze()
 
 
-def _finish(sim, meter, writer, log) -> dict:
-    status, summary = "failed", None
+def _finish(sim, meter, writer, log, target: Path) -> dict | None:
+    """Run ``sim`` to its end or a stop, close its file and put it in place: a complete or
+    stopped run's file (the partial one) is renamed to ``target``; a failed run's is left
+    beside it, marked ``failed``, and :class:`RunFailedError` says why and how to resume."""
+    status, summary, failure = "failed", None, None
     try:
         with stop_signals(sim), _collector_for_long_runs():
             summary = execute(sim)
         summary["wall_s"] = meter.elapsed()
         summary["satellite_steps_per_s"] = (summary["satellite_steps"] - sim.start_step * sim.n) / max(summary["wall_s"], 1e-9)
         status = "complete"
-        writer.flush(to_disk=True)   # waits for a checkpoint still being written
-        remove_checkpoint(writer.path)
     except StopRequested:
         status = "interrupted"
-        log(f"interrupted at {sim.step * sim.dt_s:,.0f} s simulated; checkpoint written. "
-            f"Resume with: twin run --resume {writer.path}")
+    except BaseException as err:   # a failed write, or a fault of twin's own: the file says so
+        failure = err
     finally:
         sim.orbits.close()
         meter.close()
-        writer.close(status, summary)
-    return summary
+    status, reason = writer.close(status, summary, failure_text(failure) if failure is not None else "")
+    part = writer.path
+    if status == "complete":
+        os.replace(part, target)
+        remove_checkpoint(part)
+        remove_checkpoint(target)   # of the file this run replaced
+        return summary
+    if status == "interrupted":
+        os.replace(part, target)
+        move_checkpoint(part, target)
+        log(f"interrupted at {sim.step * sim.dt_s:,.0f} s simulated; checkpoint written. "
+            f"Resume with: twin run --resume {target}")
+        return None
+    if failure is not None and writer.failure is None and not isinstance(failure, OSError):
+        raise failure   # not a write that failed: twin's own fault, with its traceback
+    how = (f"free the cause, then resume from its last checkpoint with: twin run --resume {target}"
+           if checkpoint_path(part).is_file() else "it had no checkpoint yet: run it again")
+    raise RunFailedError(f"{target}: the run failed at {sim.step * sim.dt_s:,.0f} s simulated: {reason}; "
+                         f"its file so far is {part} (status failed); {how}") from None
+
+
+def _open_writer(path: Path, scenario, sats, copy_from=None) -> RunWriter:
+    """The run file's writer; a file system that refuses it (full, read-only) is RunFailedError
+    and leaves nothing behind."""
+    out = scenario.output
+    try:
+        return RunWriter(path, scenario, sats, out.compression, out.flush_every_records, out.positions,
+                         copy_from=copy_from)
+    except (OSError, RuntimeError) as err:
+        for leftover in (path, path.with_name(path.name + ".reserve")):
+            leftover.unlink(missing_ok=True)
+        raise RunFailedError(f"{path}: cannot write the run file: {failure_text(err)}") from None
 
 
 def run(scenario, out_path, force: bool = False, progress: bool = False, log=print,
         satellites=None) -> dict | None:
-    """Run ``scenario`` to ``out_path``; returns the run's summary (None if interrupted).
+    """Run ``scenario`` to ``out_path``; returns the run's summary (None if stopped by a signal).
 
-    ``satellites`` (a :class:`twin.orbits.SatelliteSet`) replaces the scenario's constellation,
-    e.g. one shard of it; satellites SGP4 cannot carry through the run are left out and named."""
-    out_path = Path(out_path)
-    if out_path.exists() and not force:
-        raise OutputExistsError(f"{out_path}: exists; pass --force to overwrite")
+    Every input is read and checked (:func:`twin.inputs.read_inputs`) before anything is
+    written; the run then writes ``out_path``'s partial file under its lock
+    (:mod:`twin.output.runlock`) and renames it into place when it ends or stops, so an
+    existing ``out_path`` is untouched until then. ``satellites`` (a
+    :class:`twin.orbits.SatelliteSet`) replaces the scenario's constellation, e.g. one shard of
+    it; satellites SGP4 cannot carry through the run are left out and named."""
+    target = Path(out_path)
+    check_target(target, force)
+    inputs = read_inputs(scenario, satellites, log)
     sim_cfg = scenario.simulation
-    if satellites is None:
-        satellites = build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed)
-    sats = screen_for_run(satellites, sim_cfg.epoch_utc, sim_cfg.duration_s)
-    if sats.skipped:
-        names = ", ".join(n for n, _ in sats.skipped[:10])
-        more = f" and {len(sats.skipped) - 10} more" if len(sats.skipped) > 10 else ""
-        log(f"skipped {len(sats.skipped)} TLE(s): {names}{more} (reasons in the run file's skipped_tles)")
-    check_disk_space(scenario, len(sats), out_path, log)
-    remove_checkpoint(out_path)
-    out = scenario.output
-    writer = RunWriter(out_path, scenario, sats, out.compression, out.flush_every_records, out.positions)
-    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s)
-    sim = Simulation(scenario, sats, writer, meter)
-    return _finish(sim, meter, writer, log)
+    with RunLock(target):
+        check_target(target, force, locked=True)   # again: another run may have started meanwhile
+        part = partial_path(target)
+        check_disk_space(scenario, len(inputs.sats), target, log, reserve_bytes(scenario, len(inputs.sats)))
+        remove_checkpoint(part)   # a stopped run's, which --force discards
+        writer = _open_writer(part, scenario, inputs.sats)
+        meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s)
+        sim = _simulation(scenario, inputs, writer, meter)
+        return _finish(sim, meter, writer, log, target)
+
+
+def _simulation(scenario, inputs, writer, meter) -> "Simulation":
+    """The Simulation of a run whose writer exists; if it cannot be made, the writer's file is
+    closed as failed first."""
+    try:
+        return Simulation(scenario, inputs.sats, writer, meter, inputs.trace)
+    except BaseException as err:
+        meter.close()
+        writer.close("failed", reason=failure_text(err))
+        raise
 
 
 def resume(run_path, progress: bool = False, log=print) -> dict | None:
-    """Continue an interrupted or killed run from its last checkpoint."""
-    run_path = Path(run_path)
-    scenario, ckpt = load_checkpoint(run_path)
-    sim_cfg = scenario.simulation
-    sats = screen_for_run(build_constellation(scenario.constellation, sim_cfg.epoch_utc, sim_cfg.seed),
-                          sim_cfg.epoch_utc, sim_cfg.duration_s)
-    out = scenario.output
-    tmp = run_path.with_name(run_path.name + ".resuming")
-    writer = RunWriter(tmp, scenario, sats, out.compression, out.flush_every_records, out.positions,
-                       copy_from=(run_path, ckpt["writer_counts"]))
-    os.replace(tmp, run_path)
-    writer.path = run_path
-    meter = Progress(sim_cfg.duration_s, len(sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
-                     start_s=ckpt["step"] * sim_cfg.dt_s)
-    sim = Simulation(scenario, sats, writer, meter)
-    sim.restore(ckpt)
-    log(f"resuming {run_path} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
-    return _finish(sim, meter, writer, log)
+    """Continue an interrupted, killed or failed run to ``run_path`` from its last checkpoint."""
+    target = Path(run_path)
+    with RunLock(target, "resume"):
+        source, scenario, ckpt = load_checkpoint(target)
+        sim_cfg = scenario.simulation
+        inputs = read_inputs(scenario, None, log)
+        part = partial_path(target)
+        tmp = part.with_name(part.name + ".resuming")
+        writer = _open_writer(tmp, scenario, inputs.sats, copy_from=(source, ckpt["writer_counts"]))
+        if source != part:   # the partial file gets its checkpoint before it exists
+            write_checkpoint(part, checkpoint_path(source).read_bytes())
+        os.replace(tmp, part)
+        writer.path = part
+        meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
+                         start_s=ckpt["step"] * sim_cfg.dt_s)
+        sim = _simulation(scenario, inputs, writer, meter)
+        sim.restore(ckpt)
+        log(f"resuming {target} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
+        return _finish(sim, meter, writer, log, target)

@@ -7,3 +7,8 @@ class InputError(ValueError):
 
 class OutputExistsError(InputError, FileExistsError):
     """The output file exists and --force was not given."""
+
+
+class RunFailedError(RuntimeError):
+    """A run that could not go on (e.g. its disk filled); the message is one line naming the file,
+    the cause and how to resume. The CLI prints it and exits 1."""

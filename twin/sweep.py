@@ -12,6 +12,7 @@ run file (:mod:`twin.scaleout.shard`, :mod:`twin.scaleout.combine`). docs/sweeps
 """
 from __future__ import annotations
 
+import signal
 import sys
 import time
 import uuid
@@ -160,16 +161,27 @@ def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None 
 
 def main(args) -> int:
     """The ``twin sweep`` command (``twin.cli``): exit 0 if every member completed, 1 if some
-    failed, 2 for a bad sweep file, 130 if interrupted."""
+    failed, 2 for a bad sweep file, 130 if interrupted (143 by SIGTERM)."""
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    from twin.checkpoint import stop_signal
+
+    received = [0]
+
+    def terminate(signum, frame):   # SIGTERM stops a sweep as Ctrl-C does
+        received[0] = signum
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         result = run_sweep(args.sweep, args.out, args.scheduler, args.workers, progress=not args.quiet, log=log)
     except KeyboardInterrupt as stop:
         if stop.args and isinstance(stop.args[0], SweepResult):
             log(f"sweep interrupted; table of what is done in {stop.args[0].tables[0]}; run it again to go on")
-        return 130
+        return 128 + (received[0] or stop_signal() or signal.SIGINT)   # a serial run's own stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     frame = result.frame
     n_ok = int((frame["status"] == "complete").sum())
     n_reused = int(frame["reused"].sum())

@@ -95,10 +95,12 @@ class PoissonSource:
 class TraceSource:
     """Replay of a trace through its column mapping (see :mod:`twin.trace`), up to ``until_s``."""
 
-    def __init__(self, workload, until_s: float):
-        from twin.trace import load_trace
+    def __init__(self, workload, until_s: float, jobs=None):
+        """``jobs``: the trace already read (:class:`twin.trace.TraceJobs`); read here if None."""
+        if jobs is None:
+            from twin.trace import load_trace
 
-        jobs = load_trace(workload.mapping)
+            jobs = load_trace(workload.mapping)
         keep = jobs.submit_s <= until_s
         self.submit_s = jobs.submit_s[keep]
         self.work_accel_s = jobs.work_accel_s[keep]
@@ -123,8 +125,9 @@ class TraceSource:
         return spec
 
 
-def job_source(workload, rng: np.random.Generator, until_s: float):
-    """The workload's job source: an object with ``peek()`` (next job or None) and ``pop()``."""
+def job_source(workload, rng: np.random.Generator, until_s: float, trace=None):
+    """The workload's job source: an object with ``peek()`` (next job or None) and ``pop()``;
+    ``trace`` is a trace workload's file already read (:func:`twin.inputs.read_inputs`)."""
     if workload.kind == "poisson":
         return PoissonSource(workload, rng, until_s)
-    return TraceSource(workload, until_s)
+    return TraceSource(workload, until_s, trace)

@@ -10,7 +10,10 @@ at most the records since then — and a checkpoint never refers to data that is
 """
 from __future__ import annotations
 
+import errno
+import os
 import platform
+import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 import time as wallclock
@@ -41,6 +44,23 @@ def library_versions() -> dict:
 
 FILE_FLUSH_INTERVAL_S = 2.0
 MAX_PENDING_WRITES = 2   # batches handed to the writer thread and not yet written, at most
+# HDF5's metadata written when a file is closed (object headers, chunk indexes, free space) is
+# a few hundred kB for a run file; the reserve holds this much beyond the raw chunks in flight
+RESERVE_METADATA_BYTES = 2 * 1024 * 1024
+RESERVE_MAX_BYTES = 256 * 1024 * 1024
+
+
+def reserve_bytes(scenario, n_sats: int) -> int:
+    """Disk space a run holds in reserve beside its file (``FILE.reserve``) and gives back when a
+    write fails, so that the file can still be closed and marked failed on a full disk: the
+    chunks of one batch of records (dirty in HDF5's chunk caches) and the metadata."""
+    sim, out = scenario.simulation, scenario.output
+    between = int(round(out.checkpoint_every_s / sim.record_every_s)) if out.checkpoint_every_s else 0
+    chunk = out.flush_every_records or _chunk_records(n_sats, between)
+    extra = tuple(stat for stat in ("min", "max") if stat in out.aggregate)
+    per_record = sum(np.dtype(v.dtype).itemsize for v in STATE_VARIABLES + extrema_variables(extra))
+    per_record += 12 if out.positions else 0
+    return int(min(RESERVE_MAX_BYTES, chunk * max(n_sats, 1) * per_record + RESERVE_METADATA_BYTES))
 
 
 def _chunk_records(n_sats: int, between_checkpoints: int = 0) -> int:
@@ -53,6 +73,25 @@ def _chunk_records(n_sats: int, between_checkpoints: int = 0) -> int:
         while between_checkpoints % chunk:
             chunk -= 1
     return chunk
+
+
+def _hold_space(path: Path, n_bytes: int) -> None:
+    """A file of ``n_bytes`` whose blocks are allocated (not a sparse file, which frees nothing)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        try:
+            os.posix_fallocate(fd, 0, n_bytes)
+        except OSError as err:
+            if err.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            block = b"\0" * (1 << 20)   # a file system without fallocate: write the zeros
+            for start in range(0, n_bytes, len(block)):
+                os.write(fd, block[:n_bytes - start])
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
 
 
 class _Rows:
@@ -107,6 +146,9 @@ class RunWriter:
         self._jobs, self._events = _Rows(JOB_DTYPE), _Rows(EVENT_DTYPE)
         self.n_records = self.n_job_rows = self.n_event_rows = 0
         self._last_file_flush = wallclock.monotonic()
+        self.failure = None       # the first write that failed, if any
+        self._reserve = self.path.with_name(self.path.name + ".reserve")
+        _hold_space(self._reserve, reserve_bytes(scenario, self.n_sats))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-hdf5")
         self._pending = deque()   # writes handed to the thread, oldest first
         f = h5py.File(self.path, "w", libver="latest")
@@ -168,6 +210,8 @@ class RunWriter:
         if copy_from is not None:
             self._copy_prefix(*copy_from)
         f.swmr_mode = True
+        self._datasets = {name: f["state"][name] for name in f["state"]}
+        self._datasets.update(time=f["time"], jobs=f["jobs"], events=f["events"])
 
     def counts(self) -> dict:
         """Records, job rows and event rows the file holds once what is buffered is written."""
@@ -268,39 +312,103 @@ class RunWriter:
 
     def _write(self, batch: dict, flush_file: bool, then=None) -> None:
         """Write one batch (in the writer thread: h5py releases the GIL while HDF5 compresses
-        and writes, so the simulation goes on meanwhile)."""
-        f = self.file
+        and writes, so the simulation goes on meanwhile). After a failed write nothing more is
+        written: the file keeps what its last checkpoint refers to, and the space held in
+        reserve is given back so that the file can still be closed and marked failed."""
+        if self.failure is not None:
+            return
+        try:
+            self._write_batch(batch, flush_file)
+            if then is not None:
+                then()
+        except BaseException as err:
+            self.failure = err
+            self._free_reserve()
+            raise
+
+    def _write_batch(self, batch: dict, flush_file: bool) -> None:
+        # the datasets stay open (self._datasets): a dataset closed after each write would flush
+        # its chunk cache while it is freed, where a failure (a full disk) is only printed
+        ds = self._datasets
         if "state" in batch:
             r0, n = batch["r0"], len(batch["time"])
             for name, values in batch["state"].items():
-                d = f["state"][name]
+                d = ds[name]
                 d.resize((r0 + n,) + d.shape[1:])
                 d[r0:] = values
             # /time last: a live reader that sees a record in /time finds it in /state too
-            f["time"].resize((r0 + n,))
-            f["time"][r0:] = batch["time"]
+            ds["time"].resize((r0 + n,))
+            ds["time"][r0:] = batch["time"]
         for name in ("jobs", "events"):
             if name in batch:
-                rows, d = batch[name], f[name]
+                rows, d = batch[name], ds[name]
                 d.resize((d.shape[0] + len(rows),))
                 d[-len(rows):] = rows
         if flush_file:
-            f.flush()
-        if then is not None:
-            then()
+            self.file.flush()
+
+    def _free_reserve(self) -> None:
+        self._reserve.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ closing
-    def close(self, status: str, summary: dict | None = None) -> None:
-        """Flush, leave SWMR, then set ``status`` and write ``/summary``."""
+    def close(self, status: str, summary: dict | None = None, reason: str = "") -> tuple[str, str]:
+        """Flush, leave SWMR, then set ``status`` (with ``failure_reason`` when it is
+        ``failed``) and write ``/summary``. A write that fails here, or failed before, makes the
+        status ``failed``; returns the status and reason written. Never raises for a failed
+        write: the caller reports it."""
         if self.file is None:
-            return
+            return status, reason
         try:
-            self.flush(to_disk=True)
+            if status != "failed":
+                self.flush(to_disk=True)
+        except Exception:   # self.failure holds it
+            pass
         finally:
+            try:   # whatever is still queued: a failed writer skips it
+                self._wait(0)
+            except Exception:
+                pass
             self._pool.shutdown(wait=True)
-            self.file.close()
+            self._free_reserve()
+            self._datasets = {}
+            try:
+                self.file.close()
+            except Exception as err:
+                self.failure = self.failure or err
             self.file = None
-        with h5py.File(self.path, "r+", libver="latest") as f:
-            f.attrs["status"] = status
-            for key, value in (summary or {}).items():
-                f["summary"].attrs[key] = value
+        if self.failure is not None:
+            status, reason = "failed", reason or failure_text(self.failure)
+        try:
+            with h5py.File(self.path, "r+", libver="latest") as f:
+                f.attrs["status"] = status
+                if status == "failed":
+                    f.attrs["failure_reason"] = reason
+                elif "failure_reason" in f.attrs:
+                    del f.attrs["failure_reason"]
+                for key, value in (summary or {}).items() if status == "complete" else ():
+                    f["summary"].attrs[key] = value
+        except Exception as err:
+            if status != "failed":
+                raise
+            reason = f"{reason}; the status could not be written either ({failure_text(err)})"
+        return status, reason
+
+
+def failure_text(err: BaseException) -> str:
+    """One line for a failed write: the OS's words for an OSError (``No space left on
+    device``), HDF5's first line otherwise."""
+    for cause in (err, *_causes(err)):
+        code = getattr(cause, "errno", None) if isinstance(cause, OSError) else None
+        found = re.search(r"errno = (\d+)", str(cause))   # HDF5 puts the OS's errno in its text
+        code = code or (int(found.group(1)) if found else None)
+        if code:
+            return f"{os.strerror(code)} (errno {errno.errorcode.get(code, code)})"
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:300]}" if text else type(err).__name__
+
+
+def _causes(err: BaseException):
+    seen = err.__cause__ or err.__context__
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__

@@ -8,8 +8,12 @@ of ``/time`` and ``/state`` hold at the moment of opening.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import sys
+import time as wallclock
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +21,7 @@ import h5py
 import numpy as np
 
 from twin.errors import InputError
+from twin.output.runlock import reading_path, status_notes
 from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES, extrema_variables
 
 # h5py reports damaged files with these; KeyError is a missing object
@@ -54,35 +59,168 @@ def _open_file(path) -> h5py.File:
     is how a file still open in a writer (or left by a crashed one) can be read. The returned
     handle is a SWMR-mode one, which holds no file lock, so a later ``twin run --force`` to the
     same path is not blocked by a reader (unless this process already holds a plain handle on
-    the file: HDF5 then insists on the same mode)."""
+    the file: HDF5 then insists on the same mode). Its metadata reads give up after
+    SWMR_READ_ATTEMPTS (see there), so a damaged file fails at once instead of hanging."""
     try:
         h5py.File(path, "r").close()
-    except OSError as err:
+    except _H5_ERRORS as err:   # a damaged superblock raises RuntimeError
         found = re.search(r"truncated file: eof = (\d+).*stored_eof = (\d+)", str(err))
         if found and not _being_written(path):
             have, want = (int(x) for x in found.groups())
             raise RunFileError(f"{path}: truncated run file ({have:,} of {want:,} bytes)") from None
+        if _find_hdf5() is None and not _may_be_live(err):
+            # SWMR retries cannot be bounded here: do not let a SWMR open hang on what plain
+            # mode already found damaged
+            raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
     try:
-        return h5py.File(path, "r", libver="latest", swmr=True)
-    except OSError as err:
+        return open_swmr(path)
+    except _H5_ERRORS as err:
         if "SWMR read access flag not the same" in str(err):
             # this process holds a plain handle on the file (HDF5 shares one per process): use it
             return h5py.File(path, "r")
         raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
 
 
+# ---------------------------------------------------------------------- bounded SWMR reads
+# A SWMR reader retries a metadata read whose checksum fails (its writer may be halfway through
+# writing that block), sleeping 1, 2, 4, ... ns in between: n attempts wait about 2**n ns in all.
+# HDF5's default of 100 attempts turns one damaged block into a wait of days. 20 attempts wait
+# about 1 ms (measured: a file cut at 5 kB fails in 2-4 ms, 24 attempts 20 ms, 50 over 60 s);
+# a writer's torn write lasts microseconds, and open_h5 retries the whole open a few times over
+# a fraction of a second when the file changes under it. h5py has no setting for this, so
+# H5Pset_metadata_read_attempts is called on the libhdf5 that h5py itself uses.
+SWMR_READ_ATTEMPTS = 20
+
+_hdf5 = []     # [ctypes.CDLL or None], looked for once
+_warned = []   # [True] once the warning that retries cannot be bounded was given
+try:   # h5py takes this lock around every call into HDF5 (not built thread-safe); so do we
+    from h5py._objects import phil as _hdf5_lock
+except ImportError:   # pragma: no cover - h5py moved it
+    import threading
+    _hdf5_lock = threading.RLock()
+
+
+def _hdf5_candidates() -> list[str]:
+    """Paths of the libhdf5 the process may use, most likely first: those already loaded
+    (Linux: /proc/self/maps; macOS: dyld's image list), then the ones beside h5py (wheels)."""
+    found = []
+    try:
+        with open("/proc/self/maps") as maps:
+            found += [line.split(None, 5)[5].strip() for line in maps if line.count(" ") >= 5
+                      and "hdf5" in line]
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        try:
+            libc = ctypes.CDLL(None)
+            libc._dyld_get_image_name.restype = ctypes.c_char_p
+            found += [libc._dyld_get_image_name(i).decode()
+                      for i in range(libc._dyld_image_count())]
+        except (OSError, AttributeError):
+            pass
+    h5py_dir = Path(h5py.__file__).parent
+    for folder in (h5py_dir.parent / "h5py.libs", h5py_dir / ".dylibs", h5py_dir):
+        if folder.is_dir():
+            found += sorted(str(p) for p in folder.iterdir())
+    paths = []
+    for path in found:   # libhdf5-1a2b3c4d.so.320, libhdf5_serial.so.103, libhdf5.310.dylib, hdf5.dll
+        base = os.path.basename(path).lower()
+        if (base.startswith(("libhdf5", "hdf5")) and re.search(r"\.(so|dylib|dll)\b", base)
+                and not re.search(r"hl|cpp|fortran|tools", base) and path not in paths
+                and os.path.isfile(path)):
+            paths.append(path)
+    return paths
+
+
+def _same_hdf5(lib) -> bool:
+    """Whether ``lib`` is the very library instance h5py calls (not another copy in the
+    process, e.g. netCDF4's): a property set through it must show through h5py."""
+    probe = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    lib.H5Iis_valid.argtypes = [ctypes.c_int64]
+    lib.H5Pset_fclose_degree.argtypes = [ctypes.c_int64, ctypes.c_int]
+    lib.H5Pset_metadata_read_attempts.argtypes = [ctypes.c_int64, ctypes.c_uint]
+    if lib.H5Iis_valid(probe.id) <= 0:
+        return False
+    want = h5py.h5f.CLOSE_SEMI if probe.get_fclose_degree() != h5py.h5f.CLOSE_SEMI else h5py.h5f.CLOSE_STRONG
+    return lib.H5Pset_fclose_degree(probe.id, want) >= 0 and probe.get_fclose_degree() == want
+
+
+def _find_hdf5():
+    """h5py's libhdf5 through ctypes, or None (then SWMR opens keep HDF5's unbounded retries,
+    and _open_file opens in SWMR mode only what plain mode could open or a writer holds)."""
+    with _hdf5_lock:
+        if not _hdf5:
+            lib = None
+            for path in _hdf5_candidates():
+                try:
+                    candidate = ctypes.CDLL(path)
+                    if _same_hdf5(candidate):
+                        lib = candidate
+                        break
+                except (OSError, AttributeError):   # not loadable, or no such function
+                    continue
+            _hdf5.append(lib)
+        return _hdf5[0]
+
+
+def _swmr_fapl():
+    """A file access property list for SWMR reads with bounded metadata retries, or None."""
+    lib = _find_hdf5()
+    if lib is None:
+        return None
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)   # as libver="latest"
+    with _hdf5_lock:
+        if lib.H5Pset_metadata_read_attempts(fapl.id, SWMR_READ_ATTEMPTS) < 0:
+            return None
+    return fapl
+
+
+def open_swmr(path) -> h5py.File:
+    """``h5py.File(path, "r", libver="latest", swmr=True)``, but its metadata reads give up
+    after SWMR_READ_ATTEMPTS, so that a damaged file raises (OSError, RuntimeError, KeyError)
+    instead of hanging. Without the library (see _find_hdf5): HDF5's retries, and a warning."""
+    fapl = _swmr_fapl()
+    if fapl is None:
+        _warn_unbounded()
+        return h5py.File(path, "r", libver="latest", swmr=True)
+    fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDONLY | h5py.h5f.ACC_SWMR_READ, fapl=fapl)
+    return h5py.File(fid)
+
+
+def _warn_unbounded() -> None:
+    if not _warned:
+        _warned.append(True)
+        warnings.warn("twin: cannot bound HDF5's SWMR read retries (h5py's libhdf5 not found through "
+                      "ctypes): reading a damaged run file may hang", RuntimeWarning, stacklevel=3)
+
+
+def _may_be_live(err: BaseException) -> bool:
+    """Whether a plain open failed the way it does on a file a writer holds (or a killed writer
+    left): those are read in SWMR mode."""
+    text = str(err)
+    return any(s in text for s in ("already open for write", "SWMR", "lock file", "truncated file"))
+
+
 def _being_written(path) -> bool:
     """The file says its run is still going (status ``running``): its writer records a new
     length before the data reaches the file, so a live file can look truncated for a moment."""
+    if _find_hdf5() is None:   # a SWMR open could hang on this damaged file: call it truncated
+        return False            # (open_h5 tries again if the file is growing)
     try:
-        with h5py.File(path, "r", libver="latest", swmr=True) as f:
+        with open_swmr(path) as f:
             return _attr(f, "status", None) == "running"
     except _H5_ERRORS:   # too damaged to tell: it is not a live run
         return False
 
 
 def _check_layout(f: h5py.File, path) -> None:
-    """Raise RunFileError unless ``f`` has every object of schema version 1 in consistent shapes."""
+    """Raise RunFileError unless ``f`` has every object of schema version 1 in consistent shapes,
+    and root attributes that all read (their strings live in a global heap, which has no
+    checksum: a damaged one fails only when read, and every reader reads them)."""
+    with reading(path):
+        for key in f.attrs:
+            f.attrs[key]
     version = _python(f.attrs.get("schema_version"))
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
@@ -122,21 +260,59 @@ def _check_shards(f: h5py.File, path) -> None:
                                f"file beside it)")
 
 
+# An open that fails while the file changes under it (its writer flushing, or replacing it) is
+# tried again, OPEN_ATTEMPTS times in all, after OPEN_RETRY_S, then twice and four times that
+# (0.35 s in all); an open of a file that stays the same fails at once.
+OPEN_ATTEMPTS = 4
+OPEN_RETRY_S = 0.05
+
+
+def _stamp(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _retrying(opener, path):
+    """``opener(path)``, tried again while it raises RunFileError and the file changes."""
+    for attempt in range(OPEN_ATTEMPTS):
+        before = _stamp(path)
+        try:
+            return opener(path)
+        except RunFileError:
+            if attempt + 1 == OPEN_ATTEMPTS or _stamp(path) == before:
+                raise
+        wallclock.sleep(OPEN_RETRY_S * 2 ** attempt)
+
+
+def _open_lazy(path) -> h5py.File:
+    """The opener of open_run's file manager: _open_file, tried again like open_h5."""
+    return _retrying(_open_file, path)
+
+
 def open_h5(path) -> h5py.File:
     """Open a run file read-only (SWMR, so a file being written can be read) and check its
-    layout (and, for a combined run, that its shard files are there), or raise RunFileError."""
-    path = Path(path)
+    layout (and, for a combined run, that its shard files are there), or raise RunFileError.
+    Given a run's path, reads the partial file a live run writes beside it (or that a killed or
+    failed run left there alone: :func:`twin.output.runlock.reading_path`)."""
+    return _retrying(_open_checked, reading_path(path))
+
+
+def _open_checked(path: Path) -> h5py.File:
     if path.is_dir():
         raise RunFileError(f"{path}: a folder, not a run file")
     if not path.is_file():
         raise RunFileError(f"{path}: no such run file")
     f = _open_file(path)
     try:
-        schema = _attr(f, "schema", None)
-        if schema != SCHEMA:
-            raise RunFileError(f"{path}: not a twin run file (schema attribute is {schema!r})")
-        _check_layout(f, path)
-        _check_shards(f, path)
+        with reading(path):   # a damaged root group fails here already
+            schema = _attr(f, "schema", None)
+            if schema != SCHEMA:
+                raise RunFileError(f"{path}: not a twin run file (schema attribute is {schema!r})")
+            _check_layout(f, path)
+            _check_shards(f, path)
     except BaseException:
         f.close()
         raise
@@ -187,7 +363,9 @@ def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
 
 
 def describe(path) -> str:
-    """A few lines on a run file: scenario, size, status, headline totals."""
+    """A few lines on a run file: scenario, size, status (and who writes it, or how to resume
+    it), headline totals."""
+    given, path = path, reading_path(path)
     with open_h5(path) as f, reading(path):
         n_rec = n_records(f)
         n_sat = f["sat/index"].shape[0]
@@ -200,6 +378,7 @@ def describe(path) -> str:
             f"{f['jobs'].shape[0]:,} job rows   {f['events'].shape[0]:,} events   "
             f"{os.path.getsize(path) / 1e6:.1f} MB",
             f"  twin {_attr(f, 'twin_version')}, config sha256 {_attr(f, 'config_sha256')[:12]}",
+            *status_notes(given, path, _attr(f, "status"), _attr(f, "failure_reason")),
         ]
         shards = shard_files(f, path)
         if shards:
@@ -271,7 +450,7 @@ def open_run(path):
 
     from twin.kernels.layout import MODE_NAMES
 
-    path = Path(path)
+    path = reading_path(path)   # a live run's partial file, as open_h5 reads
     with open_h5(path) as f, reading(path):
         n_rec = n_records(f)
         time = f["time"][:n_rec]
@@ -294,7 +473,7 @@ def open_run(path):
         summary = read_summary(f)
         jobs = read_table(f, "jobs")
         events = read_table(f, "events")
-    manager = CachingFileManager(_open_file, path)
+    manager = CachingFileManager(_open_lazy, path)
     stat = path.stat()
     token = tokenize(str(path.resolve()), stat.st_mtime_ns, stat.st_size, n_rec)
     data = {}

@@ -136,7 +136,18 @@ def combine_member(task: CombineTask, *shard_results) -> dict:
 # ---------------------------------------------------------------- planning (in the parent)
 def file_state(path: Path, sha256: str, plan: ShardPlan | None = None, member_sha: str | None = None) -> str:
     """``missing``, ``complete`` (same config, and the same shard plan if any), ``resumable``
-    (same config, stopped with a checkpoint) or ``stale``."""
+    (same config, stopped with a checkpoint, or killed or failed with one in its partial file)
+    or ``stale``."""
+    from twin.output.runlock import partial_path
+
+    state = _file_state(path, sha256, plan, member_sha)
+    part = partial_path(path)
+    if state != "complete" and part.is_file() and _file_state(part, sha256, plan, member_sha) == "resumable":
+        return "resumable"   # what --resume continues (twin.checkpoint.resume_source)
+    return state
+
+
+def _file_state(path: Path, sha256: str, plan: ShardPlan | None, member_sha: str | None) -> str:
     from twin.checkpoint import checkpoint_path
 
     if not path.is_file():
@@ -160,7 +171,7 @@ def file_state(path: Path, sha256: str, plan: ShardPlan | None = None, member_sh
         shards = np.atleast_1d(attrs.get("shards", [])).astype(str)
         return "complete" if all((path.parent / s).is_file() for s in shards) else "stale"
     # a shard is marked as one only once complete, so shards are never resumed: run again
-    if status in ("running", "interrupted") and member_sha is None and checkpoint_path(path).is_file():
+    if status in ("running", "interrupted", "failed") and member_sha is None and checkpoint_path(path).is_file():
         return "resumable"
     return "stale"
 

@@ -1,0 +1,41 @@
+"""Every input a run reads, read and checked before any output is made (``twin run``, ``twin
+run --resume``, ``twin validate``): the constellation (TLE files, designed shells) screened for
+satellites SGP4 can carry through the run, and a trace workload's file. Presets are merged and
+the config's fields checked when it is loaded (:mod:`twin.config`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twin.config import ConfigError
+from twin.constellation import build_constellation
+from twin.orbits import screen_for_run
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    sats: object            # twin.orbits.SatelliteSet, screened
+    trace: object = None    # twin.trace.TraceJobs of a trace workload, else None
+
+
+def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
+    """Build and screen the constellation (or ``satellites``, e.g. one shard of it) and read a
+    trace workload's file; ConfigError, TLEError or TraceError (one line each) if any is unusable."""
+    sim = scenario.simulation
+    if satellites is None:
+        satellites = build_constellation(scenario.constellation, sim.epoch_utc, sim.seed)
+    sats = screen_for_run(satellites, sim.epoch_utc, sim.duration_s)
+    if len(sats) == 0:
+        first = f"; e.g. {sats.skipped[0][0]}: {sats.skipped[0][1]}" if sats.skipped else ""
+        raise ConfigError(f"constellation: no satellite can be propagated through the run "
+                          f"({len(sats.skipped)} skipped by SGP4{first}); choose an epoch_utc near "
+                          f"the TLEs' epochs or other TLEs")
+    if sats.skipped:
+        names = ", ".join(n for n, _ in sats.skipped[:10])
+        more = f" and {len(sats.skipped) - 10} more" if len(sats.skipped) > 10 else ""
+        log(f"skipped {len(sats.skipped)} TLE(s): {names}{more} (reasons in the run file's skipped_tles)")
+    trace = None
+    if scenario.workload.kind == "trace":
+        from twin.trace import load_trace
+
+        trace = load_trace(scenario.workload.mapping)
+    return RunInputs(sats, trace)
