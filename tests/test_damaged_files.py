@@ -254,13 +254,19 @@ def test_a_corrupt_chunk_fails_when_read_not_before(damaged):
         assert np.isfinite(ds.battery_energy_wh.values).all()
 
 
-def test_without_the_library_readers_still_refuse_damaged_files(damaged):
+def test_without_the_library_readers_still_refuse_damaged_files(damaged, run_file):
     """If h5py's libhdf5 cannot be found, SWMR retries cannot be bounded: what plain mode finds
-    damaged is then refused without a SWMR open (which could hang)."""
+    damaged is refused without a SWMR open, and what it opens is read in plain mode (which
+    does not retry); only a file a writer holds is read in SWMR mode then."""
     for variant in ("cut_5kB", "cut_last_byte", "superblock", "text", "empty"):
         outcome, message, _ = call("describe", damaged[variant], no_library=True)
         assert outcome == "RunFileError", message
         assert_one_line(message, damaged[variant], REFUSED[variant])
+    for variant in ("OHDR_first", "GCOL_first", "EAIB_first", "soc_chunk_head", "interleaved"):
+        outcome, message, _ = call("open_run", damaged[variant], no_library=True)
+        assert outcome == "RunFileError", message
+        assert_one_line(message, damaged[variant])
+    assert call("open_run", run_file, no_library=True)[:2] == ("ok", "")
 
 
 def test_h5py_libhdf5_is_found_and_bounds_swmr_retries(damaged):
@@ -272,13 +278,18 @@ def test_h5py_libhdf5_is_found_and_bounds_swmr_retries(damaged):
     assert lib.H5Pget_metadata_read_attempts(fapl.id, ctypes.byref(attempts)) >= 0
     assert attempts.value == reader.SWMR_READ_ATTEMPTS
     # HDF5 checks a file's length against its superblock only outside SWMR mode (which is why
-    # _open_file opens in plain mode first): a cut file opens in SWMR mode, and its first
-    # damaged metadata read fails fast
+    # _open_file opens in plain mode first, to tell a truncated file): a cut file opens in SWMR
+    # mode, and its first damaged metadata read fails fast
     t0 = time.perf_counter()
-    with pytest.raises(reader._H5_ERRORS):
-        with reader.open_swmr(damaged["cut_5kB"]) as f:
+    f = reader.open_swmr(damaged["cut_5kB"])
+    try:
+        with pytest.raises(reader._H5_ERRORS, match="checksum"):
             dict(f.attrs)
+    finally:
+        f.close()
     assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(OSError, match="truncated file"):
+        h5py.File(damaged["cut_5kB"], "r")
 
 
 def test_an_open_is_tried_again_only_while_the_file_changes(tmp_path, monkeypatch):

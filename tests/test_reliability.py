@@ -240,3 +240,36 @@ def test_a_disk_that_fills_during_a_run_fails_cleanly_and_resumes(small_disk, tm
         assert a.attrs["status"] == "complete"
         for name in ["time", "jobs", "events"] + [f"state/{v}" for v in b["state"]]:
             assert a[name][...].tobytes() == b[name][...].tobytes(), name
+
+
+# ---------------------------------------------------------------- damaged values
+def test_report_draws_a_file_whose_values_are_not_finite(run_file, tmp_path):
+    """A damaged (or hand-edited) file with inf in a power variable: the report still draws
+    every figure from the finite values instead of failing on matplotlib's axis limits."""
+    damaged = tmp_path / "inf.h5"
+    shutil.copy(run_file, damaged)
+    with h5py.File(damaged, "r+") as f:
+        d = f["state/solar_power_w"]
+        d[...] = float("inf")
+    r = twin("report", damaged, "-o", tmp_path / "report")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "report" / "summary.md").is_file()
+
+
+def test_resume_of_a_killed_run_whose_partial_file_was_cut_is_one_line(tmp_path):
+    """A killed run's partial file cut in half (a crash of the disk, not of twin): --resume and
+    inspect say it is damaged, in one line within 10 s. (HDF5 checks a file's length against
+    its superblock only in a plain open, which a file left open for SWMR writing refuses, so
+    the cut shows as a damaged read rather than as a truncation.)"""
+    out = tmp_path / "cut.h5"
+    p = start(*long_run_args(out))
+    wait_for(checkpoint_path(partial_path(out)))
+    time.sleep(0.5)
+    p.kill()
+    p.wait(timeout=60)
+    part = partial_path(out)
+    data = part.read_bytes()
+    part.write_bytes(data[:len(data) // 2])
+    for args in (("run", "--resume", out, "-q"), ("inspect", out)):
+        line = one_line(twin(*args, timeout=10), 2, str(part))
+        assert "damaged run file" in line or "truncated run file" in line, line

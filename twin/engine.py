@@ -360,10 +360,12 @@ def _open_writer(path: Path, scenario, sats, copy_from=None) -> RunWriter:
     try:
         return RunWriter(path, scenario, sats, out.compression, out.flush_every_records, out.positions,
                          copy_from=copy_from)
-    except (OSError, RuntimeError) as err:
+    except BaseException as err:
         for leftover in (path, path.with_name(path.name + ".reserve")):
             leftover.unlink(missing_ok=True)
-        raise RunFailedError(f"{path}: cannot write the run file: {failure_text(err)}") from None
+        if isinstance(err, (OSError, RuntimeError)):
+            raise RunFailedError(f"{path}: cannot write the run file: {failure_text(err)}") from None
+        raise   # e.g. RunFileError: the file a resume copies from is damaged
 
 
 def run(scenario, out_path, force: bool = False, progress: bool = False, log=print,

@@ -313,7 +313,9 @@ def fig_power(sample: RunSample, path: Path) -> Path:
     scale, xlabel = _time_axis(sample)
     x = sample.time_s / scale
     fig, axes = _new_figure(height=8.5, rows=len(POWER_PANELS))
-    top = max(float(np.nanmax(sample.bands[name][2])) for name, _, _ in POWER_PANELS) / 1e3
+    # the finite values only: a damaged file can hold inf, and matplotlib refuses infinite limits
+    top = max(float(np.nanmax(np.where(np.isfinite(sample.bands[name][2]), sample.bands[name][2], np.nan),
+                              initial=0.0)) for name, _, _ in POWER_PANELS) / 1e3
     for ax, (name, label, colour) in zip(axes, POWER_PANELS):
         _plot_band(ax, x, sample.bands[name], colour, "", scale=1e-3)
         ax.set_ylim(0, max(top, 1e-3) * 1.05)

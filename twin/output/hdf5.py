@@ -221,8 +221,10 @@ class RunWriter:
     def _copy_prefix(self, old_path, counts: dict, block: int = 256) -> None:
         """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
         writer may have been killed)."""
+        from twin.output.reader import open_swmr, reading
+
         f = self.file
-        with h5py.File(old_path, "r", libver="latest", swmr=True) as old:
+        with open_swmr(old_path) as old, reading(old_path):   # damaged: RunFileError, never a hang
             f.attrs["created_utc"] = old.attrs["created_utc"]
             n = counts["records"]
             f["time"].resize((n,))

@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 from twin.errors import InputError
-from twin.output.runlock import reading_path, status_notes
+from twin.output.runlock import live_writer, reading_path, status_notes, target_of
 from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES, extrema_variables
 
 # h5py reports damaged files with these; KeyError is a missing object
@@ -60,7 +60,8 @@ def _open_file(path) -> h5py.File:
     handle is a SWMR-mode one, which holds no file lock, so a later ``twin run --force`` to the
     same path is not blocked by a reader (unless this process already holds a plain handle on
     the file: HDF5 then insists on the same mode). Its metadata reads give up after
-    SWMR_READ_ATTEMPTS (see there), so a damaged file fails at once instead of hanging."""
+    SWMR_READ_ATTEMPTS (see there), so a damaged file fails at once instead of hanging; where
+    that bound cannot be set (see _find_hdf5), a file that opens in plain mode is read in it."""
     try:
         h5py.File(path, "r").close()
     except _H5_ERRORS as err:   # a damaged superblock raises RuntimeError
@@ -72,6 +73,11 @@ def _open_file(path) -> h5py.File:
             # SWMR retries cannot be bounded here: do not let a SWMR open hang on what plain
             # mode already found damaged
             raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
+    else:
+        if _find_hdf5() is None:
+            # SWMR retries cannot be bounded here: a file no writer holds is read in plain
+            # mode, which does not retry (only one a writer holds needs SWMR mode)
+            return h5py.File(path, "r")
     try:
         return open_swmr(path)
     except _H5_ERRORS as err:
@@ -203,8 +209,11 @@ def _may_be_live(err: BaseException) -> bool:
 
 
 def _being_written(path) -> bool:
-    """The file says its run is still going (status ``running``): its writer records a new
-    length before the data reaches the file, so a live file can look truncated for a moment."""
+    """A live run holds the file's lock (:mod:`twin.output.runlock`) and the file says it is
+    still going (status ``running``): its writer records a new length before the data reaches
+    the file, so a live file can look truncated for a moment; a killed run's cannot."""
+    if live_writer(target_of(path)) is None:
+        return False
     if _find_hdf5() is None:   # a SWMR open could hang on this damaged file: call it truncated
         return False            # (open_h5 tries again if the file is growing)
     try:

@@ -152,10 +152,12 @@ def _file_state(path: Path, sha256: str, plan: ShardPlan | None, member_sha: str
 
     if not path.is_file():
         return "missing"
+    from twin.output.reader import open_swmr
+
     try:
-        with h5py.File(path, "r", libver="latest", swmr=True) as f:
+        with open_swmr(path) as f:   # bounded retries: a damaged file is stale, not a hang
             attrs = dict(f.attrs)
-    except (OSError, ValueError, KeyError):
+    except (OSError, RuntimeError, ValueError, KeyError):
         return "stale"
     text = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs.items()}
     if text.get("config_sha256") != sha256:
@@ -179,7 +181,7 @@ def _file_state(path: Path, sha256: str, plan: ShardPlan | None, member_sha: str
 def read_summary(path: Path) -> dict:
     from twin.output import reader
 
-    with h5py.File(path, "r", libver="latest", swmr=True) as f:
+    with reader.open_swmr(path) as f:
         return reader.read_summary(f)
 
 
