@@ -46,7 +46,8 @@ TARGETS = (
     ("HDF5: batching rows, waiting for the writer thread (RunWriter.flush)", "twin.output.hdf5:RunWriter.flush"),
     ("HDF5 file setup and close", "twin.output.hdf5:RunWriter.__init__"),
     ("HDF5 file setup and close", "twin.output.hdf5:RunWriter.close"),
-    ("constellation build (TLE parse, Satrec init)", "twin.engine:build_constellation"),
+    ("constellation build (TLE parse, Satrec init)", "twin.inputs:build_constellation"),
+    ("constellation screening (SGP4 through the run)", "twin.inputs:screen_for_run"),
 )
 
 
