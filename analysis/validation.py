@@ -33,12 +33,11 @@ import twin
 from headline import eclipses, headline, load_run
 from iss_like import beta_zero_check
 from starcloud import full_load_radiator
+from twin.constants import EARTH_MU_M3_S2 as MU_M3_S2, EARTH_RADIUS_M as R_EARTH_M
 from twin.radiator_budget import STARCLOUD_HEAT_W, radiator_area_m2, starcloud_balance
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
-MU_M3_S2 = 3.986004418e14     # m^3/s^2, Earth (WGS-84 / EGM96)
-R_EARTH_M = 6_378_137.0       # m, WGS-84 equatorial radius
 
 
 def run_config(name: str, out: Path, overrides: list[str]) -> Path:

@@ -13,7 +13,8 @@ from twin.environment import (
     beta_angle_rad, eclipse_intervals, ephemeris, skyfield_times, sun_position_gcrs_m,
     sunlit_fraction, timescale,
 )
-from twin.orbits import R_EARTH_M, Propagator, sso_shell
+from twin.constants import EARTH_RADIUS_M as R_EARTH_M
+from twin.orbits import Propagator, sso_shell
 
 AU_M = 149_597_870_700.0  # m, IAU 2012 Resolution B2
 

@@ -356,7 +356,8 @@ def test_where_calls_cut_a_segment_does_not_change_the_physics():
         for a, b in zip(outs[0], other):
             assert a.tobytes() == b.tobytes()
     # the view factors held at the end are those of the last segment's start, not the run's
-    from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
+    from twin.constants import EARTH_MEAN_RADIUS_M
+    from twin.kernels.viewfactor import earth_view_factor
     altitude = np.linalg.norm(pos[[0, 2 * segment], 0], axis=1) - EARTH_MEAN_RADIUS_M
     front = [earth_view_factor(h, p.radiator_front_nadir_rad) for h in altitude]
     assert outs[0][0][L.STATE_VIEW_FRONT, 0] == front[1] and abs(front[1] - front[0]) > 1e-4

@@ -10,8 +10,9 @@ from sgp4.api import Satrec
 from skyfield.api import EarthSatellite
 
 from twin.environment import skyfield_times, timescale
+from twin.constants import EARTH_RADIUS_M as R_EARTH_M
 from twin.orbits import (
-    R_EARTH_M, SUN_SYNC_RATE_RAD_S, Propagator, SatelliteSet, TLEError, cluster_shell,
+    SUN_SYNC_RATE_RAD_S, Propagator, SatelliteSet, TLEError, cluster_shell,
     j2_node_rate_rad_s, load_tle, propagate_teme_km, raan_from_ltan_rad, sso_inclination_rad,
     sso_shell, teme_to_gcrs_matrices, walker_shell,
 )

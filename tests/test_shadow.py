@@ -15,7 +15,8 @@ from twin.environment import (
     beta_angle_rad, eclipse_intervals, ephemeris, skyfield_times, sun_position_gcrs_m,
     sunlit_fraction, timescale,
 )
-from twin.kernels.shadow import R_EARTH_M, R_SUN_M, shadow_fraction, shadow_fraction_array
+from twin.constants import EARTH_RADIUS_M as R_EARTH_M, SUN_RADIUS_M as R_SUN_M
+from twin.kernels.shadow import shadow_fraction, shadow_fraction_array
 from twin.orbits import Propagator, SatelliteSet, load_tle, teme_to_gcrs_matrices, walker_shell
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -220,7 +221,7 @@ def test_beta_zero_400km_eclipse_and_period():
     """Circular 400 km orbit whose plane contains the Sun (polar, node toward the Sun).
 
     Textbook values: period 2 pi sqrt(a^3/mu) = 92.56 min, shadow 2 asin(R/a) / 2 pi of it
-    = 36.07 min (cylindrical shadow), DESIGN.md: 36.1 of 92.6 min.  The nodal period from
+    = 36.07 min (cylindrical shadow), docs/validation.md row 1: 36.1 of 92.6 min.  The nodal period from
     SGP4 is longer by the J2 factor 1 + 3/2 J2 (R/a)^2 for a polar orbit (Vallado 2013,
     ch. 9: secular rates of M and omega), 92.69 min.  Shadow measured as the integral of
     (1 - nu) over one nodal period at 0.5 s; tolerance 0.2 min covers the J2 wobble of the

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M as RE
+from twin.constants import EARTH_MEAN_RADIUS_M as RE
 from twin.kernels.viewfactor import albedo_view_factor, earth_view_factor
 
 ALTITUDES_M = [200e3, 550e3, 1200e3, 20_200e3, 35_786e3]

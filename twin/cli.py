@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+from twin.constants import SECONDS_PER_DAY
 from twin.errors import InputError, RunFailedError
 
 EXIT_BAD_INPUT = 2
@@ -51,7 +52,7 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else Path("runs") / (stem + ".h5")
     check_target(out, args.force)   # before the banner; the engine checks again under the lock
     sim = scenario.simulation
-    print(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / 86400:g} d at dt "
+    print(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / SECONDS_PER_DAY:g} d at dt "
           f"{sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}", flush=True)
     summary = run(scenario, out, force=args.force, progress=not args.quiet, log=_log)
     return _report_end(summary)
@@ -110,7 +111,7 @@ def cmd_sweep(args) -> int:
 
 def format_summary(s: dict) -> str:
     lines = [
-        f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / 86400:.3g} d   "
+        f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / SECONDS_PER_DAY:.3g} d   "
         f"wall {s.get('wall_s', float('nan')):.1f} s   {s.get('satellite_steps_per_s', 0) / 1e3:,.0f} k sat-steps/s",
         f"energy  solar {s['energy_solar_wh'] / 1e3:,.1f} kWh   load {s['energy_load_wh'] / 1e3:,.1f} kWh   "
         f"curtailed {s['energy_curtailed_wh'] / 1e3:,.1f} kWh   losses {s['energy_loss_wh'] / 1e3:,.2f} kWh   "

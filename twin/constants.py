@@ -6,9 +6,11 @@ SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year (IAU)
 J_PER_WH = 3600.0  # J per Wh
 
 ASTRONOMICAL_UNIT_M = 149_597_870_700.0  # m, IAU 2012 Resolution B2
+SUN_RADIUS_M = 696_000_000.0  # m, solar radius used by Montenbruck & Gill (2000), Satellite Orbits, §3.4.2
 SOLAR_CONSTANT_W_M2 = 1361.0  # W/m^2 at 1 AU, Kopp & Lean 2011, GRL 38, L01706
 STEFAN_BOLTZMANN_W_M2_K4 = 5.670374419e-8  # W m^-2 K^-4, CODATA 2018
-EARTH_RADIUS_M = 6_378_137.0  # m, WGS-84 equatorial radius
+EARTH_RADIUS_M = 6_378_137.0  # m, WGS-84 equatorial radius (NIMA TR8350.2, 2000); altitudes are above it
+EARTH_MEAN_RADIUS_M = 6_371_008.8  # m, IUGG mean radius R1 (Moritz 2000, Geodetic Reference System 1980)
 EARTH_MU_M3_S2 = 3.986004418e14  # m^3/s^2, WGS-84 / IERS 2010
 EARTH_IR_W_M2 = 239.0  # W/m^2 outgoing long-wave at the top of atmosphere, global mean (Gilmore, Spacecraft Thermal Control Handbook, 2002, Table 2.3)
 EARTH_ALBEDO = 0.30  # Bond albedo, global mean (Gilmore 2002, Table 2.3)

@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from twin.constants import SECONDS_PER_DAY
 from twin.kernels.shadow import shadow_fraction_array
 
-SECONDS_PER_DAY = 86400.0  # s
 EPHEMERIS_NAME = "de421.bsp"  # JPL DE421, 1900-2050, shipped by skyfield-data
 
 

@@ -1,5 +1,5 @@
 """Node faults: random failures, radiation upsets (more inside the South Atlantic Anomaly) and
-scripted outages (DESIGN.md §1 "faults").
+scripted outages (docs/design.md §4, "Faults").
 
 Every fault takes a node down for a while; the job book rolls back the jobs on it to their last
 checkpoint (:meth:`twin.jobs.JobBook.fail_nodes`). Faults happen at step boundaries only: the
@@ -32,7 +32,7 @@ from datetime import datetime
 
 import numpy as np
 
-from twin.constants import SECONDS_PER_DAY
+from twin.constants import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.errors import InputError
 from twin.kernels import layout as L
 
@@ -91,8 +91,8 @@ class FaultModel:
                  rng_failures: np.random.Generator, rng_upsets: np.random.Generator):
         self.n, self.dt_s = n_nodes, dt_s
         self.rng_failures, self.rng_upsets = rng_failures, rng_upsets
-        self.mtbf_s = cfg.mtbf_h * 3600.0 if cfg.mtbf_h else None
-        self.repair_s, self.repair_fixed = cfg.mean_repair_h * 3600.0, cfg.repair_distribution == "fixed"
+        self.mtbf_s = cfg.mtbf_h * SECONDS_PER_HOUR if cfg.mtbf_h else None
+        self.repair_s, self.repair_fixed = cfg.mean_repair_h * SECONDS_PER_HOUR, cfg.repair_distribution == "fixed"
         self.rate_out_per_s = cfg.upset_rate_per_day / SECONDS_PER_DAY
         self.rate_saa_per_s = cfg.saa_upset_rate_per_day / SECONDS_PER_DAY
         self.upsets_on = self.rate_out_per_s > 0 or self.rate_saa_per_s > 0
@@ -238,7 +238,7 @@ class FaultModel:
         out = {
             "node_failures": self.counts["failures"], "node_upsets": self.counts["upsets"],
             "node_upsets_in_saa": self.counts["upsets_in_saa"], "node_outages": self.counts["outages"],
-            "node_hours_down": float((self.down_steps + ongoing) * self.dt_s / 3600.0),
+            "node_hours_down": float((self.down_steps + ongoing) * self.dt_s / SECONDS_PER_HOUR),
         }
         if self.scanned_steps:   # SAA membership is only computed when upsets are on
             out["saa_time_fraction"] = self.saa_steps / self.scanned_steps

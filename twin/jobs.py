@@ -20,7 +20,7 @@ from array import array
 
 import numpy as np
 
-from twin.constants import J_PER_WH
+from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels import layout as L
 from twin.kernels.jobs import advance_jobs
 from twin.output.schema import JOB_DTYPE
@@ -475,9 +475,9 @@ class JobBook:
             "jobs_rejected": c["rejected"], "jobs_running_at_end": len(self._running),
             "jobs_queued_at_end": len(self.queue), "jobs_deadline_missed": c["deadline_missed"],
             "preemptions": c["preemptions"], "rollbacks": c["rollbacks"], "migrations": c["migrations"],
-            "work_progress_accel_h": self.work_done_accel_s / 3600.0,
-            "work_lost_accel_h": self.work_lost_accel_s / 3600.0,
-            "work_delivered_accel_h": (self.work_done_accel_s - self.work_lost_accel_s) / 3600.0,
+            "work_progress_accel_h": self.work_done_accel_s / SECONDS_PER_HOUR,
+            "work_lost_accel_h": self.work_lost_accel_s / SECONDS_PER_HOUR,
+            "work_delivered_accel_h": (self.work_done_accel_s - self.work_lost_accel_s) / SECONDS_PER_HOUR,
             "flop_delivered": (self.work_done_accel_s - self.work_lost_accel_s) * self.peak_flops,
             "wait_mean_s": float(np.mean(waits)), "wait_p50_s": float(np.percentile(waits, 50)),
             "wait_p95_s": float(np.percentile(waits, 95)), "wait_p99_s": float(np.percentile(waits, 99)),

@@ -11,7 +11,7 @@ import math
 import numpy as np
 from numba import njit
 
-from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH
+from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
 from twin.output.schema import RECORD_ROW_NAMES, STATE_VARIABLES
@@ -34,8 +34,8 @@ def node_params(sc, record_extrema: bool = False) -> NodeParams:
         nominal_capacity_j=capacity_j, min_soc=b.min_soc, max_soc=b.max_soc,
         charge_efficiency=b.charge_efficiency, discharge_efficiency=b.discharge_efficiency,
         # C-rate [1/h] -> watts per joule of capacity [1/s]
-        max_charge_w_per_j=b.max_charge_c_rate_per_h / 3600.0,
-        max_discharge_w_per_j=b.max_discharge_c_rate_per_h / 3600.0,
+        max_charge_w_per_j=b.max_charge_c_rate_per_h / SECONDS_PER_HOUR,
+        max_discharge_w_per_j=b.max_discharge_c_rate_per_h / SECONDS_PER_HOUR,
         fade_per_efc=b.fade_per_efc, recover_soc=b.recover_soc,
         n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
         min_throttle=c.min_throttle,

@@ -32,11 +32,10 @@ from sgp4.alpha5 import from_alpha5
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray, jday
 from sgp4.earth_gravity import wgs72
 
+from twin.constants import EARTH_RADIUS_M, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.environment import as_utc, skyfield_times
 from twin.errors import InputError
 
-SECONDS_PER_DAY = 86400.0  # s
-R_EARTH_M = 6_378_137.0  # m, WGS-84 equatorial radius; altitudes are above it
 # SGP4's own gravity model, WGS-72 (Vallado et al. 2006, AIAA 2006-6753, Appendix B):
 # synthetic mean elements are built with the constants SGP4 will propagate them with.
 MU_SGP4_M3_S2 = wgs72.mu * 1e9  # m^3/s^2 (398600.8 km^3/s^2)
@@ -287,8 +286,8 @@ def load_tle(path, name_pattern: str | None = None,
             skipped.append((name, f"SGP4 error {code} at epoch: {SGP4_ERRORS[code]}"))
             continue
         perigee_m = satrec.a * (1.0 - satrec.ecco) * satrec.radiusearthkm * 1e3
-        if perigee_m < R_EARTH_M:
-            skipped.append((name, f"decayed: perigee {(perigee_m - R_EARTH_M) / 1e3:.0f} km "
+        if perigee_m < EARTH_RADIUS_M:
+            skipped.append((name, f"decayed: perigee {(perigee_m - EARTH_RADIUS_M) / 1e3:.0f} km "
                                   f"below the surface"))
             continue
         satrecs.append(satrec)
@@ -420,7 +419,7 @@ def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, 
     if altitude_km <= 0:
         raise ValueError(f"altitude_km must be positive, got {altitude_km!r}")
     spread = 2.0 * math.pi if pattern == "delta" else math.pi
-    a_m = R_EARTH_M + altitude_km * 1e3
+    a_m = EARTH_RADIUS_M + altitude_km * 1e3
     raans = [math.radians(raan0_deg) + p * spread / planes for p in range(planes)]
     return _circular_shell("WALKER", epoch_utc, a_m, math.radians(inclination_deg), raans,
                            sats_per_plane, phasing)
@@ -465,7 +464,7 @@ def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
     float
         [rad], retrograde (> pi/2).
     """
-    a = R_EARTH_M + altitude_km * 1e3
+    a = EARTH_RADIUS_M + altitude_km * 1e3
     n = math.sqrt(MU_SGP4_M3_S2 / a**3)
     p = a * (1.0 - ecc * ecc)
     cosi = -SUN_SYNC_RATE_RAD_S / (1.5 * n * J2_SGP4 * (R_SGP4_M / p) ** 2)
@@ -476,7 +475,7 @@ def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
 
 def j2_node_rate_rad_s(altitude_km: float, incl_rad: float, ecc: float = 0.0) -> float:
     """First-order secular J2 node rate -3/2 n J2 (R/p)^2 cos i [rad/s] (Vallado 2013, ch. 9)."""
-    a = R_EARTH_M + altitude_km * 1e3
+    a = EARTH_RADIUS_M + altitude_km * 1e3
     n = math.sqrt(MU_SGP4_M3_S2 / a**3)
     p = a * (1.0 - ecc * ecc)
     return -1.5 * n * J2_SGP4 * (R_SGP4_M / p) ** 2 * math.cos(incl_rad)
@@ -545,7 +544,7 @@ def sso_shell(altitude_km, ltan_h, planes, sats_per_plane, epoch_utc: datetime, 
         raise ValueError(f"phasing must be an integer in [0, {planes - 1}], got {phasing!r}")
     incl = sso_inclination_rad(altitude_km)
     raan0 = raan_from_ltan_rad(ltan_h, epoch_utc)
-    a_m = R_EARTH_M + altitude_km * 1e3
+    a_m = EARTH_RADIUS_M + altitude_km * 1e3
     raans = [raan0 + math.radians(15.0 * p * ltan_span_h / planes) for p in range(planes)]
     return _circular_shell("SSO", epoch_utc, a_m, incl, raans, sats_per_plane, phasing)
 
@@ -585,7 +584,7 @@ def cluster_shell(altitude_km, ltan_h, n_sats, radius_km, epoch_utc: datetime,
     if int(n_sats) != n_sats or n_sats < 1 or radius_km <= 0:
         raise ValueError(f"need n_sats >= 1 and radius_km > 0, got {n_sats!r}, {radius_km!r}")
     rng = np.random.default_rng(seed)
-    a_m = R_EARTH_M + altitude_km * 1e3
+    a_m = EARTH_RADIUS_M + altitude_km * 1e3
     incl0 = sso_inclination_rad(altitude_km)
     raan0 = raan_from_ltan_rad(ltan_h, epoch_utc)
     budget_rad = 0.8 * radius_km * 1e3 / a_m  # bound on |dl| + 3|de| + |di| [rad]
@@ -657,7 +656,7 @@ def sgp4_utc_jd(t):
 FRAME_BATCH = 24   # frame nodes evaluated per call of skyfield (~0.5 ms a call, whatever its length)
 
 
-def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = 3600.0,
+def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = SECONDS_PER_HOUR,
                           cache: dict | None = None):
     """Rotation matrices TEME -> GCRS, shape (B, 3, 3), from skyfield's TEME frame.
 
@@ -714,7 +713,7 @@ class Propagator:
     """
 
     def __init__(self, sats: SatelliteSet, epoch_utc: datetime,
-                 frame_node_step_s: float | None = 3600.0):
+                 frame_node_step_s: float | None = SECONDS_PER_HOUR):
         if len(sats) == 0:
             raise ValueError("Propagator needs at least one satellite")
         self.sats = sats
@@ -766,7 +765,7 @@ def screen_for_run(sats: SatelliteSet, epoch_utc: datetime, duration_s: float) -
     """
     if len(sats) == 0:
         return sats
-    every_s = max(3600.0, duration_s / 2000.0)
+    every_s = max(SECONDS_PER_HOUR, duration_s / 2000.0)
     t_s = np.unique(np.append(np.arange(0.0, duration_s, every_s), duration_s))
     array = SatrecArray(list(sats.satrecs))
     jd, fr = sgp4_utc_jd(skyfield_times(epoch_utc, t_s))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import time
 
+from twin.constants import SECONDS_PER_DAY
+
 UPDATE_EVERY_S = 0.1   # the bar is drawn at most this often: a run's ticks take microseconds
 
 
@@ -42,7 +44,7 @@ class Progress:
         self._last_update = now
         wall = now - self.start
         steps_per_s = self.n_sats * (sim_s - self.start_s) / self.dt_s / max(wall, 1e-9)
-        sim_text = f"{sim_s / 86400:.2f}/{self.total_s / 86400:.2f} d"
+        sim_text = f"{sim_s / SECONDS_PER_DAY:.2f}/{self.total_s / SECONDS_PER_DAY:.2f} d"
         rate_text = f"{steps_per_s / 1e3:,.0f} k sat-steps/s"
         if self._bar is not None:
             self._bar.update(self._task, completed=sim_s, sim=sim_text, rate=rate_text)

@@ -50,6 +50,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels.placement import first_fitting, gang_fill
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
 
@@ -356,10 +357,10 @@ class PowerAware(Policy):
         power of one accelerator."""
         p = self.params
         eclipsed = view.sunlit_fraction < 0.5
-        to_entry_h = np.clip(np.nan_to_num(view.next_eclipse_entry_s - view.now_s, posinf=1e9), 0, 1e9) / 3600
+        to_entry_h = np.clip(np.nan_to_num(view.next_eclipse_entry_s - view.now_s, posinf=1e9), 0, 1e9) / SECONDS_PER_HOUR
         soc_at_entry = np.where(eclipsed, view.soc,
                                 np.minimum(p.max_soc, view.soc + p.charge_per_h * to_entry_h))
-        energy_j = np.maximum(soc_at_entry - p.min_soc, 0.0) * p.battery_wh * 3600.0
+        energy_j = np.maximum(soc_at_entry - p.min_soc, 0.0) * p.battery_wh * J_PER_WH
         left_s = np.where(eclipsed, np.nan_to_num(view.next_eclipse_exit_s - view.now_s, nan=0.0),
                           view.eclipse_duration_s)
         never = ~eclipsed & np.isinf(view.next_eclipse_entry_s)

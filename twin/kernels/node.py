@@ -1,6 +1,6 @@
 """The fused per-node step: shadow -> solar -> power balance -> battery -> thermal -> compute rate.
 
-Physics per step (DESIGN.md §3): geometry at the step's two boundaries, averaged; array power;
+Physics per step (docs/design.md §5): geometry at the step's two boundaries, averaged; array power;
 demands (bus, compute at the thermal throttle, thermostat heaters); load shedding against array
 plus battery; battery charge/discharge with losses and fade; two-node thermal with every
 consumed electrical watt dissipated in the electronics; the compute rate that jobs progress at.
@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
+from twin.constants import EARTH_MEAN_RADIUS_M, SECONDS_PER_YEAR
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.layout import (ACC_BETA, ACC_MAX, ACC_MIN, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD,
                                  ACC_LOSS, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
@@ -28,9 +29,8 @@ from twin.kernels.shadow import shadow_fraction, shadow_fraction_from
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
 from twin.kernels.thermal import (LANE_SCRATCH_ROWS, radiator_absorbed_w, thermal_constants, thermal_throttle,
                                   two_node_step_c, two_node_step_lanes)
-from twin.kernels.viewfactor import EARTH_MEAN_RADIUS_M, earth_view_factor
+from twin.kernels.viewfactor import earth_view_factor
 
-SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year
 
 NodeParams = namedtuple("NodeParams", [
     "bus_power_w",

@@ -12,8 +12,8 @@ import math
 
 from numba import njit
 
-R_SUN_M = 696_000_000.0  # m, solar radius used by Montenbruck & Gill (2000), §3.4.2
-R_EARTH_M = 6_378_137.0  # m, WGS-84 equatorial radius (NIMA TR8350.2, 2000)
+from twin.constants import EARTH_RADIUS_M, SUN_RADIUS_M
+
 
 
 @njit(cache=True)
@@ -58,11 +58,11 @@ def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm):
     d = s - r [m] and their lengths [m], for callers that have them already."""
     if math.isnan(r_norm):
         return math.nan
-    if r_norm <= R_EARTH_M:
+    if r_norm <= EARTH_RADIUS_M:
         return 0.0  # inside the Earth: no light
 
-    sin_a = R_SUN_M / d_norm  # Eq. (3.85): a = asin(R_sun / |s - r|)
-    sin_b = R_EARTH_M / r_norm  # Eq. (3.86): b = asin(R_earth / |r|)
+    sin_a = SUN_RADIUS_M / d_norm  # Eq. (3.85): a = asin(R_sun / |s - r|)
+    sin_b = EARTH_RADIUS_M / r_norm  # Eq. (3.86): b = asin(R_earth / |r|)
     cos_a = math.sqrt(1.0 - sin_a * sin_a)
     cos_b = math.sqrt(1.0 - sin_b * sin_b)
     # Eq. (3.87): c = acos(-r . (s - r) / (|r| |s - r|)), angle between Earth and Sun centres

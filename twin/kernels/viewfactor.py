@@ -1,6 +1,6 @@
 """View factors from a flat plate in orbit to the Earth, for Earth-IR and albedo loads.
 
-Scalar numba kernels (float64 SI in and out). DESIGN.md §3, "Thermal".
+Scalar numba kernels (float64 SI in and out). docs/design.md §5, "Thermal".
 
 References
 ----------
@@ -17,10 +17,11 @@ import math
 
 from numba import njit
 
-# Sphere of equal mean radius: the right sphere for a spherical-Earth view factor.
+from twin.constants import EARTH_MEAN_RADIUS_M
+
+# The sphere of equal mean radius (EARTH_MEAN_RADIUS_M) is the right one for a spherical-Earth view factor:
 # IUGG mean radius R1 = (2a + b)/3 of GRS80 (Moritz 2000, J. Geodesy 74, 128). It differs from the
 # WGS-84 equatorial radius by 0.1 %, which moves F by < 2e-4 at 550 km.
-EARTH_MEAN_RADIUS_M = 6_371_008.8  # m
 
 
 @njit(cache=True)
