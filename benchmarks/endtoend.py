@@ -12,7 +12,7 @@ of a warm ``twin run`` minus Python's start-up and imports.
 
 "Bare SGP4" is ``SatrecArray.sgp4`` of the same satellites at every step's time, 64 times per
 call, with the Julian dates prepared outside the timer: the floor
-DESIGN.md §5 measures the engine against (ratio = twin sat-steps/s ÷ bare sat-steps/s).
+docs/design.md §8 measures the engine against (ratio = twin sat-steps/s ÷ bare sat-steps/s).
 
 Run as ``python -m benchmarks.endtoend '<case as JSON>'`` a case runs in a fresh process and so
 reports its own peak resident memory; the last line of its output is the result as JSON.

@@ -6,7 +6,7 @@ penumbra and umbra in their true proportions), the default config's spacecraft, 
 nodes running jobs.
 
 ``advance_nodes`` runs in parallel over nodes (numba ``prange``): it is timed on one thread
-(``numba.set_num_threads(1)``, process CPU time: DESIGN.md §5 counts ns per satellite-step on
+(``numba.set_num_threads(1)``, process CPU time: docs/design.md §8 counts ns per satellite-step on
 one core) and on all threads (wall time). Its building blocks are timed one by one inside small
 njit loops that carry their result forward, so that nothing is optimised away.
 """

@@ -1,6 +1,6 @@
 """The naive baseline: twin's physics, one SimPy process per satellite.
 
-This is the design DESIGN.md §1 rules out, kept as the yardstick of §5 ("≥ 30 × a naive
+This is the design docs/design.md §4 rules out, kept as the yardstick of §8 ("≥ 30 × a naive
 SimPy-process-per-satellite implementation"). It is meant to be honest and simple, not slow on
 purpose: what a careful engineer would write first.
 
@@ -30,7 +30,7 @@ Parameters come from the same config wrapper as twin's (:func:`twin.nodes.node_p
 :func:`twin.nodes.initial_state`), so only the way the work is organised differs.
 
 ``physics="minimal"`` keeps only SGP4, the rotation, the shadow (jitted scalar kernel) and a
-battery bucket: a calibration point for DESIGN.md §5's "a minimal one reaches about 330 k
+battery bucket: a calibration point for docs/design.md §8's "a minimal one reaches about 330 k
 satellite-steps/s", not a model of anything.
 """
 from __future__ import annotations
@@ -78,7 +78,7 @@ _node_step = interpreted(_node.advance_nodes)
 class NaiveRun:
     """Records of a naive run, shaped like twin's /state: (R, N), record r ends at time[r].
     Flows (``*_power_w``, ``sunlit_fraction``) are means over the record interval, stocks values
-    at its end, as in DESIGN.md §4."""
+    at its end, as in docs/schema.md."""
 
     time_s: np.ndarray
     battery_energy_wh: np.ndarray

@@ -1,4 +1,4 @@
-"""Propagation alone: bare ``SatrecArray.sgp4`` (the floor of DESIGN.md §5) and twin's
+"""Propagation alone: bare ``SatrecArray.sgp4`` (the floor of docs/design.md §8) and twin's
 ``Propagator.propagate`` (SGP4, TEME -> GCRS rotation, time scales) on the same satellites and
 times: the first N Starlink satellites, T steps of 10 s from the catalogue's epoch."""
 from __future__ import annotations

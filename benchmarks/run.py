@@ -2,7 +2,7 @@
 time goes, and experiments; prints a table and writes ``benchmarks/out/results.json``.
 
 Quick mode (``twin bench``, ``python -m benchmarks``) uses small sizes and takes about a minute
-on a 2-core machine; ``--full`` runs DESIGN.md §5's sizes (10,000 satellites for a day at 10 s
+on a 2-core machine; ``--full`` runs docs/design.md §8's sizes (10,000 satellites for a day at 10 s
 recorded every 60 s, the whole 10,395-satellite Starlink catalogue) and takes several minutes.
 
 Timing. Single-threaded work is timed by CPU time where noted (the suite is meant to run on a
@@ -300,7 +300,7 @@ def run_experiments(sizes: Sizes, work_dir: Path, log) -> dict:
 
 # ------------------------------------------------------------------ targets and table
 def evaluate_targets(res: dict) -> list[dict]:
-    """DESIGN.md §5, each with what was measured and whether it is met (None: not measured)."""
+    """The targets of docs/design.md §8, each with what was measured and whether it is met (None: not measured)."""
     targets = []
     kern = {r["name"]: r["ns_per_sat_step"] for r in res["kernels"]}
     design = {r["design_kernel"]: r["ns_per_sat_step"] for r in res["kernels"] if r.get("design_kernel")}
@@ -435,7 +435,7 @@ def format_table(res: dict) -> str:
             t = ex["tle_load"]
             lines.append(f"  load_tle (10,395 TLEs): {t['load_tle_s']:.2f} s, of which checksums "
                          f"{t['checksum_s']:.2f} s ({t['checksum_with_str_count_s']:.2f} s with str.count)")
-    lines.append("\nDESIGN.md §5 targets")
+    lines.append("\ndocs/design.md §8 targets")
     for t in res["targets"]:
         mark = {True: "met    ", False: "NOT met", None: "n/a    "}[t["met"]]
         lines.append(f"  [{mark}] {t['target']}: {t['measured']}")

@@ -1,5 +1,5 @@
 """Shared test fixtures. The whole suite runs with the network off: any socket connection
-attempt raises, so a test that would download something fails (DESIGN: nothing is downloaded)."""
+attempt raises, so a test that would download something fails (docs/design.md §2: nothing is downloaded)."""
 import socket
 from pathlib import Path
 

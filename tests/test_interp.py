@@ -38,8 +38,8 @@ def _worst_errors(feed, sats, dt, n_steps):
 def test_interpolated_positions_within_centimetres_over_a_day(sats):
     """The error estimate r (n h)^8 max|prod(s - j)| / 8! is 1 mm between central nodes and
     ~1.5 cm at the run's ends (one-sided stencil) at h = 120 s; SGP4's short-period and drag
-    terms add to that (2.9 cm measured, at an end of the day): 5 cm is the test, 1 m DESIGN's
-    target."""
+    terms add to that (2.9 cm measured, at an end of the day): 5 cm is the test, 1 m the target of
+    docs/design.md §8."""
     dt, n_steps = 10.0, 8640
     feed = OrbitFeed(sats, EPOCH, dt, n_steps, sgp4_step_s=Simulation.model_fields["sgp4_step_s"].default)
     assert feed.every == 12

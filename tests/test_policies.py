@@ -201,7 +201,7 @@ def test_eclipse_prediction_from_the_last_entry_and_exit():
 
 
 def test_longest_eclipse_of_a_550_km_orbit():
-    # 95.6 min orbit: 35.6 min of cylindrical shadow at beta 0 (DESIGN.md: 36.1 min at 400 km)
+    # 95.6 min orbit: 35.6 min of cylindrical shadow at beta 0 (docs/validation.md row 1: 36.1 min at 400 km)
     assert max_eclipse_s(95.6 * 60) / 60 == pytest.approx(35.6, abs=0.1)
 
 

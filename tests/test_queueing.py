@@ -1,4 +1,4 @@
-"""Validation against queueing theory (DESIGN.md §3): with power and heat out of the way, FIFO on
+"""Validation against queueing theory (docs/design.md §5): with power and heat out of the way, FIFO on
 c identical single-accelerator nodes with Poisson arrivals and exponential work is an M/M/c
 queue, whose mean wait is Erlang C; and Little's law holds on a real run file.
 

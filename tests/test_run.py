@@ -1,4 +1,4 @@
-"""A whole run: the file follows DESIGN.md §4, energy closes from the file alone, runs are
+"""A whole run: the file follows docs/schema.md, energy closes from the file alone, runs are
 deterministic, and nothing is downloaded."""
 import socket
 
@@ -54,7 +54,7 @@ def test_file_follows_schema_v1(small_run):
 
 def test_energy_closes_from_the_file_alone(small_run):
     """Per satellite and record: (solar - load - loss - curtailed)·Δt = Δ battery energy.
-    Recorded flows are float64, so closure holds to float rounding; DESIGN asks 1e-6 relative."""
+    Recorded flows are float64, so closure holds to float rounding; docs/design.md §6 asks 1e-6 relative."""
     out, _, _ = small_run
     with h5py.File(out, "r") as f:
         dt = np.diff(np.concatenate([[0.0], f["time"][...]]))[:, None]

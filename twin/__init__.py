@@ -18,7 +18,7 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # skyfield-data warns that its IERS table is old; twin uses skyfield's builtin timescale instead.
 _warnings.filterwarnings("ignore", message="The file finals2000A.all has expired")
 
-__version__ = "0.1.0"
+from twin.version import __version__  # noqa: E402 (after the environment set-up above)
 
 
 def load_config(path, overrides=()):

@@ -1,4 +1,4 @@
-"""``twin bench``: run the repository's benchmark suite (``benchmarks/``, DESIGN.md §5).
+"""``twin bench``: run the repository's benchmark suite (``benchmarks/``, docs/design.md §8).
 
 The suite lives beside the package, not in it (it carries a naive baseline and experiments that
 are no part of twin); this module finds it from an editable or source checkout and runs it.
@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main(quick: bool = True, *, sizes=None, out_path=None) -> int:
-    """Run the suite: quick (about a minute) or, with ``quick=False``, DESIGN.md's sizes.
+    """Run the suite: quick (about a minute) or, with ``quick=False``, the full sizes of docs/design.md §8.
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
 """The SimPy engine: one Environment owns the clock and the discrete events; physics is advanced
-lazily, in blocks, by numba kernels over all satellites at once (DESIGN.md §1).
+lazily, in blocks, by numba kernels over all satellites at once (docs/design.md §4).
 
-Processes: ``arrivals`` (jobs at their exact submit times), ``scheduler`` (placement at every
-epoch boundary), ``recorder`` (one record per ``record_every_s``). Any process that needs the
-present state first calls :meth:`Simulation.advance_to`, which runs the kernels from the last
-advanced step up to now; it is idempotent, so the order of processes at equal times does not
-change the physics. There is no process per satellite.
+Processes: ``arrivals`` (jobs at their exact submit times) and ``clock`` (at each tick, in a fixed
+order: advance the physics, record, checkpoint, dispatch). Any process that needs the present
+state first calls :meth:`Simulation.advance_to`, which runs the kernels from the last advanced
+step up to now; it is idempotent, so the order of processes at equal times does not change the
+physics. There is no process per satellite.
 """
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ class Simulation:
         while self.step < step:
             k0 = self.step
             k1 = min(step, self.orbits.segment_end(k0))   # cut where the feed says, whatever its blocks
-            if self.faults.enabled:   # cut the segment at the next fault (DESIGN: exact boundaries)
+            if self.faults.enabled:   # cut the segment at the next fault (docs/design.md §4: exact boundaries)
                 pos_ends = self.orbits.get(k0, k1)[0][-(k1 - k0):]
                 k1 = self.faults.next_stop(k0, k1, pos_ends)
             pos, vel, sun = self.orbits.get(k0, k1)

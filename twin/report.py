@@ -19,6 +19,7 @@ import numpy as np
 from twin.constants import CELSIUS_ZERO_K, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.kernels.layout import MODE_NAMES
 from twin.output.reader import RunFileError, n_records, open_h5, read_summary, read_table, reading
+from twin.report_style import STYLE, fmt as _fmt, save as _save, unit_of  # shared with the sweep report
 
 MAX_TIME_POINTS = 2000                # records per time series: more than a figure has pixels
 MAX_VALUES_PER_VARIABLE = 4_000_000   # x 9 variables + eclipse window and blocks + jobs < ~50 M
@@ -30,10 +31,6 @@ ECLIPSE_BLOCK_S = 4 * 3600.0          # records read per bin: two or more LEO or
 BAND_VARIABLES = ("soc", "electronics_temp_k", "radiator_temp_k", "solar_power_w", "load_power_w",
                   "compute_power_w", "curtailed_power_w")
 MODE_COLOURS = ("#4c9a2a", "#f2b134", "#8c8c8c", "#d1495b", "#5b2a86")
-
-STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "legend.fontsize": 10,
-         "xtick.labelsize": 10, "ytick.labelsize": 10, "axes.grid": True, "grid.alpha": 0.3,
-         "savefig.dpi": 110, "figure.dpi": 110}
 
 
 @dataclass
@@ -246,11 +243,6 @@ def _new_figure(width=10.0, height=4.8, rows=1, sharex=True):
     FigureCanvasAgg(fig)  # Agg, without pyplot's global state
     axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False)[:, 0]
     return fig, axes
-
-
-def _save(fig, path: Path) -> Path:
-    fig.savefig(path)
-    return path
 
 
 def fig_soc(sample: RunSample, path: Path) -> Path:
@@ -472,38 +464,6 @@ FIGURES = (
 
 
 # ---------------------------------------------------------------------- Markdown
-def unit_of(key: str) -> str:
-    """The unit of a /summary key, from its name (docs/schema.md lists them)."""
-    if key.startswith("node_hours_"):
-        return "h"
-    if key.endswith("_per_s"):
-        return "1/s"
-    for suffix, unit in (("_wh", "Wh"), ("_s", "s"), ("_h", "h")):
-        if key.endswith(suffix):
-            return unit
-    if key == "flop_delivered":
-        return "FLOP"
-    return "1"
-
-
-def _fmt(value, digits=4) -> str:
-    """A number for people: thousands separators, ``digits`` significant digits, no trailing zeros."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if not math.isfinite(value) or value == 0.0:
-            return f"{value:g}"
-        if abs(value) >= 1e15 or abs(value) < 1e-3:
-            return f"{value:.{digits - 1}e}"
-        if abs(value) >= 10 ** (digits - 1):
-            return f"{value:,.0f}"
-        return f"{value:,.{digits}g}"
-    return str(value)
-
-
 # (label, unit, function of the summary) — rows whose keys are missing are left out
 HEADLINES = (
     ("Energy", (

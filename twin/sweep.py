@@ -109,13 +109,13 @@ def _rows(jobs, results: dict) -> list[dict]:
 
 
 def _table_attrs(sweep: Sweep) -> dict:
-    import twin
+    from twin.version import __version__
 
     spec = sweep.spec
     return {"name": spec.name, "sweep_file": str(sweep.path), "sweep_yaml": sweep.text,
             "base_file": str(sweep.base_path), "base_yaml": sweep.base_path.read_text(),
             "parameters": parameter_names(sweep), "n_members": len(sweep.members),
-            "shard_by": spec.shard.by if spec.shard else "", "twin_version": twin.__version__}
+            "shard_by": spec.shard.by if spec.shard else "", "twin_version": __version__}
 
 
 def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None = None,

@@ -1,7 +1,7 @@
 """Job progress over a block of steps, for gangs of accelerators spread over several nodes.
 
 A job holding accelerators on several nodes (a gang) progresses at the rate of its slowest member
-(DESIGN.md §3): per step, work done = n_accelerators × min(rate of member nodes) × dt.
+(docs/design.md §5): per step, work done = n_accelerators × min(rate of member nodes) × dt.
 Job j's members are the nodes ``member_node[member_lo[j]:member_hi[j]]`` holding
 ``member_accel[...]`` accelerators each; without ``member_hi`` the members are in CSR form
 (``member_hi[j] = member_lo[j + 1]``).

@@ -1,6 +1,6 @@
 """Power management: which load a node serves given what the array and battery can supply.
 
-Shedding order (DESIGN.md §3): throttle compute -> idle compute -> safe mode (bus only).
+Shedding order (docs/design.md §5): throttle compute -> idle compute -> safe mode (bus only).
 A node that had to go idle or safe stays there, charging, until its state of charge is back above
 ``recover_soc`` or the array alone carries the full load: hysteresis, so that a node at the
 bottom of its battery does not flap between modes every step.

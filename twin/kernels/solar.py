@@ -1,6 +1,6 @@
 """Solar array: irradiance at the satellite, panel incidence by pointing mode, delivered power.
 
-Scalar numba kernels (float64 SI in and out) that the fused per-node step inlines. DESIGN.md §3,
+Scalar numba kernels (float64 SI in and out) that the fused per-node step inlines. docs/design.md §5,
 "Sun and shadow" and "Solar array".
 
 References
@@ -55,7 +55,7 @@ def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, pack
     """Electrical power an array delivers to the bus.
 
     P = S · A · η · f_pack · max(cos θ, 0) · (1 − d)^years · (1 + γ (T_cell − T_ref)) · η_mppt,
-    clamped at 0 (DESIGN.md §3; SMAD §11.4 for the cosine and lifetime-degradation
+    clamped at 0 (docs/design.md §5; SMAD §11.4 for the cosine and lifetime-degradation
     form; Patel 2004 ch. 3 for the linear temperature coefficient of maximum power).
 
     Parameters

@@ -1,6 +1,6 @@
 """Two-node thermal model of a compute satellite: electronics coupled to a radiator.
 
-Scalar numba kernels (float64 SI in and out). DESIGN.md §3, "Thermal":
+Scalar numba kernels (float64 SI in and out). docs/design.md §5, "Thermal":
 
     C_e dT_e/dt = P_elec − G (T_e − T_r)                                          (1)
     C_r dT_r/dt = G (T_e − T_r) + Q_abs − ε σ A_emit (T_r⁴ − T_space⁴)            (2)

@@ -1,1 +1,1 @@
-"""Run files: the HDF5 schema (DESIGN.md §4), its writer and its reader."""
+"""Run files: the HDF5 schema (docs/schema.md, docs/design.md §6), its writer and its reader."""

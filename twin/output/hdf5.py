@@ -1,4 +1,4 @@
-"""Streams a run to an HDF5 file of schema version 1 (DESIGN.md §4, docs/schema.md).
+"""Streams a run to an HDF5 file of schema version 1 (docs/design.md §6, docs/schema.md).
 
 The file is opened with the latest format and switched to SWMR once every dataset exists, so
 that readers can follow it while it grows. Records are buffered and written a whole
@@ -35,8 +35,8 @@ def library_versions() -> dict:
     import simpy
     import skyfield
 
-    import twin
-    return {"twin_version": twin.__version__, "skyfield_version": skyfield.__version__,
+    from twin.version import __version__
+    return {"twin_version": __version__, "skyfield_version": skyfield.__version__,
             "sgp4_version": sgp4.__version__, "numba_version": numba.__version__,
             "h5py_version": h5py.__version__, "numpy_version": np.__version__,
             "simpy_version": simpy.__version__, "python_version": platform.python_version()}

@@ -20,6 +20,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from twin.constants import SECONDS_PER_DAY
 from twin.errors import InputError
 from twin.output.runlock import live_writer, reading_path, status_notes, target_of
 from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES, extrema_variables
@@ -383,7 +384,7 @@ def describe(path) -> str:
             f"{path}: twin run file, schema {_attr(f, 'schema_version')}, status {_attr(f, 'status')}",
             f"  epoch {_attr(f, 'epoch_utc')}   dt {_attr(f, 'dt_s')} s   record every "
             f"{_attr(f, 'record_every_s')} s   seed {_attr(f, 'seed')}",
-            f"  {n_sat:,} satellites x {n_rec:,} records ({t_end / 86400:.3g} d recorded)   "
+            f"  {n_sat:,} satellites x {n_rec:,} records ({t_end / SECONDS_PER_DAY:.3g} d recorded)   "
             f"{f['jobs'].shape[0]:,} job rows   {f['events'].shape[0]:,} events   "
             f"{os.path.getsize(path) / 1e6:.1f} MB",
             f"  twin {_attr(f, 'twin_version')}, config sha256 {_attr(f, 'config_sha256')[:12]}",

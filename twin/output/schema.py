@@ -1,4 +1,4 @@
-"""Run-file schema version 1 (DESIGN.md §4, docs/schema.md): one place that names every
+"""Run-file schema version 1 (docs/design.md §6, docs/schema.md): one place that names every
 recorded variable, its unit, its meaning, its storage type, and whether it is a flow (mean over
 the record interval) or a stock (value at the interval's end)."""
 from dataclasses import dataclass

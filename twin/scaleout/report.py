@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from twin.output.reader import RunFileError
+from twin.report_style import STYLE, fmt, save
+from twin.scaleout.table import is_sweep_file, read_summary_table
 
 # (summary key, label, unit, scale from the summary's unit)
 METRICS = (
@@ -34,8 +36,6 @@ MAX_TABLE_ROWS = 200       # members listed in summary.md
 
 def find_sweep_summary(path) -> Path | None:
     """The sweep summary behind ``path`` (a sweep folder or its summary.h5), or None."""
-    from twin.scaleout.table import is_sweep_file
-
     path = Path(path)
     candidate = path / "summary.h5" if path.is_dir() else path
     return candidate if candidate.is_file() and is_sweep_file(candidate) else None
@@ -64,8 +64,6 @@ def _varying(frame, parameters: list[str]) -> list[str]:
 
 
 def _fmt(value) -> str:
-    from twin.report import _fmt as fmt
-
     if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return fmt(value)
@@ -82,8 +80,6 @@ def _figure(width: float, height: float):
 
 def fig_heatmaps(frame, x: str, y: str, metrics, labels, path: Path) -> Path:
     import matplotlib
-
-    from twin.report import _save
 
     ok = frame[frame["status"] == "complete"]
     xs, ys = sorted(frame[x].dropna().unique()), sorted(frame[y].dropna().unique())
@@ -114,12 +110,10 @@ def fig_heatmaps(frame, x: str, y: str, metrics, labels, path: Path) -> Path:
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
     fig.suptitle("Sweep: each metric over the first two parameters (mean over the other members)", fontsize=13)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def fig_parameters(frame, x: str, colour: str | None, metrics, labels, path: Path) -> Path:
-    from twin.report import _save
-
     ok = frame[frame["status"] == "complete"]
     cols = min(4, len(metrics))
     rows = math.ceil(len(metrics) / cols)
@@ -146,7 +140,7 @@ def fig_parameters(frame, x: str, colour: str | None, metrics, labels, path: Pat
         handles, names = axes[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(groups)), framealpha=0.9)
     fig.suptitle(f"Sweep: each metric against {labels[x]} (points: members; lines: means)", fontsize=13)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], metrics, figures) -> str:
@@ -188,9 +182,6 @@ def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], met
 def write_sweep_report(summary_path, out_dir) -> list[Path]:
     """Figures (PNG) and ``summary.md`` of a sweep into ``out_dir``; returns the paths."""
     import matplotlib
-
-    from twin.report import STYLE
-    from twin.scaleout.table import read_summary_table
 
     summary_path = Path(summary_path)
     try:

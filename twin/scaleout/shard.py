@@ -153,7 +153,8 @@ class JobStream:
 
 def full_job_stream(scenario) -> JobStream:
     """Every job the single run of ``scenario`` would submit, drawn as the engine draws them
-    (``twin.engine.Simulation``: the first of two ``SeedSequence(seed)`` children)."""
+    (``twin.engine.Simulation``: child 0 of ``SeedSequence(seed)``, the same whatever the
+    number of children spawned)."""
     from twin.workload import job_source
 
     sim = scenario.simulation

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.report_style import unit_of
+
 SCHEMA = "twin.sweep"
 SCHEMA_VERSION = 1
 FIXED_COLUMNS = ("member_id", "status", "error", "run_file", "reused", "task_wall_s")
@@ -69,8 +71,6 @@ def _column_array(series) -> np.ndarray:
 def write_tables(folder: Path, frame, attrs: dict, table_format: str = "csv") -> list[Path]:
     """Write the table as CSV or Parquet and as HDF5 into ``folder``; returns the paths."""
     import h5py
-
-    from twin.report import unit_of
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
