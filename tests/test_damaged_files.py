@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from twin.output import reader
+from twin.output import h5open, reader
 
 LIMIT_S = 10.0
 
@@ -126,9 +126,9 @@ import time
 t0 = time.perf_counter()
 try:
     from twin.errors import InputError
-    from twin.output import reader
+    from twin.output import h5open, reader
     if no_library:   # as if h5py's libhdf5 could not be found through ctypes
-        reader._hdf5[:] = [None]
+        h5open._hdf5[:] = [None]
     if call == "describe":
         reader.describe(path)
     elif call == "open_run":   # opened lazily, then every variable read
@@ -270,13 +270,13 @@ def test_without_the_library_readers_still_refuse_damaged_files(damaged, run_fil
 
 
 def test_h5py_libhdf5_is_found_and_bounds_swmr_retries(damaged):
-    lib = reader._find_hdf5()
+    lib = h5open.find_hdf5()
     assert lib is not None, "h5py's libhdf5 not found through ctypes: SWMR reads of damaged files can hang"
-    fapl = reader._swmr_fapl()
+    fapl = h5open._swmr_fapl()
     attempts = ctypes.c_uint()
     lib.H5Pget_metadata_read_attempts.argtypes = [ctypes.c_int64, ctypes.POINTER(ctypes.c_uint)]
     assert lib.H5Pget_metadata_read_attempts(fapl.id, ctypes.byref(attempts)) >= 0
-    assert attempts.value == reader.SWMR_READ_ATTEMPTS
+    assert attempts.value == h5open.SWMR_READ_ATTEMPTS
     # HDF5 checks a file's length against its superblock only outside SWMR mode (which is why
     # _open_file opens in plain mode first, to tell a truncated file): a cut file opens in SWMR
     # mode, and its first damaged metadata read fails fast

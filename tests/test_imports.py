@@ -37,7 +37,8 @@ OUTPUT_MUST_NOT_IMPORT_PREFIXES = ("twin.scaleout",)
 REPORT_MODULES = {"twin.report", "twin.report_style", "twin.scaleout.report", "twin.scaleout.table"}
 REPORT_MAY_IMPORT = REPORT_MODULES | {
     "twin.constants", "twin.errors", "twin.kernels.layout",  # numbers, exceptions, node-mode names
-    "twin.output.reader", "twin.output.schema", "twin.output.runlock",  # reading run files
+    # reading run files
+    "twin.output.reader", "twin.output.h5open", "twin.output.schema", "twin.output.runlock",
 }
 # Named in the failure message when the report reaches them (a subset of what REPORT_MAY_IMPORT excludes).
 SIMULATOR = {"twin.engine", "twin.inputs", "twin.orbitfeed", "twin.kernels.node", "twin.config", FRONT_DOOR}

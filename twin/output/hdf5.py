@@ -221,7 +221,8 @@ class RunWriter:
     def _copy_prefix(self, old_path, counts: dict, block: int = 256) -> None:
         """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
         writer may have been killed)."""
-        from twin.output.reader import open_swmr, reading
+        from twin.output.h5open import open_swmr
+        from twin.output.reader import reading
 
         f = self.file
         with open_swmr(old_path) as old, reading(old_path):   # damaged: RunFileError, never a hang

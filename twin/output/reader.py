@@ -8,12 +8,9 @@ of ``/time`` and ``/state`` hold at the moment of opening.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import re
-import sys
 import time as wallclock
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import numpy as np
 
 from twin.constants import SECONDS_PER_DAY
 from twin.errors import InputError
+from twin.output.h5open import find_hdf5, open_swmr
 from twin.output.runlock import live_writer, reading_path, status_notes, target_of
 from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES, extrema_variables
 
@@ -61,8 +59,8 @@ def _open_file(path) -> h5py.File:
     handle is a SWMR-mode one, which holds no file lock, so a later ``twin run --force`` to the
     same path is not blocked by a reader (unless this process already holds a plain handle on
     the file: HDF5 then insists on the same mode). Its metadata reads give up after
-    SWMR_READ_ATTEMPTS (see there), so a damaged file fails at once instead of hanging; where
-    that bound cannot be set (see _find_hdf5), a file that opens in plain mode is read in it."""
+    twin.output.h5open.SWMR_READ_ATTEMPTS, so a damaged file fails at once instead of hanging; where
+    that bound cannot be set (see twin.output.h5open.find_hdf5), a file that opens in plain mode is read in it."""
     try:
         h5py.File(path, "r").close()
     except _H5_ERRORS as err:   # a damaged superblock raises RuntimeError
@@ -70,12 +68,12 @@ def _open_file(path) -> h5py.File:
         if found and not _being_written(path):
             have, want = (int(x) for x in found.groups())
             raise RunFileError(f"{path}: truncated run file ({have:,} of {want:,} bytes)") from None
-        if _find_hdf5() is None and not _may_be_live(err):
+        if find_hdf5() is None and not _may_be_live(err):
             # SWMR retries cannot be bounded here: do not let a SWMR open hang on what plain
             # mode already found damaged
             raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
     else:
-        if _find_hdf5() is None:
+        if find_hdf5() is None:
             # SWMR retries cannot be bounded here: a file no writer holds is read in plain
             # mode, which does not retry (only one a writer holds needs SWMR mode)
             return h5py.File(path, "r")
@@ -86,120 +84,6 @@ def _open_file(path) -> h5py.File:
             # this process holds a plain handle on the file (HDF5 shares one per process): use it
             return h5py.File(path, "r")
         raise RunFileError(f"{path}: not a readable HDF5 file ({_first_line(err)})") from None
-
-
-# ---------------------------------------------------------------------- bounded SWMR reads
-# A SWMR reader retries a metadata read whose checksum fails (its writer may be halfway through
-# writing that block), sleeping 1, 2, 4, ... ns in between: n attempts wait about 2**n ns in all.
-# HDF5's default of 100 attempts turns one damaged block into a wait of days. 20 attempts wait
-# about 1 ms (measured: a file cut at 5 kB fails in 2-4 ms, 24 attempts 20 ms, 50 over 60 s);
-# a writer's torn write lasts microseconds, and open_h5 retries the whole open a few times over
-# a fraction of a second when the file changes under it. h5py has no setting for this, so
-# H5Pset_metadata_read_attempts is called on the libhdf5 that h5py itself uses.
-SWMR_READ_ATTEMPTS = 20
-
-_hdf5 = []     # [ctypes.CDLL or None], looked for once
-_warned = []   # [True] once the warning that retries cannot be bounded was given
-try:   # h5py takes this lock around every call into HDF5 (not built thread-safe); so do we
-    from h5py._objects import phil as _hdf5_lock
-except ImportError:   # pragma: no cover - h5py moved it
-    import threading
-    _hdf5_lock = threading.RLock()
-
-
-def _hdf5_candidates() -> list[str]:
-    """Paths of the libhdf5 the process may use, most likely first: those already loaded
-    (Linux: /proc/self/maps; macOS: dyld's image list), then the ones beside h5py (wheels)."""
-    found = []
-    try:
-        with open("/proc/self/maps") as maps:
-            found += [line.split(None, 5)[5].strip() for line in maps if line.count(" ") >= 5
-                      and "hdf5" in line]
-    except OSError:
-        pass
-    if sys.platform == "darwin":
-        try:
-            libc = ctypes.CDLL(None)
-            libc._dyld_get_image_name.restype = ctypes.c_char_p
-            found += [libc._dyld_get_image_name(i).decode()
-                      for i in range(libc._dyld_image_count())]
-        except (OSError, AttributeError):
-            pass
-    h5py_dir = Path(h5py.__file__).parent
-    for folder in (h5py_dir.parent / "h5py.libs", h5py_dir / ".dylibs", h5py_dir):
-        if folder.is_dir():
-            found += sorted(str(p) for p in folder.iterdir())
-    paths = []
-    for path in found:   # libhdf5-1a2b3c4d.so.320, libhdf5_serial.so.103, libhdf5.310.dylib, hdf5.dll
-        base = os.path.basename(path).lower()
-        if (base.startswith(("libhdf5", "hdf5")) and re.search(r"\.(so|dylib|dll)\b", base)
-                and not re.search(r"hl|cpp|fortran|tools", base) and path not in paths
-                and os.path.isfile(path)):
-            paths.append(path)
-    return paths
-
-
-def _same_hdf5(lib) -> bool:
-    """Whether ``lib`` is the very library instance h5py calls (not another copy in the
-    process, e.g. netCDF4's): a property set through it must show through h5py."""
-    probe = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
-    lib.H5Iis_valid.argtypes = [ctypes.c_int64]
-    lib.H5Pset_fclose_degree.argtypes = [ctypes.c_int64, ctypes.c_int]
-    lib.H5Pset_metadata_read_attempts.argtypes = [ctypes.c_int64, ctypes.c_uint]
-    if lib.H5Iis_valid(probe.id) <= 0:
-        return False
-    want = h5py.h5f.CLOSE_SEMI if probe.get_fclose_degree() != h5py.h5f.CLOSE_SEMI else h5py.h5f.CLOSE_STRONG
-    return lib.H5Pset_fclose_degree(probe.id, want) >= 0 and probe.get_fclose_degree() == want
-
-
-def _find_hdf5():
-    """h5py's libhdf5 through ctypes, or None (then SWMR opens keep HDF5's unbounded retries,
-    and _open_file opens in SWMR mode only what plain mode could open or a writer holds)."""
-    with _hdf5_lock:
-        if not _hdf5:
-            lib = None
-            for path in _hdf5_candidates():
-                try:
-                    candidate = ctypes.CDLL(path)
-                    if _same_hdf5(candidate):
-                        lib = candidate
-                        break
-                except (OSError, AttributeError):   # not loadable, or no such function
-                    continue
-            _hdf5.append(lib)
-        return _hdf5[0]
-
-
-def _swmr_fapl():
-    """A file access property list for SWMR reads with bounded metadata retries, or None."""
-    lib = _find_hdf5()
-    if lib is None:
-        return None
-    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
-    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)   # as libver="latest"
-    with _hdf5_lock:
-        if lib.H5Pset_metadata_read_attempts(fapl.id, SWMR_READ_ATTEMPTS) < 0:
-            return None
-    return fapl
-
-
-def open_swmr(path) -> h5py.File:
-    """``h5py.File(path, "r", libver="latest", swmr=True)``, but its metadata reads give up
-    after SWMR_READ_ATTEMPTS, so that a damaged file raises (OSError, RuntimeError, KeyError)
-    instead of hanging. Without the library (see _find_hdf5): HDF5's retries, and a warning."""
-    fapl = _swmr_fapl()
-    if fapl is None:
-        _warn_unbounded()
-        return h5py.File(path, "r", libver="latest", swmr=True)
-    fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDONLY | h5py.h5f.ACC_SWMR_READ, fapl=fapl)
-    return h5py.File(fid)
-
-
-def _warn_unbounded() -> None:
-    if not _warned:
-        _warned.append(True)
-        warnings.warn("twin: cannot bound HDF5's SWMR read retries (h5py's libhdf5 not found through "
-                      "ctypes): reading a damaged run file may hang", RuntimeWarning, stacklevel=3)
 
 
 def _may_be_live(err: BaseException) -> bool:
@@ -215,7 +99,7 @@ def _being_written(path) -> bool:
     the file, so a live file can look truncated for a moment; a killed run's cannot."""
     if live_writer(target_of(path)) is None:
         return False
-    if _find_hdf5() is None:   # a SWMR open could hang on this damaged file: call it truncated
+    if find_hdf5() is None:   # a SWMR open could hang on this damaged file: call it truncated
         return False            # (open_h5 tries again if the file is growing)
     try:
         with open_swmr(path) as f:

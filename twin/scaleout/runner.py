@@ -152,7 +152,7 @@ def _file_state(path: Path, sha256: str, plan: ShardPlan | None, member_sha: str
 
     if not path.is_file():
         return "missing"
-    from twin.output.reader import open_swmr
+    from twin.output.h5open import open_swmr
 
     try:
         with open_swmr(path) as f:   # bounded retries: a damaged file is stale, not a hang
@@ -180,8 +180,9 @@ def _file_state(path: Path, sha256: str, plan: ShardPlan | None, member_sha: str
 
 def read_summary(path: Path) -> dict:
     from twin.output import reader
+    from twin.output.h5open import open_swmr
 
-    with reader.open_swmr(path) as f:
+    with open_swmr(path) as f:
         return reader.read_summary(f)
 
 
