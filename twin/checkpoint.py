@@ -21,7 +21,6 @@ from pathlib import Path
 
 from twin.errors import InputError
 from twin.output.runlock import partial_path
-from twin.output.schema import STATE_VARIABLES, extrema_variables
 
 CHECKPOINT_VERSION = 5  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
 #                        4: the job book's reject-scan time; 5: radiator view factors in the node state
@@ -146,16 +145,11 @@ def stop_signals(sim):
 
 def expected_size_bytes(scenario, n_sats: int) -> int:
     """Uncompressed size of the run file's /state (an upper bound; gzip usually halves it)."""
-    import numpy as np
+    from twin.output.hdf5 import record_bytes
 
     sim = scenario.simulation
     n_records = -(-sim.n_steps // sim.record_every_steps)
-    extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
-    variables = STATE_VARIABLES + extrema_variables(extra)
-    per_record = sum(np.dtype(v.dtype).itemsize for v in variables) * n_sats
-    if scenario.output.positions:
-        per_record += 12 * n_sats
-    return int(n_records * per_record + 1_000_000)
+    return int(n_records * record_bytes(scenario, n_sats) + 1_000_000)
 
 
 def check_disk_space(scenario, n_sats: int, out_path, log, reserve_bytes: int = 0) -> None:

@@ -354,18 +354,14 @@ def _finish(sim, meter, writer, log, target: Path) -> dict | None:
 
 
 def _open_writer(path: Path, scenario, sats, copy_from=None) -> RunWriter:
-    """The run file's writer; a file system that refuses it (full, read-only) is RunFailedError
-    and leaves nothing behind."""
+    """The run file's writer (which leaves nothing behind if it cannot be made); a file system
+    that refuses it (full, read-only) is RunFailedError."""
     out = scenario.output
     try:
         return RunWriter(path, scenario, sats, out.compression, out.flush_every_records, out.positions,
                          copy_from=copy_from)
-    except BaseException as err:
-        for leftover in (path, path.with_name(path.name + ".reserve")):
-            leftover.unlink(missing_ok=True)
-        if isinstance(err, (OSError, RuntimeError)):
-            raise RunFailedError(f"{path}: cannot write the run file: {failure_text(err)}") from None
-        raise   # e.g. RunFileError: the file a resume copies from is damaged
+    except (OSError, RuntimeError) as err:   # not RunFileError: a resume's damaged source is bad input
+        raise RunFailedError(f"{path}: cannot write the run file: {failure_text(err)}") from None
 
 
 def run(scenario, out_path, force: bool = False, progress: bool = False, log=print,

@@ -50,17 +50,33 @@ RESERVE_METADATA_BYTES = 2 * 1024 * 1024
 RESERVE_MAX_BYTES = 256 * 1024 * 1024
 
 
+def state_variables(scenario) -> tuple:
+    """The /state variables of ``scenario``'s run file (the extrema only where asked for)."""
+    extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
+    return STATE_VARIABLES + extrema_variables(extra)
+
+
+def chunk_records(scenario, n_sats: int) -> int:
+    """Records per write and per HDF5 chunk: ``output.flush_every_records``, or
+    :func:`_chunk_records` (whole chunks at a time: a gzip chunk is compressed once, never
+    rewritten)."""
+    sim, out = scenario.simulation, scenario.output
+    between = int(round(out.checkpoint_every_s / sim.record_every_s)) if out.checkpoint_every_s else 0
+    return out.flush_every_records or _chunk_records(n_sats, between)
+
+
+def record_bytes(scenario, n_sats: int) -> int:
+    """Uncompressed bytes of one record of /state (positions included where recorded)."""
+    per_sat = sum(np.dtype(v.dtype).itemsize for v in state_variables(scenario))
+    return (per_sat + (12 if scenario.output.positions else 0)) * n_sats
+
+
 def reserve_bytes(scenario, n_sats: int) -> int:
     """Disk space a run holds in reserve beside its file (``FILE.reserve``) and gives back when a
     write fails, so that the file can still be closed and marked failed on a full disk: the
     chunks of one batch of records (dirty in HDF5's chunk caches) and the metadata."""
-    sim, out = scenario.simulation, scenario.output
-    between = int(round(out.checkpoint_every_s / sim.record_every_s)) if out.checkpoint_every_s else 0
-    chunk = out.flush_every_records or _chunk_records(n_sats, between)
-    extra = tuple(stat for stat in ("min", "max") if stat in out.aggregate)
-    per_record = sum(np.dtype(v.dtype).itemsize for v in STATE_VARIABLES + extrema_variables(extra))
-    per_record += 12 if out.positions else 0
-    return int(min(RESERVE_MAX_BYTES, chunk * max(n_sats, 1) * per_record + RESERVE_METADATA_BYTES))
+    batch = chunk_records(scenario, n_sats) * record_bytes(scenario, max(n_sats, 1))
+    return int(min(RESERVE_MAX_BYTES, batch + RESERVE_METADATA_BYTES))
 
 
 def _chunk_records(n_sats: int, between_checkpoints: int = 0) -> int:
@@ -128,14 +144,10 @@ class RunWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.n_sats = len(sats)
-        # whole chunks are written at once: a gzip chunk is compressed once, never rewritten
-        sim, out = scenario.simulation, scenario.output
-        between = int(round(out.checkpoint_every_s / sim.record_every_s)) if out.checkpoint_every_s else 0
-        chunk = flush_every or _chunk_records(self.n_sats, between)
+        chunk = flush_every or chunk_records(scenario, self.n_sats)
         self.flush_every = chunk
         self.positions = positions
-        extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
-        self.variables = STATE_VARIABLES + extrema_variables(extra)
+        self.variables = state_variables(scenario)
         # records are buffered by storage type, one (variables, records, satellites) array per type;
         # add_record's rows come in RECORD_ROW_NAMES order, gathered per type by _gather
         self._groups = {}
@@ -151,6 +163,20 @@ class RunWriter:
         _hold_space(self._reserve, reserve_bytes(scenario, self.n_sats))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-hdf5")
         self._pending = deque()   # writes handed to the thread, oldest first
+        self.file = None
+        try:
+            self._create(scenario, sats, compression, chunk, positions, copy_from)
+        except BaseException:   # nothing is left behind: no file, no reserve, no thread
+            self._pool.shutdown(wait=False)
+            if self.file is not None:
+                self.file.close()
+            for leftover in (self.path, self._reserve):
+                leftover.unlink(missing_ok=True)
+            raise
+
+    def _create(self, scenario, sats, compression, chunk: int, positions: bool, copy_from) -> None:
+        """The file with every dataset, then in SWMR mode (part of __init__)."""
+        sim = scenario.simulation
         f = h5py.File(self.path, "w", libver="latest")
         self.file = f
         config_yaml = scenario.to_yaml()

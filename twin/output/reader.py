@@ -59,8 +59,9 @@ def _open_file(path) -> h5py.File:
     handle is a SWMR-mode one, which holds no file lock, so a later ``twin run --force`` to the
     same path is not blocked by a reader (unless this process already holds a plain handle on
     the file: HDF5 then insists on the same mode). Its metadata reads give up after
-    twin.output.h5open.SWMR_READ_ATTEMPTS, so a damaged file fails at once instead of hanging; where
-    that bound cannot be set (see twin.output.h5open.find_hdf5), a file that opens in plain mode is read in it."""
+    ``twin.output.h5open.SWMR_READ_ATTEMPTS``, so a damaged file fails at once instead of
+    hanging; where that bound cannot be set (``h5open.find_hdf5``), a file that opens in plain
+    mode is read in it."""
     try:
         h5py.File(path, "r").close()
     except _H5_ERRORS as err:   # a damaged superblock raises RuntimeError

@@ -131,8 +131,8 @@ class RunLock:
         self.release()
 
 
-# the longest name twin puts beside a run file (a resumed run's checkpoint, while written)
-LONGEST_SIDE_SUFFIX = PART_SUFFIX + ".resuming.checkpoint.tmp"
+# the longest name twin puts beside a run file: the reserve of the file a resume rebuilds
+LONGEST_SIDE_SUFFIX = PART_SUFFIX + ".resuming.reserve"
 
 
 def _existing_folder(path: Path) -> Path:
