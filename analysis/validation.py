@@ -11,7 +11,7 @@ Checks (each a run of a reference config with ``--set`` overrides, a few simulat
 2. Dawn-dusk SSO at 650 km (one satellite of suncatcher-cluster around the June solstice,
    dt 10 s): the longest eclipse, against "up to about 20 min"; the season from the year-long
    Suncatcher run if its file is there.
-3. Starcloud radiator: twin.radiator_budget's balance per m2 (Earth IR with alpha as published,
+3. Starcloud radiator: twin.validation.radiator_budget's balance per m2 (Earth IR with alpha as published,
    and with epsilon), and starcloud-40mw at full load in sunlight (every accelerator held at peak
    power), equilibrium panel temperature with each convention.
 4. 1 kW through a ~35.4 min eclipse (one 540 km Starlink of starlink-shell at beta ~ 1 deg, a
@@ -34,7 +34,7 @@ from headline import eclipses, headline, load_run
 from iss_like import beta_zero_check
 from starcloud import full_load_radiator
 from twin.constants import EARTH_MU_M3_S2 as MU_M3_S2, EARTH_RADIUS_M as R_EARTH_M
-from twin.radiator_budget import STARCLOUD_HEAT_W, radiator_area_m2, starcloud_balance
+from twin.validation.radiator_budget import STARCLOUD_HEAT_W, radiator_area_m2, starcloud_balance
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"

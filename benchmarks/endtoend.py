@@ -1,4 +1,4 @@
-"""End to end: ``twin.engine.run`` on real Starlink satellites, against bare SGP4 of the same
+"""End to end: ``twin.engine.simulation.run`` on real Starlink satellites, against bare SGP4 of the same
 satellites at the same times, measured in the same process; also its memory: the process's
 peak RSS (``ru_maxrss``, start-up included) and the largest RSS sampled during the run itself.
 
@@ -71,7 +71,7 @@ def bare_sgp4(n_sats: int | None, n_steps: int, dt_s: float) -> dict:
     """``SatrecArray.sgp4`` of the same satellites at the end of each of ``n_steps`` steps."""
     from sgp4.api import SatrecArray
 
-    from twin.environment import skyfield_times
+    from twin.orbits.environment import skyfield_times
     from twin.orbits import sgp4_utc_jd
 
     array = SatrecArray(list(starlink(n_sats).satrecs))
@@ -127,11 +127,11 @@ class _RssSampler:
 
 
 class _TimedBuild:
-    """Wraps ``twin.inputs.build_constellation`` during a run to time it (wall and CPU), so that
+    """Wraps ``twin.engine.inputs.build_constellation`` during a run to time it (wall and CPU), so that
     throughput is that of the simulation, not of reading 10,395 TLEs to keep the first 100."""
 
     def __enter__(self):
-        import twin.inputs as engine   # where a run builds its constellation
+        import twin.engine.inputs as engine   # where a run builds its constellation
 
         self.engine, self.wall_s, self.cpu_s = engine, 0.0, 0.0
         self.original = engine.build_constellation
@@ -155,7 +155,7 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
              record_every_s: float = 60.0, measure_bare: bool = True,
              compression: int | str | None = None, jobs_per_sat_h: float = JOBS_PER_SAT_H) -> dict:
     """One end-to-end case in this process; see the module docstring."""
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from numba import njit
 from numba.core.registry import CPUDispatcher
 
 from twin.kernels.node import advance_nodes
-from twin.orbitfeed import OrbitFeed
+from twin.orbits.feed import OrbitFeed
 from twin.orbits import Propagator
 
 from benchmarks import kernels as K
@@ -29,7 +29,7 @@ from benchmarks.common import STARLINK_EPOCH, STARLINK_TLE, best_of, starlink
 # ------------------------------------------------------------------ interpolation between SGP4 nodes
 def interpolation(n_sats: int, duration_s: float, dt_s: float = 10.0, every_steps=(3, 6, 12, 18, 24),
                   repeats: int = 3) -> list[dict]:
-    """Error and cost of twin's own :class:`twin.orbitfeed.OrbitFeed` (SGP4 every ``m`` steps,
+    """Error and cost of twin's own :class:`twin.orbits.feed.OrbitFeed` (SGP4 every ``m`` steps,
     Lagrange through 8 nodes in between, the Sun with it) against SGP4 at every step (GCRS)."""
     sats = starlink(n_sats)
     prop = Propagator(sats, STARLINK_EPOCH)
@@ -104,7 +104,7 @@ def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=("lzf", 4, 1, 0))
     """Time the writer thread spends writing (compression and HDF5, ``RunWriter._write``) over
     one run, per ``output.compression`` (twin's own chunking)."""
     import twin.output.hdf5 as H
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     from benchmarks.endtoend import _scenario, scenario_dict
 
@@ -143,7 +143,7 @@ def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=("lzf", 4, 1, 0))
 # ------------------------------------------------------------------ TLE loading
 def tle_load(repeats: int = 3) -> dict:
     """Wall time of load_tle on the whole Starlink file, and of its checksum alone."""
-    from twin.orbits import _tle_checksum, load_tle
+    from twin.orbits.tle import _tle_checksum, load_tle
 
     lines = [ln.strip() for ln in STARLINK_TLE.read_text().splitlines() if ln[:2] in ("1 ", "2 ")]
     whole = best_of(lambda: load_tle(STARLINK_TLE), repeats)

@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from numba import njit
 
-from twin.environment import sun_position_gcrs_m
+from twin.orbits.environment import sun_position_gcrs_m
 from twin.kernels import layout as L
 from twin.kernels import node as N
 from twin.kernels.jobs import advance_jobs
@@ -28,7 +28,7 @@ from twin.kernels.battery import battery_limits_w, battery_step
 from twin.kernels.power import shed_load
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
-from twin.nodes import initial_state, node_params
+from twin.engine.nodes import initial_state, node_params
 from twin.orbits import Propagator
 
 from benchmarks.common import STARLINK_EPOCH, default_spacecraft, starlink

@@ -23,11 +23,11 @@ do not depend on the satellite, and recomputing them per satellite would be a st
 UTC Julian date SGP4 takes (:func:`twin.orbits.sgp4_utc_jd`), the TEME -> GCRS matrix
 (:func:`twin.orbits.teme_to_gcrs_matrices` for that single time: skyfield's TEME frame,
 interpolated between hourly nodes exactly as twin does) and the Sun
-(:func:`twin.environment.sun_position_gcrs_m` for that single time: DE421 through skyfield).
+(:func:`twin.orbits.environment.sun_position_gcrs_m` for that single time: DE421 through skyfield).
 
 No jobs: every node's accelerators are idle (busy = 0), so compute draws idle power only.
-Parameters come from the same config wrapper as twin's (:func:`twin.nodes.node_params`,
-:func:`twin.nodes.initial_state`), so only the way the work is organised differs.
+Parameters come from the same config wrapper as twin's (:func:`twin.engine.nodes.node_params`,
+:func:`twin.engine.nodes.initial_state`), so only the way the work is organised differs.
 
 ``physics="minimal"`` keeps only SGP4, the rotation, the shadow (jitted scalar kernel) and a
 battery bucket: a calibration point for docs/design.md §8's "a minimal one reaches about 330 k
@@ -44,12 +44,12 @@ import numpy as np
 import simpy
 from numba.core.registry import CPUDispatcher
 
-from twin.environment import skyfield_times, sun_position_gcrs_m
+from twin.orbits.environment import skyfield_times, sun_position_gcrs_m
 from twin.kernels import layout as L
 from twin.kernels import node as _node
 from twin.kernels.shadow import shadow_fraction
-from twin.nodes import ask_view_factors, initial_state, node_params, record_values
-from twin.orbitfeed import SEGMENT_STEPS
+from twin.engine.nodes import ask_view_factors, initial_state, node_params, record_values
+from twin.orbits.feed import SEGMENT_STEPS
 from twin.orbits import sgp4_utc_jd, teme_to_gcrs_matrices
 
 J_PER_WH = 3600.0  # J/Wh

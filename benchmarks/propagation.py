@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sgp4.api import SatrecArray
 
-from twin.environment import skyfield_times
+from twin.orbits.environment import skyfield_times
 from twin.orbits import Propagator, sgp4_utc_jd
 
 from benchmarks.common import STARLINK_EPOCH, starlink

@@ -257,7 +257,7 @@ def run_warm_start(work_dir: Path) -> dict:
 
 
 def run_profile(sizes: Sizes, work_dir: Path) -> dict:
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     from benchmarks.attribution import attribute, cprofile_top
     from benchmarks.endtoend import _scenario, scenario_dict
@@ -388,7 +388,7 @@ def format_table(res: dict) -> str:
     lines.append("\npropagation (CPU time)                                   ns / sat-step   sat-steps/s")
     for r in res["propagation"]:
         lines.append(f"  {r['name'][:56]:<56s} {r['ns_per_sat_step']:8.0f}      {_fmt_rate(r['sat_steps_per_s']):>9s}")
-    lines.append("\nend to end: twin.engine.run against bare SatrecArray.sgp4 of the same satellites and")
+    lines.append("\nend to end: twin.engine.simulation.run against bare SatrecArray.sgp4 of the same satellites and")
     lines.append("times in the same process (sat-steps per CPU second; wall-time ratio alongside)")
     lines.append("   sats  thr    days   wall s   twin sat-steps/s   bare sat-steps/s   ratio   (wall)   RSS MiB (growth)")
     for r in res["end_to_end"]:

@@ -43,7 +43,7 @@ COLUMNS = (  # (header, summary key, scale, format)
 def run_one(args) -> tuple[str, str, dict]:
     scenario_name, config, policy, out_dir, overrides = args
     from twin.config import load_config
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     scenario = load_config(config, [f"scheduler.policy={policy}", *overrides])
     out = Path(out_dir) / f"{config.stem}-{policy}.h5"

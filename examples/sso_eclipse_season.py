@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from twin.environment import beta_angle_rad, sun_position_gcrs_m, sunlit_fraction  # noqa: E402
+from twin.orbits.environment import beta_angle_rad, sun_position_gcrs_m, sunlit_fraction  # noqa: E402
 from twin.orbits import Propagator, sso_shell  # noqa: E402
 
 ALTITUDE_KM = 650.0

@@ -70,7 +70,7 @@ def rerun_and_reseed(cfg_path, tmp_path, seed: int) -> tuple[Path, Path]:
     """The scenario at ``cfg_path`` run again as it is, and with another ``seed``: the two run
     files, for the tests that a seed reproduces a run and another seed changes it."""
     from twin.config import load_config
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     again, other = tmp_path / "again.h5", tmp_path / "other.h5"
     run(load_config(cfg_path), again)
@@ -82,7 +82,7 @@ def rerun_and_reseed(cfg_path, tmp_path, seed: int) -> tuple[Path, Path]:
 def run_file(tmp_path_factory):
     """One small real run (24 satellites, 2 h) shared by the tests that only read it."""
     from twin.config import load_config
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     path = tmp_path_factory.mktemp("shared_run") / "r.h5"
     run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,

@@ -18,8 +18,8 @@ if str(REPO) not in sys.path:
 from benchmarks.naive_simpy import run_naive  # noqa: E402
 from benchmarks.run import TINY  # noqa: E402
 from twin.config import load_config  # noqa: E402
-from twin.constellation import build_constellation  # noqa: E402
-from twin.engine import run  # noqa: E402
+from twin.orbits.constellation import build_constellation  # noqa: E402
+from twin.engine.simulation import run  # noqa: E402
 from twin.orbits import walker_shell  # noqa: E402
 
 STALE_CACHE_HINT = (
@@ -96,9 +96,9 @@ def test_naive_baseline_agrees_with_the_engine(four_satellites):
 
 
 def test_bench_machinery_runs_on_a_tiny_size(tmp_path):
-    """``twin.bench.main`` runs every part of the suite (tiny sizes, one process) and writes a
+    """``twin.cli.bench.main`` runs every part of the suite (tiny sizes, one process) and writes a
     results file with every section; no timing is checked."""
-    from twin.bench import main
+    from twin.cli.bench import main
 
     out = tmp_path / "results.json"
     assert main(quick=True, sizes=TINY, out_path=out) == 0

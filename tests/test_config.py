@@ -82,7 +82,7 @@ def test_unknown_preset_is_named(write_config):
 
 
 def test_config_reference_is_up_to_date():
-    from twin.configdoc import render
+    from twin.config.doc import render
 
     assert (REPO / "docs" / "config.md").read_text() == render(), \
-        "docs/config.md is stale: python -m twin.configdoc > docs/config.md"
+        "docs/config.md is stale: python -m twin.config.doc > docs/config.md"

@@ -92,7 +92,7 @@ def _variants(a: bytes, b: bytes, a_path) -> dict[str, bytes]:
 def damaged(run_file, tmp_path_factory):
     """{variant name: path} of the damaged copies of ``run_file``."""
     from twin.config import load_config
-    from twin.engine import run
+    from twin.engine.simulation import run
 
     folder = tmp_path_factory.mktemp("damaged")
     other = folder / "other_run.h5"   # a different run: another seed, 3 h instead of 2 h
@@ -135,13 +135,13 @@ try:
         with reader.open_run(path) as ds:
             ds.load()
     elif call == "read_sample":   # what twin report reads
-        from twin.report import read_sample
+        from twin.report.sample import read_sample
         read_sample(path)
     elif call == "report":
         from twin.report import write_report
         write_report(path, out)
     elif call == "load_checkpoint":   # what twin run --resume reads first
-        from twin.checkpoint import load_checkpoint
+        from twin.engine.checkpoint import load_checkpoint
         load_checkpoint(path)
     result = ("ok", "")
 except InputError as err:
@@ -161,7 +161,7 @@ def _mp():
     if not _context:
         if "forkserver" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["twin.output.reader", "twin.report", "twin.checkpoint", "twin.config",
+            ctx.set_forkserver_preload(["twin.output.reader", "twin.report", "twin.engine.checkpoint", "twin.config",
                                         "xarray", "dask.array", "distributed", "matplotlib.pyplot"])
         else:
             ctx = multiprocessing.get_context("spawn")

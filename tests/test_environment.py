@@ -1,4 +1,4 @@
-"""Tests of twin.environment: offline time and ephemeris, the Sun vector, beta angle, and a
+"""Tests of twin.orbits.environment: offline time and ephemeris, the Sun vector, beta angle, and a
 year of eclipses of a dawn-dusk sun-synchronous orbit."""
 import math
 import time
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from numpy.testing import assert_allclose, assert_array_equal
 
-from twin import environment
-from twin.environment import (
+from twin.orbits import environment
+from twin.orbits.environment import (
     beta_angle_rad, eclipse_intervals, ephemeris, skyfield_times, sun_position_gcrs_m,
     sunlit_fraction, timescale,
 )

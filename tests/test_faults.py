@@ -9,9 +9,9 @@ import pytest
 
 from conftest import rerun_and_reseed, small_config
 from twin.config import Faults, load_config
-from twin.engine import run
+from twin.engine.simulation import run
 from twin.errors import InputError
-from twin.faults import FaultModel, earth_rotation_angle_rad, in_saa, subsatellite_lat_lon_deg
+from twin.ops.faults import FaultModel, earth_rotation_angle_rad, in_saa, subsatellite_lat_lon_deg
 from twin.kernels import layout as L
 
 EPOCH = datetime(2026, 3, 20, tzinfo=timezone.utc)
@@ -29,7 +29,7 @@ def test_subsatellite_point_agrees_with_skyfield():
     ~0.36° by 2026, and uses geocentric latitude, < 0.2° from geodetic)."""
     from skyfield.api import EarthSatellite, wgs84
 
-    from twin.environment import timescale
+    from twin.orbits.environment import timescale
     from twin.orbits import walker_shell
 
     sats = walker_shell(550.0, 53.0, 2, 3, 1, "delta", EPOCH)
@@ -200,7 +200,7 @@ def test_crash_and_resume_with_faults_is_bit_for_bit(tmp_path, write_config, mon
     beyond it), then resume: identical to an uninterrupted run, with faults, migrations and
     preemptions in flight (their state is all in the checkpoint)."""
     from test_resume import identical
-    from twin import engine
+    from twin.engine import simulation as engine
 
     cfg = small_config(**{**FAULTY, "simulation.duration_s": 43200, "output.checkpoint_every_s": 3 * 3600,
                           "output.flush_every_records": 30, "scheduler.policy": policy,

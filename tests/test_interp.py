@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA
 from twin.config import Simulation
 from twin.kernels.interp import lagrange_fill, lagrange_weights
-from twin.orbitfeed import OrbitFeed
+from twin.orbits.feed import OrbitFeed
 from twin.orbits import Propagator, SatelliteSet, load_tle
 
 EPOCH = datetime(2026, 5, 30, tzinfo=timezone.utc)

@@ -6,10 +6,10 @@ import pickle
 import numpy as np
 import pytest
 
-from twin.jobs import PROGRESS_FIELDS, JobBook, JobSlots
+from twin.ops.jobs import PROGRESS_FIELDS, JobBook, JobSlots
 from twin.kernels.jobs import advance_jobs
-from twin.scheduling import Fifo, first_fit
-from twin.workload import JobSpec
+from twin.ops.scheduling import Fifo, first_fit
+from twin.ops.workload import JobSpec
 
 N_NODES, ACCEL = 12, 4
 

@@ -9,10 +9,10 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import REPO
 from twin.config import load_config
-from twin.engine import run
+from twin.engine.simulation import run
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, NO_GEOMETRY, advance_nodes, block_geometry
-from twin.nodes import ask_view_factors, initial_state, node_params
+from twin.engine.nodes import ask_view_factors, initial_state, node_params
 
 AU_M = 149_597_870_700.0
 
@@ -228,7 +228,7 @@ def test_gathered_events_are_in_time_satellite_kind_order():
 def test_record_rows_are_the_means_and_end_values_numpy_gives():
     """record_rows (numba, one pass) against the same record written with numpy, bit for bit:
     flows are integrals over the interval / its length, stocks the state at its end."""
-    from twin.nodes import RECORD_ROW_NAMES, close_interval, record_values, reset_accumulators
+    from twin.engine.nodes import RECORD_ROW_NAMES, close_interval, record_values, reset_accumulators
     from twin.output.schema import EXTREMA_NAMES
 
     rng = np.random.default_rng(8)

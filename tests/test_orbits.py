@@ -9,10 +9,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sgp4.api import Satrec
 from skyfield.api import EarthSatellite
 
-from twin.environment import skyfield_times, timescale
+from twin.orbits.environment import skyfield_times, timescale
 from twin.constants import EARTH_RADIUS_M as R_EARTH_M
+from twin.orbits.shells import SUN_SYNC_RATE_RAD_S
 from twin.orbits import (
-    SUN_SYNC_RATE_RAD_S, Propagator, SatelliteSet, TLEError, cluster_shell,
+    Propagator, SatelliteSet, TLEError, cluster_shell,
     j2_node_rate_rad_s, load_tle, propagate_teme_km, raan_from_ltan_rad, sso_inclination_rad,
     sso_shell, teme_to_gcrs_matrices, walker_shell,
 )
@@ -364,7 +365,7 @@ def test_sso_ltan_and_plane_spread():
     # mean Sun RA (TEME) = GMST - 15 deg/h (UT1 - 12 h); dusk node 90 deg east of it
     dawn = raan_from_ltan_rad(6.0, epoch)
     assert_allclose(math.degrees(raan[0] - dawn) % 360, 180.0, atol=1e-9)
-    from twin.environment import sun_position_gcrs_m
+    from twin.orbits.environment import sun_position_gcrs_m
     sun = sun_position_gcrs_m(epoch, [0.0])[0]
     sun_ra = math.degrees(math.atan2(sun[1], sun[0]))
     # true Sun differs from the mean Sun by the equation of time (< 4.1 deg) and

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from twin.jobs import Job, JobBook
+from twin.ops.jobs import Job, JobBook
 from twin.kernels import layout as L
-from twin.scheduling import (POLICIES, FollowTheSun, NodeView, PolicyParams, PowerAware,
-                             PriorityBackfill, ThermalAware, make_policy, max_eclipse_s,
-                             predict_eclipses, tiered_fit)
-from twin.workload import JobSpec
+from twin.ops.scheduling import (POLICIES, FollowTheSun, NodeView, PolicyParams, PowerAware,
+                                 PriorityBackfill, ThermalAware, make_policy, max_eclipse_s,
+                                 predict_eclipses, tiered_fit)
+from twin.ops.workload import JobSpec
 
 
 def job(job_id, n, hours, submit_s=0.0, priority=0):
@@ -232,7 +232,7 @@ def test_every_policy_runs_the_eclipsing_reference(tmp_path, policy):
     completes, energy closes, and jobs only ever use accelerators that exist."""
     from conftest import REPO
     from twin.config import load_config
-    from twin.engine import run
+    from twin.engine.simulation import run
     import h5py
 
     scenario = load_config(REPO / "configs" / "eclipsing-reference.yaml",

@@ -6,9 +6,9 @@ import pytest
 
 from conftest import REPO
 from twin.config import load_config
-from twin.engine import run
+from twin.engine.simulation import run
 from twin.errors import InputError
-from twin.progress import Progress
+from twin.engine.progress import Progress
 
 
 def test_plain_log_lines_off_a_terminal():

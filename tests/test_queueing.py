@@ -23,10 +23,10 @@ import pytest
 
 from conftest import small_config
 from twin.config import load_config
-from twin.engine import run
-from twin.jobs import JobBook
-from twin.scheduling import Fifo
-from twin.workload import JobSpec, PoissonSource
+from twin.engine.simulation import run
+from twin.ops.jobs import JobBook
+from twin.ops.scheduling import Fifo
+from twin.ops.workload import JobSpec, PoissonSource
 
 
 def erlang_c(c: int, offered: float) -> float:

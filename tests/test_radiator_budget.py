@@ -2,8 +2,8 @@
 import pytest
 from numpy.testing import assert_allclose
 
-from twin.radiator_budget import (STARCLOUD_AREA_M2, STARCLOUD_HEAT_W, STARCLOUD_NET_W_M2, main,
-                                  net_radiator_flux_w_m2, radiator_area_m2, starcloud_balance)
+from twin.validation.radiator_budget import (STARCLOUD_AREA_M2, STARCLOUD_HEAT_W, STARCLOUD_NET_W_M2, main,
+                                             net_radiator_flux_w_m2, radiator_area_m2, starcloud_balance)
 
 SIGMA = 5.670374419e-8  # W m^-2 K^-4, CODATA 2018
 

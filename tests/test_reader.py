@@ -187,7 +187,7 @@ def test_damaged_files_raise_run_file_error(bad_files, tmp_path, kind):
 @pytest.mark.parametrize("command", ["inspect", "report"])
 def test_damaged_files_via_the_cli_main(bad_files, tmp_path, capsys, kind, command):
     """What `python -m twin inspect|report` runs, in-process: exit 2 and one line on stderr."""
-    from twin.cli import main
+    from twin.cli.main import main
 
     path = bad_files[kind]
     args = [command, str(path)] + (["-o", str(tmp_path / "report")] if command == "report" else [])
@@ -273,7 +273,7 @@ def test_public_open_run_is_the_reader(run_file):
 def test_a_combined_run_reads_as_one_run(run_file, tmp_path, capsys):
     """Two shards (here: two copies of one run) combined through virtual datasets: open_run sees
     one run of 48 satellites; a missing shard makes every reader refuse the file in one line."""
-    from twin.cli import main
+    from twin.cli.main import main
     from twin.config import load_config_text
     from twin.scaleout.combine import combine
     from twin.scaleout.shard import ShardPlan

@@ -15,7 +15,7 @@ import h5py
 import pytest
 
 from conftest import DATA, REPO, small_config
-from twin.checkpoint import checkpoint_path
+from twin.engine.checkpoint import checkpoint_path
 from twin.output.runlock import lock_path, partial_path
 
 

@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from twin import report
-from twin.report import FIGURES, read_sample, write_report
+from twin.output.reader import RunFileError
+from twin.report import figures, markdown, style, write_report
+from twin.report import sample as sampling
+from twin.report.figures import FIGURES
+from twin.report.sample import read_sample
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -74,19 +77,19 @@ def test_report_without_jobs_or_summary(run_file, tmp_path):
             del f["summary"].attrs[key]
     sample = read_sample(path)
     assert len(sample.waits_s) == 0 and sample.summary == {}
-    with matplotlib.rc_context(report.STYLE):
-        figure = report.fig_job_wait(sample, tmp_path / "job_wait.png")
+    with matplotlib.rc_context(style.STYLE):
+        figure = figures.fig_job_wait(sample, tmp_path / "job_wait.png")
     assert_valid_png(figure)
-    text = report._markdown(sample, [(figure, "Job waits", "")])
+    text = markdown._markdown(sample, [(figure, "Job waits", "")])
     assert "No `/summary` yet" in text and "](job_wait.png)" in text
 
 
 def test_large_files_are_read_with_strides(run_file, tmp_path, monkeypatch):
     """With small limits the same file is sampled: fewer records and satellites are read, the
     eclipse map gets its whole-run panel, and summary.md says it sampled."""
-    monkeypatch.setattr(report, "MAX_TIME_POINTS", 30)
-    monkeypatch.setattr(report, "MAX_VALUES_PER_VARIABLE", 30 * 8)
-    monkeypatch.setattr(report, "ECLIPSE_BLOCK_S", 600.0)
+    monkeypatch.setattr(sampling, "MAX_TIME_POINTS", 30)
+    monkeypatch.setattr(sampling, "MAX_VALUES_PER_VARIABLE", 30 * 8)
+    monkeypatch.setattr(sampling, "ECLIPSE_BLOCK_S", 600.0)
     sample = read_sample(run_file)
     assert (sample.record_stride, sample.sat_stride) == (4, 3)  # 120 records, 24 satellites
     assert len(sample.time_s) == 30 and sample.time_s[-1] == 7200.0  # ends on the last record
@@ -94,22 +97,22 @@ def test_large_files_are_read_with_strides(run_file, tmp_path, monkeypatch):
     assert sample.window_sunlit.shape == (30, 8)
     assert sample.binned_sunlit is not None and sample.binned_sunlit.size <= 30 * 8
     np.testing.assert_allclose(sample.mode_counts.sum(axis=0), 24)  # scaled up to the constellation
-    with matplotlib.rc_context(report.STYLE):
-        for name, draw in (("eclipse_map.png", report.fig_eclipse_map), ("utilization.png", report.fig_utilization)):
+    with matplotlib.rc_context(style.STYLE):
+        for name, draw in (("eclipse_map.png", figures.fig_eclipse_map), ("utilization.png", figures.fig_utilization)):
             assert_valid_png(draw(sample, tmp_path / name))
-    assert "one record in 4 and one satellite in 3" in report._markdown(sample, [])
+    assert "one record in 4 and one satellite in 3" in markdown._markdown(sample, [])
 
 
 def test_value_budget_holds_for_huge_runs():
     """Strides keep each variable under MAX_VALUES_PER_VARIABLE, so a report loads no more than
     ~50 M values whatever the run size."""
     for n_rec, n_sats in ((10**6, 10**5), (525_600, 42_000), (100, 10**6), (5, 3)):
-        ts, ss = report._strides(n_rec, n_sats)
+        ts, ss = sampling._strides(n_rec, n_sats)
         n_times, n_cols = -(-n_rec // ts), -(-n_sats // ss)
-        assert n_times <= report.MAX_TIME_POINTS
-        assert n_times * n_cols <= report.MAX_VALUES_PER_VARIABLE
+        assert n_times <= sampling.MAX_TIME_POINTS
+        assert n_times * n_cols <= sampling.MAX_VALUES_PER_VARIABLE
     # 9 sampled variables, the eclipse window and its blocks, two job columns
-    assert 11 * report.MAX_VALUES_PER_VARIABLE + 2 * report.MAX_JOB_ROWS <= 50_000_000
+    assert 11 * sampling.MAX_VALUES_PER_VARIABLE + 2 * sampling.MAX_JOB_ROWS <= 50_000_000
 
 
 def test_cli_report(written):
@@ -125,7 +128,7 @@ def sweep_table(folder):
     """A sweep summary (3 x 2 grid x 2 seeds, one member failed) written as `twin sweep` does."""
     import pandas as pd
 
-    from twin.scaleout.table import write_tables
+    from twin.output.sweep_table import write_tables
 
     rows = []
     for area in (4, 6, 8):
@@ -150,7 +153,7 @@ def sweep_table(folder):
 def test_sweep_report_from_the_sweep_folder(tmp_path, capsys):
     """`twin report runs/<sweep>/` (no -o) writes runs/<sweep>/report/: a heatmap per metric over
     the grid, metrics against the parameters, and summary.md with every member and the failures."""
-    from twin.cli import main
+    from twin.cli.main import main
 
     folder = tmp_path / "grid"
     sweep_table(folder)
@@ -172,5 +175,5 @@ def test_sweep_report_from_the_summary_file_and_bad_folders(tmp_path):
     sweep_table(folder)
     paths = write_report(folder / "summary.h5", tmp_path / "out")
     assert [p.name for p in paths] == ["sweep_heatmaps.png", "sweep_parameters.png", "summary.md"]
-    with pytest.raises(report.RunFileError, match="a folder, not a run file"):
+    with pytest.raises(RunFileError, match="a folder, not a run file"):
         write_report(tmp_path / "out", tmp_path / "out2")

@@ -10,7 +10,7 @@ import h5py
 import pytest
 
 from conftest import REPO, small_config
-from twin.checkpoint import checkpoint_path
+from twin.engine.checkpoint import checkpoint_path
 from twin.output.runlock import partial_path
 
 STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/electronics_temp_k",

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO, NetworkBlocked, rerun_and_reseed, small_config
 from twin.config import load_config
-from twin.engine import run
+from twin.engine.simulation import run
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, STATE_VARIABLES
 
 ROOT_ATTRS = ["schema", "schema_version", "twin_version", "created_utc", "status", "epoch_utc",
@@ -100,7 +100,7 @@ def test_nothing_is_downloaded():
     fetch data (timescale, ephemeris) from scratch and run."""
     with pytest.raises(NetworkBlocked):
         socket.create_connection(("example.com", 80), timeout=1)
-    from twin import environment
+    from twin.orbits import environment
     for fn in (environment.timescale, environment.ephemeris):
         if hasattr(fn, "cache_clear"):
             fn.cache_clear()
@@ -138,7 +138,7 @@ def test_output_does_not_depend_on_how_big_the_feed_blocks_are(tmp_path, write_c
     fixed segments, never at block ends. Hourly records with 10-minute epochs (ticks of 60
     steps, not dividing the 72-step segments) and a budget that gives 8 satellites one segment
     per block or twelve."""
-    import twin.orbitfeed as feed
+    import twin.orbits.feed as feed
 
     cfg = write_config(small_config(**{"simulation.duration_s": 86400, "simulation.record_every_s": 3600,
                                        "scheduler.epoch_s": 600}))

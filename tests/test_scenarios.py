@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 
 import twin
 from conftest import REPO
-from twin.cli import main as twin_cli
+from twin.cli.main import main as twin_cli
 
 sys.path.insert(0, str(REPO / "analysis"))
 import headline  # noqa: E402

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from twin.jobs import JobBook
+from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.jobs import advance_jobs
-from twin.scheduling import first_fit, fifo
-from twin.workload import JobSpec
+from twin.ops.scheduling import first_fit, fifo
+from twin.ops.workload import JobSpec
 
 
 def test_first_fit_single_node_then_gang():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from skyfield.api import EarthSatellite
 
-from twin.environment import (
+from twin.orbits.environment import (
     beta_angle_rad, eclipse_intervals, ephemeris, skyfield_times, sun_position_gcrs_m,
     sunlit_fraction, timescale,
 )

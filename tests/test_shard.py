@@ -76,7 +76,7 @@ def test_job_traces_round_trip_exactly(tmp_path):
     unless no float64 duration times the accelerator count gives it (then within an ulp)."""
     from twin.config import TraceWorkload
     from twin.scaleout.shard import JobStream, shard_workload, write_jobs_csv
-    from twin.trace import load_trace
+    from twin.ops.trace import load_trace
 
     rng = np.random.default_rng(1)
     n = 500
@@ -118,9 +118,9 @@ def test_shards_share_the_single_run_job_stream(tmp_path):
 def combined(tmp_path_factory):
     """A sharded sweep (2 shards by plane; jobs off and on) on a 2-worker LocalCluster, and the
     single-process runs of the same two scenarios."""
-    from twin.engine import run
+    from twin.engine.simulation import run
     from twin.scaleout.cluster import dask_client
-    from twin.sweep import run_sweep
+    from twin.scaleout.sweep import run_sweep
 
     folder = tmp_path_factory.mktemp("shard")
     (folder / "base.yaml").write_text(yaml.safe_dump(two_shell_config()))
@@ -193,7 +193,7 @@ def test_combined_jobs_are_the_single_run_jobs_placed_within_shards(combined):
 
 
 def test_combined_file_reads_through_inspect_and_report_sampling(combined):
-    from twin.report import read_sample
+    from twin.report.sample import read_sample
 
     _, _, files, _ = combined
     text = describe(files[0])

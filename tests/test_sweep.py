@@ -10,7 +10,7 @@ import yaml
 
 from conftest import REPO, small_config
 from twin.scaleout.spec import SweepError, expand_members, load_sweep, member_id
-from twin.scaleout.table import read_summary_table
+from twin.output.sweep_table import read_summary_table
 
 LOOPBACK = "tcp://127.0.0.1:"
 
@@ -76,7 +76,7 @@ def test_bad_sweep_files_are_one_line_naming_the_field(tmp_path, body, fragment)
 
 
 def test_bad_sweep_file_via_the_cli_exits_2(tmp_path, capsys):
-    from twin.cli import main
+    from twin.cli.main import main
 
     path = write_sweep(tmp_path, {"name": "x", "set": {"spacecraft.radiator.colour": "red"}})
     assert main(["sweep", str(path), "-o", str(tmp_path / "out"), "-q"]) == 2
@@ -126,7 +126,7 @@ def swept(client, tmp_path_factory):
     """A 2 x 2 sweep on the LocalCluster in which two members fail at run time (Walker phasing
     7 in 2 planes passes the config but is refused when the constellation is built, in the
     worker)."""
-    from twin.sweep import run_sweep
+    from twin.scaleout.sweep import run_sweep
 
     folder = tmp_path_factory.mktemp("sweep")
     path = write_sweep(folder, {"name": "tiny", "grid": {"spacecraft.radiator.area_m2": [2, 4],
@@ -177,7 +177,7 @@ def test_summary_table_csv_and_hdf5_agree(swept):
 
 
 def test_rerun_reuses_complete_members_and_retries_the_rest(swept, client):
-    from twin.sweep import run_sweep
+    from twin.scaleout.sweep import run_sweep
 
     path, out, first = swept
     ok = first.frame[first.frame.status == "complete"]
@@ -201,7 +201,7 @@ def test_rerun_reuses_complete_members_and_retries_the_rest(swept, client):
 
 def test_serial_cli_sweep_with_an_invalid_member(tmp_path, capsys):
     """`twin sweep --workers 0` (no Dask): an invalid value fails its member only; exit code 1."""
-    from twin.cli import main
+    from twin.cli.main import main
 
     path = write_sweep(tmp_path, {"name": "serial",
                                   "grid": {"spacecraft.battery.capacity_wh": [4000, -1]},
@@ -224,7 +224,7 @@ def test_example_sweep_is_valid():
 
 
 def test_an_exception_in_a_run_becomes_the_members_error(tmp_path, monkeypatch):
-    from twin import engine
+    from twin.engine import simulation as engine
     from twin.config import scenario_from_dict
     from twin.scaleout.runner import RunTask, execute
 
@@ -241,7 +241,7 @@ def test_an_exception_in_a_run_becomes_the_members_error(tmp_path, monkeypatch):
 def test_file_states_decide_reuse_resume_or_rerun(tmp_path):
     """complete with the same config: reuse; running with a checkpoint: resume; a checkpoint that
     cannot be used falls back to a fresh run; anything else: run again."""
-    from twin.checkpoint import checkpoint_path
+    from twin.engine.checkpoint import checkpoint_path
     from twin.config import scenario_from_dict
     from twin.scaleout.runner import RunTask, execute, file_state
 

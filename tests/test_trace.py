@@ -1,4 +1,4 @@
-"""Tests of twin.trace: the real Alibaba trace, column-mapping generality, errors."""
+"""Tests of twin.ops.trace: the real Alibaba trace, column-mapping generality, errors."""
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from twin.trace import TraceError, TraceJobs, TraceMapping, load_trace
+from twin.ops.trace import TraceError, TraceJobs, TraceMapping, load_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 ALIBABA_CSV = ROOT / "configs" / "data" / "alibaba_openb_pod_list_default.csv"

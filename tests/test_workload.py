@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO
 from twin.config import load_config
-from twin.workload import PoissonSource, TraceSource, job_source
+from twin.ops.workload import PoissonSource, TraceSource, job_source
 
 
 def poisson(**kw):

@@ -30,7 +30,7 @@ def load_config(path, overrides=()):
 
 def run(scenario, out_path, force=False, progress=False):
     """Run a scenario to an HDF5 run file; returns the summary dict."""
-    from twin.engine import run as _run
+    from twin.engine.simulation import run as _run
 
     return _run(scenario, out_path, force=force, progress=progress)
 

@@ -360,7 +360,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     p : NodeParams
     state : (N_STATE, N) node state, updated in place (STATE_DOWN is set by the caller: a failed
         node draws bus power only and computes nothing; where the caller sets STATE_VIEW_FRONT to
-        VIEW_UNSET (:func:`twin.nodes.ask_view_factors`), both view factors are evaluated at the
+        VIEW_UNSET (:func:`twin.engine.nodes.ask_view_factors`), both view factors are evaluated at the
         altitude of boundary 0 and kept until it does again); mode : (N,) int64, updated in place
     acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
         running minimum and maximum of the step means of the flows in EXTREMA_ACC

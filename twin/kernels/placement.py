@@ -1,4 +1,4 @@
-"""First-fit searches for job placement: the inner loops of :mod:`twin.scheduling`.
+"""First-fit searches for job placement: the inner loops of :mod:`twin.ops.scheduling`.
 
 A policy visits nodes in an order of its own; these loops stop at the first node (or the first
 few nodes, for a gang) with room, so a placement costs what it visits, not the constellation.

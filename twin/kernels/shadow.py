@@ -15,7 +15,6 @@ from numba import njit
 from twin.constants import EARTH_RADIUS_M, SUN_RADIUS_M
 
 
-
 @njit(cache=True)
 def shadow_fraction(rx, ry, rz, sx, sy, sz):
     """Visible fraction of the solar disc from a satellite, nu in [0, 1].

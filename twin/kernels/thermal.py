@@ -38,7 +38,7 @@ def radiator_absorbed_w(area_m2, absorptivity, emissivity, irradiance_w_m2, cos_
     The Earth's infrared is absorbed with the IR absorptivity, which by Kirchhoff's law equals the
     IR emissivity ε (``ir_absorbed_with_alpha`` False, the physically right choice). With
     ``ir_absorbed_with_alpha`` True it is absorbed with the solar absorptivity α, as the Starcloud
-    white paper does (see :mod:`twin.radiator_budget`).
+    white paper does (see :mod:`twin.validation.radiator_budget`).
 
     Parameters
     ----------

@@ -270,7 +270,7 @@ class RunWriter:
 
     # ------------------------------------------------------------------ streaming
     def add_record(self, time_s: float, rows: np.ndarray, position_km: np.ndarray | None = None) -> None:
-        """One record: ``rows`` (variables, N) in RECORD_ROW_NAMES order (twin.nodes.record_rows;
+        """One record: ``rows`` (variables, N) in RECORD_ROW_NAMES order (twin.engine.nodes.record_rows;
         the extrema rows may be left out when the file has none), and the positions [km] (N, 3)
         if the file records them."""
         row = self._n_buffered

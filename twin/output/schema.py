@@ -71,6 +71,20 @@ JOB_STATUSES = ("completed", "running", "queued", "rejected")
 EVENT_DTYPE = np.dtype([("time_s", np.float64), ("sat", np.int64), ("kind", "S16"), ("value", np.float64)])
 
 
-# the order of the rows of a record as twin.nodes.record_rows computes them and the writer takes
+# the order of the rows of a record as twin.engine.nodes.record_rows computes them and the writer takes
 # them: the /state variables, then the minima and the maxima of the extrema
 RECORD_ROW_NAMES = tuple(v.name for v in STATE_VARIABLES + extrema_variables(("min", "max")))
+
+
+def unit_of(key: str) -> str:
+    """The unit of a /summary key, from its name (docs/schema.md lists them)."""
+    if key.startswith("node_hours_"):
+        return "h"
+    if key.endswith("_per_s"):
+        return "1/s"
+    for suffix, unit in (("_wh", "Wh"), ("_s", "s"), ("_h", "h")):
+        if key.endswith(suffix):
+            return unit
+    if key == "flop_delivered":
+        return "FLOP"
+    return "1"

@@ -5,8 +5,10 @@
 ``runner``   members (and shards) as Dask tasks, skip-if-complete, progress, the summary table
 ``shard``    splitting one constellation by shell, plane or cluster, and the job share of each shard
 ``combine``  shards -> one run file through HDF5 virtual datasets
-``table``    the summary table (CSV or Parquet, and HDF5)
-``report``   figures and summary.md of a sweep (``twin report runs/<sweep>/``)
+``sweep``    ``twin sweep SWEEP.yaml``: plan, run and summarise a sweep
 
-``twin sweep SWEEP.yaml`` enters through :func:`twin.sweep.main`; docs/sweeps.md is the guide.
+The summary table's file format is :mod:`twin.output.sweep_table`; its report
+:mod:`twin.report.sweep` (``twin report runs/<sweep>/``).
+
+docs/sweeps.md is the guide.
 """

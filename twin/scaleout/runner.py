@@ -1,4 +1,4 @@
-"""Running a sweep: every member (or shard) is one call of ``twin.engine.run`` in a worker process.
+"""Running a sweep: every member (or shard) is one call of ``twin.engine.simulation.run`` in a worker process.
 
 The parent validates every member's config, decides what is already done, submits the rest as
 Dask tasks, shows progress, and writes the summary table. A member whose run file is ``complete``
@@ -66,7 +66,7 @@ _NOT_RUN = object()
 
 def execute(task: RunTask) -> dict:
     """Run ``task`` to its file; returns ``{status, error, summary, task_wall_s}`` (never raises)."""
-    from twin import engine
+    from twin.engine import simulation as engine
     from twin.config import load_config_text
     from twin.scaleout.shard import run_selected
 
@@ -143,12 +143,12 @@ def file_state(path: Path, sha256: str, plan: ShardPlan | None = None, member_sh
     state = _file_state(path, sha256, plan, member_sha)
     part = partial_path(path)
     if state != "complete" and part.is_file() and _file_state(part, sha256, plan, member_sha) == "resumable":
-        return "resumable"   # what --resume continues (twin.checkpoint.resume_source)
+        return "resumable"   # what --resume continues (twin.engine.checkpoint.resume_source)
     return state
 
 
 def _file_state(path: Path, sha256: str, plan: ShardPlan | None, member_sha: str | None) -> str:
-    from twin.checkpoint import checkpoint_path
+    from twin.engine.checkpoint import checkpoint_path
 
     if not path.is_file():
         return "missing"

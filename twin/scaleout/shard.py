@@ -70,7 +70,7 @@ class ShardPlan:
 # ---------------------------------------------------------------- planning
 def shell_sets(scenario) -> list:
     """Each config shell built on its own (with the seed a whole-constellation build gives it)."""
-    from twin.constellation import build_constellation
+    from twin.orbits.constellation import build_constellation
 
     sim = scenario.simulation
     return [build_constellation([shell], sim.epoch_utc, sim.seed + i)
@@ -153,9 +153,9 @@ class JobStream:
 
 def full_job_stream(scenario) -> JobStream:
     """Every job the single run of ``scenario`` would submit, drawn as the engine draws them
-    (``twin.engine.Simulation``: child 0 of ``SeedSequence(seed)``, the same whatever the
+    (``twin.engine.simulation.Simulation``: child 0 of ``SeedSequence(seed)``, the same whatever the
     number of children spawned)."""
-    from twin.workload import job_source
+    from twin.ops.workload import job_source
 
     sim = scenario.simulation
     seeds = np.random.SeedSequence(sim.seed).spawn(2)
@@ -279,9 +279,9 @@ def subset(sats, start: int, count: int):
 
 
 def run_selected(scenario, out_path, start: int, count: int, log):
-    """``twin.engine.run`` of satellites ``start .. start + count - 1`` only."""
-    from twin import engine
-    from twin.constellation import build_constellation
+    """``twin.engine.simulation.run`` of satellites ``start .. start + count - 1`` only."""
+    from twin.engine import simulation as engine
+    from twin.orbits.constellation import build_constellation
 
     sim = scenario.simulation
     sats = subset(build_constellation(scenario.constellation, sim.epoch_utc, sim.seed), start, count)

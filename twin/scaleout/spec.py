@@ -24,16 +24,15 @@ import hashlib
 import itertools
 import json
 import math
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from twin.config import Section, format_validation_error, read_yaml, set_dotted  # noqa: F401 (set_dotted: API)
+from twin.config.keys import config_key_problem
 from twin.errors import InputError
 
 SEED_KEY = "simulation.seed"
@@ -44,13 +43,7 @@ class SweepError(InputError):
     """A sweep file that cannot be used; one line per problem, naming the file and the field."""
 
 
-class _Section(BaseModel):
-    # allow_inf_nan=False: a NaN or infinite bound (``uniform: [0, .inf]``) is refused, with the
-    # field named, instead of drawing NaN members or failing inside numpy
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Distribution(_Section):
+class Distribution(Section):
     """Exactly one of: ``uniform: [lo, hi]``, ``loguniform: [lo, hi]`` (lo > 0),
     ``normal: [mean, sd]``, ``integers: [lo, hi]`` (both included), ``choice: [a, b, ...]``."""
 
@@ -88,19 +81,19 @@ class Distribution(_Section):
         return self.choice[int(rng.integers(len(self.choice)))]
 
 
-class Samples(_Section):
+class Samples(Section):
     n: Annotated[int, Field(gt=0)] = Field(description="number of random samples")
     seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of the sampling (not of the simulation)")
     params: Annotated[dict[str, Distribution], Field(min_length=1)]
 
 
-class ShardSpec(_Section):
+class ShardSpec(Section):
     by: Literal["shell", "plane", "cluster"] = Field(
         description="unit that is never split: a config shell, an orbital plane, or a kind: cluster shell")
     n: Annotated[int, Field(gt=0)] | None = Field(None, description="number of shards; default one per unit")
 
 
-class SweepSpec(_Section):
+class SweepSpec(Section):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     base: Path = Field(description="scenario YAML, relative to the sweep file")
     set: dict[str, Any] = Field(default_factory=dict, description="overrides applied to every member")
@@ -132,50 +125,6 @@ class SweepSpec(_Section):
             if problem:
                 raise ValueError(f"{key}: {problem}")
         return self
-
-
-# ---------------------------------------------------------------- config keys
-def _strip(annotation):
-    """The type inside Annotated[...] and Optional[...]."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def config_key_problem(dotted: str) -> str | None:
-    """Why ``dotted`` names no place in a scenario config (None if it does, or cannot tell):
-    catches typos before every member fails on them."""
-    from twin.config import PRESET_KINDS, Scenario
-
-    node = Scenario
-    parts = dotted.split(".")
-    for i, part in enumerate(parts):
-        node = _strip(node)
-        origin = typing.get_origin(node)
-        if isinstance(node, type) and issubclass(node, BaseModel):
-            if part not in node.model_fields:
-                if part == "preset" and i == 2 and parts[0] == "spacecraft" and parts[1] in PRESET_KINDS:
-                    return None
-                where = ".".join(parts[:i]) or "the top level"
-                return f"unknown key {part!r} in {where}"
-            node = node.model_fields[part].annotation
-        elif origin is list:
-            if not part.isdigit():
-                return f"{'.'.join(parts[:i])} is a list: expected an index, got {part!r}"
-            node = typing.get_args(node)[0]
-        elif origin in (typing.Union, types.UnionType, dict):
-            return None  # a choice of shell kinds or a free mapping: validation will tell
-        else:
-            return f"{'.'.join(parts[:i])} is a value, not a section"
-    return None
 
 
 # ---------------------------------------------------------------- members
@@ -219,34 +168,13 @@ def expand_members(spec: SweepSpec) -> list[Member]:
     return members
 
 
-def set_dotted(data: dict, dotted: str, value) -> None:
-    """Set ``a.b.0.c`` in a raw config dict (creating sections that are missing)."""
-    keys = dotted.split(".")
-    node = data
-    for depth, key in enumerate(keys[:-1]):
-        if isinstance(node, list):
-            node = node[int(key)]
-        else:
-            nxt = node.get(key)
-            if nxt is None:
-                nxt = node[key] = {}
-            node = nxt
-        if not isinstance(node, (dict, list)):
-            raise SweepError(f"{'.'.join(keys[:depth + 1])} is a value, not a section")
-    last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = copy.deepcopy(value)
-    else:
-        node[last] = copy.deepcopy(value)
-
-
 def member_config(base: dict, spec: SweepSpec, member: Member) -> dict:
     """The raw config dict of a member: the base, then ``set``, then the member's overrides."""
     data = copy.deepcopy(base)
     for key, value in list(spec.set.items()) + list(member.overrides.items()):
         try:
             set_dotted(data, key, value)
-        except (IndexError, ValueError, TypeError) as err:
+        except (IndexError, ValueError, TypeError, AttributeError) as err:
             raise SweepError(f"{key}: no such place in the base config ({err})") from None
     return data
 
@@ -267,17 +195,6 @@ class Sweep:
         return self.base_path.parent
 
 
-def _format(err: ValidationError, source) -> str:
-    lines = []
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{source}: {where}: {msg}" if where else f"{source}: {msg}")
-    return "\n".join(lines)
-
-
 def _parquet_engine() -> bool:
     import importlib.util
 
@@ -287,30 +204,20 @@ def _parquet_engine() -> bool:
 def load_sweep(path) -> Sweep:
     """Read and validate a sweep file and its base config; SweepError (one line each) if bad."""
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"{path}: sweep file not found")
+    data = read_yaml(path, SweepError, "sweep file")
     text = path.read_text()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise SweepError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
     if not isinstance(data, dict):
         raise SweepError(f"{path}: expected a mapping (name, base, grid, samples, seeds, ...)")
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
-        raise SweepError(_format(err, path)) from None
+        raise SweepError(format_validation_error(err, path, hide=())) from None
     if spec.table == "parquet" and not _parquet_engine():
         raise SweepError(f"{path}: table: parquet needs pyarrow or fastparquet installed; use table: csv")
     base_path = spec.base if spec.base.is_absolute() else path.resolve().parent / spec.base
     if not base_path.is_file():
         raise SweepError(f"{path}: base: config file not found: {base_path}")
-    try:
-        base = yaml.safe_load(base_path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise SweepError(f"{base_path}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    base = read_yaml(base_path, SweepError, "base config") or {}
     if not isinstance(base, dict):
         raise SweepError(f"{base_path}: expected a mapping of sections at the top level")
     return Sweep(spec, path.resolve(), text, base_path.resolve(), base, expand_members(spec))

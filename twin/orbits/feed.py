@@ -23,9 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from twin.environment import sun_position_gcrs_m
+from twin.orbits.environment import sun_position_gcrs_m
 from twin.kernels.interp import lagrange_fill, lagrange_weights
-from twin.orbits import Propagator
+from twin.orbits.propagate import Propagator
 
 SEGMENT_STEPS = 64  # the engine advances the physics in segments that end at multiples of this
 #                     (rounded up to whole SGP4 intervals): fixed, so that where the physics is

@@ -23,24 +23,23 @@ import simpy
 
 from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.errors import RunFailedError
-from twin.inputs import read_inputs
-from twin.faults import FaultModel
-from twin.jobs import JobBook
+from twin.engine.inputs import read_inputs
+from twin.ops.faults import FaultModel
+from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
 from twin.kernels.node import advance_nodes_packed, packed_params
-from twin.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
-                        node_params, record_buffer, record_rows, reset_accumulators)
-from twin.orbitfeed import OrbitFeed
+from twin.engine.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
+                               node_params, record_buffer, record_rows, reset_accumulators)
+from twin.orbits.feed import OrbitFeed
 from twin.output.hdf5 import RunWriter, failure_text, reserve_bytes
 from twin.output.runlock import RunLock, check_target, partial_path
 from twin.output.schema import EVENT_DTYPE
-from twin.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
-                             move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
-from twin.progress import Progress
-from twin.scheduling import NodeView, make_policy, max_eclipse_s, predict_eclipses
-from twin.workload import job_source
-
+from twin.engine.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
+                                    move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
+from twin.engine.progress import Progress
+from twin.ops.scheduling import NodeView, make_policy, max_eclipse_s, predict_eclipses
+from twin.ops.workload import job_source
 
 
 def _checkpoint_steps(scenario) -> int:
@@ -207,7 +206,7 @@ class Simulation:
         self.start_step = self.step
 
     def view(self) -> NodeView:
-        """What the policy sees at a dispatch (:class:`twin.scheduling.NodeView`). Updates the
+        """What the policy sees at a dispatch (:class:`twin.ops.scheduling.NodeView`). Updates the
         array-power estimate from the record accumulators: called by the job book at most once
         per dispatch, and only when the policy has something to decide."""
         cap = self.state[L.STATE_CAPACITY_J]
@@ -368,7 +367,7 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=pri
         satellites=None) -> dict | None:
     """Run ``scenario`` to ``out_path``; returns the run's summary (None if stopped by a signal).
 
-    Every input is read and checked (:func:`twin.inputs.read_inputs`) before anything is
+    Every input is read and checked (:func:`twin.engine.inputs.read_inputs`) before anything is
     written; the run then writes ``out_path``'s partial file under its lock
     (:mod:`twin.output.runlock`) and renames it into place when it ends or stops, so an
     existing ``out_path`` is untouched until then. ``satellites`` (a

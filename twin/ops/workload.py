@@ -93,12 +93,12 @@ class PoissonSource:
 
 
 class TraceSource:
-    """Replay of a trace through its column mapping (see :mod:`twin.trace`), up to ``until_s``."""
+    """Replay of a trace through its column mapping (see :mod:`twin.ops.trace`), up to ``until_s``."""
 
     def __init__(self, workload, until_s: float, jobs=None):
-        """``jobs``: the trace already read (:class:`twin.trace.TraceJobs`); read here if None."""
+        """``jobs``: the trace already read (:class:`twin.ops.trace.TraceJobs`); read here if None."""
         if jobs is None:
-            from twin.trace import load_trace
+            from twin.ops.trace import load_trace
 
             jobs = load_trace(workload.mapping)
         keep = jobs.submit_s <= until_s
@@ -127,7 +127,7 @@ class TraceSource:
 
 def job_source(workload, rng: np.random.Generator, until_s: float, trace=None):
     """The workload's job source: an object with ``peek()`` (next job or None) and ``pop()``;
-    ``trace`` is a trace workload's file already read (:func:`twin.inputs.read_inputs`)."""
+    ``trace`` is a trace workload's file already read (:func:`twin.engine.inputs.read_inputs`)."""
     if workload.kind == "poisson":
         return PoissonSource(workload, rng, until_s)
     return TraceSource(workload, until_s, trace)

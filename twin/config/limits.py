@@ -124,7 +124,7 @@ Priority = Annotated[int, Field(ge=-PRIORITY_LIMIT, lt=PRIORITY_LIMIT)]
 DeadlineSlack = Annotated[float | None, Field(ge=1, le=MAX_DEADLINE_SLACK)]
 UpsetRate = Annotated[float, Field(ge=0, le=MAX_UPSET_RATE_PER_DAY)]
 
-# trace mapping (twin.trace.TraceMapping)
+# trace mapping (twin.ops.trace.TraceMapping)
 MIN_TIME_UNIT_S = 1e-9     # [s] a trace's clock unit: nanoseconds at the finest (trace logs use
 MAX_TIME_UNIT_S = SECONDS_PER_YEAR  # s, ms, us or ns) and a year at the coarsest
 MAX_TRACE_SCALE = 1.0e6    # time, size and fraction scales: a million-fold stretch or shrink of a

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.config import ConfigError
-from twin.constellation import build_constellation
+from twin.orbits.constellation import build_constellation
 from twin.orbits import screen_for_run
 
 
 @dataclass(frozen=True)
 class RunInputs:
     sats: object            # twin.orbits.SatelliteSet, screened
-    trace: object = None    # twin.trace.TraceJobs of a trace workload, else None
+    trace: object = None    # twin.ops.trace.TraceJobs of a trace workload, else None
 
 
 def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
@@ -35,7 +35,7 @@ def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
         log(f"skipped {len(sats.skipped)} TLE(s): {names}{more} (reasons in the run file's skipped_tles)")
     trace = None
     if scenario.workload.kind == "trace":
-        from twin.trace import load_trace
+        from twin.ops.trace import load_trace
 
         trace = load_trace(scenario.workload.mapping)
     return RunInputs(sats, trace)

@@ -1,6 +1,6 @@
 """Checkpoints, resumption, stop signals and the disk-space check of a run.
 
-A checkpoint is the whole mutable state of a :class:`twin.engine.Simulation` (node arrays, queue
+A checkpoint is the whole mutable state of a :class:`twin.engine.simulation.Simulation` (node arrays, queue
 and running jobs, the job source with its random generator, accumulators, the simulated step) and
 the number of records, job rows and event rows the run file held at that moment. It is pickled
 beside the file it describes (``FILE.checkpoint``), atomically (write, fsync, rename), so a kill

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.report_style import unit_of
+from twin.output.schema import unit_of
 
 SCHEMA = "twin.sweep"
 SCHEMA_VERSION = 1

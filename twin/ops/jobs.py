@@ -1,6 +1,6 @@
 """The job book: queue, running jobs and their placements, completions, and the /jobs rows.
 
-Decisions are made in Python (:mod:`twin.scheduling`); progress, checkpoints and energy of all
+Decisions are made in Python (:mod:`twin.ops.scheduling`); progress, checkpoints and energy of all
 running jobs are advanced by one numba call (:func:`twin.kernels.jobs.advance_jobs`) on arrays
 the book keeps from tick to tick (:class:`JobSlots`), so that a tick costs Python time only for
 the jobs that start, stop or move.
@@ -24,8 +24,8 @@ from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels import layout as L
 from twin.kernels.jobs import advance_jobs
 from twin.output.schema import JOB_DTYPE
-from twin.scheduling import NodeView
-from twin.workload import JobSpec
+from twin.ops.scheduling import NodeView
+from twin.ops.workload import JobSpec
 
 NO_ROWS = np.empty(0, dtype=JOB_DTYPE)
 NO_ROWS.flags.writeable = False
@@ -222,7 +222,7 @@ def _queue_key(job: Job) -> tuple:
 class JobBook:
     """Jobs of a run and the accelerators they hold.
 
-    Parameters: ``n_nodes``, ``accel_per_node`` [1]; ``policy`` (see :mod:`twin.scheduling`);
+    Parameters: ``n_nodes``, ``accel_per_node`` [1]; ``policy`` (see :mod:`twin.ops.scheduling`);
     ``idle_w``, ``peak_w`` per accelerator [W]; ``peak_flops`` per accelerator [FLOP/s];
     ``migration_cost_s`` [s] of lost progress per migration.
     """

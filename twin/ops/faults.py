@@ -2,7 +2,7 @@
 scripted outages (docs/design.md §4, "Faults").
 
 Every fault takes a node down for a while; the job book rolls back the jobs on it to their last
-checkpoint (:meth:`twin.jobs.JobBook.fail_nodes`). Faults happen at step boundaries only: the
+checkpoint (:meth:`twin.ops.jobs.JobBook.fail_nodes`). Faults happen at step boundaries only: the
 engine asks :meth:`FaultModel.next_stop` where the next one falls inside the segment it is about
 to run, runs the physics up to there and then calls :meth:`FaultModel.apply`. So the outcome
 never depends on SimPy's ordering of equal-time events, and everything here is plain numpy state

@@ -1,8 +1,7 @@
-"""What a run report (:mod:`twin.report`) and a sweep report (:mod:`twin.scaleout.report`) share:
-the matplotlib style, how numbers and /summary units are written, and saving a figure.
+"""What a run report (:mod:`twin.report`) and a sweep report (:mod:`twin.report.sweep`) share:
+the matplotlib style, how numbers are written, and saving a figure.
 
-Imported by both reports and by the sweep table (:mod:`twin.scaleout.table`), so it imports nothing
-from twin: the run report dispatches to the sweep report, and neither needs the other's helpers.
+It imports nothing from twin.
 """
 from __future__ import annotations
 
@@ -19,20 +18,6 @@ STYLE = {"font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "legend.fo
 def save(fig, path: Path) -> Path:
     fig.savefig(path)
     return path
-
-
-def unit_of(key: str) -> str:
-    """The unit of a /summary key, from its name (docs/schema.md lists them)."""
-    if key.startswith("node_hours_"):
-        return "h"
-    if key.endswith("_per_s"):
-        return "1/s"
-    for suffix, unit in (("_wh", "Wh"), ("_s", "s"), ("_h", "h")):
-        if key.endswith(suffix):
-            return unit
-    if key == "flop_delivered":
-        return "FLOP"
-    return "1"
 
 
 def fmt(value, digits=4) -> str:

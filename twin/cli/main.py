@@ -29,7 +29,7 @@ def _log(message: str) -> None:
 
 def cmd_run(args) -> int:
     from twin.config import load_config, load_config_text
-    from twin.engine import resume, run
+    from twin.engine.simulation import resume, run
     from twin.output.runlock import check_target
 
     given = [x for x in (args.config, args.resume, args.from_run) if x]
@@ -59,7 +59,7 @@ def cmd_run(args) -> int:
 
 
 def _report_end(summary) -> int:
-    from twin.checkpoint import stop_signal
+    from twin.engine.checkpoint import stop_signal
 
     if summary is None:   # stopped by a signal: the engine said how to resume
         return 128 + (stop_signal() or signal.SIGINT)
@@ -71,7 +71,7 @@ def cmd_validate(args) -> int:
     """The resolved config on stdout once it and every input it names (TLE files, trace, presets)
     are read and checked, as a run would before it starts; what was read on stderr."""
     from twin.config import load_config
-    from twin.inputs import read_inputs
+    from twin.engine.inputs import read_inputs
 
     scenario = load_config(args.config, args.set)
     inputs = read_inputs(scenario, log=_log)
@@ -98,13 +98,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from twin.bench import main as bench_main
+    from twin.cli.bench import main as bench_main
 
     return bench_main(quick=not args.full)
 
 
 def cmd_sweep(args) -> int:
-    from twin.sweep import main as sweep_main
+    from twin.scaleout.sweep import main as sweep_main
 
     return sweep_main(args)
 

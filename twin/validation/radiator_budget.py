@@ -23,7 +23,7 @@ is ε·F·σT_E⁴ = 53.4 W/m². With it the Earth term is 62.7 W/m² and the ne
 
 :func:`net_radiator_flux_w_m2` builds both balances from the kernels the engine uses
 (:func:`twin.kernels.thermal.radiator_absorbed_w`), so the test of this module checks that code.
-Run ``python -m twin.radiator_budget`` for the table.
+Run ``python -m twin.validation.radiator_budget`` for the table.
 """
 from twin.kernels.thermal import STEFAN_BOLTZMANN, radiator_absorbed_w
 

@@ -1,4 +1,4 @@
-"""YAML scenario -> validated, frozen :class:`Scenario`.
+"""The scenario's sections as frozen pydantic models, down to :class:`Scenario`.
 
 Every field carries its unit in its name (``_s``, ``_km``, ``_w``, ``_wh``, ``_k``...) or in its
 description; ``docs/config.md`` lists them all with their defaults and ranges. Unknown keys are
@@ -8,7 +8,7 @@ quantity has a range (the bounds below, each with its reason). Sections other th
 
 Parameter presets (``preset: NAME`` inside ``solar_array``, ``battery``, ``radiator`` or
 ``accelerator``) are YAML files under ``configs/presets/<kind>/NAME.yaml``; keys given in the
-config override the preset's.
+config override the preset's (merged by :mod:`twin.config.load`).
 """
 from __future__ import annotations
 
@@ -18,40 +18,36 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+from pydantic import (BaseModel, ConfigDict, Field, ValidationInfo,
                       field_validator, model_validator)
 
 from twin.constants import SECONDS_PER_HOUR
-from twin.errors import InputError
-from twin.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
-                         MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
-                         MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
-                         MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_TEMP_COEFF_PER_K,
-                         MAX_HEAT_CAPACITY_J_PER_K, MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K,
-                         MAX_CONDUCTANCE_W_PER_K, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
-                         MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
-                         Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
-                         Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
-                         Temperature, TemperatureDifference, Direction, Accelerators, Priority,
-                         DeadlineSlack, UpsetRate)
-from twin.trace import TraceMapping
+from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
+                                MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
+                                MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
+                                MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_TEMP_COEFF_PER_K,
+                                MAX_HEAT_CAPACITY_J_PER_K, MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K,
+                                MAX_CONDUCTANCE_W_PER_K, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
+                                MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
+                                Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
+                                Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
+                                Temperature, TemperatureDifference, Direction, Accelerators, Priority,
+                                DeadlineSlack, UpsetRate)
+from twin.config.trace_mapping import TraceMapping
 
 PRESET_KINDS = {"solar_array": "solar", "battery": "battery", "radiator": "radiator",
                 "accelerator": "accelerator"}
-REPO_PRESETS = Path(__file__).resolve().parents[1] / "configs" / "presets"
 
 
+class Section(BaseModel):
+    """Base of every config section (and of the sweep file's): unknown keys are errors, values are
+    frozen, and NaN or infinite numbers are refused with the field named."""
 
-class ConfigError(InputError):
-    """A config that cannot be used; the message is one line per problem, naming the field."""
-
-
-class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- simulation
-class Simulation(_Section):
+class Simulation(Section):
     epoch_utc: datetime = Field(description="start of the run, ISO 8601, UTC, within the JPL DE421 "
                                            "ephemeris (1899-07-30 to 2053-10-08, with the run's end)")
     duration_s: Seconds = Field(description="simulated time [s]")
@@ -96,7 +92,7 @@ class Simulation(_Section):
 
 
 # ---------------------------------------------------------------- constellation
-class TleShell(_Section):
+class TleShell(Section):
     kind: Literal["tle"]
     file: Path = Field(description="TLE file (2- or 3-line), relative to the config file")
     name_pattern: str | None = Field(None, description="shell-style pattern on satellite names, e.g. 'STARLINK-1*'")
@@ -121,7 +117,7 @@ def _check_shell_size(shell):
     return shell
 
 
-class WalkerShell(_Section):
+class WalkerShell(Section):
     kind: Literal["walker"]
     altitude_km: Altitude
     inclination_deg: Annotated[float, Field(ge=0, le=MAX_INCLINATION_DEG)]
@@ -134,7 +130,7 @@ class WalkerShell(_Section):
     _size = model_validator(mode="after")(_check_shell_size)
 
 
-class SsoShell(_Section):
+class SsoShell(Section):
     kind: Literal["sso"]
     altitude_km: Altitude
     ltan_h: LocalTime = Field(description="local time of the ascending node [h]; 18 = dawn-dusk")
@@ -145,7 +141,7 @@ class SsoShell(_Section):
     _size = model_validator(mode="after")(_check_shell_size)
 
 
-class ClusterShell(_Section):
+class ClusterShell(Section):
     kind: Literal["cluster"]
     altitude_km: Altitude
     ltan_h: LocalTime = 18.0
@@ -158,7 +154,7 @@ Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(di
 
 
 # ---------------------------------------------------------------- spacecraft
-class SolarArray(_Section):
+class SolarArray(Section):
     area_m2: Area = Field(60.0, description="array area [m^2]")
     pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = "single_axis"
     attitude: Literal["nadir", "sun"] = Field("nadir", description="body frame for body_fixed arrays")
@@ -174,7 +170,7 @@ class SolarArray(_Section):
     mppt_efficiency: Fraction = 0.97
 
 
-class Battery(_Section):
+class Battery(Section):
     capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = 10_000.0
     initial_soc: Fraction = 0.9
     min_soc: Fraction = Field(0.65, description="floor of the state of charge: 1 - depth of discharge, ~0.65-0.8 for LEO cycle life [1]")
@@ -198,7 +194,7 @@ class Battery(_Section):
         return self
 
 
-class Accelerator(_Section):
+class Accelerator(Section):
     count: Accelerators = Field(8, description="accelerators per satellite")
     idle_power_w: Power = 80.0
     peak_power_w: PositivePower = 700.0
@@ -213,7 +209,7 @@ class Accelerator(_Section):
         return self
 
 
-class Radiator(_Section):
+class Radiator(Section):
     area_m2: Area = Field(12.0, description="panel area [m^2] (one face)")
     sides: Literal[1, 2] = 2
     emissivity: PositiveFraction = 0.92
@@ -230,7 +226,7 @@ class Radiator(_Section):
         return v
 
 
-class Thermal(_Section):
+class Thermal(Section):
     electronics_heat_capacity_j_per_k: Annotated[float, Field(gt=0, le=MAX_HEAT_CAPACITY_J_PER_K)] = 60_000.0
     conductance_w_per_k: Annotated[float, Field(gt=0, le=MAX_CONDUCTANCE_W_PER_K)] = Field(
         400.0, description="electronics-radiator conductance [W/K]")
@@ -248,7 +244,7 @@ class Thermal(_Section):
         return self
 
 
-class Spacecraft(_Section):
+class Spacecraft(Section):
     bus_power_w: Power = Field(300.0, description="platform load, always on [W]")
     solar_array: SolarArray = SolarArray()
     battery: Battery = Battery()
@@ -258,7 +254,7 @@ class Spacecraft(_Section):
 
 
 # ---------------------------------------------------------------- workload, scheduler, output
-class PoissonWorkload(_Section):
+class PoissonWorkload(Section):
     kind: Literal["poisson"] = "poisson"
     arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] = Field(
         20.0, description="mean job arrivals per hour, whole constellation; at most "
@@ -275,7 +271,7 @@ class PoissonWorkload(_Section):
     checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time; a rollback loses the work since [s]")
 
 
-class TraceWorkload(_Section):
+class TraceWorkload(Section):
     kind: Literal["trace"]
     mapping: TraceMapping
     deadline_slack: DeadlineSlack = Field(
@@ -295,8 +291,8 @@ class TraceWorkload(_Section):
 Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator="kind")]
 
 
-class Scheduler(_Section):
-    """Placement policy and its knobs; each knob names the policy that reads it (twin/scheduling.py)."""
+class Scheduler(Section):
+    """Placement policy and its knobs; each knob names the policy that reads it (twin/ops/scheduling.py)."""
     policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun"] = Field(
         "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, follow_the_sun")
     epoch_s: Seconds = Field(60.0, description="placement decisions at this interval [s], a multiple of dt_s")
@@ -313,15 +309,15 @@ class Scheduler(_Section):
         60.0, description="follow_the_sun: progress lost per migration (the job holds its new accelerators without progress) [s]")
 
 
-class Outage(_Section):
+class Outage(Section):
     sats: Annotated[list[Annotated[int, Field(ge=0, lt=MAX_SATELLITES)]], Field(min_length=1)] = Field(
         description="satellite indices (as in /sat/index)")
     start_s: SecondsOrZero = Field(description="start, since the epoch, rounded to a step boundary (at least the first) [s]")
     duration_s: Seconds = Field(description="length, rounded up to whole steps [s]")
 
 
-class Faults(_Section):
-    """Node failures, radiation upsets and scripted outages (twin/faults.py); all off by default.
+class Faults(Section):
+    """Node failures, radiation upsets and scripted outages (twin/ops/faults.py); all off by default.
     A node that goes down rolls back the jobs on it to their last checkpoint."""
     mtbf_h: Annotated[float | None, Field(gt=0, le=MAX_MTBF_H)] = Field(
         None, description="mean time between random failures of one node, while up [h]; null = none")
@@ -343,7 +339,7 @@ class Faults(_Section):
     outages: list[Outage] = Field([], description="scripted outages: {sats: [..], start_s, duration_s}")
 
 
-class Output(_Section):
+class Output(Section):
     aggregate: list[Literal["mean", "min", "max"]] = Field(
         ["mean"], description="per record: the mean of each flow, and optionally its minimum and maximum "
                              "over the interval (/state/<flow>_min, _max)")
@@ -365,7 +361,7 @@ class Output(_Section):
         raise ValueError(f"{v!r} is not 'lzf', a gzip level 1-9, or 0 (none)")
 
 
-class Scenario(_Section):
+class Scenario(Section):
     simulation: Simulation
     constellation: Annotated[list[Shell], Field(min_length=1)]
     spacecraft: Spacecraft = Spacecraft()
@@ -406,95 +402,3 @@ class Scenario(_Section):
 def yaml_sha256(text: str) -> str:
     """The config hash written to run files: SHA-256 of the resolved config's YAML."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-# ---------------------------------------------------------------- loading
-def _set_dotted(data: dict, dotted: str, value) -> None:
-    keys = dotted.split(".")
-    node = data
-    for key in keys[:-1]:
-        if isinstance(node, list):
-            node = node[int(key)]
-        else:
-            node = node.setdefault(key, {})
-    last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-
-
-def apply_overrides(data: dict, overrides) -> dict:
-    """Apply ``key.sub=value`` strings (values parsed as YAML) to a raw config dict."""
-    for item in overrides:
-        if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected dotted.key=value")
-        key, raw = item.split("=", 1)
-        try:
-            _set_dotted(data, key.strip(), yaml.safe_load(raw))
-        except (IndexError, ValueError, TypeError, AttributeError):
-            raise ConfigError(f"--set {item!r}: no such place in the config") from None
-    return data
-
-
-def _merge_presets(data: dict, base_dir: Path) -> None:
-    spacecraft = data.get("spacecraft")
-    if not isinstance(spacecraft, dict):
-        return
-    for section, kind in PRESET_KINDS.items():
-        block = spacecraft.get(section)
-        if not isinstance(block, dict) or "preset" not in block:
-            continue
-        name = block.pop("preset")
-        for folder in (base_dir / "presets", REPO_PRESETS):
-            path = folder / kind / f"{name}.yaml"
-            if path.is_file():
-                break
-        else:
-            raise ConfigError(f"spacecraft.{section}.preset: no preset {name!r} in {REPO_PRESETS / kind}")
-        preset = yaml.safe_load(path.read_text()) or {}
-        preset.pop("source", None)
-        preset.pop("name", None)
-        spacecraft[section] = {**preset, **block}
-
-
-def format_validation_error(err: ValidationError, source: str) -> str:
-    lines = []
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in ("tle", "walker", "sso", "cluster", "poisson", "trace")))
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{source}: {where}: {msg}" if where else f"{source}: {msg}")
-    return "\n".join(lines)
-
-
-def scenario_from_dict(data: dict, base_dir: Path, source: str = "config") -> Scenario:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping of sections at the top level")
-    _merge_presets(data, base_dir)
-    try:
-        return Scenario.model_validate(data, context={"base_dir": base_dir})
-    except ValidationError as err:
-        raise ConfigError(format_validation_error(err, source)) from None
-
-
-def load_config(path, overrides=()) -> Scenario:
-    """Read, override (``--set``) and validate a YAML config. Raises :class:`ConfigError`."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
-    data = apply_overrides(data or {}, overrides)
-    return scenario_from_dict(data, path.resolve().parent, str(path))
-
-
-def load_config_text(text: str, base_dir: Path, source: str, overrides=()) -> Scenario:
-    """Validate a config held as text (e.g. the ``config_yaml`` of a run file), with dotted
-    ``overrides`` applied as in :func:`load_config`."""
-    return scenario_from_dict(apply_overrides(yaml.safe_load(text), overrides), base_dir, source)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from twin.output.reader import RunFileError
-from twin.report_style import STYLE, fmt, save
-from twin.scaleout.table import is_sweep_file, read_summary_table
+from twin.report.style import STYLE, fmt, save
+from twin.output.sweep_table import is_sweep_file, read_summary_table
 
 # (summary key, label, unit, scale from the summary's unit)
 METRICS = (

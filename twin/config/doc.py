@@ -1,6 +1,6 @@
 """Renders docs/config.md from the config models, so the documentation cannot drift from the code.
 
-``python -m twin.configdoc > docs/config.md``; a test checks the file is up to date.
+``python -m twin.config.doc > docs/config.md``; a test checks the file is up to date.
 """
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import typing
 from pydantic import BaseModel
 
 from twin import config as C
+from twin.config.keys import strip_annotation
 
 INTRO = """# twin configuration reference
 
-Generated from `twin/config.py` by `python -m twin.configdoc > docs/config.md` (a test keeps it in
+Generated from `twin/config/` by `python -m twin.config.doc > docs/config.md` (a test keeps it in
 step). Units are in the key names (`_s` seconds, `_km`, `_m2`, `_w` watts, `_wh` watt-hours,
 `_k` kelvin, `_deg`, `_h` hours, `_per_h` per hour) or in brackets; `[1]` means dimensionless.
 Unknown keys are errors. Only `simulation` and `constellation` are required.
@@ -25,8 +26,12 @@ Unknown keys are errors. Only `simulation` and `constellation` are required.
 """
 
 
+def _strip_annotated(annotation):
+    return strip_annotation(annotation, optional=False)
+
+
 def _type_name(annotation) -> str:
-    ann = _strip(annotation)
+    ann = _strip_annotated(annotation)
     origin, args = typing.get_origin(ann), typing.get_args(ann)
     if origin is typing.Literal:
         return " or ".join(repr(a) for a in args)
@@ -57,16 +62,10 @@ def _number(value) -> str:
     return f"{value:,}" if isinstance(value, int) and abs(value) < 10**7 else f"{value:g}"
 
 
-def _strip(annotation):
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation
-
-
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
-        ann = _strip(field.annotation)
+        ann = _strip_annotated(field.annotation)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             continue
         default = "required" if field.is_required() else f"`{field.default!r}`"
@@ -82,7 +81,7 @@ def _section(title: str, model: type[BaseModel], prefix: str, note: str = "") ->
         out.append(note + "\n")
     out += ["| key | type | range | default | meaning |", "|---|---|---|---|---|"] + _rows(model, prefix)
     for name, field in model.model_fields.items():
-        ann = _strip(field.annotation)
+        ann = _strip_annotated(field.annotation)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             out += _section(f"{prefix}{name}", ann, f"{prefix}{name}.")[0:]
     return out
@@ -99,7 +98,7 @@ def render() -> str:
     parts += _section("spacecraft", C.Spacecraft, "spacecraft.")
     parts += _section("workload, kind `poisson` (default)", C.PoissonWorkload, "workload.")
     parts += _section("workload, kind `trace`", C.TraceWorkload, "workload.",
-                      "`mapping` takes the keys of `twin.trace.TraceMapping` (below).")
+                      "`mapping` takes the keys of `twin.config.TraceMapping` (below).")
     parts += _section("workload.mapping (trace replay)", C.TraceMapping, "workload.mapping.")
     parts += _section("scheduler", C.Scheduler, "scheduler.")
     parts += _section("faults", C.Faults, "faults.")

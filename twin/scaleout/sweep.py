@@ -1,7 +1,7 @@
 """``twin sweep SWEEP.yaml``: parameter sweeps, Monte Carlo ensembles and sharded runs on Dask.
 
 Each member of the sweep (a grid point x a random sample x a seed, see
-:mod:`twin.scaleout.spec`) is one ``twin.engine.run`` in a worker of a ``LocalCluster`` on
+:mod:`twin.scaleout.spec`) is one ``twin.engine.simulation.run`` in a worker of a ``LocalCluster`` on
 loopback (one single-threaded worker process per core by default), or of the scheduler given
 with ``--scheduler tcp://HOST:PORT``; ``--workers 0`` runs the members one by one in this process,
 without Dask. Each member writes ``<out>/<member_id>.h5``; ``<out>/summary.csv`` (or
@@ -128,7 +128,7 @@ def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None 
     """
     from twin.scaleout.cluster import dask_client
     from twin.scaleout.runner import SweepInterrupted, plan_member, run_dask, run_serial
-    from twin.scaleout.table import build_frame, write_tables
+    from twin.output.sweep_table import build_frame, write_tables
 
     start = time.perf_counter()
     sweep = load_sweep(path)
@@ -160,12 +160,12 @@ def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None 
 
 
 def main(args) -> int:
-    """The ``twin sweep`` command (``twin.cli``): exit 0 if every member completed, 1 if some
+    """The ``twin sweep`` command (``twin.cli.main``): exit 0 if every member completed, 1 if some
     failed, 2 for a bad sweep file, 130 if interrupted (143 by SIGTERM)."""
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    from twin.checkpoint import stop_signal
+    from twin.engine.checkpoint import stop_signal
 
     received = [0]
 

@@ -1,0 +1,275 @@
+"""The run report's figures, each drawn from a :class:`twin.report.sample.RunSample`: min / median /
+max bands over satellites (state of charge, temperatures, power), an eclipse map, job waits, and
+utilisation with node modes. ``FIGURES`` lists them with their titles and captions.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from twin.constants import CELSIUS_ZERO_K, SECONDS_PER_DAY, SECONDS_PER_HOUR
+from twin.kernels.layout import MODE_NAMES
+from twin.report.style import fmt as _fmt, save as _save
+
+from twin.report.sample import RunSample, config_value
+
+MODE_COLOURS = ("#4c9a2a", "#f2b134", "#8c8c8c", "#d1495b", "#5b2a86")
+
+
+def _time_axis(sample: RunSample, span_s: float | None = None):
+    """(scale [s per unit], axis label) for a time axis from the epoch to ``span_s`` (default:
+    the whole run): minutes up to two hours, hours up to three days, else days."""
+    span = float(sample.time_s[-1]) if span_s is None else span_s
+    epoch = str(sample.attrs.get("epoch_utc", "")).replace("T", " ").replace("+00:00", " UTC")
+    if span < 2 * SECONDS_PER_HOUR:
+        return 60.0, f"time since {epoch} [min]"
+    if span <= 3 * SECONDS_PER_DAY:
+        return SECONDS_PER_HOUR, f"time since {epoch} [h]"
+    return SECONDS_PER_DAY, f"time since {epoch} [d]"
+
+
+def _sat_note(sample: RunSample) -> str:
+    n_used = math.ceil(sample.n_sats / sample.sat_stride)
+    if sample.sat_stride > 1:
+        return f"{n_used:,} of {sample.n_sats:,} satellites (one in {sample.sat_stride})"
+    return f"{sample.n_sats:,} satellite{'s' if sample.n_sats != 1 else ''}"
+
+
+def _plot_band(ax, x, bands, colour, label, scale=1.0):
+    """Median line over a shaded min–max band; x-axis from the epoch to the last record."""
+    lo, mid, hi = bands
+    ax.fill_between(x, lo * scale, hi * scale, color=colour, alpha=0.25, linewidth=0,
+                    label=f"{label}: min–max")
+    ax.plot(x, mid * scale, color=colour, linewidth=1.4, marker="o" if len(x) < 3 else None,
+            label=f"{label}: median")
+    ax.set_xlim(0.0, x[-1])
+
+
+def _new_figure(width=10.0, height=4.8, rows=1, sharex=True):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)  # Agg, without pyplot's global state
+    axes = fig.subplots(rows, 1, sharex=sharex, squeeze=False)[:, 0]
+    return fig, axes
+
+
+def fig_soc(sample: RunSample, path: Path) -> Path:
+    scale, xlabel = _time_axis(sample)
+    x = sample.time_s / scale
+    fig, (ax,) = _new_figure()
+    _plot_band(ax, x, sample.bands["soc"], "#1f77b4", "state of charge", scale=100.0)
+    for key, label, style in (("spacecraft.battery.min_soc", "min_soc (load shedding)", "--"),
+                              ("spacecraft.battery.recover_soc", "recover_soc", ":")):
+        level = config_value(sample.config, key)
+        if isinstance(level, (int, float)):
+            ax.axhline(100.0 * level, color="#d1495b", linestyle=style, linewidth=1.2, label=label)
+    ax.set_ylim(0, 100)
+    ax.set_title(f"Battery state of charge across {_sat_note(sample)}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("state of charge [%]")
+    ax.legend(loc="lower left", ncols=2, framealpha=0.9)
+    return _save(fig, path)
+
+
+def fig_temperatures(sample: RunSample, path: Path) -> Path:
+    scale, xlabel = _time_axis(sample)
+    x = sample.time_s / scale
+    fig, axes = _new_figure(height=7.0, rows=2)
+    panels = (("electronics_temp_k", "electronics node", "#d62728"),
+              ("radiator_temp_k", "radiator node", "#1f77b4"))
+    lo = min(float(np.nanmin(sample.bands[name][0])) for name, _, _ in panels)
+    hi = max(float(np.nanmax(sample.bands[name][2])) for name, _, _ in panels)
+    margin = 20.0  # [K] limits further than this from the data would only squash the bands
+    limits = [(key, label, colour, config_value(sample.config, key)) for key, label, colour in (
+        ("spacecraft.thermal.shutdown_k", "shutdown", "#5b2a86"),
+        ("spacecraft.thermal.throttle_start_k", "throttle start", "#f2b134"),
+        ("spacecraft.thermal.heater_setpoint_k", "heater setpoint", "#17becf"))]
+    for ax, (name, label, colour) in zip(axes, panels):
+        _plot_band(ax, x, sample.bands[name], colour, label)
+        if name == "electronics_temp_k":  # the limits act on the electronics node
+            for _, limit, limit_colour, level in limits:
+                if isinstance(level, (int, float)) and lo - margin <= level <= hi + margin:
+                    ax.axhline(level, color=limit_colour, linestyle="--", linewidth=1.2,
+                               label=f"{limit} ({level:.0f} K)")
+        ax.set_ylim(lo - 3.0, hi + 3.0)
+        ax.set_ylabel("temperature [K]")
+        ax.secondary_yaxis("right", functions=(lambda k: k - CELSIUS_ZERO_K, lambda c: c + CELSIUS_ZERO_K)) \
+            .set_ylabel("[°C]")
+        ax.set_title(label, loc="left", fontsize=11)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), framealpha=0.9)
+    axes[-1].set_xlabel(xlabel)
+    fig.suptitle(f"Electronics and radiator temperatures at the end of each record, {_sat_note(sample)}",
+                 fontsize=13)
+    return _save(fig, path)
+
+
+POWER_PANELS = (("solar_power_w", "solar (delivered to the bus)", "#ff7f0e"),
+                ("load_power_w", "load (bus + compute + heaters)", "#1f77b4"),
+                ("compute_power_w", "compute (accelerators)", "#9467bd"),
+                ("curtailed_power_w", "curtailed (neither used nor stored)", "#7f7f7f"))
+
+
+def fig_power(sample: RunSample, path: Path) -> Path:
+    scale, xlabel = _time_axis(sample)
+    x = sample.time_s / scale
+    fig, axes = _new_figure(height=8.5, rows=len(POWER_PANELS))
+    # the finite values only: a damaged file can hold inf, and matplotlib refuses infinite limits
+    top = max(float(np.nanmax(np.where(np.isfinite(sample.bands[name][2]), sample.bands[name][2], np.nan),
+                              initial=0.0)) for name, _, _ in POWER_PANELS) / 1e3
+    for ax, (name, label, colour) in zip(axes, POWER_PANELS):
+        _plot_band(ax, x, sample.bands[name], colour, "", scale=1e-3)
+        ax.set_ylim(0, max(top, 1e-3) * 1.05)
+        ax.set_ylabel("power [kW]")
+        ax.set_title(label, loc="left", fontsize=11)
+    axes[-1].set_xlabel(xlabel)
+    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D
+    axes[0].legend(handles=[Patch(color="0.5", alpha=0.35, label="min–max over satellites"),
+                            Line2D([], [], color="0.2", linewidth=1.4, label="median")],
+                   loc="upper right", ncols=2, framealpha=0.9)
+    fig.suptitle(f"Power per satellite (mean over each record interval), {_sat_note(sample)}",
+                 fontsize=13)
+    return _save(fig, path)
+
+
+def _plane_order(plane: np.ndarray):
+    """Satellites sorted by plane (stable, so index order within a plane), plane boundaries."""
+    order = np.argsort(plane, kind="stable")
+    sorted_planes = plane[order]
+    starts = np.flatnonzero(np.r_[True, sorted_planes[1:] != sorted_planes[:-1]])
+    return order, sorted_planes, starts
+
+
+def _eclipse_image(ax, x_edges, image, plane, title, vmin=0.0):
+    """Satellites (rows, sorted by plane) × time (columns) image of the sunlit fraction.
+    Uniform time steps are drawn with imshow (fast for large images), others with pcolormesh."""
+    order, sorted_planes, starts = _plane_order(plane)
+    style = {"cmap": "cividis", "vmin": vmin, "vmax": 1.0}
+    steps = np.diff(x_edges)
+    if len(steps) and np.allclose(steps, steps[0], rtol=1e-6):
+        im = ax.imshow(image[:, order].T, aspect="auto", origin="lower", interpolation="nearest",
+                       extent=(x_edges[0], x_edges[-1], -0.5, len(order) - 0.5), **style)
+    else:
+        im = ax.pcolormesh(x_edges, np.arange(len(order) + 1) - 0.5, image[:, order].T,
+                           shading="flat", rasterized=True, **style)
+    for s in starts[1:]:
+        ax.axhline(s - 0.5, color="0.55", linewidth=0.8)
+    ends = np.r_[starts[1:], len(order)]
+    every = max(1, math.ceil(len(starts) / 16))  # at most ~16 plane labels
+    ticks = [(a + b - 1) / 2 for a, b in zip(starts[::every], ends[::every])]
+    labels = [f"plane {p}" if p >= 0 else "plane unknown" for p in sorted_planes[starts][::every]]
+    ax.set_yticks(ticks, labels)
+    ax.grid(False)
+    ax.set_title(title, loc="left", fontsize=11)
+    return im
+
+
+def fig_eclipse_map(sample: RunSample, path: Path) -> Path:
+    scale, xlabel = _time_axis(sample)
+    binned = sample.binned_sunlit
+    fig, axes = _new_figure(height=5.5 if binned is None else 9.5, rows=1 if binned is None else 2,
+                            sharex=False)
+    t = sample.window_time_s
+    x_edges = np.r_[0.0, t]  # the window starts at the first record, whose interval starts at 0
+    if len(t) == sample.n_records:
+        title, w_scale, w_label = "whole run, every record", scale, xlabel
+    else:  # the first day, in hours
+        title = f"first {t[-1] / SECONDS_PER_HOUR:.3g} h of {sample.time_s[-1] / SECONDS_PER_HOUR:,.4g} h, every record"
+        w_scale, w_label = _time_axis(sample, float(t[-1]))
+    im = _eclipse_image(axes[0], x_edges / w_scale, sample.window_sunlit, sample.plane, title)
+    axes[0].set_xlabel(w_label)
+    fig.colorbar(im, ax=axes[0], label="sunlit fraction [1]\n(0 = umbra, 1 = full Sun)")
+    if binned is not None:
+        vmin = max(0.0, math.floor(float(np.nanmin(binned)) * 20.0) / 20.0 - 0.05)
+        bin_h = (sample.bin_edges_s[1] - sample.bin_edges_s[0]) / SECONDS_PER_HOUR
+        fewer = (f", one satellite in {sample.binned_sat_stride:,}"
+                 if sample.binned_sat_stride > sample.sat_stride else "")
+        im = _eclipse_image(axes[1], sample.bin_edges_s / scale, binned, sample.binned_plane,
+                            f"whole run: mean over whole orbits in the first {sample.block_s / SECONDS_PER_HOUR:.3g} h "
+                            f"of every {bin_h:.3g} h{fewer}", vmin=vmin)
+        axes[1].set_xlabel(xlabel)
+        fig.colorbar(im, ax=axes[1], label="orbit-mean sunlit fraction [1]")
+    fig.suptitle(f"Eclipse map: sunlit fraction per satellite, sorted by plane ({_sat_note(sample)})",
+                 fontsize=13)
+    return _save(fig, path)
+
+
+def fig_job_wait(sample: RunSample, path: Path) -> Path:
+    fig, (ax,) = _new_figure(height=5.0)
+    waits_min = sample.waits_s / 60.0
+    ax.set_xlabel("wait from submission to start [min]")
+    if len(waits_min) == 0:
+        ax.text(0.5, 0.5, f"no started jobs\n({sample.jobs_total:,} job rows in the file)",
+                ha="center", va="center", transform=ax.transAxes, fontsize=14)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title("Job wait distribution")
+        return _save(fig, path)
+    top = max(float(waits_min.max()), 1.0)
+    counts, _, _ = ax.hist(waits_min, bins=np.linspace(0.0, top, 41), color="#1f77b4", alpha=0.75,
+                           label="jobs per bin (left axis)")
+    if counts.max() > 20 * max(np.median(counts[counts > 0]), 1.0):
+        ax.set_yscale("log")  # one crowded bin would flatten the rest
+    ax.set_ylabel("jobs per bin" + (f" (one row in {sample.job_stride})" if sample.job_stride > 1 else ""))
+    ax2 = ax.twinx()
+    ranked = np.sort(waits_min)
+    share = np.arange(1, len(ranked) + 1) / len(ranked) * 100.0
+    if len(ranked) > 4000:  # more steps than pixels
+        keep = np.unique(np.linspace(0, len(ranked) - 1, 4000).astype(np.int64))
+        ranked, share = ranked[keep], share[keep]
+    ax2.step(ranked, share, where="post",
+             color="#d62728", linewidth=1.6, label="share of jobs waiting at most this long (right axis)")
+    ax2.set_ylim(0, 101)
+    ax2.set_ylabel("cumulative share of started jobs [%]")
+    ax2.grid(False)
+    for q, style in ((50, ":"), (95, "--")):
+        value = float(np.percentile(waits_min, q))
+        ax.axvline(value, color="0.2", linestyle=style, linewidth=1.1, label=f"p{q} = {_fmt(value, 3)} min")
+    ax.set_xlim(0, top * 1.02)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, framealpha=0.9)
+    never = f"; {sample.jobs_not_started:,} never started" if sample.jobs_not_started else ""
+    ax.set_title(f"Job wait distribution: {len(waits_min) * sample.job_stride:,} started jobs{never}")
+    return _save(fig, path)
+
+
+def fig_utilization(sample: RunSample, path: Path) -> Path:
+    scale, xlabel = _time_axis(sample)
+    x = sample.time_s / scale
+    fig, (ax, ax_mode) = _new_figure(height=7.0, rows=2)
+    ax.plot(x, sample.utilization_mean * 100.0, color="#1f77b4", linewidth=1.4, label="constellation mean")
+    ax.set_ylim(0, 102)
+    ax.set_ylabel("utilisation [%]")
+    ax.set_title("Accelerator utilisation (busy accelerators × rate / accelerators)", loc="left", fontsize=11)
+    ax.legend(loc="best", framealpha=0.9)
+    ax_mode.stackplot(x, sample.mode_counts, labels=[n.replace("_", " ") for n in MODE_NAMES], colors=MODE_COLOURS,
+                      alpha=0.9, linewidth=0)
+    ax.set_xlim(0.0, x[-1])
+    ax_mode.set_ylim(0, sample.n_sats * 1.02)
+    ax_mode.set_ylabel("satellites" + (" (estimated)" if sample.sat_stride > 1 else ""))
+    ax_mode.set_title("Satellites per node mode at the end of each record", loc="left", fontsize=11)
+    ax_mode.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9)
+    ax_mode.set_xlabel(xlabel)
+    fig.suptitle(f"Utilisation and node modes, {_sat_note(sample)}", fontsize=13)
+    return _save(fig, path)
+
+
+FIGURES = (
+    ("soc.png", "State of charge", fig_soc,
+     "Battery state of charge at the end of each record: median over satellites and its min–max range."),
+    ("temperatures.png", "Temperatures", fig_temperatures,
+     "Electronics and radiator node temperatures at the end of each record: median and min–max over satellites."),
+    ("power.png", "Power", fig_power,
+     "Solar, load, compute and curtailed power per satellite, each a mean over its record interval."),
+    ("eclipse_map.png", "Eclipse map", fig_eclipse_map,
+     "Sunlit fraction of each satellite over time (dark: eclipse), satellites sorted by plane; "
+     "runs longer than about three days add a whole-run panel of orbit-mean sunlit fraction."),
+    ("job_wait.png", "Job waits", fig_job_wait,
+     "Time from submission to start of every started job: histogram and cumulative share."),
+    ("utilization.png", "Utilisation and node modes", fig_utilization,
+     "Constellation-mean accelerator utilisation, and how many satellites are in each node mode."),
+)

@@ -1,0 +1,4 @@
+"""Published figures recomputed with twin's own physics, for docs/validation.md.
+
+``radiator_budget``  the Starcloud white paper's radiator balance per square metre, and twin's
+"""
