@@ -1,9 +1,13 @@
 """Physical constants used across twin, each with its unit and source."""
 
+SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_YEAR = 365.25 * 86400.0  # s, Julian year (IAU)
 J_PER_WH = 3600.0  # J per Wh
+M_PER_KM = 1000.0
+UNIX_EPOCH_JD = 2440587.5  # d, Julian date of 1970-01-01T00:00 UTC
+J2000_JD = 2451545.0  # d, Julian date of the J2000.0 epoch, 2000-01-01T12:00 TT (IAU 1976)
 
 ASTRONOMICAL_UNIT_M = 149_597_870_700.0  # m, IAU 2012 Resolution B2
 SUN_RADIUS_M = 696_000_000.0  # m, solar radius used by Montenbruck & Gill (2000), Satellite Orbits, §3.4.2

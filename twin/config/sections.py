@@ -156,27 +156,28 @@ Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(di
 # ---------------------------------------------------------------- spacecraft
 class SolarArray(Section):
     area_m2: Area = Field(60.0, description="array area [m^2]")
-    pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = "single_axis"
+    pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = Field(
+        "single_axis", description="sun_tracking: normal to the Sun; single_axis: rotates about the orbit normal (loses cos beta); body_fixed: fixed in the body frame")
     attitude: Literal["nadir", "sun"] = Field("nadir", description="body frame for body_fixed arrays")
     normal_body: Direction = Field((0.0, 0.0, -1.0), description="array normal in the body frame (LVLH: z nadir)")
-    cell_efficiency: Fraction = 0.30
-    packing_factor: Fraction = 0.90
-    degradation_per_year: Fraction = 0.0275
+    cell_efficiency: Fraction = Field(0.30, description="cell efficiency at reference_temp_k, AM0 [1]; generic triple-junction value (sourced: preset xtj_prime)")
+    packing_factor: Fraction = Field(0.90, description="active-cell fraction of the array area [1]; generic (sourced: preset xtj_prime)")
+    degradation_per_year: Fraction = Field(0.0275, description="relative power lost per year of age [1/year]; generic (sourced: preset xtj_prime)")
     age_years: Annotated[float, Field(ge=0, le=MAX_YEARS)] = Field(0.0, description="array age at the epoch [year]")
     temp_coeff_per_k: Annotated[float, Field(ge=-MAX_TEMP_COEFF_PER_K, le=MAX_TEMP_COEFF_PER_K)] = Field(
         -0.0022, description="relative power change per kelvin [1/K]")
-    reference_temp_k: Temperature = 301.15
+    reference_temp_k: Temperature = Field(301.15, description="temperature at which cell_efficiency is rated [K]; 28 C, the space-cell datasheet convention")
     cell_temp_k: Temperature = Field(301.15, description="operating cell temperature [K]")
-    mppt_efficiency: Fraction = 0.97
+    mppt_efficiency: Fraction = Field(0.97, description="array regulator / peak-power tracker efficiency [1]; generic (sourced: preset xtj_prime)")
 
 
 class Battery(Section):
-    capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = 10_000.0
-    initial_soc: Fraction = 0.9
+    capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = Field(10_000.0, description="nominal energy capacity at beginning of life [Wh]")
+    initial_soc: Fraction = Field(0.9, description="state of charge at the epoch [1]")
     min_soc: Fraction = Field(0.65, description="floor of the state of charge: 1 - depth of discharge, ~0.65-0.8 for LEO cycle life [1]")
-    max_soc: Fraction = 1.0
-    charge_efficiency: PositiveFraction = 0.96
-    discharge_efficiency: PositiveFraction = 0.96
+    max_soc: Fraction = Field(1.0, description="ceiling of the state of charge [1]")
+    charge_efficiency: PositiveFraction = Field(0.96, description="energy stored per energy charged [1]; generic (sourced: preset leo_li_ion)")
+    discharge_efficiency: PositiveFraction = Field(0.96, description="energy delivered per energy drawn from storage [1]; generic (sourced: preset leo_li_ion)")
     max_charge_c_rate_per_h: Annotated[float, Field(gt=0, le=MAX_C_RATE_PER_H)] = Field(
         0.5, description="charge power limit as a fraction of capacity per hour [1/h]")
     max_discharge_c_rate_per_h: Annotated[float, Field(gt=0, le=MAX_C_RATE_PER_H)] = Field(
@@ -196,8 +197,8 @@ class Battery(Section):
 
 class Accelerator(Section):
     count: Accelerators = Field(8, description="accelerators per satellite")
-    idle_power_w: Power = 80.0
-    peak_power_w: PositivePower = 700.0
+    idle_power_w: Power = Field(80.0, description="per accelerator, powered and idle [W]; generic (sourced: presets h100, tpu_v5e)")
+    peak_power_w: PositivePower = Field(700.0, description="per accelerator at full speed [W]; H100 SXM5 TDP (preset h100)")
     peak_flops: Annotated[float, Field(gt=0, le=MAX_PEAK_FLOPS)] = Field(
         9.89e14, description="per accelerator at full speed [FLOP/s]")
     min_throttle: Fraction = Field(0.3, description="lowest throttle before compute goes idle [1]")
@@ -211,11 +212,12 @@ class Accelerator(Section):
 
 class Radiator(Section):
     area_m2: Area = Field(12.0, description="panel area [m^2] (one face)")
-    sides: Literal[1, 2] = 2
-    emissivity: PositiveFraction = 0.92
-    absorptivity: Fraction = 0.09
+    sides: Literal[1, 2] = Field(2, description="faces that radiate (2: a deployed panel seeing space on both sides)")
+    emissivity: PositiveFraction = Field(0.92, description="hemispherical infrared emissivity [1]; white coating (sourced: preset iss_class)")
+    absorptivity: Fraction = Field(0.09, description="solar absorptivity [1]; the Starcloud white paper's beginning-of-life value (mid-life: preset iss_class)")
     normal_lvlh: Direction = Field((0.0, 1.0, 0.0), description="panel normal in LVLH (x along-track, y -orbit normal, z nadir)")
-    areal_heat_capacity_j_per_m2_k: Annotated[float, Field(gt=0, le=MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K)] = 8000.0
+    areal_heat_capacity_j_per_m2_k: Annotated[float, Field(gt=0, le=MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K)] = Field(
+        8000.0, description="heat capacity per m^2 of panel [J/(m^2 K)]; generic (estimate: preset iss_class)")
     ir_absorbed_with_alpha: bool = Field(False, description="absorb Earth IR with alpha (Starcloud convention) instead of epsilon")
 
     @field_validator("normal_lvlh")
@@ -227,15 +229,16 @@ class Radiator(Section):
 
 
 class Thermal(Section):
-    electronics_heat_capacity_j_per_k: Annotated[float, Field(gt=0, le=MAX_HEAT_CAPACITY_J_PER_K)] = 60_000.0
+    electronics_heat_capacity_j_per_k: Annotated[float, Field(gt=0, le=MAX_HEAT_CAPACITY_J_PER_K)] = Field(
+        60_000.0, description="heat capacity of the electronics node [J/K]")
     conductance_w_per_k: Annotated[float, Field(gt=0, le=MAX_CONDUCTANCE_W_PER_K)] = Field(
         400.0, description="electronics-radiator conductance [W/K]")
-    initial_electronics_temp_k: Temperature = 300.0
-    initial_radiator_temp_k: Temperature = 285.0
+    initial_electronics_temp_k: Temperature = Field(300.0, description="electronics temperature at the epoch [K]")
+    initial_radiator_temp_k: Temperature = Field(285.0, description="radiator temperature at the epoch [K]")
     throttle_start_k: Temperature = Field(358.15, description="electronics temperature where throttling starts [K]")
     shutdown_k: Temperature = Field(378.15, description="electronics temperature of thermal shutdown [K]")
     heater_setpoint_k: Temperature = Field(263.15, description="heaters hold the electronics above this [K]")
-    heater_max_w: Power = 500.0
+    heater_max_w: Power = Field(500.0, description="heater power available to hold heater_setpoint_k [W]")
 
     @model_validator(mode="after")
     def _order(self):

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 import simpy
 
-from twin.constants import J_PER_WH, SECONDS_PER_HOUR
+from twin.constants import J_PER_WH, M_PER_KM, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
 from twin.ops.faults import FaultModel
@@ -89,7 +89,7 @@ class Simulation:
         self.faults = FaultModel(scenario.faults, self.n, sim.dt_s, sim.epoch_utc,
                                  np.random.default_rng(seeds[1]), np.random.default_rng(seeds[2]))
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
-        self.period_s = np.array([2.0 * math.pi / r.no_kozai * 60.0 for r in sats.satrecs])
+        self.period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
         self.max_eclipse_s = max_eclipse_s(self.period_s)
         self.eclipse_entry_s = np.full(self.n, np.nan)   # last eclipse entry of each node [s]
         self.eclipse_exit_s = np.full(self.n, np.nan)    # last eclipse exit [s]
@@ -172,7 +172,7 @@ class Simulation:
         position_km = None
         if self.writer.positions:
             pos, _, _ = self.orbits.get(self.step - 1, self.step)
-            position_km = pos[-1] / 1000.0
+            position_km = pos[-1] / M_PER_KM
         self.writer.add_record(self.step * self.dt_s, self._rows, position_km)
         self.writer.add_jobs(self.jobs.take_rows())
         close_interval(self.acc, self.totals)

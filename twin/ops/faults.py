@@ -32,13 +32,11 @@ from datetime import datetime
 
 import numpy as np
 
-from twin.constants import SECONDS_PER_DAY, SECONDS_PER_HOUR
+from twin.constants import J2000_JD, SECONDS_PER_DAY, SECONDS_PER_HOUR, UNIX_EPOCH_JD
 from twin.errors import InputError
 from twin.kernels import layout as L
 
 NEVER = np.iinfo(np.int64).max
-UNIX_EPOCH_JD = 2440587.5   # Julian date of 1970-01-01T00:00 UTC [d]
-J2000_JD = 2451545.0        # Julian date of 2000-01-01T12:00 TT (used as UT1 here) [d]
 
 
 # ---------------------------------------------------------------- geography

@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 from sgp4.api import SatrecArray
 
-from twin.constants import SECONDS_PER_DAY, SECONDS_PER_HOUR
+from twin.constants import M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.orbits.environment import as_utc, skyfield_times
 from twin.orbits.satset import SatelliteSet
 
@@ -158,7 +158,7 @@ class Propagator:
         rot_t = teme_to_gcrs_matrices(self.epoch_utc, t_s, self.frame_node_step_s, self._frames)
         rot_t = rot_t.transpose(0, 2, 1)  # row vectors: x_gcrs = x_teme @ R^T
         pos = np.matmul(r_km, rot_t)
-        pos *= 1e3
+        pos *= M_PER_KM
         vel = np.matmul(v_km_s, rot_t)
-        vel *= 1e3
+        vel *= M_PER_KM
         return pos, vel, error

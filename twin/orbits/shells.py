@@ -22,14 +22,14 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec, jday
 from sgp4.earth_gravity import wgs72
 
-from twin.constants import EARTH_RADIUS_M, SECONDS_PER_DAY
+from twin.constants import EARTH_RADIUS_M, M_PER_KM, SECONDS_PER_DAY
 from twin.orbits.environment import as_utc, skyfield_times
 from twin.orbits.satset import SYNTHETIC_NORAD_BASE, SatelliteSet
 
 # SGP4's own gravity model, WGS-72 (Vallado et al. 2006, AIAA 2006-6753, Appendix B):
 # synthetic mean elements are built with the constants SGP4 will propagate them with.
 MU_SGP4_M3_S2 = wgs72.mu * 1e9  # m^3/s^2 (398600.8 km^3/s^2)
-R_SGP4_M = wgs72.radiusearthkm * 1e3  # m, the radius J2 is normalised to
+R_SGP4_M = wgs72.radiusearthkm * M_PER_KM  # m, the radius J2 is normalised to
 J2_SGP4 = wgs72.j2  # 1, 0.001082616
 XKE_SGP4 = wgs72.xke  # sqrt(mu / R^3) [1/min] in SGP4's canonical units
 TROPICAL_YEAR_S = 365.242189 * SECONDS_PER_DAY  # s, mean tropical year (Astronomical Almanac)
@@ -149,7 +149,7 @@ def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, 
     if altitude_km <= 0:
         raise ValueError(f"altitude_km must be positive, got {altitude_km!r}")
     spread = 2.0 * math.pi if pattern == "delta" else math.pi
-    a_m = EARTH_RADIUS_M + altitude_km * 1e3
+    a_m = EARTH_RADIUS_M + altitude_km * M_PER_KM
     raans = [math.radians(raan0_deg) + p * spread / planes for p in range(planes)]
     return _circular_shell("WALKER", epoch_utc, a_m, math.radians(inclination_deg), raans,
                            sats_per_plane, phasing)
@@ -194,7 +194,7 @@ def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
     float
         [rad], retrograde (> pi/2).
     """
-    a = EARTH_RADIUS_M + altitude_km * 1e3
+    a = EARTH_RADIUS_M + altitude_km * M_PER_KM
     n = math.sqrt(MU_SGP4_M3_S2 / a**3)
     p = a * (1.0 - ecc * ecc)
     cosi = -SUN_SYNC_RATE_RAD_S / (1.5 * n * J2_SGP4 * (R_SGP4_M / p) ** 2)
@@ -205,7 +205,7 @@ def sso_inclination_rad(altitude_km: float, ecc: float = 0.0) -> float:
 
 def j2_node_rate_rad_s(altitude_km: float, incl_rad: float, ecc: float = 0.0) -> float:
     """First-order secular J2 node rate -3/2 n J2 (R/p)^2 cos i [rad/s] (Vallado 2013, ch. 9)."""
-    a = EARTH_RADIUS_M + altitude_km * 1e3
+    a = EARTH_RADIUS_M + altitude_km * M_PER_KM
     n = math.sqrt(MU_SGP4_M3_S2 / a**3)
     p = a * (1.0 - ecc * ecc)
     return -1.5 * n * J2_SGP4 * (R_SGP4_M / p) ** 2 * math.cos(incl_rad)
@@ -274,7 +274,7 @@ def sso_shell(altitude_km, ltan_h, planes, sats_per_plane, epoch_utc: datetime, 
         raise ValueError(f"phasing must be an integer in [0, {planes - 1}], got {phasing!r}")
     incl = sso_inclination_rad(altitude_km)
     raan0 = raan_from_ltan_rad(ltan_h, epoch_utc)
-    a_m = EARTH_RADIUS_M + altitude_km * 1e3
+    a_m = EARTH_RADIUS_M + altitude_km * M_PER_KM
     raans = [raan0 + math.radians(15.0 * p * ltan_span_h / planes) for p in range(planes)]
     return _circular_shell("SSO", epoch_utc, a_m, incl, raans, sats_per_plane, phasing)
 
@@ -314,10 +314,10 @@ def cluster_shell(altitude_km, ltan_h, n_sats, radius_km, epoch_utc: datetime,
     if int(n_sats) != n_sats or n_sats < 1 or radius_km <= 0:
         raise ValueError(f"need n_sats >= 1 and radius_km > 0, got {n_sats!r}, {radius_km!r}")
     rng = np.random.default_rng(seed)
-    a_m = EARTH_RADIUS_M + altitude_km * 1e3
+    a_m = EARTH_RADIUS_M + altitude_km * M_PER_KM
     incl0 = sso_inclination_rad(altitude_km)
     raan0 = raan_from_ltan_rad(ltan_h, epoch_utc)
-    budget_rad = 0.8 * radius_km * 1e3 / a_m  # bound on |dl| + 3|de| + |di| [rad]
+    budget_rad = 0.8 * radius_km * M_PER_KM / a_m  # bound on |dl| + 3|de| + |di| [rad]
     elements = [(a_m, 0.0, incl0, raan0, 0.0, 0.0)]
     for _ in range(int(n_sats) - 1):
         # radius ~ U^(1/3) fills the ball evenly; Dirichlet splits it among dl, de, di

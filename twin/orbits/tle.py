@@ -16,7 +16,7 @@ import numpy as np
 from sgp4.alpha5 import from_alpha5
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec
 
-from twin.constants import EARTH_RADIUS_M
+from twin.constants import EARTH_RADIUS_M, M_PER_KM
 from twin.errors import InputError
 from twin.orbits.satset import SatelliteSet
 
@@ -203,9 +203,9 @@ def load_tle(path, name_pattern: str | None = None,
             code = satrec.error or error
             skipped.append((name, f"SGP4 error {code} at epoch: {SGP4_ERRORS[code]}"))
             continue
-        perigee_m = satrec.a * (1.0 - satrec.ecco) * satrec.radiusearthkm * 1e3
+        perigee_m = satrec.a * (1.0 - satrec.ecco) * satrec.radiusearthkm * M_PER_KM
         if perigee_m < EARTH_RADIUS_M:
-            skipped.append((name, f"decayed: perigee {(perigee_m - EARTH_RADIUS_M) / 1e3:.0f} km "
+            skipped.append((name, f"decayed: perigee {(perigee_m - EARTH_RADIUS_M) / M_PER_KM:.0f} km "
                                   f"below the surface"))
             continue
         satrecs.append(satrec)
