@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all bench clean
+.PHONY: run test test-slow test-all bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 ## test: install, then run the test suite (slow checks included when SLOW=1)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(if $(SLOW),,-m "not slow")
+
+## test-slow: only the heavy checks (marked slow), which `make test` leaves out
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q

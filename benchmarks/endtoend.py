@@ -6,7 +6,7 @@ A case runs the scenario of configs/default.yaml with its constellation replaced
 satellites of the Starlink catalogue (a ``kind: tle`` shell with ``max_satellites``), the epoch
 moved to the catalogue's date, and the job load scaled with N (the default's 8 jobs/h on 24
 satellites, 1/3 job per satellite-hour). Throughput leaves out building the constellation
-(timed inside the run: reading the whole catalogue costs ~0.3 s whatever N). Before the timed
+(timed inside the run: reading the whole catalogue costs the same whatever N). Before the timed
 run a tiny run of the same shape loads numba's cache and the ephemeris, so the numbers are those
 of a warm ``twin run`` minus Python's start-up and imports.
 
@@ -64,7 +64,7 @@ def _cpu_s() -> float:
 
 
 BARE_TIMES_PER_CALL = 64   # times per SatrecArray.sgp4 call in the bare baseline (its per-call cost
-#                            is ~1 % of a call's work at 100 satellites, nothing at 1,000 and more)
+#                            matters only for the smallest constellations)
 
 
 def bare_sgp4(n_sats: int | None, n_steps: int, dt_s: float) -> dict:

@@ -1,9 +1,9 @@
 """The benchmark suite: kernels, propagation, end to end, memory, the naive baseline, where the
 time goes, and experiments; prints a table and writes ``benchmarks/out/results.json``.
 
-Quick mode (``twin bench``, ``python -m benchmarks``) uses small sizes and takes about a minute
-on a 2-core machine; ``--full`` runs docs/design.md §8's sizes (10,000 satellites for a day at 10 s
-recorded every 60 s, the whole 10,395-satellite Starlink catalogue) and takes several minutes.
+Quick mode (``twin bench``, ``python -m benchmarks``) uses small sizes; ``--full`` runs
+docs/design.md §8's sizes (10,000 satellites for a day at 10 s recorded every 60 s, the whole
+10,395-satellite Starlink catalogue). How long each takes is in benchmarks/RESULTS.md.
 
 Timing. Single-threaded work is timed by CPU time where noted (the suite is meant to run on a
 shared machine); end-to-end rows give wall time and CPU time, and each ratio is taken between
@@ -60,9 +60,8 @@ class Sizes:
 
 QUICK = Sizes(
     name="quick", kernel_nodes=1000, kernel_steps=64, sgp4_sats=1000, sgp4_times=64,
-    # simulated spans long enough that a run's fixed costs (file set-up, ~10 ms; the last chunk
-    # compressed at close, ~20 ms) do not swamp a small constellation's throughput, each still
-    # under a few seconds (the 100-satellite day: 0.3 s)
+    # simulated spans long enough that a run's fixed costs (file set-up, the last chunk
+    # compressed at close) do not swamp a small constellation's throughput, each still short
     e2e=((100, DAY_S), (1000, 21600.0), (10000, 3600.0)), e2e_one_thread=(100,),
     memory_sats=1000, memory_durations_s=(7200.0,),
     naive=((100, 60), (1000, 24)), profile=(1000, 3600.0),

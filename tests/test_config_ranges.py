@@ -1,5 +1,5 @@
 """Config ranges: every number finite (NaN and ±inf refused, the field named), every quantity
-within its physical range, and every shipped config still inside them (issue 17, point 1)."""
+within its physical range, and every shipped config still inside them."""
 import copy
 import subprocess
 import sys
@@ -332,7 +332,7 @@ def test_a_sweep_grid_value_out_of_range_fails_its_member_with_the_field_named(t
 
 # ---------------------------------------------------------------- command line
 def test_validate_refuses_an_infinite_arrival_rate_in_one_line_with_exit_2():
-    """The run this used to start never ended (an infinite rate draws zero gaps)."""
+    """An infinite rate draws zero gaps between jobs: the run would never end."""
     result = subprocess.run(
         [sys.executable, "-m", "twin", "validate", "configs/default.yaml",
          "--set", "workload.arrival_rate_per_h=.inf"],

@@ -1,4 +1,4 @@
-"""Damaged run files (issue 17): every reader ends within LIMIT_S with one line naming the file
+"""Damaged run files: every reader ends within LIMIT_S with one line naming the file
 and the problem (RunFileError in Python; exit 2 and no traceback on the command line), never a
 hang (HDF5's SWMR reader retries a bad metadata checksum with a doubling back-off, ~for ever by
 default) nor a traceback.
@@ -7,8 +7,8 @@ One small run (conftest's ``run_file``) and a second, different one are damaged 
 cut short, bytes overwritten in its metadata (each kind of HDF5 structure it holds) and data
 regions, spliced and interleaved with the other run (as two writers on one path leave it), a
 foreign HDF5 file, a text file, an empty file. The Python API is called on all of them, each call
-in a child process (forked from a forkserver that has imported twin, so a call costs
-milliseconds) that is killed after LIMIT_S: a hang fails its test instead of stalling the suite.
+in a child process (forked from a forkserver that has imported twin, so a call does not
+pay for the imports) that is killed after LIMIT_S: a hang fails its test instead of stalling the suite.
 The command line runs, in real subprocesses, on a representative few.
 """
 import ctypes

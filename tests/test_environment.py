@@ -1,7 +1,6 @@
 """Tests of twin.orbits.environment: offline time and ephemeris, the Sun vector, beta angle, and a
 year of eclipses of a dawn-dusk sun-synchronous orbit."""
 import math
-import time
 import warnings
 from datetime import datetime, timedelta, timezone
 
@@ -108,17 +107,14 @@ def test_dawn_dusk_sso_eclipse_season():
     acos(sqrt(h^2 + 2 R h) / (a cos beta)) / pi (Wertz & Larson, SMAD, 3rd ed., ch. 5) gives
     the maximum minutes per orbit; 0.3 min covers the penumbra and the 30 s sampling.
     """
-    start = time.perf_counter()
     epoch = datetime(2026, 1, 1, tzinfo=timezone.utc)
     minutes, beta, period_s = eclipse_minutes_per_orbit(650.0, 18.0, epoch, 365)
-    elapsed = time.perf_counter() - start
     days = np.flatnonzero(minutes > 0)
     first = epoch + timedelta(days=int(days[0]))
     last = epoch + timedelta(days=int(days[-1]))
     print(f"\ndawn-dusk SSO 650 km: shadow from {first:%d %b} to {last:%d %b}, max "
           f"{minutes.max():.2f} min/orbit on day {minutes.argmax()}; period "
-          f"{period_s / 60:.2f} min; scan {elapsed:.1f} s")
-    assert elapsed < 30.0
+          f"{period_s / 60:.2f} min")
     assert datetime(2026, 4, 20, tzinfo=timezone.utc) < first < datetime(2026, 5, 31, tzinfo=timezone.utc)
     assert datetime(2026, 7, 15, tzinfo=timezone.utc) < last < datetime(2026, 8, 31, tzinfo=timezone.utc)
     assert (minutes[days[0]:days[-1] + 1] > 0).all()  # one season, no gaps

@@ -310,8 +310,9 @@ def test_report_reads_files_only(graph):
 def test_version_module_matches_pyproject():
     import tomllib
 
-    import twin
+    from importlib.metadata import version
+
     from twin.version import __version__
 
     with open(REPO / "pyproject.toml", "rb") as f:
-        assert __version__ == tomllib.load(f)["project"]["version"] == twin.__version__
+        assert __version__ == tomllib.load(f)["project"]["version"] == version("twin")

@@ -1,6 +1,6 @@
 """The job book's slot arrays: running jobs' progress lives in arrays the book keeps from tick to
 tick; whoever holds a Job still sees (and sets) its progress, and the result equals gathering
-every job into fresh arrays each tick, which is how the book worked before."""
+every job into fresh arrays each tick (the reference the slot arrays must match)."""
 import pickle
 
 import numpy as np
@@ -64,7 +64,7 @@ def tick(book, k, rng, dt_s=10.0, steps=6):
 
 def gathered_advance(jobs, rate, t0_s, dt_s):
     """What one advance should do to ``jobs``: their progress gathered into fresh arrays and their
-    placements into CSR form, one kernel call (the book's way before it kept slots)."""
+    placements into CSR form, one kernel call (the reference the slot arrays must match)."""
     ptr = np.cumsum([0] + [len(j.placement) for j in jobs])
     nodes = np.array([n for j in jobs for n, _ in j.placement], dtype=np.int64)
     accels = np.array([a for j in jobs for _, a in j.placement], dtype=np.float64)

@@ -1,5 +1,5 @@
-"""The fused node kernel: conservation, bounds and step-size independence (power and thermal
-issue), on synthetic geometry and on whole runs."""
+"""The fused node kernel: conservation, bounds and step-size independence, on synthetic geometry
+and on whole runs."""
 import math
 
 import h5py
@@ -294,7 +294,7 @@ def _with_scalar_thermal_lanes():
     return rebuilt(N.advance_nodes, _advance_chunk=chunk)
 
 
-@pytest.mark.parametrize("dt_s", [10.0, 30.0])
+@pytest.mark.parametrize("dt_s", [10.0, pytest.param(30.0, marks=pytest.mark.slow)])
 def test_thermal_lanes_give_the_bits_of_one_node_at_a_time(dt_s):
     """The node kernel steps each step's last thermal step of a chunk's nodes together
     (two_node_step_lanes), and the thermostat's trial steps too where a step is one thermal

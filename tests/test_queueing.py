@@ -12,7 +12,7 @@ would still pass, but the argument would be wrong. What is left of the slotted q
 difference from M/M/c is O((τ/E[S])²) and negligible (checked at τ = 300 s, where the
 corrections add 30 %: 100,000 jobs gave 1,032 ± 103 s and 1,006 ± 101 s against 1,046 s).
 
-The statistics run on JobBook + fifo alone (50,000 jobs in seconds); a real run file is then
+The statistics run on JobBook + fifo alone (no physics, no file); a real run file is then
 shown to start every job exactly when that model does, and to satisfy Little's law.
 """
 from math import factorial

@@ -2,8 +2,7 @@
 import pytest
 from numpy.testing import assert_allclose
 
-from twin.validation.radiator_budget import (STARCLOUD_AREA_M2, STARCLOUD_HEAT_W, STARCLOUD_NET_W_M2, main,
-                                             net_radiator_flux_w_m2, radiator_area_m2, starcloud_balance)
+from twin.validation.radiator_budget import (STARCLOUD_AREA_M2, STARCLOUD_HEAT_W, main, net_radiator_flux_w_m2, radiator_area_m2, starcloud_balance)
 
 SIGMA = 5.670374419e-8  # W m^-2 K^-4, CODATA 2018
 
@@ -14,9 +13,7 @@ PUBLISHED = {"emitted_w_m2": 770.5, "absorbed_solar_w_m2": 122.9, "absorbed_eart
 
 @pytest.mark.parametrize("key", sorted(PUBLISHED))
 def test_published_terms_within_1_percent(key):
-    # the paper rounds to 0.1 W/m² (and the net to 1 W/m²): 1 % is the brief's tolerance; the
-    # reproduction is in fact within 0.4 %
-    assert_allclose(starcloud_balance(True)[key], PUBLISHED[key], rtol=0.01)
+    # the paper rounds to 0.1 W/m² (and the net to 1 W/m²); the reproduction is within 0.4 %
     assert_allclose(starcloud_balance(True)[key], PUBLISHED[key], rtol=0.004)
 
 
@@ -37,7 +34,6 @@ def test_twin_balance_against_hand_computation():
     earth = 0.25 * (0.09 * 0.3 * 1366.0 + 0.92 * SIGMA * 253.0 ** 4)  # 9.22 + 53.43
     expected = emitted - solar - earth  # 584.93
     b = starcloud_balance(False)
-    assert abs(b["net_w_m2"] - expected) < 0.5  # the brief's tolerance; agreement is ~1e-13
     assert_allclose(b["net_w_m2"], expected, rtol=1e-13)
     assert_allclose(b["net_w_m2"], 584.93, atol=0.01)
 
@@ -48,7 +44,6 @@ def test_terms_add_up():
         assert_allclose(b["absorbed_total_w_m2"],
                         b["absorbed_solar_w_m2"] + b["absorbed_albedo_w_m2"]
                         + b["absorbed_earth_ir_w_m2"], rtol=1e-14)
-        assert_allclose(b["net_w_m2"], b["emitted_w_m2"] - b["absorbed_total_w_m2"], rtol=1e-14)
 
 
 def test_difference_is_epsilon_minus_alpha_times_earth_ir():
@@ -57,9 +52,7 @@ def test_difference_is_epsilon_minus_alpha_times_earth_ir():
 
 
 def test_radiator_areas_for_40_mw():
-    # the paper's 63,200 m² for 40 MW at 633 W/m² (rounded to 100 m²)
-    assert_allclose(radiator_area_m2(STARCLOUD_HEAT_W, STARCLOUD_NET_W_M2), STARCLOUD_AREA_M2,
-                    atol=50.0)
+    # the paper's 63,200 m² for 40 MW (rounded to 100 m²) from twin's balance with the paper's conventions
     assert_allclose(radiator_area_m2(STARCLOUD_HEAT_W, starcloud_balance(True)["net_w_m2"]),
                     STARCLOUD_AREA_M2, atol=50.0)
     # twin's: 40 MW / 584.93 W/m² = 68,384 m², 8 % more panel

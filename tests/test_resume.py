@@ -11,6 +11,7 @@ import pytest
 
 from conftest import REPO, small_config
 from twin.engine.checkpoint import checkpoint_path
+from twin.output.hdf5 import FILE_FLUSH_INTERVAL_S
 from twin.output.runlock import partial_path
 
 STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/electronics_temp_k",
@@ -19,8 +20,8 @@ STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/elect
 
 
 def long_config(write_config, name="long.yaml"):
-    # ~5 s of wall time (32 satellites run ~4 simulated days a second here): long enough to be
-    # killed mid-way, 1.7 s after the first checkpoint; 72 checkpoints
+    # 12 simulated days and 72 checkpoints: long enough to be killed mid-way, well after the
+    # first checkpoint
     cfg = small_config(**{"simulation.duration_s": 12 * 86400, "output.checkpoint_every_s": 4 * 3600,
                           "output.flush_every_records": 30, "workload.arrival_rate_per_h": 4})
     cfg["constellation"][0].update(planes=4, sats_per_plane=8)
@@ -93,7 +94,7 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, delay_s):
     assert not partial_path(out).exists() and not checkpoint_path(partial_path(out)).exists()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)])
 def test_sigint_and_sigterm_checkpoint_and_say_how_to_resume(reference, tmp_path, sig):
     cfg, ref = reference
     out = tmp_path / "stopped.h5"
@@ -123,6 +124,7 @@ def test_resume_refuses_complete_and_foreign_files(reference, tmp_path):
     assert r.returncode == 2 and "junk.h5" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_from_reruns_the_stored_scenario(reference, tmp_path):
     _, ref = reference
     out = tmp_path / "again.h5"
@@ -151,7 +153,7 @@ def test_live_reading_while_a_run_writes(reference, tmp_path):
         r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
         seen.append(int(r.stdout.split()[0]))
-        time.sleep(1.0)   # the writer flushes the file to disk every 2 s of wall time
+        time.sleep(FILE_FLUSH_INTERVAL_S / 2)   # the writer flushes the file to disk this often
     p.send_signal(signal.SIGINT)
     assert p.wait(timeout=120) == 130
     assert seen[0] > 0

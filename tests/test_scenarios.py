@@ -3,7 +3,7 @@ and their analyses (analysis/): every config validates, each runs for a few simu
 the analysis of that short file agrees with independent calculations: eclipse geometry, the
 file's /summary, and the design arithmetic in the configs' comments.
 
-The year-long Suncatcher run is not made here (minutes); see docs/validation.md.
+The year-long Suncatcher run is too long for the suite; see docs/validation.md.
 """
 import contextlib
 import io

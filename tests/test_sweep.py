@@ -16,7 +16,7 @@ LOOPBACK = "tcp://127.0.0.1:"
 
 
 def tiny_config(**overrides) -> dict:
-    """8 satellites, 3 h at 60 s, uncompressed: a member runs in a fraction of a second."""
+    """8 satellites, 3 h at 60 s, uncompressed: a small member."""
     return small_config(**{"simulation.dt_s": 60, "simulation.duration_s": 10800,
                            "output.compression": 0, **overrides})
 

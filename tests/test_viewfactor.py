@@ -124,7 +124,7 @@ class TestNumericalIntegration:
     def test_against_quadrature(self, alt, lam_deg):
         lam = math.radians(lam_deg)
         # midpoint rule, 1200 × 2400 cells; its error (largest at the cos θ1 = 0 kink) is
-        # below 1e-5 here, so 1e-4 tests the closed form, and the brief's 1e-3 with margin
+        # below 1e-5 here, so 1e-4 tests the closed form
         assert_allclose(earth_view_factor(alt, lam), quadrature_view_factor(alt, lam), atol=1e-4)
 
     @pytest.mark.parametrize("lam_deg", [0, 60, 90, 115])

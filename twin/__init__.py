@@ -11,8 +11,9 @@ import warnings as _warnings
 
 if _os.environ.get("TWIN_DISABLE_JIT") == "1":
     _os.environ["NUMBA_DISABLE_JIT"] = "1"
-# numba's OpenMP threads spin while they wait; on a busy 2-core machine that made small runs
-# 10x slower (benchmarks/RESULTS.md). Passive waiting costs nothing measurable otherwise.
+# numba's OpenMP threads spin while they wait, taking cores from the engine's other threads
+# (the orbit feed, the HDF5 writer) on a small machine (benchmarks/RESULTS.md); waiting passively
+# costs nothing measurable otherwise.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # skyfield-data warns that its IERS table is old; twin uses skyfield's builtin timescale instead.

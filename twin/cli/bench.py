@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def main(quick: bool = True, *, sizes=None, out_path=None) -> int:
-    """Run the suite: quick (about a minute) or, with ``quick=False``, the full sizes of docs/design.md §8.
+    """Run the suite: quick (small sizes) or, with ``quick=False``, the full sizes of docs/design.md §8.
 
     Parameters
     ----------

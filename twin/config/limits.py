@@ -28,7 +28,7 @@ MIN_DT_S = 0.1             # [s] a tenth of the finest step of the validation ru
 #                            docs/validation.md): the fastest process modelled, a LEO penumbra
 #                            crossing, lasts ~10 s, so finer steps resolve nothing and only multiply
 #                            the steps (and the step counts stay far inside int64)
-MAX_DT_S = 600             # [s] (as before) the engine steps at 10-600 s, what the thermal
+MAX_DT_S = 600             # [s] the engine steps at 10-600 s, what the thermal
 #                            integrator is built for (twin/kernels/thermal.py)
 MAX_SGP4_STEP_S = 600      # [s] SGP4 node spacing: measured against SGP4 at 150 km, the 8-node
 #                            Lagrange fill is off by <1 km mid-run and <7 km at the run's ends at
@@ -66,7 +66,7 @@ MAX_POWER_W = 1.0e10       # [W] 10 GW, twice those 5 GW designs: bounds every l
 MAX_ENERGY_WH = MAX_POWER_W * 10.0  # [Wh] ten hours of the largest load, far beyond the longest
 #                            eclipse of any orbit allowed here (1.2 h at GEO, 1.3 h at 50,000 km);
 #                            the energy balance rounds at ~1e-16 of the capacity per step, so even
-#                            1e11 Wh on a kW satellite closes to ~1e-7 (an infinite one gave NaN)
+#                            1e11 Wh on a kW satellite closes to ~1e-7 (an infinite one makes it NaN)
 MAX_C_RATE_PER_H = 100.0   # [1/h] high-power Li-ion cells sustain ~10-30 C and pulse ~50 C
 MIN_TEMP_K = DEEP_SPACE_K  # [K] the cosmic background: nothing in orbit is colder
 MAX_TEMP_K = 1000.0        # [K] above the melting point of aluminium (933 K): no electronics,
@@ -79,8 +79,8 @@ MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K = 1.0e6  # [J/(m^2 K)] ~240 kg/m^2 of water (
 #                            the largest specific heat of common materials); flown panels 5-10 kJ/(m^2 K)
 MAX_CONDUCTANCE_W_PER_K = MAX_POWER_W  # [W/K] carries the largest load across 1 K
 MAX_ACCELERATORS = 10_000_000  # per satellite or job: MAX_POWER_W of 1 kW accelerators
-MAX_PEAK_FLOPS = 1.0e18    # [FLOP/s] per accelerator: an exaflop, ~50x the fastest chip today
-#                            (NVIDIA B200, ~2e16 sparse FP4)
+MAX_PEAK_FLOPS = 1.0e18    # [FLOP/s] per accelerator: an exaflop, ~50x the fastest chip of
+#                            2025 (NVIDIA B200, ~2e16 sparse FP4)
 MAX_DIRECTION_COMPONENT = 1.0e6  # a normal's direction is all that counts; bounded so that its
 #                            squared length cannot overflow
 
@@ -89,7 +89,7 @@ MAX_EXPECTED_JOBS = 10_000_000  # Poisson jobs expected in a run (rate x duratio
 #                            Python object and a /jobs row, so 1e7 is already GBs and hours
 MAX_ARRIVAL_RATE_PER_H = float(MAX_EXPECTED_JOBS)  # [1/h] no hour may hold more than a whole run
 MAX_WORK_SIGMA = 5.0       # lognormal shape: sigma = 5 puts the 1st and 99th percentiles of the
-#                            job size 1e10 apart (a second to four centuries); sigma = 1000 overflowed
+#                            job size 1e10 apart (a second to four centuries); far larger sigmas overflow
 MAX_DEADLINE_SLACK = 1.0e6  # [1] a minute's job would get two years: a deadline that never binds
 #                            (null means no deadline)
 PRIORITY_LIMIT = 2 ** 31   # priorities are int32 in /jobs: -2^31 <= priority < 2^31

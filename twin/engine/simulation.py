@@ -83,7 +83,8 @@ class Simulation:
         self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
                             sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
                             sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
-        # one stream per purpose; child 0 (the workload) is what it was before faults existed
+        # one stream per purpose: the workload (child 0) draws the same jobs whether faults
+        # (children 1 and 2) are on or off
         seeds = np.random.SeedSequence(sim.seed).spawn(3)
         self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
         self.faults = FaultModel(scenario.faults, self.n, sim.dt_s, sim.epoch_utc,
@@ -301,7 +302,8 @@ def _collector_for_long_runs():
     """During a run, Python's cyclic garbage collector leaves alone what was alive at its start
     (the catalogue, skyfield's and numba's objects: it would traverse them again at every full
     collection) and collects young objects every 50,000 allocations instead of 700; jobs and
-    events allocate steadily, and the default settings cost ~10 % of a 10,000-satellite run.
+    events allocate steadily, and at the default settings the collector's rescans of long-lived
+    objects are a noticeable share of a large run (benchmarks/RESULTS.md).
     The caller's settings are restored after."""
     threshold = gc.get_threshold()
     gc.freeze()

@@ -1,7 +1,6 @@
 """Lagrange interpolation of positions between SGP4 evaluations.
 
-SGP4 costs ~330 ns per satellite-step here, more than all node physics together; twin evaluates
-it every ``h`` seconds (the nodes) and interpolates positions with the Lagrange polynomial through
+SGP4 costs more per satellite-step than all node physics together; twin evaluates it every ``h`` seconds (the nodes) and interpolates positions with the Lagrange polynomial through
 the ``P`` nearest nodes (Press et al., *Numerical Recipes*, 3rd ed., 2007, §3.2). Velocities are
 the derivative of the same polynomial, so they are consistent with the positions.
 
@@ -9,7 +8,7 @@ For a near-circular orbit of mean motion n and radius r the error is about
 r (n h)^P max|∏(s - j)| / P! (s the position in node spacings): with P = 8 and h = 120 s in LEO
 that is ~2 mm between central nodes and ~3 cm at the run's ends, where the stencil is one-sided
 (measured against SGP4 at every step in tests/test_interp.py and ``benchmarks``). Cubic Hermite
-through SGP4's own velocities, twin's earlier scheme, cannot do better than ~0.3 m whatever h:
+through SGP4's own velocities cannot do better than ~0.3 m whatever h:
 SGP4's velocity is not exactly the derivative of its position (0.14 m/s apart in the Starlink
 sample), which is also why velocities are not interpolated here.
 

@@ -90,7 +90,7 @@ def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, pack
 
     Notes
     -----
-    ``(1 − d)^years`` costs a ``pow`` call (~10-20 ns); it is skipped when ``age_years`` or
+    ``(1 − d)^years`` costs a ``pow`` call; it is skipped when ``age_years`` or
     ``degradation_per_year`` is 0, so a caller in a hurry can fold degradation into
     ``cell_efficiency`` once per run.
     """

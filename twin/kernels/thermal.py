@@ -128,7 +128,7 @@ def _h_phi1_series(h, z):
 def _h_phi1(h, lam):
     """h·φ1(h·λ) = (e^{hλ} − 1)/λ, φ1(z) = (e^z − 1)/z, for λ <= 0.
 
-    ``exp`` rather than ``expm1`` (2.5× shorter latency in numba); above z = hλ = −0.02, where
+    ``exp`` rather than ``expm1`` (cheaper in numba); above z = hλ = −0.02, where
     e^z − 1 would lose digits, the series :func:`_h_phi1_series`; below z = −40, e^z < 5e-18
     and the exponential is skipped.
     """

@@ -38,9 +38,9 @@ BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (N_GEO
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
 BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one when they are small (one when a block
 #                   is over BLOCK_BYTES): the feed's thread shares the other core with the HDF5
-#                   writer's, and a chunk's compression can hold it for ~20 ms
-SUN_BATCH = 720   # nodes whose Sun is computed in one call (a day at 120 s): a call costs ~0.2 ms
-#                   whatever its length. Batches start at multiples of SUN_BATCH, so a resumed
+#                   writer's, and a chunk's compression can hold it for longer than a small block takes
+SUN_BATCH = 720   # nodes whose Sun is computed in one call (a day at 120 s): a call's cost is mostly
+#                   fixed, whatever its length. Batches start at multiples of SUN_BATCH, so a resumed
 #                   run or a shard asks the ephemeris for exactly the same batches
 
 

@@ -62,7 +62,7 @@ def sgp4_utc_jd(t):
     return np.ascontiguousarray(whole, dtype=np.float64), np.asarray(fraction, dtype=np.float64)
 
 
-FRAME_BATCH = 24   # frame nodes evaluated per call of skyfield (~0.5 ms a call, whatever its length)
+FRAME_BATCH = 24   # frame nodes evaluated per call of skyfield (a call's cost is mostly fixed)
 
 
 def teme_to_gcrs_matrices(epoch_utc: datetime, t_s, node_step_s: float | None = SECONDS_PER_HOUR,

@@ -16,9 +16,8 @@ import h5py
 # A SWMR reader retries a metadata read whose checksum fails (its writer may be halfway through
 # writing that block), sleeping 1, 2, 4, ... ns in between: n attempts wait about 2**n ns in all.
 # HDF5's default of 100 attempts turns one damaged block into a wait of days. 20 attempts wait
-# about 1 ms (measured: a file cut at 5 kB fails in 2-4 ms, 24 attempts 20 ms, 50 over 60 s);
-# a writer's torn write lasts microseconds, and open_h5 retries the whole open a few times over
-# a fraction of a second when the file changes under it. h5py has no setting for this, so
+# about 1 ms; a writer's torn write lasts microseconds, and open_h5 retries the whole open a few
+# times over a fraction of a second when the file changes under it. h5py has no setting for this, so
 # H5Pset_metadata_read_attempts is called on the libhdf5 that h5py itself uses.
 SWMR_READ_ATTEMPTS = 20
 
@@ -26,7 +25,7 @@ _hdf5 = []     # [ctypes.CDLL or None], looked for once
 _warned = []   # [True] once the warning that retries cannot be bounded was given
 try:   # h5py takes this lock around every call into HDF5 (not built thread-safe); so do we
     from h5py._objects import phil as _hdf5_lock
-except ImportError:   # pragma: no cover - h5py moved it
+except ImportError:   # pragma: no cover - a private name of h5py, may be missing
     import threading
     _hdf5_lock = threading.RLock()
 
