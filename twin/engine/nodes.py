@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import math
 
-
 import numpy as np
 from numba import njit
 
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
-from twin.output.schema import RECORD_ROW_NAMES, STATE_VARIABLES
+from twin.kernels.rows import READ_CODES, fill_rows
+from twin.output import schema
 
 
 def node_params(sc, record_extrema: bool = False) -> NodeParams:
@@ -85,39 +85,30 @@ def reset_accumulators(acc: np.ndarray) -> None:
             acc[L.ACC_MAX + q, i] = -np.inf
 
 
-RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
-N_RECORD_ROWS = len(STATE_VARIABLES)   # rows of record_rows without extrema; with them + 2 N_EXTREMA
-MODE_ROW = RECORD_ROW_NAMES.index("mode")
+def record_plan() -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`twin.kernels.rows.fill_rows` computes, made from the declaration
+    (``twin.output.schema.record_variables``, every extremum included; a buffer without extrema
+    rows computes only the first rows): ``how`` (rows, 3) int64 (read, row, of) and ``scale``
+    (rows, 2) float64 (per, times). Made again only when the declaration changes."""
+    declared = schema.STATE_VARIABLES
+    if _plan[0] is not declared:
+        schema.check(declared)
+        sources = [v.source for v in schema.record_variables()]
+        how = np.array([(READ_CODES[s.read], s.row, s.of) for s in sources], dtype=np.int64)
+        scale = np.array([(s.per, s.times) for s in sources], dtype=np.float64)
+        _plan[:] = [declared, (how, scale)]
+    return _plan[1]
 
 
-@njit(cache=True)
+_plan = [None, None]   # [the declaration the plan was made from, the plan]
+
+
 def record_rows(acc, state, mode, interval_s, rows):
-    """The /state variables of one record, in the order of ``RECORD_ROW_NAMES`` (the
-    extrema rows only if ``rows`` has them): flows are means over the interval, stocks end
-    values, the mode as a float. ``rows`` is (N_RECORD_ROWS [+ 2 N_EXTREMA], N) float64."""
-    extrema = rows.shape[0] > N_RECORD_ROWS
-    for i in range(acc.shape[1]):
-        capacity = state[L.STATE_CAPACITY_J, i]
-        rows[0, i] = acc[L.ACC_SUNLIT, i] / interval_s
-        rows[1, i] = acc[L.ACC_BETA, i] / interval_s * RAD2DEG
-        rows[2, i] = acc[L.ACC_SOLAR, i] / interval_s
-        rows[3, i] = acc[L.ACC_LOAD, i] / interval_s
-        rows[4, i] = acc[L.ACC_COMPUTE, i] / interval_s
-        rows[5, i] = acc[L.ACC_HEATER, i] / interval_s
-        rows[6, i] = acc[L.ACC_CURTAILED, i] / interval_s
-        rows[7, i] = acc[L.ACC_LOSS, i] / interval_s
-        rows[8, i] = state[L.STATE_BATTERY_J, i] / J_PER_WH
-        rows[9, i] = state[L.STATE_BATTERY_J, i] / capacity if capacity > 0.0 else 0.0
-        rows[10, i] = state[L.STATE_EFC, i]
-        rows[11, i] = state[L.STATE_ELECTRONICS_K, i]
-        rows[12, i] = state[L.STATE_RADIATOR_K, i]
-        rows[13, i] = acc[L.ACC_UTILIZATION, i] / interval_s
-        rows[14, i] = acc[L.ACC_THROTTLE, i] / interval_s
-        rows[MODE_ROW, i] = mode[i]
-        if extrema:
-            for q in range(L.N_EXTREMA):
-                rows[N_RECORD_ROWS + q, i] = acc[L.ACC_MIN + q, i]
-                rows[N_RECORD_ROWS + L.N_EXTREMA + q, i] = acc[L.ACC_MAX + q, i]
+    """The /state variables of one record, in the order of ``schema.record_variables()`` (the
+    extrema rows only if ``rows`` has them), as their sources declare: flows are means over the
+    interval, stocks end values, the mode as a float. ``rows`` is :func:`record_buffer`'s."""
+    how, scale = record_plan()
+    fill_rows(acc, state, mode, interval_s, how, scale, rows)
 
 
 @njit(cache=True)
@@ -133,18 +124,25 @@ def close_interval(acc, totals):
 
 
 def record_buffer(n_nodes: int, extrema: bool = False) -> np.ndarray:
-    """Rows for :func:`record_rows`: (N_RECORD_ROWS [+ 2 N_EXTREMA], n_nodes) float64."""
-    return np.empty((N_RECORD_ROWS + (2 * L.N_EXTREMA if extrema else 0), n_nodes))
+    """Rows for :func:`record_rows`: (variables [+ their minima and maxima], n_nodes) float64."""
+    n_rows = len(schema.record_variables(schema.EXTREMA_STATS if extrema else ()))
+    return np.empty((n_rows, n_nodes))
 
 
 def record_values(acc: np.ndarray, state: np.ndarray, mode: np.ndarray, interval_s: float,
                   extrema: bool = False) -> dict:
-    """:func:`record_rows` by name: {variable: (N,) array}, the mode as int8."""
+    """:func:`record_rows` by name: {variable: (N,) array}, float64, or the declared dtype
+    where that is an integer (the mode)."""
     rows = record_buffer(acc.shape[1], extrema)
     record_rows(acc, state, mode, interval_s, rows)
-    values = dict(zip(RECORD_ROW_NAMES, rows))
-    values["mode"] = values["mode"].astype(np.int8)
-    return values
+    return {v.name: row if np.dtype(v.dtype).kind == "f" else row.astype(v.dtype)
+            for v, row in zip(schema.record_variables(), rows)}
+
+
+def __getattr__(name):
+    if name == "RECORD_ROW_NAMES":   # the declaration's, when asked for
+        return schema.RECORD_ROW_NAMES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def battery_energy_wh(state: np.ndarray) -> float:

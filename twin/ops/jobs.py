@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import operator
 from array import array
 
 import numpy as np
@@ -29,6 +30,7 @@ from twin.ops.workload import JobSpec
 
 NO_ROWS = np.empty(0, dtype=JOB_DTYPE)
 NO_ROWS.flags.writeable = False
+_IN_COLUMN_ORDER = operator.itemgetter(*JOB_DTYPE.names)   # a job's values by name -> its /jobs row
 # the fields of a Job that the kernel advances
 PROGRESS_FIELDS = ("remaining_accel_s", "energy_j", "since_checkpoint_s", "checkpoint_work_accel_s", "stall_s")
 
@@ -102,13 +104,19 @@ class Job:
     def done_accel_s(self) -> float:
         return self.spec.work_accel_s - self.remaining_accel_s
 
-    def row(self, peak_flops: float) -> tuple:
+    def values(self, peak_flops: float) -> dict:
+        """Its value of each /jobs column, by the column's name (``twin.output.schema.JOB_COLUMNS``)."""
         s = self.spec
-        wait = self.start_s - s.submit_s
-        return (s.job_id, s.submit_s, self.start_s, self.end_s, s.n_accelerators, s.work_accel_s,
-                self.first_sat, self.status, self.energy_j / J_PER_WH, self.preemptions, s.priority,
-                s.deadline_s, wait, self.slowdown, self.done_accel_s * peak_flops, self.migrations,
-                self.lost_accel_s, self.reason)
+        return {"job_id": s.job_id, "submit_s": s.submit_s, "start_s": self.start_s, "end_s": self.end_s,
+                "n_accelerators": s.n_accelerators, "work_accel_s": s.work_accel_s, "sat_first": self.first_sat,
+                "status": self.status, "energy_wh": self.energy_j / J_PER_WH, "preemptions": self.preemptions,
+                "priority": s.priority, "deadline_s": s.deadline_s, "wait_s": self.start_s - s.submit_s,
+                "slowdown": self.slowdown, "flop": self.done_accel_s * peak_flops, "migrations": self.migrations,
+                "lost_accel_s": self.lost_accel_s, "reason": self.reason}
+
+    def row(self, peak_flops: float) -> tuple:
+        """Its /jobs row: the values in the declared column order."""
+        return _IN_COLUMN_ORDER(self.values(peak_flops))
 
 
 class JobSlots:

@@ -25,8 +25,8 @@ import numpy as np
 
 from twin.config import yaml_sha256
 from twin.kernels.rows import copy_rows
-from twin.output.schema import (EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, RECORD_ROW_NAMES, SCHEMA, SCHEMA_VERSION,
-                                STATE_VARIABLES, extrema_variables)
+from twin.output import schema
+from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION
 
 
 def library_versions() -> dict:
@@ -52,8 +52,8 @@ RESERVE_MAX_BYTES = 256 * 1024 * 1024
 
 def state_variables(scenario) -> tuple:
     """The /state variables of ``scenario``'s run file (the extrema only where asked for)."""
-    extra = tuple(stat for stat in ("min", "max") if stat in scenario.output.aggregate)
-    return STATE_VARIABLES + extrema_variables(extra)
+    stats = tuple(stat for stat in schema.EXTREMA_STATS if stat in scenario.output.aggregate)
+    return schema.record_variables(stats)
 
 
 def chunk_records(scenario, n_sats: int) -> int:
@@ -149,11 +149,12 @@ class RunWriter:
         self.positions = positions
         self.variables = state_variables(scenario)
         # records are buffered by storage type, one (variables, records, satellites) array per type;
-        # add_record's rows come in RECORD_ROW_NAMES order, gathered per type by _gather
+        # add_record's rows come in the order of schema.record_variables(), gathered per type by _gather
+        row_of = {var.name: r for r, var in enumerate(schema.record_variables())}
         self._groups = {}
         for var in self.variables:
             self._groups.setdefault(np.dtype(var.dtype), []).append(var.name)
-        self._gather = [np.array([RECORD_ROW_NAMES.index(name) for name in names]) for names in self._groups.values()]
+        self._gather = [np.array([row_of[name] for name in names], dtype=np.int64) for names in self._groups.values()]
         self._new_buffers()
         self._jobs, self._events = _Rows(JOB_DTYPE), _Rows(EVENT_DTYPE)
         self.n_records = self.n_job_rows = self.n_event_rows = 0
@@ -270,9 +271,9 @@ class RunWriter:
 
     # ------------------------------------------------------------------ streaming
     def add_record(self, time_s: float, rows: np.ndarray, position_km: np.ndarray | None = None) -> None:
-        """One record: ``rows`` (variables, N) in RECORD_ROW_NAMES order (twin.engine.nodes.record_rows;
-        the extrema rows may be left out when the file has none), and the positions [km] (N, 3)
-        if the file records them."""
+        """One record: ``rows`` (variables, N) in the order of ``schema.record_variables()``
+        (twin.engine.nodes.record_rows; the extrema rows may be left out when the file has none),
+        and the positions [km] (N, 3) if the file records them."""
         row = self._n_buffered
         self._times[row] = time_s
         for buffer, index in zip(self._buffers.values(), self._gather):

@@ -21,7 +21,8 @@ from twin.constants import SECONDS_PER_DAY
 from twin.errors import InputError
 from twin.output.h5open import find_hdf5, open_swmr
 from twin.output.runlock import live_writer, reading_path, status_notes, target_of
-from twin.output.schema import SCHEMA, SCHEMA_VERSION, STATE_VARIABLES, extrema_variables
+from twin.output import schema
+from twin.output.schema import SCHEMA, SCHEMA_VERSION
 
 # h5py reports damaged files with these; KeyError is a missing object
 _H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError)
@@ -120,7 +121,7 @@ def _check_layout(f: h5py.File, path) -> None:
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
     required = ("time", *_SAT_PATHS, "jobs", "events", "summary",
-                *(f"state/{v.name}" for v in STATE_VARIABLES))
+                *(f"state/{v.name}" for v in schema.STATE_VARIABLES))
     with reading(path):
         for key in required:
             if key not in f:
@@ -130,7 +131,7 @@ def _check_layout(f: h5py.File, path) -> None:
             if f[key].shape != (n_sat,):
                 raise RunFileError(f"{path}: damaged run file, /{key} has shape {f[key].shape}, "
                                    f"expected ({n_sat},)")
-        for var in STATE_VARIABLES:
+        for var in schema.STATE_VARIABLES:
             shape = f["state"][var.name].shape
             if len(shape) != 2 or shape[1] != n_sat:
                 raise RunFileError(f"{path}: damaged run file, /state/{var.name} has shape {shape}, "
@@ -203,9 +204,9 @@ def _open_checked(path: Path) -> h5py.File:
     f = _open_file(path)
     try:
         with reading(path):   # a damaged root group fails here already
-            schema = _attr(f, "schema", None)
-            if schema != SCHEMA:
-                raise RunFileError(f"{path}: not a twin run file (schema attribute is {schema!r})")
+            tag = _attr(f, "schema", None)
+            if tag != SCHEMA:
+                raise RunFileError(f"{path}: not a twin run file (schema attribute is {tag!r})")
             _check_layout(f, path)
             _check_shards(f, path)
     except BaseException:
@@ -217,7 +218,7 @@ def _open_checked(path: Path) -> h5py.File:
 def n_records(f: h5py.File) -> int:
     """Records complete in every dataset: while a run is written, ``/time`` grows before
     ``/state``, so a SWMR reader can see one longer than the other."""
-    return int(min([f["time"].shape[0]] + [f["state"][v.name].shape[0] for v in STATE_VARIABLES]))
+    return int(min([f["time"].shape[0]] + [f["state"][v.name].shape[0] for v in schema.STATE_VARIABLES]))
 
 
 def _attr(obj, key, default=""):
@@ -359,8 +360,8 @@ def open_run(path):
         if "sat/shard" in f:   # a combined run (docs/schema.md, "Combined runs")
             coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
         variables = []
-        optional = [v.name for v in extrema_variables()] + ["position_gcrs_km"]
-        for name in [v.name for v in STATE_VARIABLES] + [n for n in optional if n in f["state"]]:
+        optional = [v.name for v in schema.extrema_variables()] + ["position_gcrs_km"]
+        for name in [v.name for v in schema.STATE_VARIABLES] + [n for n in optional if n in f["state"]]:
             d = f["state"][name]
             variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
                               {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))

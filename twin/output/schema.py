@@ -1,79 +1,231 @@
-"""Run-file schema version 1 (docs/design.md §6, docs/schema.md): one place that names every
-recorded variable, its unit, its meaning, its storage type, and whether it is a flow (mean over
-the record interval) or a stock (value at the interval's end)."""
+"""Run-file schema version 1 (docs/design.md §6, docs/schema.md): the one place that declares
+every recorded variable and /jobs column.
+
+A /state variable is a :class:`Variable`: its name, unit, storage type, the text of its
+``long_name`` attribute and of its row in docs/schema.md, and its :class:`Source`, which says how
+a record's value is obtained from the node arrays (an ``ACC_*`` integral's mean over the record
+interval, a ``STATE_*`` row's end value, a unit conversion). Everything else follows from
+``STATE_VARIABLES``: whether a variable is a flow or a stock, its per-record extrema, the order of
+the rows ``twin.engine.nodes.record_rows`` computes and the writer takes, the datasets the writer
+creates and the reader requires, and the tables of docs/schema.md (``python -m
+twin.output.schema_doc``). Code that uses the declaration reads it when called (``schema.X``, or
+the functions below), never a copy taken at import, so that a test can extend it.
+"""
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from twin.constants import J_PER_WH
+from twin.kernels import layout as L
+
 SCHEMA = "twin.run"
 SCHEMA_VERSION = 1
+
+RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
+
+
+@dataclass(frozen=True)
+class Source:
+    """How a record's value of a /state variable is obtained, node by node: ``read`` is
+
+    - ``"mean"``: the integral in accumulator row ``row`` (``ACC_*``) / the record interval [s];
+    - ``"acc"``: accumulator row ``row`` as it is (the per-record extrema of step means);
+    - ``"state"``: state row ``row`` (``STATE_*``) at the interval's end;
+    - ``"share"``: state row ``row`` / state row ``of``, 0 where row ``of`` is not positive;
+    - ``"mode"``: the node mode at the interval's end;
+
+    then divided by ``per`` and multiplied by ``times`` (unit conversions: kept apart because
+    ``x / 3600`` and ``x * (1 / 3600)`` round differently)."""
+    read: str
+    row: int = -1
+    of: int = -1
+    per: float = 1.0
+    times: float = 1.0
+
+    @property
+    def kind(self) -> str:
+        return "flow" if self.read in ("mean", "acc") else "stock"
+
+
+def mean(acc_row: int, per: float = 1.0, times: float = 1.0) -> Source:
+    """A flow: the mean over the record interval of accumulator ``acc_row``."""
+    return Source("mean", acc_row, per=per, times=times)
+
+
+def end(state_row: int, per: float = 1.0, times: float = 1.0) -> Source:
+    """A stock: state row ``state_row`` at the interval's end."""
+    return Source("state", state_row, per=per, times=times)
+
+
+def share(state_row: int, of_row: int) -> Source:
+    """A stock: state row ``state_row`` as a fraction of state row ``of_row`` (0 where that is 0)."""
+    return Source("share", state_row, of_row)
+
+
+NODE_MODE = Source("mode")
+READS = ("mean", "acc", "state", "share", "mode")
 
 
 @dataclass(frozen=True)
 class Variable:
+    """A /state variable. ``long_name`` is stored in the file; ``description`` is its meaning in
+    docs/schema.md when that says more (else ``long_name``); ``extrema``: recorded with its
+    per-record minimum and maximum (``<name>_min``, ``<name>_max``) under ``output.aggregate``
+    (a mean of an accumulator the node kernel tracks extrema of: ``layout.EXTREMA_ACC``)."""
     name: str
     units: str
-    long_name: str
     dtype: type
-    kind: str  # "flow" (mean over the record interval) or "stock" (value at its end)
+    source: Source
+    long_name: str
+    description: str = ""
+    extrema: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``flow`` (mean over the record interval) or ``stock`` (value at its end)."""
+        return self.source.kind
+
+    @property
+    def meaning(self) -> str:
+        return self.description or self.long_name
 
 
+# the file's /state variables, in the order of the rows of a record; flows of the energy balance
+# and the battery energy are float64 so that energy closes from the file to rounding
 STATE_VARIABLES = (
-    Variable("sunlit_fraction", "1", "visible fraction of the solar disc", np.float32, "flow"),
-    Variable("beta_deg", "deg", "beta angle (Sun above the orbit plane)", np.float32, "flow"),
-    Variable("solar_power_w", "W", "solar array power delivered to the bus", np.float64, "flow"),
-    Variable("load_power_w", "W", "power the bus feeds: bus + compute + heaters", np.float64, "flow"),
-    Variable("compute_power_w", "W", "accelerator power", np.float32, "flow"),
-    Variable("heater_power_w", "W", "heater power", np.float32, "flow"),
-    Variable("curtailed_power_w", "W", "array power neither used nor stored", np.float64, "flow"),
-    Variable("loss_power_w", "W", "battery charge and discharge losses", np.float64, "flow"),
-    Variable("battery_energy_wh", "Wh", "energy stored in the battery", np.float64, "stock"),
-    Variable("soc", "1", "battery state of charge (of present capacity)", np.float32, "stock"),
-    Variable("battery_efc", "1", "battery equivalent full cycles since the epoch", np.float32, "stock"),
-    Variable("electronics_temp_k", "K", "electronics node temperature", np.float32, "stock"),
-    Variable("radiator_temp_k", "K", "radiator node temperature", np.float32, "stock"),
-    Variable("utilization", "1", "busy accelerators x rate / accelerators", np.float32, "flow"),
-    Variable("throttle", "1", "compute throttle (0 when compute is idle or off)", np.float32, "flow"),
-    Variable("mode", "enum", "node mode at the interval's end: 0 nominal, 1 throttled, 2 idle, 3 safe, 4 thermal_shutdown",
-             np.int8, "stock"),
+    Variable("sunlit_fraction", "1", np.float32, mean(L.ACC_SUNLIT), "visible fraction of the solar disc",
+             "visible fraction of the solar disc (conical umbra and penumbra): 0 in umbra, 1 in full Sun",
+             extrema=True),
+    Variable("beta_deg", "deg", np.float32, mean(L.ACC_BETA, times=RAD2DEG), "beta angle (Sun above the orbit plane)"),
+    Variable("solar_power_w", "W", np.float64, mean(L.ACC_SOLAR), "solar array power delivered to the bus",
+             "solar array power delivered to the bus (after MPPT)", extrema=True),
+    Variable("load_power_w", "W", np.float64, mean(L.ACC_LOAD), "power the bus feeds: bus + compute + heaters",
+             "power the bus feeds: bus + compute + heaters (what was actually served, after load shedding)",
+             extrema=True),
+    Variable("compute_power_w", "W", np.float32, mean(L.ACC_COMPUTE), "accelerator power",
+             "accelerator power (part of the load)", extrema=True),
+    Variable("heater_power_w", "W", np.float32, mean(L.ACC_HEATER), "heater power",
+             "heater power (part of the load)", extrema=True),
+    Variable("curtailed_power_w", "W", np.float64, mean(L.ACC_CURTAILED), "array power neither used nor stored",
+             "array power neither used nor stored (battery full or at its charge-rate limit)", extrema=True),
+    Variable("loss_power_w", "W", np.float64, mean(L.ACC_LOSS), "battery charge and discharge losses",
+             "battery charge and discharge losses (and stored energy lost when capacity fade takes room away)",
+             extrema=True),
+    Variable("battery_energy_wh", "Wh", np.float64, end(L.STATE_BATTERY_J, per=J_PER_WH),
+             "energy stored in the battery"),
+    Variable("soc", "1", np.float32, share(L.STATE_BATTERY_J, L.STATE_CAPACITY_J),
+             "battery state of charge (of present capacity)",
+             "battery state of charge, as a fraction of the present (faded) capacity"),
+    Variable("battery_efc", "1", np.float32, end(L.STATE_EFC), "battery equivalent full cycles since the epoch"),
+    Variable("electronics_temp_k", "K", np.float32, end(L.STATE_ELECTRONICS_K), "electronics node temperature"),
+    Variable("radiator_temp_k", "K", np.float32, end(L.STATE_RADIATOR_K), "radiator node temperature"),
+    Variable("utilization", "1", np.float32, mean(L.ACC_UTILIZATION), "busy accelerators x rate / accelerators",
+             "busy accelerators × rate / accelerators (rate = the node's throttle while busy). Counts allocated "
+             "accelerators at their node's rate: a gang member waiting on a slower member, or accelerators held "
+             "until the next scheduler epoch after their job finished, count as busy; delivered work is in "
+             "`/jobs` and `/summary`", extrema=True),
+    Variable("throttle", "1", np.float32, mean(L.ACC_THROTTLE), "compute throttle (0 when compute is idle or off)",
+             extrema=True),
+    Variable("mode", "enum", np.int8, NODE_MODE,
+             "node mode at the interval's end: " + ", ".join(f"{k} {m}" for k, m in enumerate(L.MODE_NAMES)),
+             "node mode at the interval's end (codes below)"),
 )
-STATE_BY_NAME = {v.name: v for v in STATE_VARIABLES}
-
-# flows whose extrema over each record interval are recorded with output.aggregate [.., min, max],
-# in the order of twin.kernels.layout.EXTREMA_ACC, as /state/<name>_min and /state/<name>_max
-EXTREMA_NAMES = ("sunlit_fraction", "solar_power_w", "load_power_w", "compute_power_w", "heater_power_w",
-                 "curtailed_power_w", "loss_power_w", "utilization", "throttle")
+EXTREMA_STATS = ("min", "max")
 
 
-def extrema_variables(which=("min", "max")) -> tuple:
-    """The /state variables of the chosen extrema: step means' minimum/maximum per record."""
+def check(variables) -> None:
+    """Raise ValueError for a declaration the record path cannot follow."""
+    names = [v.name for v in variables] + [f"{v.name}_{s}" for s in EXTREMA_STATS for v in variables if v.extrema]
+    if len(set(names)) != len(names):
+        raise ValueError(f"/state names declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    for v in variables:
+        if v.source.read not in READS:
+            raise ValueError(f"/state/{v.name}: source {v.source.read!r} is none of {READS}")
+        if v.extrema and not (v.source.read == "mean" and v.source.row in L.EXTREMA_ACC):
+            raise ValueError(f"/state/{v.name}: extrema only for the mean of an accumulator in "
+                             f"twin.kernels.layout.EXTREMA_ACC")
+
+
+check(STATE_VARIABLES)
+
+
+def extrema_variables(which=EXTREMA_STATS) -> tuple:
+    """The /state variables of the chosen extrema (all minima, then all maxima): the smallest or
+    largest step mean of a flow within each record interval, read from the accumulator rows the
+    node kernel keeps them in (``ACC_MIN + j``, ``ACC_MAX + j``: ``j`` the flow's place in
+    ``layout.EXTREMA_ACC``)."""
     out = []
     for stat in which:
-        for name in EXTREMA_NAMES:
-            base = STATE_BY_NAME[name]
-            out.append(Variable(f"{name}_{stat}", base.units,
-                                f"{'minimum' if stat == 'min' else 'maximum'} over the record interval of: {base.long_name}",
-                                base.dtype, "flow"))
+        first = L.ACC_MIN if stat == "min" else L.ACC_MAX
+        for base in STATE_VARIABLES:
+            if base.extrema:
+                row = first + L.EXTREMA_ACC.index(base.source.row)
+                out.append(Variable(f"{base.name}_{stat}", base.units, base.dtype,
+                                    Source("acc", row, per=base.source.per, times=base.source.times),
+                                    f"{'minimum' if stat == 'min' else 'maximum'} over the record interval of: "
+                                    f"{base.long_name}"))
     return tuple(out)
 
-JOB_DTYPE = np.dtype([
-    ("job_id", np.int64), ("submit_s", np.float64), ("start_s", np.float64), ("end_s", np.float64),
-    ("n_accelerators", np.int32), ("work_accel_s", np.float64), ("sat_first", np.int64),
-    ("status", "S10"), ("energy_wh", np.float64), ("preemptions", np.int32), ("priority", np.int32),
-    ("deadline_s", np.float64), ("wait_s", np.float64), ("slowdown", np.float64), ("flop", np.float64),
-    ("migrations", np.int32), ("lost_accel_s", np.float64), ("reason", "S24"),
-])
-JOB_UNITS = {"submit_s": "s", "start_s": "s", "end_s": "s", "work_accel_s": "s",
-             "energy_wh": "Wh", "n_accelerators": "1", "preemptions": "1", "deadline_s": "s",
-             "wait_s": "s", "slowdown": "1", "flop": "FLOP", "migrations": "1", "lost_accel_s": "s"}
+
+def record_variables(extrema=EXTREMA_STATS) -> tuple:
+    """The rows of a record, in order: the /state variables, then the chosen extrema."""
+    return STATE_VARIABLES + extrema_variables(extrema)
+
+
+def __getattr__(name):
+    # names derived from the declaration, computed when asked for (so they follow a test's extension)
+    if name == "RECORD_ROW_NAMES":
+        return tuple(v.name for v in record_variables())
+    if name == "EXTREMA_NAMES":
+        return tuple(v.name for v in STATE_VARIABLES if v.extrema)
+    if name == "STATE_BY_NAME":
+        return {v.name: v for v in STATE_VARIABLES}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A /jobs column: ``units`` is stored as the attribute ``units_<name>`` of /jobs (none when
+    empty); ``twin.ops.jobs.Job.values`` gives each job's value by this name."""
+    name: str
+    dtype: object
+    units: str
+    description: str = ""
+
+
+JOB_COLUMNS = (
+    Column("job_id", np.int64, "", "job number, in order of submission"),
+    Column("submit_s", np.float64, "s", "submission time"),
+    Column("start_s", np.float64, "s", "time the scheduler started it (a scheduler epoch); NaN if never started"),
+    Column("end_s", np.float64, "s",
+           "time its work ran out (interpolated within the physics step); NaN if not completed"),
+    Column("n_accelerators", np.int32, "1", "accelerators it needs (a gang, possibly across several satellites)"),
+    Column("work_accel_s", np.float64, "s", "its work, in accelerator-seconds at full rate"),
+    Column("sat_first", np.int64, "", "index of the first satellite it was placed on; -1 if never placed"),
+    Column("status", "S10", "", "`completed`, `running` (at the end of the run), `queued` (waiting at the end "
+           "of the run) or `rejected` (see `reason`)"),
+    Column("energy_wh", np.float64, "Wh", "energy of the accelerators it held while it held them (idle share "
+           "plus throttled dynamic share)"),
+    Column("preemptions", np.int32, "1", "times it was interrupted and rolled back to its last checkpoint "
+           "(preemption by the policy, or a fault on one of its nodes)"),
+    Column("priority", np.int32, "", "scheduling priority from the workload (0 by default; larger = more important)"),
+    Column("deadline_s", np.float64, "s", "latest end asked for (`workload.deadline_slack`); NaN if none"),
+    Column("wait_s", np.float64, "s", "`start_s − submit_s`; NaN if never started"),
+    Column("slowdown", np.float64, "1", "`(end_s − submit_s) / (work_accel_s / n_accelerators)`; NaN if not "
+           "completed"),
+    Column("flop", np.float64, "FLOP", "work done (at the end of the run, or all of it if completed) × the "
+           "accelerator's `peak_flops`"),
+    Column("migrations", np.int32, "1", "times `follow_the_sun` checkpointed it and moved it"),
+    Column("lost_accel_s", np.float64, "s", "work thrown away by rollbacks, in accelerator-seconds"),
+    Column("reason", "S24", "", "why it was rejected: `too_many_accelerators` (more than the constellation has) "
+           "or `deadline_unreachable` (cannot end by `deadline_s` even at full speed); empty otherwise"),
+)
+JOB_DTYPE = np.dtype([(c.name, c.dtype) for c in JOB_COLUMNS])
+JOB_UNITS = {c.name: c.units for c in JOB_COLUMNS if c.units}
 JOB_STATUSES = ("completed", "running", "queued", "rejected")
 
 EVENT_DTYPE = np.dtype([("time_s", np.float64), ("sat", np.int64), ("kind", "S16"), ("value", np.float64)])
-
-
-# the order of the rows of a record as twin.engine.nodes.record_rows computes them and the writer takes
-# them: the /state variables, then the minima and the maxima of the extrema
-RECORD_ROW_NAMES = tuple(v.name for v in STATE_VARIABLES + extrema_variables(("min", "max")))
 
 
 def unit_of(key: str) -> str:

@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 from twin.output.reader import read_summary
-from twin.output.schema import STATE_VARIABLES
+from twin.output import schema
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
@@ -172,7 +172,7 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         state = out.create_group("state")
         # every /state dataset the shards have (the schema's variables first; then optional
         # ones such as positions or per-record extrema, when every shard recorded them)
-        required = [v.name for v in STATE_VARIABLES]
+        required = [v.name for v in schema.STATE_VARIABLES]
         optional = [n for n in first["state"] if n not in required and all(n in f["state"] for f in files)]
         for name in required + optional:
             src = first["state"][name]
