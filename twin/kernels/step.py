@@ -1,0 +1,307 @@
+"""The node step as named physics steps, each a small function of plain SI values.
+
+In the order :func:`twin.kernels.node.advance_nodes` calls them for one node and one step
+(docs/design.md §5): :func:`step_geometry` (visible fraction and β over the step) ->
+:func:`step_array` (array power) -> :func:`step_radiator_loads` (what the radiator absorbs) ->
+:func:`step_parts` (the step split at an eclipse edge), then per part :func:`step_demand` ->
+:func:`step_thermostat` -> :func:`step_power_balance` -> :func:`step_battery` ->
+:func:`step_thermal`, and last :func:`step_compute_rate` (what jobs progress at). Each can be
+called alone (tests/test_node_steps.py); ``p`` is a :class:`twin.kernels.node.NodeParams` and
+``tc`` :func:`twin.kernels.thermal.thermal_constants` of it.
+
+The arithmetic is written out in the order the run files were made with: reassociating it
+would change their bits.
+
+The few functions handed the kernel's arrays (here :func:`step_geometry` and
+:func:`step_radiator_loads`; the record's in :mod:`twin.kernels.accumulate`) only read or write
+them, and are compiled with numba's ``_nrt=False``: otherwise each call, once per node-step, would
+count references to every array it is handed, atomically, a large share of the step's cost
+(benchmarks/RESULTS.md, "Node step as named physics steps"). They allocate nothing.
+"""
+import math
+
+from numba import njit
+
+from twin.constants import EARTH_MEAN_RADIUS_M
+from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
+from twin.kernels.layout import MODE_IDLE, MODE_SAFE
+from twin.kernels.power import compute_power_w, shed_load
+from twin.kernels.shadow import shadow_fraction
+from twin.kernels.solar import array_power_w
+from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step_c
+from twin.kernels.viewfactor import earth_view_factor
+
+# ------------------------------------------------------------------ geometry
+
+
+@njit(cache=True)
+def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub):
+    """Mean visible solar fraction over a step whose ends disagree (an eclipse edge inside it).
+
+    The arc between the step's end positions is sampled at ``n_sub`` midpoints (chord points
+    pushed out to the interpolated radius), so the edge is placed to dt/n_sub and a step that
+    holds an eclipse entry gets the sunlit share it really has, whatever dt.
+    """
+    r0 = math.sqrt(p0x * p0x + p0y * p0y + p0z * p0z)
+    r1 = math.sqrt(p1x * p1x + p1y * p1y + p1z * p1z)
+    total = 0.0
+    for j in range(n_sub):
+        f = (j + 0.5) / n_sub
+        x, y, z = p0x + f * (p1x - p0x), p0y + f * (p1y - p0y), p0z + f * (p1z - p0z)
+        scale = (r0 + f * (r1 - r0)) / math.sqrt(x * x + y * y + z * z)
+        total += shadow_fraction(x * scale, y * scale, z * scale, s0x + f * (s1x - s0x),
+                                 s0y + f * (s1y - s0y), s0z + f * (s1z - s0z))
+    return total / n_sub
+
+
+@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+def step_geometry(geo, k, col, pos_m, sun_m, i, n_sub):
+    """The step's geometry from its boundaries: (ν₀, ν₁, ν, β) — the visible solar fraction at
+    the step's start and end [1], its mean over the step [1] (sub-sampled with
+    :func:`mean_shadow_fraction` when the ends differ: an eclipse edge inside) and the mean β
+    angle [rad] (trapezoid).
+
+    ``geo[k, :, col]`` is :func:`twin.kernels.node.boundary_geometry` at boundary k; ``pos_m[k, i]``
+    and ``sun_m[k]`` the GCRS position of the satellite and the Sun there [m].
+    """
+    nu0, nu1 = geo[k, 0, col], geo[k + 1, 0, col]
+    if nu0 == nu1:
+        nu = nu0
+    else:
+        nu = mean_shadow_fraction(
+            pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2],
+            pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
+            sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
+    return nu0, nu1, nu, 0.5 * (geo[k, 2, col] + geo[k + 1, 2, col])
+
+
+@njit(cache=True)
+def step_parts(nu, nu0, nu1, dt_s):
+    """How the step is cut: (parts, first part sunlit, first part's duration [s]). A step that
+    holds an eclipse edge (0 < ν < 1 and its ends differ) is two parts, sunlit and dark, the
+    sunlit one ν·dt long, in the order of the ends; any other step is one part."""
+    if 0.0 < nu < 1.0 and nu0 != nu1:
+        first_lit = nu0 > nu1
+        return 2, first_lit, (nu if first_lit else 1.0 - nu) * dt_s
+    return 1, nu > 0.0, dt_s
+
+
+@njit(cache=True)
+def part_of_step(part, n_parts, first_lit, d1_s, dt_s, nu):
+    """(duration [s], visible solar fraction [1]) of part ``part`` of :func:`step_parts`' cut: a
+    whole step sees the mean ν, the sunlit part of a split step full Sun, a dark part none."""
+    lit = first_lit if part == 0 else not first_lit
+    duration = d1_s if part == 0 else dt_s - d1_s
+    vis = (nu if n_parts == 1 else 1.0) if lit else 0.0
+    return duration, vis
+
+
+# ------------------------------------------------------------------ array
+
+
+@njit(cache=True)
+def array_w_per_w_m2(p, age_years):
+    """The array's bus power per unit of irradiance × cos θ [W per W/m²] at ``age_years``: area,
+    packing, cell efficiency, degradation, temperature and MPPT (:func:`twin.kernels.solar.array_power_w`)."""
+    return array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
+                         p.degradation_per_year, age_years, p.temp_coeff_per_k, p.cell_temp_k,
+                         p.reference_temp_k, p.mppt_efficiency)
+
+
+@njit(cache=True)
+def step_array(s_cos_start_w_m2, s_cos_end_w_m2, w_per_w_m2):
+    """Unshadowed array power over the step [W]: the step mean (trapezoid) of S·cos θ at its two
+    boundaries [W/m²] times :func:`array_w_per_w_m2`, clamped at 0 (Sun behind the array). The
+    shadow scales it later, part by part."""
+    solar_full_w = 0.5 * (s_cos_start_w_m2 + s_cos_end_w_m2) * w_per_w_m2
+    if solar_full_w < 0.0:
+        solar_full_w = 0.0
+    return solar_full_w
+
+
+# ------------------------------------------------------------------ radiator environment
+
+
+@njit(cache=True)
+def radiator_view_factors(x_m, y_m, z_m, p):
+    """(front, back) Earth view factors [1] of the radiator, fixed in LVLH, at GCRS position
+    (x, y, z) [m]: they depend on the altitude alone (0 for the back of a one-sided radiator)."""
+    altitude = math.sqrt(x_m ** 2 + y_m ** 2 + z_m ** 2) - EARTH_MEAN_RADIUS_M
+    front = earth_view_factor(altitude, p.radiator_front_nadir_rad)
+    back = earth_view_factor(altitude, math.pi - p.radiator_front_nadir_rad) if p.radiator_sides > 1.5 else 0.0
+    return front, back
+
+
+@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+def step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha):
+    """(q_dark, q_sun) [W]: what the radiator absorbs over step k from the Earth (infrared and
+    albedo) and from the direct Sun when fully visible, step means from ``geo[:, :, col]`` and
+    the view factors; with a visible fraction ν it absorbs q_dark + q_sun·ν."""
+    sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
+    albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
+    q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
+                                 1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
+                                 p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back,
+                                 with_alpha)
+    q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
+        sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
+    return q_dark, q_sun
+
+
+# ------------------------------------------------------------------ demand and power balance
+
+
+@njit(cache=True)
+def step_demand(t_elec_k, n_accel, busy_accel, p):
+    """(thermal throttle [1], demanded load [W]: the bus, every accelerator at idle and the busy
+    ones up to peak scaled by that throttle)."""
+    throttle_t = thermal_throttle(t_elec_k, p.throttle_start_k, p.shutdown_k)
+    return throttle_t, p.bus_power_w + compute_power_w(n_accel, busy_accel, p.accel_idle_w, p.accel_peak_w,
+                                                       throttle_t)
+
+
+@njit(cache=True)
+def step_power_balance(solar_w, energy_j, capacity_j, node_mode, throttle_t, heater_w, n_accel, busy_accel,
+                       dt_s, p):
+    """What the node serves from the array plus what the battery can deliver over dt_s, shedding
+    in :func:`twin.kernels.power.shed_load`'s order (throttle -> idle -> safe; a node that went
+    idle or safe stays there while its state of charge is under ``recover_soc``; a node without
+    accelerators, failed, is safe at best).
+
+    Returns (mode, throttle [1], compute, heater, bus [W] served, the battery's charge and
+    discharge limits [W] over dt_s).
+    """
+    charge_w, discharge_w = battery_limits_w(
+        energy_j, capacity_j, p.min_soc, p.max_soc, dt_s, p.charge_efficiency,
+        p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
+        p.max_discharge_w_per_j * p.nominal_capacity_j)
+    soc = energy_j / capacity_j if capacity_j > 0.0 else 0.0
+    recovering = (node_mode == MODE_IDLE or node_mode == MODE_SAFE) and soc < p.recover_soc
+    new_mode, throttle, compute_w, heater_w, bus_w = shed_load(
+        solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, n_accel, busy_accel,
+        p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, recovering)
+    if n_accel == 0.0 and new_mode < MODE_SAFE:
+        new_mode = MODE_SAFE
+    return new_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w
+
+
+# ------------------------------------------------------------------ battery
+
+
+@njit(cache=True)
+def step_battery(energy_j, capacity_j, efc, net_w, charge_w, discharge_w, dt_s, p):
+    """The battery over dt_s with the bus surplus (net_w > 0) or deficit (< 0) [W] and the limits
+    of :func:`step_power_balance`: charge or discharge with losses, then capacity fade by the
+    equivalent full cycles drawn (energy above the faded ceiling is lost).
+
+    Returns (energy [J], capacity [J], EFC [1], loss [W], curtailed [W]); energy closes:
+    net_w·dt = ΔE + (loss + curtailed)·dt.
+    """
+    energy_j, loss_w, curtailed_w, drawn_j = battery_step(
+        energy_j, net_w, charge_w, discharge_w, p.charge_efficiency, p.discharge_efficiency, dt_s)
+    if drawn_j > 0.0 and p.fade_per_efc > 0.0:
+        efc += drawn_j / p.nominal_capacity_j
+        capacity_j = faded_capacity_j(p.nominal_capacity_j, efc, p.fade_per_efc)
+        if energy_j > p.max_soc * capacity_j:
+            loss_w += (energy_j - p.max_soc * capacity_j) / dt_s
+            energy_j = p.max_soc * capacity_j
+    return energy_j, capacity_j, efc, loss_w, curtailed_w
+
+
+# ------------------------------------------------------------------ thermal and thermostat
+
+HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so results do not depend on dt
+HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is evaluated at all
+
+
+@njit(cache=True)
+def heater_trial(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p, tc):
+    """Thermostat: the heater power that brings the electronics to the set point by the end of
+    a (sub)step (the step is affine in power to first order, so two trial steps find it),
+    clipped to [0, heater_max_w]. Returns (power [W], stepped, t_elec, t_rad): with the power 0
+    or heater_max_w a trial step was the very step with it, and ``stepped`` is True with its
+    temperatures [K]; otherwise the caller steps (a flag, not a NaN, so that no compiler
+    option can fold the test away)."""
+    t0, r0 = two_node_step_c(t_elec, t_rad, p_base_w, q_abs_w, dt_s, tc)
+    if t0 >= p.heater_setpoint_k:
+        return 0.0, True, t0, r0
+    t1, r1 = two_node_step_c(t_elec, t_rad, p_base_w + p.heater_max_w, q_abs_w, dt_s, tc)
+    if t1 <= p.heater_setpoint_k:
+        return p.heater_max_w, True, t1, r1
+    return heater_between(t0, t1, p), False, t_elec, t_rad
+
+
+@njit(cache=True)
+def heater_between(t0, t1, p):
+    """The heater power [W] between the trial without heaters (the electronics end at t0 [K],
+    below the set point) and the one at full power (t1 [K], above it)."""
+    return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0)
+
+
+@njit(cache=True)
+def thermal_substeps(dt_s, near):
+    """Sub-steps of :func:`thermal_advance` over dt_s: 1 unless the thermostat is in play
+    (``near``, :func:`near_set_point`)."""
+    if near:
+        return max(1, int(math.ceil(dt_s / HEATER_SUBSTEP_S - 1e-9)))   # >= 1 for any part, however short
+    return 1
+
+
+@njit(cache=True)
+def near_set_point(t_elec, p):
+    """The thermostat is in play: heaters fitted and the electronics within HEATER_BAND_K of
+    the set point."""
+    return p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
+
+
+@njit(cache=True)
+def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat):
+    """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
+    a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
+    constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
+    near = near_set_point(t_elec, p)
+    n = thermal_substeps(dt_s, near)
+    h = dt_s / n
+    heat = 0.0
+    for _ in range(n):
+        if thermostat and near:
+            q, stepped, t_e, t_r = heater_trial(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tc)
+        else:
+            q, stepped, t_e, t_r = heater_w, False, t_elec, t_rad
+        heat += q
+        if stepped:   # the thermostat's trial step was this step (p_elec_w + 0 or + heater_max_w)
+            t_elec, t_rad = t_e, t_r
+        else:
+            t_elec, t_rad = two_node_step_c(t_elec, t_rad, p_elec_w + q, q_abs_w, h, tc)
+    return t_elec, t_rad, heat / n
+
+
+@njit(cache=True)
+def step_thermostat(t_elec, t_rad, p_elec_w, q_abs_w, dt_s, p, tc, decided, decided_w):
+    """Heater power [W] over dt_s: 0 unless the thermostat is in play (:func:`near_set_point`);
+    then ``decided_w`` if ``decided`` (the caller took the trial steps), otherwise the mean
+    power of the thermostat's trial pass with ``p_elec_w`` dissipated and ``q_abs_w`` absorbed."""
+    if not near_set_point(t_elec, p):
+        return 0.0
+    if decided:
+        return decided_w
+    _, _, heater_w = thermal_advance(t_elec, t_rad, p_elec_w, 0.0, q_abs_w, dt_s, p, tc, True)
+    return heater_w
+
+
+@njit(cache=True)
+def step_thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc):
+    """(electronics, radiator) temperatures [K] after dt_s with ``p_elec_w`` plus the heaters
+    dissipated in the electronics and ``q_abs_w`` absorbed by the radiator [W]."""
+    t_elec, t_rad, _ = thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, False)
+    return t_elec, t_rad
+
+
+# ------------------------------------------------------------------ compute
+
+
+@njit(cache=True)
+def step_compute_rate(throttle_s, dt_s, busy_accel):
+    """Rate a busy accelerator progresses at over the step [1]: the mean throttle (∫throttle dt
+    over dt_s), 0 with no accelerator busy."""
+    return throttle_s / dt_s if busy_accel > 0.0 else 0.0
