@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from twin.config import set_dotted
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -49,11 +51,7 @@ def small_config(**overrides) -> dict:
     cfg["simulation"]["duration_s"] = 7200
     cfg["constellation"][0].update(planes=2, sats_per_plane=4)
     for key, value in overrides.items():
-        node = cfg
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node[int(p)] if isinstance(node, list) else node.setdefault(p, {})
-        node[parts[-1]] = value
+        set_dotted(cfg, key, value)
     return cfg
 
 
