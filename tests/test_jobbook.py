@@ -6,7 +6,8 @@ import pickle
 import numpy as np
 import pytest
 
-from twin.ops.jobs import PROGRESS_FIELDS, JobBook, JobSlots
+from twin.ops.job import PROGRESS_FIELDS, JobSlots
+from twin.ops.jobs import JobBook
 from twin.kernels.jobs import advance_jobs
 from twin.ops.scheduling import Fifo, first_fit
 from twin.ops.workload import JobSpec

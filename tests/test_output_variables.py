@@ -97,7 +97,7 @@ def test_a_declaration_the_record_cannot_follow_is_refused(bad, message):
 
 
 def test_a_job_row_is_built_by_column_name():
-    from twin.ops.jobs import Job
+    from twin.ops.job import Job
     from twin.ops.workload import JobSpec
 
     job = Job(JobSpec(7, 10.0, 3600.0, 2, priority=3, deadline_s=5000.0), 3600.0)

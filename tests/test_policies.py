@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from twin.ops.jobs import Job, JobBook
+from twin.ops.job import Job
+from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.ops.scheduling import (POLICIES, FollowTheSun, NodeView, PolicyParams, PowerAware,
                                  PriorityBackfill, ThermalAware, make_policy, max_eclipse_s,
