@@ -53,7 +53,7 @@ REPORT_MAY_IMPORT = {
     "twin.constants", "twin.errors", "twin.kernels.layout",  # numbers, exceptions, node-mode names
     # reading run files and sweep tables
     "twin.output.reader", "twin.output.h5open", "twin.output.schema", "twin.output.runlock",
-    "twin.output.sweep_table",
+    "twin.output.sweep_table", "twin.output.ledger",
 }
 # Named in the failure message when the report reaches them (a subset of what REPORT_MAY_IMPORT excludes).
 SIMULATOR = {"twin.engine", "twin.engine.simulation", "twin.engine.inputs", "twin.orbits.feed",

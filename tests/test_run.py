@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, NetworkBlocked, rerun_and_reseed, small_config
 from twin.config import load_config
 from twin.engine.simulation import run
-from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, STATE_VARIABLES
+from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, SCHEMA_VERSION, STATE_VARIABLES
 
 ROOT_ATTRS = ["schema", "schema_version", "twin_version", "created_utc", "status", "epoch_utc",
               "dt_s", "record_every_steps", "seed", "config_yaml", "config_sha256", "skyfield_version",
@@ -32,7 +32,7 @@ def test_file_follows_schema_v1(small_run):
     with h5py.File(out, "r") as f:
         for attr in ROOT_ATTRS:
             assert attr in f.attrs, attr
-        assert f.attrs["schema"] == "twin.run" and f.attrs["schema_version"] == 1
+        assert f.attrs["schema"] == "twin.run" and f.attrs["schema_version"] == SCHEMA_VERSION
         assert f.attrs["status"] == "complete"
         time = f["time"][...]
         assert np.allclose(np.diff(time), 60.0) and time[-1] == 7200.0

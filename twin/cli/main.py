@@ -110,7 +110,11 @@ def cmd_sweep(args) -> int:
 
 
 def format_summary(s: dict) -> str:
-    lines = [
+    from twin.output.ledger import ledger_line
+
+    answer = ledger_line(s)
+    lines = [answer] if answer else []
+    lines += [
         f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / SECONDS_PER_DAY:.3g} d   "
         f"wall {s.get('wall_s', float('nan')):.1f} s   {s.get('satellite_steps_per_s', 0) / 1e3:,.0f} k sat-steps/s",
         f"energy  solar {s['energy_solar_wh'] / 1e3:,.1f} kWh   load {s['energy_load_wh'] / 1e3:,.1f} kWh   "

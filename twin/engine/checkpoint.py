@@ -22,8 +22,9 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.runlock import partial_path
 
-CHECKPOINT_VERSION = 5  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
-#                        4: the job book's reject-scan time; 5: radiator view factors in the node state
+CHECKPOINT_VERSION = 6  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
+#                        4: the job book's reject-scan time; 5: radiator view factors in the node state;
+#                        6: the accelerator ledger in the accumulators, Job in twin.ops.job
 
 
 def checkpoint_path(run_path) -> Path:

@@ -28,10 +28,12 @@ from twin.ops.faults import FaultModel
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
+from twin.kernels.ledger import ledger_free_nodes
 from twin.kernels.node import advance_nodes_packed, packed_params
 from twin.engine.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
                                node_params, record_buffer, record_rows, reset_accumulators)
 from twin.orbits.feed import OrbitFeed
+from twin.output import ledger
 from twin.output.hdf5 import RunWriter, failure_text, reserve_bytes
 from twin.output.runlock import RunLock, check_target, partial_path
 from twin.output.schema import EVENT_DTYPE
@@ -66,6 +68,7 @@ class Simulation:
         self.dt_s = sim.dt_s
         self.n_steps = sim.n_steps
         self.n = len(sats)
+        self.n_accel = float(scenario.spacecraft.accelerator.count)   # installed per satellite
         # threads pay only for large constellations (below ~1,000 nodes a block is microseconds)
         numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, self.n // THREAD_NODES)))
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
@@ -119,17 +122,21 @@ class Simulation:
                 k1 = self.faults.next_stop(k0, k1, pos_ends)
             pos, vel, sun = self.orbits.get(k0, k1)
             rate = np.empty((k1 - k0, self.n))
+            heat = np.empty((k1 - k0, self.n))
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
                 ask_view_factors(self.state)
             advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
                                  self.packed_params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value,
-                                 ev_count)
+                                 ev_count, heat)
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
-            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s)
+            waiting_from_s = self.jobs.waiting_from_s()
+            ledger_free_nodes(self.acc, self.n_accel, self.jobs.busy, self.jobs.down, k0 * self.dt_s, k1 * self.dt_s,
+                              waiting_from_s)
+            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, waiting_from_s)
             self.step = k1
             if self.faults.enabled:
                 self._apply_faults(k1)
@@ -169,6 +176,7 @@ class Simulation:
         if self.step == self.last_record_step:
             return
         interval_s = (self.step - self.last_record_step) * self.dt_s
+        self._book_rollbacks()
         record_rows(self.acc, self.state, self.mode, interval_s, self._rows)
         position_km = None
         if self.writer.positions:
@@ -178,6 +186,14 @@ class Simulation:
         self.writer.add_jobs(self.jobs.take_rows())
         close_interval(self.acc, self.totals)
         self.last_record_step = self.step
+
+    def _book_rollbacks(self) -> None:
+        """Work rolled back since the last record leaves ``delivered`` for the cause that lost it
+        (a fault, or the policy's preemption: scheduling), on the nodes that had done it."""
+        lost = self.jobs.take_lost_by_node()
+        self.acc[L.ACC_LEDGER + L.LEDGER_DELIVERED] -= lost[0] + lost[1]
+        self.acc[L.ACC_LEDGER + L.LEDGER_FAULTS] += lost[0]
+        self.acc[L.ACC_LEDGER + L.LEDGER_SCHEDULING] += lost[1]
 
     def tick(self, step: int) -> None:
         """Advance to ``step``; record, checkpoint and dispatch where they are due."""
@@ -249,6 +265,8 @@ class Simulation:
         }
         for m, name in enumerate(L.MODE_NAMES):
             summary[f"node_hours_{name}"] = self.totals[L.ACC_MODE_TIME + m] / SECONDS_PER_HOUR
+        summary.update(ledger.summary_keys(self.totals[L.ACC_LEDGER:L.ACC_LEDGER + L.N_LEDGER],
+                                           node_s * self.n_accel))
         return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in summary.items()}
 
 

@@ -15,15 +15,26 @@ holds its accelerators (wall-clock cadence, as training jobs do), at the end of 
 the interval is reached; ``checkpoint_work_accel_s`` then holds the work done so far, which is
 what survives a preemption or a node failure. ``stall_s`` is time the job holds its accelerators
 without progress (restoring from a checkpoint after a migration), consumed first.
+
+The ledger (optional, ``acc`` given): every accelerator-second a running job holds goes to one
+cause in the node's ``ACC_LEDGER`` rows (docs/design.md §5): ``delivered`` at the job's rate; what
+the member's own node lost, to ``heat`` (``heat_kn``) and ``power`` (the rest); what a faster
+member lost waiting for the slowest, to the slowest member's causes in the same shares; a stall to
+``overhead``; and the rest of the block after the job's work ran out, to ``scheduling`` while a job
+waits (from ``waiting_from_s``) and ``no_demand`` before.
 """
 from numba import njit
+
+from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NO_DEMAND, LEDGER_OVERHEAD,
+                                 LEDGER_POWER, LEDGER_SCHEDULING)
 
 
 @njit(cache=True)
 def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_accel,
                  remaining_accel_s, energy_j, done_s, idle_w, peak_w,
                  work_accel_s=None, checkpoint_interval_s=None, since_checkpoint_s=None,
-                 checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None):
+                 checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None,
+                 heat_kn=None, acc=None, waiting_from_s=0.0):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
 
     Updates in place: ``remaining_accel_s`` [accelerator-s], ``energy_j`` [J] (the accelerators'
@@ -37,6 +48,9 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
     checkpoint, updated; ``stall_s`` [s] progress-free time still to serve, updated.
 
     ``slots`` (J,) int and ``member_hi`` go together (module docstring).
+
+    Ledger (module docstring): ``heat_kn`` (K, N) [1] from the node kernel, ``acc`` (N_ACC, N)
+    incremented in place [accelerator-s], ``waiting_from_s`` [s since epoch] (+inf: no job waits).
 
     Returns the work done by all jobs in the block [accelerator-s].
     """
@@ -54,10 +68,11 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
         for k in range(n_steps):
             rate = 1.0
             power_w = 0.0
+            slowest = member_node[lo]
             for m in range(lo, hi):
                 node_rate = rate_kn[k, member_node[m]]
                 if node_rate < rate:
-                    rate = node_rate
+                    rate, slowest = node_rate, member_node[m]
                 power_w += member_accel[m] * (idle_w + (peak_w - idle_w) * node_rate)
             stalled = 0.0
             if stall_s is not None and stall_s[slot] > 0.0:
@@ -69,7 +84,16 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                 energy_j[slot] += power_w * used_s
                 done_s[j] = t0_s + k * dt_s + used_s
                 remaining_accel_s[slot] = 0.0
+                if acc is not None:
+                    _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest,
+                                 stalled, used_s - stalled)
+                    # the rest of the block: held, but the work has run out
+                    _ledger_free(acc, lo, hi, member_node, member_accel, t0_s + k * dt_s + used_s,
+                                 t0_s + n_steps * dt_s, waiting_from_s)
                 break
+            if acc is not None:
+                _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest,
+                             stalled, dt_s - stalled)
             remaining_accel_s[slot] -= work
             energy_j[slot] += power_w * dt_s
             if checkpoint_interval_s is not None:
@@ -80,3 +104,30 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                         since_checkpoint_s[slot] // checkpoint_interval_s[slot])
         total_work += remaining_before - remaining_accel_s[slot]
     return total_work
+
+
+@njit(cache=True)
+def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest, stalled_s, run_s):
+    """A job's members over one step: ``stalled_s`` to overhead, then ``run_s`` at the job's
+    ``rate``: delivered, each member's own shortfall (heat, power) and its wait for the slowest
+    member (that member's causes, in their shares)."""
+    short = 1.0 - rate
+    slow_heat = heat_kn[k, slowest] / short if short > 0.0 else 0.0   # heat's share of the slowest's loss
+    for m in range(lo, hi):
+        node, a = member_node[m], member_accel[m]
+        own_rate, own_heat = rate_kn[k, node], heat_kn[k, node]
+        acc[ACC_LEDGER + LEDGER_OVERHEAD, node] += a * stalled_s
+        acc[ACC_LEDGER + LEDGER_DELIVERED, node] += a * rate * run_s
+        waited = a * (own_rate - rate) * run_s
+        acc[ACC_LEDGER + LEDGER_HEAT, node] += a * own_heat * run_s + waited * slow_heat
+        acc[ACC_LEDGER + LEDGER_POWER, node] += a * (1.0 - own_rate - own_heat) * run_s + waited * (1.0 - slow_heat)
+
+
+@njit(cache=True)
+def _ledger_free(acc, lo, hi, member_node, member_accel, from_s, to_s, waiting_from_s):
+    """Accelerators of a job's members free from ``from_s`` to ``to_s`` [s since epoch]."""
+    waiting_s = max(0.0, to_s - max(from_s, waiting_from_s))
+    for m in range(lo, hi):
+        node, a = member_node[m], member_accel[m]
+        acc[ACC_LEDGER + LEDGER_SCHEDULING, node] += a * waiting_s
+        acc[ACC_LEDGER + LEDGER_NO_DEMAND, node] += a * ((to_s - from_s) - waiting_s)

@@ -31,7 +31,20 @@ ACC_UTILIZATION = 8        # ∫u dt [s], u = busy accelerators x rate / acceler
 ACC_THROTTLE = 9           # ∫throttle dt [s]
 ACC_MODE_TIME = 10         # ACC_MODE_TIME + mode: time spent in each mode [s]
 N_MODES = 5
-N_FLOW_ACC = ACC_MODE_TIME + N_MODES   # the integrals above; rows after them are extrema
+# the ledger of the node's installed accelerator-seconds: ACC_LEDGER + LEDGER_*, each an integral of
+# accelerators in that state over time [accelerator-s]; the causes add up to accelerators x time
+ACC_LEDGER = ACC_MODE_TIME + N_MODES
+LEDGER_DELIVERED = 0       # work done at full-speed equivalent and kept
+LEDGER_POWER = 1           # compute shed or slowed because energy ran short
+LEDGER_HEAT = 2            # thermal throttling or shutdown
+LEDGER_FAULTS = 3          # node down, and work rolled back by a fault (when it is lost)
+LEDGER_NETWORK = 4         # a gang slowed by its links
+LEDGER_OVERHEAD = 5        # checkpoints, restores, migrations
+LEDGER_SCHEDULING = 6      # free while a job that could use them waits
+LEDGER_NO_DEMAND = 7       # free, and no job waiting
+N_LEDGER = 8
+LEDGER_CAUSES = ("delivered", "power", "heat", "faults", "network", "overhead", "scheduling", "no_demand")
+N_FLOW_ACC = ACC_LEDGER + N_LEDGER   # the integrals above; rows after them are extrema
 
 # flows whose minimum and maximum over each record interval can be recorded as well
 # (output.aggregate: [mean, min, max]): the step means of these accumulators, in this order, in

@@ -200,7 +200,7 @@ NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to 
 
 @njit(cache=True, parallel=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
 def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
-                  ev_step, ev_kind, ev_value, ev_count):
+                  ev_step, ev_kind, ev_value, ev_count, heat_out=None):
     """Advance every node K steps (in parallel over nodes; each node's result is independent of
     the thread that computes it, so runs are deterministic).
 
@@ -228,6 +228,9 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
     ev_step, ev_kind : (N, cap) int64; ev_value : (N, cap) float64; ev_count : (N,) int64 —
         per-node event buffers (cap >= 3·K): step index k (the event is at boundary k+1)
+    heat_out : (K, N), optional: the share of each step a busy accelerator lost to heat (1 minus
+        the thermal throttle, averaged over the step) [1]; what it lost besides, 1 - rate - heat,
+        went to power (0 with no accelerator busy)
     """
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
@@ -240,17 +243,17 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         if given:
             _advance_chunk(lo, hi, pos_m, sun_m, geo, lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count)
+                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out)
         else:
             own = np.empty((n_steps + 1, N_GEOMETRY, hi - lo))
             block_geometry(pos_m, vel_m_s, sun_m, p, own, lo, hi)
             _advance_chunk(lo, hi, pos_m, sun_m, own, 0, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count)
+                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out)
 
 
 @njit(cache=True)
 def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                   state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count):
+                   state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out):
     """:func:`advance_nodes` for nodes lo..hi-1, the steps in time order, each for all the chunk's
     nodes; their geometry is ``geo[:, :, geo_lo + j]`` for node lo + j.
 
@@ -298,10 +301,12 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                                                 p, with_alpha)
             n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
             sums = NO_FLOWS
+            heat_s = 0.0   # ∫(1 - thermal throttle) dt: what heat took from a busy accelerator
             for part in range(n_parts):
                 duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
                 solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
                 throttle_t, demand_w = step_demand(t_elec, n_accel, busy, p)
+                heat_s += (1.0 - throttle_t) * duration
                 heater_w = step_thermostat(t_elec, t_rad, demand_w + loss_w, q_abs, duration, p, tc,
                                            n_parts == 1 and thermostat_known[j], thermostat_w[j])
                 new_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w = step_power_balance(
@@ -320,6 +325,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             rate = step_compute_rate(sums[5], dt_s, busy)
 
             rate_out[k, i] = rate
+            if heat_out is not None:
+                heat_out[k, i] = heat_s / dt_s if busy > 0.0 else 0.0
             accumulate_step(acc, i, dt_s, nu, beta, solar_full_w, sums, busy * rate * inv_n_accel, extrema)
             ev_count[i] = emit_events(ev_step, ev_kind, ev_value, i, ev_count[i], k, nu0, nu1, node_mode, new_mode)
             state[STATE_BATTERY_J, i], state[STATE_CAPACITY_J, i], state[STATE_EFC, i] = energy, capacity, efc
@@ -349,8 +356,8 @@ def unpacked_params(a):
 
 @njit(cache=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
-                         ev_step, ev_kind, ev_value, ev_count):
+                         ev_step, ev_kind, ev_value, ev_count, heat_out=None):
     """:func:`advance_nodes` with the parameters as :func:`packed_params` gives them: numba
     types a 48-field namedtuple argument field by field at every call, an array at once."""
     advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, unpacked_params(p_packed), state, mode, acc,
-                  rate_out, ev_step, ev_kind, ev_value, ev_count)
+                  rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out)

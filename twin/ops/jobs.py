@@ -64,6 +64,9 @@ class JobBook:
         self.busy = np.zeros(n_nodes)
         self.work_done_accel_s = 0.0        # progress, including work later rolled back
         self.work_lost_accel_s = 0.0
+        # work rolled back since the last record, per node [accelerator-s]: by a fault (row 0) or by
+        # the policy's preemption (row 1); the engine moves it from delivered to those causes
+        self.lost_by_node = np.zeros((2, n_nodes))
         # per-job statistics for /summary, packed (8 bytes a value; a list holds 32-byte floats)
         self.waits = array("d")             # [s]
         self.slowdowns = array("d")         # [1]
@@ -202,6 +205,9 @@ class JobBook:
         lost = job.done_accel_s - job.checkpoint_work_accel_s
         job.lost_accel_s += lost
         self.work_lost_accel_s += lost
+        row = 0 if kind == L.EVENT_ROLLBACK else 1
+        for node, count in job.placement:   # a gang's work is its members' in proportion
+            self.lost_by_node[row, node] += lost * count / job.n_accelerators
         job.remaining_accel_s = job.spec.work_accel_s - job.checkpoint_work_accel_s
         job.since_checkpoint_s = job.stall_s = 0.0
         job.preemptions += 1
@@ -238,8 +244,19 @@ class JobBook:
     def restore_nodes(self, nodes) -> None:
         self.down[[int(n) for n in nodes]] = False
 
-    def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float) -> None:
-        """Progress running jobs through a block of steps; finish those whose work ran out."""
+    def waiting_from_s(self) -> float:
+        """Since when some job has been waiting in the queue [s since epoch]; +inf if none."""
+        return self.queue[0].spec.submit_s if self.queue else math.inf
+
+    def take_lost_by_node(self) -> np.ndarray:
+        """Work rolled back since the last call, per node: (fault, preemption) rows [accelerator-s]."""
+        lost, self.lost_by_node = self.lost_by_node, np.zeros_like(self.lost_by_node)
+        return lost
+
+    def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None,
+                waiting_from_s: float = math.inf) -> None:
+        """Progress running jobs through a block of steps; finish those whose work ran out. With
+        ``heat_kn`` and ``acc``, their accelerator-seconds go to the ledger (twin.kernels.jobs)."""
         if not self._running:
             return
         slots, active = self.slots, self._active
@@ -248,7 +265,7 @@ class JobBook:
             rate_kn, t0_s, dt_s, slots.entry_lo, slots.member_node, slots.member_accel,
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
-            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi)
+            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, waiting_from_s)
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):

@@ -22,6 +22,7 @@ from twin.errors import InputError
 from twin.output.h5open import find_hdf5, open_swmr
 from twin.output.runlock import live_writer, reading_path, status_notes, target_of
 from twin.output import schema
+from twin.output.ledger import ledger_line
 from twin.output.schema import SCHEMA, SCHEMA_VERSION
 
 # h5py reports damaged files with these; KeyError is a missing object
@@ -120,8 +121,8 @@ def _check_layout(f: h5py.File, path) -> None:
     version = _python(f.attrs.get("schema_version"))
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
-    required = ("time", *_SAT_PATHS, "jobs", "events", "summary",
-                *(f"state/{v.name}" for v in schema.STATE_VARIABLES))
+    variables = schema.file_variables(version)
+    required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *(f"state/{v.name}" for v in variables))
     with reading(path):
         for key in required:
             if key not in f:
@@ -131,7 +132,7 @@ def _check_layout(f: h5py.File, path) -> None:
             if f[key].shape != (n_sat,):
                 raise RunFileError(f"{path}: damaged run file, /{key} has shape {f[key].shape}, "
                                    f"expected ({n_sat},)")
-        for var in schema.STATE_VARIABLES:
+        for var in variables:
             shape = f["state"][var.name].shape
             if len(shape) != 2 or shape[1] != n_sat:
                 raise RunFileError(f"{path}: damaged run file, /state/{var.name} has shape {shape}, "
@@ -218,7 +219,8 @@ def _open_checked(path: Path) -> h5py.File:
 def n_records(f: h5py.File) -> int:
     """Records complete in every dataset: while a run is written, ``/time`` grows before
     ``/state``, so a SWMR reader can see one longer than the other."""
-    return int(min([f["time"].shape[0]] + [f["state"][v.name].shape[0] for v in schema.STATE_VARIABLES]))
+    variables = schema.file_variables(_python(f.attrs.get("schema_version", schema.SCHEMA_VERSION)))
+    return int(min([f["time"].shape[0]] + [f["state"][v.name].shape[0] for v in variables]))
 
 
 def _attr(obj, key, default=""):
@@ -282,6 +284,9 @@ def describe(path) -> str:
                          f"{', '.join(os.path.relpath(s, Path(path).parent) for s in shards[:4])}"
                          f"{', ...' if len(shards) > 4 else ''}")
         summary = read_summary(f)
+    answer = ledger_line(summary) if summary else None
+    if answer:   # what people read first: where the accelerator-hours went
+        lines.insert(1, f"  {answer}")
     if summary:
         lines.append("  summary:")
         for key, value in summary.items():
@@ -361,7 +366,8 @@ def open_run(path):
             coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
         variables = []
         optional = [v.name for v in schema.extrema_variables()] + ["position_gcrs_km"]
-        for name in [v.name for v in schema.STATE_VARIABLES] + [n for n in optional if n in f["state"]]:
+        version = _python(f.attrs.get("schema_version", schema.SCHEMA_VERSION))
+        for name in [v.name for v in schema.file_variables(version)] + [n for n in optional if n in f["state"]]:
             d = f["state"][name]
             variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
                               {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))

@@ -20,7 +20,7 @@ from twin.constants import J_PER_WH
 from twin.kernels import layout as L
 
 SCHEMA = "twin.run"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: the accelerator ledger (ledger_* variables)
 
 RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
 
@@ -80,6 +80,7 @@ class Variable:
     long_name: str
     description: str = ""
     extrema: bool = False
+    since: int = 1   # first schema version whose files have it (older files are read without it)
 
     @property
     def kind(self) -> str:
@@ -130,8 +131,26 @@ STATE_VARIABLES = (
     Variable("mode", "enum", np.int8, NODE_MODE,
              "node mode at the interval's end: " + ", ".join(f"{k} {m}" for k, m in enumerate(L.MODE_NAMES)),
              "node mode at the interval's end (codes below)"),
+    *(Variable(f"ledger_{cause}", "1", np.float64, mean(L.ACC_LEDGER + c), f"accelerators: {meaning}",
+               f"accelerators {meaning}, mean over the record interval (the ledger: the eight causes add up "
+               "to the accelerators installed)" if c == 0 else f"accelerators {meaning}, mean over the record interval",
+               since=2)
+      for c, (cause, meaning) in enumerate(zip(L.LEDGER_CAUSES, (
+          "delivering work, at full-speed equivalent, kept",
+          "lost to power (compute shed or slowed because energy ran short)",
+          "lost to heat (thermal throttling or shutdown)",
+          "lost to faults (node down; work rolled back by a fault, when it is lost)",
+          "lost to the network (a gang slowed by its links)",
+          "lost to overhead (checkpoints, restores, migrations)",
+          "free while a job that could use them waits (scheduling)",
+          "free with no job waiting (no demand)")))),
 )
 EXTREMA_STATS = ("min", "max")
+
+
+def file_variables(version: int = SCHEMA_VERSION) -> tuple:
+    """The /state variables a file of schema ``version`` has."""
+    return tuple(v for v in STATE_VARIABLES if v.since <= version)
 
 
 def check(variables) -> None:

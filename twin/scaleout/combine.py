@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 from twin.output.reader import read_summary
-from twin.output import schema
+from twin.output import ledger, schema
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
@@ -29,6 +29,7 @@ SUMMARY_RULES = (
     (r"simulated_s|wall_s", "max"),          # shards run side by side
     (r"satellite_steps_per_s", "throughput"),
     (r"energy_balance_rel_error", "balance"),
+    (r"ledger_closure_rel_error|limiting_factor", "ledger"),   # recomputed from the summed ledger
     (r"energy_per_accel_hour_wh", "per_accel_hour"),
     (r"wait_(mean|p\d+)_s|slowdown_(mean|p\d+)|energy_per_job_wh", "jobs_table"),
     (r".*_mean|.*_fraction", "weighted"),    # means over satellites and time
@@ -98,6 +99,8 @@ def combine_summary(summaries: list[dict], jobs: np.ndarray) -> dict:
     if "energy_per_accel_hour_wh" in keys:
         work = out.get("work_delivered_accel_h", 0.0)
         out["energy_per_accel_hour_wh"] = out["energy_compute_wh"] / work if work > 0 else float("nan")
+    if "capacity_accel_h" in keys:
+        ledger.finish(out)
     if "satellite_steps_per_s" in keys:   # the combined run's throughput: all steps, slowest shard
         out["satellite_steps_per_s"] = float(steps.sum() / max(out.get("wall_s", 0.0), 1e-9))
     return {k: out[k] for k in keys}
