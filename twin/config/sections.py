@@ -264,7 +264,7 @@ class PoissonWorkload(Section):
                          f"{MAX_EXPECTED_JOBS:,} expected over the run [1/h]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
     median_work_accel_h: Hours = Field(
-        2.0, description="median run time of a job at full speed [h]; its work is this x its accelerators [accelerator-h]")
+        2.0, description="median run time of a job at full speed (lognormal; the mean, with exponential) [h]; its work is this x its accelerators [accelerator-h]")
     work_sigma: Annotated[float, Field(ge=0, le=MAX_WORK_SIGMA)] = Field(1.0, description="lognormal shape (sigma of ln work)")
     accelerators: list[Accelerators] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
     priorities: Annotated[list[Priority], Field(min_length=1)] = Field(
