@@ -12,6 +12,7 @@ from twin.engine.nodes import initial_state, node_params
 from twin.kernels import layout as L
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.battery import battery_limits_w
+from twin.kernels.ledger import ledger_unheld
 from twin.kernels.node import N_GEOMETRY, advance_nodes, block_geometry
 from twin.kernels.step import (array_w_per_w_m2, near_set_point, part_of_step, radiator_view_factors, step_array,
                                step_battery, step_compute_rate, step_demand, step_geometry, step_parts,
@@ -354,6 +355,7 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
             accumulate_mode_time(mine, 0, node_mode, duration)
         rate = step_compute_rate(sums[5], dt_s, busy[0])
         accumulate_step(mine, 0, dt_s, nu, beta, solar_full_w, sums, busy[0] * rate / p.n_accel, False)
+        ledger_unheld(mine, 0, False, p.n_accel - busy[0], 0.0, dt_s)   # no job waits: no_demand
     assert edges >= 2   # the orbit's eclipse entry and exit were split
     got = np.array([energy, capacity, t_e, t_r, efc])
     want = state[[L.STATE_BATTERY_J, L.STATE_CAPACITY_J, L.STATE_ELECTRONICS_K, L.STATE_RADIATOR_K, L.STATE_EFC], 0]
@@ -374,3 +376,14 @@ def test_power_balance_limits_are_the_batterys(p):
     assert got[5:] == want
     _, _, compute_w, heater_w, bus_w = got[:5]
     assert bus_w + compute_w + heater_w <= want[1] + 1e-9
+
+
+def test_unheld_accelerators_split_at_the_first_waiting_job():
+    """A node's free accelerators over a 10 s step: scheduling for the part after a job began to
+    wait, no_demand before; a failed node's accelerators all go to faults."""
+    acc = np.zeros((L.N_ACC, 2))
+    ledger_unheld(acc, 0, False, 3.0, 4.0, 10.0)   # 3 free, a job waiting the last 4 s
+    ledger_unheld(acc, 1, True, 8.0, 4.0, 10.0)
+    row = L.ACC_LEDGER
+    assert acc[row + L.LEDGER_SCHEDULING, 0] == 12.0 and acc[row + L.LEDGER_NO_DEMAND, 0] == 18.0
+    assert acc[row + L.LEDGER_FAULTS, 1] == 80.0 and acc[row:row + L.N_LEDGER].sum() == 110.0

@@ -28,7 +28,6 @@ from twin.ops.faults import FaultModel
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
-from twin.kernels.ledger import ledger_free_nodes
 from twin.kernels.node import advance_nodes_packed, packed_params
 from twin.engine.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
                                node_params, record_buffer, record_rows, reset_accumulators)
@@ -129,14 +128,11 @@ class Simulation:
                 ask_view_factors(self.state)
             advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
                                  self.packed_params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value,
-                                 ev_count, heat)
+                                 ev_count, heat, self.jobs.waiting_from_s())
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
-            waiting_from_s = self.jobs.waiting_from_s()
-            ledger_free_nodes(self.acc, self.n_accel, self.jobs.busy, self.jobs.down, k0 * self.dt_s, k1 * self.dt_s,
-                              waiting_from_s)
-            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, waiting_from_s)
+            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc)
             self.step = k1
             if self.faults.enabled:
                 self._apply_faults(k1)

@@ -25,6 +25,7 @@ from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, 
                                  STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.shadow import shadow_fraction_from
 from twin.kernels.solar import incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
+from twin.kernels.ledger import ledger_unheld
 from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
                                radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
                                step_geometry, step_parts, step_power_balance, step_radiator_loads, step_thermal,
@@ -200,7 +201,7 @@ NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to 
 
 @njit(cache=True, parallel=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
 def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
-                  ev_step, ev_kind, ev_value, ev_count, heat_out=None):
+                  ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
     """Advance every node K steps (in parallel over nodes; each node's result is independent of
     the thread that computes it, so runs are deterministic).
 
@@ -231,6 +232,10 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     heat_out : (K, N), optional: the share of each step a busy accelerator lost to heat (1 minus
         the thermal throttle, averaged over the step) [1]; what it lost besides, 1 - rate - heat,
         went to power (0 with no accelerator busy)
+    waiting_from_s : since when a job has waited in the queue [s since epoch] (+inf: none). The
+        ledger of the accelerators no job holds: a failed node's to faults, a working node's free
+        ones to scheduling while a job waits and to no_demand before (those jobs hold are
+        :func:`twin.kernels.jobs.advance_jobs`'s)
     """
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
@@ -243,17 +248,19 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         if given:
             _advance_chunk(lo, hi, pos_m, sun_m, geo, lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out)
+                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
+                           waiting_from_s)
         else:
             own = np.empty((n_steps + 1, N_GEOMETRY, hi - lo))
             block_geometry(pos_m, vel_m_s, sun_m, p, own, lo, hi)
             _advance_chunk(lo, hi, pos_m, sun_m, own, 0, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out)
+                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
+                           waiting_from_s)
 
 
 @njit(cache=True)
 def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                   state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out):
+                   state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
     """:func:`advance_nodes` for nodes lo..hi-1, the steps in time order, each for all the chunk's
     nodes; their geometry is ``geo[:, :, geo_lo + j]`` for node lo + j.
 
@@ -284,6 +291,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                               lane_node, first_t, thermostat_known, thermostat_w)
         # the array's age (degradation) at the step's middle
         w_per_w_m2 = array_w_per_w_m2(p, p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR)
+        step_start_s = t0_s + k * dt_s
+        waiting_s = max(0.0, step_start_s + dt_s - max(step_start_s, waiting_from_s))   # of this step
         n_lanes = 0
         for j in range(m):
             i, col = lo + j, geo_lo + j
@@ -329,6 +338,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 heat_out[k, i] = heat_s / dt_s if busy > 0.0 else 0.0
             accumulate_step(acc, i, dt_s, nu, beta, solar_full_w, sums, busy * rate * inv_n_accel, extrema)
             ev_count[i] = emit_events(ev_step, ev_kind, ev_value, i, ev_count[i], k, nu0, nu1, node_mode, new_mode)
+            ledger_unheld(acc, i, down, p.n_accel - busy, waiting_s, dt_s)
             state[STATE_BATTERY_J, i], state[STATE_CAPACITY_J, i], state[STATE_EFC, i] = energy, capacity, efc
             state[STATE_ELECTRONICS_K, i], state[STATE_RADIATOR_K, i] = t_elec, t_rad   # lanes: overwritten below
             state[STATE_SUNLIT, i], state[STATE_LOSS_W, i] = nu1, loss_w
@@ -356,8 +366,8 @@ def unpacked_params(a):
 
 @njit(cache=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
-                         ev_step, ev_kind, ev_value, ev_count, heat_out=None):
+                         ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
     """:func:`advance_nodes` with the parameters as :func:`packed_params` gives them: numba
     types a 48-field namedtuple argument field by field at every call, an array at once."""
     advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, unpacked_params(p_packed), state, mode, acc,
-                  rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out)
+                  rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)

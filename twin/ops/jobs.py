@@ -253,8 +253,7 @@ class JobBook:
         lost, self.lost_by_node = self.lost_by_node, np.zeros_like(self.lost_by_node)
         return lost
 
-    def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None,
-                waiting_from_s: float = math.inf) -> None:
+    def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None) -> None:
         """Progress running jobs through a block of steps; finish those whose work ran out. With
         ``heat_kn`` and ``acc``, their accelerator-seconds go to the ledger (twin.kernels.jobs)."""
         if not self._running:
@@ -265,7 +264,7 @@ class JobBook:
             rate_kn, t0_s, dt_s, slots.entry_lo, slots.member_node, slots.member_accel,
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
-            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, waiting_from_s)
+            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s())
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):
