@@ -20,6 +20,11 @@ and, optionally, a function that prints what is particular to it. The numbers:
 * **accelerator-hours per year**: ``/summary`` ``work_delivered_accel_h`` scaled to 365 days; the
   integral of ``utilization`` × accelerators (progress, rolled-back work included) beside it.
 * **energy curtailed**: the integral of ``curtailed_power_w``, against ``/summary``.
+* **the accelerator ledger**: the installed accelerator-hours (``/summary`` ``capacity_accel_h``)
+  and the share of them delivered and lost to each cause (``delivered_accel_h``,
+  ``lost_<cause>_accel_h``), with the limiting factor (``limiting_factor``: the largest loss other
+  than ``no_demand``); beside them, the largest difference between those hours and the file's
+  ``ledger_*`` flows integrated over the records. A file older than the ledger (schema 1) says so.
 
     .venv/bin/python analysis/suncatcher.py runs/suncatcher-year.h5 [-o FIGURE.png]
 """
@@ -38,6 +43,7 @@ import yaml
 
 import twin
 from twin.kernels.layout import MODE_NOMINAL
+from twin.output.ledger import LEDGER_CAUSES, key_of
 
 YEAR_S = 365 * 86400.0  # s: "per year" means per 365 days
 FULL_THROTTLE = 1.0 - 1e-6  # throttle is a float32 mean: 1 within rounding is full
@@ -128,6 +134,9 @@ def _series(run: Run) -> dict:
         "electronics_max_k": ds["electronics_temp_k"].max("sat"),
         "electronics_min_k": ds["electronics_temp_k"].min("sat"),
     }
+    for cause in LEDGER_CAUSES:
+        if f"ledger_{cause}" in ds:      # absent from files older than the ledger
+            lazy[f"ledger_{cause}"] = ds[f"ledger_{cause}"].sum("sat")
     values = dask.compute(*[v.data for v in lazy.values()])
     return {k: np.asarray(v, dtype=float) for k, v in zip(lazy, values)}
 
@@ -219,7 +228,65 @@ def headline(run: Run) -> dict:
     net_wh = float(((s["solar_w"] - s["load_w"] - s["loss_w"] - s["curtailed_w"]) * w).sum() / 3600)
     stored_wh = run.summary.get("battery_end_wh", math.nan) - run.summary.get("battery_start_wh", math.nan)
     out["balance_residual_wh"] = net_wh - stored_wh
+
+    # 7. the accelerator ledger
+    out["ledger"] = ledger(run, s)
     return out
+
+
+def ledger(run: Run, series: dict | None = None) -> dict | None:
+    """The accelerator ledger from ``/summary``: ``capacity_accel_h``, per cause (LEDGER_CAUSES:
+    delivered, then the losses) ``accel_h`` and ``percent`` of the capacity, ``limiting_factor``
+    and ``closure`` (the summary's ``ledger_closure_rel_error``). With ``series`` (from
+    :func:`_series`), ``file_accel_h`` per cause (the ``ledger_*`` flows × record intervals) and
+    ``file_rel_diff``, their largest difference from the summary's as a share of the capacity.
+    None for a run file older than the ledger."""
+    summary = run.summary
+    if "capacity_accel_h" not in summary:
+        return None
+    capacity = float(summary["capacity_accel_h"])
+    hours = {c: float(summary[key_of(c)]) for c in LEDGER_CAUSES}
+    out = {"capacity_accel_h": capacity, "accel_h": hours,
+           "percent": {c: 100.0 * v / capacity if capacity > 0 else math.nan for c, v in hours.items()},
+           "limiting_factor": str(summary["limiting_factor"]),
+           "closure": float(summary.get("ledger_closure_rel_error", math.nan))}
+    if series is not None and all(f"ledger_{c}" in series for c in LEDGER_CAUSES):
+        file_h = {c: float((series[f"ledger_{c}"] * run.interval_s).sum() / 3600) for c in LEDGER_CAUSES}
+        out["file_accel_h"] = file_h
+        out["file_rel_diff"] = max(abs(file_h[c] - hours[c]) for c in LEDGER_CAUSES) / capacity
+    return out
+
+
+def _fmt_small(x: float, spec: str) -> str:
+    """``x`` in ``spec``, or to two significant digits where ``spec`` would round it to 0."""
+    text = format(x, spec)
+    return format(x, ".2g") if x != 0 and float(text.replace(",", "")) == 0 else text
+
+
+def ledger_lines(run: Run, led: dict | None) -> list[str]:
+    """The ledger as text lines (see :func:`ledger`), or why the file has none."""
+    if led is None:
+        version = run.ds.attrs.get("schema_version", "?")
+        return [f"ledger                    none in this file: schema {version} predates the accelerator "
+                f"ledger (schema 2); re-run the scenario with this twin to get it"]
+    pct = led["percent"]
+    lost = ", ".join(f"{c} {pct[c]:.1f} %" for c in LEDGER_CAUSES[1:] if c != "no_demand")
+    agree = (f"; the file's ledger_* flows agree to {led['file_rel_diff']:.1g} of it"
+             if "file_rel_diff" in led else "")
+    lines = [f"ledger                    delivered {pct['delivered']:.1f} % of {led['capacity_accel_h']:,.0f} "
+             f"installed accelerator-hours; lost to {lost}; no_demand (idle for want of jobs) "
+             f"{pct['no_demand']:.1f} % (/summary, closes to {led['closure']:.1g}{agree})"]
+    limit = led["limiting_factor"]
+    if limit == "none":
+        lines.append("limiting factor           none: nothing lost but to want of jobs")
+    else:
+        others = [c for c in LEDGER_CAUSES[1:] if c not in (limit, "no_demand") and led["accel_h"][c] > 0]
+        runner_up = max(others, key=led["accel_h"].get, default=None)
+        after = (f"; next {runner_up}, {_fmt_small(led['accel_h'][runner_up], ',.0f')} "
+                 f"({_fmt_small(pct[runner_up], '.1f')} %)" if runner_up else "")
+        lines.append(f"limiting factor           {limit}: {led['accel_h'][limit]:,.0f} accelerator-hours "
+                     f"({pct[limit]:.1f} %), the largest loss other than no_demand{after}")
+    return lines
 
 
 def _fmt_energy(wh: float) -> str:
@@ -273,6 +340,7 @@ def report_lines(run: Run, h: dict) -> list[str]:
     lines.append(f"energy curtailed          {_fmt_energy(h['curtailed_wh'])} ({h['curtailed_share']:.1%} of "
                  f"the array's {_fmt_energy(h['solar_wh'])}; /summary {_fmt_energy(h['curtailed_wh_summary'])}); "
                  f"energy balance residual {h['balance_residual_wh']:.2g} Wh")
+    lines += ledger_lines(run, h["ledger"])
     return lines
 
 

@@ -1,7 +1,7 @@
 """twin's side of docs/validation.md: short runs of the reference scenarios set up for each check,
 read back from their run files, against the published or textbook value.
 
-    .venv/bin/python analysis/validation.py [--year runs/suncatcher-year.h5] [--work DIR]
+    .venv/bin/python analysis/validation.py [--year runs/suncatcher-year.h5] [--work DIR] [--runs DIR]
 
 Checks (each a run of a reference config with ``--set`` overrides, a few simulated hours):
 
@@ -17,6 +17,11 @@ Checks (each a run of a reference config with ``--set`` overrides, a few simulat
 4. 1 kW through a ~35.4 min eclipse (one 540 km Starlink of starlink-shell at beta ~ 1 deg, a
    1,000 W bus and nothing else, dt 1 s): the eclipse, 1 kW x its length, and the battery energy
    the file shows drawn over it.
+
+Then the accelerator ledger of each reference design's own run, where its file is in ``--runs``
+(default ``runs/``, under the README's names; ``<config>-saturated.h5`` too, the same design under
+a saturating workload): capacity, the share delivered and lost to each cause, and the limiting
+factor, from the file's ``/summary`` (docs/validation.md, "What limits each reference design").
 """
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 import twin
-from headline import eclipses, headline, load_run
+from headline import eclipses, headline, ledger, load_run
 from iss_like import beta_zero_check
 from starcloud import full_load_radiator
 from twin.constants import EARTH_MU_M3_S2 as MU_M3_S2, EARTH_RADIUS_M as R_EARTH_M
@@ -38,6 +43,12 @@ from twin.validation.radiator_budget import STARCLOUD_HEAT_W, radiator_area_m2, 
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
+# (design, config, run file) under the names the README's commands give them
+REFERENCE_RUNS = (("Suncatcher cluster", "suncatcher-cluster", "suncatcher-year.h5"),
+                  ("Starcloud 40 MW", "starcloud-40mw", "starcloud-40mw.h5"),
+                  ("Starlink shell", "starlink-shell", "starlink-shell.h5"),
+                  ("ISS-like", "iss-like", "iss-like.h5"))
+LEDGER_COLUMNS = ("power", "heat", "faults", "network", "overhead", "scheduling", "no_demand")
 
 
 def run_config(name: str, out: Path, overrides: list[str]) -> Path:
@@ -145,11 +156,47 @@ def check_one_kw(work: Path) -> dict:
             "eta": eta}
 
 
+def reference_ledgers(folder: Path) -> list[dict]:
+    """One row per reference run file present in ``folder`` (REFERENCE_RUNS, then each config's
+    ``-saturated.h5``): ``design, path, days, ledger`` (:func:`headline.ledger`; None for a file
+    older than the ledger), and ``missing`` for the configured runs absent."""
+    rows = []
+    for design, config, name in REFERENCE_RUNS:
+        for label, path in ((design, Path(folder) / name),
+                            (f"{design}, saturating load", Path(folder) / f"{config}-saturated.h5")):
+            if not path.is_file():
+                if path.name == name:
+                    rows.append({"design": label, "path": path, "missing": f"twin run configs/{config}.yaml -o {path}"})
+                continue
+            run = load_run(path)
+            try:
+                rows.append({"design": label, "path": path, "days": run.duration_s / 86400,
+                             "ledger": ledger(run), "schema": run.ds.attrs.get("schema_version")})
+            finally:
+                run.ds.close()
+    return rows
+
+
+def ledger_row_line(row: dict) -> str:
+    if "missing" in row:
+        return f"ledger, {row['design']}: no run file {row['path']} ({row['missing']})"
+    led = row["ledger"]
+    head = f"ledger, {row['design']} ({row['path'].name}, {row['days']:g} d)"
+    if led is None:
+        return f"{head}: none, schema {row['schema']} predates the accelerator ledger; re-run it"
+    pct = led["percent"]
+    lost = ", ".join(f"{c} {pct[c]:.1f} %" for c in LEDGER_COLUMNS)
+    return (f"{head}: delivered {pct['delivered']:.1f} % of {led['capacity_accel_h']:,.0f} accelerator-hours; "
+            f"lost to {lost} — limited by {led['limiting_factor']}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", default=str(REPO / "runs" / "suncatcher-year.h5"),
                         help="year-long Suncatcher run, for the eclipse season (skipped if absent)")
     parser.add_argument("--work", help="folder for the short runs (default: a temporary one)")
+    parser.add_argument("--runs", default=str(REPO / "runs"),
+                        help="folder of the reference designs' own runs, for their ledgers (absent ones are named)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.work or tmp)
@@ -176,7 +223,10 @@ def main(argv=None):
         print(f"1 kW through an eclipse: {kw['eclipse_min']:.2f} min at beta {kw['beta_deg']:+.1f} deg -> "
               f"{kw['wh_before_losses']:.1f} Wh before losses, {kw['wh_after_losses']:.1f} Wh after "
               f"(/ {kw['eta']:g}); battery drawn in the file {kw['battery_drawn_wh']:.1f} Wh")
-    return {"beta0": b0, "sso": sso, "starcloud": sc, "one_kw": kw}
+    ledgers = reference_ledgers(Path(args.runs))
+    for row in ledgers:
+        print(ledger_row_line(row))
+    return {"beta0": b0, "sso": sso, "starcloud": sc, "one_kw": kw, "ledgers": ledgers}
 
 
 if __name__ == "__main__":

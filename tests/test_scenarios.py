@@ -1,15 +1,18 @@
 """The reference scenarios (configs/suncatcher-cluster, starcloud-40mw, starlink-shell, iss-like)
 and their analyses (analysis/): every config validates, each runs for a few simulated hours, and
 the analysis of that short file agrees with independent calculations: eclipse geometry, the
-file's /summary, and the design arithmetic in the configs' comments.
+file's /summary (its accelerator ledger too, as printed), and the design arithmetic in the
+configs' comments.
 
 The year-long Suncatcher run is too long for the suite; see docs/validation.md.
 """
 import contextlib
 import io
 import math
+import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -25,11 +28,13 @@ import iss_like  # noqa: E402
 import starcloud  # noqa: E402,F401  (used through sys.modules)
 import starlink  # noqa: E402
 import suncatcher  # noqa: E402,F401  (used through sys.modules)
+import validation  # noqa: E402
 
 SCENARIOS = ("suncatcher-cluster", "starcloud-40mw", "starlink-shell", "iss-like")
 # s: a few hours; the ISS-like run long enough for two whole eclipses of both beta-0 satellites
 SHORT_S = {"suncatcher-cluster": 3 * 3600.0, "starcloud-40mw": 3 * 3600.0,
            "starlink-shell": 3 * 3600.0, "iss-like": 4 * 3600.0}
+LOST = ("power", "heat", "faults", "network", "overhead", "scheduling")   # docs/schema.md
 MU_M3_S2 = 3.986004418e14  # m^3/s^2
 R_EARTH_M = 6_378_137.0    # m
 
@@ -110,6 +115,15 @@ def test_totals_agree_with_summary(numbers, name):
         assert h["accel_h_progress_file"] <= 1.02 * h["accel_h_progress_summary"] + 1.0
     # whole records at full power can only be fewer than the exact nominal steps
     assert h["full_power_fraction"] <= h["nominal_fraction_summary"] + 1e-9
+    # the ledger: the /state flows integrate to /summary's hours, which add up to the capacity
+    led = h["ledger"]
+    acc = run.config["spacecraft"]["accelerator"]["count"]
+    assert_allclose(led["capacity_accel_h"], s["n_satellites"] * acc * s["simulated_s"] / 3600, rtol=1e-12)
+    assert_allclose(sum(led["accel_h"].values()), led["capacity_accel_h"], rtol=1e-9)
+    assert_allclose(led["accel_h"]["delivered"], s["work_delivered_accel_h"], rtol=1e-9)
+    for cause, hours in led["file_accel_h"].items():
+        assert abs(hours - led["accel_h"][cause]) <= 1e-9 * led["capacity_accel_h"], cause
+    assert led["file_rel_diff"] < 1e-9
 
 
 def test_iss_like_beta_zero_eclipse_against_geometry(numbers):
@@ -193,9 +207,78 @@ def test_analysis_scripts_print_and_plot(short_runs, tmp_path, capsys, script, n
                 extra=module.extra)
     out = capsys.readouterr().out
     for label in ("full compute power", "eclipse season", "radiator area per MW",
-                  "accelerator-hours", "energy curtailed"):
+                  "accelerator-hours", "energy curtailed", "ledger", "limiting factor"):
         assert label in out
     assert figure.stat().st_size > 10_000
+    check_ledger_lines(out, summary_of(short_runs[name]))
+
+
+def summary_of(path):
+    with twin.open_run(path) as ds:
+        return dict(ds.attrs["summary"])
+
+
+def check_ledger_lines(out, s):
+    """The printed ledger against the file's /summary: every share to its printed rounding, and
+    the limiting factor both as stored and as the largest printed loss other than no_demand."""
+    m = re.search(r"ledger +delivered ([\d.]+) % of ([\d,]+) installed accelerator-hours; lost to (.*?); "
+                  r"no_demand \(idle for want of jobs\) ([\d.]+) %", out)
+    assert m, out
+    capacity = s["capacity_accel_h"]
+    assert float(m[2].replace(",", "")) == pytest.approx(capacity, abs=0.5)
+    shown = {c: float(v) for c, v in re.findall(r"(\w+) ([\d.]+) %", m[3])}
+    assert list(shown) == list(LOST)
+    shown.update(delivered=float(m[1]), no_demand=float(m[4]))
+    for cause, pct in shown.items():
+        key = "delivered_accel_h" if cause == "delivered" else f"lost_{cause}_accel_h"
+        assert abs(pct - 100 * s[key] / capacity) <= 0.05 + 1e-9, cause
+    assert abs(sum(shown.values()) - 100) <= 0.05 * len(shown)
+    limit = re.search(r"limiting factor +(\w+)", out)[1]
+    lost = {c: s[f"lost_{c}_accel_h"] for c in LOST}
+    expected = max(lost, key=lost.get) if max(lost.values()) > 0 else "none"
+    assert limit == s["limiting_factor"] == expected
+    if limit != "none":
+        hours = re.search(r"limiting factor +\w+: ([\d,]+) accelerator-hours", out)[1]
+        assert float(hours.replace(",", "")) == pytest.approx(lost[limit], abs=0.5)
+        rest = {c: h for c, h in lost.items() if c != limit and h > 0}
+        nxt = re.search(r"limiting factor .*; next (\w+), ([\d,.]+) ", out)
+        if rest:
+            assert nxt[1] == max(rest, key=rest.get)
+            assert float(nxt[2].replace(",", "")) == pytest.approx(rest[nxt[1]], rel=0.05, abs=0.5)
+        else:
+            assert nxt is None
+
+
+def test_ledger_of_a_file_older_than_the_ledger():
+    """A schema-1 file's /summary has none of the ledger's keys: the analysis says why it prints
+    no ledger rather than failing or printing zeros."""
+    run = SimpleNamespace(summary={"work_delivered_accel_h": 10.0}, ds=SimpleNamespace(attrs={"schema_version": 1}))
+    assert headline.ledger(run) is None
+    (line,) = headline.ledger_lines(run, None)
+    assert "schema 1 predates the accelerator ledger" in line
+
+
+def test_validation_lists_the_reference_ledgers(short_runs, tmp_path):
+    """analysis/validation.py's ledger rows, from run files under the README's names, against
+    their /summary; a design with no file is named with the command that makes it."""
+    for design, config, name in validation.REFERENCE_RUNS:
+        if config != "starlink-shell":
+            (tmp_path / name).symlink_to(short_runs[config])
+    (tmp_path / "iss-like-saturated.h5").symlink_to(short_runs["iss-like"])
+    rows = validation.reference_ledgers(tmp_path)
+    assert [r["design"] for r in rows] == ["Suncatcher cluster", "Starcloud 40 MW", "Starlink shell",
+                                           "ISS-like", "ISS-like, saturating load"]
+    for row in rows:
+        line = validation.ledger_row_line(row)
+        if row["design"] == "Starlink shell":
+            assert "no run file" in line and "twin run configs/starlink-shell.yaml" in line
+            continue
+        s = summary_of(row["path"])
+        assert row["days"] == pytest.approx(s["simulated_s"] / 86400)
+        assert line.endswith(f"limited by {s['limiting_factor']}")
+        for cause in LOST + ("no_demand",):
+            pct = float(re.search(rf"{cause} ([\d.]+) %", line)[1])
+            assert abs(pct - 100 * s[f"lost_{cause}_accel_h"] / s["capacity_accel_h"]) <= 0.05 + 1e-9
 
 
 def test_analysis_script_runs_from_the_command_line(short_runs, tmp_path):
