@@ -187,6 +187,8 @@ class Simulation:
         """Work rolled back since the last record leaves ``delivered`` for the cause that lost it
         (a fault, or the policy's preemption: scheduling), on the nodes that had done it."""
         lost = self.jobs.take_lost_by_node()
+        if lost is None:
+            return
         self.acc[L.ACC_LEDGER + L.LEDGER_DELIVERED] -= lost[0] + lost[1]
         self.acc[L.ACC_LEDGER + L.LEDGER_FAULTS] += lost[0]
         self.acc[L.ACC_LEDGER + L.LEDGER_SCHEDULING] += lost[1]

@@ -67,6 +67,7 @@ class JobBook:
         # work rolled back since the last record, per node [accelerator-s]: by a fault (row 0) or by
         # the policy's preemption (row 1); the engine moves it from delivered to those causes
         self.lost_by_node = np.zeros((2, n_nodes))
+        self.lost_pending = False
         # per-job statistics for /summary, packed (8 bytes a value; a list holds 32-byte floats)
         self.waits = array("d")             # [s]
         self.slowdowns = array("d")         # [1]
@@ -208,6 +209,7 @@ class JobBook:
         row = 0 if kind == L.EVENT_ROLLBACK else 1
         for node, count in job.placement:   # a gang's work is its members' in proportion
             self.lost_by_node[row, node] += lost * count / job.n_accelerators
+        self.lost_pending = True
         job.remaining_accel_s = job.spec.work_accel_s - job.checkpoint_work_accel_s
         job.since_checkpoint_s = job.stall_s = 0.0
         job.preemptions += 1
@@ -248,9 +250,13 @@ class JobBook:
         """Since when some job has been waiting in the queue [s since epoch]; +inf if none."""
         return self.queue[0].spec.submit_s if self.queue else math.inf
 
-    def take_lost_by_node(self) -> np.ndarray:
-        """Work rolled back since the last call, per node: (fault, preemption) rows [accelerator-s]."""
+    def take_lost_by_node(self) -> np.ndarray | None:
+        """Work rolled back since the last call, per node: (fault, preemption) rows
+        [accelerator-s]; None if nothing was."""
+        if not self.lost_pending:
+            return None
         lost, self.lost_by_node = self.lost_by_node, np.zeros_like(self.lost_by_node)
+        self.lost_pending = False
         return lost
 
     def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None) -> None:
