@@ -1,4 +1,7 @@
-"""`twin report`: figures and summary.md from a real (small) run; sampling of large files."""
+"""`twin report`: figures and summary.md from a real (small) run; sampling of large files; the
+accelerator ledger (waterfall, stacked areas, summary.md, the sweep's limiting-factor figure) and
+files without it (schema 1)."""
+import re
 import shutil
 import subprocess
 import sys
@@ -10,9 +13,13 @@ import pytest
 
 from conftest import REPO
 from twin.output.reader import RunFileError
-from twin.report import figures, markdown, style, write_report
+from twin.kernels.layout import LEDGER_CAUSES
+from twin.output.ledger import key_of, ledger_line
+from twin.report import figures, ledger_figures, markdown, style, sweep_ledger, write_report
 from twin.report import sample as sampling
 from twin.report.figures import FIGURES
+from twin.report.ledger_figures import LEDGER_FIGURES
+from twin.report.markdown import REPORT_FIGURES
 from twin.report.sample import read_sample
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -46,7 +53,8 @@ def assert_valid_png(path):
 def test_report_writes_every_figure_and_the_summary(written):
     out, paths, _ = written
     names = [p.name for p in paths]
-    assert names == [name for name, *_ in FIGURES] + ["summary.md"]
+    assert names == [name for name, *_ in REPORT_FIGURES] + ["summary.md"]
+    assert {"ledger_waterfall.png", "ledger_time.png"} <= set(names)
     assert all(p.parent == out and p.stat().st_size > 0 for p in paths)
     for path in paths[:-1]:
         assert_valid_png(path)
@@ -68,7 +76,8 @@ def test_summary_md_embeds_every_figure_and_headline_numbers(written, run_file):
 
 def test_report_without_jobs_or_summary(run_file, tmp_path):
     """A run with no jobs and no /summary yet (as while it is written): the wait figure says so
-    and summary.md still embeds it."""
+    and summary.md still embeds it; the ledger's waterfall (from /summary) is left out, its areas
+    over time are drawn."""
     path = tmp_path / "bare.h5"
     shutil.copy(run_file, path)
     with h5py.File(path, "r+") as f:
@@ -79,7 +88,9 @@ def test_report_without_jobs_or_summary(run_file, tmp_path):
     assert len(sample.waits_s) == 0 and sample.summary == {}
     with matplotlib.rc_context(style.STYLE):
         figure = figures.fig_job_wait(sample, tmp_path / "job_wait.png")
-    assert_valid_png(figure)
+        assert_valid_png(figure)
+        assert ledger_figures.fig_ledger_waterfall(sample, tmp_path / "ledger_waterfall.png") is None
+        assert_valid_png(ledger_figures.fig_ledger_time(sample, tmp_path / "ledger_time.png"))
     text = markdown._markdown(sample, [(figure, "Job waits", "")])
     assert "No `/summary` yet" in text and "](job_wait.png)" in text
 
@@ -111,21 +122,177 @@ def test_value_budget_holds_for_huge_runs():
         n_times, n_cols = -(-n_rec // ts), -(-n_sats // ss)
         assert n_times <= sampling.MAX_TIME_POINTS
         assert n_times * n_cols <= sampling.MAX_VALUES_PER_VARIABLE
-    # 9 sampled variables, the eclipse window and its blocks, two job columns
-    assert 11 * sampling.MAX_VALUES_PER_VARIABLE + 2 * sampling.MAX_JOB_ROWS <= 50_000_000
+    # 9 sampled variables, the eclipse window and its blocks, one ledger block, two job columns
+    assert 11 * sampling.MAX_VALUES_PER_VARIABLE + sampling.LEDGER_BLOCK_VALUES + 2 * sampling.MAX_JOB_ROWS \
+        <= 50_000_000
 
 
 def test_cli_report(written):
     _, _, (proc, out) = written
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    assert stdout.split() == [str(out / name) for name, *_ in FIGURES] + [str(out / "summary.md")]
-    assert all((out / name).stat().st_size > 0 for name, *_ in FIGURES)
+    assert stdout.split() == [str(out / name) for name, *_ in REPORT_FIGURES] + [str(out / "summary.md")]
+    assert all((out / name).stat().st_size > 0 for name, *_ in REPORT_FIGURES)
+
+
+# ---------------------------------------------------------------------- the accelerator ledger
+LEDGER_LABELS = {"installed capacity": "capacity_accel_h", "delivered": "delivered_accel_h",
+                 **{f"lost: {c}": key_of(c) for c in LEDGER_CAUSES[1:-1]},
+                 "idle: no demand (no job waiting)": key_of("no_demand")}
+LEDGER_SUMMARY_KEYS = ("capacity_accel_h", *(key_of(c) for c in LEDGER_CAUSES), "ledger_closure_rel_error",
+                       "limiting_factor")
+
+
+def ledger_table(text: str) -> dict:
+    """{label: (accelerator-h, % of capacity)} of summary.md's ledger table."""
+    lines = text.splitlines()
+    start = lines.index("| accelerator ledger | accelerator-h | % of capacity |") + 2
+    rows = {}
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        label, value, share = (c.strip() for c in re.split(r"(?<!\\)\|", line.strip("|")))  # \| is a pipe in a cell
+        rows[label] = (value, share)
+    return rows
+
+
+def test_summary_md_leads_with_the_ledger_line_and_table(written, run_file):
+    out, _, _ = written
+    text = (out / "summary.md").read_text()
+    with h5py.File(run_file, "r") as f:
+        summary = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f["summary"].attrs.items()}
+    line = ledger_line(summary)
+    assert line is not None and f"**{line}**" in text
+    assert text.index("## Headline numbers") < text.index(line) < text.index("| accelerator ledger |") \
+        < text.index("| quantity | value | unit |")
+    rows = ledger_table(text)
+    capacity = summary["capacity_accel_h"]
+    for label, key in LEDGER_LABELS.items():
+        value, share = rows[label]
+        assert float(value.replace(",", "")) == pytest.approx(summary[key], rel=5e-4, abs=1e-6 * capacity), label
+        assert float(share) == pytest.approx(100 * summary[key] / capacity, rel=5e-3, abs=1e-6), label
+    assert rows["limiting factor"][0] == summary["limiting_factor"]
+    assert sum(summary[key_of(c)] for c in LEDGER_CAUSES) == pytest.approx(capacity, rel=1e-12)
+    assert "| `limiting_factor` | " + summary["limiting_factor"] + " | text |" in text
+
+
+def test_ledger_over_time_sums_every_satellite_and_adds_up_to_the_summary(run_file, monkeypatch):
+    """Each point is the constellation's sum over satellites; the stacked areas integrate to the
+    /summary totals, also when each point is the mean over a window of records."""
+    with h5py.File(run_file, "r") as f:
+        direct = np.stack([f[f"state/ledger_{c}"][...].sum(axis=1) for c in LEDGER_CAUSES])
+        time = f["time"][...]
+        summary = dict(f["summary"].attrs)
+    totals = [summary[key_of(c)] for c in LEDGER_CAUSES]
+    installed = summary["capacity_accel_h"] * 3600.0 / summary["simulated_s"]
+    sample = read_sample(run_file)
+    assert sample.ledger_means and sample.ledger_stride == 1
+    np.testing.assert_array_equal(sample.ledger_time_s, time)
+    np.testing.assert_allclose(sample.ledger, direct, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(sample.ledger.sum(axis=0), installed, rtol=1e-12)
+    monkeypatch.setattr(sampling, "MAX_TIME_POINTS", 7)
+    monkeypatch.setattr(sampling, "LEDGER_BLOCK_VALUES", 100)  # blocks of a few records and satellites
+    coarse = read_sample(run_file)
+    assert (coarse.ledger_stride, coarse.ledger.shape, coarse.ledger_means) == (18, (8, 7), True)
+    assert coarse.ledger_time_s[-1] == time[-1]
+    for s in (sample, coarse):
+        hours = s.ledger @ np.diff(np.r_[0.0, s.ledger_time_s]) / 3600.0
+        np.testing.assert_allclose(hours, totals, rtol=1e-9, atol=1e-9 * summary["capacity_accel_h"])
+    np.testing.assert_allclose(coarse.ledger.sum(axis=0), installed, rtol=1e-12)
+
+
+def test_ledger_of_a_large_file_reads_strided_records_of_every_satellite(run_file, tmp_path, monkeypatch):
+    """Beyond LEDGER_READ_VALUES, one record in a stride, still summed over every satellite (in
+    blocks of LEDGER_BLOCK_VALUES); chunks of one record make the strided read cheap."""
+    path = tmp_path / "one_record_chunks.h5"
+    shutil.copy(run_file, path)
+    with h5py.File(path, "r+") as f:
+        for cause in LEDGER_CAUSES:
+            name = f"state/ledger_{cause}"
+            data, attrs = f[name][...], dict(f[name].attrs)
+            del f[name]
+            f.create_dataset(name, data=data, chunks=(1, data.shape[1]), maxshape=(None, data.shape[1]))
+            f[name].attrs.update(attrs)
+        direct = np.stack([f[f"state/ledger_{c}"][...].sum(axis=1) for c in LEDGER_CAUSES])
+        time = f["time"][...]
+    monkeypatch.setattr(sampling, "LEDGER_READ_VALUES", 24 * 10)  # ten records of 24 satellites
+    monkeypatch.setattr(sampling, "LEDGER_BLOCK_VALUES", 20)       # a record in two blocks of satellites
+    sample = read_sample(path)
+    assert not sample.ledger_means and sample.ledger_stride == 12
+    np.testing.assert_array_equal(sample.ledger_time_s, time[11::12])
+    np.testing.assert_allclose(sample.ledger, direct[:, 11::12], rtol=1e-12, atol=1e-9)
+    with matplotlib.rc_context(style.STYLE):
+        assert_valid_png(ledger_figures.fig_ledger_time(sample, tmp_path / "ledger_time.png"))
+
+
+def test_waterfall_of_other_ledgers(run_file, tmp_path):
+    """The waterfall of a heat-limited summary, of one with nothing but demand, and rounding
+    noise shown as zero."""
+    sample = read_sample(run_file)
+    capacity = 1000.0
+    lost = {"power": 50.0, "heat": 120.0, "faults": 10.0, "network": 0.0, "overhead": 3.0, "scheduling": 40.0,
+            "no_demand": 77.0}
+    heat = {"capacity_accel_h": capacity, "delivered_accel_h": capacity - sum(lost.values()),
+            **{key_of(c): v for c, v in lost.items()}, "ledger_closure_rel_error": 1e-16, "limiting_factor": "heat"}
+    idle = {"capacity_accel_h": capacity, "delivered_accel_h": 600.0, **{key_of(c): 0.0 for c in lost},
+            "lost_power_accel_h": -8e-17, "lost_no_demand_accel_h": 400.0, "limiting_factor": "none"}
+    assert ledger_figures.ledger_hours(idle)["power"] == 0.0
+    assert ledger_figures.limit_phrase(heat) == "by heat" and ledger_figures.limit_phrase(idle) == "only by demand"
+    with matplotlib.rc_context(style.STYLE):
+        for name, summary in (("heat", heat), ("idle", idle)):
+            sample.summary = summary
+            assert_valid_png(ledger_figures.fig_ledger_waterfall(sample, tmp_path / f"{name}.png"))
+        sample.summary = {}
+        assert ledger_figures.fig_ledger_waterfall(sample, tmp_path / "none.png") is None
+    assert ledger_figures.ledger_hours({}) is None
+
+
+def test_report_of_a_file_without_the_ledger(run_file, tmp_path):
+    """A schema-1 file (no /state/ledger_*, no ledger keys in /summary): the report succeeds
+    without the ledger figures, line and table, and says so."""
+    path = tmp_path / "schema1.h5"
+    shutil.copy(run_file, path)
+    with h5py.File(path, "r+") as f:
+        for cause in LEDGER_CAUSES:
+            del f[f"state/ledger_{cause}"]
+        for key in LEDGER_SUMMARY_KEYS:
+            del f["summary"].attrs[key]
+        f.attrs["schema_version"] = 1
+    sample = read_sample(path)
+    assert sample.ledger is None and "capacity_accel_h" not in sample.summary
+    paths = write_report(path, tmp_path / "report")
+    assert [p.name for p in paths] == [name for name, *_ in FIGURES] + ["summary.md"]
+    for figure in paths[:-1]:
+        assert_valid_png(figure)
+    text = paths[-1].read_text()
+    assert "no accelerator ledger" in text and "| accelerator ledger |" not in text
+    assert "ledger_" not in text and "accelerator-hours;" not in text
+    assert "| solar energy delivered to the bus |" in text
 
 
 # ---------------------------------------------------------------------- sweeps
-def sweep_table(folder):
-    """A sweep summary (3 x 2 grid x 2 seeds, one member failed) written as `twin sweep` does."""
+# the limiting factor of each (area, capacity) cell of sweep_table's ledger: heat where the radiator
+# is small, power where the battery is, scheduling once both are large
+LIMITS = {(4, 4000): "heat", (4, 8000): "heat", (6, 4000): "power", (6, 8000): "heat",
+          (8, 4000): "power", (8, 8000): "scheduling"}
+
+
+def member_ledger(area, capacity, seed, failed=False) -> dict:
+    from twin.output.ledger import finish
+
+    if failed:
+        return {k: np.nan for k in LEDGER_SUMMARY_KEYS}
+    lost = {"power": 12.0 if capacity == 4000 else 2.0, "heat": max(0.0, 30.0 - 4.0 * area),
+            "faults": 1.0, "network": 0.0, "overhead": 0.5, "scheduling": 5.0 + 0.1 * seed, "no_demand": 10.0}
+    summary = {"capacity_accel_h": 100.0, **{key_of(c): v for c, v in lost.items()}}
+    summary["delivered_accel_h"] = 100.0 - sum(lost.values())
+    return finish(summary)
+
+
+def sweep_table(folder, ledger: bool = True, parameters=("spacecraft.radiator.area_m2",
+                                                         "spacecraft.battery.capacity_wh", "simulation.seed")):
+    """A sweep summary (3 x 2 grid x 2 seeds, one member failed) written as `twin sweep` does,
+    with the members' ledger (or without: as from schema-1 run files)."""
     import pandas as pd
 
     from twin.output.sweep_table import write_tables
@@ -143,10 +310,14 @@ def sweep_table(folder):
                              "utilization_mean": np.nan if failed else 0.5 + area / 20,
                              "node_hours_throttled": np.nan if failed else 40.0 / area,
                              "node_hours_safe": np.nan if failed else 8000.0 / capacity,
-                             "energy_curtailed_wh": np.nan if failed else 1e5 / area})
+                             "energy_curtailed_wh": np.nan if failed else 1e5 / area,
+                             **(member_ledger(area, capacity, seed, failed) if ledger else {})})
     frame = pd.DataFrame(rows)
-    write_tables(folder, frame, {"name": "grid", "parameters": ["spacecraft.radiator.area_m2",
-                                                                "spacecraft.battery.capacity_wh", "simulation.seed"]})
+    if len(parameters) == 1:  # a sweep of one parameter: one member per value
+        frame = frame[(frame["spacecraft.battery.capacity_wh"] == 4000) & (frame["simulation.seed"] == 1)]
+    frame = frame.drop(columns=[c for c in ("spacecraft.radiator.area_m2", "spacecraft.battery.capacity_wh",
+                                            "simulation.seed") if c not in parameters])
+    write_tables(folder, frame, {"name": "grid", "parameters": list(parameters)})
     return frame
 
 
@@ -160,20 +331,89 @@ def test_sweep_report_from_the_sweep_folder(tmp_path, capsys):
     assert main(["report", str(folder)]) == 0
     out = folder / "report"
     printed = capsys.readouterr().out.split()
-    assert printed == [str(out / n) for n in ("sweep_heatmaps.png", "sweep_parameters.png", "summary.md")]
-    for name in ("sweep_heatmaps.png", "sweep_parameters.png"):
+    names = ("sweep_limiting.png", "sweep_heatmaps.png", "sweep_parameters.png")
+    assert printed == [str(out / n) for n in (*names, "summary.md")]
+    for name in names:
         assert_valid_png(out / name)
     text = (out / "summary.md").read_text()
     assert "| members | 12: 11 complete, 1 failed or not run |" in text
     assert "| `m880002` | failed | ValueError: boom |" in text
     assert "](sweep_heatmaps.png)" in text and "| `area_m2` | `capacity_wh` | `seed` |" in text
     assert text.count("| `m4") == 4 and "work delivered [accelerator-h]" in text
+    assert "](sweep_limiting.png)" in text and "Limiting factor over the grid" in text
+    assert "| delivered [% of capacity] | limiting factor |" in text
+    assert "| `m440001` | complete | 4 | 4,000 | 1 | 57.4 | heat |" in text  # 100 - 12 - 14 - 1 - 0.5 - 5.1 - 10
+    assert "| `m880002` | failed | 8 | 8,000 | 2 |  |  |" in text
 
 
 def test_sweep_report_from_the_summary_file_and_bad_folders(tmp_path):
+    """A sweep of schema-1 members (no ledger columns): no limiting-factor figure, no ledger
+    columns in summary.md."""
     folder = tmp_path / "grid"
-    sweep_table(folder)
+    sweep_table(folder, ledger=False)
     paths = write_report(folder / "summary.h5", tmp_path / "out")
     assert [p.name for p in paths] == ["sweep_heatmaps.png", "sweep_parameters.png", "summary.md"]
+    assert "limiting factor" not in paths[-1].read_text()
     with pytest.raises(RunFileError, match="a folder, not a run file"):
         write_report(tmp_path / "out", tmp_path / "out2")
+
+
+def test_sweep_limiting_factor_cells(tmp_path):
+    """The cells of the limiting-factor map pool their members (here two seeds): the limiting
+    factor of the summed ledger, the delivered share of the summed capacity, and how many
+    members agree."""
+    from twin.output.sweep_table import read_summary_table
+
+    sweep_table(tmp_path / "grid")
+    frame, _ = read_summary_table(tmp_path / "grid" / "summary.h5")
+    assert list(frame["limiting_factor"][:2]) == ["heat", "heat"] and frame["limiting_factor"][11] == ""
+    members = frame[frame["status"] == "complete"]
+    cells = {key: sweep_ledger.pooled(group) for key, group in members.groupby(
+        ["spacecraft.radiator.area_m2", "spacecraft.battery.capacity_wh"])}
+    assert {key: cell["limit"] for key, cell in cells.items()} == LIMITS
+    assert cells[(4, 4000)]["share"]["delivered"] == pytest.approx(100 - 12 - 14 - 1 - 0.5 - 5.15 - 10)
+    assert (cells[(4, 4000)]["n"], cells[(4, 4000)]["agree"]) == (2, 2)
+    assert (cells[(8, 8000)]["n"], cells[(8, 8000)]["agree"]) == (1, 1)  # its other seed failed
+    assert sweep_ledger.axes_for(frame, ["spacecraft.radiator.area_m2", "simulation.seed"]) == \
+        ["spacecraft.radiator.area_m2"]
+    assert sweep_ledger.axes_for(frame, ["simulation.seed"]) == ["simulation.seed"]
+
+
+def test_sweep_report_of_one_parameter(tmp_path):
+    """One parameter: the shares of capacity stacked against it, the limiting factor over each value."""
+    folder = tmp_path / "line"
+    sweep_table(folder, parameters=("spacecraft.radiator.area_m2",))
+    paths = write_report(folder, folder)
+    assert [p.name for p in paths] == ["sweep_limiting.png", "sweep_parameters.png", "summary.md"]
+    assert_valid_png(paths[0])
+    text = paths[-1].read_text()
+    assert "Limiting factor against the parameter" in text
+    assert "| `m440001` | complete | 4 | 57.4 | heat |" in text and "| `m640001` | complete | 6 | 65.4 | power |" in text
+
+
+def test_sweep_table_carries_every_ledger_key(run_file, tmp_path):
+    """A member's /summary ledger (the text limiting_factor included) survives the sweep table:
+    summary.csv and summary.h5, with a failed member's cells empty."""
+    import pandas as pd
+
+    from twin.output.reader import open_h5, read_summary
+    from twin.output.sweep_table import build_frame, read_summary_table, write_tables
+
+    with open_h5(run_file) as f:
+        summary = read_summary(f)
+    common = {"run_file": "", "reused": False, "task_wall_s": 1.0}
+    rows = [{"member_id": "a", "status": "complete", "error": "", "overrides": {"x": 1}, "summary": summary, **common},
+            {"member_id": "b", "status": "failed", "error": "boom", "overrides": {"x": 2}, "summary": None, **common}]
+    write_tables(tmp_path, build_frame(rows, ["x"]), {"name": "t", "parameters": ["x"]})
+    csv = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False, na_values=[""])
+    h5, _ = read_summary_table(tmp_path / "summary.h5")
+    assert isinstance(summary["limiting_factor"], str)
+    for table in (csv, h5):
+        for key in LEDGER_SUMMARY_KEYS[:-1]:
+            assert table[key][0] == pytest.approx(summary[key], rel=1e-15, abs=1e-300), key
+            assert np.isnan(table[key][1]), key
+    assert list(h5["limiting_factor"]) == [summary["limiting_factor"], ""]
+    assert csv["limiting_factor"][0] == summary["limiting_factor"] and pd.isna(csv["limiting_factor"][1])
+    with h5py.File(tmp_path / "summary.h5", "r") as f:
+        assert f["members/limiting_factor"].attrs["units"] == "text"
+        assert f["members/capacity_accel_h"].attrs["units"] == "h"

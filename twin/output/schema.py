@@ -258,4 +258,6 @@ def unit_of(key: str) -> str:
             return unit
     if key == "flop_delivered":
         return "FLOP"
+    if key == "limiting_factor":
+        return "text"
     return "1"

@@ -102,8 +102,8 @@ def write_tables(folder: Path, frame, attrs: dict, table_format: str = "csv") ->
                 d.attrs["units"] = FIXED_UNITS.get(column, "1")
             elif column in parameters:
                 d.attrs["units"] = "as in the config (see docs/config.md)"
-            else:
-                d.attrs["units"] = unit_of(column)
+            else:  # a text column of /summary (limiting_factor) has no unit
+                d.attrs["units"] = "text" if kind == "O" else unit_of(column)
     tmp.replace(h5_path)
     written.append(h5_path)
     return written

@@ -1,19 +1,25 @@
-"""``twin report`` of one run file: the figures (:mod:`twin.report.figures`) and a Markdown summary
-with the headline numbers and every ``/summary`` value; a sweep folder goes to
-:mod:`twin.report.sweep`. The report says when it sampled a large file.
+"""``twin report`` of one run file: the figures (:mod:`twin.report.ledger_figures`,
+:mod:`twin.report.figures`) and a Markdown summary with the headline numbers (the accelerator
+ledger first) and every ``/summary`` value; a sweep folder goes to :mod:`twin.report.sweep`. The
+report says when it sampled a large file, and leaves the ledger out of a file without one.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from twin.constants import SECONDS_PER_DAY, SECONDS_PER_HOUR
-from twin.kernels.layout import MODE_NAMES
+from twin.kernels.layout import LEDGER_CAUSES, MODE_NAMES
+from twin.output.ledger import ledger_line
 from twin.output.reader import RunFileError
 from twin.output.schema import unit_of
 from twin.report.style import STYLE, fmt as _fmt
 
 from twin.report.figures import FIGURES
+from twin.report.ledger_figures import LEDGER_FIGURES, ledger_hours
 from twin.report.sample import RunSample, read_sample
+
+# every figure of a run report, in the order of summary.md; a draw that returns None is left out
+REPORT_FIGURES = LEDGER_FIGURES + FIGURES
 
 # (label, unit, function of the summary) — rows whose keys are missing are left out
 HEADLINES = (
@@ -63,6 +69,30 @@ def _sampling_note(sample: RunSample) -> str:
     return " and ".join(parts) or "everything"
 
 
+def _ledger_lines(sample: RunSample) -> list[str]:
+    """The ledger's one line and its table (cause, accelerator-hours, % of capacity), or a note
+    that the file has none."""
+    s = sample.summary
+    line, hours = ledger_line(s), ledger_hours(s)
+    if line is None or hours is None:
+        return ["This run file has no accelerator ledger (it predates schema 2): where the "
+                "accelerator-hours went is not recorded.", ""]
+    capacity = hours["capacity"]
+    lines = [f"**{line}**", "", "| accelerator ledger | accelerator-h | % of capacity |", "|---|---:|---:|",
+             f"| installed capacity | {_fmt(capacity)} | 100 |"]
+    for cause in LEDGER_CAUSES:
+        label = "delivered" if cause == "delivered" else f"lost: {cause.replace('_', ' ')}"
+        if cause == "no_demand":
+            label = "idle: no demand (no job waiting)"
+        share = 100.0 * hours[cause] / capacity
+        lines.append(f"| {label} | {_fmt(hours[cause])} | {_fmt(share, 3)} |")
+    limit = s.get("limiting_factor", "?")
+    lines += [f"| limiting factor | {limit} | |"]
+    if "ledger_closure_rel_error" in s:
+        lines.append(f"| closure: \\|Σ causes − capacity\\| / capacity | {_fmt(s['ledger_closure_rel_error'])} | |")
+    return lines + [""]
+
+
 def _markdown(sample: RunSample, figures: list[tuple[Path, str, str]]) -> str:
     a, s = sample.attrs, sample.summary
     record_s = float(a.get("record_every_s", 0.0) or 0.0)
@@ -87,6 +117,7 @@ def _markdown(sample: RunSample, figures: list[tuple[Path, str, str]]) -> str:
         lines += [f"No `/summary` yet: the run is `{a.get('status', '?')}`. Figures show the records "
                   "written so far.", ""]
     else:
+        lines += _ledger_lines(sample)
         lines += ["| quantity | value | unit |", "|---|---:|---|"]
         for group, rows in HEADLINES:
             lines.append(f"| **{group}** | | |")
@@ -102,7 +133,7 @@ def _markdown(sample: RunSample, figures: list[tuple[Path, str, str]]) -> str:
         lines += [f"### {title}", "", f"![{title}]({path.name})", "", caption, ""]
     if s:
         lines += ["## All /summary values", "", "| key | value | unit |", "|---|---:|---|"]
-        lines += [f"| `{k}` | {_fmt(v, 6)} | {unit_of(k)} |" for k, v in s.items()]
+        lines += [f"| `{k}` | {_fmt(v, 6)} | {'text' if isinstance(v, str) else unit_of(k)} |" for k, v in s.items()]
         lines.append("")
     return "\n".join(lines)
 
@@ -134,8 +165,10 @@ def write_report(run_path, out_dir) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with matplotlib.rc_context(STYLE):
-        for filename, title, draw, caption in FIGURES:
-            written.append((draw(sample, out_dir / filename), title, caption))
+        for filename, title, draw, caption in REPORT_FIGURES:
+            figure = draw(sample, out_dir / filename)
+            if figure is not None:
+                written.append((figure, title, caption))
     summary_md = out_dir / "summary.md"
     summary_md.write_text(_markdown(sample, written))
     return [p for p, _, _ in written] + [summary_md]

@@ -2,6 +2,8 @@
 Markdown table of every member, from the sweep's ``summary.h5`` (``twin report runs/<sweep>/`` or
 ``twin report runs/<sweep>/summary.h5``).
 
+- ``sweep_limiting.png`` (members with the accelerator ledger): how the limiting factor shifts
+  across the parameters (:mod:`twin.report.sweep_ledger`);
 - ``sweep_heatmaps.png`` (two or more grid parameters): each headline metric over the first two,
   one cell per pair of values, averaged over everything else (seeds, samples, other parameters);
 - ``sweep_parameters.png`` (one or more parameters): each metric against the first parameter,
@@ -17,6 +19,7 @@ import numpy as np
 from twin.output.reader import RunFileError
 from twin.report.style import STYLE, fmt, save
 from twin.output.sweep_table import is_sweep_file, read_summary_table
+from twin.report.sweep_ledger import has_ledger, ledger_cells, limiting_figure
 
 # (summary key, label, unit, scale from the summary's unit)
 METRICS = (
@@ -166,11 +169,14 @@ def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], met
         for path, title, caption in figures:
             lines += [f"### {title}", "", f"![{title}]({path.name})", "", caption, ""]
     short = dict(zip(parameters, _short(parameters)))
+    ledger = has_ledger(frame)
     header = ["member", "status", *[f"`{short[p]}`" for p in parameters],
+              *(["delivered [% of capacity]", "limiting factor"] if ledger else []),
               *[f"{label} [{unit}]" for _, label, unit, _ in metrics]]
     lines += ["## Members", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in frame.head(MAX_TABLE_ROWS).to_dict("records"):
         cells = [f"`{row['member_id']}`", row["status"], *[_fmt(row[p]) for p in parameters]]
+        cells += ledger_cells(row) if ledger else []
         cells += [_fmt(row[k] * scale) if row["status"] == "complete" else "" for k, _, _, scale in metrics]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     if n > MAX_TABLE_ROWS:
@@ -197,6 +203,9 @@ def write_sweep_report(summary_path, out_dir) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     figures = []
     with matplotlib.rc_context(STYLE):
+        limiting = limiting_figure(frame, varying, labels, _fmt, out_dir / "sweep_limiting.png")
+        if limiting is not None:
+            figures.append(limiting)
         if metrics and len(varying) >= 2 and all(frame[p].nunique() <= MAX_HEATMAP_VALUES for p in varying[:2]):
             x, y = varying[:2]
             figures.append((fig_heatmaps(frame, x, y, metrics, labels, out_dir / "sweep_heatmaps.png"),
