@@ -106,7 +106,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
     return total_work
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)   # borrows its arrays (twin.kernels.step: no reference counting per call)
 def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest, stalled_s, run_s):
     """A job's members over one step: ``stalled_s`` to overhead, then ``run_s`` at the job's
     ``rate``: delivered, each member's own shortfall (heat, power) and its wait for the slowest
@@ -123,7 +123,7 @@ def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, ra
         acc[ACC_LEDGER + LEDGER_POWER, node] += a * (1.0 - own_rate - own_heat) * run_s + waited * (1.0 - slow_heat)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)   # borrows its arrays
 def _ledger_free(acc, lo, hi, member_node, member_accel, from_s, to_s, waiting_from_s):
     """Accelerators of a job's members free from ``from_s`` to ``to_s`` [s since epoch]."""
     waiting_s = max(0.0, to_s - max(from_s, waiting_from_s))
