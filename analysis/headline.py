@@ -24,7 +24,7 @@ and, optionally, a function that prints what is particular to it. The numbers:
   and the share of them delivered and lost to each cause (``delivered_accel_h``,
   ``lost_<cause>_accel_h``), with the limiting factor (``limiting_factor``: the largest loss other
   than ``no_demand``); beside them, the largest difference between those hours and the file's
-  ``ledger_*`` flows integrated over the records. A file older than the ledger (schema 1) says so.
+  ``/ledger`` records integrated over time. A file older than the ledger (schema 1) says so.
 
     .venv/bin/python analysis/suncatcher.py runs/suncatcher-year.h5 [-o FIGURE.png]
 """
@@ -134,11 +134,12 @@ def _series(run: Run) -> dict:
         "electronics_max_k": ds["electronics_temp_k"].max("sat"),
         "electronics_min_k": ds["electronics_temp_k"].min("sat"),
     }
-    for cause in LEDGER_CAUSES:
-        if f"ledger_{cause}" in ds:      # absent from files older than the ledger
-            lazy[f"ledger_{cause}"] = ds[f"ledger_{cause}"].sum("sat")
     values = dask.compute(*[v.data for v in lazy.values()])
-    return {k: np.asarray(v, dtype=float) for k, v in zip(lazy, values)}
+    out = {k: np.asarray(v, dtype=float) for k, v in zip(lazy, values)}
+    if "ledger" in ds:   # the constellation's ledger per record (absent from files older than it)
+        for cause in LEDGER_CAUSES:
+            out[f"ledger_{cause}"] = np.asarray(ds["ledger"].sel(cause=cause).values, dtype=float)
+    return out
 
 
 def _eclipse_load_w(run: Run, sat: int, entry_s: float, exit_s: float) -> float:
@@ -238,7 +239,7 @@ def ledger(run: Run, series: dict | None = None) -> dict | None:
     """The accelerator ledger from ``/summary``: ``capacity_accel_h``, per cause (LEDGER_CAUSES:
     delivered, then the losses) ``accel_h`` and ``percent`` of the capacity, ``limiting_factor``
     and ``closure`` (the summary's ``ledger_closure_rel_error``). With ``series`` (from
-    :func:`_series`), ``file_accel_h`` per cause (the ``ledger_*`` flows × record intervals) and
+    :func:`_series`), ``file_accel_h`` per cause (the ``/ledger`` records × their intervals) and
     ``file_rel_diff``, their largest difference from the summary's as a share of the capacity.
     None for a run file older than the ledger."""
     summary = run.summary
@@ -271,7 +272,7 @@ def ledger_lines(run: Run, led: dict | None) -> list[str]:
                 f"ledger (schema 2); re-run the scenario with this twin to get it"]
     pct = led["percent"]
     lost = ", ".join(f"{c} {pct[c]:.1f} %" for c in LEDGER_CAUSES[1:] if c != "no_demand")
-    agree = (f"; the file's ledger_* flows agree to {led['file_rel_diff']:.1g} of it"
+    agree = (f"; the file's /ledger records agree to {led['file_rel_diff']:.1g} of it"
              if "file_rel_diff" in led else "")
     lines = [f"ledger                    delivered {pct['delivered']:.1f} % of {led['capacity_accel_h']:,.0f} "
              f"installed accelerator-hours; lost to {lost}; no_demand (idle for want of jobs) "

@@ -28,7 +28,7 @@ def h5_values(path):
 def test_open_run_values_equal_h5py_reads(run_file):
     state, time_s, sat, names, summary = h5_values(run_file)
     with open_run(run_file) as ds:
-        assert dict(ds.sizes) == {"time": len(time_s), "sat": len(names)}
+        assert dict(ds.sizes) == {"time": len(time_s), "sat": len(names), "cause": 8}
         np.testing.assert_array_equal(ds["time"].values, time_s)
         np.testing.assert_array_equal(ds["sat"].values, sat["index"])
         np.testing.assert_array_equal(ds["norad_id"].values, sat["norad_id"])
@@ -38,6 +38,12 @@ def test_open_run_values_equal_h5py_reads(run_file):
             assert ds[name].dims == ("time", "sat")
             assert ds[name].dtype == values.dtype
             np.testing.assert_array_equal(ds[name].values, values)
+        with h5py.File(run_file, "r") as f:   # the ledger, per record and per satellite
+            np.testing.assert_array_equal(ds["ledger"].values, f["ledger"][...])
+            np.testing.assert_array_equal(ds["ledger_total"].values, f["ledger_total"][...])
+        assert ds["ledger"].dims == ("time", "cause") and ds["ledger_total"].dims == ("sat", "cause")
+        assert list(ds["cause"].values) == ["delivered", "power", "heat", "faults", "network", "overhead",
+                                            "scheduling", "no_demand"]
         assert ds.attrs["summary"] == pytest.approx(summary)
         assert ds.attrs["status"] == "complete" and ds.attrs["schema"] == "twin.run"
 
@@ -297,7 +303,9 @@ def test_a_combined_run_reads_as_one_run(run_file, tmp_path, capsys):
     combine(combined, shards, ShardPlan("plane", (0, 24), (24, 24)), scenario, [None, None])
     state, time_s, sat, names, summary = h5_values(run_file)
     with open_run(combined) as ds:
-        assert dict(ds.sizes) == {"time": len(time_s), "sat": 48}
+        assert dict(ds.sizes) == {"time": len(time_s), "sat": 48, "cause": 8}
+        with h5py.File(run_file, "r") as f:   # two copies of the same run: twice its ledger
+            np.testing.assert_allclose(ds["ledger"].values, 2 * f["ledger"][...], rtol=1e-15)
         np.testing.assert_array_equal(ds.soc.values, np.hstack([state["soc"], state["soc"]]))
         np.testing.assert_array_equal(ds["plane"].values, np.r_[sat["plane"], sat["plane"]])
         np.testing.assert_array_equal(ds["shard"].values, np.repeat([0, 1], 24))

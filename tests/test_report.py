@@ -18,7 +18,7 @@ from twin.output.ledger import key_of, ledger_line
 from twin.report import figures, ledger_figures, markdown, style, sweep_ledger, write_report
 from twin.report import sample as sampling
 from twin.report.figures import FIGURES
-from twin.report.ledger_figures import LEDGER_FIGURES
+
 from twin.report.markdown import REPORT_FIGURES
 from twin.report.sample import read_sample
 
@@ -122,9 +122,9 @@ def test_value_budget_holds_for_huge_runs():
         n_times, n_cols = -(-n_rec // ts), -(-n_sats // ss)
         assert n_times <= sampling.MAX_TIME_POINTS
         assert n_times * n_cols <= sampling.MAX_VALUES_PER_VARIABLE
-    # 9 sampled variables, the eclipse window and its blocks, one ledger block, two job columns
-    assert 11 * sampling.MAX_VALUES_PER_VARIABLE + sampling.LEDGER_BLOCK_VALUES + 2 * sampling.MAX_JOB_ROWS \
-        <= 50_000_000
+    # 9 sampled variables, the eclipse window and its blocks, two job columns (the ledger is a
+    # row of eight numbers per record)
+    assert 11 * sampling.MAX_VALUES_PER_VARIABLE + 2 * sampling.MAX_JOB_ROWS <= 50_000_000
 
 
 def test_cli_report(written):
@@ -177,10 +177,10 @@ def test_summary_md_leads_with_the_ledger_line_and_table(written, run_file):
 
 
 def test_ledger_over_time_sums_every_satellite_and_adds_up_to_the_summary(run_file, monkeypatch):
-    """Each point is the constellation's sum over satellites; the stacked areas integrate to the
-    /summary totals, also when each point is the mean over a window of records."""
+    """Each point is the constellation's sum over satellites (/ledger); the stacked areas integrate
+    to the /summary totals, also when each point is the mean over a window of records."""
     with h5py.File(run_file, "r") as f:
-        direct = np.stack([f[f"state/ledger_{c}"][...].sum(axis=1) for c in LEDGER_CAUSES])
+        direct = f["ledger"][...].T
         time = f["time"][...]
         summary = dict(f["summary"].attrs)
     totals = [summary[key_of(c)] for c in LEDGER_CAUSES]
@@ -191,7 +191,6 @@ def test_ledger_over_time_sums_every_satellite_and_adds_up_to_the_summary(run_fi
     np.testing.assert_allclose(sample.ledger, direct, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(sample.ledger.sum(axis=0), installed, rtol=1e-12)
     monkeypatch.setattr(sampling, "MAX_TIME_POINTS", 7)
-    monkeypatch.setattr(sampling, "LEDGER_BLOCK_VALUES", 100)  # blocks of a few records and satellites
     coarse = read_sample(run_file)
     assert (coarse.ledger_stride, coarse.ledger.shape, coarse.ledger_means) == (18, (8, 7), True)
     assert coarse.ledger_time_s[-1] == time[-1]
@@ -199,30 +198,6 @@ def test_ledger_over_time_sums_every_satellite_and_adds_up_to_the_summary(run_fi
         hours = s.ledger @ np.diff(np.r_[0.0, s.ledger_time_s]) / 3600.0
         np.testing.assert_allclose(hours, totals, rtol=1e-9, atol=1e-9 * summary["capacity_accel_h"])
     np.testing.assert_allclose(coarse.ledger.sum(axis=0), installed, rtol=1e-12)
-
-
-def test_ledger_of_a_large_file_reads_strided_records_of_every_satellite(run_file, tmp_path, monkeypatch):
-    """Beyond LEDGER_READ_VALUES, one record in a stride, still summed over every satellite (in
-    blocks of LEDGER_BLOCK_VALUES); chunks of one record make the strided read cheap."""
-    path = tmp_path / "one_record_chunks.h5"
-    shutil.copy(run_file, path)
-    with h5py.File(path, "r+") as f:
-        for cause in LEDGER_CAUSES:
-            name = f"state/ledger_{cause}"
-            data, attrs = f[name][...], dict(f[name].attrs)
-            del f[name]
-            f.create_dataset(name, data=data, chunks=(1, data.shape[1]), maxshape=(None, data.shape[1]))
-            f[name].attrs.update(attrs)
-        direct = np.stack([f[f"state/ledger_{c}"][...].sum(axis=1) for c in LEDGER_CAUSES])
-        time = f["time"][...]
-    monkeypatch.setattr(sampling, "LEDGER_READ_VALUES", 24 * 10)  # ten records of 24 satellites
-    monkeypatch.setattr(sampling, "LEDGER_BLOCK_VALUES", 20)       # a record in two blocks of satellites
-    sample = read_sample(path)
-    assert not sample.ledger_means and sample.ledger_stride == 12
-    np.testing.assert_array_equal(sample.ledger_time_s, time[11::12])
-    np.testing.assert_allclose(sample.ledger, direct[:, 11::12], rtol=1e-12, atol=1e-9)
-    with matplotlib.rc_context(style.STYLE):
-        assert_valid_png(ledger_figures.fig_ledger_time(sample, tmp_path / "ledger_time.png"))
 
 
 def test_waterfall_of_other_ledgers(run_file, tmp_path):
@@ -248,13 +223,12 @@ def test_waterfall_of_other_ledgers(run_file, tmp_path):
 
 
 def test_report_of_a_file_without_the_ledger(run_file, tmp_path):
-    """A schema-1 file (no /state/ledger_*, no ledger keys in /summary): the report succeeds
+    """A schema-1 file (no /ledger, no ledger keys in /summary): the report succeeds
     without the ledger figures, line and table, and says so."""
     path = tmp_path / "schema1.h5"
     shutil.copy(run_file, path)
     with h5py.File(path, "r+") as f:
-        for cause in LEDGER_CAUSES:
-            del f[f"state/ledger_{cause}"]
+        del f["ledger"], f["ledger_total"]
         for key in LEDGER_SUMMARY_KEYS:
             del f["summary"].attrs[key]
         f.attrs["schema_version"] = 1

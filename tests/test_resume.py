@@ -16,7 +16,7 @@ from twin.output.runlock import partial_path
 
 STATE_AND_TABLES = ["time", "state/soc", "state/battery_energy_wh", "state/electronics_temp_k",
                     "state/radiator_temp_k", "state/solar_power_w", "state/load_power_w", "state/mode",
-                    "state/utilization", "jobs", "events"]
+                    "state/utilization", "jobs", "events", "ledger", "ledger_total"]
 
 
 def long_config(write_config, name="long.yaml"):

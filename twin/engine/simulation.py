@@ -52,7 +52,7 @@ def _checkpoint_steps(scenario) -> int:
 EVENT_KIND_BYTES = np.array([L.EVENT_NAMES.get(code, "").encode() for code in range(max(L.EVENT_NAMES) + 1)],
                             dtype=EVENT_DTYPE["kind"])
 # what a checkpoint holds of a Simulation, and a resume restores
-CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc", "totals",
+CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc", "totals", "ledger_total",
                 "battery_start_wh", "n_events", "jobs", "source", "faults", "eclipse_entry_s",
                 "eclipse_exit_s", "allocated_accel_s", "array_power_w")
 THREAD_NODES = 500  # nodes per numba thread in the node kernel
@@ -97,6 +97,7 @@ class Simulation:
         self.eclipse_entry_s = np.full(self.n, np.nan)   # last eclipse entry of each node [s]
         self.eclipse_exit_s = np.full(self.n, np.nan)    # last eclipse exit [s]
         self.allocated_accel_s = 0.0                     # ∫ allocated accelerators dt [s]
+        self.ledger_total = np.zeros((L.N_LEDGER, self.n))   # each node's ledger over the run [accelerator-s]
         self.array_power_w = np.full(self.n, np.nan)      # array output in full sun, last seen [W]
         self.step = self.start_step = 0
         self.last_record_step = 0
@@ -178,7 +179,9 @@ class Simulation:
         if self.writer.positions:
             pos, _, _ = self.orbits.get(self.step - 1, self.step)
             position_km = pos[-1] / M_PER_KM
-        self.writer.add_record(self.step * self.dt_s, self._rows, position_km)
+        held = self.acc[L.ACC_LEDGER:L.ACC_LEDGER + L.N_LEDGER]
+        self.ledger_total += held
+        self.writer.add_record(self.step * self.dt_s, self._rows, position_km, held.sum(axis=1) / interval_s)
         self.writer.add_jobs(self.jobs.take_rows())
         close_interval(self.acc, self.totals)
         self.last_record_step = self.step
@@ -349,7 +352,8 @@ def _finish(sim, meter, writer, log, target: Path) -> dict | None:
     finally:
         sim.orbits.close()
         meter.close()
-    status, reason = writer.close(status, summary, failure_text(failure) if failure is not None else "")
+    status, reason = writer.close(status, summary, failure_text(failure) if failure is not None else "",
+                                  ledger_total=sim.ledger_total.T)
     part = writer.path
     if status == "complete":
         os.replace(part, target)

@@ -24,6 +24,7 @@ import h5py
 import numpy as np
 
 from twin.config import yaml_sha256
+from twin.kernels import layout as L
 from twin.kernels.rows import copy_rows
 from twin.output import schema
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION
@@ -66,9 +67,10 @@ def chunk_records(scenario, n_sats: int) -> int:
 
 
 def record_bytes(scenario, n_sats: int) -> int:
-    """Uncompressed bytes of one record of /state (positions included where recorded)."""
+    """Uncompressed bytes of one record of /state (positions included where recorded) and
+    /ledger."""
     per_sat = sum(np.dtype(v.dtype).itemsize for v in state_variables(scenario))
-    return (per_sat + (12 if scenario.output.positions else 0)) * n_sats
+    return (per_sat + (12 if scenario.output.positions else 0)) * n_sats + 8 * L.N_LEDGER
 
 
 def reserve_bytes(scenario, n_sats: int) -> int:
@@ -227,6 +229,13 @@ class RunWriter:
                                  dtype=np.float32, chunks=(chunk, max(self.n_sats, 1), 3), **opts)
             d.attrs["units"] = "km"
             d.attrs["long_name"] = "GCRS position at the end of the record interval"
+        ledger = f.create_dataset(schema.LEDGER, shape=(0, L.N_LEDGER), maxshape=(None, L.N_LEDGER), dtype=np.float64,
+                                  chunks=(chunk, L.N_LEDGER), **opts)
+        ledger.attrs["units"] = "1"
+        ledger.attrs["long_name"] = ("accelerators in each cause of the ledger, summed over the satellites, mean over "
+                                     "the record interval")
+        ledger.attrs["causes"] = np.array(L.LEDGER_CAUSES, dtype=h5py.string_dtype())
+        ledger.dims[0].attach_scale(time)
         jobs = f.create_dataset("jobs", shape=(0,), maxshape=(None,), dtype=JOB_DTYPE, chunks=(4096,), **opts)
         for col, unit in JOB_UNITS.items():
             jobs.attrs[f"units_{col}"] = unit
@@ -238,7 +247,7 @@ class RunWriter:
             self._copy_prefix(*copy_from)
         f.swmr_mode = True
         self._datasets = {name: f["state"][name] for name in f["state"]}
-        self._datasets.update(time=f["time"], jobs=f["jobs"], events=f["events"])
+        self._datasets.update(time=f["time"], jobs=f["jobs"], events=f["events"], ledger=f[schema.LEDGER])
 
     def counts(self) -> dict:
         """Records, job rows and event rows the file holds once what is buffered is written."""
@@ -257,6 +266,8 @@ class RunWriter:
             n = counts["records"]
             f["time"].resize((n,))
             f["time"][:] = old["time"][:n]
+            f[schema.LEDGER].resize((n, L.N_LEDGER))
+            f[schema.LEDGER][:] = old[schema.LEDGER][:n]
             for name in list(f["state"]):
                 d = f["state"][name]
                 d.resize((n,) + d.shape[1:])
@@ -270,12 +281,15 @@ class RunWriter:
         self.n_records, self.n_job_rows, self.n_event_rows = n, counts["jobs"], counts["events"]
 
     # ------------------------------------------------------------------ streaming
-    def add_record(self, time_s: float, rows: np.ndarray, position_km: np.ndarray | None = None) -> None:
+    def add_record(self, time_s: float, rows: np.ndarray, position_km: np.ndarray | None = None,
+                   ledger: np.ndarray | None = None) -> None:
         """One record: ``rows`` (variables, N) in the order of ``schema.record_variables()``
         (twin.engine.nodes.record_rows; the extrema rows may be left out when the file has none),
-        and the positions [km] (N, 3) if the file records them."""
+        the positions [km] (N, 3) if the file records them, and the constellation's ledger
+        (N_LEDGER,) [accelerators]."""
         row = self._n_buffered
         self._times[row] = time_s
+        self._ledger[row] = np.nan if ledger is None else ledger
         for buffer, index in zip(self._buffers.values(), self._gather):
             copy_rows(rows, index, buffer, row)
         if self.positions:
@@ -317,6 +331,7 @@ class RunWriter:
         self._buffers = {dtype: np.empty((len(names),) + shape, dtype) for dtype, names in self._groups.items()}
         self._positions = np.empty(shape + (3,), np.float32) if self.positions else None
         self._times = np.empty(self.flush_every)
+        self._ledger = np.empty((self.flush_every, L.N_LEDGER))
         self._n_buffered = 0
 
     def _take_batch(self) -> dict:
@@ -324,7 +339,7 @@ class RunWriter:
         batch = {}
         if self._n_buffered:
             n = self._n_buffered
-            batch["r0"], batch["time"] = self.n_records, self._times[:n]
+            batch["r0"], batch["time"], batch["ledger"] = self.n_records, self._times[:n], self._ledger[:n]
             batch["state"] = {name: buffer[j, :n] for buffer, names in zip(self._buffers.values(), self._groups.values())
                               for j, name in enumerate(names)}
             if self.positions:
@@ -366,6 +381,8 @@ class RunWriter:
                 d = ds[name]
                 d.resize((r0 + n,) + d.shape[1:])
                 d[r0:] = values
+            ds["ledger"].resize((r0 + n, L.N_LEDGER))
+            ds["ledger"][r0:] = batch["ledger"]
             # /time last: a live reader that sees a record in /time finds it in /state too
             ds["time"].resize((r0 + n,))
             ds["time"][r0:] = batch["time"]
@@ -381,7 +398,8 @@ class RunWriter:
         self._reserve.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ closing
-    def close(self, status: str, summary: dict | None = None, reason: str = "") -> tuple[str, str]:
+    def close(self, status: str, summary: dict | None = None, reason: str = "",
+              ledger_total: np.ndarray | None = None) -> tuple[str, str]:
         """Flush, leave SWMR, then set ``status`` (with ``failure_reason`` when it is
         ``failed``) and write ``/summary``. A write that fails here, or failed before, makes the
         status ``failed``; returns the status and reason written. Never raises for a failed
@@ -417,6 +435,8 @@ class RunWriter:
                     del f.attrs["failure_reason"]
                 for key, value in (summary or {}).items() if status == "complete" else ():
                     f["summary"].attrs[key] = value
+                if status == "complete" and ledger_total is not None:
+                    write_ledger_total(f, ledger_total)
         except Exception as err:
             if status != "failed":
                 raise
@@ -442,3 +462,11 @@ def _causes(err: BaseException):
     while seen is not None:
         yield seen
         seen = seen.__cause__ or seen.__context__
+
+
+def write_ledger_total(f: h5py.File, total: np.ndarray) -> None:
+    """``/ledger_total`` (sat, cause) [accelerator-s] of a completed run."""
+    d = f.create_dataset(schema.LEDGER_TOTAL, data=np.asarray(total, dtype=np.float64))
+    d.attrs["units"] = "s"
+    d.attrs["long_name"] = "accelerator-seconds of each satellite in each cause of the ledger, over the run"
+    d.attrs["causes"] = np.array(L.LEDGER_CAUSES, dtype=h5py.string_dtype())

@@ -22,6 +22,7 @@ from twin.errors import InputError
 from twin.output.h5open import find_hdf5, open_swmr
 from twin.output.runlock import live_writer, reading_path, status_notes, target_of
 from twin.output import schema
+from twin.kernels.layout import LEDGER_CAUSES
 from twin.output.ledger import ledger_line
 from twin.output.schema import SCHEMA, SCHEMA_VERSION
 
@@ -122,7 +123,8 @@ def _check_layout(f: h5py.File, path) -> None:
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
     variables = schema.file_variables(version)
-    required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *(f"state/{v.name}" for v in variables))
+    ledger = (schema.LEDGER,) if version >= schema.LEDGER_SINCE else ()
+    required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *ledger, *(f"state/{v.name}" for v in variables))
     with reading(path):
         for key in required:
             if key not in f:
@@ -132,6 +134,9 @@ def _check_layout(f: h5py.File, path) -> None:
             if f[key].shape != (n_sat,):
                 raise RunFileError(f"{path}: damaged run file, /{key} has shape {f[key].shape}, "
                                    f"expected ({n_sat},)")
+        if ledger and (len(f[schema.LEDGER].shape) != 2 or f[schema.LEDGER].shape[1] != len(LEDGER_CAUSES)):
+            raise RunFileError(f"{path}: damaged run file, /{schema.LEDGER} has shape {f[schema.LEDGER].shape}, "
+                               f"expected (records, {len(LEDGER_CAUSES)})")
         for var in variables:
             shape = f["state"][var.name].shape
             if len(shape) != 2 or shape[1] != n_sat:
@@ -219,8 +224,9 @@ def _open_checked(path: Path) -> h5py.File:
 def n_records(f: h5py.File) -> int:
     """Records complete in every dataset: while a run is written, ``/time`` grows before
     ``/state``, so a SWMR reader can see one longer than the other."""
-    variables = schema.file_variables(_python(f.attrs.get("schema_version", schema.SCHEMA_VERSION)))
-    return int(min([f["time"].shape[0]] + [f["state"][v.name].shape[0] for v in variables]))
+    version = _python(f.attrs.get("schema_version", schema.SCHEMA_VERSION))
+    ledger = [f[schema.LEDGER].shape[0]] if version >= schema.LEDGER_SINCE and schema.LEDGER in f else []
+    return int(min([f["time"].shape[0]] + ledger + [f["state"][v.name].shape[0] for v in schema.file_variables(version)]))
 
 
 def _attr(obj, key, default=""):
@@ -371,6 +377,14 @@ def open_run(path):
             d = f["state"][name]
             variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
                               {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))
+        extra = {}   # the ledger (schema 2), small: read at once
+        if schema.LEDGER in f:
+            coords["cause"] = ("cause", np.array(LEDGER_CAUSES), {"long_name": "cause of the accelerator ledger"})
+            d = f[schema.LEDGER]
+            extra["ledger"] = (("time", "cause"), d[:n_rec], {k: _attr(d, k) for k in ("units", "long_name")})
+        if schema.LEDGER_TOTAL in f:
+            d = f[schema.LEDGER_TOTAL]
+            extra["ledger_total"] = (("sat", "cause"), d[...], {k: _attr(d, k) for k in ("units", "long_name")})
         attrs = {k: _python(v) for k, v in f.attrs.items()}
         summary = read_summary(f)
         jobs = read_table(f, "jobs")
@@ -388,7 +402,7 @@ def open_run(path):
             var_attrs = {**var_attrs, "flag_values": np.arange(len(MODE_NAMES), dtype=np.int8),
                          "flag_meanings": " ".join(MODE_NAMES)}
         data[name] = (dims, array, var_attrs)
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    ds = xr.Dataset({**data, **extra}, coords=coords, attrs=attrs)
     ds.attrs["summary"] = summary
     ds.attrs["jobs"] = jobs
     ds.attrs["events"] = events

@@ -131,20 +131,13 @@ STATE_VARIABLES = (
     Variable("mode", "enum", np.int8, NODE_MODE,
              "node mode at the interval's end: " + ", ".join(f"{k} {m}" for k, m in enumerate(L.MODE_NAMES)),
              "node mode at the interval's end (codes below)"),
-    *(Variable(f"ledger_{cause}", "1", np.float64, mean(L.ACC_LEDGER + c), f"accelerators: {meaning}",
-               f"accelerators {meaning}, mean over the record interval (the ledger: the eight causes add up "
-               "to the accelerators installed)" if c == 0 else f"accelerators {meaning}, mean over the record interval",
-               since=2)
-      for c, (cause, meaning) in enumerate(zip(L.LEDGER_CAUSES, (
-          "delivering work, at full-speed equivalent, kept",
-          "lost to power (compute shed or slowed because energy ran short)",
-          "lost to heat (thermal throttling or shutdown)",
-          "lost to faults (node down; work rolled back by a fault, when it is lost)",
-          "lost to the network (a gang slowed by its links)",
-          "lost to overhead (checkpoints, restores, migrations)",
-          "free while a job that could use them waits (scheduling)",
-          "free with no job waiting (no demand)")))),
 )
+# The accelerator ledger (schema 2): per record for the constellation, and per satellite for the
+# run; causes in twin.kernels.layout.LEDGER_CAUSES order
+LEDGER = "ledger"               # (time, cause) float64: accelerators in each cause, summed over the
+#                                 satellites, mean over the record interval [1]
+LEDGER_TOTAL = "ledger_total"   # (sat, cause) float64: accelerator-seconds in each cause over the run [s]
+LEDGER_SINCE = 2
 EXTREMA_STATS = ("min", "max")
 
 

@@ -1,6 +1,6 @@
 """The run report's accelerator-ledger figures: a waterfall from the installed accelerator-hours
 through each lost cause to the delivered ones (from ``/summary``), and the ledger over time as
-stacked areas (the constellation sum over satellites of each ``/state/ledger_<cause>``). Both
+stacked areas (the constellation's ledger per record, ``/ledger``). Both
 colour the causes with ``style.LEDGER_COLOURS``. Each draw returns None for a file without the
 ledger (schema 1) or, for the waterfall, without a ``/summary`` yet: the report leaves it out.
 """
@@ -149,5 +149,5 @@ LEDGER_FIGURES = (
      "loss other than no demand."),
     ("ledger_time.png", "Accelerator ledger over time", fig_ledger_time,
      "The same causes over time: accelerators in each, summed over every satellite "
-     "(`/state/ledger_*`), stacked; the stack is the installed accelerators."),
+     "(`/ledger`), stacked; the stack is the installed accelerators."),
 )

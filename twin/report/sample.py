@@ -3,11 +3,8 @@ eclipse window at full time resolution, job waits, attributes and the summary.
 
 Large files are read with strides, so that no more than about 50 M values are loaded however big
 the run: at most ``MAX_TIME_POINTS`` records and ``MAX_VALUES_PER_VARIABLE`` values per variable.
-The accelerator ledger is the exception: its figure needs the sum over *every* satellite, so its
-variables are read whole along the satellites, in blocks of ``LEDGER_BLOCK_VALUES`` that are
-summed at once, for every record when the run is small enough (then each point is an exact mean
-over its window) and for strided records otherwise (``LEDGER_READ_VALUES`` bounds what is
-decompressed).
+The accelerator ledger is read whole: ``/ledger`` holds the constellation's sum per record (a row
+of eight numbers), so its figure is exact however big the run.
 """
 from __future__ import annotations
 
@@ -18,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.kernels.layout import LEDGER_CAUSES, MODE_NAMES
+from twin.kernels.layout import MODE_NAMES
+from twin.output.schema import LEDGER
 from twin.output.reader import RunFileError, n_records, open_h5, read_summary, read_table, reading
 
 MAX_TIME_POINTS = 2000                # records per time series: more than a figure has pixels
@@ -27,8 +25,6 @@ MAX_JOB_ROWS = 2_000_000
 ECLIPSE_WINDOW_S = 86400.0            # the eclipse map's full-resolution window [s]
 ECLIPSE_BINS = 150                    # time bins of the whole-run eclipse map (long runs)
 ECLIPSE_BLOCK_S = 4 * 3600.0          # records read per bin: two or more LEO orbits [s]
-LEDGER_BLOCK_VALUES = 1_000_000       # values of one ledger variable in memory at a time
-LEDGER_READ_VALUES = 16_000_000       # values of each ledger variable decompressed, at most
 
 BAND_VARIABLES = ("soc", "electronics_temp_k", "radiator_temp_k", "solar_power_w", "load_power_w",
                   "compute_power_w", "curtailed_power_w")
@@ -213,60 +209,26 @@ def _bin_end_times(f, bin_records: int, n_rec: int) -> np.ndarray:
     return f["time"][ends]
 
 
-def _sums_over_sats(d, rows: slice, n_sats: int) -> np.ndarray:
-    """Sum over every satellite (columns) of ``d[rows]``, float64, read in blocks of at most
-    LEDGER_BLOCK_VALUES values."""
-    n_rows = len(range(rows.start, rows.stop, rows.step))
-    width = max(1, LEDGER_BLOCK_VALUES // max(n_rows, 1))
-    out = np.zeros(n_rows)
-    for c0 in range(0, n_sats, width):
-        out += d[rows, c0:min(c0 + width, n_sats)].sum(axis=1, dtype=np.float64)
-    return out
-
-
 def _read_ledger(f, sample: RunSample) -> None:
     """The constellation's ledger over time (``sample.ledger``): for each cause, accelerators
-    summed over all satellites. When every record of every satellite fits in
-    LEDGER_READ_VALUES, each point is the time-weighted mean over ``ledger_stride`` whole
-    records, so the areas add up to the /summary totals; otherwise one record in
-    ``ledger_stride``, as many as the budget allows counting the whole HDF5 chunks a strided
-    read decompresses. Files without the ledger (schema 1) leave it None."""
-    state = f["state"]
-    names = [f"ledger_{cause}" for cause in LEDGER_CAUSES]
-    if not all(name in state for name in names):
+    summed over all satellites (``/ledger``, one row a record), each point the time-weighted mean
+    over ``ledger_stride`` whole records (at most MAX_TIME_POINTS points), so the areas add up to
+    the /summary totals. Files without the ledger (schema 1) leave it None."""
+    if LEDGER not in f:
         return
-    n_rec, n_sats = sample.n_records, sample.n_sats
-    exact = n_rec * n_sats <= LEDGER_READ_VALUES
-    if exact:
-        stride = max(1, math.ceil(n_rec / MAX_TIME_POINTS))
-    else:
-        chunk_rows = (state[names[0]].chunks or (1,))[0]
-        points = max(1, min(MAX_TIME_POINTS, LEDGER_READ_VALUES // (max(chunk_rows, 1) * n_sats)))
-        stride = max(1, math.ceil(n_rec / points))
+    n_rec = sample.n_records
+    stride = max(1, math.ceil(n_rec / MAX_TIME_POINTS))
     first = (n_rec - 1) % stride                 # points end on the last record
     ends = np.arange(first, n_rec, stride)
-    time_all = f["time"]
+    time_all = f["time"][:n_rec]
     sample.ledger_time_s = time_all[first:n_rec:stride]
-    sample.ledger_stride, sample.ledger_means = stride, exact
-    sample.ledger = np.zeros((len(names), len(ends)))
-    if exact:
-        # whole windows of records: blocks of rows, each record weighted by its interval
-        block = max(stride, (LEDGER_BLOCK_VALUES // max(n_sats, 1)) // stride * stride)
-        weight = np.zeros(len(ends))
-        for r0 in range(0, n_rec, block):
-            r1 = min(r0 + block, n_rec)
-            t = time_all[max(r0 - 1, 0):r1]
-            dt = np.diff(t) if r0 > 0 else np.diff(np.r_[0.0, t])
-            group = (np.arange(r0, r1) - first + stride - 1) // stride
-            weight += np.bincount(group, weights=dt, minlength=len(ends))
-            for i, name in enumerate(names):
-                sums = _sums_over_sats(state[name], slice(r0, r1, 1), n_sats)
-                sample.ledger[i] += np.bincount(group, weights=sums * dt, minlength=len(ends))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sample.ledger /= weight
-    else:
-        per_block = max(1, LEDGER_BLOCK_VALUES // max(n_sats, 1))
-        for i, name in enumerate(names):
-            for k in range(0, len(ends), per_block):
-                rows = slice(int(ends[k]), int(ends[min(k + per_block, len(ends)) - 1]) + 1, stride)
-                sample.ledger[i, k:k + per_block] = _sums_over_sats(state[name], rows, n_sats)
+    sample.ledger_stride, sample.ledger_means = stride, True
+    dt = np.diff(np.r_[0.0, time_all])
+    group = (np.arange(n_rec) - first + stride - 1) // stride
+    weight = np.bincount(group, weights=dt, minlength=len(ends))
+    rows = f[LEDGER][:n_rec]
+    sample.ledger = np.array([np.bincount(group, weights=rows[:, c] * dt, minlength=len(ends))
+                              for c in range(rows.shape[1])])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sample.ledger /= weight
+

@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.output.reader import read_summary
 from twin.output import ledger, schema
+from twin.output.hdf5 import write_ledger_total
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
@@ -191,6 +192,15 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
                     v.attrs[key] = value
             v.dims[0].attach_scale(t)
             v.dims[1].attach_scale(index)
+        if all(schema.LEDGER in f for f in files):   # the constellation's ledger: the shards' summed
+            src = first[schema.LEDGER]
+            ledger = out.create_dataset(schema.LEDGER, data=sum(f[schema.LEDGER][:n_rec] for f in files))
+            for key, value in src.attrs.items():
+                if key not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"):
+                    ledger.attrs[key] = value
+            ledger.dims[0].attach_scale(t)
+        if all(schema.LEDGER_TOTAL in f for f in files):   # per satellite: the shards' side by side
+            write_ledger_total(out, np.concatenate([f[schema.LEDGER_TOTAL][...] for f in files]))
         jobs = np.concatenate([_shard_jobs(f, k, int(off), job_ids[k])
                                for k, (f, off) in enumerate(zip(files, offsets))])
         d = out.create_dataset("jobs", data=jobs, maxshape=(None,), chunks=(4096,))
