@@ -34,7 +34,7 @@ PACKAGE = "twin"
 FRONT_DOOR = PACKAGE
 
 LAYERS = (
-    ("twin.constants", "twin.errors", "twin.version"),
+    ("twin.constants", "twin.errors", "twin.version", "twin.numba_cache"),
     ("twin.kernels",),
     ("twin.config",),
     ("twin.orbits", "twin.output"),

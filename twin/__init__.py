@@ -16,6 +16,10 @@ if _os.environ.get("TWIN_DISABLE_JIT") == "1":
 # costs nothing measurable otherwise.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from twin.numba_cache import use_keyed_cache as _use_keyed_cache  # noqa: E402
+
+_use_keyed_cache()   # before numba is imported: kernels compiled from other sources are not reused
+
 # skyfield-data warns that its IERS table is old; twin uses skyfield's builtin timescale instead.
 _warnings.filterwarnings("ignore", message="The file finals2000A.all has expired")
 
