@@ -9,15 +9,11 @@ Timing. Single-threaded work is timed by CPU time where noted (the suite is mean
 shared machine); end-to-end rows give wall time and CPU time, and each ratio is taken between
 two measurements made in the same process one after the other.
 
-Numba's cache. Unless NUMBA_CACHE_DIR is set, the suite points numba at
-``benchmarks/out/numba-cache/<hash of twin/kernels and benchmarks sources>``: numba keys a
-function's cache on its own file only, so ``twin/kernels/__pycache__`` can serve an
-``advance_nodes`` compiled against an older ``thermal.py``; the hash makes sure the suite
-measures the kernels as they are.
+Numba's cache: twin's own, keyed on every source numba compiles (``twin.numba_cache``), so the
+suite measures the kernels as they are.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -81,43 +77,6 @@ TINY = Sizes(  # for tests: seconds, in one process
     memory_without_jobs=(600.0, 1200.0),
     naive=((4, 6),), profile=None, experiments=(), warm_start=False, subprocess=False,
     kernel_pieces=False, repeats=1)
-
-
-# ------------------------------------------------------------------ numba's cache
-def _sources_digest() -> str:
-    h = hashlib.sha256()
-    for folder in (REPO / "twin" / "kernels", REPO / "benchmarks"):
-        for path in sorted(folder.glob("*.py")):
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:12]
-
-
-def use_fresh_numba_cache() -> str | None:
-    """Point numba (this process, if it has not imported numba yet, and every subprocess) at a
-    cache keyed on the kernels' sources; older keyed caches are removed. Returns the folder, or
-    None when NUMBA_CACHE_DIR was set by the user."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return None
-    root = OUT_DIR / "numba-cache"
-    folder = root / _sources_digest()
-    if root.is_dir():
-        for old in root.iterdir():
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ["NUMBA_CACHE_DIR"] = str(folder)
-    return str(folder)
-
-
-def stale_kernel_cache() -> list[str]:
-    """Kernel sources newer than twin's cached ``advance_nodes`` (numba would not notice)."""
-    index = sorted((REPO / "twin" / "kernels" / "__pycache__").glob("node.advance_nodes-*.nbi"))
-    if not index:
-        return []
-    built = min(p.stat().st_mtime for p in index)
-    return [p.name for p in sorted((REPO / "twin" / "kernels").glob("*.py"))
-            if p.stat().st_mtime > built]
 
 
 # ------------------------------------------------------------------ the parts
@@ -440,9 +399,6 @@ def format_table(res: dict) -> str:
         lines.append(f"  [{mark}] {t['target']}: {t['measured']}")
     for f in res.get("failures", []):
         lines.append(f"\nFAILED: end to end, {f['n_sats']} satellites: {f['error'].splitlines()[-1]}")
-    if res.get("stale_kernel_cache"):
-        lines.append(f"\nwarning: twin/kernels/__pycache__ predates edits to {res['stale_kernel_cache']}; "
-                     f"numba serves the old advance_nodes (delete that folder)")
     return "\n".join(lines)
 
 
@@ -450,7 +406,7 @@ def format_table(res: dict) -> str:
 def main(quick: bool = True, sizes: Sizes | None = None, out_path=None, log=print) -> int:
     """Run the suite; print the table; write the JSON results. Returns a process exit code."""
     sizes = sizes or (QUICK if quick else FULL)
-    cache = use_fresh_numba_cache() if "numba" not in sys.modules else None
+    import twin  # noqa: F401  (numba's cache keyed on the compiled sources: twin.numba_cache)
     out_path = Path(out_path) if out_path else OUT_DIR / "results.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     work_dir = out_path.parent / "work"
@@ -463,8 +419,7 @@ def main(quick: bool = True, sizes: Sizes | None = None, out_path=None, log=prin
 
     res = {"mode": sizes.name, "sizes": asdict(sizes),
            "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "machine": machine(), "numba_cache_dir": cache or os.environ.get("NUMBA_CACHE_DIR"),
-           "stale_kernel_cache": [] if cache else stale_kernel_cache()}
+           "machine": machine(), "numba_cache_dir": os.environ.get("NUMBA_CACHE_DIR")}
     log(f"twin benchmarks ({sizes.name}) -> {out_path}")
     t0 = time.perf_counter()
     res["kernels"] = bench_kernels(sizes.kernel_nodes, sizes.kernel_steps, sizes.repeats,

@@ -23,9 +23,8 @@ from twin.engine.simulation import run  # noqa: E402
 from twin.orbits import walker_shell  # noqa: E402
 
 STALE_CACHE_HINT = (
-    "If twin's physics was not changed, suspect numba's cache: it keys advance_nodes on node.py "
-    "alone, so an edit to thermal.py (or any kernel it calls) leaves the old code in "
-    "twin/kernels/__pycache__ (delete that folder); the baseline always runs the current source.")
+    "If twin's physics was not changed, suspect numba's cache (twin.numba_cache keys it on the "
+    "compiled sources; a NUMBA_CACHE_DIR set by hand is not); the baseline always runs the current source.")
 
 
 @pytest.fixture(scope="module")

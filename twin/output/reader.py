@@ -122,7 +122,7 @@ def _check_layout(f: h5py.File, path) -> None:
     version = _python(f.attrs.get("schema_version"))
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
-    variables = schema.file_variables(version)
+    variables = schema.STATE_VARIABLES
     ledger = (schema.LEDGER,) if version >= schema.LEDGER_SINCE else ()
     required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *ledger, *(f"state/{v.name}" for v in variables))
     with reading(path):
@@ -224,9 +224,8 @@ def _open_checked(path: Path) -> h5py.File:
 def n_records(f: h5py.File) -> int:
     """Records complete in every dataset: while a run is written, ``/time`` grows before
     ``/state``, so a SWMR reader can see one longer than the other."""
-    version = _python(f.attrs.get("schema_version", schema.SCHEMA_VERSION))
-    ledger = [f[schema.LEDGER].shape[0]] if version >= schema.LEDGER_SINCE and schema.LEDGER in f else []
-    return int(min([f["time"].shape[0]] + ledger + [f["state"][v.name].shape[0] for v in schema.file_variables(version)]))
+    ledger = [f[schema.LEDGER].shape[0]] if schema.LEDGER in f else []
+    return int(min([f["time"].shape[0]] + ledger + [f["state"][v.name].shape[0] for v in schema.STATE_VARIABLES]))
 
 
 def _attr(obj, key, default=""):
@@ -372,8 +371,7 @@ def open_run(path):
             coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
         variables = []
         optional = [v.name for v in schema.extrema_variables()] + ["position_gcrs_km"]
-        version = _python(f.attrs.get("schema_version", schema.SCHEMA_VERSION))
-        for name in [v.name for v in schema.file_variables(version)] + [n for n in optional if n in f["state"]]:
+        for name in [v.name for v in schema.STATE_VARIABLES] + [n for n in optional if n in f["state"]]:
             d = f["state"][name]
             variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
                               {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))

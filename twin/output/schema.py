@@ -80,7 +80,6 @@ class Variable:
     long_name: str
     description: str = ""
     extrema: bool = False
-    since: int = 1   # first schema version whose files have it (older files are read without it)
 
     @property
     def kind(self) -> str:
@@ -140,10 +139,6 @@ LEDGER_TOTAL = "ledger_total"   # (sat, cause) float64: accelerator-seconds in e
 LEDGER_SINCE = 2
 EXTREMA_STATS = ("min", "max")
 
-
-def file_variables(version: int = SCHEMA_VERSION) -> tuple:
-    """The /state variables a file of schema ``version`` has."""
-    return tuple(v for v in STATE_VARIABLES if v.since <= version)
 
 
 def check(variables) -> None:

@@ -89,11 +89,8 @@ def fig_ledger_waterfall(sample: RunSample, path: Path) -> Path | None:
 
 
 def _steps(sample: RunSample) -> tuple[np.ndarray, np.ndarray]:
-    """(x [s], values (causes, X)): each window mean held flat over its window; point samples
-    as they are."""
+    """(x [s], values (causes, X)): each window mean held flat over its window."""
     t, values = sample.ledger_time_s, sample.ledger
-    if not sample.ledger_means:
-        return t, values
     starts = np.r_[0.0, t[:-1]]
     return np.column_stack([starts, t]).ravel(), np.repeat(values, 2, axis=1)
 
@@ -123,11 +120,8 @@ def fig_ledger_time(sample: RunSample, path: Path) -> Path | None:
               title="cause")
     record_s = float(sample.attrs.get("record_every_s", 0.0) or 0.0)
     window = f" ({_duration(sample.ledger_stride * record_s)})" if record_s > 0 else ""
-    if sample.ledger_means:
-        what = ("mean over each record interval" if sample.ledger_stride == 1
-                else f"mean over each {sample.ledger_stride:,} records{window}")
-    else:
-        what = f"one record of every {sample.ledger_stride:,}{window}: the mean over its own interval"
+    what = ("mean over each record interval" if sample.ledger_stride == 1
+            else f"mean over each {sample.ledger_stride:,} records{window}")
     ax.set_title(f"{what}; all {sample.n_sats:,} satellites summed", loc="left", fontsize=10)
     fig.suptitle(f"Accelerator ledger over time: where the {fmt(installed, 4)} installed accelerators were",
                  fontsize=13)

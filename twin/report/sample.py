@@ -64,8 +64,8 @@ class RunSample:
                                                 # every satellite; None for a file without the ledger
     ledger_time_s: np.ndarray = None            # (T,) end of each point's window [s]
     ledger_stride: int = 1                      # records per point
-    ledger_means: bool = True                   # each point the mean over its ledger_stride records (exact);
-                                                # False: over the one record sampled at ledger_time_s
+    ledger_means: bool = True                   # each point the mean over its ledger_stride records (/ledger
+                                                # is read whole, so always exact)
 
     @property
     def sampled(self) -> bool:
