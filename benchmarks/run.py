@@ -61,14 +61,14 @@ QUICK = Sizes(
     e2e=((100, DAY_S), (1000, 21600.0), (10000, 3600.0)), e2e_one_thread=(100,),
     memory_sats=1000, memory_durations_s=(7200.0,),
     naive=((100, 60), (1000, 24)), profile=(1000, 3600.0),
-    experiments=("interpolation", "tle_load"))
+    experiments=("interpolation", "tle_load", "links"))
 
 FULL = Sizes(
     name="full", kernel_nodes=10000, kernel_steps=64, sgp4_sats=None, sgp4_times=64,
     e2e=((100, DAY_S), (1000, DAY_S), (10000, DAY_S), (None, DAY_S)), e2e_one_thread=(100, 10000),
     memory_sats=10000, memory_durations_s=(3600.0, 6 * 3600.0), memory_without_jobs=(3600.0, DAY_S),
     naive=((100, 360), (1000, 60)), profile=(10000, 7200.0),
-    experiments=("interpolation", "tle_load", "numba_flags", "hdf5"),
+    experiments=("interpolation", "tle_load", "numba_flags", "hdf5", "links"),
     interp_sats=1000, hdf5_case=(10000, 3600.0), repeats=5)
 
 TINY = Sizes(  # for tests: seconds, in one process
@@ -252,6 +252,11 @@ def run_experiments(sizes: Sizes, work_dir: Path, log) -> dict:
             out[name] = E.hdf5(*sizes.hdf5_case, work_dir)
         elif name == "tle_load":
             out[name] = E.tle_load()
+        elif name == "links":
+            from benchmarks import links
+
+            out[name] = {"kernel": links.kernel_cost(repeats=sizes.repeats),
+                         "run": links.run_cost(out_dir=work_dir, repeats=3)}
         _log_time(log, f"experiment {name}", t0)
     return out
 
@@ -325,6 +330,15 @@ def evaluate_targets(res: dict) -> list[dict]:
                     "measured": (f"{cat[0]['wall_s'] / 60:.1f} min wall ({cat[0]['n_sats']} satellites)"
                                  if cat else "not run at this size (use --full)"),
                     "met": (cat[0]["wall_s"] < 15 * 60) if cat else None})
+    links = res.get("experiments", {}).get("links")
+    if links:
+        r, k = links["run"], links["kernel"]
+        targets.append({"target": "+Grid links add at most 20 % to the end-to-end time at 1,000 satellites",
+                        "measured": f"+{100 * (r['ratio'] - 1):.1f} % ({r['wall_s_plus_grid']:.2f} s against "
+                                    f"{r['wall_s_no_links']:.2f} s without links, {r['duration_s'] / 3600:g} h of "
+                                    f"{r['n_sats']} satellites); link_block {k['ns_per_link_step']:.1f} ns per "
+                                    f"link-step ({k['ns_per_sat_step']:.1f} ns per satellite-step)",
+                        "met": r["ratio"] <= 1.2})
     if res.get("warm_start"):
         w = res["warm_start"]
         targets.append({"target": "warm start of the default config in a few seconds",
@@ -389,6 +403,11 @@ def format_table(res: dict) -> str:
             lines.append(f"  HDF5 {r['compression']}: writer thread {r['write_s']:.2f} s "
                          f"({r['ns_per_sat_step']:.0f} ns/sat-step), file {r['file_mb']:.0f} MiB, "
                          f"{r['n_sats']} satellites {r['duration_s'] / 3600:g} h")
+        if "links" in ex:
+            r, k = ex["links"]["run"], ex["links"]["kernel"]
+            lines.append(f"  +Grid links, {r['n_sats']} satellites {r['duration_s'] / 3600:g} h: {r['wall_s_plus_grid']:.2f} s "
+                         f"with, {r['wall_s_no_links']:.2f} s without (x {r['ratio']:.3f}); link_block "
+                         f"{k['ns_per_link_step']:.1f} ns/link-step, {k['n_links']} links")
         if "tle_load" in ex:
             t = ex["tle_load"]
             lines.append(f"  load_tle (10,395 TLEs): {t['load_tle_s']:.2f} s, of which checksums "

@@ -12,10 +12,11 @@ Layers (lowest first; a module imports only its own package and packages of lowe
 1. ``twin.kernels``: pure numba; import only other kernels and ``twin.constants``;
 2. ``twin.config``: YAML -> frozen scenario;
 3. ``twin.orbits`` (where everything is) and ``twin.output`` (the run file: never the engine);
-4. ``twin.ops``: workload, jobs, policies, faults;
-5. ``twin.engine``: the clock and the run;
-6. ``twin.report`` (reads files only: see below), ``twin.scaleout``, ``twin.validation``;
-7. ``twin.cli``; 8. ``twin.__main__``; the front door ``twin`` above everything (no twin module
+4. ``twin.links``: inter-satellite links (topology, link budget, routes of gangs);
+5. ``twin.ops``: workload, jobs, policies, faults;
+6. ``twin.engine``: the clock and the run;
+7. ``twin.report`` (reads files only: see below), ``twin.scaleout``, ``twin.validation``;
+8. ``twin.cli``; 9. ``twin.__main__``; the front door ``twin`` above everything (no twin module
    imports it).
 
 The report reads files only: everything it imports, directly or not, is in ``REPORT_MAY_IMPORT``
@@ -38,6 +39,7 @@ LAYERS = (
     ("twin.kernels",),
     ("twin.config",),
     ("twin.orbits", "twin.output"),
+    ("twin.links",),
     ("twin.ops",),
     ("twin.engine",),
     ("twin.report", "twin.scaleout", "twin.validation"),
@@ -236,7 +238,7 @@ def test_every_module_has_a_layer(graph):
 def test_layer_rule_on_a_known_graph():
     g = {"twin.kernels.a": {"twin.constants"}, "twin.config.x": {"twin.engine.simulation"},
          "twin.orbits.y": {"twin.output.schema"}, "twin.ops.z": {"twin.ops.w", "twin.orbits.y"}}
-    assert upward_imports(g) == ["twin.config.x imports twin.engine.simulation (layer 5 above 2)",
+    assert upward_imports(g) == ["twin.config.x imports twin.engine.simulation (layer 6 above 2)",
                                  "twin.orbits.y imports twin.output.schema (twin.output beside twin.orbits, layer 3)"]
 
 

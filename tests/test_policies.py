@@ -6,8 +6,8 @@ from twin.ops.job import Job
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.ops.scheduling import (POLICIES, FollowTheSun, NodeView, PolicyParams, PowerAware,
-                                 PriorityBackfill, ThermalAware, make_policy, max_eclipse_s,
-                                 predict_eclipses, tiered_fit)
+                                 PriorityBackfill, ThermalAware, make_policy, tiered_fit)
+from twin.ops.eclipses import max_eclipse_s, predict_eclipses
 from twin.ops.workload import JobSpec
 
 
@@ -23,7 +23,8 @@ def running(job_id, placement, hours_left, priority=0, start_s=0.0):
 
 
 def test_every_policy_is_registered_by_its_config_name():
-    assert set(POLICIES) == {"fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun"}
+    assert set(POLICIES) == {"fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun",
+                             "topology_aware"}
 
 
 def test_a_whole_node_before_a_gang_across_tiers():

@@ -15,6 +15,7 @@ from twin.config.load import (REPO_PRESETS, ConfigError, apply_overrides, format
 from twin.config.sections import (  # noqa: F401
                                   Section, Simulation, TleShell, WalkerShell, SsoShell, ClusterShell, Shell, SolarArray,
                                   Battery, Accelerator, Radiator, Thermal, Spacecraft, PoissonWorkload, TraceWorkload,
-                                  Workload, Scheduler, Outage, Faults, Output, Scenario,
+                                  Workload, Communication, Scheduler, Outage, Faults, Links, Output, Scenario,
                                   PRESET_KINDS, yaml_sha256)
+from twin.config.terminal import LinkTerminal  # noqa: F401
 from twin.config.trace_mapping import TraceMapping  # noqa: F401

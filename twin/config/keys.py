@@ -35,7 +35,7 @@ def config_key_problem(dotted: str) -> str | None:
         origin = typing.get_origin(node)
         if isinstance(node, type) and issubclass(node, BaseModel):
             if part not in node.model_fields:
-                if part == "preset" and i == 2 and parts[0] == "spacecraft" and parts[1] in PRESET_KINDS:
+                if part == "preset" and i == 2 and ".".join(parts[:2]) in PRESET_KINDS:
                     return None
                 where = ".".join(parts[:i]) or "the top level"
                 return f"unknown key {part!r} in {where}"

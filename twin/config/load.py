@@ -78,11 +78,12 @@ def apply_overrides(data: dict, overrides) -> dict:
 
 
 def _merge_presets(data: dict, base_dir: Path) -> None:
-    spacecraft = data.get("spacecraft")
-    if not isinstance(spacecraft, dict):
-        return
-    for section, kind in PRESET_KINDS.items():
-        block = spacecraft.get(section)
+    for where, kind in PRESET_KINDS.items():
+        parent_key, section = where.split(".")
+        parent = data.get(parent_key)
+        if not isinstance(parent, dict):
+            continue
+        block = parent.get(section)
         if not isinstance(block, dict) or "preset" not in block:
             continue
         name = block.pop("preset")
@@ -91,11 +92,11 @@ def _merge_presets(data: dict, base_dir: Path) -> None:
             if path.is_file():
                 break
         else:
-            raise ConfigError(f"spacecraft.{section}.preset: no preset {name!r} in {REPO_PRESETS / kind}")
+            raise ConfigError(f"{where}.preset: no preset {name!r} in {REPO_PRESETS / kind}")
         preset = yaml.safe_load(path.read_text()) or {}
         preset.pop("source", None)
         preset.pop("name", None)
-        spacecraft[section] = {**preset, **block}
+        parent[section] = {**preset, **block}
 
 
 def format_validation_error(err: ValidationError, source, hide=UNION_TAGS) -> str:

@@ -6,9 +6,10 @@ errors, every number must be finite (NaN and ±inf are rejected with the field n
 quantity has a range (the bounds below, each with its reason). Sections other than
 ``simulation`` and ``constellation`` have defaults, so a config with only those two runs.
 
-Parameter presets (``preset: NAME`` inside ``solar_array``, ``battery``, ``radiator`` or
-``accelerator``) are YAML files under ``configs/presets/<kind>/NAME.yaml``; keys given in the
-config override the preset's (merged by :mod:`twin.config.load`).
+Parameter presets (``preset: NAME`` inside ``spacecraft.solar_array``, ``.battery``,
+``.radiator``, ``.accelerator`` or ``links.terminal``) are YAML files under
+``configs/presets/<kind>/NAME.yaml``; keys given in the config override the preset's (merged by
+:mod:`twin.config.load`).
 """
 from __future__ import annotations
 
@@ -33,10 +34,13 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
                                 Temperature, TemperatureDifference, Direction, Accelerators, Priority,
                                 DeadlineSlack, UpsetRate)
+from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
 
-PRESET_KINDS = {"solar_array": "solar", "battery": "battery", "radiator": "radiator",
-                "accelerator": "accelerator"}
+# where a block may say ``preset: NAME`` -> the folder under configs/presets/ its presets are in
+PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
+                "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
+                "links.terminal": "link"}
 
 
 class Section(BaseModel):
@@ -257,6 +261,29 @@ class Spacecraft(Section):
 
 
 # ---------------------------------------------------------------- workload, scheduler, output
+class Communication(Section):
+    """What a job's members exchange while it runs (twin/links/network.py). ``data_parallel``:
+    every training step each member satellite sends and receives 2(m-1)/m of the gradient over its
+    ring of m satellites (ring all-reduce, bandwidth-optimal: Patarasuk & Yuan, J. Parallel Distrib.
+    Comput. 69(2), 117-124, 2009); on one satellite the ring is over its accelerators, on the bus.
+    ``flat``: each member satellite needs a fixed rate at full compute speed. It takes effect only
+    in a run with ``links`` (without them gangs run as if their members shared a rack)."""
+    kind: Literal["none", "data_parallel", "flat"] = Field(
+        "none", description="none (jobs do not communicate), data_parallel (ring all-reduce of the gradient each "
+                            "step) or flat (a fixed rate per member satellite); only in a run with links")
+    model_params: Annotated[float, Field(gt=0, le=1e15)] = Field(
+        7e9, description="data_parallel: parameters of the model [1]; generic 7-billion-parameter model")
+    bytes_per_param: Annotated[float, Field(gt=0, le=16)] = Field(
+        2.0, description="data_parallel: bytes of gradient per parameter [B]; 2 = bf16 gradients")
+    step_time_s: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        1.0, description="data_parallel: compute time of one training step at full speed [s]")
+    overlap: Fraction = Field(
+        0.0, description="data_parallel: fraction of a step's compute time that communication can hide under "
+                         "(0 = none, 1 = fully overlapped) [1]")
+    gbps_per_member: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        100.0, description="flat: rate each member satellite needs at full compute speed [Gbit/s]")
+
+
 class PoissonWorkload(Section):
     kind: Literal["poisson"] = "poisson"
     arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] = Field(
@@ -272,6 +299,7 @@ class PoissonWorkload(Section):
     deadline_slack: DeadlineSlack = Field(
         None, description="deadline = submit + slack x work / accelerators (run time at full speed); null = no deadlines [1]")
     checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time; a rollback loses the work since [s]")
+    communication: Communication = Communication()
 
 
 class TraceWorkload(Section):
@@ -280,6 +308,7 @@ class TraceWorkload(Section):
     deadline_slack: DeadlineSlack = Field(
         None, description="deadline = submit + slack x work / accelerators; null = no deadlines [1]")
     checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time [s]")
+    communication: Communication = Communication()
 
     @field_validator("mapping")
     @classmethod
@@ -296,8 +325,16 @@ Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator=
 
 class Scheduler(Section):
     """Placement policy and its knobs; each knob names the policy that reads it (twin/ops/scheduling.py)."""
-    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun"] = Field(
-        "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, follow_the_sun")
+    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "topology_aware"] = Field(
+        "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, "
+                            "follow_the_sun, topology_aware (fifo whose gangs stay on linked satellites)")
+    link_aware: bool = Field(
+        False, description="any policy: a gang over several satellites goes only to a linked group whose links "
+                           "carry its traffic at min_link_efficiency or better, else it waits (always on for "
+                           "topology_aware)")
+    min_link_efficiency: Fraction = Field(
+        0.8, description="link-aware placement: the least fraction of its compute rate a gang's links must let it "
+                         "run at (estimated from the links' capacity now, shared with the jobs already on them) [1]")
     epoch_s: Seconds = Field(60.0, description="placement decisions at this interval [s], a multiple of dt_s")
     preempt: bool = Field(False, description="priority: a blocked job preempts running jobs of lower priority (they roll back to their last checkpoint)")
     power_soc_margin: Fraction = Field(
@@ -310,6 +347,35 @@ class Scheduler(Section):
         1200.0, description="follow_the_sun: a target node must stay sunlit at least this much longer than the lead [s]")
     migration_cost_s: SecondsOrZero = Field(
         60.0, description="follow_the_sun: progress lost per migration (the job holds its new accelerators without progress) [s]")
+
+
+class Links(Section):
+    """Inter-satellite links (twin/links/): which satellites link (``topology``), what a link
+    carries (``terminal``: an optical link budget, a preset from configs/presets/link/), and when
+    a link is up: in line of sight above ``grazing_altitude_km``, within the terminal's range,
+    pointing and tracking limits, both ends working. Off by default: then every gang runs as if
+    its members shared a rack."""
+    topology: Literal["none", "+grid", "nearest", "pairs"] = Field(
+        "none", description="none; +grid (Walker/SSO shells: in-plane neighbours and one satellite in each "
+                            "adjacent plane, Hypatia's +Grid); nearest (each satellite's nearest_k nearest in "
+                            "range, rebuilt at every scheduler epoch); pairs (the list in pairs)")
+    terminals_per_sat: Annotated[int, Field(ge=1, le=64)] = Field(
+        4, description="optical terminals per satellite: no satellite has more links (+grid needs 4)")
+    nearest_k: Annotated[int, Field(ge=1, le=64)] = Field(4, description="nearest: links each satellite seeks [1]")
+    grid_shift: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        0, description="+grid: slot offset of the link to the next plane (Hypatia's isl_shift) [1]")
+    pairs: list[tuple[Annotated[int, Field(ge=0, lt=MAX_SATELLITES)], Annotated[int, Field(ge=0, lt=MAX_SATELLITES)]]] = Field(
+        [], description="pairs: satellite index pairs [[a, b], ...] (as in /sat/index)")
+    grazing_altitude_km: Annotated[float, Field(ge=0, le=1000)] = Field(
+        80.0, description="a link's ray must pass above this altitude over the Earth's equatorial radius (Hypatia "
+                          "uses 80 km, above most of the atmosphere's refraction and absorption) [km]")
+    drop_in_safe_mode: bool = Field(
+        False, description="a satellite in safe mode (battery below its floor) switches its terminals off (the mode "
+                           "at the start of each block of steps, at most one scheduler epoch)")
+    bus_gbps: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        7200.0, description="rate between accelerators on one satellite [Gbit/s]: NVLink 4, 900 GB/s per "
+                            "accelerator (NVIDIA H100 Tensor Core GPU datasheet, 2023)")
+    terminal: LinkTerminal = LinkTerminal()
 
 
 class Outage(Section):
@@ -350,6 +416,8 @@ class Output(Section):
         "lzf", description="/state and tables: 'lzf' (fast; h5py/xarray read it, plain HDF5 tools need "
                           "the LZF filter plugin), a gzip level 1-9 (portable, ~5x slower to write), or 0 (none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
+    links: bool = Field(False, description="record /links: every live inter-satellite link at the end of each "
+                                           "record (time, satellites, range, capacity)")
     flush_every_records: Annotated[int | None, Field(gt=0, le=MAX_FLUSH_RECORDS)] = Field(
         None, description="records buffered between writes, also the HDF5 chunk length; null = about 256 KiB "
                          "per variable, rounded down to divide the records between checkpoints")
@@ -371,6 +439,7 @@ class Scenario(Section):
     workload: Workload = PoissonWorkload()
     scheduler: Scheduler = Scheduler()
     faults: Faults = Faults()
+    links: Links = Links()
     output: Output = Output()
 
     @model_validator(mode="after")
@@ -384,6 +453,8 @@ class Scenario(Section):
         ratio = every / self.simulation.record_every_s
         if every and abs(ratio - round(ratio)) > 1e-9:
             raise ValueError(f"output.checkpoint_every_s ({every}) must be a whole multiple of simulation.record_every_s")
+        if self.links.topology == "pairs" and not self.links.pairs:
+            raise ValueError("links.topology is pairs but links.pairs is empty")
         if self.workload.kind == "poisson":
             expected = self.workload.arrival_rate_per_h * self.simulation.duration_s / SECONDS_PER_HOUR
             if expected > MAX_EXPECTED_JOBS:

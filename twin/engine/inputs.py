@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.config import ConfigError
+from twin.links.network import build_network
 from twin.orbits.constellation import build_constellation
 from twin.orbits import screen_for_run
 
@@ -15,6 +16,7 @@ from twin.orbits import screen_for_run
 class RunInputs:
     sats: object            # twin.orbits.SatelliteSet, screened
     trace: object = None    # twin.ops.trace.TraceJobs of a trace workload, else None
+    links: object = None    # twin.links.network.LinkNetwork, if the run has inter-satellite links
 
 
 def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
@@ -38,4 +40,8 @@ def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
         from twin.ops.trace import load_trace
 
         trace = load_trace(scenario.workload.mapping)
-    return RunInputs(sats, trace)
+    try:
+        links = build_network(scenario, sats)
+    except ValueError as err:
+        raise ConfigError(f"links.topology: {err}") from None
+    return RunInputs(sats, trace, links)

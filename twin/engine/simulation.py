@@ -21,7 +21,7 @@ import numba
 import numpy as np
 import simpy
 
-from twin.constants import J_PER_WH, M_PER_KM, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+from twin.constants import BPS_PER_GBPS, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
 from twin.ops.faults import FaultModel
@@ -39,7 +39,8 @@ from twin.output.schema import EVENT_DTYPE
 from twin.engine.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
                                     move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
 from twin.engine.progress import Progress
-from twin.ops.scheduling import NodeView, make_policy, max_eclipse_s, predict_eclipses
+from twin.ops.eclipses import max_eclipse_s, predict_eclipses
+from twin.ops.scheduling import NodeView, make_policy
 from twin.ops.workload import job_source
 
 
@@ -54,14 +55,16 @@ EVENT_KIND_BYTES = np.array([L.EVENT_NAMES.get(code, "").encode() for code in ra
 # what a checkpoint holds of a Simulation, and a resume restores
 CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc", "totals", "ledger_total",
                 "battery_start_wh", "n_events", "jobs", "source", "faults", "eclipse_entry_s",
-                "eclipse_exit_s", "allocated_accel_s", "array_power_w")
+                "eclipse_exit_s", "allocated_accel_s", "array_power_w", "network")
 THREAD_NODES = 500  # nodes per numba thread in the node kernel
 
 
 class Simulation:
     """All mutable state of one run: node arrays, jobs, accumulators, the clock in steps."""
 
-    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress, trace=None):
+    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress, trace=None, links=None):
+        """``links``: the run's :class:`twin.links.network.LinkNetwork` (from
+        :func:`twin.engine.inputs.read_inputs`), or None without inter-satellite links."""
         sim = scenario.simulation
         self.scenario, self.writer, self.progress = scenario, writer, progress
         self.dt_s = sim.dt_s
@@ -109,6 +112,16 @@ class Simulation:
         self._ev = (np.empty((self.n, cap), np.int64), np.empty((self.n, cap), np.int64),
                     np.empty((self.n, cap)), np.zeros(self.n, np.int64))
         self.n_events = 0
+        self.network = links
+        self._rebuild_links(0)
+
+    @property
+    def network(self):
+        return self.jobs.links
+
+    @network.setter
+    def network(self, links) -> None:
+        self.jobs.links = links
 
     def step_at(self, t_s: float) -> int:
         return min(int(round(t_s / self.dt_s)), self.n_steps)
@@ -125,6 +138,7 @@ class Simulation:
             heat = np.empty((k1 - k0, self.n))
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
+            mode_at_start = self.mode.copy() if self.network is not None else None
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
                 ask_view_factors(self.state)
             advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
@@ -133,7 +147,10 @@ class Simulation:
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
-            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc)
+            capacity = None
+            if self.network is not None:
+                capacity = self.network.advance(pos, vel, self.jobs.down, mode_at_start, self.dt_s, self.acc)
+            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity)
             self.step = k1
             if self.faults.enabled:
                 self._apply_faults(k1)
@@ -183,6 +200,8 @@ class Simulation:
         self.ledger_total += held
         self.writer.add_record(self.step * self.dt_s, self._rows, position_km, held.sum(axis=1) / interval_s)
         self.writer.add_jobs(self.jobs.take_rows())
+        if self.writer.links and self.network is not None:
+            self.writer.add_links(self.network.live_rows(self.step * self.dt_s))
         close_interval(self.acc, self.totals)
         self.last_record_step = self.step
 
@@ -207,9 +226,17 @@ class Simulation:
             if self.checkpoint_steps and step % self.checkpoint_steps == 0 and step < self.n_steps:
                 self.checkpoint()
         if step % self.epoch_steps == 0 and step < self.n_steps:
+            self._rebuild_links(step)
             self.jobs.dispatch(step * self.dt_s, self.view)
+            self.jobs.reroute()
             self._write_other_events(self.jobs.take_events())
             self.last_dispatch_step = step
+
+    def _rebuild_links(self, step: int) -> None:
+        """Links that follow the geometry (``nearest``): rebuilt at the positions of ``step``."""
+        if self.network is not None and self.network.rebuilds and step < self.n_steps:
+            pos, vel, _ = self.orbits.get(step, step)
+            self.network.rebuild(pos[0], vel[0], self.jobs.down, self.mode)
 
     def checkpoint(self) -> None:
         """Snapshot the state now; the writer thread writes it once the records before it are on
@@ -263,6 +290,9 @@ class Simulation:
                                                       if jobs["work_delivered_accel_h"] > 0 else float("nan")),
             **self.faults.metrics(self.step),
             "events": self.n_events,
+            # per satellite, mean over the run: live inter-satellite links [1] and their capacity
+            "links_live_mean": self.totals[L.ACC_LINKS] / node_s,
+            "link_capacity_gbps_mean": self.totals[L.ACC_LINK_CAPACITY] / node_s / BPS_PER_GBPS,
         }
         for m, name in enumerate(L.MODE_NAMES):
             summary[f"node_hours_{name}"] = self.totals[L.ACC_MODE_TIME + m] / SECONDS_PER_HOUR
@@ -414,7 +444,7 @@ def _simulation(scenario, inputs, writer, meter) -> "Simulation":
     """The Simulation of a run whose writer exists; if it cannot be made, the writer's file is
     closed as failed first."""
     try:
-        return Simulation(scenario, inputs.sats, writer, meter, inputs.trace)
+        return Simulation(scenario, inputs.sats, writer, meter, inputs.trace, inputs.links)
     except BaseException as err:
         meter.close()
         writer.close("failed", reason=failure_text(err))

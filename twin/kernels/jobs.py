@@ -16,17 +16,28 @@ the interval is reached; ``checkpoint_work_accel_s`` then holds the work done so
 what survives a preemption or a node failure. ``stall_s`` is time the job holds its accelerators
 without progress (restoring from a checkpoint after a migration), consumed first.
 
+Communication (optional, ``comm_bits`` given): a job exchanges ``comm_bits[slot]`` bits over its
+slowest path per step of ``comm_step_s`` compute time at full speed, of which a fraction
+``comm_overlap`` of the compute time hides communication (docs/design.md §5). The path's rate is
+the smallest ``cap_kl[k, l] / link_share[l]`` over the job's route, the links
+``route_link[route_lo[slot]:route_hi[slot]]`` (a link shared by several jobs is split evenly; a
+route with a link id of -1 has no path: rate 0); an empty route means all members are on one
+satellite and talk over its bus at ``bus_bps``. At compute rate r a step takes
+t_p = comm_step_s / r to compute and t_c = bits / rate to communicate, so the job runs at
+r · t_p / (t_p + max(0, t_c − overlap · t_p)); what that takes from r is the ledger's ``network``
+cause and adds to ``network_accel_s[slot]``.
+
 The ledger (optional, ``acc`` given): every accelerator-second a running job holds goes to one
 cause in the node's ``ACC_LEDGER`` rows (docs/design.md §5): ``delivered`` at the job's rate; what
 the member's own node lost, to ``heat`` (``heat_kn``) and ``power`` (the rest); what a faster
 member lost waiting for the slowest, to the slowest member's causes in the same shares; a stall to
-``overhead``; and the rest of the block after the job's work ran out, to ``scheduling`` while a job
+``overhead``; the communication shortfall to ``network``; and the rest of the block after the job's work ran out, to ``scheduling`` while a job
 waits (from ``waiting_from_s``) and ``no_demand`` before.
 """
 from numba import njit
 
-from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NO_DEMAND, LEDGER_OVERHEAD,
-                                 LEDGER_POWER, LEDGER_SCHEDULING)
+from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NETWORK, LEDGER_NO_DEMAND,
+                                 LEDGER_OVERHEAD, LEDGER_POWER, LEDGER_SCHEDULING)
 
 
 @njit(cache=True)
@@ -34,7 +45,9 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                  remaining_accel_s, energy_j, done_s, idle_w, peak_w,
                  work_accel_s=None, checkpoint_interval_s=None, since_checkpoint_s=None,
                  checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None,
-                 heat_kn=None, acc=None, waiting_from_s=0.0):
+                 heat_kn=None, acc=None, waiting_from_s=0.0, comm_bits=None, cap_kl=None, link_share=None,
+                 route_lo=None, route_hi=None, route_link=None, comm_step_s=1.0, comm_overlap=0.0,
+                 bus_bps=1.0, network_accel_s=None):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
 
     Updates in place: ``remaining_accel_s`` [accelerator-s], ``energy_j`` [J] (the accelerators'
@@ -51,6 +64,12 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
 
     Ledger (module docstring): ``heat_kn`` (K, N) [1] from the node kernel, ``acc`` (N_ACC, N)
     incremented in place [accelerator-s], ``waiting_from_s`` [s since epoch] (+inf: no job waits).
+
+    Communication (module docstring): ``comm_bits`` (slots,) [bit per step], ``cap_kl`` (K, L)
+    [bit/s] link capacity per step, ``link_share`` (L,) [1], ``route_lo``/``route_hi`` (slots,)
+    and ``route_link`` (E,) int64, ``comm_step_s`` [s], ``comm_overlap`` [1], ``bus_bps``
+    [bit/s], ``network_accel_s`` (slots,) [accelerator-s] incremented. ``cap_kl`` may be None
+    (no links: every multi-satellite route has rate 0).
 
     Returns the work done by all jobs in the block [accelerator-s].
     """
@@ -78,24 +97,33 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
             if stall_s is not None and stall_s[slot] > 0.0:
                 stalled = min(stall_s[slot], dt_s)
                 stall_s[slot] -= stalled
+            compute_rate = rate
+            if comm_bits is not None and comm_bits[slot] > 0.0 and rate > 0.0:
+                rate = _communicating_rate(rate, comm_bits[slot], _path_bps(k, route_lo[slot], route_hi[slot], route_link,
+                                                                             cap_kl, link_share, bus_bps),
+                                           comm_step_s, comm_overlap)
             work = n_accel[slot] * rate * (dt_s - stalled)
             if work >= remaining_accel_s[slot] and rate > 0.0 and work > 0.0:
                 used_s = stalled + remaining_accel_s[slot] / work * (dt_s - stalled)
+                if network_accel_s is not None:
+                    network_accel_s[slot] += n_accel[slot] * (compute_rate - rate) * (used_s - stalled)
                 energy_j[slot] += power_w * used_s
                 done_s[j] = t0_s + k * dt_s + used_s
                 remaining_accel_s[slot] = 0.0
                 if acc is not None:
-                    _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest,
-                                 stalled, used_s - stalled)
+                    _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, compute_rate, rate,
+                                 slowest, stalled, used_s - stalled)
                     # the rest of the block: held, but the work has run out
                     _ledger_free(acc, lo, hi, member_node, member_accel, t0_s + k * dt_s + used_s,
                                  t0_s + n_steps * dt_s, waiting_from_s)
                 break
             if acc is not None:
-                _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest,
-                             stalled, dt_s - stalled)
+                _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, compute_rate, rate,
+                             slowest, stalled, dt_s - stalled)
             remaining_accel_s[slot] -= work
             energy_j[slot] += power_w * dt_s
+            if network_accel_s is not None:
+                network_accel_s[slot] += n_accel[slot] * (compute_rate - rate) * (dt_s - stalled)
             if checkpoint_interval_s is not None:
                 since_checkpoint_s[slot] += dt_s
                 if since_checkpoint_s[slot] >= checkpoint_interval_s[slot]:
@@ -106,18 +134,53 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
     return total_work
 
 
+@njit(cache=True, _nrt=False)   # borrows its arrays
+def _path_bps(k, lo, hi, route_link, cap_kl, link_share, bus_bps):
+    """Rate of a job's slowest path at step ``k`` [bit/s]: the least capacity share over its
+    route's links; the bus when the route is empty (one satellite); 0 when it has no path."""
+    if hi <= lo:
+        return bus_bps
+    if cap_kl is None:
+        return 0.0
+    best = bus_bps
+    for e in range(lo, hi):
+        link = route_link[e]
+        if link < 0:
+            return 0.0
+        share = cap_kl[k, link] / link_share[link]
+        if share < best:
+            best = share
+    return best
+
+
+@njit(cache=True, _nrt=False)
+def _communicating_rate(rate, bits, path_bps, step_s, overlap):
+    """A job's rate [1] when, at compute rate ``rate``, each step of ``step_s`` at full speed also
+    moves ``bits`` at ``path_bps``, ``overlap`` of the compute time hiding it."""
+    if path_bps <= 0.0:
+        return 0.0
+    compute_s = step_s / rate
+    comm_s = bits / path_bps
+    return rate * compute_s / (compute_s + max(0.0, comm_s - overlap * compute_s))
+
+
 @njit(cache=True, _nrt=False)   # borrows its arrays (twin.kernels.step: no reference counting per call)
-def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, rate, slowest, stalled_s, run_s):
+def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, compute_rate, rate, slowest, stalled_s,
+                 run_s):
     """A job's members over one step: ``stalled_s`` to overhead, then ``run_s`` at the job's
-    ``rate``: delivered, each member's own shortfall (heat, power) and its wait for the slowest
-    member (that member's causes, in their shares)."""
+    ``rate``: delivered, what communication took from its ``compute_rate`` (network), each
+    member's own shortfall (heat, power) and its wait for the slowest member (that member's
+    causes, in their shares)."""
+    network = compute_rate - rate
+    rate = compute_rate
     short = 1.0 - rate
     slow_heat = heat_kn[k, slowest] / short if short > 0.0 else 0.0   # heat's share of the slowest's loss
     for m in range(lo, hi):
         node, a = member_node[m], member_accel[m]
         own_rate, own_heat = rate_kn[k, node], heat_kn[k, node]
         acc[ACC_LEDGER + LEDGER_OVERHEAD, node] += a * stalled_s
-        acc[ACC_LEDGER + LEDGER_DELIVERED, node] += a * rate * run_s
+        acc[ACC_LEDGER + LEDGER_DELIVERED, node] += a * (rate - network) * run_s
+        acc[ACC_LEDGER + LEDGER_NETWORK, node] += a * network * run_s
         waited = a * (own_rate - rate) * run_s
         acc[ACC_LEDGER + LEDGER_HEAT, node] += a * own_heat * run_s + waited * slow_heat
         acc[ACC_LEDGER + LEDGER_POWER, node] += a * (1.0 - own_rate - own_heat) * run_s + waited * (1.0 - slow_heat)

@@ -44,7 +44,11 @@ LEDGER_SCHEDULING = 6      # free while a job that could use them waits
 LEDGER_NO_DEMAND = 7       # free, and no job waiting
 N_LEDGER = 8
 LEDGER_CAUSES = ("delivered", "power", "heat", "faults", "network", "overhead", "scheduling", "no_demand")
-N_FLOW_ACC = ACC_LEDGER + N_LEDGER   # the integrals above; rows after them are extrema
+# inter-satellite links (twin.kernels.links.link_block): ∫(live links) dt [s] and ∫(their summed
+# capacity) dt [bit]; zero without links
+ACC_LINKS = ACC_LEDGER + N_LEDGER
+ACC_LINK_CAPACITY = ACC_LINKS + 1
+N_FLOW_ACC = ACC_LINK_CAPACITY + 1   # the integrals above; rows after them are extrema
 
 # flows whose minimum and maximum over each record interval can be recorded as well
 # (output.aggregate: [mean, min, max]): the step means of these accumulators, in this order, in

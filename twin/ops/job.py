@@ -16,7 +16,8 @@ from twin.ops.workload import JobSpec
 
 _IN_COLUMN_ORDER = operator.itemgetter(*JOB_DTYPE.names)   # a job's values by name -> its /jobs row
 # the fields of a Job that the kernel advances
-PROGRESS_FIELDS = ("remaining_accel_s", "energy_j", "since_checkpoint_s", "checkpoint_work_accel_s", "stall_s")
+PROGRESS_FIELDS = ("remaining_accel_s", "energy_j", "since_checkpoint_s", "checkpoint_work_accel_s", "stall_s",
+                   "network_accel_s")
 
 
 
@@ -49,19 +50,21 @@ class Job:
 
     __slots__ = ("spec", "start_s", "end_s", "status", "preemptions", "migrations", "placement", "reason",
                  "first_sat", "run_start_s", "lost_accel_s", "_slots", "_slot", "_remaining_accel_s", "_energy_j",
-                 "_checkpoint_work_accel_s", "_since_checkpoint_s", "_stall_s")
+                 "_checkpoint_work_accel_s", "_since_checkpoint_s", "_stall_s", "_network_accel_s")
 
     remaining_accel_s = _Progress()        # work still to do [accelerator-s]
     energy_j = _Progress()                 # energy used so far [J]
     checkpoint_work_accel_s = _Progress()  # work done at the last checkpoint [accelerator-s]
     since_checkpoint_s = _Progress()       # time held since the last checkpoint [s]
     stall_s = _Progress()                  # progress-free time still to serve (migration) [s]
+    network_accel_s = _Progress()          # held while communication held it back [accelerator-s]
 
     def __init__(self, spec: JobSpec, remaining_accel_s: float):
         self.spec = spec
         self._slots, self._slot = None, -1   # while running: the book's JobSlots and the slot there
         self.remaining_accel_s = remaining_accel_s
         self.energy_j = self.checkpoint_work_accel_s = self.since_checkpoint_s = self.stall_s = 0.0
+        self.network_accel_s = 0.0
         self.start_s = self.end_s = np.nan   # first start, end [s]
         self.status = "queued"
         self.preemptions = 0                 # interruptions that rolled it back (preemption or failure)
@@ -86,6 +89,12 @@ class Job:
         return (self.end_s - s.submit_s) / max(s.work_accel_s / s.n_accelerators, 1e-9)
 
     @property
+    def comm_slowdown(self) -> float:
+        """(work done + accelerator-seconds lost to communication) / work done [1]; NaN before any work."""
+        done = self.spec.work_accel_s - self.remaining_accel_s + self.lost_accel_s
+        return (done + self.network_accel_s) / done if done > 0 else float("nan")
+
+    @property
     def done_accel_s(self) -> float:
         return self.spec.work_accel_s - self.remaining_accel_s
 
@@ -97,7 +106,8 @@ class Job:
                 "status": self.status, "energy_wh": self.energy_j / J_PER_WH, "preemptions": self.preemptions,
                 "priority": s.priority, "deadline_s": s.deadline_s, "wait_s": self.start_s - s.submit_s,
                 "slowdown": self.slowdown, "flop": self.done_accel_s * peak_flops, "migrations": self.migrations,
-                "lost_accel_s": self.lost_accel_s, "reason": self.reason}
+                "lost_accel_s": self.lost_accel_s, "network_lost_accel_s": self.network_accel_s,
+                "comm_slowdown": self.comm_slowdown, "reason": self.reason}
 
     def row(self, peak_flops: float) -> tuple:
         """Its /jobs row: the values in the declared column order."""

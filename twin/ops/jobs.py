@@ -75,6 +75,7 @@ class JobBook:
         self.counts = {"submitted": 0, "completed": 0, "rejected": 0, "preemptions": 0,
                        "rollbacks": 0, "migrations": 0, "deadline_missed": 0}
         self.events: list[tuple] = []       # (time_s, sat, kind, value) for /events
+        self.links = None                   # the run's twin.links.network.LinkNetwork, if it has links
 
     @property
     def running(self) -> list[Job]:
@@ -107,7 +108,7 @@ class JobBook:
         if callable(view):   # the engine's Simulation.view: only built when the policy looks
             view = view() if getattr(self.policy, "uses_view", True) else None
         running = tuple(self._running.values())
-        view = (view if view is not None else NodeView())._replace(now_s=now_s, running=running)
+        view = (view if view is not None else NodeView())._replace(now_s=now_s, running=running, links=self.links)
         if revise is not None and self._running:
             actions = revise(self.queue[:self._eligible(now_s)], self.available(), view)
             for action in actions:
@@ -194,12 +195,16 @@ class JobBook:
             self.busy[node] += count
         job.placement = placement
         self.slots.place(job._slot, placement)
+        if self.links is not None:
+            self.links.place(job._slot, placement, job.n_accelerators)
 
     def _release(self, job: Job) -> None:
         for node, count in job.placement:
             self.free[node] += count
             self.busy[node] -= count
         job.placement = []
+        if self.links is not None:
+            self.links.release(job._slot)
 
     def _interrupt(self, job: Job, now_s: float, kind: int, sat: int) -> None:
         """Roll a running job back to its last checkpoint and requeue it at its arrival position."""
@@ -259,18 +264,22 @@ class JobBook:
         self.lost_pending = False
         return lost
 
-    def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None) -> None:
+    def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None,
+                capacity_kl=None) -> None:
         """Progress running jobs through a block of steps; finish those whose work ran out. With
-        ``heat_kn`` and ``acc``, their accelerator-seconds go to the ledger (twin.kernels.jobs)."""
+        ``heat_kn`` and ``acc``, their accelerator-seconds go to the ledger (twin.kernels.jobs);
+        with links (``self.links``), ``capacity_kl`` (K, L) [bit/s] is their capacity per step."""
         if not self._running:
             return
         slots, active = self.slots, self._active
+        comm = self.links.kernel_args(capacity_kl) if self.links is not None else {}
         done_s = np.full(len(active), -1.0)
         self.work_done_accel_s += advance_jobs(
             rate_kn, t0_s, dt_s, slots.entry_lo, slots.member_node, slots.member_accel,
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
-            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s())
+            slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s(),
+            network_accel_s=slots.network_accel_s, **comm)
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):
@@ -287,6 +296,11 @@ class JobBook:
         self.slowdowns.append(job.slowdown)
         self.energies_wh.append(job.energy_j / J_PER_WH)
         self.done.append(job)
+
+    def reroute(self) -> None:
+        """Route the running jobs over the links as they are now (after a dispatch)."""
+        if self.links is not None:
+            self.links.reroute(len(self.slots.entry_lo))
 
     def take_events(self) -> list[tuple]:
         events, self.events = self.events, []

@@ -32,6 +32,11 @@ Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES
 ``follow_the_sun``
     Places on the nodes that stay sunlit longest, and before a node's predicted eclipse entry
     checkpoints its jobs and migrates them to nodes that stay sunlit longer.
+``topology_aware``
+    ``fifo`` whose gangs stay on linked satellites (:mod:`twin.ops.link_placement`): a gang over
+    several satellites goes to a group joined by live links that carry its traffic at
+    ``min_link_efficiency`` of its compute rate or better, or waits. ``scheduler.link_aware``
+    does the same for any other policy's gangs.
 
 Every policy puts a job on one node when one node can hold it, and makes a gang over several
 only when none can (a gang runs at its slowest member and is hit by the faults of all of them).
@@ -53,18 +58,19 @@ import numpy as np
 from twin.constants import J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels.placement import first_fitting, gang_fill
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
+from twin.ops.link_placement import is_linked_gang, linked_fit
 
 NodeView = namedtuple(
     "NodeView",
     "soc sunlit_fraction electronics_temp_k mode next_eclipse_entry_s next_eclipse_exit_s "
-    "eclipse_duration_s period_s array_power_w now_s running",
-    defaults=(None,) * 11)
+    "eclipse_duration_s period_s array_power_w now_s running links",
+    defaults=(None,) * 12)
 NodeView.__doc__ = """What a policy sees at a decision. Per node (N,): ``soc`` [1],
 ``sunlit_fraction`` [1] at the last step, ``electronics_temp_k`` [K], ``mode`` (layout codes),
 ``next_eclipse_entry_s``, ``next_eclipse_exit_s`` [s since epoch] and ``eclipse_duration_s`` [s]
 (predicted, :func:`predict_eclipses`), ``period_s`` orbital period [s], ``array_power_w`` the
 array's recent output in full sun [W] (NaN until measured); ``now_s`` [s]; ``running``: the
-running jobs. Node fields are None when the caller has no physics (unit tests)."""
+running jobs; ``links``: the run's :class:`twin.links.network.LinkNetwork` (None without links). Node fields are None when the caller has no physics (unit tests)."""
 
 SHEDDING_MODES = (MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN)
 
@@ -91,53 +97,9 @@ class PolicyParams:
     # follow_the_sun
     migration_lead_s: float = 300.0       # migrate this long before eclipse [s]
     migration_min_gain_s: float = 1200.0  # target stays sunlit this much longer [s]
-
-
-def predict_eclipses(now_s: float, sunlit_fraction, last_entry_s, last_exit_s, period_s,
-                     max_eclipse_s=None):
-    """Next eclipse entry and exit of each node [s since epoch] and the length of its eclipses
-    [s], from its last observed entry and exit and its orbital period: eclipses recur once per
-    orbit, and over one orbit the Sun–orbit geometry (beta angle) barely moves, so the next
-    entry is the last one plus whole periods. All arguments (N,) [s] but ``now_s``; NaN where
-    never observed.
-
-    Where the prediction has nothing to go on, it says so plainly: a node that has not entered
-    eclipse in the last 1.1 periods is out of eclipse season (entry = +inf); before the first
-    period has passed an unobserved entry is guessed half a period ahead. For eclipsed nodes
-    the exit is the last exit plus one period (or the entry plus ``max_eclipse_s`` when no exit
-    has been seen yet). The length is the last observed one, else ``max_eclipse_s`` (default
-    0.4 periods, longer than any LEO eclipse).
-    """
-    period = np.asarray(period_s, dtype=np.float64)
-    longest = 0.4 * period if max_eclipse_s is None else np.asarray(max_eclipse_s, dtype=np.float64)
-    eclipsed = np.asarray(sunlit_fraction) < 0.5
-    since = now_s - last_entry_s
-    periods = np.maximum(np.ceil(since / period), 1.0)
-    entry = last_entry_s + periods * period
-    entry = np.where(eclipsed, last_entry_s + period, entry)
-    stale = ~eclipsed & (since > 1.1 * period)
-    entry = np.where(stale, np.inf, entry)
-    unseen = np.isnan(last_entry_s)
-    entry = np.where(unseen, np.where(now_s > 1.1 * period, np.inf, now_s + 0.5 * period), entry)
-    seen_exit = ~np.isnan(last_exit_s) & (last_exit_s >= last_entry_s - period)
-    exit_ = np.where(seen_exit, last_exit_s + period, last_entry_s + longest)
-    exit_ = np.where(eclipsed, np.maximum(np.nan_to_num(exit_, nan=now_s), now_s), np.nan)
-    # the last whole eclipse: exit after its entry (sunlit now), or the one before (eclipsed now)
-    length = np.where(last_exit_s > last_entry_s, last_exit_s - last_entry_s,
-                      last_exit_s - (last_entry_s - period))
-    length = np.where(np.isfinite(length) & (length > 0) & (length < period), length, longest)
-    return entry, exit_, length
-
-
-def max_eclipse_s(period_s):
-    """Longest eclipse of a circular orbit [s]: at beta = 0, in the cylindrical shadow,
-    T·asin(R_E / a)/π (Wertz & Larson, *Space Mission Analysis and Design*, 3rd ed., Eq. 5-7);
-    ``a`` from the period by Kepler's third law."""
-    from twin.constants import EARTH_MU_M3_S2, EARTH_RADIUS_M
-
-    period = np.asarray(period_s, dtype=np.float64)
-    a_m = (EARTH_MU_M3_S2 * (period / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
-    return period * np.arcsin(np.minimum(EARTH_RADIUS_M / a_m, 1.0)) / np.pi
+    # links
+    link_aware: bool = False              # gangs only on linked satellites (twin.ops.link_placement)
+    min_link_efficiency: float = 0.8      # ... whose links let them run at this fraction or better [1]
 
 
 def first_fit(n_accel: int, free: np.ndarray, order: np.ndarray) -> list[tuple[int, int]] | None:
@@ -201,6 +163,14 @@ class Policy:
     def __init__(self, params: PolicyParams = PolicyParams()):
         self.params = params
 
+    def linked(self, placement, n_accel: int, tiers, view):
+        """``placement`` as it is, or, for a gang over several satellites under link-aware
+        placement with links in the run, one on linked satellites (None: the gang waits)."""
+        if placement is None or not self.params.link_aware or view is None or view.links is None \
+                or not is_linked_gang(placement):
+            return placement
+        return linked_fit(n_accel, tiers, view.links, self.params.min_link_efficiency)
+
     def tiers(self, free: np.ndarray, placed: np.ndarray, view) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(usable accelerators per node, node order)]`` to try in turn for the next job;
         ``free`` is what is free now, ``placed`` what this epoch's decisions took already."""
@@ -211,7 +181,8 @@ class Policy:
         placed = np.zeros_like(free)   # what this epoch's decisions took already
         started = []
         for job in queue:
-            placement = tiered_fit(job.n_accelerators, self.tiers(free, placed, view))
+            tiers = self.tiers(free, placed, view)
+            placement = self.linked(tiered_fit(job.n_accelerators, tiers), job.n_accelerators, tiers, view)
             if placement is None:
                 break
             _take(free, placement, placed)
@@ -252,7 +223,8 @@ class PriorityBackfill(Policy):
         started = []
         i = 0
         while i < len(jobs):
-            placement = first_fit(jobs[i].n_accelerators, free, order)
+            placement = self.linked(first_fit(jobs[i].n_accelerators, free, order), jobs[i].n_accelerators,
+                                    [(free, order)], view)
             if placement is None:
                 break
             _take(free, placement)
@@ -265,9 +237,12 @@ class PriorityBackfill(Policy):
         shadow_s, spare = self._reservation(jobs[i], free, order, now, running, started)
         for job in jobs[i + 1:]:
             if now + estimated_run_s(job) <= shadow_s:
-                placement = first_fit(job.n_accelerators, free, order)
+                placement = self.linked(first_fit(job.n_accelerators, free, order), job.n_accelerators,
+                                        [(free, order)], view)
             else:
-                placement = first_fit(job.n_accelerators, np.minimum(free, spare), order)
+                usable = np.minimum(free, spare)
+                placement = self.linked(first_fit(job.n_accelerators, usable, order), job.n_accelerators,
+                                        [(usable, order)], view)
                 if placement is not None:
                     _take(spare, placement)
             if placement is not None:
@@ -463,7 +438,13 @@ class FollowTheSun(Policy):
         return actions
 
 
-POLICIES = {cls.name: cls for cls in (Fifo, PriorityBackfill, PowerAware, ThermalAware, FollowTheSun)}
+class TopologyAware(Fifo):
+    """:class:`Fifo` whose gangs stay on linked satellites that carry their traffic
+    (``link_aware`` always on)."""
+    name = "topology_aware"
+
+
+POLICIES = {cls.name: cls for cls in (Fifo, PriorityBackfill, PowerAware, ThermalAware, FollowTheSun, TopologyAware)}
 
 
 def make_policy(scheduler, spacecraft) -> Policy:
@@ -485,5 +466,7 @@ def make_policy(scheduler, spacecraft) -> Policy:
         discharge_efficiency=bat.discharge_efficiency, power_soc_margin=scheduler.power_soc_margin,
         thermal_limit_k=limit_k, heat_per_accel_k=heat_k,
         migration_lead_s=scheduler.migration_lead_s,
-        migration_min_gain_s=scheduler.migration_min_gain_s)
+        migration_min_gain_s=scheduler.migration_min_gain_s,
+        link_aware=scheduler.link_aware or scheduler.policy == TopologyAware.name,
+        min_link_efficiency=scheduler.min_link_efficiency)
     return POLICIES[scheduler.policy](params)

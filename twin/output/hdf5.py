@@ -67,10 +67,22 @@ def chunk_records(scenario, n_sats: int) -> int:
 
 
 def record_bytes(scenario, n_sats: int) -> int:
-    """Uncompressed bytes of one record of /state (positions included where recorded) and
-    /ledger."""
+    """Uncompressed bytes of one record of /state (positions included where recorded), /ledger
+    and, with ``output.links``, /links (at most every candidate link live)."""
     per_sat = sum(np.dtype(v.dtype).itemsize for v in state_variables(scenario))
-    return (per_sat + (12 if scenario.output.positions else 0)) * n_sats + 8 * L.N_LEDGER
+    return (per_sat + (12 if scenario.output.positions else 0)) * n_sats + 8 * L.N_LEDGER + \
+        schema.LINK_DTYPE.itemsize * _links_at_most(scenario, n_sats)
+
+
+def _links_at_most(scenario, n_sats: int) -> int:
+    """Candidate links of the run, the most /links can hold per record (0 without the table)."""
+    links = scenario.links
+    if not scenario.output.links or links.topology == "none":
+        return 0
+    if links.topology == "pairs":
+        return len(links.pairs)
+    per_sat = 4 if links.topology == "+grid" else min(links.nearest_k, links.terminals_per_sat)
+    return n_sats * per_sat // 2
 
 
 def reserve_bytes(scenario, n_sats: int) -> int:
@@ -149,6 +161,7 @@ class RunWriter:
         chunk = flush_every or chunk_records(scenario, self.n_sats)
         self.flush_every = chunk
         self.positions = positions
+        self.links = scenario.output.links and scenario.links.topology != "none"   # a /links table
         self.variables = state_variables(scenario)
         # records are buffered by storage type, one (variables, records, satellites) array per type;
         # add_record's rows come in the order of schema.record_variables(), gathered per type by _gather
@@ -158,8 +171,8 @@ class RunWriter:
             self._groups.setdefault(np.dtype(var.dtype), []).append(var.name)
         self._gather = [np.array([row_of[name] for name in names], dtype=np.int64) for names in self._groups.values()]
         self._new_buffers()
-        self._jobs, self._events = _Rows(JOB_DTYPE), _Rows(EVENT_DTYPE)
-        self.n_records = self.n_job_rows = self.n_event_rows = 0
+        self._jobs, self._events, self._links = _Rows(JOB_DTYPE), _Rows(EVENT_DTYPE), _Rows(schema.LINK_DTYPE)
+        self.n_records = self.n_job_rows = self.n_event_rows = self.n_link_rows = 0
         self._last_file_flush = wallclock.monotonic()
         self.failure = None       # the first write that failed, if any
         self._reserve = self.path.with_name(self.path.name + ".reserve")
@@ -242,17 +255,27 @@ class RunWriter:
         jobs.attrs["units"] = "mixed: see units_<column>"
         events = f.create_dataset("events", shape=(0,), maxshape=(None,), dtype=EVENT_DTYPE, chunks=(4096,), **opts)
         events.attrs["units"] = "time_s: s; value: 1 (nu for eclipse events, mode for mode_change)"
+        if self.links:
+            links = f.create_dataset(schema.LINKS, shape=(0,), maxshape=(None,), dtype=schema.LINK_DTYPE,
+                                     chunks=(4096,), **opts)
+            for col, unit in schema.LINK_UNITS.items():
+                links.attrs[f"units_{col}"] = unit
+            links.attrs["units"] = "mixed: see units_<column>"
+            links.attrs["long_name"] = "inter-satellite links up at the end of each record"
         f.create_group("summary")
         if copy_from is not None:
             self._copy_prefix(*copy_from)
         f.swmr_mode = True
         self._datasets = {name: f["state"][name] for name in f["state"]}
         self._datasets.update(time=f["time"], jobs=f["jobs"], events=f["events"], ledger=f[schema.LEDGER])
+        if self.links:
+            self._datasets["links"] = f[schema.LINKS]
 
     def counts(self) -> dict:
         """Records, job rows and event rows the file holds once what is buffered is written."""
         return {"records": self.n_records + self._n_buffered,
-                "jobs": self.n_job_rows + self._jobs.n, "events": self.n_event_rows + self._events.n}
+                "jobs": self.n_job_rows + self._jobs.n, "events": self.n_event_rows + self._events.n,
+                "links": self.n_link_rows + self._links.n}
 
     def _copy_prefix(self, old_path, counts: dict, block: int = 256) -> None:
         """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
@@ -273,12 +296,14 @@ class RunWriter:
                 d.resize((n,) + d.shape[1:])
                 for r0 in range(0, n, block):
                     d[r0:r0 + block] = old["state"][name][r0:min(r0 + block, n)]
-            for table, key in (("jobs", "jobs"), ("events", "events")):
-                m = counts[key]
+            tables = (("jobs", "jobs"), ("events", "events")) + ((("links", "links"),) if self.links else ())
+            for table, key in tables:
+                m = counts.get(key, 0)
                 f[table].resize((m,))
                 if m:
                     f[table][:] = old[table][:m]
         self.n_records, self.n_job_rows, self.n_event_rows = n, counts["jobs"], counts["events"]
+        self.n_link_rows = counts.get("links", 0)
 
     # ------------------------------------------------------------------ streaming
     def add_record(self, time_s: float, rows: np.ndarray, position_km: np.ndarray | None = None,
@@ -303,6 +328,13 @@ class RunWriter:
 
     def add_events(self, rows: np.ndarray) -> None:
         self._events.add(rows)
+
+    def add_links(self, columns: dict) -> None:
+        """Rows of /links, as columns by name (``twin.output.schema.LINK_DTYPE``)."""
+        rows = np.empty(len(columns["time_s"]), schema.LINK_DTYPE)
+        for name in schema.LINK_DTYPE.names:
+            rows[name] = columns[name]
+        self._links.add(rows)
 
     def flush(self, to_disk: bool = False, then=None) -> None:
         """Hand the buffered rows to the writer thread; with ``to_disk``, or when the flush
@@ -346,13 +378,11 @@ class RunWriter:
                 batch["state"]["position_gcrs_km"] = self._positions[:n]
             self.n_records += n
             self._new_buffers()   # the batch's buffers now belong to the writer thread
-        for name, buffer in (("jobs", self._jobs), ("events", self._events)):
+        for name, buffer in (("jobs", self._jobs), ("events", self._events), ("links", self._links)):
             if buffer.n:
                 batch[name] = buffer.take()
-                if name == "jobs":
-                    self.n_job_rows += len(batch[name])
-                else:
-                    self.n_event_rows += len(batch[name])
+                counter = f"n_{name[:-1]}_rows" if name != "jobs" else "n_job_rows"
+                setattr(self, counter, getattr(self, counter) + len(batch[name]))
         return batch
 
     def _write(self, batch: dict, flush_file: bool, then=None) -> None:
@@ -386,7 +416,7 @@ class RunWriter:
             # /time last: a live reader that sees a record in /time finds it in /state too
             ds["time"].resize((r0 + n,))
             ds["time"][r0:] = batch["time"]
-        for name in ("jobs", "events"):
+        for name in ("jobs", "events", "links"):
             if name in batch:
                 rows, d = batch[name], ds[name]
                 d.resize((d.shape[0] + len(rows),))

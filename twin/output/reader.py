@@ -122,7 +122,7 @@ def _check_layout(f: h5py.File, path) -> None:
     version = _python(f.attrs.get("schema_version"))
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
-    variables = schema.STATE_VARIABLES
+    variables = [v for v in schema.STATE_VARIABLES if v.since <= version]
     ledger = (schema.LEDGER,) if version >= schema.LEDGER_SINCE else ()
     required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *ledger, *(f"state/{v.name}" for v in variables))
     with reading(path):
@@ -225,7 +225,8 @@ def n_records(f: h5py.File) -> int:
     """Records complete in every dataset: while a run is written, ``/time`` grows before
     ``/state``, so a SWMR reader can see one longer than the other."""
     ledger = [f[schema.LEDGER].shape[0]] if schema.LEDGER in f else []
-    return int(min([f["time"].shape[0]] + ledger + [f["state"][v.name].shape[0] for v in schema.STATE_VARIABLES]))
+    return int(min([f["time"].shape[0]] + ledger + [f["state"][v.name].shape[0] for v in schema.STATE_VARIABLES
+                                                            if v.name in f["state"]]))
 
 
 def _attr(obj, key, default=""):
@@ -250,7 +251,7 @@ def read_summary(f: h5py.File) -> dict:
 
 
 def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
-    """``/jobs`` or ``/events`` (only ``fields``, every ``step``-th row) as a pandas DataFrame
+    """``/jobs``, ``/events`` or ``/links`` (only ``fields``, every ``step``-th row) as a pandas DataFrame
     with text columns decoded."""
     import pandas as pd
 
@@ -371,7 +372,9 @@ def open_run(path):
             coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
         variables = []
         optional = [v.name for v in schema.extrema_variables()] + ["position_gcrs_km"]
-        for name in [v.name for v in schema.STATE_VARIABLES] + [n for n in optional if n in f["state"]]:
+        # older schemas lack some variables (Variable.since); _check_layout required the rest
+        for name in [v.name for v in schema.STATE_VARIABLES if v.name in f["state"]] + \
+                [n for n in optional if n in f["state"]]:
             d = f["state"][name]
             variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
                               {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))
@@ -387,6 +390,7 @@ def open_run(path):
         summary = read_summary(f)
         jobs = read_table(f, "jobs")
         events = read_table(f, "events")
+        links = read_table(f, schema.LINKS) if schema.LINKS in f else None
     manager = CachingFileManager(_open_lazy, path)
     stat = path.stat()
     token = tokenize(str(path.resolve()), stat.st_mtime_ns, stat.st_size, n_rec)
@@ -404,5 +408,7 @@ def open_run(path):
     ds.attrs["summary"] = summary
     ds.attrs["jobs"] = jobs
     ds.attrs["events"] = events
+    if links is not None:
+        ds.attrs["links"] = links
     ds.set_close(manager.close)
     return ds

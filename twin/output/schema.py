@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.constants import J_PER_WH
+from twin.constants import BPS_PER_GBPS, J_PER_WH
 from twin.kernels import layout as L
 
 SCHEMA = "twin.run"
-SCHEMA_VERSION = 2   # 2: the accelerator ledger (ledger_* variables)
+SCHEMA_VERSION = 3   # 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links
 
 RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
 
@@ -80,6 +80,7 @@ class Variable:
     long_name: str
     description: str = ""
     extrema: bool = False
+    since: int = 1          # the schema version that introduced it (older files lack it)
 
     @property
     def kind(self) -> str:
@@ -130,6 +131,13 @@ STATE_VARIABLES = (
     Variable("mode", "enum", np.int8, NODE_MODE,
              "node mode at the interval's end: " + ", ".join(f"{k} {m}" for k, m in enumerate(L.MODE_NAMES)),
              "node mode at the interval's end (codes below)"),
+    Variable("links_live", "1", np.float32, mean(L.ACC_LINKS), "inter-satellite links up, mean over the interval",
+             "inter-satellite links of the satellite that are up (in line of sight, in range, both ends working), "
+             "mean over the record interval; 0 without `links`", since=3),
+    Variable("link_capacity_gbps", "Gbit/s", np.float32, mean(L.ACC_LINK_CAPACITY, per=BPS_PER_GBPS),
+             "summed capacity of the satellite's live links, mean over the interval",
+             "summed capacity of the satellite's live inter-satellite links (link budget at each step's range), "
+             "mean over the record interval [Gbit/s]", since=3),
 )
 # The accelerator ledger (schema 2): per record for the constellation, and per satellite for the
 # run; causes in twin.kernels.layout.LEDGER_CAUSES order
@@ -137,6 +145,11 @@ LEDGER = "ledger"               # (time, cause) float64: accelerators in each ca
 #                                 satellites, mean over the record interval [1]
 LEDGER_TOTAL = "ledger_total"   # (sat, cause) float64: accelerator-seconds in each cause over the run [s]
 LEDGER_SINCE = 2
+# the live links at the end of each record (output.links: true), one row per link
+LINKS = "links"
+LINK_DTYPE = np.dtype([("time_s", np.float64), ("sat_a", np.int64), ("sat_b", np.int64), ("range_km", np.float64),
+                       ("capacity_gbps", np.float64)])
+LINK_UNITS = {"time_s": "s", "sat_a": "", "sat_b": "", "range_km": "km", "capacity_gbps": "Gbit/s"}
 EXTREMA_STATS = ("min", "max")
 
 
@@ -225,6 +238,11 @@ JOB_COLUMNS = (
            "accelerator's `peak_flops`"),
     Column("migrations", np.int32, "1", "times `follow_the_sun` checkpointed it and moved it"),
     Column("lost_accel_s", np.float64, "s", "work thrown away by rollbacks, in accelerator-seconds"),
+    Column("network_lost_accel_s", np.float64, "s", "accelerator-seconds its members held while its "
+           "communication (inter-satellite links, or the bus on one satellite) held it back: the ledger's "
+           "`network` cause"),
+    Column("comm_slowdown", np.float64, "1", "`(work done + network_lost_accel_s) / work done`: how much slower "
+           "than its compute rate its communication made it (1 = not at all); NaN before any work"),
     Column("reason", "S24", "", "why it was rejected: `too_many_accelerators` (more than the constellation has) "
            "or `deadline_unreachable` (cannot end by `deadline_s` even at full speed); empty otherwise"),
 )
@@ -241,6 +259,8 @@ def unit_of(key: str) -> str:
         return "h"
     if key.endswith("_per_s"):
         return "1/s"
+    if "_gbps" in key:
+        return "Gbit/s"
     for suffix, unit in (("_wh", "Wh"), ("_s", "s"), ("_h", "h")):
         if key.endswith(suffix):
             return unit

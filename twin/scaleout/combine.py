@@ -176,7 +176,7 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         state = out.create_group("state")
         # every /state dataset the shards have (the schema's variables first; then optional
         # ones such as positions or per-record extrema, when every shard recorded them)
-        required = [v.name for v in schema.STATE_VARIABLES]
+        required = [v.name for v in schema.STATE_VARIABLES if v.name in first["state"]]
         optional = [n for n in first["state"] if n not in required and all(n in f["state"] for f in files)]
         for name in required + optional:
             src = first["state"][name]

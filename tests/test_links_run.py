@@ -1,0 +1,157 @@
+"""Runs with inter-satellite links: gangs at the rate their links allow, the ledger's network
+cause, links that drop with their satellites, resume, placement that sees the links, bad input."""
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, small_config
+from twin.config import load_config
+from twin.engine.simulation import Simulation, resume, run
+
+RING = {"constellation": [{"kind": "walker", "altitude_km": 550, "inclination_deg": 53, "planes": 1,
+                           "sats_per_plane": 16, "phasing": 0, "pattern": "delta"}]}
+
+
+def ring_config(**overrides) -> dict:
+    """16 satellites in one plane, 22.5 deg apart (chord 2(R+h) sin(pi/16) = 2,703 km; the ray
+    clears 80 km by 340 km), +grid links (a ring), 4 accelerators each, power to spare."""
+    cfg = small_config(**{"links.topology": "+grid", "spacecraft.battery.capacity_wh": 1e6,
+                          "spacecraft.battery.min_soc": 0.0, "spacecraft.solar_array.area_m2": 200,
+                          "spacecraft.radiator.area_m2": 20, **overrides})
+    cfg.update(RING)
+    return cfg
+
+
+def run_cfg(cfg, folder, name="run"):
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = folder / f"{name}.h5"
+    return run(load_config(path), out, log=lambda message: None), out
+
+
+def test_a_gang_over_two_linked_satellites_runs_at_the_link_bound_rate(tmp_path):
+    """Jobs of 8 accelerators span two neighbours; a 10 Gbit/s link cap (the budget's 1/R^2 rate
+    is far above it at 2,703 km with 1 m apertures) carries the 16 Gbit each member exchanges per
+    1.6-s step (1e9 parameters, bf16, ring of two: 2(2-1)/2 of the gradient) in 1.6 s: half the
+    time is communication, so every completed job took exactly twice its compute time."""
+    cfg = ring_config(**{"workload.accelerators": [8], "workload.arrival_rate_per_h": 1.0,
+                         "workload.median_work_accel_h": 0.2, "simulation.duration_s": 6 * 3600,
+                         "links.terminal.max_rate_gbps": 10.0, "links.terminal.tx_aperture_m": 1.0,
+                         "links.terminal.rx_aperture_m": 1.0,
+                         "workload.communication.kind": "data_parallel",
+                         "workload.communication.model_params": 1e9,
+                         "workload.communication.step_time_s": 1.6})
+    summary, out = run_cfg(cfg, tmp_path)
+    with h5py.File(out, "r") as f:
+        jobs = f["jobs"][...]
+        links = f["state/links_live"][...]
+        capacity = f["state/link_capacity_gbps"][...]
+    done = jobs[jobs["status"] == b"completed"]
+    assert len(done) >= 3
+    # 2.0 exactly but for float rounding of the per-step sums (1e-9 relative)
+    np.testing.assert_allclose(done["comm_slowdown"], 2.0, rtol=1e-9)
+    np.testing.assert_allclose(done["network_lost_accel_s"], done["work_accel_s"], rtol=1e-9)
+    assert np.all(links == 2.0) and np.allclose(capacity, 20.0, rtol=1e-6)   # a ring: 2 links of 10
+    assert summary["lost_network_accel_h"] == pytest.approx(
+        (done["network_lost_accel_s"].sum() + jobs[jobs["status"] == b"running"]["network_lost_accel_s"].sum())
+        / 3600, rel=1e-9)
+
+
+def test_links_drop_while_a_satellite_is_down(tmp_path):
+    cfg = ring_config(**{"simulation.duration_s": 3 * 3600, "workload.arrival_rate_per_h": 0.0})
+    cfg["faults"] = {"outages": [{"sats": [1], "start_s": 3600, "duration_s": 3600}]}
+    _, out = run_cfg(cfg, tmp_path)
+    with h5py.File(out, "r") as f:
+        t = f["time"][...]
+        live = f["state/links_live"][...]
+    during = (t > 3600) & (t <= 7200)
+    assert np.all(live[during, 1] == 0.0)                       # the satellite that is down
+    assert np.all(live[during, 0] == 1.0) and np.all(live[during, 2] == 1.0)   # its neighbours
+    assert np.all(live[~during] == 2.0)
+
+
+def test_ledger_closes_with_links_faults_and_gangs(tmp_path):
+    from test_ledger import closes
+
+    cfg = ring_config(**{"workload.accelerators": [4, 8, 16], "workload.arrival_rate_per_h": 20,
+                         "faults.mtbf_h": 3.0, "faults.mean_repair_h": 0.5, "scheduler.policy": "topology_aware",
+                         "scheduler.min_link_efficiency": 0.5,
+                         "workload.communication.kind": "data_parallel"})
+    summary, out = run_cfg(cfg, tmp_path)
+    closes(summary, out, 4)
+    assert summary["lost_network_accel_h"] > 0 and summary["rollbacks"] > 0
+
+
+@pytest.mark.parametrize("topology", ["+grid", "nearest"])
+def test_a_stopped_and_resumed_run_with_links_equals_an_uninterrupted_one(tmp_path, monkeypatch, topology):
+    cfg = ring_config(**{"links.topology": topology, "workload.accelerators": [4, 8, 16],
+                         "workload.arrival_rate_per_h": 12, "workload.communication.kind": "data_parallel",
+                         "scheduler.policy": "topology_aware", "output.links": True,
+                         "output.checkpoint_every_s": 1800, "simulation.duration_s": 4 * 3600})
+    _, whole = run_cfg(cfg, tmp_path, "whole")
+    tick = Simulation.tick
+
+    def stop_midway(self, step):
+        if step == 600:   # 100 min in: stop at the next record, with a checkpoint
+            self.stop_requested = True
+        tick(self, step)
+
+    monkeypatch.setattr(Simulation, "tick", stop_midway)
+    assert run_cfg(cfg, tmp_path, "parts")[0] is None
+    monkeypatch.setattr(Simulation, "tick", tick)
+    resume(tmp_path / "parts.h5", log=lambda message: None)
+    with h5py.File(whole, "r") as a, h5py.File(tmp_path / "parts.h5", "r") as b:
+        for name in ["time", "jobs", "events", "ledger", "ledger_total", "links"] + [f"state/{n}" for n in a["state"]]:
+            assert a[name][...].tobytes() == b[name][...].tobytes(), name
+        assert len(a["links"]) > 0
+
+
+def test_topology_aware_keeps_gangs_on_linked_satellites_and_waits_rather_than_crawl():
+    from twin.config.sections import Communication, Links
+    from twin.links.network import LinkNetwork
+    from twin.ops.link_placement import linked_fit
+
+    # a chain 0-1-2-3 and a separate pair 4-5, 100 Gbit/s each
+    a, b = np.array([0, 1, 2, 4]), np.array([1, 2, 3, 5])
+    net = LinkNetwork(Links(topology="pairs", pairs=[(0, 1)]),
+                      Communication(kind="data_parallel", model_params=1e9, step_time_s=1.0), (a, b), 6)
+    net.capacity_bps[:] = 100e9
+    usable = np.array([4, 0, 4, 4, 4, 4])
+    order = np.arange(6)
+    # 0 and 2 are linked only through busy 1: the group starts at 2 and takes its neighbour 3
+    placement = linked_fit(8, [(usable, order)], net, 0.5)
+    assert placement == [(2, 4), (3, 4)]
+    # 16 Gbit per 1-s step at 100 Gbit/s: efficiency 1 / 1.16 = 0.862; asked for 0.9, it waits
+    assert net.efficiency(placement, 8) == pytest.approx(1 / 1.16)
+    assert linked_fit(8, [(usable, order)], net, 0.9) is None
+    # no linked group holds 16 accelerators: it waits
+    assert linked_fit(16, [(usable, order)], net, 0.0) is None
+
+
+def bad_run(tmp_path, cfg):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "out.h5"
+    p = subprocess.run([sys.executable, "-m", "twin", "run", str(path), "-o", str(out), "-q"], cwd=REPO,
+                       capture_output=True, text=True, timeout=300)
+    return p, out
+
+
+@pytest.mark.parametrize("links, words", [
+    ({"topology": "+grid"}, "links.topology"),
+    ({"topology": "pairs", "pairs": [[0, 99]]}, "99"),
+])
+def test_links_that_do_not_fit_the_constellation_are_refused_before_any_output(tmp_path, links, words):
+    cfg = small_config(**{"simulation.duration_s": 600})
+    cfg["constellation"] = [{"kind": "tle", "file": str(REPO / "configs/data/celestrak_starlink_20260530.tle"),
+                             "max_satellites": 4}]
+    cfg["simulation"]["epoch_utc"] = "2026-05-30T00:00:00Z"
+    cfg["links"] = links
+    p, out = bad_run(tmp_path, cfg)
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr and words in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == [tmp_path / "bad.yaml"]
