@@ -227,7 +227,7 @@ def run_profile(sizes: Sizes, work_dir: Path) -> dict:
     path = work_dir / "profile.h5"
     result = attribute(lambda: run(scenario, path, force=True, log=quiet))
     result["top_own_time"] = cprofile_top(lambda: run(scenario, path, force=True, log=quiet),
-                                          out_path=OUT_DIR / "profile_top.txt")
+                                          out_path=work_dir.parent / "profile_top.txt")   # beside the results
     for p in (path, work_dir / "warm.h5"):
         p.unlink(missing_ok=True)
     result.update(n_sats=n, duration_s=duration)

@@ -263,12 +263,12 @@ class LinkNetwork:
         self.link_share = np.maximum(self.link_jobs, 1.0)
         self._dirty = False
 
-    def kernel_args(self, capacity_kl) -> dict:
-        """The keyword arguments of :func:`twin.kernels.jobs.advance_jobs` for communication."""
+    def kernel_args(self, capacity_kl) -> tuple:
+        """The communication arguments of :func:`twin.kernels.jobs.advance_jobs`, in its order
+        (``comm_bits`` to ``bus_bps``)."""
         t = self.traffic
-        return dict(comm_bits=self.comm_bits, cap_kl=capacity_kl, link_share=self.link_share,
-                    route_lo=self.route_lo, route_hi=self.route_hi, route_link=self.route_link,
-                    comm_step_s=t.step_s, comm_overlap=t.overlap, bus_bps=t.bus_bps)
+        return (self.comm_bits, capacity_kl, self.link_share, self.route_lo, self.route_hi, self.route_link,
+                t.step_s, t.overlap, t.bus_bps)
 
     # ------------------------------------------------------------ output
     def live_rows(self, time_s: float) -> dict:

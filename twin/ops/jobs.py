@@ -27,6 +27,8 @@ from twin.ops.scheduling import NodeView
 from twin.ops.job import Job, JobSlots
 from twin.ops.workload import JobSpec
 
+# advance_jobs's communication arguments in a run without links (twin.links.network.kernel_args)
+NO_COMMUNICATION = (None, None, None, None, None, None, 1.0, 0.0, 1.0)
 NO_ROWS = np.empty(0, dtype=JOB_DTYPE)
 NO_ROWS.flags.writeable = False
 
@@ -272,14 +274,15 @@ class JobBook:
         if not self._running:
             return
         slots, active = self.slots, self._active
-        comm = self.links.kernel_args(capacity_kl) if self.links is not None else {}
+        # positional: numba dispatches keyword arguments through its slow path, every call
+        comm = self.links.kernel_args(capacity_kl) if self.links is not None else NO_COMMUNICATION
         done_s = np.full(len(active), -1.0)
         self.work_done_accel_s += advance_jobs(
             rate_kn, t0_s, dt_s, slots.entry_lo, slots.member_node, slots.member_accel,
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
             slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s(),
-            network_accel_s=slots.network_accel_s, **comm)
+            *comm, slots.network_accel_s)
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):
