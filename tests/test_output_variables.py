@@ -49,7 +49,7 @@ def test_a_declared_variable_is_in_the_file(dummy_run):
             assert e.attrs["units"] == "kW" and e.attrs["kind"] == "flow"
             assert np.array_equal(e[...], (state[f"solar_power_w_{stat}"][...] / 1000.0).astype(np.float32))
         # the variables declared before it are where they were
-        for var in schema.STATE_VARIABLES[:-1]:
+        for var in [v for v in schema.STATE_VARIABLES[:-1] if not v.links]:   # no links in this run
             assert state[var.name].attrs["long_name"] == var.long_name
 
 

@@ -13,13 +13,16 @@ import twin
 from conftest import REPO
 from twin.output import reader
 from twin.output.reader import RunFileError, describe, open_run
-from twin.output.schema import JOB_DTYPE, JOB_STATUSES, STATE_BY_NAME, STATE_VARIABLES
+from twin.output.schema import JOB_DTYPE, JOB_STATUSES, STATE_VARIABLES
+
+# the /state variables of a run without links (links_live, link_capacity_gbps: only with links)
+WITHOUT_LINKS = tuple(v for v in STATE_VARIABLES if not v.links)
 from twin.report import write_report
 
 
 def h5_values(path):
     with h5py.File(path, "r") as f:
-        return ({v.name: f["state"][v.name][...] for v in STATE_VARIABLES}, f["time"][...],
+        return ({v.name: f["state"][v.name][...] for v in WITHOUT_LINKS}, f["time"][...],
                 {k: f["sat"][k][...] for k in ("index", "norad_id", "plane")},
                 f["sat/name"].asstr()[...], dict(f["summary"].attrs))
 
@@ -56,7 +59,7 @@ def test_open_run_is_lazy(run_file, monkeypatch):
     monkeypatch.setattr(reader._LazyVariable, "__getitem__",
                         lambda self, key: reads.append(self.name) or original(self, key))
     ds = open_run(run_file)
-    assert all(isinstance(ds[v.name].data, da.Array) for v in STATE_VARIABLES)
+    assert all(isinstance(ds[v.name].data, da.Array) for v in WITHOUT_LINKS)
     low = ds.soc.min("sat")  # still lazy
     assert reads == []
     assert low.values.shape == (ds.sizes["time"],)
@@ -66,7 +69,7 @@ def test_open_run_is_lazy(run_file, monkeypatch):
 
 def test_open_run_attrs_carry_units_long_name_and_kind(run_file):
     with open_run(run_file) as ds:
-        for var in STATE_VARIABLES:
+        for var in WITHOUT_LINKS:
             attrs = ds[var.name].attrs
             assert (attrs["units"], attrs["long_name"], attrs["kind"]) == (var.units, var.long_name, var.kind)
         assert ds["time"].attrs["units"] == "s"
@@ -262,7 +265,7 @@ def test_schema_doc_names_everything_a_run_writes(run_file):
                  "root attribute": list(f.attrs), "/jobs column": list(f["jobs"].dtype.names),
                  "/events column": list(f["events"].dtype.names)}
         kinds = {k.decode() for k in f["events"]["kind"]}
-    assert set(names["/state variable"]) == set(STATE_BY_NAME)
+    assert set(names["/state variable"]) == {v.name for v in WITHOUT_LINKS}   # a run without links
     missing = [f"{what} {name}" for what, keys in names.items() for name in keys if f"`{name}`" not in doc]
     missing += [f"event kind {k}" for k in kinds | {"mode_change"} if f"`{k}`" not in doc]
     assert not missing, f"docs/schema.md does not mention: {', '.join(missing)}"

@@ -52,9 +52,11 @@ RESERVE_MAX_BYTES = 256 * 1024 * 1024
 
 
 def state_variables(scenario) -> tuple:
-    """The /state variables of ``scenario``'s run file (the extrema only where asked for)."""
+    """The /state variables of ``scenario``'s run file (the extrema only where asked for, the
+    links' only in a run with links)."""
     stats = tuple(stat for stat in schema.EXTREMA_STATS if stat in scenario.output.aggregate)
-    return schema.record_variables(stats)
+    links = scenario.links.topology != "none"
+    return tuple(v for v in schema.record_variables(stats) if links or not v.links)
 
 
 def chunk_records(scenario, n_sats: int) -> int:

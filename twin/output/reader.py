@@ -122,7 +122,7 @@ def _check_layout(f: h5py.File, path) -> None:
     version = _python(f.attrs.get("schema_version"))
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
-    variables = [v for v in schema.STATE_VARIABLES if v.since <= version]
+    variables = [v for v in schema.STATE_VARIABLES if v.since <= version and (not v.links or f"state/{v.name}" in f)]
     ledger = (schema.LEDGER,) if version >= schema.LEDGER_SINCE else ()
     required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *ledger, *(f"state/{v.name}" for v in variables))
     with reading(path):

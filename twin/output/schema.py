@@ -81,6 +81,7 @@ class Variable:
     description: str = ""
     extrema: bool = False
     since: int = 1          # the schema version that introduced it (older files lack it)
+    links: bool = False     # recorded only in runs with inter-satellite links
 
     @property
     def kind(self) -> str:
@@ -133,11 +134,11 @@ STATE_VARIABLES = (
              "node mode at the interval's end (codes below)"),
     Variable("links_live", "1", np.float32, mean(L.ACC_LINKS), "inter-satellite links up, mean over the interval",
              "inter-satellite links of the satellite that are up (in line of sight, in range, both ends working), "
-             "mean over the record interval; 0 without `links`", since=3),
+             "mean over the record interval (only in runs with `links`)", since=3, links=True),
     Variable("link_capacity_gbps", "Gbit/s", np.float32, mean(L.ACC_LINK_CAPACITY, per=BPS_PER_GBPS),
              "summed capacity of the satellite's live links, mean over the interval",
              "summed capacity of the satellite's live inter-satellite links (link budget at each step's range), "
-             "mean over the record interval [Gbit/s]", since=3),
+             "mean over the record interval [Gbit/s] (only in runs with `links`)", since=3, links=True),
 )
 # The accelerator ledger (schema 2): per record for the constellation, and per satellite for the
 # run; causes in twin.kernels.layout.LEDGER_CAUSES order
