@@ -86,11 +86,12 @@ class LinkNetwork:
         self.traffic = Traffic(communication, links.bus_gbps * BPS_PER_GBPS)
         self.n = n_nodes
         self._set_links(*topology_links)
-        self.route_lo = self.route_hi = np.zeros(0, np.int64)
-        self.route_link = np.zeros(0, np.int64)
-        self.comm_bits = np.zeros(0)
+        self.route_lo = np.zeros(0, np.int64)     # by job slot
+        self.route_hi = np.zeros(0, np.int64)
+        self.comm_bits = np.zeros(0)              # [bit per step]
+        self.route_link = np.zeros(0, np.int64)   # the routes' link ids
+        self._n_entries = self._garbage = 0       # of route_link: used, of which no job's
         self._job_route: dict[int, tuple[list[int], float, list[int]]] = {}   # slot -> (route, bits, satellites)
-        self._dirty = True          # the kernel's route arrays are behind _job_route
 
     def _set_links(self, a: np.ndarray, b: np.ndarray) -> None:
         self.a, self.b = np.asarray(a, np.int64), np.asarray(b, np.int64)
@@ -98,7 +99,6 @@ class LinkNetwork:
         self.range_m = np.zeros(len(self.a))
         self.link_jobs = np.zeros(len(self.a))     # running jobs routed over each link
         self.link_share = np.ones(len(self.a))    # the kernel's divisor: at least 1
-        self._stale_routes = self._dirty = True   # (routes of running jobs: made again at the next reroute)
         self._adjacency = None
         self._routes = {}   # placement's satellites -> ring route, while the live links stay the same
         self._stale_routes = True   # the live links changed since the running jobs were routed
@@ -215,21 +215,55 @@ class LinkNetwork:
         return self.traffic.efficiency(bits, self.path_bps(self.ring_route(nodes), extra_share=1))
 
     # ------------------------------------------------------------ routes of running jobs
+    # The kernel reads job slot j's route as route_link[route_lo[j]:route_hi[j]]: routes are
+    # appended as jobs start, a stopped job's entries become garbage, and the buffer is compacted
+    # when more than half of it is garbage, so that a dispatch costs Python time only for the jobs
+    # that start or stop.
     def place(self, slot: int, placement, n_accelerators: int) -> None:
         """Route the job that now holds ``placement`` in job slot ``slot``."""
         nodes = _satellites(placement)
         route = self.ring_route(nodes)
-        self._job_route[slot] = (route, self.traffic.bits(len(nodes), n_accelerators), nodes)
-        if route and route[0] != NO_PATH:
-            self.link_jobs[route] += 1.0
-        self._dirty = True
+        bits = self.traffic.bits(len(nodes), n_accelerators)
+        self._job_route[slot] = (route, bits, nodes)
+        self._count(route, 1.0)
+        self._lay_out(slot, route, bits)
 
     def release(self, slot: int) -> None:
         """The job in ``slot`` no longer holds its placement."""
         route, _, _ = self._job_route.pop(slot)
+        self._count(route, -1.0)
+        self._garbage += int(self.route_hi[slot] - self.route_lo[slot])
+        self.route_lo[slot] = self.route_hi[slot] = 0
+        self.comm_bits[slot] = 0.0
+
+    def _count(self, route: list[int], jobs: float) -> None:
         if route and route[0] != NO_PATH:
-            self.link_jobs[route] -= 1.0
-        self._dirty = True
+            self.link_jobs[route] += jobs
+            self.link_share[route] = np.maximum(self.link_jobs[route], 1.0)
+
+    def _lay_out(self, slot: int, route: list[int], bits: float) -> None:
+        if slot >= len(self.route_lo):
+            size = max(2 * len(self.route_lo), slot + 1, 64)
+            self.route_lo, self.route_hi = _grown(self.route_lo, size), _grown(self.route_hi, size)
+            self.comm_bits = _grown(self.comm_bits, size)
+        n = len(route)
+        if self._n_entries + n > len(self.route_link):
+            if 2 * self._garbage > self._n_entries:
+                self._compact()
+            if self._n_entries + n > len(self.route_link):
+                self.route_link = _grown(self.route_link, 2 * max(len(self.route_link), self._n_entries + n))
+        lo = self._n_entries
+        self.route_link[lo:lo + n] = route
+        self.route_lo[slot], self.route_hi[slot] = lo, lo + n
+        self.comm_bits[slot] = bits
+        self._n_entries += n
+
+    def _compact(self) -> None:
+        """Lay every running job's route out again from the start, in slot order."""
+        self._n_entries = self._garbage = 0
+        self.route_lo[:] = self.route_hi[:] = 0
+        for slot, (route, bits, _) in sorted(self._job_route.items()):
+            self._lay_out(slot, route, bits)
 
     def _route_all(self) -> None:
         """Route every running job over the live links now."""
@@ -240,28 +274,15 @@ class LinkNetwork:
             self._job_route[slot] = (route, bits, nodes)
             if route and route[0] != NO_PATH:
                 self.link_jobs[route] += 1.0
-        self._stale_routes, self._dirty = False, True
+        self.link_share = np.maximum(self.link_jobs, 1.0)
+        self._compact()
+        self._stale_routes = False
 
-    def reroute(self, n_slots: int) -> None:
+    def reroute(self) -> None:
         """After a dispatch: route every running job again if the live links changed since they
-        were routed, and lay the routes out for the kernel (arrays by job slot, ``n_slots``)."""
+        were routed."""
         if self._stale_routes:
             self._route_all()
-        if not self._dirty and len(self.route_lo) == n_slots:
-            return
-        lo = np.zeros(n_slots, np.int64)
-        hi = np.zeros(n_slots, np.int64)
-        bits = np.zeros(n_slots)
-        links: list[int] = []
-        for slot, (route, job_bits, _) in sorted(self._job_route.items()):
-            lo[slot] = len(links)
-            links += route
-            hi[slot] = len(links)
-            bits[slot] = job_bits
-        self.route_lo, self.route_hi, self.comm_bits = lo, hi, bits
-        self.route_link = np.array(links, dtype=np.int64)
-        self.link_share = np.maximum(self.link_jobs, 1.0)
-        self._dirty = False
 
     def kernel_args(self, capacity_kl) -> tuple:
         """The communication arguments of :func:`twin.kernels.jobs.advance_jobs`, in its order
@@ -300,3 +321,9 @@ def build_network(scenario, sats) -> LinkNetwork | None:
     else:
         pairs = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     return LinkNetwork(links, scenario.workload.communication, pairs, n)
+
+
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=array.dtype)
+    out[:len(array)] = array
+    return out

@@ -303,7 +303,7 @@ class JobBook:
     def reroute(self) -> None:
         """Route the running jobs over the links as they are now (after a dispatch)."""
         if self.links is not None:
-            self.links.reroute(len(self.slots.entry_lo))
+            self.links.reroute()
 
     def take_events(self) -> list[tuple]:
         events, self.events = self.events, []
