@@ -155,3 +155,23 @@ def test_links_that_do_not_fit_the_constellation_are_refused_before_any_output(t
     assert p.returncode == 2, p.stderr
     assert "Traceback" not in p.stderr and words in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == [tmp_path / "bad.yaml"]
+
+
+@pytest.mark.parametrize("drop", [True, False])
+def test_links_of_a_satellite_in_safe_mode_drop_when_asked(drop):
+    """``links.drop_in_safe_mode``: a satellite whose mode is safe at the block's start switches its
+    terminals off; otherwise its links stay up."""
+    from twin.config.sections import Communication, Links
+    from twin.kernels import layout as L
+    from twin.links.network import LinkNetwork
+
+    r = 6_928e3   # two satellites 100 km apart at 550 km, moving together
+    pos = np.array([[[r, 0.0, 0.0], [r, 100e3, 0.0]]] * 3)
+    vel = np.array([[[0.0, 7.6e3, 0.0], [0.0, 7.6e3, 0.0]]] * 3)
+    net = LinkNetwork(Links(topology="pairs", pairs=[(0, 1)], drop_in_safe_mode=drop), Communication(),
+                      (np.array([0]), np.array([1])), 2)
+    acc = np.zeros((L.N_ACC, 2))
+    mode = np.array([L.MODE_SAFE, L.MODE_NOMINAL], dtype=np.int8)
+    capacity = net.advance(pos, vel, np.zeros(2, bool), mode, 10.0, acc)
+    assert (capacity == 0.0).all() == drop and (capacity > 0.0).all() != drop
+    assert acc[L.ACC_LINKS, 1] == (0.0 if drop else 20.0)   # 2 steps of 10 s with one link up

@@ -49,6 +49,11 @@ def test_bad_plans_are_input_errors():
         plan_shards(scenario(two_shell_config()), "plane", 4)
     with pytest.raises(ShardError, match="kind: cluster shell"):
         plan_shards(scenario(small_config()), "cluster")
+    # links would be cut at the shards' edges: refused, and one shard is still a plan
+    linked = small_config(**{"links.topology": "+grid"})
+    with pytest.raises(ShardError, match="links.topology is \\+grid"):
+        plan_shards(scenario(linked), "plane")
+    assert plan_shards(scenario(linked), "plane", 1).counts == (8,)
 
 
 def test_tle_satellites_have_no_planes_and_split_anywhere():

@@ -123,6 +123,9 @@ def plan_shards(scenario, by: str, n: int | None = None) -> ShardPlan:
     """Split the scenario's constellation into ``n`` shards (default: one per unit)."""
     sizes, default = _units(scenario, by)
     n = default if n is None else n
+    if n > 1 and scenario.links.topology != "none":
+        raise ShardError(f"shard: links.topology is {scenario.links.topology}, and a shard cannot link its "
+                         f"satellites to another shard's: run a constellation with links in one process")
     if n > len(sizes):
         raise ShardError(f"shard.n: {n} shards, but the constellation has only {len(sizes)} "
                          f"unit(s) by {by}")
