@@ -175,3 +175,17 @@ def test_links_of_a_satellite_in_safe_mode_drop_when_asked(drop):
     capacity = net.advance(pos, vel, np.zeros(2, bool), mode, 10.0, acc)
     assert (capacity == 0.0).all() == drop and (capacity > 0.0).all() != drop
     assert acc[L.ACC_LINKS, 1] == (0.0 if drop else 20.0)   # 2 steps of 10 s with one link up
+
+
+def test_the_report_of_a_run_with_links_shows_them(tmp_path):
+    from test_report import assert_valid_png
+    from twin.report import write_report
+
+    cfg = ring_config(**{"workload.accelerators": [8], "workload.arrival_rate_per_h": 4.0,
+                         "workload.median_work_accel_h": 0.2, "simulation.duration_s": 3 * 3600,
+                         "workload.communication.kind": "data_parallel"})
+    _, out = run_cfg(cfg, tmp_path)
+    paths = write_report(out, tmp_path / "report")
+    assert "links.png" in [p.name for p in paths]
+    assert_valid_png(tmp_path / "report" / "links.png")
+    assert "](links.png)" in (tmp_path / "report" / "summary.md").read_text()

@@ -64,6 +64,9 @@ class RunSample:
                                                 # every satellite; None for a file without the ledger
     ledger_time_s: np.ndarray = None            # (T,) end of each point's window [s]
     ledger_stride: int = 1                      # records per point
+    links: dict = None                          # runs with links: name -> (min, median, max) of links_live
+                                                # and link_capacity_gbps over satellites, (R',) each
+    comm_slowdown: np.ndarray = None            # completed jobs' comm_slowdown (runs with links) [1]
     ledger_means: bool = True                   # each point the mean over its ledger_stride records (/ledger
                                                 # is read whole, so always exact)
 
@@ -149,6 +152,11 @@ def read_sample(path) -> RunSample:
         n_jobs = f["jobs"].shape[0]
         sample.job_stride = max(1, math.ceil(n_jobs / MAX_JOB_ROWS))
         jobs = read_table(f, "jobs", ("submit_s", "start_s"), step=sample.job_stride)
+        if "state/links_live" in f:
+            sample.links = {name: _bands(f["state"][name][rows, cols]) for name in ("links_live", "link_capacity_gbps")}
+            done = read_table(f, "jobs", ("status", "comm_slowdown"), step=sample.job_stride)
+            slow = done["comm_slowdown"].to_numpy()[(done["status"] == "completed").to_numpy()]
+            sample.comm_slowdown = slow[np.isfinite(slow)]
     started = np.isfinite(jobs["start_s"].to_numpy())
     sample.waits_s = (jobs["start_s"] - jobs["submit_s"]).to_numpy()[started]
     sample.jobs_total = n_jobs
