@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from twin.constants import EARTH_RADIUS_M
+from twin.constants import EARTH_MU_M3_S2, EARTH_RADIUS_M
 from twin.kernels.links import link_block, segment_clears
 from twin.links.topology import explicit, nearest, plane_slots, plus_grid, slots_from_elements
 from twin.orbits.propagate import Propagator
@@ -233,17 +233,30 @@ def test_field_of_regard_hand_case():
 
 
 def test_slew_limit_constructed_case():
-    # A at (r, 0, 0) at rest, B at (r, d, 0) moving at w along z: |d y x w z| / d^2 = w / d
-    # = 1000 / 1e6 = 1e-3 rad/s; a 10 % margin either side of it
+    # A at (r, 0, 0) at rest (its bus does not turn), B at (r, d, 0) moving at w along z: the line
+    # of sight turns at |d y x w z| / d^2 = w / d = 1000 / 1e6 = 1e-3 rad/s, all of which A's
+    # terminal must track; B's bus turns at r w / (r^2 + d^2) = 1.4e-4 rad/s about -y, so B's
+    # terminal tracks |(1e-3 - 2e-5, 1.4e-4, 0)| = 9.9e-4 rad/s: a 10 % margin either side of 1e-3
     r, d, w = EARTH_RADIUS_M + 550e3, 1e6, 1e3
     p = np.array([[r, 0.0, 0.0], [r, d, 0.0]])
     v = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, w]])
     pos, vel = np.stack([p, p]), np.stack([v, v])
     assert run_block(pos, vel, [0], [1], max_slew_rad_s=1.1e-3)[0][0, 0] > 0
     assert run_block(pos, vel, [0], [1], max_slew_rad_s=0.9e-3)[0][0, 0] == 0
-    v_along = np.array([[0.0, 0.0, 0.0], [0.0, w, 0.0]])      # along the line of sight
-    vel_along = np.stack([v_along, v_along])
-    assert run_block(pos, vel_along, [0], [1], max_slew_rad_s=1e-9)[0][0, 0] > 0   # no rotation
+
+
+def test_in_plane_neighbours_need_no_tracking_on_earth_pointing_buses():
+    """Two satellites 22.5 deg apart on one circular orbit: inertially the line of sight turns at
+    the orbital rate (1.1e-3 rad/s), but so do both buses: their terminals hold still (to
+    rounding), so even a 1e-9 rad/s tracking limit keeps the link."""
+    r = EARTH_RADIUS_M + 550e3
+    speed = math.sqrt(EARTH_MU_M3_S2 / r)
+    u = np.radians([0.0, 22.5])
+    p = np.stack([r * np.cos(u), r * np.sin(u), np.zeros(2)], axis=1)
+    v = np.stack([-speed * np.sin(u), speed * np.cos(u), np.zeros(2)], axis=1)
+    pos, vel = np.stack([p, p]), np.stack([v, v])
+    assert run_block(pos, vel, [0], [1], max_slew_rad_s=1e-9)[0][0, 0] > 0
+    assert speed / r > 1e-3   # what an inertial limit would have had to allow
 
 
 def test_capacity_and_accumulation():

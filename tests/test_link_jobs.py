@@ -130,13 +130,33 @@ def test_routes_take_the_fewest_live_links_and_a_ring_uses_each_link_once():
     net.capacity_bps[:] = 1e9
     assert net.path(0, 3) == [6]
     assert net.path(0, 6) is None                       # satellite 6 has no link
-    assert net.ring_route([0, 3]) == [6]
+    assert net.ring_route([0, 3]) == ([6], [1.0])
     # 1-2 (link 1), 2-3-4 (links 2, 3), then back 4-3-2-1 (links 3, 2, 1: three hops, as 4-3-0-1
     # or 4-5-0-1, and breadth first reaches 2 from 3 before 0): the ring walks the chain out and
     # back, each link once in each direction, and each counts once
-    assert net.ring_route([1, 2, 4]) == [1, 2, 3]
+    assert net.ring_route([1, 2, 4]) == ([1, 2, 3], [1.0, 1.0, 1.0])
     net.capacity_bps[6] = 0.0                           # the chord drops
     net._adjacency = None
     assert net.path(0, 3) in ([0, 1, 2], [5, 4, 3])
     assert len(net.path(0, 3)) == 3
-    assert net.ring_route([0, 6]) == [NO_PATH]
+    assert net.ring_route([0, 6]) == ([NO_PATH], [1.0])
+
+
+def test_a_ring_crossing_a_link_twice_the_same_way_loads_it_twice():
+    """Chain 0-1-2-3, ring in the order 0, 2, 1, 3: hops 0-1-2, 2-1, 1-2-3, 3-2-1-0 cross the link
+    1-2 twice each way: two loads on it, which halve the job's rate over it."""
+    from twin.config.sections import Communication, Links
+    from twin.links.network import LinkNetwork
+
+    a, b = np.array([0, 1, 2]), np.array([1, 2, 3])
+    net = LinkNetwork(Links(topology="pairs", pairs=[(0, 1)]), Communication(kind="flat", gbps_per_member=1.0),
+                      (a, b), 4)
+    net.capacity_bps[:] = 1e9
+    assert net.ring_route([0, 2, 1, 3]) == ([0, 1, 2], [1.0, 2.0, 1.0])
+    assert net.ring_route([0, 1, 2, 3]) == ([0, 1, 2], [1.0, 1.0, 1.0])   # out and back: one load each
+    placement = [(0, 1), (2, 1), (1, 1), (3, 1)]
+    assert net.efficiency(placement, 4) == pytest.approx(0.5)            # 1 Gbit/s need over a half share
+    net.place(0, placement, 4)
+    assert list(net.link_jobs) == [1.0, 2.0, 1.0] and list(net.link_share) == [1.0, 2.0, 1.0]
+    net.release(0)
+    assert list(net.link_jobs) == [0.0, 0.0, 0.0]

@@ -189,3 +189,72 @@ def test_the_report_of_a_run_with_links_shows_them(tmp_path):
     assert "links.png" in [p.name for p in paths]
     assert_valid_png(tmp_path / "report" / "links.png")
     assert "](links.png)" in (tmp_path / "report" / "summary.md").read_text()
+
+
+def chain_network(n_sats=4, gbps=100.0):
+    """Satellites 0-1-...-(n-1) in a chain, each link ``gbps``, data-parallel 1e9 parameters
+    (16 Gbit per member and step of 1 s over a ring of two)."""
+    from twin.config.sections import Communication, Links
+    from twin.links.network import LinkNetwork
+
+    a, b = np.arange(n_sats - 1), np.arange(1, n_sats)
+    net = LinkNetwork(Links(topology="pairs", pairs=[(0, 1)]),
+                      Communication(kind="data_parallel", model_params=1e9, step_time_s=1.0), (a, b), n_sats)
+    net.capacity_bps[:] = gbps * 1e9
+    return net
+
+
+def test_preemption_under_link_aware_placement_only_frees_a_linked_group():
+    """Priority with preemption: the 8-accelerator head could take satellites 0 and 3 (free after
+    preempting the job there), but they are not linked; link-aware, it preempts nothing (before,
+    it preempted the same victim at every epoch and never started)."""
+    from twin.ops.scheduling import NodeView, PolicyParams, PriorityBackfill
+    from test_policies import job, running
+
+    net = chain_network(gbps=1.0)   # 1 Gbit/s: 16 s of communication per 1-s step
+    victims = (running(100, [(0, 4)], 5.0), running(101, [(3, 4)], 5.0))
+    view = NodeView(now_s=0.0, running=victims, links=net)
+    head = [job(0, 8, 1.0, priority=5)]
+    free = np.array([0, 0, 0, 0])
+    plain = PriorityBackfill(PolicyParams(accel_per_node=4, preempt=True))
+    assert [a[0] for a in plain.revise(head, free, view)] == ["preempt", "preempt"]
+    aware = PriorityBackfill(PolicyParams(accel_per_node=4, preempt=True, link_aware=True, min_link_efficiency=0.5))
+    assert aware.revise(head, free, view) == []
+
+
+def test_follow_the_sun_migrates_a_linked_gang_only_to_linked_satellites():
+    from twin.ops.scheduling import FollowTheSun, NodeView, PolicyParams
+    from test_policies import running
+
+    net = chain_network(n_sats=6)
+    gang = running(7, [(0, 4), (1, 4)], 5.0)
+    now = 1000.0
+    # 0 and 1 enter eclipse now; 2 and 4 stay sunlit longest, then 3 and 5: 2 and 4 are not linked
+    entry = np.array([now, now, now + 9000, now + 5000, now + 9000, now + 5000])
+    view = NodeView(sunlit_fraction=np.ones(6), mode=np.zeros(6, np.int8), next_eclipse_entry_s=entry,
+                    now_s=now, running=(gang,), links=net)
+    free = np.array([0, 0, 4, 4, 4, 4])
+    plain = FollowTheSun(PolicyParams(accel_per_node=4))
+    assert plain.revise([], free, view)[0][2] == [(2, 4), (4, 4)]
+    aware = FollowTheSun(PolicyParams(accel_per_node=4, link_aware=True, min_link_efficiency=0.5))
+    target = aware.revise([], free, view)[0][2]
+    assert sorted(n for n, _ in target) in ([2, 3], [3, 4], [4, 5])   # neighbours in the chain
+
+
+def test_a_gang_its_links_could_never_carry_is_rejected_not_queued_for_ever(tmp_path):
+    """Default communication (7e9 parameters, 1-s steps, no overlap) over Starlink-class links
+    (200 Gbit/s at best): a gang of two satellites runs at 1 / (1 + 112/200) = 0.64 at best, below
+    the default min_link_efficiency 0.8: topology_aware rejects it at once (reason links_too_slow);
+    one-satellite jobs still run."""
+    cfg = ring_config(**{"workload.accelerators": [4, 8], "workload.arrival_rate_per_h": 6.0,
+                         "simulation.duration_s": 3 * 3600, "scheduler.policy": "topology_aware",
+                         "workload.communication.kind": "data_parallel"})
+    summary, out = run_cfg(cfg, tmp_path)
+    with h5py.File(out, "r") as f:
+        jobs = f["jobs"][...]
+    gangs, singles = jobs[jobs["n_accelerators"] == 8], jobs[jobs["n_accelerators"] == 4]
+    assert len(gangs) and np.all(gangs["reason"] == b"links_too_slow") and np.all(gangs["status"] == b"rejected")
+    assert np.all(singles["status"] != b"rejected") and summary["jobs_completed"] > 0
+    cfg["scheduler"]["min_link_efficiency"] = 0.6
+    summary, _ = run_cfg(cfg, tmp_path, "lenient")
+    assert summary["jobs_rejected"] == 0

@@ -76,8 +76,8 @@ class LinkTerminal(BaseModel):
                     "Starlink's reported links of more than 5,400 km (SPIE Photonics West 2024)")
     max_slew_deg_per_s: Optional[float] = Field(
         None, gt=0, le=MAX_SLEW_DEG_PER_S,
-        description="fastest line-of-sight rotation the terminal tracks; None: no limit [deg/s]; "
-                    "generic: not published")
+        description="fastest rotation of the line of sight the terminal tracks, relative to its bus (which "
+                    "keeps its attitude to the local vertical); None: no limit [deg/s]; generic: not published")
     field_of_regard_deg: Optional[float] = Field(
         None, ge=0, le=90,
         description="largest angle between the link direction and the satellite's local horizontal "

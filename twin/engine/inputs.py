@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.config import ConfigError
+from twin.links.budget import rate_range_product
 from twin.links.network import build_network
 from twin.orbits.constellation import build_constellation
 from twin.orbits import screen_for_run
@@ -40,8 +41,14 @@ def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
         from twin.ops.trace import load_trace
 
         trace = load_trace(scenario.workload.mapping)
-    try:
-        links = build_network(scenario, sats)
-    except ValueError as err:
-        raise ConfigError(f"links.topology: {err}") from None
+    links = None
+    if scenario.links.topology != "none":
+        try:
+            rate_range_product(scenario.links.terminal)
+        except ValueError as err:
+            raise ConfigError(f"links.terminal: {err}") from None
+        try:
+            links = build_network(scenario, sats)
+        except ValueError as err:
+            raise ConfigError(f"links.topology: {err}") from None
     return RunInputs(sats, trace, links)

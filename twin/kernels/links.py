@@ -32,6 +32,19 @@ def _segment_min_dist2(ax, ay, az, dx, dy, dz, d2):
 
 
 @njit(cache=True)
+def _tracking2(wx, wy, wz, pos, vel, k, i):
+    """Squared rate [rad^2/s^2] at which satellite i's terminal turns to follow a line of sight
+    turning at (wx, wy, wz) [rad/s] inertially, on a bus turning with its orbit (r x v / |r|^2)."""
+    rx, ry, rz = pos[k, i, 0], pos[k, i, 1], pos[k, i, 2]
+    vx, vy, vz = vel[k, i, 0], vel[k, i, 1], vel[k, i, 2]
+    r2 = rx * rx + ry * ry + rz * rz
+    ex = wx - (ry * vz - rz * vy) / r2
+    ey = wy - (rz * vx - rx * vz) / r2
+    ez = wz - (rx * vy - ry * vx) / r2
+    return ex * ex + ey * ey + ez * ez
+
+
+@njit(cache=True)
 def segment_clears(ra, rb, radius_m):
     """True if the straight segment ra -> rb stays outside the sphere of ``radius_m``.
 
@@ -116,14 +129,17 @@ def link_block(pos, vel, a, b, node_ok, grazing_radius_m, max_range_m, max_slew_
             live = (i != j and node_ok[i] and node_ok[j] and d2 > 0.0 and d2 <= range2_max
                     and _segment_min_dist2(xi, yi, zi, dx, dy, dz, d2) > grazing2)
             if live and check_slew:
+                # the line of sight turns at (d x u)/|d|^2 in inertial space; each terminal sits on
+                # a bus that keeps its attitude to the local vertical, turning at (r x v)/|r|^2:
+                # the terminal tracks the difference, at both ends
                 ux = vel[k, j, 0] - vel[k, i, 0]
                 uy = vel[k, j, 1] - vel[k, i, 1]
                 uz = vel[k, j, 2] - vel[k, i, 2]
-                cx = dy * uz - dz * uy
-                cy = dz * ux - dx * uz
-                cz = dx * uy - dy * ux
-                w = max_slew_rad_s * d2
-                live = cx * cx + cy * cy + cz * cz <= w * w
+                wx = (dy * uz - dz * uy) / d2
+                wy = (dz * ux - dx * uz) / d2
+                wz = (dx * uy - dy * ux) / d2
+                live = (_tracking2(wx, wy, wz, pos, vel, k, i) <= max_slew_rad_s * max_slew_rad_s
+                        and _tracking2(wx, wy, wz, pos, vel, k, j) <= max_slew_rad_s * max_slew_rad_s)
             if live and check_elev:
                 xj = xi + dx
                 yj = yi + dy

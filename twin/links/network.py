@@ -91,7 +91,7 @@ class LinkNetwork:
         self.comm_bits = np.zeros(0)              # [bit per step]
         self.route_link = np.zeros(0, np.int64)   # the routes' link ids
         self._n_entries = self._garbage = 0       # of route_link: used, of which no job's
-        self._job_route: dict[int, tuple[list[int], float, list[int]]] = {}   # slot -> (route, bits, satellites)
+        self._job_route: dict[int, tuple] = {}   # slot -> ((links, loads), bits, satellites)
 
     def _set_links(self, a: np.ndarray, b: np.ndarray) -> None:
         self.a, self.b = np.asarray(a, np.int64), np.asarray(b, np.int64)
@@ -116,9 +116,13 @@ class LinkNetwork:
         the dispatch that follows sees them), not counted in the link accumulators."""
         from twin.links.topology import nearest
 
-        live = self.capacity_bps > 0.0
-        a, b = nearest(pos_m, self.nearest_k, self.terminals, self.max_range_m, keep=(self.a[live], self.b[live]),
-                       join_k=JOIN_K)
+        up = np.flatnonzero(~np.asarray(down, dtype=bool))   # a failed satellite's terminals are off
+        local = np.full(self.n, -1, np.int64)
+        local[up] = np.arange(len(up))
+        live = (self.capacity_bps > 0.0) & (local[self.a] >= 0) & (local[self.b] >= 0)
+        a, b = nearest(pos_m[up], self.nearest_k, self.terminals, self.max_range_m,
+                       keep=(local[self.a[live]], local[self.b[live]]), join_k=JOIN_K)
+        a, b = up[a], up[b]   # increasing: the order (a < b, sorted) holds
         if np.array_equal(a, self.a) and np.array_equal(b, self.b):
             return
         self._set_links(a, b)
@@ -171,11 +175,14 @@ class LinkNetwork:
         count = fewest_hops(start, nbr, via, src, dst, out)
         return None if count < 0 else out[:count].tolist()
 
-    def ring_route(self, nodes) -> list[int]:
-        """Links of the ring through ``nodes`` (distinct satellites, in order), each hop by the
-        fewest live links, without repeats; ``[NO_PATH]`` if some hop has no path."""
+    def ring_route(self, nodes) -> tuple[list[int], list[float]]:
+        """The ring through ``nodes`` (distinct satellites, in order), each hop by the fewest live
+        links: its links, each once, and how many of the ring's hops cross each in the same
+        direction (links are full duplex: a ring walked out and back along a chain crosses each
+        link once each way, one load; crossing it twice the same way is two). ``([NO_PATH], [1])``
+        if some hop has no path; empty for one satellite."""
         if len(nodes) < 2:
-            return []
+            return [], []
         self.adjacency()   # up to date (and the route cache with it)
         key = tuple(nodes)
         if key in self._routes:
@@ -185,25 +192,35 @@ class LinkNetwork:
         self._routes[key] = route = self._ring_route(nodes)
         return route
 
-    def _ring_route(self, nodes) -> list[int]:
+    def _ring_route(self, nodes) -> tuple[list[int], list[float]]:
         hops = list(zip(nodes, nodes[1:] + nodes[:1])) if len(nodes) > 2 else [(nodes[0], nodes[1])]
-        links: dict[int, None] = {}
+        crossings: dict[int, list[int]] = {}   # link -> [crossings a->b, crossings b->a]
         for src, dst in hops:
             hop = self.path(src, dst)
             if hop is None:
-                return [NO_PATH]
-            links.update(dict.fromkeys(hop))
-        return list(links)
+                return [NO_PATH], [1.0]
+            node = src
+            for link in hop:
+                forward = self.a[link] == node
+                crossings.setdefault(link, [0, 0])[0 if forward else 1] += 1
+                node = self._other(link, node)
+        return list(crossings), [float(max(c)) for c in crossings.values()]
 
-    def path_bps(self, route: list[int], extra_share: int = 0) -> float:
-        """Rate of a route now [bit/s]: the least capacity share over its links (``extra_share``
-        more jobs on each); the bus for an empty route; 0 without a path."""
-        if not route:
+    def _other(self, link: int, node: int) -> int:
+        return int(self.b[link]) if self.a[link] == node else int(self.a[link])
+
+    def path_bps(self, route: tuple[list[int], list[float]], extra: bool = False) -> float:
+        """Rate of a route now [bit/s]: the least capacity share over its links (with ``extra``,
+        the route's own loads added to those of the jobs already routed); the bus for an empty
+        route; 0 without a path."""
+        links, loads = route
+        if not links:
             return self.traffic.bus_bps
-        if route[0] == NO_PATH:
+        if links[0] == NO_PATH:
             return 0.0
-        ids = np.asarray(route)
-        return float(np.min(self.capacity_bps[ids] / np.maximum(self.link_jobs[ids] + extra_share, 1.0)))
+        ids = np.asarray(links)
+        jobs = self.link_jobs[ids] + (np.asarray(loads) if extra else 0.0)
+        return float(np.min(self.capacity_bps[ids] / np.maximum(jobs, 1.0)))
 
     def efficiency(self, placement, n_accelerators: int) -> float:
         """Estimated rate at full compute speed [1] of a job placed on ``placement`` [(node,
@@ -212,7 +229,16 @@ class LinkNetwork:
         bits = self.traffic.bits(len(nodes), n_accelerators)
         if bits <= 0.0:
             return 1.0
-        return self.traffic.efficiency(bits, self.path_bps(self.ring_route(nodes), extra_share=1))
+        return self.traffic.efficiency(bits, self.path_bps(self.ring_route(nodes), extra=True))
+
+    def best_efficiency(self, n_accelerators: int, accel_per_node: int) -> float:
+        """The highest rate at full compute speed [1] a job of ``n_accelerators`` could run at
+        over links: on the fewest satellites that hold it, every hop one link at the terminal's
+        rate cap, shared with no other job (1 on one satellite: the bus is not a link)."""
+        n_sats = -(-n_accelerators // max(accel_per_node, 1))
+        if n_sats < 2:
+            return 1.0
+        return self.traffic.efficiency(self.traffic.bits(n_sats, n_accelerators), self.cap_bps)
 
     # ------------------------------------------------------------ routes of running jobs
     # The kernel reads job slot j's route as route_link[route_lo[j]:route_hi[j]]: routes are
@@ -224,9 +250,9 @@ class LinkNetwork:
         nodes = _satellites(placement)
         route = self.ring_route(nodes)
         bits = self.traffic.bits(len(nodes), n_accelerators)
-        self._job_route[slot] = (route, bits, nodes)
         self._count(route, 1.0)
-        self._lay_out(slot, route, bits)
+        self._lay_out(slot, route[0], bits)   # before it joins _job_route: a compaction there lays out the others
+        self._job_route[slot] = (route, bits, nodes)
 
     def release(self, slot: int) -> None:
         """The job in ``slot`` no longer holds its placement."""
@@ -236,10 +262,11 @@ class LinkNetwork:
         self.route_lo[slot] = self.route_hi[slot] = 0
         self.comm_bits[slot] = 0.0
 
-    def _count(self, route: list[int], jobs: float) -> None:
-        if route and route[0] != NO_PATH:
-            self.link_jobs[route] += jobs
-            self.link_share[route] = np.maximum(self.link_jobs[route], 1.0)
+    def _count(self, route: tuple[list[int], list[float]], sign: float) -> None:
+        links, loads = route
+        if links and links[0] != NO_PATH:
+            self.link_jobs[links] += sign * np.asarray(loads)
+            self.link_share[links] = np.maximum(self.link_jobs[links], 1.0)
 
     def _lay_out(self, slot: int, route: list[int], bits: float) -> None:
         if slot >= len(self.route_lo):
@@ -263,7 +290,7 @@ class LinkNetwork:
         self._n_entries = self._garbage = 0
         self.route_lo[:] = self.route_hi[:] = 0
         for slot, (route, bits, _) in sorted(self._job_route.items()):
-            self._lay_out(slot, route, bits)
+            self._lay_out(slot, route[0], bits)
 
     def _route_all(self) -> None:
         """Route every running job over the live links now."""
@@ -272,8 +299,9 @@ class LinkNetwork:
         for slot, (_, bits, nodes) in self._job_route.items():
             route = self.ring_route(nodes)
             self._job_route[slot] = (route, bits, nodes)
-            if route and route[0] != NO_PATH:
-                self.link_jobs[route] += 1.0
+            links, loads = route
+            if links and links[0] != NO_PATH:
+                self.link_jobs[links] += np.asarray(loads)
         self.link_share = np.maximum(self.link_jobs, 1.0)
         self._compact()
         self._stale_routes = False

@@ -52,6 +52,7 @@ class JobBook:
     def __init__(self, n_nodes: int, accel_per_node: int, policy, idle_w: float, peak_w: float,
                  peak_flops: float = 0.0, migration_cost_s: float = 0.0):
         self.free = np.full(n_nodes, accel_per_node, dtype=np.int64)
+        self.accel_per_node = accel_per_node
         self.down = np.zeros(n_nodes, dtype=bool)
         self.capacity = n_nodes * accel_per_node
         self._reject_check_s = math.inf   # no queued job can be rejected before this [s]
@@ -145,12 +146,21 @@ class JobBook:
     def _rejectable_from_s(self, job: Job) -> float:
         """A time [s] no later than the first dispatch that could reject ``job`` while it waits
         (its remaining work does not change in the queue), with a margin for rounding."""
-        if job.n_accelerators > self.capacity:
+        if job.n_accelerators > self.capacity or self._links_too_slow(job):
             return job.spec.submit_s
         if math.isnan(job.spec.deadline_s):
             return math.inf
         latest_start = job.spec.deadline_s - job.remaining_accel_s / job.n_accelerators
         return latest_start - 1e-6 * (abs(latest_start) + 1.0)
+
+    def _links_too_slow(self, job: Job) -> bool:
+        """Under link-aware placement: a gang whose links could not carry it at the policy's
+        ``min_link_efficiency`` even alone on the fastest link the terminal makes (it would wait
+        for ever)."""
+        params = getattr(self.policy, "params", None)
+        if self.links is None or params is None or not params.link_aware:
+            return False
+        return self.links.best_efficiency(job.n_accelerators, self.accel_per_node) < params.min_link_efficiency
 
     def _reject(self, now_s: float) -> None:
         """Reject what can never run, in queue order. The queue is scanned only from the
@@ -165,6 +175,8 @@ class JobBook:
         for job in self.queue[:self._eligible(now_s)]:
             if job.n_accelerators > self.capacity:
                 job.reason = "too_many_accelerators"
+            elif self._links_too_slow(job):
+                job.reason = "links_too_slow"
             elif now_s + job.remaining_accel_s / job.n_accelerators > job.spec.deadline_s:
                 job.reason = "deadline_unreachable"
             else:

@@ -274,7 +274,12 @@ class PriorityBackfill(Policy):
             return []
         head = self.ordered(queue)[0]
         order = node_order(len(free_accel))
-        if first_fit(head.n_accelerators, free_accel, order) is not None:
+
+        def fits(free) -> bool:   # where the head could start (on linked satellites, if link-aware)
+            return self.linked(first_fit(head.n_accelerators, free, order), head.n_accelerators,
+                               [(free, order)], view) is not None
+
+        if fits(free_accel):
             return []
         victims = sorted((j for j in view.running if j.spec.priority < head.spec.priority),
                          key=lambda j: (j.spec.priority, -j.run_start_s, -j.spec.job_id))
@@ -284,7 +289,7 @@ class PriorityBackfill(Policy):
             for node, count in job.placement:
                 future[node] += count
             chosen.append(job)
-            if first_fit(head.n_accelerators, future, order) is not None:
+            if fits(future):
                 return [("preempt", j) for j in chosen]
         return []
 
@@ -431,7 +436,9 @@ class FollowTheSun(Policy):
         urgent.sort(key=lambda u: (u[0], u[1]))
         actions = []
         for _, _, job, nodes in urgent:
-            placement = first_fit(job.n_accelerators, free, order[~np.isin(order, nodes)])
+            elsewhere = order[~np.isin(order, nodes)]
+            placement = self.linked(first_fit(job.n_accelerators, free, elsewhere), job.n_accelerators,
+                                    [(free, elsewhere)], view)
             if placement is not None:
                 _take(free, placement)
                 actions.append(("migrate", job, placement))

@@ -83,7 +83,7 @@ def _links_at_most(scenario, n_sats: int) -> int:
         return 0
     if links.topology == "pairs":
         return len(links.pairs)
-    per_sat = 4 if links.topology == "+grid" else min(links.nearest_k, links.terminals_per_sat)
+    per_sat = 4 if links.topology == "+grid" else links.terminals_per_sat   # nearest: spare terminals bridge
     return n_sats * per_sat // 2
 
 

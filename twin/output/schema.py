@@ -244,7 +244,9 @@ JOB_COLUMNS = (
            "`network` cause"),
     Column("comm_slowdown", np.float64, "1", "`(work done + network_lost_accel_s) / work done`: how much slower "
            "than its compute rate its communication made it (1 = not at all); NaN before any work"),
-    Column("reason", "S24", "", "why it was rejected: `too_many_accelerators` (more than the constellation has) "
+    Column("reason", "S24", "", "why it was rejected: `too_many_accelerators` (more than the constellation has), "
+           "`links_too_slow` (a gang whose links could never carry it at `scheduler.min_link_efficiency`, under "
+           "link-aware placement) "
            "or `deadline_unreachable` (cannot end by `deadline_s` even at full speed); empty otherwise"),
 )
 JOB_DTYPE = np.dtype([(c.name, c.dtype) for c in JOB_COLUMNS])
