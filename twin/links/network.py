@@ -139,8 +139,7 @@ class LinkNetwork:
         node_ok = ~np.asarray(down, dtype=bool)
         if self.drop_in_safe_mode:
             node_ok &= mode != MODE_SAFE
-        capacity = np.empty((n_steps, len(self.a)))
-        ranges = np.empty((n_steps, len(self.a)))
+        capacity, ranges = self._buffers(n_steps)
         link_block(pos, vel, self.a, self.b, node_ok, self.grazing_radius_m, self.max_range_m, self.max_slew_rad_s,
                    self.max_elevation_rad, self.k_bps_m2, self.cap_bps, dt_s, capacity, ranges,
                    acc[ACC_LINKS:ACC_LINK_CAPACITY + 1])
@@ -151,6 +150,20 @@ class LinkNetwork:
                 self._adjacency = None
                 self._stale_routes = True
         return capacity
+
+    def _buffers(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Capacity and range of every link over a block, (K, L) each: views of arrays kept from
+        block to block (each block's are used within it), not part of a checkpoint."""
+        held = self.__dict__.get("_held")
+        if held is None or held[0].shape[0] < n_steps or held[0].shape[1] != len(self.a):
+            shape = (max(n_steps, held[0].shape[0] if held is not None else 0), len(self.a))
+            held = self._held = (np.empty(shape), np.empty(shape))
+        return held[0][:n_steps], held[1][:n_steps]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_held", None)
+        return state
 
     # ------------------------------------------------------------ graph
     def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,8 +278,10 @@ class LinkNetwork:
     def _count(self, route: tuple[list[int], list[float]], sign: float) -> None:
         links, loads = route
         if links and links[0] != NO_PATH:
-            self.link_jobs[links] += sign * np.asarray(loads)
-            self.link_share[links] = np.maximum(self.link_jobs[links], 1.0)
+            jobs, share = self.link_jobs, self.link_share
+            for link, load in zip(links, loads):   # a few links: plain Python beats numpy's fancy indexing
+                jobs[link] += sign * load
+                share[link] = max(jobs[link], 1.0)
 
     def _lay_out(self, slot: int, route: list[int], bits: float) -> None:
         if slot >= len(self.route_lo):
@@ -274,6 +289,10 @@ class LinkNetwork:
             self.route_lo, self.route_hi = _grown(self.route_lo, size), _grown(self.route_hi, size)
             self.comm_bits = _grown(self.comm_bits, size)
         n = len(route)
+        self.comm_bits[slot] = bits
+        if n == 0:   # one satellite: no links (most jobs)
+            self.route_lo[slot] = self.route_hi[slot] = 0
+            return
         if self._n_entries + n > len(self.route_link):
             if 2 * self._garbage > self._n_entries:
                 self._compact()
@@ -282,7 +301,6 @@ class LinkNetwork:
         lo = self._n_entries
         self.route_link[lo:lo + n] = route
         self.route_lo[slot], self.route_hi[slot] = lo, lo + n
-        self.comm_bits[slot] = bits
         self._n_entries += n
 
     def _compact(self) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
+
 
 MAX_SEEDS = 32          # satellites tried as a group's first member, per tier: bounds a dispatch's cost
 FIRST_SEEDS = 8         # of which the policy's first choices; the rest spread evenly over its order
@@ -40,12 +42,13 @@ def _seeds(order, usable) -> list[int]:
     """The satellites a group may start from: the policy's first ``FIRST_SEEDS`` with usable
     accelerators, then others spread evenly over its order (groups grown from neighbouring seeds
     overlap, and fail alike)."""
-    candidates = [int(node) for node in order if usable[node] > 0]
+    order = np.asarray(order)
+    candidates = order[np.asarray(usable)[order] > 0]
     if len(candidates) <= MAX_SEEDS:
-        return candidates
+        return candidates.tolist()
     rest = candidates[FIRST_SEEDS:]
     step = len(rest) / (MAX_SEEDS - FIRST_SEEDS)
-    return candidates[:FIRST_SEEDS] + [rest[int(i * step)] for i in range(MAX_SEEDS - FIRST_SEEDS)]
+    return candidates[:FIRST_SEEDS].tolist() + [int(rest[int(i * step)]) for i in range(MAX_SEEDS - FIRST_SEEDS)]
 
 
 def _grow(seed, n_accel, usable, start, nbr):
