@@ -11,7 +11,8 @@ Layers (lowest first; a module imports only its own package and packages of lowe
 0. ``twin.constants``, ``twin.errors``, ``twin.version``: import nothing from twin;
 1. ``twin.kernels``: pure numba; import only other kernels and ``twin.constants``;
 2. ``twin.config``: YAML -> frozen scenario;
-3. ``twin.orbits`` (where everything is) and ``twin.output`` (the run file: never the engine);
+3. ``twin.orbits`` (where everything is), ``twin.output`` (the run file: never the engine) and
+   ``twin.economics`` (mass and money, from the config and /summary values);
 4. ``twin.links``: inter-satellite links (topology, link budget, routes of gangs);
 5. ``twin.ops``: workload, jobs, policies, faults;
 6. ``twin.engine``: the clock and the run;
@@ -38,7 +39,7 @@ LAYERS = (
     ("twin.constants", "twin.errors", "twin.version", "twin.numba_cache"),
     ("twin.kernels",),
     ("twin.config",),
-    ("twin.orbits", "twin.output"),
+    ("twin.orbits", "twin.output", "twin.economics"),
     ("twin.links",),
     ("twin.ops",),
     ("twin.engine",),

@@ -1,4 +1,4 @@
-"""Command line: ``twin run | validate | inspect | report | sweep | bench``.
+"""Command line: ``twin run | validate | inspect | report | cost | sweep | bench``.
 
 Bad input (config, TLE, trace, run file, an output path the OS refuses) gets one line per problem
 on stderr naming the field or file, exit code 2, no traceback, and no existing output touched. A
@@ -97,6 +97,21 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_cost(args) -> int:
+    """The economics of a finished run again, with ``--set economics.KEY=VALUE`` (or a
+    spacecraft mass key), in seconds: nothing is simulated."""
+    from twin.cli.cost import recost
+
+    costs = recost(args.run, args.set)
+    from twin.economics.cost import cost_line
+
+    print(cost_line(costs))
+    width = max(len(k) for k in costs)
+    for key, value in costs.items():
+        print(f"  {key:<{width}}  {value:,.6g}" if isinstance(value, float) else f"  {key:<{width}}  {value:,}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from twin.cli.bench import main as bench_main
 
@@ -114,6 +129,10 @@ def format_summary(s: dict) -> str:
 
     answer = ledger_line(s)
     lines = [answer] if answer else []
+    if "cost_per_delivered_accel_h_usd" in s:
+        from twin.economics.cost import cost_line
+
+        lines.append(cost_line(s))
     lines += [
         f"satellites {s['n_satellites']:,}   simulated {s['simulated_s'] / SECONDS_PER_DAY:.3g} d   "
         f"wall {s.get('wall_s', float('nan')):.1f} s   {s.get('satellite_steps_per_s', 0) / 1e3:,.0f} k sat-steps/s",
@@ -155,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("run")
     rp.add_argument("-o", "--out", help="output folder (default: the run file's name without .h5)")
     rp.set_defaults(func=cmd_report)
+    c = sub.add_parser("cost", help="the economics of a finished run, with other economics inputs (--set)")
+    c.add_argument("run", help="a complete run file")
+    c.add_argument("--set", action="append", default=[], metavar="economics.KEY=VALUE",
+                   help="override an economics (or spacecraft mass-related) input; repeatable")
+    c.set_defaults(func=cmd_cost)
     sw = sub.add_parser("sweep", help="a parameter sweep / ensemble / sharded run on dask.distributed")
     sw.add_argument("sweep", help="sweep YAML (a base config plus grid, samples and seeds)")
     sw.add_argument("-o", "--out", help="output folder (default runs/<sweep name>/)")

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from twin.constants import SECONDS_PER_HOUR
 from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
@@ -34,20 +33,17 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
                                 Temperature, TemperatureDifference, Direction, Accelerators, Priority,
                                 DeadlineSlack, UpsetRate)
+from twin.config.base import Section
+from twin.config.economics import Economics
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
 
 # where a block may say ``preset: NAME`` -> the folder under configs/presets/ its presets are in
 PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
                 "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
-                "links.terminal": "link"}
+                "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass"}
 
 
-class Section(BaseModel):
-    """Base of every config section (and of the sweep file's): unknown keys are errors, values are
-    frozen, and NaN or infinite numbers are refused with the field named."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- simulation
@@ -440,6 +436,7 @@ class Scenario(Section):
     scheduler: Scheduler = Scheduler()
     faults: Faults = Faults()
     links: Links = Links()
+    economics: Economics = Economics()
     output: Output = Output()
 
     @model_validator(mode="after")

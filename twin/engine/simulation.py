@@ -22,6 +22,7 @@ import numpy as np
 import simpy
 
 from twin.constants import BPS_PER_GBPS, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+from twin.economics.cost import cost_of_run
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
 from twin.ops.faults import FaultModel
@@ -298,6 +299,7 @@ class Simulation:
             summary[f"node_hours_{name}"] = self.totals[L.ACC_MODE_TIME + m] / SECONDS_PER_HOUR
         summary.update(ledger.summary_keys(self.totals[L.ACC_LEDGER:L.ACC_LEDGER + L.N_LEDGER],
                                            node_s * self.n_accel))
+        summary.update(cost_of_run(self.scenario, summary))
         return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in summary.items()}
 
 

@@ -260,6 +260,11 @@ def unit_of(key: str) -> str:
     """The unit of a /summary key, from its name (docs/schema.md lists them)."""
     if key.startswith("node_hours_"):
         return "h"
+    for suffix, unit in (("_usd_per_kg", "USD/kg"), ("_usd", "USD"), ("_kg_per_satellite", "kg"), ("_kg", "kg"),
+                         ("_kwh_per_m2_year", "kWh/(m2 year)"), ("_kwh_per_kg_year", "kWh/(kg year)"),
+                         ("_accel_h_per_year", "h/year"), ("_per_year", "1/year")):
+        if key.endswith(suffix):
+            return unit
     if key.endswith("_per_s"):
         return "1/s"
     if "_gbps" in key:

@@ -20,6 +20,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from twin.economics.cost import cost_of_run
 from twin.output.reader import read_summary
 from twin.output import ledger, schema
 from twin.output.hdf5 import write_ledger_total
@@ -31,6 +32,9 @@ SUMMARY_RULES = (
     (r"satellite_steps_per_s", "throughput"),
     (r"energy_balance_rel_error", "balance"),
     (r"ledger_closure_rel_error|limiting_factor", "ledger"),   # recomputed from the summed ledger
+    # the economics (twin/economics/cost.py) are recomputed for the whole constellation in combine()
+    (r"mass_.*|n_launches|.*_usd|.*_usd_per_kg|launch_share|replacements_per_year|delivered_accel_h_per_year|"
+     r"orbit_solar_.*", "economics"),
     (r"energy_per_accel_hour_wh", "per_accel_hour"),
     (r"wait_(mean|p\d+)_s|slowdown_(mean|p\d+)|energy_per_job_wh", "jobs_table"),
     (r".*_mean|.*_fraction", "weighted"),    # means over satellites and time
@@ -104,7 +108,7 @@ def combine_summary(summaries: list[dict], jobs: np.ndarray) -> dict:
         ledger.finish(out)
     if "satellite_steps_per_s" in keys:   # the combined run's throughput: all steps, slowest shard
         out["satellite_steps_per_s"] = float(steps.sum() / max(out.get("wall_s", 0.0), 1e-9))
-    return {k: out[k] for k in keys}
+    return {k: out[k] for k in keys if k in out}   # economics keys: combine() recomputes them
 
 
 def _shard_jobs(f, k: int, offset: int, job_ids: np.ndarray | None) -> np.ndarray:
@@ -219,6 +223,8 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         for key, value in first["events"].attrs.items():
             d.attrs[key] = value
         summary = combine_summary(summaries, jobs)
+        if any("cost_per_delivered_accel_h_usd" in s for s in summaries):   # the whole constellation's economics
+            summary.update(cost_of_run(scenario, summary))
         s = out.create_group("summary")
         for key, value in summary.items():
             s.attrs[key] = value

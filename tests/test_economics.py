@@ -1,0 +1,118 @@
+"""The mass budget and the cost of a delivered accelerator-hour (twin/economics/)."""
+import math
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, small_config
+from twin.config import scenario_from_dict
+from twin.constants import SECONDS_PER_YEAR, SOLAR_CONSTANT_W_M2
+from twin.economics.cost import annuity_factor, cost_of_run
+from twin.economics.mass import PARTS, mass_budget
+
+
+def scenario(**overrides):
+    return scenario_from_dict(small_config(**overrides), REPO / "configs", "test")
+
+
+# a year-long run's /summary as cost_of_run reads it: 8 satellites x 4 accelerators, 60 % delivered
+SUMMARY = {"n_satellites": 8, "simulated_s": SECONDS_PER_YEAR, "delivered_accel_h": 0.6 * 32 * 8766.0,
+           "node_failures": 2, "limiting_factor": "scheduling", "energy_solar_wh": 5e7}
+
+
+def test_the_mass_budget_sums_its_parts_by_hand():
+    s = scenario(**{"links.topology": "+grid"})
+    m, sc = s.economics.mass, s.spacecraft
+    parts = mass_budget(sc, s.links, m)
+    array_w = sc.solar_array.area_m2 * SOLAR_CONSTANT_W_M2 * sc.solar_array.cell_efficiency * sc.solar_array.packing_factor
+    by_hand = {"solar_array": array_w / m.solar_array_w_per_kg, "radiator": sc.radiator.area_m2 * m.radiator_kg_per_m2,
+               "battery": sc.battery.capacity_wh / m.battery_wh_per_kg,
+               "servers": sc.accelerator.count * m.server_kg_per_accelerator,
+               "shielding": sc.accelerator.count * m.shielded_m2_per_accelerator * m.shielding_kg_per_m2,
+               "terminals": 4 * m.terminal_kg}
+    for part in PARTS:
+        assert parts[part] == pytest.approx(by_hand[part], rel=1e-12), part
+    dry = sum(by_hand.values()) / (1 - m.structure_fraction)
+    assert parts["structure"] == pytest.approx(dry - sum(by_hand.values()), rel=1e-12)
+    assert parts["total"] == pytest.approx(dry / (1 - m.propellant_fraction), rel=1e-12)
+    assert parts["total"] == pytest.approx(sum(parts[p] for p in PARTS + ("structure", "propellant")), rel=1e-12)
+    assert mass_budget(sc, scenario().links, m)["terminals"] == 0.0   # no links, no terminals
+
+
+def test_cost_rises_with_the_launch_price_and_falls_with_delivered_work():
+    prices = [0.0, 100.0, 1000.0, 3000.0, 10000.0]
+    costs = [cost_of_run(scenario(**{"economics.launch.usd_per_kg": p}), SUMMARY)["cost_per_delivered_accel_h_usd"]
+             for p in prices]
+    assert all(a < b for a, b in zip(costs, costs[1:]))
+    s = scenario()
+    by_work = [cost_of_run(s, {**SUMMARY, "delivered_accel_h": f * SUMMARY["delivered_accel_h"]})
+               ["cost_per_delivered_accel_h_usd"] for f in (0.25, 0.5, 1.0)]
+    assert by_work[0] > by_work[1] > by_work[2]
+    # twice the work, half the cost per hour: costs do not depend on the work delivered
+    assert by_work[1] == pytest.approx(2 * by_work[2], rel=1e-12)
+
+
+def test_at_the_breakeven_launch_price_orbit_costs_what_the_ground_does():
+    summary = {**SUMMARY, "node_failures": 0}
+    for rate in (0.0, 0.08):
+        s = scenario(**{"economics.discount_rate": rate, "economics.accelerator_usd": 5000.0,
+                        "economics.bus_usd_per_w": 1.0})
+        price = cost_of_run(s, summary)["breakeven_launch_usd_per_kg"]
+        assert price > 0   # cheap hardware: some launch price breaks even
+        at = cost_of_run(scenario(**{"economics.discount_rate": rate, "economics.accelerator_usd": 5000.0,
+                                     "economics.bus_usd_per_w": 1.0, "economics.launch.usd_per_kg": price}), summary)
+        assert at["cost_per_delivered_accel_h_usd"] == pytest.approx(at["ground_cost_per_accel_h_usd"], rel=1e-6)
+
+
+def test_launches_are_whole_and_the_levelised_cost_matches_the_capital_recovery_factor():
+    s = scenario(**{"economics.discount_rate": 0.07, "economics.mission_life_years": 6.0,
+                    "economics.replace_failures": False, "economics.operations_usd_per_year": 1e6})
+    c = cost_of_run(s, SUMMARY)
+    eco = s.economics
+    assert c["n_launches"] == math.ceil(c["mass_kg"] / eco.launch.payload_kg)
+    assert c["launch_cost_usd"] == c["n_launches"] * eco.launch.payload_kg * eco.launch.usd_per_kg
+    crf = 0.07 / (1 - 1.07 ** -6)
+    assert 1 / annuity_factor(0.07, 6.0) == pytest.approx(crf, rel=1e-12)
+    capital = c["launch_cost_usd"] + c["hardware_cost_usd"]
+    yearly = capital * crf + eco.operations_usd_per_year
+    assert c["cost_per_delivered_accel_h_usd"] == pytest.approx(yearly / SUMMARY["delivered_accel_h"], rel=1e-9)
+
+
+def test_failures_are_replaced_yearly():
+    base = cost_of_run(scenario(), {**SUMMARY, "node_failures": 0})
+    more = cost_of_run(scenario(), {**SUMMARY, "node_failures": 4})
+    assert more["replacements_per_year"] == pytest.approx(4.0)
+    assert more["cost_pv_usd"] > base["cost_pv_usd"]
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("economics.launch.usd_per_kg=-5", "economics.launch.usd_per_kg"),
+    ("economics.launch.preset=unobtainium", "economics.launch.preset: no preset 'unobtainium'"),
+    ("economics.mass.preset=unobtainium", "economics.mass.preset: no preset 'unobtainium'"),
+])
+def test_bad_economics_input_is_one_line_and_exit_2(tmp_path, setting, words):
+    out = tmp_path / "out.h5"
+    p = subprocess.run([sys.executable, "-m", "twin", "run", str(REPO / "configs/default.yaml"), "-o", str(out),
+                        "-q", "--set", setting], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2, p.stderr
+    assert words in p.stderr and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_twin_cost_recomputes_a_finished_run_with_other_inputs(tmp_path):
+    from twin.cli.cost import recost
+    from twin.engine.simulation import run
+
+    cfg = small_config(**{"simulation.duration_s": 3600})
+    out = tmp_path / "run.h5"
+    summary = run(scenario_from_dict(cfg, REPO / "configs", "test"), out, log=lambda message: None)
+    same = recost(out)
+    for key, value in same.items():
+        assert value == pytest.approx(summary[key], rel=1e-12, nan_ok=True), key
+    cheap = recost(out, ["economics.launch.preset=starship_target"])
+    assert cheap["cost_per_delivered_accel_h_usd"] < same["cost_per_delivered_accel_h_usd"]
+    assert cheap["n_launches"] >= 1 and cheap["launch_cost_usd"] == cheap["n_launches"] * 150000.0 * 67.0
+    p = subprocess.run([sys.executable, "-m", "twin", "cost", str(out), "--set", "simulation.seed=3"], cwd=REPO,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "only economics" in p.stderr

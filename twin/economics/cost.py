@@ -1,0 +1,122 @@
+"""What each delivered accelerator-hour of a run costs over a mission, and against the ground.
+
+From a run's ``/summary`` (its ledger's ``delivered``, node failures, energies) and its scenario:
+
+- **Mass and launch**: the satellite's mass budget (:mod:`twin.economics.mass`); whole launches
+  of ``economics.launch.payload_kg`` at ``usd_per_kg`` carry the constellation (the last one paid
+  in full).
+- **Capital**: launch + hardware (accelerators at ``accelerator_usd``, the rest of the satellite
+  at ``bus_usd_per_w`` of its array's beginning-of-life power) + non-recurring.
+- **Yearly**: operations, and with ``replace_failures`` the satellites that fail at the run's rate
+  (its ``node_failures`` per simulated year), rebuilt and launched at the per-kg price.
+- **Work**: the run's delivered accelerator-hours per year; where power limits the run it falls
+  each year by the array's ``degradation_per_year`` (the run measures one stretch of the life).
+- **Levelised cost**: present value of the costs over the present value of the work, both
+  discounted at ``discount_rate`` over ``mission_life_years`` (year-end payments; with no
+  degradation this is capital x capital recovery factor + yearly costs, over yearly work).
+- **Ground**: the same accelerators and the same delivered work in a data centre: capital per kW
+  of IT plus the accelerators, electricity at the PUE for the hours they deliver (peak power) and
+  idle (idle power).
+- **Break-even launch price**: the orbit's present cost is linear in the launch price, so the
+  price at which it equals the ground's is exact (negative: orbit loses even with free launch).
+"""
+from __future__ import annotations
+
+import math
+
+from twin.constants import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR
+from twin.economics.mass import array_power_w, mass_budget
+
+W_PER_KW = 1000.0
+FLOP_PER_PFLOP = 1e15
+
+
+def annuity_factor(rate: float, years: float) -> float:
+    """Present value of 1 a year at each year's end for ``years`` years at ``rate`` [year]: the
+    inverse of the capital recovery factor r / (1 − (1 + r)^−n)."""
+    if rate == 0.0:
+        return years
+    return (1.0 - (1.0 + rate) ** -years) / rate
+
+
+def decaying_annuity_factor(rate: float, years: float, decay: float) -> float:
+    """Present value of a yearly flow that starts at 1 and falls by ``decay`` each year [year]."""
+    q = (1.0 - decay) / (1.0 + rate)
+    if abs(1.0 - q) < 1e-12:
+        return years / (1.0 + rate)
+    return (1.0 - q ** years) / ((1.0 + rate) * (1.0 - q))
+
+
+def cost_of_run(scenario, summary: dict) -> dict:
+    """The economics of a run: /summary keys (see docs/economics.md) from its scenario and the
+    run's summary values (``n_satellites``, ``simulated_s``, ``delivered_accel_h``,
+    ``node_failures``, ``limiting_factor``, ``energy_solar_wh``)."""
+    eco, sc = scenario.economics, scenario.spacecraft
+    launch, ground = eco.launch, eco.ground
+    n_sats = float(summary["n_satellites"])
+    run_years = summary["simulated_s"] / SECONDS_PER_YEAR
+    parts = mass_budget(sc, scenario.links, eco.mass)
+    sat_kg = parts["total"]
+    mass_kg = n_sats * sat_kg
+    n_launches = math.ceil(mass_kg / launch.payload_kg - 1e-9) if mass_kg > 0 else 0
+    launched_kg = n_launches * launch.payload_kg   # whole launches are paid for
+    array_w = array_power_w(sc.solar_array)
+    accel = sc.accelerator
+    hardware_per_sat = accel.count * eco.accelerator_usd + eco.bus_usd_per_w * array_w
+    failures_per_year = (summary.get("node_failures", 0) / run_years
+                         if eco.replace_failures and run_years > 0 else 0.0)
+
+    years, rate = eco.mission_life_years, eco.discount_rate
+    annuity = annuity_factor(rate, years)
+    decay = sc.solar_array.degradation_per_year if summary.get("limiting_factor") == "power" else 0.0
+    delivered_per_year = summary["delivered_accel_h"] / run_years if run_years > 0 else 0.0
+    pv_delivered_h = delivered_per_year * decaying_annuity_factor(rate, years, decay)
+
+    # present cost = fixed + per_usd_per_kg x launch price
+    fixed = (n_sats * hardware_per_sat + eco.nonrecurring_usd
+             + annuity * (eco.operations_usd_per_year + failures_per_year * hardware_per_sat))
+    per_usd_per_kg = launched_kg + annuity * failures_per_year * sat_kg
+    launch_pv = per_usd_per_kg * launch.usd_per_kg
+    orbit_pv = fixed + launch_pv
+
+    it_kw = n_sats * accel.count * accel.peak_power_w / W_PER_KW
+    capacity_h_per_year = n_sats * accel.count * SECONDS_PER_YEAR / SECONDS_PER_HOUR
+    idle_h = max(capacity_h_per_year - delivered_per_year, 0.0)
+    ground_kwh_per_year = ground.pue * (delivered_per_year * accel.peak_power_w + idle_h * accel.idle_power_w) / W_PER_KW
+    ground_pv = (it_kw * ground.capex_usd_per_kw + n_sats * accel.count * eco.accelerator_usd
+                 + annuity * ground_kwh_per_year * ground.electricity_usd_per_kwh)
+
+    per_h = orbit_pv / pv_delivered_h if pv_delivered_h > 0 else math.inf
+    ground_per_h = ground_pv / pv_delivered_h if pv_delivered_h > 0 else math.inf
+    accel_h_per_pflop_day = FLOP_PER_PFLOP * SECONDS_PER_DAY / (accel.peak_flops * SECONDS_PER_HOUR)
+    array_m2 = n_sats * sc.solar_array.area_m2
+    solar_kwh_per_year = summary.get("energy_solar_wh", 0.0) / W_PER_KW / run_years if run_years > 0 else 0.0
+    return {
+        "mass_kg_per_satellite": sat_kg,
+        **{f"mass_{part}_kg_per_satellite": kg for part, kg in parts.items() if part not in ("total", "dry")},
+        "mass_kg": mass_kg,
+        "n_launches": n_launches,
+        "launch_cost_usd": launched_kg * launch.usd_per_kg,
+        "hardware_cost_usd": n_sats * hardware_per_sat,
+        "cost_pv_usd": orbit_pv,
+        "launch_share": launch_pv / orbit_pv if orbit_pv > 0 else math.nan,
+        "replacements_per_year": failures_per_year,
+        "delivered_accel_h_per_year": delivered_per_year,
+        "cost_per_delivered_accel_h_usd": per_h,
+        "cost_per_delivered_pflop_day_usd": per_h * accel_h_per_pflop_day,
+        "cost_per_kw_year_usd": orbit_pv / annuity / it_kw if it_kw > 0 and annuity > 0 else math.nan,
+        "ground_cost_per_accel_h_usd": ground_per_h,
+        "ground_cost_pv_usd": ground_pv,
+        "breakeven_launch_usd_per_kg": (ground_pv - fixed) / per_usd_per_kg if per_usd_per_kg > 0 else math.nan,
+        "orbit_solar_kwh_per_m2_year": solar_kwh_per_year / array_m2 if array_m2 > 0 else math.nan,
+        "orbit_solar_kwh_per_kg_year": (solar_kwh_per_year / (n_sats * parts["solar_array"])
+                                        if parts["solar_array"] > 0 else math.nan),
+    }
+
+
+def cost_line(costs: dict) -> str:
+    """One line for the terminal: the cost of a delivered accelerator-hour against the ground."""
+    return (f"cost  ${costs['cost_per_delivered_accel_h_usd']:,.2f} per delivered accelerator-hour "
+            f"(ground ${costs['ground_cost_per_accel_h_usd']:,.2f}); launch {100 * costs['launch_share']:.0f} % "
+            f"of it, {costs['n_launches']:,} launch(es) for {costs['mass_kg'] / 1000:,.1f} t; "
+            f"break-even launch price ${costs['breakeven_launch_usd_per_kg']:,.0f}/kg")
