@@ -30,8 +30,21 @@ def recost(run_path, overrides=()) -> dict:
         raise InputError(f"{run_path}: no /summary ledger (an unfinished run, or one written before schema 2)")
     text = _without_preset_blocks(text, overrides)
     scenario = load_config_text(text, Path(run_path).resolve().parent, f"{run_path}:config_yaml", list(overrides))
-    return {k: (float(v) if hasattr(v, "__float__") and not isinstance(v, int) else v)
-            for k, v in cost_of_run(scenario, summary).items()}
+    costs = cost_of_run(scenario, summary)
+    costs.update(solar_against_ground(scenario, summary, costs))
+    return {k: (float(v) if hasattr(v, "__float__") and not isinstance(v, int) else v) for k, v in costs.items()}
+
+
+def solar_against_ground(scenario, summary: dict, costs: dict) -> dict:
+    """The run's array yield per m^2 and per kg beside a ground array's on the typical
+    meteorological year pvlib ships (twin/economics/ground.py): the seed's "five times" test."""
+    from twin.economics.ground import orbit_vs_ground
+
+    area_m2 = scenario.spacecraft.solar_array.area_m2
+    kg_per_m2 = costs["mass_solar_array_kg_per_satellite"] / area_m2
+    compared = orbit_vs_ground(costs["orbit_solar_kwh_per_m2_year"] * 1000.0, kg_per_m2,
+                               orbit_sunlit_fraction=summary.get("sunlit_fraction_mean"))
+    return {f"solar_{key}": value for key, value in compared.items() if isinstance(value, (int, float))}
 
 
 def _without_preset_blocks(text: str, overrides) -> str:

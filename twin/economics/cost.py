@@ -73,8 +73,9 @@ def cost_of_run(scenario, summary: dict) -> dict:
     pv_delivered_h = delivered_per_year * decaying_annuity_factor(rate, years, decay)
 
     # present cost = fixed + per_usd_per_kg x launch price
-    fixed = (n_sats * hardware_per_sat + eco.nonrecurring_usd
-             + annuity * (eco.operations_usd_per_year + failures_per_year * hardware_per_sat))
+    operations_pv = annuity * eco.operations_usd_per_year
+    replacement_hw_pv = annuity * failures_per_year * hardware_per_sat
+    fixed = n_sats * hardware_per_sat + eco.nonrecurring_usd + operations_pv + replacement_hw_pv
     per_usd_per_kg = launched_kg + annuity * failures_per_year * sat_kg
     launch_pv = per_usd_per_kg * launch.usd_per_kg
     orbit_pv = fixed + launch_pv
@@ -83,8 +84,10 @@ def cost_of_run(scenario, summary: dict) -> dict:
     capacity_h_per_year = n_sats * accel.count * SECONDS_PER_YEAR / SECONDS_PER_HOUR
     idle_h = max(capacity_h_per_year - delivered_per_year, 0.0)
     ground_kwh_per_year = ground.pue * (delivered_per_year * accel.peak_power_w + idle_h * accel.idle_power_w) / W_PER_KW
-    ground_pv = (it_kw * ground.capex_usd_per_kw + n_sats * accel.count * eco.accelerator_usd
-                 + annuity * ground_kwh_per_year * ground.electricity_usd_per_kwh)
+    ground_parts = {"ground_capex_usd": it_kw * ground.capex_usd_per_kw,
+                    "ground_accelerators_usd": n_sats * accel.count * eco.accelerator_usd,
+                    "ground_energy_pv_usd": annuity * ground_kwh_per_year * ground.electricity_usd_per_kwh}
+    ground_pv = sum(ground_parts.values())
 
     per_h = orbit_pv / pv_delivered_h if pv_delivered_h > 0 else math.inf
     ground_per_h = ground_pv / pv_delivered_h if pv_delivered_h > 0 else math.inf
@@ -98,6 +101,9 @@ def cost_of_run(scenario, summary: dict) -> dict:
         "n_launches": n_launches,
         "launch_cost_usd": launched_kg * launch.usd_per_kg,
         "hardware_cost_usd": n_sats * hardware_per_sat,
+        "nonrecurring_cost_usd": eco.nonrecurring_usd,
+        "operations_pv_usd": operations_pv,
+        "replacements_pv_usd": replacement_hw_pv + annuity * failures_per_year * sat_kg * launch.usd_per_kg,
         "cost_pv_usd": orbit_pv,
         "launch_share": launch_pv / orbit_pv if orbit_pv > 0 else math.nan,
         "replacements_per_year": failures_per_year,
@@ -107,6 +113,7 @@ def cost_of_run(scenario, summary: dict) -> dict:
         "cost_per_kw_year_usd": orbit_pv / annuity / it_kw if it_kw > 0 and annuity > 0 else math.nan,
         "ground_cost_per_accel_h_usd": ground_per_h,
         "ground_cost_pv_usd": ground_pv,
+        **ground_parts,
         "breakeven_launch_usd_per_kg": (ground_pv - fixed) / per_usd_per_kg if per_usd_per_kg > 0 else math.nan,
         "orbit_solar_kwh_per_m2_year": solar_kwh_per_year / array_m2 if array_m2 > 0 else math.nan,
         "orbit_solar_kwh_per_kg_year": (solar_kwh_per_year / (n_sats * parts["solar_array"])

@@ -16,11 +16,12 @@ from twin.report.style import STYLE, fmt as _fmt
 
 from twin.report.figures import FIGURES
 from twin.report.ledger_figures import LEDGER_FIGURES, ledger_hours
+from twin.report.cost_figures import COST_FIGURES
 from twin.report.link_figures import LINK_FIGURES
 from twin.report.sample import RunSample, read_sample
 
 # every figure of a run report, in the order of summary.md; a draw that returns None is left out
-REPORT_FIGURES = LEDGER_FIGURES + FIGURES + LINK_FIGURES
+REPORT_FIGURES = LEDGER_FIGURES + COST_FIGURES + FIGURES + LINK_FIGURES
 
 # (label, unit, function of the summary) — rows whose keys are missing are left out
 HEADLINES = (

@@ -7,7 +7,10 @@ Markdown table of every member, from the sweep's ``summary.h5`` (``twin report r
 - ``sweep_heatmaps.png`` (two or more grid parameters): each headline metric over the first two,
   one cell per pair of values, averaged over everything else (seeds, samples, other parameters);
 - ``sweep_parameters.png`` (one or more parameters): each metric against the first parameter,
-  every member a point, coloured by the second parameter, with the mean per value as a line.
+  every member a point, coloured by the second parameter, with the mean per value as a line;
+- ``sweep_cost_distribution.png`` and ``sweep_cost_tornado.png`` (sampled parameters, members with
+  the economics keys): P10/P50/P90 of the cost per delivered accelerator-hour and which parameters
+  move it most (:mod:`twin.report.sweep_cost`).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import numpy as np
 from twin.output.reader import RunFileError
 from twin.report.style import STYLE, fmt, save
 from twin.output.sweep_table import is_sweep_file, read_summary_table
+from twin.report.sweep_cost import cost_report
 from twin.report.sweep_ledger import has_ledger, ledger_cells, limiting_figure
 
 # (summary key, label, unit, scale from the summary's unit)
@@ -146,7 +150,8 @@ def fig_parameters(frame, x: str, colour: str | None, metrics, labels, path: Pat
     return save(fig, path)
 
 
-def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], metrics, figures) -> str:
+def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], metrics, figures,
+              sections: list[str] = ()) -> str:
     n = len(frame)
     n_ok = int((frame["status"] == "complete").sum())
     lines = [f"# twin sweep report: {attrs.get('name', summary_path.parent.name)}", "",
@@ -164,6 +169,7 @@ def _markdown(summary_path: Path, frame, attrs: dict, parameters: list[str], met
         lines += ["## Failed members", "", "| member | status | error |", "|---|---|---|"]
         lines += [f"| `{r.member_id}` | {r.status} | {str(r.error).replace('|', '/')} |" for r in failed.itertuples()]
         lines.append("")
+    lines += list(sections)   # e.g. the cost percentiles: results before the figures that draw them
     if figures:
         lines += ["## Figures", ""]
         for path, title, caption in figures:
@@ -219,6 +225,8 @@ def write_sweep_report(summary_path, out_dir) -> list[Path]:
                             "Metrics against the parameters",
                             f"Each headline metric against `{x}`, one point per complete member"
                             + (f", coloured by `{colour}`" if colour else "") + "; lines join the means."))
+        cost_figures, cost_lines = cost_report(frame, attrs, parameters, labels, out_dir)
+        figures += cost_figures
     md = out_dir / "summary.md"
-    md.write_text(_markdown(summary_path, frame, attrs, parameters, metrics, figures))
+    md.write_text(_markdown(summary_path, frame, attrs, parameters, metrics, figures, cost_lines))
     return [p for p, _, _ in figures] + [md]

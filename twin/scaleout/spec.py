@@ -7,7 +7,8 @@ A sweep file names a base config (relative to the sweep file) and how members di
     set: {simulation.duration_s: 21600}                     # every member
     grid: {spacecraft.radiator.area_m2: [4, 6, 8],          # cartesian product
            spacecraft.battery.capacity_wh: [4000, 8000]}
-    samples: {n: 4, seed: 1, params: {spacecraft.bus_power_w: {uniform: [200, 400]}}}
+    samples: {n: 4, seed: 1, params: {spacecraft.bus_power_w: {uniform: [200, 400]},
+                                      economics.accelerator_usd: {triangular: [25000, 30000, 40000]}}}
     seeds: [1, 2]                                            # simulation.seed values
     shard: {by: plane, n: 2}                                 # split every member
     table: csv                                               # or parquet (needs pyarrow)
@@ -43,22 +44,34 @@ class SweepError(InputError):
     """A sweep file that cannot be used; one line per problem, naming the file and the field."""
 
 
+KINDS = ("uniform", "loguniform", "normal", "integers", "triangular", "choice")
+
+
 class Distribution(Section):
     """Exactly one of: ``uniform: [lo, hi]``, ``loguniform: [lo, hi]`` (lo > 0),
-    ``normal: [mean, sd]``, ``integers: [lo, hi]`` (both included), ``choice: [a, b, ...]``."""
+    ``normal: [mean, sd]``, ``integers: [lo, hi]`` (both included),
+    ``triangular: [low, central, high]`` (a low/central/high estimate: low <= central <= high,
+    low < high), ``choice: [a, b, ...]``."""
 
     uniform: tuple[float, float] | None = None
     loguniform: tuple[float, float] | None = None
     normal: tuple[float, float] | None = None
     integers: tuple[int, int] | None = None
+    triangular: tuple[float, float, float] | None = None
     choice: Annotated[list[Any], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one(self):
-        given = [k for k in ("uniform", "loguniform", "normal", "integers", "choice") if getattr(self, k) is not None]
+        given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of uniform, loguniform, normal, integers, choice")
+            raise ValueError("give exactly one of " + ", ".join(KINDS))
         kind = given[0]
+        if kind == "triangular":
+            lo, mid, hi = self.triangular
+            # numpy's triangular needs left <= mode <= right and left < right (a point is no range)
+            if not (lo <= mid <= hi and lo < hi):
+                raise ValueError(f"triangular: need low <= central <= high and low < high, got [{lo}, {mid}, {hi}]")
+            return self
         lo, hi = (getattr(self, kind) if kind != "choice" else (0, 1))
         if kind in ("uniform", "loguniform", "integers") and not lo < hi:
             raise ValueError(f"{kind}: need low < high, got [{lo}, {hi}]")
@@ -78,6 +91,8 @@ class Distribution(Section):
             return float(rng.normal(*self.normal))
         if self.integers is not None:
             return int(rng.integers(self.integers[0], self.integers[1], endpoint=True))
+        if self.triangular is not None:
+            return float(rng.triangular(*self.triangular))
         return self.choice[int(rng.integers(len(self.choice)))]
 
 
