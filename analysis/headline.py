@@ -342,7 +342,22 @@ def report_lines(run: Run, h: dict) -> list[str]:
                  f"the array's {_fmt_energy(h['solar_wh'])}; /summary {_fmt_energy(h['curtailed_wh_summary'])}); "
                  f"energy balance residual {h['balance_residual_wh']:.2g} Wh")
     lines += ledger_lines(run, h["ledger"])
+    lines += cost_lines(run)
     return lines
+
+
+def cost_lines(run: Run) -> list[str]:
+    """The run's economics from its /summary (twin/economics/cost.py; docs/economics.md)."""
+    s = run.ds.attrs["summary"]
+    if "cost_per_delivered_accel_h_usd" not in s:
+        return ["cost                      none in this file (schema 3 added the economics)"]
+    breakeven = s["breakeven_launch_usd_per_kg"]
+    verdict = (f"break-even launch price ${breakeven:,.0f}/kg" if breakeven > 0
+               else f"orbit costs more than the ground even with free launch (break-even ${breakeven:,.0f}/kg)")
+    return [f"cost                      ${s['cost_per_delivered_accel_h_usd']:,.2f} per delivered accelerator-hour "
+            f"(${s['cost_per_delivered_pflop_day_usd']:,.0f} per PFLOP-day) against ${s['ground_cost_per_accel_h_usd']:,.2f} "
+            f"on the ground; {s['mass_kg'] / 1000:,.1f} t in {s['n_launches']:,} launch(es), launch "
+            f"{100 * s['launch_share']:.0f} % of the cost; {verdict} (economics defaults: docs/economics.md)"]
 
 
 def _bins(run: Run) -> tuple[np.ndarray, float, str]:

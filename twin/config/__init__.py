@@ -17,5 +17,6 @@ from twin.config.sections import (  # noqa: F401
                                   Battery, Accelerator, Radiator, Thermal, Spacecraft, PoissonWorkload, TraceWorkload,
                                   Workload, Communication, Scheduler, Outage, Faults, Links, Output, Scenario,
                                   PRESET_KINDS, yaml_sha256)
+from twin.config.economics import Economics, Ground, Launch, Mass  # noqa: F401
 from twin.config.terminal import LinkTerminal  # noqa: F401
 from twin.config.trace_mapping import TraceMapping  # noqa: F401

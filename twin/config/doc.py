@@ -21,8 +21,9 @@ Unknown keys are errors. Only `simulation` and `constellation` are required.
 
 `twin run CONFIG --set a.b.c=VALUE` overrides any key (list items by index:
 `constellation.0.altitude_km=600`). Inside `spacecraft`, the blocks `solar_array`, `battery`,
-`radiator` and `accelerator`, and `links.terminal`, accept `preset: NAME`, which loads
-`configs/presets/<solar|battery|radiator|accelerator|link>/NAME.yaml`; keys given beside it win.
+`radiator` and `accelerator`, `links.terminal`, `economics.launch` and `economics.mass` accept
+`preset: NAME`, which loads `configs/presets/<solar|battery|radiator|accelerator|link|launch|mass>/NAME.yaml`;
+keys given beside it win.
 """
 
 
@@ -104,6 +105,9 @@ def render() -> str:
     parts += _section("faults", C.Faults, "faults.")
     parts += _section("faults.outages item", C.Outage, "")
     parts += _section("links", C.Links, "links.", "Inter-satellite links; off (`topology: none`) by default.")
+    parts += _section("economics", C.Economics, "economics.",
+                      "Mass and money on a run ([economics.md](economics.md)); `launch` and `mass` take `preset: NAME` "
+                      "(configs/presets/launch/, configs/presets/mass/).")
     parts += _section("output", C.Output, "output.")
     return "\n".join(parts) + "\n"
 

@@ -48,8 +48,8 @@ LOW_COLOUR, HIGH_COLOUR, MID_COLOUR = "#1f77b4", "#d62728", "#4d4d4d"
 # ---------------------------------------------------------------- statistics
 def percentiles(values, qs=PERCENTILES) -> np.ndarray:
     """Percentiles ``qs`` of ``values`` (NaN left out; +-inf kept), linear between order statistics
-    as numpy's default. Where both neighbours are the same infinity, the answer is that infinity
-    (numpy's interpolation would give inf - inf = NaN)."""
+    as numpy's default. Between a number and an infinity the answer is that infinity (numpy's
+    interpolation can give inf - inf = NaN there)."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if not len(v):
@@ -57,7 +57,9 @@ def percentiles(values, qs=PERCENTILES) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         linear = np.percentile(v, qs)
     lower, higher = np.percentile(v, qs, method="lower"), np.percentile(v, qs, method="higher")
-    return np.where(lower == higher, lower, linear)
+    # lower != higher only where the weight on each neighbour is > 0, so an infinite one wins
+    out = np.where(np.isposinf(higher), np.inf, np.where(np.isneginf(lower), -np.inf, linear))
+    return np.where(lower == higher, lower, out)
 
 
 def ranks(values) -> np.ndarray:
@@ -122,16 +124,19 @@ def tornado(frame, parameters: list[str], key: str = COST_KEY, tail: float = TAI
 
 
 # ---------------------------------------------------------------- which members and parameters
-def sample_distributions(attrs: dict) -> dict:
-    """``samples.params`` of the sweep file the table was written from, or {} (none, or no file)."""
+def sample_distributions(attrs: dict) -> dict | None:
+    """``samples.params`` of the sweep file the table was written from: {} when it samples nothing,
+    None when the table does not keep a readable sweep file."""
     import yaml
 
     text = attrs.get("sweep_yaml")
     try:
         data = yaml.safe_load(text) if isinstance(text, str) and text else None
     except yaml.YAMLError:
-        return {}
-    samples = data.get("samples") if isinstance(data, dict) else None
+        return None
+    if not isinstance(data, dict):
+        return None
+    samples = data.get("samples")
     params = samples.get("params") if isinstance(samples, dict) else None
     return dict(params) if isinstance(params, dict) else {}
 
@@ -139,7 +144,7 @@ def sample_distributions(attrs: dict) -> dict:
 def sampled_parameters(frame, attrs: dict, parameters: list[str]) -> list[str]:
     """The sampled parameters that are numbers and vary among the members, in the table's order."""
     dists = sample_distributions(attrs)
-    names = [p for p in parameters if p in dists] if dists else [p for p in parameters if p != SEED_KEY]
+    names = [p for p in parameters if p != SEED_KEY] if dists is None else [p for p in parameters if p in dists]
     return [p for p in names if p in frame and np.issubdtype(frame[p].dtype, np.number)
             and frame[p].nunique() > 1]
 
@@ -181,7 +186,12 @@ def fig_distribution(members, quantities, path: Path) -> Path:
         finite = np.sort(values[np.isfinite(values)])
         p10, p50, p90 = percentiles(values)
         bins = int(np.clip(np.ceil(np.sqrt(len(finite))) + 2, 6, 30))
-        ax.hist(finite, bins=bins, color="#9ecae1", edgecolor="white", label="members")
+        span = None
+        if len(finite) and finite[-1] - finite[0] <= 1e-9 * max(abs(finite[-1]), abs(finite[0]), 1e-300):
+            # (nearly) the same value everywhere: numpy cannot cut such a range into bins
+            half = max(0.01 * abs(finite[0]), 1e-9)
+            span = (finite[0] - half, finite[0] + half)
+        ax.hist(finite, bins=bins, range=span, color="#9ecae1", edgecolor="white", label="members")
         ax.set_xlabel(f"{label} [{unit}]")
         ax.set_ylabel("members")
         cdf = ax.twinx()
@@ -314,5 +324,5 @@ def cost_report(frame, attrs: dict, parameters: list[str], labels: dict, out_dir
                         "draws; the largest swing on top; faded where the swing is within the noise of "
                         "random splits. rho: Spearman rank correlation of the parameter with the cost."))
     varying = [p for p in parameters if p not in sampled and p in frame and frame[p].nunique() > 1]
-    return figures, _markdown(members, frame, quantities, rows, noise, sample_distributions(attrs), labels,
-                              varying)
+    return figures, _markdown(members, frame, quantities, rows, noise, sample_distributions(attrs) or {},
+                              labels, varying)
