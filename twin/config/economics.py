@@ -87,3 +87,14 @@ class Economics(Section):
     replace_failures: bool = Field(
         True, description="satellites that fail at the run's rate (faults.mtbf_h) are replaced: hardware and "
                           "launch, yearly")
+    accelerator_failures_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.061, description="accelerators that fail or wear out and are replaced (with their server's mass "
+                           "launched), per accelerator and year [1/year]; Meta, \"The Llama 3 Herd of Models\" "
+                           "(2024): 148 faulty GPUs in 54 days on 16,384 H100s. Radiation end of life adds to it "
+                           "(no dose model yet)")
+    battery_usd_per_kwh: Usd = Field(
+        1000.0, description="price of a replacement battery [USD/kWh]; assumption (space-qualified packs cost "
+                            "several times terrestrial ones)")
+    battery_eol_fraction: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.8, description="a battery is replaced when its capacity has faded to this fraction of nominal, at the "
+                         "fade rate the run shows [1]; the usual 80 % end-of-life convention")

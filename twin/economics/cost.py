@@ -2,13 +2,15 @@
 
 From a run's ``/summary`` (its ledger's ``delivered``, node failures, energies) and its scenario:
 
-- **Mass and launch**: the satellite's mass budget (:mod:`twin.economics.mass`); whole launches
-  of ``economics.launch.payload_kg`` at ``usd_per_kg`` carry the constellation (the last one paid
-  in full).
+- **Mass and launch**: the satellite's mass budget (:mod:`twin.economics.mass`); the constellation
+  takes ``n_launches`` launches of ``economics.launch.payload_kg`` and pays ``usd_per_kg`` for
+  each kg it launches (a part-filled last launch is shared, as a rideshare would be).
 - **Capital**: launch + hardware (accelerators at ``accelerator_usd``, the rest of the satellite
   at ``bus_usd_per_w`` of its array's beginning-of-life power) + non-recurring.
-- **Yearly**: operations, and with ``replace_failures`` the satellites that fail at the run's rate
-  (its ``node_failures`` per simulated year), rebuilt and launched at the per-kg price.
+- **Yearly**: operations; with ``replace_failures`` the satellites that fail at the run's rate
+  (its ``node_failures`` per simulated year), rebuilt and launched at the per-kg price; the
+  accelerators that fail or wear out (``accelerator_failures_per_year``) with their servers' mass;
+  and batteries, when the capacity fade the run shows reaches ``battery_eol_fraction``.
 - **Work**: the run's delivered accelerator-hours per year; where power limits the run it falls
   each year by the array's ``degradation_per_year`` (the run measures one stretch of the life).
 - **Levelised cost**: present value of the costs over the present value of the work, both
@@ -59,12 +61,18 @@ def cost_of_run(scenario, summary: dict) -> dict:
     sat_kg = parts["total"]
     mass_kg = n_sats * sat_kg
     n_launches = math.ceil(mass_kg / launch.payload_kg - 1e-9) if mass_kg > 0 else 0
-    launched_kg = n_launches * launch.payload_kg   # whole launches are paid for
+    launched_kg = mass_kg
     array_w = array_power_w(sc.solar_array)
     accel = sc.accelerator
     hardware_per_sat = accel.count * eco.accelerator_usd + eco.bus_usd_per_w * array_w
     failures_per_year = (summary.get("node_failures", 0) / run_years
                          if eco.replace_failures and run_years > 0 else 0.0)
+    # wear-out: accelerators at their failure rate; batteries when the run's fade reaches end of life
+    accel_per_year = n_sats * accel.count * eco.accelerator_failures_per_year
+    fade_per_year = (max(0.0, 1.0 - summary.get("battery_capacity_end_fraction", 1.0)) / run_years
+                     if run_years > 0 else 0.0)
+    batteries_per_year = n_sats * fade_per_year / (1.0 - eco.battery_eol_fraction)
+    battery_kwh = sc.battery.capacity_wh / W_PER_KW
 
     years, rate = eco.mission_life_years, eco.discount_rate
     annuity = annuity_factor(rate, years)
@@ -74,9 +82,12 @@ def cost_of_run(scenario, summary: dict) -> dict:
 
     # present cost = fixed + per_usd_per_kg x launch price
     operations_pv = annuity * eco.operations_usd_per_year
-    replacement_hw_pv = annuity * failures_per_year * hardware_per_sat
+    replacement_hw_pv = annuity * (failures_per_year * hardware_per_sat + accel_per_year * eco.accelerator_usd
+                                   + batteries_per_year * battery_kwh * eco.battery_usd_per_kwh)
+    replaced_kg_per_year = (failures_per_year * sat_kg + accel_per_year * eco.mass.server_kg_per_accelerator
+                            + batteries_per_year * parts["battery"])
     fixed = n_sats * hardware_per_sat + eco.nonrecurring_usd + operations_pv + replacement_hw_pv
-    per_usd_per_kg = launched_kg + annuity * failures_per_year * sat_kg
+    per_usd_per_kg = launched_kg + annuity * replaced_kg_per_year
     launch_pv = per_usd_per_kg * launch.usd_per_kg
     orbit_pv = fixed + launch_pv
 
@@ -103,10 +114,12 @@ def cost_of_run(scenario, summary: dict) -> dict:
         "hardware_cost_usd": n_sats * hardware_per_sat,
         "nonrecurring_cost_usd": eco.nonrecurring_usd,
         "operations_pv_usd": operations_pv,
-        "replacements_pv_usd": replacement_hw_pv + annuity * failures_per_year * sat_kg * launch.usd_per_kg,
+        "replacements_pv_usd": replacement_hw_pv + annuity * replaced_kg_per_year * launch.usd_per_kg,
         "cost_pv_usd": orbit_pv,
         "launch_share": launch_pv / orbit_pv if orbit_pv > 0 else math.nan,
         "replacements_per_year": failures_per_year,
+        "accelerator_replacements_per_year": accel_per_year,
+        "battery_replacements_per_year": batteries_per_year,
         "delivered_accel_h_per_year": delivered_per_year,
         "cost_per_delivered_accel_h_usd": per_h,
         "cost_per_delivered_pflop_day_usd": per_h * accel_h_per_pflop_day,

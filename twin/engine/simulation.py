@@ -282,6 +282,10 @@ class Simulation:
             "energy_compute_wh": t[L.ACC_COMPUTE], "energy_heater_wh": t[L.ACC_HEATER],
             "energy_curtailed_wh": t[L.ACC_CURTAILED], "energy_loss_wh": t[L.ACC_LOSS],
             "battery_start_wh": self.battery_start_wh, "battery_end_wh": end_wh,
+            # capacity left after fade, of the nominal (for the economics' battery replacements)
+            "battery_capacity_end_fraction": float(self.state[L.STATE_CAPACITY_J].sum()
+                                                   / max(self.n * self.scenario.spacecraft.battery.capacity_wh
+                                                         * J_PER_WH, 1e-300)),
             "energy_balance_rel_error": abs(solar - out) / max(abs(solar), 1e-300),
             "sunlit_fraction_mean": self.totals[L.ACC_SUNLIT] / node_s,
             "utilization_mean": self.totals[L.ACC_UTILIZATION] / node_s,

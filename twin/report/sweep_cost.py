@@ -157,6 +157,10 @@ def costed_members(frame):
     return ok[~np.isnan(ok[COST_KEY].to_numpy(dtype=float))]
 
 
+def _members(k: int) -> str:
+    return f"{k} member" + ("" if k == 1 else "s")
+
+
 def _distribution_text(spec) -> str:
     if not isinstance(spec, dict) or len(spec) != 1:
         return ""
@@ -178,6 +182,8 @@ def _figure(width: float, height: float):
 
 def fig_distribution(members, quantities, path: Path) -> Path:
     """Histogram, empirical CDF and P10/P50/P90 of each quantity, one panel each."""
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(5.2 * len(quantities) + 0.6, 4.4)
     axes = fig.subplots(1, len(quantities), squeeze=False).ravel()
     ground_p50 = percentiles(members[GROUND_KEY])[1] if GROUND_KEY in members else np.nan
@@ -194,6 +200,7 @@ def fig_distribution(members, quantities, path: Path) -> Path:
         ax.hist(finite, bins=bins, range=span, color="#9ecae1", edgecolor="white", label="members")
         ax.set_xlabel(f"{label} [{unit}]")
         ax.set_ylabel("members")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # counts of members
         cdf = ax.twinx()
         # the ECDF over every member: a member of infinite cost keeps the curve below 1
         cdf.step(finite, np.arange(1, len(finite) + 1) / len(values), where="post", color=MID_COLOUR,
@@ -241,8 +248,8 @@ def fig_tornado(rows: list[dict], p50: float, noise: float, labels: dict, path: 
     from matplotlib.patches import Patch
 
     k = rows[0]["k"] if rows else 0
-    handles = [Patch(facecolor=LOW_COLOUR, label=f"lowest {TAIL:.0%} of its draws ({k} members)"),
-               Patch(facecolor=HIGH_COLOUR, label=f"highest {TAIL:.0%} of its draws ({k} members)")]
+    handles = [Patch(facecolor=LOW_COLOUR, label=f"lowest {100 * TAIL:.0f} % of its draws ({_members(k)})"),
+               Patch(facecolor=HIGH_COLOUR, label=f"highest {100 * TAIL:.0f} % of its draws ({_members(k)})")]
     if np.isfinite(noise):
         handles.append(Patch(facecolor="0.6", alpha=0.3, label=f"faded: swing within the noise of random "
                                                                 f"splits ({fmt(noise, 3)} USD)"))
@@ -273,11 +280,11 @@ def _markdown(members, frame, quantities, rows, noise, dists, labels, pooled: li
     if rows:
         k = rows[0]["k"]
         lines += ["", "### What moves the cost", "",
-                  f"For each sampled parameter, the median cost per delivered accelerator-hour of the {k} "
-                  f"members with its lowest {TAIL:.0%} of draws and of the {k} with its highest, sorted by the "
-                  "swing between them; rho is Spearman's rank correlation of the parameter with the cost "
+                  f"For each sampled parameter, the median cost per delivered accelerator-hour of the "
+                  f"{_members(k)} with its lowest {100 * TAIL:.0f} % of draws and of the {k} with its highest, "
+                  "sorted by the swing between them; rho is Spearman's rank correlation of the parameter with the cost "
                   "over all members (+1: the cost rises with it). Noise level: two random, disjoint sets of "
-                  f"{k} members differ by up to {fmt(noise)} USD in median cost 9 times out of 10, so a smaller "
+                  f"{_members(k)} differ by up to {fmt(noise)} USD in median cost 9 times out of 10, so a smaller "
                   "swing does not single its parameter out (more members narrow it).", "",
                   "| parameter | distribution | lowest draws | median cost [USD/accel-h] | highest draws "
                   "| median cost [USD/accel-h] | swing | above noise | rho |", "|---|---|---|---|---|---|---|---|---|"]
@@ -320,7 +327,7 @@ def cost_report(frame, attrs: dict, parameters: list[str], labels: dict, out_dir
         figures.append((fig_tornado(rows, p50, noise, labels, out_dir / "sweep_cost_tornado.png"),
                         "Tornado: what moves the cost",
                         f"For each sampled parameter, bars from the P50 of all members ({fmt(p50)} USD) to the "
-                        f"median cost of the members in the lowest (blue) and highest (red) {TAIL:.0%} of its "
+                        f"median cost of the members in the lowest (blue) and highest (red) {100 * TAIL:.0f} % of its "
                         "draws; the largest swing on top; faded where the swing is within the noise of "
                         "random splits. rho: Spearman rank correlation of the parameter with the cost."))
     varying = [p for p in parameters if p not in sampled and p in frame and frame[p].nunique() > 1]
