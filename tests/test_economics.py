@@ -149,3 +149,22 @@ def test_worn_accelerators_and_faded_batteries_are_replaced_yearly():
     extra = annuity * faded["battery_replacements_per_year"] * (
         s.spacecraft.battery.capacity_wh / 1000 * eco.battery_usd_per_kwh + battery_kg * eco.launch.usd_per_kg)
     assert faded["replacements_pv_usd"] - fresh["replacements_pv_usd"] == pytest.approx(extra, rel=1e-9)
+
+
+def test_radiation_dose_follows_the_published_table_and_ends_accelerators_life():
+    from twin.economics.radiation import dose_krad_per_year, replacements_per_year
+
+    # the table's own points (McDonald, Orbital-Datacenters README): exact
+    assert dose_krad_per_year(700.0, 98.0) == pytest.approx(0.70, rel=1e-12)
+    assert dose_krad_per_year(1200.0, 30.0) == pytest.approx(6.57, rel=1e-12)
+    # log-linear between 500 and 700 km: the geometric mean at 600 km
+    assert dose_krad_per_year(600.0, 98.0) == pytest.approx(math.sqrt(0.38 * 0.70), rel=1e-12)
+    assert dose_krad_per_year(400.0, 53.0) == pytest.approx(0.18)   # held at the 500 km value below it
+    # 2 krad at 0.70 krad/yr: replaced at 2.86 and 5.71 years; in 5 years, once
+    assert replacements_per_year(0.70, 2.0, 5.0) == pytest.approx(1 / 5.0)
+    assert replacements_per_year(0.70, 2.0, 6.0) == pytest.approx(2 / 6.0)
+    assert replacements_per_year(0.70, 0.0, 5.0) == 0.0
+    s = scenario(**{"economics.accelerator_failures_per_year": 0.0})
+    at_650 = cost_of_run(s, {**SUMMARY, "altitude_km_mean": 650.0, "inclination_deg_mean": 98.0})
+    assert at_650["radiation_replacements_per_year"] == pytest.approx(8 * 4 * replacements_per_year(
+        dose_krad_per_year(650.0, 98.0), 2.0, s.economics.mission_life_years), rel=1e-12)

@@ -234,7 +234,7 @@ def test_report_of_a_file_without_the_ledger(run_file, tmp_path):
         for key in LEDGER_SUMMARY_KEYS:
             del f["summary"].attrs[key]
         for key in list(f["summary"].attrs):   # nor the economics of schema 3
-            if re.fullmatch(r"mass_.*|n_launches|.*_usd|.*_usd_per_kg|launch_share|.*replacements_per_year|battery_capacity_end_fraction|"
+            if re.fullmatch(r"mass_.*|radiation_.*|altitude_km_mean|inclination_deg_mean|n_launches|.*_usd|.*_usd_per_kg|launch_share|.*replacements_per_year|battery_capacity_end_fraction|"
                             r"delivered_accel_h_per_year|orbit_solar_.*", key):
                 del f["summary"].attrs[key]
         f.attrs["schema_version"] = 1

@@ -90,8 +90,12 @@ class Economics(Section):
     accelerator_failures_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
         0.061, description="accelerators that fail or wear out and are replaced (with their server's mass "
                            "launched), per accelerator and year [1/year]; Meta, \"The Llama 3 Herd of Models\" "
-                           "(2024): 148 faulty GPUs in 54 days on 16,384 H100s. Radiation end of life adds to it "
-                           "(no dose model yet)")
+                           "(2024): 148 faulty GPUs in 54 days on 16,384 H100s; radiation end of life comes on top "
+                           "(radiation_tolerance_krad)")
+    radiation_tolerance_krad: Annotated[float, Field(ge=0, le=1e4)] = Field(
+        2.0, description="total ionising dose an accelerator takes before it is replaced [krad(Si)]; Google's "
+                         "Suncatcher proton tests of TPU v6e (arXiv:2511.19468, 2025): HBM first irregular after "
+                         "~2 krad(Si), no hard failure to 15 krad(Si). 0 = no radiation end of life")
     battery_usd_per_kwh: Usd = Field(
         1000.0, description="price of a replacement battery [USD/kWh]; assumption (space-qualified packs cost "
                             "several times terrestrial ones)")

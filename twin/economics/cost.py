@@ -9,7 +9,8 @@ From a run's ``/summary`` (its ledger's ``delivered``, node failures, energies) 
   at ``bus_usd_per_w`` of its array's beginning-of-life power) + non-recurring.
 - **Yearly**: operations; with ``replace_failures`` the satellites that fail at the run's rate
   (its ``node_failures`` per simulated year), rebuilt and launched at the per-kg price; the
-  accelerators that fail or wear out (``accelerator_failures_per_year``) with their servers' mass;
+  accelerators that fail or wear out (``accelerator_failures_per_year``) or reach their radiation
+  tolerance at the run's dose (:mod:`twin.economics.radiation`), with their servers' mass;
   and batteries, when the capacity fade the run shows reaches ``battery_eol_fraction``.
 - **Work**: the run's delivered accelerator-hours per year; where power limits the run it falls
   each year by the array's ``degradation_per_year`` (the run measures one stretch of the life).
@@ -28,6 +29,7 @@ import math
 
 from twin.constants import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR
 from twin.economics.mass import array_power_w, mass_budget
+from twin.economics.radiation import dose_krad_per_year, replacements_per_year
 
 W_PER_KW = 1000.0
 FLOP_PER_PFLOP = 1e15
@@ -68,7 +70,10 @@ def cost_of_run(scenario, summary: dict) -> dict:
     failures_per_year = (summary.get("node_failures", 0) / run_years
                          if eco.replace_failures and run_years > 0 else 0.0)
     # wear-out: accelerators at their failure rate; batteries when the run's fade reaches end of life
-    accel_per_year = n_sats * accel.count * eco.accelerator_failures_per_year
+    dose = (dose_krad_per_year(summary["altitude_km_mean"], summary["inclination_deg_mean"])
+            if "altitude_km_mean" in summary else 0.0)
+    radiation_rate = replacements_per_year(dose, eco.radiation_tolerance_krad, eco.mission_life_years)
+    accel_per_year = n_sats * accel.count * (eco.accelerator_failures_per_year + radiation_rate)
     fade_per_year = (max(0.0, 1.0 - summary.get("battery_capacity_end_fraction", 1.0)) / run_years
                      if run_years > 0 else 0.0)
     batteries_per_year = n_sats * fade_per_year / (1.0 - eco.battery_eol_fraction)
@@ -119,6 +124,8 @@ def cost_of_run(scenario, summary: dict) -> dict:
         "launch_share": launch_pv / orbit_pv if orbit_pv > 0 else math.nan,
         "replacements_per_year": failures_per_year,
         "accelerator_replacements_per_year": accel_per_year,
+        "radiation_dose_krad_per_year": dose,
+        "radiation_replacements_per_year": n_sats * accel.count * radiation_rate,
         "battery_replacements_per_year": batteries_per_year,
         "delivered_accel_h_per_year": delivered_per_year,
         "cost_per_delivered_accel_h_usd": per_h,

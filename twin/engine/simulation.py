@@ -21,7 +21,8 @@ import numba
 import numpy as np
 import simpy
 
-from twin.constants import BPS_PER_GBPS, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR, SECONDS_PER_MINUTE
+from twin.constants import (BPS_PER_GBPS, EARTH_MU_M3_S2, EARTH_RADIUS_M, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR,
+                            SECONDS_PER_MINUTE)
 from twin.economics.cost import cost_of_run
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
@@ -97,6 +98,7 @@ class Simulation:
                                  np.random.default_rng(seeds[1]), np.random.default_rng(seeds[2]))
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
         self.period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
+        self.inclination_rad = np.array([r.inclo for r in sats.satrecs])
         self.max_eclipse_s = max_eclipse_s(self.period_s)
         self.eclipse_entry_s = np.full(self.n, np.nan)   # last eclipse entry of each node [s]
         self.eclipse_exit_s = np.full(self.n, np.nan)    # last eclipse exit [s]
@@ -295,6 +297,11 @@ class Simulation:
                                                       if jobs["work_delivered_accel_h"] > 0 else float("nan")),
             **self.faults.metrics(self.step),
             "events": self.n_events,
+            # the orbits, for the economics' radiation dose: mean altitude over the equatorial radius
+            # (semi-major axis from the Kozai mean motion) and mean inclination
+            "altitude_km_mean": float(np.mean((EARTH_MU_M3_S2 * (self.period_s / (2 * math.pi)) ** 2) ** (1 / 3)
+                                              - EARTH_RADIUS_M) / M_PER_KM),
+            "inclination_deg_mean": float(np.degrees(np.mean(self.inclination_rad))),
             # per satellite, mean over the run: live inter-satellite links [1] and their capacity
             "links_live_mean": self.totals[L.ACC_LINKS] / node_s,
             "link_capacity_gbps_mean": self.totals[L.ACC_LINK_CAPACITY] / node_s / BPS_PER_GBPS,

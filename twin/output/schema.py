@@ -269,6 +269,12 @@ def unit_of(key: str) -> str:
         return "1/s"
     if "_gbps" in key:
         return "Gbit/s"
+    if key.endswith("_km_mean"):
+        return "km"
+    if key.endswith("_deg_mean"):
+        return "deg"
+    if key.startswith("radiation_dose_"):
+        return "krad/year"
     for suffix, unit in (("_wh", "Wh"), ("_s", "s"), ("_h", "h")):
         if key.endswith(suffix):
             return unit

@@ -33,7 +33,7 @@ SUMMARY_RULES = (
     (r"energy_balance_rel_error", "balance"),
     (r"ledger_closure_rel_error|limiting_factor", "ledger"),   # recomputed from the summed ledger
     # the economics (twin/economics/cost.py) are recomputed for the whole constellation in combine()
-    (r"mass_.*|n_launches|.*_usd|.*_usd_per_kg|launch_share|.*replacements_per_year|delivered_accel_h_per_year|"
+    (r"mass_.*|radiation_.*|n_launches|.*_usd|.*_usd_per_kg|launch_share|.*replacements_per_year|delivered_accel_h_per_year|"
      r"orbit_solar_.*", "economics"),
     (r"energy_per_accel_hour_wh", "per_accel_hour"),
     (r"wait_(mean|p\d+)_s|slowdown_(mean|p\d+)|energy_per_job_wh", "jobs_table"),
