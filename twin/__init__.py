@@ -7,7 +7,6 @@ a kernel in a debugger); it maps onto numba's ``NUMBA_DISABLE_JIT`` and must be 
 twin is first imported.
 """
 import os as _os
-import warnings as _warnings
 
 if _os.environ.get("TWIN_DISABLE_JIT") == "1":
     _os.environ["NUMBA_DISABLE_JIT"] = "1"
@@ -19,9 +18,6 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from twin.numba_cache import use_keyed_cache as _use_keyed_cache  # noqa: E402
 
 _use_keyed_cache()   # before numba is imported: kernels compiled from other sources are not reused
-
-# skyfield-data warns that its IERS table is old; twin uses skyfield's builtin timescale instead.
-_warnings.filterwarnings("ignore", message="The file finals2000A.all has expired")
 
 from twin.version import __version__  # noqa: E402 (after the environment set-up above)
 

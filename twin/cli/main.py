@@ -151,7 +151,10 @@ def format_summary(s: dict) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from twin.version import __version__
+
     p = argparse.ArgumentParser(prog="twin", description="Digital twin of compute constellations.")
+    p.add_argument("--version", action="version", version=f"twin {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario to an HDF5 run file")
     r.add_argument("config", nargs="?", help="scenario YAML")

@@ -47,6 +47,11 @@ FILE_FLUSH_INTERVAL_S = 2.0
 MAX_PENDING_WRITES = 2   # batches handed to the writer thread and not yet written, at most
 # HDF5's metadata written when a file is closed (object headers, chunk indexes, free space) is
 # a few hundred kB for a run file; the reserve holds this much beyond the raw chunks in flight
+# The run file's format bound, fixed whatever h5py writes it: HDF5 1.10's format, the oldest that
+# allows SWMR (live reading) and virtual datasets (combined runs), readable by HDF5 1.10 and later
+# tools (h5dump, netCDF-C, MATLAB); "latest" would follow the h5py at hand (1.14's layout messages
+# fail in 1.10-era readers)
+FILE_FORMAT = ("v110", "v110")
 RESERVE_METADATA_BYTES = 2 * 1024 * 1024
 RESERVE_MAX_BYTES = 256 * 1024 * 1024
 
@@ -195,7 +200,7 @@ class RunWriter:
     def _create(self, scenario, sats, compression, chunk: int, positions: bool, copy_from) -> None:
         """The file with every dataset, then in SWMR mode (part of __init__)."""
         sim = scenario.simulation
-        f = h5py.File(self.path, "w", libver="latest")
+        f = h5py.File(self.path, "w", libver=FILE_FORMAT)
         self.file = f
         config_yaml = scenario.to_yaml()
         attrs = {
@@ -459,7 +464,7 @@ class RunWriter:
         if self.failure is not None:
             status, reason = "failed", reason or failure_text(self.failure)
         try:
-            with h5py.File(self.path, "r+", libver="latest") as f:
+            with h5py.File(self.path, "r+", libver=FILE_FORMAT) as f:
                 f.attrs["status"] = status
                 if status == "failed":
                     f.attrs["failure_reason"] = reason

@@ -23,7 +23,7 @@ import numpy as np
 from twin.economics.cost import cost_of_run
 from twin.output.reader import read_summary
 from twin.output import ledger, schema
-from twin.output.hdf5 import write_ledger_total
+from twin.output.hdf5 import FILE_FORMAT, write_ledger_total
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
@@ -151,7 +151,7 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
     n_sat, n_rec = int(sum(counts)), len(time)
     summaries = [read_summary(f) for f in files]
     tmp = out_path.with_name(out_path.name + ".combining")
-    with h5py.File(tmp, "w", libver="latest") as out:
+    with h5py.File(tmp, "w", libver=FILE_FORMAT) as out:
         for key, value in first.attrs.items():
             if not key.startswith("shard_"):   # shard k's own place in the plan
                 out.attrs[key] = value

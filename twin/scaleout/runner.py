@@ -19,6 +19,7 @@ import h5py
 import numpy as np
 
 from twin.errors import InputError
+from twin.output.hdf5 import FILE_FORMAT
 from twin.scaleout.cluster import worker_threads
 from twin.scaleout.shard import ShardPlan
 
@@ -89,7 +90,7 @@ def execute(task: RunTask) -> dict:
             result.update(status="interrupted", error="interrupted (resumable: run the sweep again)")
         else:
             if task.attrs:
-                with h5py.File(out, "r+", libver="latest") as f:
+                with h5py.File(out, "r+", libver=FILE_FORMAT) as f:
                     f.attrs.update(task.attrs)
             result.update(status="complete", summary=summary)
     except Exception as err:
