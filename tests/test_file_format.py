@@ -21,3 +21,26 @@ def test_the_writer_bounds_the_format_at_hdf5_1_10(tmp_path):
         writer.close("complete")
     with h5py.File(tmp_path / "run.h5", "r") as f:
         assert f.attrs["status"] == "complete"
+
+
+def test_run_and_inspect_print_the_summary_as_json(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text(yaml.safe_dump(small_config(**{"simulation.duration_s": 1800})))
+    out = tmp_path / "s.h5"
+    p = subprocess.run([sys.executable, "-m", "twin", "run", str(cfg), "-o", str(out), "-q", "--json"], cwd=REPO,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    ran = json.loads(p.stdout)   # stdout is the JSON alone (the banner went to stderr)
+    assert ran["limiting_factor"] and ran["capacity_accel_h"] > 0 and "cost_per_delivered_accel_h_usd" in ran
+    p = subprocess.run([sys.executable, "-m", "twin", "inspect", str(out), "--json"], cwd=REPO,
+                       capture_output=True, text=True, timeout=120)
+    read = json.loads(p.stdout)
+    assert read["delivered_accel_h"] == ran["delivered_accel_h"] and set(read) >= set(ran) - {"wall_s"}
+    v = subprocess.run([sys.executable, "-m", "twin", "--version"], cwd=REPO, capture_output=True, text=True)
+    assert v.returncode == 0 and v.stdout.startswith("twin ")

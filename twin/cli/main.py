@@ -37,7 +37,7 @@ def cmd_run(args) -> int:
         raise InputError("twin run takes exactly one of CONFIG, --resume RUN.h5, --from RUN.h5")
     if args.resume:
         summary = resume(args.resume, progress=not args.quiet, log=_log)
-        return _report_end(summary)
+        return _report_end(summary, args.json)
     if args.from_run:
         from twin.output.reader import open_h5
 
@@ -53,17 +53,18 @@ def cmd_run(args) -> int:
     check_target(out, args.force)   # before the banner; the engine checks again under the lock
     sim = scenario.simulation
     print(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / SECONDS_PER_DAY:g} d at dt "
-          f"{sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}", flush=True)
+          f"{sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}", flush=True,
+          file=sys.stderr if args.json else sys.stdout)   # with --json, stdout is the JSON alone
     summary = run(scenario, out, force=args.force, progress=not args.quiet, log=_log)
-    return _report_end(summary)
+    return _report_end(summary, args.json)
 
 
-def _report_end(summary) -> int:
+def _report_end(summary, json_out: bool = False) -> int:
     from twin.engine.checkpoint import stop_signal
 
     if summary is None:   # stopped by a signal: the engine said how to resume
         return 128 + (stop_signal() or signal.SIGINT)
-    print(format_summary(summary))
+    print(summary_json(summary) if json_out else format_summary(summary))
     return 0
 
 
@@ -82,10 +83,32 @@ def cmd_validate(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from twin.output.reader import describe
+    from twin.output.reader import describe, open_h5, read_summary
 
+    if args.json:
+        with open_h5(args.run) as f:
+            print(summary_json(read_summary(f)))
+        return 0
     print(describe(args.run))
     return 0
+
+
+def summary_json(summary: dict) -> str:
+    """A /summary as JSON, the ledger among it (non-finite numbers as null, numpy scalars as
+    numbers), for scripts: ``twin run --json``, ``twin inspect --json``."""
+    import json
+    import math
+
+    def plain(value):
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, bytes):
+            value = value.decode()
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+    return json.dumps({key: plain(value) for key, value in summary.items()}, indent=1)
 
 
 def cmd_report(args) -> int:
@@ -165,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a config value, e.g. simulation.duration_s=3600 (repeatable)")
     r.add_argument("--force", action="store_true", help="overwrite an existing run file")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    r.add_argument("--json", action="store_true", help="print the summary (the ledger and the cost among it) as JSON")
     r.set_defaults(func=cmd_run)
     v = sub.add_parser("validate", help="print the resolved config, or its errors")
     v.add_argument("config")
@@ -172,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     i = sub.add_parser("inspect", help="summarise a run file")
     i.add_argument("run")
+    i.add_argument("--json", action="store_true", help="the /summary (the ledger and the cost among it) as JSON")
     i.set_defaults(func=cmd_inspect)
     rp = sub.add_parser("report", help="PNG figures and a Markdown summary of a run file (or of a sweep folder)")
     rp.add_argument("run")
