@@ -54,17 +54,17 @@ def test_report_writes_every_figure_and_the_summary(written):
     out, paths, _ = written
     names = [p.name for p in paths]
     # links.png only for a run with links (test_links_run.py)
-    assert names == [name for name, *_ in REPORT_FIGURES if name != "links.png"] + ["summary.md"]
+    assert names == [name for name, *_ in REPORT_FIGURES if name != "links.png"] + ["summary.md", "report.html"]
     assert {"ledger_waterfall.png", "ledger_time.png"} <= set(names)
     assert all(p.parent == out and p.stat().st_size > 0 for p in paths)
-    for path in paths[:-1]:
+    for path in paths[:-2]:
         assert_valid_png(path)
 
 
 def test_summary_md_embeds_every_figure_and_headline_numbers(written, run_file):
     out, paths, _ = written
     text = (out / "summary.md").read_text()
-    for path in paths[:-1]:
+    for path in paths[:-2]:
         assert f"]({path.name})" in text
     with h5py.File(run_file, "r") as f:
         summary = dict(f["summary"].attrs)
@@ -133,7 +133,7 @@ def test_cli_report(written):
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     drawn = [name for name, *_ in REPORT_FIGURES if name != "links.png"]   # a run without links
-    assert stdout.split() == [str(out / name) for name in drawn] + [str(out / "summary.md")]
+    assert stdout.split() == [str(out / name) for name in drawn] + [str(out / "summary.md"), str(out / "report.html")]
     assert all((out / name).stat().st_size > 0 for name in drawn)
 
 
@@ -241,10 +241,10 @@ def test_report_of_a_file_without_the_ledger(run_file, tmp_path):
     sample = read_sample(path)
     assert sample.ledger is None and "capacity_accel_h" not in sample.summary
     paths = write_report(path, tmp_path / "report")
-    assert [p.name for p in paths] == [name for name, *_ in FIGURES] + ["summary.md"]
-    for figure in paths[:-1]:
+    assert [p.name for p in paths] == [name for name, *_ in FIGURES] + ["summary.md", "report.html"]
+    for figure in paths[:-2]:
         assert_valid_png(figure)
-    text = paths[-1].read_text()
+    text = paths[-2].read_text()
     assert "no accelerator ledger" in text and "| accelerator ledger |" not in text
     assert "ledger_" not in text and "accelerator-hours;" not in text
     assert "| solar energy delivered to the bus |" in text
@@ -397,3 +397,17 @@ def test_sweep_table_carries_every_ledger_key(run_file, tmp_path):
     with h5py.File(tmp_path / "summary.h5", "r") as f:
         assert f["members/limiting_factor"].attrs["units"] == "text"
         assert f["members/capacity_accel_h"].attrs["units"] == "h"
+
+
+def test_report_html_is_one_self_contained_file(written):
+    """report.html embeds every figure (no file beside it needed) and the summary tables."""
+    import base64
+
+    out, paths, _ = written
+    page = (out / "report.html").read_text()
+    pngs = [p for p in paths if p.suffix == ".png"]
+    assert page.count('src="data:image/png;base64,') == len(pngs)
+    first = base64.b64encode(pngs[0].read_bytes()).decode("ascii")
+    assert first in page
+    assert "<table>" in page and "solar energy delivered to the bus" in page
+    assert 'src="' + pngs[0].name not in page

@@ -17,6 +17,7 @@ from twin.report.style import STYLE, fmt as _fmt
 from twin.report.figures import FIGURES
 from twin.report.ledger_figures import LEDGER_FIGURES, ledger_hours
 from twin.report.cost_figures import COST_FIGURES
+from twin.report.html import write_html
 from twin.report.link_figures import LINK_FIGURES
 from twin.report.sample import RunSample, read_sample
 
@@ -173,4 +174,5 @@ def write_report(run_path, out_dir) -> list[Path]:
                 written.append((figure, title, caption))
     summary_md = out_dir / "summary.md"
     summary_md.write_text(_markdown(sample, written))
-    return [p for p, _, _ in written] + [summary_md]
+    report_html = write_html(summary_md, out_dir / "report.html")
+    return [p for p, _, _ in written] + [summary_md, report_html]
