@@ -32,7 +32,7 @@ def recost(run_path, overrides=()) -> dict:
     scenario = load_config_text(text, Path(run_path).resolve().parent, f"{run_path}:config_yaml", list(overrides))
     costs = cost_of_run(scenario, summary)
     costs.update(solar_against_ground(scenario, summary, costs))
-    return {k: (float(v) if hasattr(v, "__float__") and not isinstance(v, int) else v) for k, v in costs.items()}
+    return costs
 
 
 def solar_against_ground(scenario, summary: dict, costs: dict) -> dict:

@@ -110,7 +110,7 @@ def cost_of_run(scenario, summary: dict) -> dict:
     accel_h_per_pflop_day = FLOP_PER_PFLOP * SECONDS_PER_DAY / (accel.peak_flops * SECONDS_PER_HOUR)
     array_m2 = n_sats * sc.solar_array.area_m2
     solar_kwh_per_year = summary.get("energy_solar_wh", 0.0) / W_PER_KW / run_years if run_years > 0 else 0.0
-    return {
+    costs = {
         "mass_kg_per_satellite": sat_kg,
         **{f"mass_{part}_kg_per_satellite": kg for part, kg in parts.items() if part not in ("total", "dry")},
         "mass_kg": mass_kg,
@@ -139,6 +139,8 @@ def cost_of_run(scenario, summary: dict) -> dict:
         "orbit_solar_kwh_per_kg_year": (solar_kwh_per_year / (n_sats * parts["solar_array"])
                                         if parts["solar_array"] > 0 else math.nan),
     }
+    # plain Python numbers (the summary values it reads may be numpy scalars)
+    return {key: value if isinstance(value, int) else float(value) for key, value in costs.items()}
 
 
 def cost_line(costs: dict) -> str:

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 import simpy
 
-from twin.constants import (BPS_PER_GBPS, EARTH_MU_M3_S2, EARTH_RADIUS_M, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR,
+from twin.constants import (BPS_PER_GBPS, EARTH_RADIUS_M, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR,
                             SECONDS_PER_MINUTE)
 from twin.economics.cost import cost_of_run
 from twin.errors import RunFailedError
@@ -41,7 +41,7 @@ from twin.output.schema import EVENT_DTYPE
 from twin.engine.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
                                     move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
 from twin.engine.progress import Progress
-from twin.ops.eclipses import max_eclipse_s, predict_eclipses
+from twin.ops.eclipses import max_eclipse_s, predict_eclipses, semi_major_axis_m
 from twin.ops.scheduling import NodeView, make_policy
 from twin.ops.workload import job_source
 
@@ -141,7 +141,7 @@ class Simulation:
             heat = np.empty((k1 - k0, self.n))
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
-            mode_at_start = self.mode.copy() if self.network is not None else None
+            mode_at_start = self.mode.copy() if self.network is not None and self.network.drop_in_safe_mode else None
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
                 ask_view_factors(self.state)
             advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
@@ -299,8 +299,7 @@ class Simulation:
             "events": self.n_events,
             # the orbits, for the economics' radiation dose: mean altitude over the equatorial radius
             # (semi-major axis from the Kozai mean motion) and mean inclination
-            "altitude_km_mean": float(np.mean((EARTH_MU_M3_S2 * (self.period_s / (2 * math.pi)) ** 2) ** (1 / 3)
-                                              - EARTH_RADIUS_M) / M_PER_KM),
+            "altitude_km_mean": float(np.mean(semi_major_axis_m(self.period_s) - EARTH_RADIUS_M) / M_PER_KM),
             "inclination_deg_mean": float(np.degrees(np.mean(self.inclination_rad))),
             # per satellite, mean over the run: live inter-satellite links [1] and their capacity
             "links_live_mean": self.totals[L.ACC_LINKS] / node_s,

@@ -19,7 +19,7 @@ without progress (restoring from a checkpoint after a migration), consumed first
 Communication (optional, ``comm_bits`` given): a job exchanges ``comm_bits[slot]`` bits over its
 slowest path per step of ``comm_step_s`` compute time at full speed, of which a fraction
 ``comm_overlap`` of the compute time hides communication (docs/design.md §5). The path's rate is
-the smallest ``cap_kl[k, l] / link_share[l]`` over the job's route, the links
+the smallest ``cap_kl[k, l] / max(link_jobs[l], 1)`` over the job's route, the links
 ``route_link[route_lo[slot]:route_hi[slot]]`` (a link shared by several jobs is split evenly; a
 route with a link id of -1 has no path: rate 0); an empty route means all members are on one
 satellite and talk over its bus at ``bus_bps``. At compute rate r a step takes
@@ -45,7 +45,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                  remaining_accel_s, energy_j, done_s, idle_w, peak_w,
                  work_accel_s=None, checkpoint_interval_s=None, since_checkpoint_s=None,
                  checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None,
-                 heat_kn=None, acc=None, waiting_from_s=0.0, comm_bits=None, cap_kl=None, link_share=None,
+                 heat_kn=None, acc=None, waiting_from_s=0.0, comm_bits=None, cap_kl=None, link_jobs=None,
                  route_lo=None, route_hi=None, route_link=None, comm_step_s=1.0, comm_overlap=0.0,
                  bus_bps=1.0, network_accel_s=None):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
@@ -66,7 +66,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
     incremented in place [accelerator-s], ``waiting_from_s`` [s since epoch] (+inf: no job waits).
 
     Communication (module docstring): ``comm_bits`` (slots,) [bit per step], ``cap_kl`` (K, L)
-    [bit/s] link capacity per step, ``link_share`` (L,) [1], ``route_lo``/``route_hi`` (slots,)
+    [bit/s] link capacity per step, ``link_jobs`` (L,) [1] the loads on each link, ``route_lo``/``route_hi`` (slots,)
     and ``route_link`` (E,) int64, ``comm_step_s`` [s], ``comm_overlap`` [1], ``bus_bps``
     [bit/s], ``network_accel_s`` (slots,) [accelerator-s] incremented. ``cap_kl`` may be None
     (no links: every multi-satellite route has rate 0).
@@ -99,9 +99,8 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                 stall_s[slot] -= stalled
             compute_rate = rate
             if comm_bits is not None and comm_bits[slot] > 0.0 and rate > 0.0:
-                rate = _communicating_rate(rate, comm_bits[slot], _path_bps(k, route_lo[slot], route_hi[slot], route_link,
-                                                                             cap_kl, link_share, bus_bps),
-                                           comm_step_s, comm_overlap)
+                path_bps = _path_bps(k, route_lo[slot], route_hi[slot], route_link, cap_kl, link_jobs, bus_bps)
+                rate = communicating_rate(rate, comm_bits[slot], path_bps, comm_step_s, comm_overlap)
             work = n_accel[slot] * rate * (dt_s - stalled)
             if work >= remaining_accel_s[slot] and rate > 0.0 and work > 0.0:
                 used_s = stalled + remaining_accel_s[slot] / work * (dt_s - stalled)
@@ -135,7 +134,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
 
 
 @njit(cache=True, _nrt=False)   # borrows its arrays
-def _path_bps(k, lo, hi, route_link, cap_kl, link_share, bus_bps):
+def _path_bps(k, lo, hi, route_link, cap_kl, link_jobs, bus_bps):
     """Rate of a job's slowest path at step ``k`` [bit/s]: the least capacity share over its
     route's links; the bus when the route is empty (one satellite); 0 when it has no path."""
     if hi <= lo:
@@ -147,14 +146,14 @@ def _path_bps(k, lo, hi, route_link, cap_kl, link_share, bus_bps):
         link = route_link[e]
         if link < 0:
             return 0.0
-        share = cap_kl[k, link] / link_share[link]
+        share = cap_kl[k, link] / max(link_jobs[link], 1.0)
         if share < best:
             best = share
     return best
 
 
 @njit(cache=True, _nrt=False)
-def _communicating_rate(rate, bits, path_bps, step_s, overlap):
+def communicating_rate(rate, bits, path_bps, step_s, overlap):
     """A job's rate [1] when, at compute rate ``rate``, each step of ``step_s`` at full speed also
     moves ``bits`` at ``path_bps``, ``overlap`` of the compute time hiding it."""
     if path_bps <= 0.0:

@@ -4,7 +4,7 @@
 capacity over each block of steps with :func:`twin.kernels.links.link_block`, and, at every
 scheduler epoch, routes each running gang: the ring of its member satellites (in placement
 order, as ring all-reduce passes data), each hop by the fewest live links. A link used by several
-jobs is split evenly between them (``link_share``). The job kernel
+jobs is split evenly between them (``link_jobs``: the loads on each link). The job kernel
 (:func:`twin.kernels.jobs.advance_jobs`) then lets each job progress at the rate its slowest link
 allows, step by step; a link that drops between epochs stops the jobs routed over it until the
 next epoch routes them around it.
@@ -19,6 +19,7 @@ import numpy as np
 
 from twin.constants import BPS_PER_GBPS, EARTH_RADIUS_M, M_PER_KM
 from twin.kernels.layout import ACC_LINK_CAPACITY, ACC_LINKS, MODE_SAFE
+from twin.kernels.jobs import communicating_rate
 from twin.kernels.links import fewest_hops, link_block
 
 BITS_PER_BYTE = 8.0
@@ -56,10 +57,7 @@ class Traffic:
         """Rate at full compute speed with this traffic over a path of ``path_bps`` [1]."""
         if bits <= 0.0:
             return 1.0
-        if path_bps <= 0.0:
-            return 0.0
-        comm_s = bits / path_bps
-        return self.step_s / (self.step_s + max(0.0, comm_s - self.overlap * self.step_s))
+        return communicating_rate(1.0, bits, path_bps, self.step_s, self.overlap)   # the job kernel's own
 
 
 class LinkNetwork:
@@ -97,8 +95,7 @@ class LinkNetwork:
         self.a, self.b = np.asarray(a, np.int64), np.asarray(b, np.int64)
         self.capacity_bps = np.zeros(len(self.a))   # at the last step advanced
         self.range_m = np.zeros(len(self.a))
-        self.link_jobs = np.zeros(len(self.a))     # running jobs routed over each link
-        self.link_share = np.ones(len(self.a))    # the kernel's divisor: at least 1
+        self.link_jobs = np.zeros(len(self.a))     # loads of the running jobs on each link
         self._adjacency = None
         self._routes = {}   # placement's satellites -> ring route, while the live links stay the same
         self._stale_routes = True   # the live links changed since the running jobs were routed
@@ -278,10 +275,9 @@ class LinkNetwork:
     def _count(self, route: tuple[list[int], list[float]], sign: float) -> None:
         links, loads = route
         if links and links[0] != NO_PATH:
-            jobs, share = self.link_jobs, self.link_share
+            jobs = self.link_jobs
             for link, load in zip(links, loads):   # a few links: plain Python beats numpy's fancy indexing
                 jobs[link] += sign * load
-                share[link] = max(jobs[link], 1.0)
 
     def _lay_out(self, slot: int, route: list[int], bits: float) -> None:
         if slot >= len(self.route_lo):
@@ -320,7 +316,6 @@ class LinkNetwork:
             links, loads = route
             if links and links[0] != NO_PATH:
                 self.link_jobs[links] += np.asarray(loads)
-        self.link_share = np.maximum(self.link_jobs, 1.0)
         self._compact()
         self._stale_routes = False
 
@@ -334,7 +329,7 @@ class LinkNetwork:
         """The communication arguments of :func:`twin.kernels.jobs.advance_jobs`, in its order
         (``comm_bits`` to ``bus_bps``)."""
         t = self.traffic
-        return (self.comm_bits, capacity_kl, self.link_share, self.route_lo, self.route_hi, self.route_link,
+        return (self.comm_bits, capacity_kl, self.link_jobs, self.route_lo, self.route_hi, self.route_link,
                 t.step_s, t.overlap, t.bus_bps)
 
     # ------------------------------------------------------------ output

@@ -39,12 +39,19 @@ def predict_eclipses(now_s: float, sunlit_fraction, last_entry_s, last_exit_s, p
     return entry, exit_, length
 
 
+def semi_major_axis_m(period_s):
+    """Semi-major axis [m] of an Earth orbit of period ``period_s`` [s], by Kepler's third law."""
+    from twin.constants import EARTH_MU_M3_S2
+
+    return (EARTH_MU_M3_S2 * (np.asarray(period_s, dtype=np.float64) / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
+
+
 def max_eclipse_s(period_s):
     """Longest eclipse of a circular orbit [s]: at beta = 0, in the cylindrical shadow,
     T·asin(R_E / a)/π (Wertz & Larson, *Space Mission Analysis and Design*, 3rd ed., Eq. 5-7);
     ``a`` from the period by Kepler's third law."""
-    from twin.constants import EARTH_MU_M3_S2, EARTH_RADIUS_M
+    from twin.constants import EARTH_RADIUS_M
 
     period = np.asarray(period_s, dtype=np.float64)
-    a_m = (EARTH_MU_M3_S2 * (period / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
+    a_m = semi_major_axis_m(period)
     return period * np.arcsin(np.minimum(EARTH_RADIUS_M / a_m, 1.0)) / np.pi

@@ -385,10 +385,10 @@ class RunWriter:
                 batch["state"]["position_gcrs_km"] = self._positions[:n]
             self.n_records += n
             self._new_buffers()   # the batch's buffers now belong to the writer thread
-        for name, buffer in (("jobs", self._jobs), ("events", self._events), ("links", self._links)):
+        for name, buffer, counter in (("jobs", self._jobs, "n_job_rows"), ("events", self._events, "n_event_rows"),
+                                      ("links", self._links, "n_link_rows")):
             if buffer.n:
                 batch[name] = buffer.take()
-                counter = f"n_{name[:-1]}_rows" if name != "jobs" else "n_job_rows"
                 setattr(self, counter, getattr(self, counter) + len(batch[name]))
         return batch
 
