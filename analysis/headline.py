@@ -54,7 +54,7 @@ class Run:
     """What the headline numbers need from one run file (state variables stay lazy in ``ds``)."""
 
     path: Path
-    ds: object                 # xarray.Dataset from twin.open_run
+    ds: object                 # twin.open_run's Run
     config: dict               # the resolved config (root attribute config_yaml)
     epoch: datetime
     time_s: np.ndarray         # end of each record [s]
@@ -74,11 +74,11 @@ class Run:
 def load_run(path) -> Run:
     """Open a run file (lazily) with the pieces the analysis needs."""
     ds = twin.open_run(path)
-    time_s = np.asarray(ds.time.values, dtype=float)
+    time_s = np.asarray(ds.time_s.values, dtype=float)
     return Run(path=Path(path), ds=ds, config=yaml.safe_load(ds.attrs["config_yaml"]),
                epoch=datetime.fromisoformat(ds.attrs["epoch_utc"]), time_s=time_s,
-               interval_s=np.diff(time_s, prepend=0.0), summary=dict(ds.attrs["summary"]),
-               events=ds.attrs["events"], n_sats=int(ds.sizes["sat"]))
+               interval_s=np.diff(time_s, prepend=0.0), summary=dict(ds.summary),
+               events=ds.events, n_sats=int(ds.sizes["sat"]))
 
 
 def eclipses(events: pd.DataFrame, dt_s: float) -> pd.DataFrame:
@@ -112,7 +112,7 @@ def eclipses(events: pd.DataFrame, dt_s: float) -> pd.DataFrame:
 
 def _series(run: Run) -> dict:
     """Per-record constellation series (1-D over time), read in one pass over the file."""
-    ds = run.ds
+    ds = run.ds.state.chunk({"time": 4096})   # dask: every series below in one pass
     full = ((ds["mode"] == MODE_NOMINAL) & (ds["throttle"] >= FULL_THROTTLE))
     heat = ds["load_power_w"] + ds["loss_power_w"]
     lazy = {
@@ -348,7 +348,7 @@ def report_lines(run: Run, h: dict) -> list[str]:
 
 def cost_lines(run: Run) -> list[str]:
     """The run's economics from its /summary (twin/economics/cost.py; docs/economics.md)."""
-    s = run.ds.attrs["summary"]
+    s = run.ds.summary
     if "cost_per_delivered_accel_h_usd" not in s:
         return ["cost                      none in this file (schema 3 added the economics)"]
     breakeven = s["breakeven_launch_usd_per_kg"]

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 import twin
+from twin.output.reader import open_h5, read_summary, table_rows
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ("walker-isl", "suncatcher-isl")
@@ -33,9 +33,9 @@ def run_once(config: str, policy: str, runs: Path) -> Path:
 
 
 def row(config: str, policy: str, path: Path) -> str:
-    with h5py.File(path, "r") as f:
-        s = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f["summary"].attrs.items()}
-        jobs = f["jobs"][...]
+    with open_h5(path) as f:
+        s = read_summary(f)
+        jobs = table_rows(f, "jobs")
     cap = s["capacity_accel_h"]
     pct = lambda key: 100.0 * s[key] / cap   # noqa: E731
     spread = jobs[(jobs["status"] == b"completed") & (jobs["n_accelerators"] > 0)]

@@ -31,7 +31,7 @@ def by_beta(run):
 
 
 def extra(run, h):
-    names = sorted(run.ds["name"].values.tolist())
+    names = sorted(run.ds["sat_name"].values.tolist())
     lines = [f"satellites                {names[0]} .. {names[-1]} ({len(names)})"]
     for label, n, full, sunlit in by_beta(run):
         lines.append(f"  |beta| {label:10s}      {n:4d} satellites: full compute power {full:6.1%}, "

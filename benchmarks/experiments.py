@@ -43,7 +43,7 @@ def interpolation(n_sats: int, duration_s: float, dt_s: float = 10.0, every_step
     for m in every_steps:
         pos, vel = np.empty_like(ref_pos), np.empty_like(ref_vel)
 
-        def coarse():   # the whole feed, as the engine walks it block by block
+        def coarse(m=m, pos=pos, vel=vel):   # the whole feed, as the engine walks it block by block
             feed = OrbitFeed(sats, STARLINK_EPOCH, dt_s, n_steps, sgp4_step_s=m * dt_s)
             k = 0
             while k < n_steps:
@@ -114,12 +114,12 @@ def hdf5(n_sats: int, duration_s: float, out_dir: Path, levels=("lzf", 4, 1, 0))
         spent = [0.0]
         original_write = H.RunWriter._write
 
-        def write(self, *args, _orig=original_write, **kwargs):   # one writer thread: no race
+        def write(self, *args, _orig=original_write, _spent=spent, **kwargs):   # one writer thread: no race
             t0 = time.perf_counter()
             try:
                 return _orig(self, *args, **kwargs)
             finally:
-                spent[0] += time.perf_counter() - t0
+                _spent[0] += time.perf_counter() - t0
         H.RunWriter._write = write
         path = Path(out_dir) / "hdf5_experiment.h5"
         try:

@@ -86,3 +86,24 @@ def run_file(tmp_path_factory):
     run(load_config(REPO / "configs" / "default.yaml", ["simulation.duration_s=7200"]), path,
         log=lambda message: None)
     return path
+
+
+def stored(f, names=None) -> dict:
+    """Every dataset of an open run file by path (or only ``names``: datasets, or groups whose
+    datasets are all taken), as bytes to compare bit for bit; text as its UTF-8 characters."""
+    import h5py
+
+    out = {}
+
+    def take(path, obj):
+        if isinstance(obj, h5py.Dataset):
+            values = obj.asstr()[...] if obj.dtype.kind == "O" else obj[...]
+            out[path] = "\x00".join(values.ravel().tolist()).encode() if obj.dtype.kind == "O" else values.tobytes()
+
+    for name in names if names is not None else [None]:
+        root = f if name is None else f[name]
+        if isinstance(root, h5py.Dataset):
+            take(name, root)
+        else:
+            root.visititems(lambda path, obj, name=name: take(f"{name}/{path}" if name else path, obj))
+    return out

@@ -21,6 +21,7 @@ from twin.config import load_config  # noqa: E402
 from twin.orbits.constellation import build_constellation  # noqa: E402
 from twin.engine.simulation import run  # noqa: E402
 from twin.orbits import walker_shell  # noqa: E402
+from twin.output.reader import state_names
 
 STALE_CACHE_HINT = (
     "If twin's physics was not changed, suspect numba's cache (twin.numba_cache keys it on the "
@@ -48,7 +49,7 @@ def four_satellites(tmp_path_factory):
     naive = run_naive(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, scenario.spacecraft,
                       record_every_steps=sim.record_every_steps)
     with h5py.File(tmp / "run.h5", "r") as f:
-        engine = {name: f["state"][name][...] for name in f["state"]}
+        engine = {name: f[name][...] for name in state_names(f)}
         engine["time"] = f["time"][...]
     return engine, naive, sats, sim.epoch_utc
 

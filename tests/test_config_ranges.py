@@ -1,9 +1,7 @@
 """Config ranges: every number finite (NaN and ±inf refused, the field named), every quantity
 within its physical range, and every shipped config still inside them."""
-import copy
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml

@@ -61,10 +61,10 @@ def _variants(a: bytes, b: bytes, a_path) -> dict[str, bytes]:
         for which, pos in {"first": found[0], "last": found[-1]}.items() if found else ():
             v[f"{sig}_{which}"] = _overwrite(a, pos + 6, 16, pos)
     with h5py.File(a_path, "r") as f:
-        soc = f["state/soc"].id.get_chunk_info(0)
+        soc = f["soc"].id.get_chunk_info(0)
         time_chunk = f["time"].id.get_chunk_info(0)
-        jobs = f["jobs"].id.get_chunk_info(0)
-    head = bytearray(a)   # an LZF chunk whose first bytes are nonsense does not decompress
+        jobs = f["jobs/energy_wh"].id.get_chunk_info(0)
+    head = bytearray(a)   # a compressed chunk whose first bytes are nonsense does not decompress
     head[soc.byte_offset:soc.byte_offset + 64] = b"\xff" * 64
     v["soc_chunk_head"] = bytes(head)
     v["soc_chunk_middle"] = _overwrite(a, soc.byte_offset + soc.size // 2, 64, 2)
@@ -132,7 +132,8 @@ try:
     if call == "describe":
         reader.describe(path)
     elif call == "open_run":   # opened lazily, then every variable read
-        with reader.open_run(path) as ds:
+        from twin.output.run import open_run
+        with open_run(path) as ds:
             ds.load()
     elif call == "read_sample":   # what twin report reads
         from twin.report.sample import read_sample
@@ -241,14 +242,15 @@ def test_report_ends_with_one_line(damaged, tmp_path, variant):
 def test_a_corrupt_chunk_fails_when_read_not_before(damaged):
     """open_run reads /state lazily: a corrupt chunk opens, and each later read of it raises
     RunFileError at once (no hang, no other error); the other variables still read."""
-    from twin.output.reader import RunFileError, open_run
+    from twin.output.reader import RunFileError
+    from twin.output.run import open_run
 
     path = damaged["soc_chunk_head"]
     with open_run(path) as ds:
         for _ in range(2):
             t0 = time.perf_counter()
             with pytest.raises(RunFileError) as err:
-                ds.soc.values
+                _ = ds.soc.values
             assert time.perf_counter() - t0 < LIMIT_S
             assert_one_line(str(err.value), path, "damaged run file")
         assert np.isfinite(ds.battery_energy_wh.values).all()

@@ -205,5 +205,5 @@ def test_comparison_rows_line_up():
     rows = comparison(starcloud_white_paper())
     keys = [k for k, *_ in rows]
     assert "ground_total_usd" in keys and "space_total_usd" in keys
-    for key, pub, rec, diff in rows:
+    for _key, pub, rec, diff in rows:
         assert math.isclose(diff, rec / pub - 1.0)

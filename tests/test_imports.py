@@ -49,14 +49,15 @@ LAYERS = (
 )
 
 KERNELS_MAY_IMPORT_PREFIXES = ("twin.kernels.",)
-KERNELS_MAY_IMPORT = {"twin.kernels", "twin.constants"}
+KERNELS_MAY_IMPORT = {"twin.kernels", "twin.constants", "twin.numba_cache"}
 
 REPORT_MAY_IMPORT_PREFIXES = ("twin.report",)
 REPORT_MAY_IMPORT = {
     "twin.constants", "twin.errors", "twin.kernels.layout",  # numbers, exceptions, node-mode names
     # reading run files and sweep tables
     "twin.output.reader", "twin.output.h5open", "twin.output.schema", "twin.output.runlock",
-    "twin.output.sweep_table", "twin.output.ledger",
+    "twin.output.sweep_table", "twin.output.ledger", "twin.output.tables", "twin.output.cf",
+    "twin.output.static", "twin.version",   # attribute helpers and the version the tables' module names
 }
 # Named in the failure message when the report reaches them (a subset of what REPORT_MAY_IMPORT excludes).
 SIMULATOR = {"twin.engine", "twin.engine.simulation", "twin.engine.inputs", "twin.orbits.feed",

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +36,7 @@ def closes(summary: dict, out: Path, n_accel: int) -> None:
     with h5py.File(out, "r") as f:
         per_sat = f["ledger_total"][...].sum(axis=1)
         per_record = f["ledger"][...].sum(axis=1)
-        n_sats = f["sat/index"].shape[0]
+        n_sats = f["sat"].shape[0]
         # /ledger integrated over time is /summary's, cause by cause
         interval = np.diff(np.concatenate([[0.0], f["time"][...]]))
         by_cause_h = (f["ledger"][...] * interval[:, None]).sum(axis=0) / 3600.0
@@ -144,7 +143,7 @@ def test_tiny_battery_in_eclipse_loses_to_power_what_the_modes_shed(tmp_path):
         t = f["time"][...]
         interval = np.diff(np.concatenate([[0.0], t]))
         unheld = f["ledger"][:, LEDGER_CAUSES.index("scheduling")] + f["ledger"][:, LEDGER_CAUSES.index("no_demand")]
-        throttle = f["state"]["throttle"][...].astype(np.float64)
+        throttle = f["throttle"][...].astype(np.float64)
         power_per_record = f["ledger"][:, LEDGER_CAUSES.index("power")] * interval / 3600.0
     # in the records where every accelerator was held, power took 1 - the served throttle of each
     # (float32 throttle: 1e-5)

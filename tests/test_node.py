@@ -13,6 +13,8 @@ from twin.engine.simulation import run
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, NO_GEOMETRY, advance_nodes, block_geometry
 from twin.engine.nodes import ask_view_factors, initial_state, node_params
+from twin.output.reader import table_rows
+from twin.output.tables import n_rows
 
 AU_M = 149_597_870_700.0
 
@@ -146,9 +148,9 @@ def test_halving_dt_changes_temperatures_by_under_0p1_k(tmp_path):
     is left is the thermal integrator's own error (second order) and where a thermostat toggles."""
     with _run(tmp_path, "dt60", "simulation.dt_s=60") as a, _run(tmp_path, "dt30", "simulation.dt_s=30") as b:
         for var in ("electronics_temp_k", "radiator_temp_k"):
-            diff = np.abs(a["state"][var][...].astype(float) - b["state"][var][...].astype(float))
+            diff = np.abs(a[var][...].astype(float) - b[var][...].astype(float))
             assert diff.max() < 0.1, (var, diff.max())
-        assert a["state/heater_power_w"][...].max() > 0   # the cold case is exercised
+        assert a["heater_power_w"][...].max() > 0   # the cold case is exercised
 
 
 def test_a_satellite_that_never_enters_shadow_never_discharges(tmp_path):
@@ -156,19 +158,19 @@ def test_a_satellite_that_never_enters_shadow_never_discharges(tmp_path):
     overrides = ["constellation=[{kind: sso, altitude_km: 650, ltan_h: 18, sats_per_plane: 4}]",
                  "spacecraft.solar_array.pointing=sun_tracking", "workload.arrival_rate_per_h=20"]
     with _run(tmp_path, "sso", *overrides) as f:
-        assert f["state/sunlit_fraction"][...].min() == 1.0
-        assert f["events"].shape[0] == 0 or b"eclipse_entry" not in set(f["events"]["kind"])
-        energy = f["state/battery_energy_wh"][...]
+        assert f["sunlit_fraction"][...].min() == 1.0
+        assert n_rows(f["events"]) == 0 or b"eclipse_entry" not in set(table_rows(f, "events")["kind"])
+        energy = f["battery_energy_wh"][...]
         assert np.all(np.diff(energy, axis=0) >= -1e-9)
-        assert f["state/utilization"][...].max() > 0  # it did work
+        assert f["utilization"][...].max() > 0  # it did work
 
 
 def test_an_eclipsing_satellite_cycles_its_battery_once_per_orbit(tmp_path):
     """550 km, 53 deg, sun-tracking array (so it only discharges in shadow): one discharge
     episode per eclipse."""
     with _run(tmp_path, "cyc", "spacecraft.solar_array.pointing=sun_tracking") as f:
-        energy = f["state/battery_energy_wh"][...]
-        events = f["events"][...]
+        energy = f["battery_energy_wh"][...]
+        events = table_rows(f, "events")
     falling = np.diff(energy, axis=0) < -1e-6
     starts = (falling[1:] & ~falling[:-1]).sum(axis=0) + falling[0]
     entries = np.array([np.sum((events["sat"] == s) & (events["kind"] == b"eclipse_entry"))

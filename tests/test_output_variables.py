@@ -35,7 +35,7 @@ def dummy_run(dummy_variable, write_config, tmp_path):
 
 def test_a_declared_variable_is_in_the_file(dummy_run):
     with h5py.File(dummy_run, "r") as f:
-        state = f["state"]
+        state = f
         d = state["solar_power_kw"]
         assert d.dtype == np.float32 and d.shape == state["solar_power_w"].shape
         assert {k: d.attrs[k] for k in ("units", "long_name", "kind")} == {
@@ -58,7 +58,7 @@ def test_a_declared_variable_is_read_by_open_run(dummy_run):
         kw = ds["solar_power_kw"]
         assert kw.dims == ("time", "sat") and kw.dtype == np.float32
         assert kw.attrs == {"units": "kW", "long_name": "test dummy: solar array power in kilowatts",
-                            "kind": "flow"}
+                            "kind": "flow", "cell_methods": "time: mean"}
         assert np.array_equal(kw.values, (ds["solar_power_w"].values / 1000.0).astype(np.float32))
         assert "solar_power_kw_max" in ds
 

@@ -9,6 +9,7 @@ from twin.ops.scheduling import (POLICIES, FollowTheSun, NodeView, PolicyParams,
                                  PriorityBackfill, ThermalAware, make_policy, tiered_fit)
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses
 from twin.ops.workload import JobSpec
+from twin.output.reader import table_rows
 
 
 def job(job_id, n, hours, submit_s=0.0, priority=0):
@@ -244,6 +245,6 @@ def test_every_policy_runs_the_eclipsing_reference(tmp_path, policy):
     assert summary["jobs_completed"] > 0 and summary["energy_balance_rel_error"] < 1e-9
     assert 0.0 < summary["allocation_mean"] <= 1.0
     with h5py.File(tmp_path / "r.h5") as f:
-        jobs = f["jobs"][...]
+        jobs = table_rows(f, "jobs")
     assert len(jobs) == summary["jobs_submitted"]
     assert np.all(jobs["sat_first"][np.isfinite(jobs["start_s"])] >= 0)

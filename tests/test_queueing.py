@@ -27,6 +27,7 @@ from twin.engine.simulation import run
 from twin.ops.jobs import JobBook
 from twin.ops.scheduling import Fifo
 from twin.ops.workload import JobSpec, PoissonSource
+from twin.output.reader import table_rows
 
 
 def erlang_c(c: int, offered: float) -> float:
@@ -176,8 +177,8 @@ def test_littles_law_on_the_run_file(queue_run):
     Both over a window that starts after a day of warm-up and ends before the last jobs."""
     out, _ = queue_run
     with h5py.File(out, "r") as f:
-        jobs = f["jobs"][...]
-        util = f["state/utilization"][...]
+        jobs = table_rows(f, "jobs")
+        util = f["utilization"][...]
         time = f["time"][...]
     t0, t1 = 86400.0, time[-1] - 86400.0
     done = jobs[jobs["status"] == b"completed"]
@@ -202,7 +203,7 @@ def test_run_waits_equal_the_validated_queueing_model(queue_run):
     this length; the 50,000-job check above is the statistical one)."""
     out, _ = queue_run
     with h5py.File(out, "r") as f:
-        jobs = np.sort(f["jobs"][...], order="job_id")
+        jobs = np.sort(table_rows(f, "jobs"), order="job_id")
     book = JobBook(8, 1, Fifo(), 0.0, 1.0)
     specs = [JobSpec(int(j["job_id"]), float(j["submit_s"]), float(j["work_accel_s"]), 1) for j in jobs]
     starts = np.full(len(jobs), np.nan)

@@ -11,20 +11,21 @@ import pytest
 
 import twin
 from conftest import REPO
-from twin.output import reader
-from twin.output.reader import RunFileError, describe, open_run
+from twin.output import cf
+from twin.output.reader import RunFileError, describe, read_summary, state_names, table_rows
+from twin.output.run import open_run
 from twin.output.schema import JOB_DTYPE, JOB_STATUSES, STATE_VARIABLES
+from twin.report import write_report
 
 # the /state variables of a run without links (links_live, link_capacity_gbps: only with links)
 WITHOUT_LINKS = tuple(v for v in STATE_VARIABLES if not v.links)
-from twin.report import write_report
 
 
 def h5_values(path):
     with h5py.File(path, "r") as f:
-        return ({v.name: f["state"][v.name][...] for v in WITHOUT_LINKS}, f["time"][...],
-                {k: f["sat"][k][...] for k in ("index", "norad_id", "plane")},
-                f["sat/name"].asstr()[...], dict(f["summary"].attrs))
+        return ({v.name: f[v.name][...] for v in WITHOUT_LINKS}, f["time"][...],
+                {k: f[k][...] for k in ("sat", "norad_id", "plane")},
+                f["sat_name"].asstr()[...], read_summary(f))
 
 
 # ---------------------------------------------------------------------- open_run
@@ -32,11 +33,13 @@ def test_open_run_values_equal_h5py_reads(run_file):
     state, time_s, sat, names, summary = h5_values(run_file)
     with open_run(run_file) as ds:
         assert dict(ds.sizes) == {"time": len(time_s), "sat": len(names), "cause": 8}
-        np.testing.assert_array_equal(ds["time"].values, time_s)
-        np.testing.assert_array_equal(ds["sat"].values, sat["index"])
+        np.testing.assert_array_equal(ds["time_s"].values, time_s)
+        epoch = np.datetime64(ds.attrs["epoch_utc"][:19], "ns")
+        np.testing.assert_array_equal(ds["time"].values, epoch + (time_s * 1e9).astype("timedelta64[ns]"))
+        np.testing.assert_array_equal(ds["sat"].values, sat["sat"])
         np.testing.assert_array_equal(ds["norad_id"].values, sat["norad_id"])
         np.testing.assert_array_equal(ds["plane"].values, sat["plane"])
-        assert list(ds["name"].values) == list(names)
+        assert list(ds["sat_name"].values) == list(names)
         for name, values in state.items():
             assert ds[name].dims == ("time", "sat")
             assert ds[name].dtype == values.dtype
@@ -47,56 +50,69 @@ def test_open_run_values_equal_h5py_reads(run_file):
         assert ds["ledger"].dims == ("time", "cause") and ds["ledger_total"].dims == ("sat", "cause")
         assert list(ds["cause"].values) == ["delivered", "power", "heat", "faults", "network", "overhead",
                                             "scheduling", "no_demand"]
-        assert ds.attrs["summary"] == pytest.approx(summary)
+        assert ds.summary == pytest.approx(summary)
         assert ds.attrs["status"] == "complete" and ds.attrs["schema"] == "twin.run"
 
 
-def test_open_run_is_lazy(run_file, monkeypatch):
-    import dask.array as da
+def test_open_run_is_lazy_without_dask(run_file, monkeypatch):
+    """Nothing is read until values are asked for, and then only that variable; no dask arrays
+    (open_run works with the core dependencies)."""
+    from twin.output import run as run_module
 
     reads = []
-    original = reader._LazyVariable.__getitem__
-    monkeypatch.setattr(reader._LazyVariable, "__getitem__",
-                        lambda self, key: reads.append(self.name) or original(self, key))
+    original = run_module._LazyState._read
+    monkeypatch.setattr(run_module._LazyState, "_read", lambda self, key: reads.append(self.name) or original(self, key))
     ds = open_run(run_file)
-    assert all(isinstance(ds[v.name].data, da.Array) for v in WITHOUT_LINKS)
-    low = ds.soc.min("sat")  # still lazy
+    assert all(type(ds[v.name].variable._data).__name__ == "LazilyIndexedArray" for v in WITHOUT_LINKS)
+    first = ds.soc.isel(time=slice(0, 5))   # indexing stays lazy
     assert reads == []
-    assert low.values.shape == (ds.sizes["time"],)
+    assert first.min("sat").values.shape == (5,)   # a reduction reads, only what it needs
     assert set(reads) == {"soc"}
     ds.close()
+
+
+def test_open_run_works_without_dask(run_file):
+    """In a process where dask cannot be imported, open_run still reads the state."""
+    code = ("import sys; sys.modules['dask'] = None; import twin; "
+            f"r = twin.open_run({str(run_file)!r}); print(float(r.soc.mean()), 'dask' in sys.modules and "
+            "sys.modules['dask'] is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    mean, dask_loaded = out.stdout.split()
+    assert 0.0 <= float(mean) <= 1.0 and dask_loaded == "False"
 
 
 def test_open_run_attrs_carry_units_long_name_and_kind(run_file):
     with open_run(run_file) as ds:
         for var in WITHOUT_LINKS:
             attrs = ds[var.name].attrs
-            assert (attrs["units"], attrs["long_name"], attrs["kind"]) == (var.units, var.long_name, var.kind)
-        assert ds["time"].attrs["units"] == "s"
+            assert (attrs.get("units"), attrs["long_name"], attrs["kind"]) == \
+                (cf.udunits(var.units), var.long_name, var.kind)
+        assert ds["time"].dtype == np.dtype("datetime64[ns]") and ds["time_s"].attrs["units"] == "s"
         assert ds.mode.attrs["flag_meanings"].split()[0] == "nominal"
 
 
 def test_open_run_tables(run_file):
     with open_run(run_file) as ds:
-        jobs, events = ds.attrs["jobs"], ds.attrs["events"]
+        jobs, events = ds.jobs, ds.events
         assert list(jobs.columns) == list(JOB_DTYPE.names)
-        assert len(jobs) == ds.attrs["summary"]["jobs_submitted"]
+        assert len(jobs) == ds.summary["jobs_submitted"]
         assert set(jobs["status"]) <= set(JOB_STATUSES)
         assert list(events.columns) == ["time_s", "sat", "kind", "value"]
         assert set(events["kind"]) <= {"eclipse_entry", "eclipse_exit", "mode_change"}
-        assert len(events) == ds.attrs["summary"]["events"]
+        assert len(events) == ds.summary["events"]
 
 
 def test_energy_closes_from_the_file_alone(run_file):
     """The recipe of docs/schema.md: flows are interval means, stocks end values."""
     with open_run(run_file) as ds:
         net_w = (ds.solar_power_w - ds.load_power_w - ds.loss_power_w - ds.curtailed_power_w).values
-        dt_s = np.diff(ds["time"].values, prepend=0.0)
+        dt_s = np.diff(ds["time_s"].values, prepend=0.0)
         stored_wh = ds.battery_energy_wh.values
         inflow_wh = (net_w[1:] * dt_s[1:, None]).sum(axis=0) / 3600.0
         # float64 flows and stocks: the residual is rounding, ~1e-9 Wh on ~1e3 Wh
         np.testing.assert_allclose(inflow_wh, stored_wh[-1] - stored_wh[0], rtol=0, atol=1e-6)
-        s = ds.attrs["summary"]
+        s = ds.summary
         total_wh = (net_w * dt_s[:, None]).sum() / 3600.0
         np.testing.assert_allclose(total_wh, s["battery_end_wh"] - s["battery_start_wh"], rtol=1e-9)
 
@@ -104,7 +120,7 @@ def test_energy_closes_from_the_file_alone(run_file):
 def test_open_run_alongside_a_plain_h5py_handle(run_file):
     with h5py.File(run_file, "r") as f:
         with open_run(run_file) as ds:
-            np.testing.assert_array_equal(ds.soc.values, f["state/soc"][...])
+            np.testing.assert_array_equal(ds.soc.values, f["soc"][...])
 
 
 def test_open_run_follows_a_file_being_written(tmp_path):
@@ -130,7 +146,7 @@ def test_open_run_follows_a_file_being_written(tmp_path):
         assert ds is not None, "no records appeared within 60 s"
         assert proc.poll() is None, "the run ended before it could be read while running"
         with ds:
-            assert ds.attrs["status"] == "running" and ds.attrs["summary"] == {}
+            assert ds.attrs["status"] == "running" and ds.summary == {}
             assert np.all(np.diff(ds["time"].values) > 0)
             assert np.isfinite(ds.soc.values).all() and (ds.soc.values > 0).all()
             seen = ds.sizes["time"]
@@ -161,13 +177,13 @@ def _foreign(src, dst):
 def _no_soc(src, dst):
     shutil.copy(src, dst)
     with h5py.File(dst, "r+") as f:
-        del f["state/soc"]
+        del f["soc"]
 
 
 BAD_FILES = {"truncated": (_truncated, "truncated run file"),
              "random": (_random, "not a readable HDF5 file"),
              "foreign": (_foreign, "not a twin run file"),
-             "no_soc": (_no_soc, "/state/soc missing")}
+             "no_soc": (_no_soc, "/soc missing")}
 
 
 @pytest.fixture(scope="module")
@@ -230,13 +246,13 @@ def test_corrupt_chunk_raises_when_read(run_file, tmp_path):
     path = tmp_path / "corrupt.h5"
     shutil.copy(run_file, path)
     with h5py.File(path, "r") as f:
-        info = f["state/soc"].id.get_chunk_info(0)
+        info = f["soc"].id.get_chunk_info(0)
     with open(path, "r+b") as raw:
         raw.seek(info.byte_offset)
         raw.write(b"\xff" * info.size)
     with open_run(path) as ds:
         with pytest.raises(RunFileError, match="damaged run file"):
-            ds.soc.values
+            _ = ds.soc.values
     with pytest.raises(RunFileError, match="damaged run file"):
         write_report(path, tmp_path / "report")
 
@@ -261,10 +277,10 @@ def test_newer_schema_version_is_refused(run_file, tmp_path):
 def test_schema_doc_names_everything_a_run_writes(run_file):
     doc = (REPO / "docs" / "schema.md").read_text()
     with h5py.File(run_file, "r") as f:
-        names = {"/state variable": list(f["state"]), "/summary key": list(f["summary"].attrs),
-                 "root attribute": list(f.attrs), "/jobs column": list(f["jobs"].dtype.names),
-                 "/events column": list(f["events"].dtype.names)}
-        kinds = {k.decode() for k in f["events"]["kind"]}
+        names = {"/state variable": state_names(f), "/summary key": list(f["summary"]),
+                 "root attribute": list(f.attrs), "/jobs column": [c for c in f["jobs"] if c != "job"],
+                 "/events column": [c for c in f["events"] if c != "event"]}
+        kinds = {k.decode() for k in table_rows(f, "events")["kind"]}
     assert set(names["/state variable"]) == {v.name for v in WITHOUT_LINKS}   # a run without links
     missing = [f"{what} {name}" for what, keys in names.items() for name in keys if f"`{name}`" not in doc]
     missing += [f"event kind {k}" for k in kinds | {"mode_change"} if f"`{k}`" not in doc]
@@ -313,11 +329,11 @@ def test_a_combined_run_reads_as_one_run(run_file, tmp_path, capsys):
         np.testing.assert_array_equal(ds["plane"].values, np.r_[sat["plane"], sat["plane"]])
         np.testing.assert_array_equal(ds["shard"].values, np.repeat([0, 1], 24))
         assert ds.soc.attrs["units"] == "1" and ds.attrs["shard_by"] == "plane"
-        assert len(ds.attrs["jobs"]) == 2 * summary["jobs_submitted"]
-        events = ds.attrs["events"]
+        assert len(ds.jobs) == 2 * summary["jobs_submitted"]
+        events = ds.events
         assert len(events) == 2 * summary["events"] and events["sat"].max() >= 24
         assert np.all(np.diff(events["time_s"].to_numpy()) >= 0)
-        s = ds.attrs["summary"]
+        s = ds.summary
         assert s["n_satellites"] == 48 and s["simulated_s"] == summary["simulated_s"]
         np.testing.assert_allclose(s["energy_solar_wh"], 2 * summary["energy_solar_wh"], rtol=1e-12)
         np.testing.assert_allclose(s["utilization_mean"], summary["utilization_mean"], rtol=1e-12)

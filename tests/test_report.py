@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from twin.output.reader import RunFileError
+from twin.output.reader import RunFileError, read_summary
 from twin.kernels.layout import LEDGER_CAUSES
 from twin.output.ledger import key_of, ledger_line
 from twin.report import figures, ledger_figures, markdown, style, sweep_ledger, write_report
 from twin.report import sample as sampling
-from twin.report.figures import FIGURES
 
 from twin.report.markdown import REPORT_FIGURES
 from twin.report.sample import read_sample
@@ -67,7 +66,7 @@ def test_summary_md_embeds_every_figure_and_headline_numbers(written, run_file):
     for path in paths[:-2]:
         assert f"]({path.name})" in text
     with h5py.File(run_file, "r") as f:
-        summary = dict(f["summary"].attrs)
+        summary = read_summary(f)
     for fragment in ("| solar energy delivered to the bus |", "| kWh |", "| min |", "| % |",
                      f"{summary['jobs_submitted']:,} / {summary['jobs_completed']:,}"):
         assert fragment in text, fragment
@@ -82,9 +81,10 @@ def test_report_without_jobs_or_summary(run_file, tmp_path):
     path = tmp_path / "bare.h5"
     shutil.copy(run_file, path)
     with h5py.File(path, "r+") as f:
-        f["jobs"].resize((0,))
-        for key in list(f["summary"].attrs):
-            del f["summary"].attrs[key]
+        for column in f["jobs"].values():
+            column.resize((0,))
+        for key in list(f["summary"]):
+            del f["summary"][key]
     sample = read_sample(path)
     assert len(sample.waits_s) == 0 and sample.summary == {}
     with matplotlib.rc_context(style.STYLE):
@@ -132,7 +132,8 @@ def test_cli_report(written):
     _, _, (proc, out) = written
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    drawn = [name for name, *_ in REPORT_FIGURES if name != "links.png"]   # a run without links
+    # a run without links; the command line adds the ground-track map (twin.cli.export)
+    drawn = [name for name, *_ in REPORT_FIGURES if name != "links.png"] + ["ground_track.png"]
     assert stdout.split() == [str(out / name) for name in drawn] + [str(out / "summary.md"), str(out / "report.html")]
     assert all((out / name).stat().st_size > 0 for name in drawn)
 
@@ -162,7 +163,7 @@ def test_summary_md_leads_with_the_ledger_line_and_table(written, run_file):
     out, _, _ = written
     text = (out / "summary.md").read_text()
     with h5py.File(run_file, "r") as f:
-        summary = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f["summary"].attrs.items()}
+        summary = read_summary(f)
     line = ledger_line(summary)
     assert line is not None and f"**{line}**" in text
     assert text.index("## Headline numbers") < text.index(line) < text.index("| accelerator ledger |") \
@@ -184,7 +185,7 @@ def test_ledger_over_time_sums_every_satellite_and_adds_up_to_the_summary(run_fi
     with h5py.File(run_file, "r") as f:
         direct = f["ledger"][...].T
         time = f["time"][...]
-        summary = dict(f["summary"].attrs)
+        summary = read_summary(f)
     totals = [summary[key_of(c)] for c in LEDGER_CAUSES]
     installed = summary["capacity_accel_h"] * 3600.0 / summary["simulated_s"]
     sample = read_sample(run_file)
@@ -222,32 +223,6 @@ def test_waterfall_of_other_ledgers(run_file, tmp_path):
         sample.summary = {}
         assert ledger_figures.fig_ledger_waterfall(sample, tmp_path / "none.png") is None
     assert ledger_figures.ledger_hours({}) is None
-
-
-def test_report_of_a_file_without_the_ledger(run_file, tmp_path):
-    """A schema-1 file (no /ledger, no ledger keys in /summary): the report succeeds
-    without the ledger figures, line and table, and says so."""
-    path = tmp_path / "schema1.h5"
-    shutil.copy(run_file, path)
-    with h5py.File(path, "r+") as f:
-        del f["ledger"], f["ledger_total"]
-        for key in LEDGER_SUMMARY_KEYS:
-            del f["summary"].attrs[key]
-        for key in list(f["summary"].attrs):   # nor the economics of schema 3
-            if re.fullmatch(r"mass_.*|radiation_.*|altitude_km_mean|inclination_deg_mean|n_launches|.*_usd|.*_usd_per_kg|launch_share|.*replacements_per_year|battery_capacity_end_fraction|"
-                            r"delivered_accel_h_per_year|orbit_solar_.*", key):
-                del f["summary"].attrs[key]
-        f.attrs["schema_version"] = 1
-    sample = read_sample(path)
-    assert sample.ledger is None and "capacity_accel_h" not in sample.summary
-    paths = write_report(path, tmp_path / "report")
-    assert [p.name for p in paths] == [name for name, *_ in FIGURES] + ["summary.md", "report.html"]
-    for figure in paths[:-2]:
-        assert_valid_png(figure)
-    text = paths[-2].read_text()
-    assert "no accelerator ledger" in text and "| accelerator ledger |" not in text
-    assert "ledger_" not in text and "accelerator-hours;" not in text
-    assert "| solar energy delivered to the bus |" in text
 
 
 # ---------------------------------------------------------------------- sweeps

@@ -184,7 +184,7 @@ def test_starlink_shell_selection_and_eclipses(numbers):
     satellites by that at 540 km (35.6 min), which the planes near beta = 0 (|beta| ~ 1-2 deg
     on 30 May) come within a step (10 s) of."""
     run, h = numbers["starlink-shell"]
-    names = run.ds["name"].values
+    names = run.ds["sat_name"].values
     assert len(names) == 176 and all(n.startswith(("STARLINK-38", "STARLINK-39")) for n in names)
     done = h["eclipses"][h["eclipses"]["complete"]]
     assert len(done) > 176
@@ -215,7 +215,7 @@ def test_analysis_scripts_print_and_plot(short_runs, tmp_path, capsys, script, n
 
 def summary_of(path):
     with twin.open_run(path) as ds:
-        return dict(ds.attrs["summary"])
+        return dict(ds.summary)
 
 
 def check_ledger_lines(out, s):
@@ -261,7 +261,7 @@ def test_ledger_of_a_file_older_than_the_ledger():
 def test_validation_lists_the_reference_ledgers(short_runs, tmp_path):
     """analysis/validation.py's ledger rows, from run files under the README's names, against
     their /summary; a design with no file is named with the command that makes it."""
-    for design, config, name in validation.REFERENCE_RUNS:
+    for _design, config, name in validation.REFERENCE_RUNS:
         if config != "starlink-shell":
             (tmp_path / name).symlink_to(short_runs[config])
     (tmp_path / "iss-like-saturated.h5").symlink_to(short_runs["iss-like"])

@@ -40,8 +40,8 @@ def test_a_job_larger_than_the_constellation_is_rejected_with_a_reason():
 def test_gang_progresses_at_its_slowest_member(jit):
     kernel = advance_jobs if jit else advance_jobs.py_func
     rate = np.array([[1.0, 0.5], [1.0, 0.5], [1.0, 0.0]])   # node 1 throttled, then off
-    ptr = np.array([0, 2]); nodes = np.array([0, 1]); accels = np.array([2.0, 2.0]); n_acc = np.array([4.0])
-    remaining = np.array([1000.0]); energy = np.zeros(1); done = np.array([-1.0])
+    ptr, nodes, accels, n_acc = np.array([0, 2]), np.array([0, 1]), np.array([2.0, 2.0]), np.array([4.0])
+    remaining, energy, done = np.array([1000.0]), np.zeros(1), np.array([-1.0])
     kernel(rate, 0.0, 10.0, ptr, nodes, accels, n_acc, remaining, energy, done, 80.0, 700.0)
     assert remaining[0] == pytest.approx(1000 - 2 * 4 * 0.5 * 10)
     # energy: node 0 at peak, node 1 at idle + half the dynamic range, then idle
@@ -52,7 +52,7 @@ def test_gang_progresses_at_its_slowest_member(jit):
 
 def test_completion_time_is_interpolated_within_the_step():
     rate = np.ones((5, 1))
-    remaining = np.array([25.0]); done = np.array([-1.0]); energy = np.zeros(1)
+    remaining, done, energy = np.array([25.0]), np.array([-1.0]), np.zeros(1)
     advance_jobs(rate, 100.0, 10.0, np.array([0, 1]), np.array([0]), np.array([1.0]), np.array([1.0]),
                  remaining, energy, done, 0.0, 100.0)
     assert done[0] == pytest.approx(125.0) and remaining[0] == 0.0

@@ -12,7 +12,8 @@ import yaml
 
 from conftest import DATA, small_config
 from twin.config import scenario_from_dict
-from twin.output.reader import RunFileError, describe, open_run
+from twin.output.reader import RunFileError, describe
+from twin.output.run import open_run
 from twin.scaleout.shard import (ShardError, _exact_duration, deal_jobs, full_job_stream, plan_shards,
                                  shard_scenarios)
 
@@ -153,8 +154,8 @@ def test_sharded_members_complete_and_are_reused(combined):
         assert list(f.attrs["shards"]) == [f"{files[0].stem}.shards/shard-000.h5",
                                            f"{files[0].stem}.shards/shard-001.h5"]
         assert f.attrs["shard_by"] == "plane" and list(f.attrs["shard_sat_count"]) == [4, 6]
-        assert f["state/soc"].is_virtual and f.attrs["status"] == "complete"
-        assert list(f["sat/shard"][...]) == [0] * 4 + [1] * 6
+        assert f["soc"].is_virtual and f.attrs["status"] == "complete"
+        assert list(f["shard"][...]) == [0] * 4 + [1] * 6
 
 
 def test_combined_physics_equals_the_single_process_run(combined):
@@ -166,11 +167,11 @@ def test_combined_physics_equals_the_single_process_run(combined):
                 np.testing.assert_allclose(both[name].values, one[name].values, rtol=1e-13, err_msg=name)
             else:
                 np.testing.assert_array_equal(both[name].values, one[name].values, err_msg=name)
-        for coord in ("time", "sat", "name", "norad_id", "plane"):
+        for coord in ("time", "sat", "sat_name", "norad_id", "plane"):
             np.testing.assert_array_equal(both[coord].values, one[coord].values)
-        assert both.attrs["events"].equals(one.attrs["events"])
+        assert both.events.equals(one.events)
         assert both.attrs["config_sha256"] == one.attrs["config_sha256"]
-        s1, s2 = one.attrs["summary"], both.attrs["summary"]
+        s1, s2 = one.summary, both.summary
         assert set(s2) == set(s1)
         for key in s1:
             if isinstance(s1[key], str):
@@ -185,11 +186,11 @@ def test_combined_physics_equals_the_single_process_run(combined):
 def test_combined_jobs_are_the_single_run_jobs_placed_within_shards(combined):
     _, _, files, singles = combined
     with open_run(singles[1]) as one, open_run(files[1]) as both:
-        j1 = one.attrs["jobs"].sort_values("job_id").reset_index(drop=True)
-        j2 = both.attrs["jobs"].sort_values("job_id").reset_index(drop=True)
+        j1 = one.jobs.sort_values("job_id").reset_index(drop=True)
+        j2 = both.jobs.sort_values("job_id").reset_index(drop=True)
         for col in ("job_id", "submit_s", "work_accel_s", "n_accelerators", "priority"):
             np.testing.assert_array_equal(j2[col], j1[col], err_msg=col)
-        s1, s2 = one.attrs["summary"], both.attrs["summary"]
+        s1, s2 = one.summary, both.summary
         assert s2["jobs_submitted"] == s1["jobs_submitted"] == len(j2) > 50
         assert s2["jobs_completed"] + s2["jobs_running_at_end"] + s2["jobs_queued_at_end"] \
             + s2["jobs_rejected"] == s2["jobs_submitted"]
@@ -199,7 +200,7 @@ def test_combined_jobs_are_the_single_run_jobs_placed_within_shards(combined):
         placed = j2[j2.sat_first >= 0]
         np.testing.assert_array_equal(both["shard"].values, np.repeat([0, 1], [4, 6]))
         assert set(both["shard"].values[placed.sat_first]) == {0, 1}   # jobs ran in both shards
-        assert both.attrs["events"]["sat"].max() == 9
+        assert both.events["sat"].max() == 9
 
 
 def test_combined_file_reads_through_inspect_and_report_sampling(combined):

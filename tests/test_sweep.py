@@ -11,6 +11,7 @@ import yaml
 from conftest import REPO, small_config
 from twin.scaleout.spec import SweepError, expand_members, load_sweep, member_id
 from twin.output.sweep_table import read_summary_table
+from twin.output.reader import read_summary
 
 LOOPBACK = "tcp://127.0.0.1:"
 
@@ -151,7 +152,7 @@ def test_sweep_runs_members_and_reports_failures(swept):
             cfg = yaml.safe_load(f.attrs["config_yaml"])
             assert cfg["spacecraft"]["radiator"]["area_m2"] == frame.loc[row.Index, "spacecraft.radiator.area_m2"]
             assert cfg["simulation"]["seed"] == 5 and cfg["simulation"]["dt_s"] == 60
-            summary = dict(f["summary"].attrs)
+            summary = read_summary(f)
         assert frame.loc[row.Index, "energy_solar_wh"] == summary["energy_solar_wh"]
         assert frame.loc[row.Index, "jobs_submitted"] == summary["jobs_submitted"]
     # the two radiators give two different thermal histories

@@ -1,14 +1,22 @@
-"""Command line: ``twin run | validate | inspect | report | cost | sweep | bench``.
+"""Command line: ``twin run | validate | inspect | report | cost | sweep | bench | examples | completion``.
 
-Bad input (config, TLE, trace, run file, an output path the OS refuses) gets one line per problem
-on stderr naming the field or file, exit code 2, no traceback, and no existing output touched. A
-run that fails on the way (a full disk) says so in one line and exits 1; one stopped by SIGINT or
-SIGTERM checkpoints and exits 130 or 143.
+Bad input (config, TLE, trace, run file, an output path the OS refuses, a misspelt subcommand or
+option) gets one line per problem on stderr naming the field or file, exit code 2, no traceback,
+and no existing output touched. A run that fails on the way (a full disk) says so in one line and
+exits 1; one stopped by SIGINT or SIGTERM checkpoints and exits 130 or 143.
+
+Results go to stdout; messages go through :mod:`logging` (the ``twin`` loggers) to stderr:
+information as plain lines, warnings and errors prefixed ``twin:``. ``-q`` keeps only warnings
+and errors (and no progress display), ``-v`` adds debug lines, each with its logger's name; both
+go before or after the subcommand.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import errno
+import logging
 import os
 import signal
 import sys
@@ -23,8 +31,7 @@ EXIT_RUN_FAILED = 1
 RUN_FAILED_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.ENOMEM)
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+logger = logging.getLogger(__name__)
 
 
 def cmd_run(args) -> int:
@@ -36,13 +43,12 @@ def cmd_run(args) -> int:
     if len(given) != 1:
         raise InputError("twin run takes exactly one of CONFIG, --resume RUN.h5, --from RUN.h5")
     if args.resume:
-        summary = resume(args.resume, progress=not args.quiet, log=_log)
+        summary = resume(args.resume, progress=not args.quiet)
         return _report_end(summary, args.json)
     if args.from_run:
-        from twin.output.reader import open_h5
+        from twin.output.reader import config_of
 
-        with open_h5(args.from_run) as f:
-            text = f.attrs["config_yaml"]
+        text = config_of(args.from_run)   # any schema version: an older twin's file runs again
         scenario = load_config_text(text, Path(args.from_run).resolve().parent, f"{args.from_run}:config_yaml",
                                     args.set)
         stem = Path(args.from_run).stem + "-rerun"
@@ -52,10 +58,9 @@ def cmd_run(args) -> int:
     out = Path(args.out) if args.out else Path("runs") / (stem + ".h5")
     check_target(out, args.force)   # before the banner; the engine checks again under the lock
     sim = scenario.simulation
-    print(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / SECONDS_PER_DAY:g} d at dt "
-          f"{sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}", flush=True,
-          file=sys.stderr if args.json else sys.stdout)   # with --json, stdout is the JSON alone
-    summary = run(scenario, out, force=args.force, progress=not args.quiet, log=_log)
+    logger.info(f"twin run {args.config or args.from_run} -> {out}: {sim.duration_s / SECONDS_PER_DAY:g} d "
+                f"at dt {sim.dt_s:g} s, epoch {sim.epoch_utc.isoformat()}")
+    summary = run(scenario, out, force=args.force, progress=not args.quiet)
     return _report_end(summary, args.json)
 
 
@@ -75,10 +80,10 @@ def cmd_validate(args) -> int:
     from twin.engine.inputs import read_inputs
 
     scenario = load_config(args.config, args.set)
-    inputs = read_inputs(scenario, log=_log)
+    inputs = read_inputs(scenario)
     trace = f", {len(inputs.trace):,} trace jobs" if inputs.trace is not None else ""
     print(scenario.to_yaml(), end="")
-    _log(f"{args.config}: valid; {len(inputs.sats):,} satellites{trace}")
+    logger.info(f"{args.config}: valid; {len(inputs.sats):,} satellites{trace}")
     return 0
 
 
@@ -115,9 +120,27 @@ def cmd_report(args) -> int:
     from twin.report import write_report
 
     out_dir = Path(args.out) if args.out else Path(args.run).with_suffix("")
-    for path in write_report(args.run, out_dir):
+    for path in write_report(args.run, out_dir, track=_map_track(args.run)):
         print(path)
     return 0
+
+
+def _map_track(run) -> dict | None:
+    """The ground-track map's positions (twin.cli.export), or None with a warning when they
+    cannot be had (the scenario's TLE file moved away): the rest of the report still draws.
+    A damaged file is left to the report, which names the problem."""
+    from twin.cli.export import map_track
+    from twin.output.reader import RunFileError
+
+    if not Path(run).is_file():   # a sweep folder: its report has no map
+        return None
+    try:
+        return map_track(run)
+    except RunFileError:
+        return None
+    except InputError as err:
+        logger.warning("no ground-track map: %s", str(err).splitlines()[0])
+        return None
 
 
 def cmd_cost(args) -> int:
@@ -173,12 +196,60 @@ def format_summary(s: dict) -> str:
     return "\n".join(lines)
 
 
+def cmd_completion(args) -> int:
+    """A completion script for ``args.shell``, from the parser itself (shtab)."""
+    import shtab
+
+    parser = build_parser()
+    for action in _all_actions(parser):
+        marker = COMPLETE_FILE if action.dest in FILE_ARGS else COMPLETE_DIR if action.dest in DIR_ARGS else None
+        if marker is not None:
+            action.complete = marker
+    print(shtab.complete(parser, args.shell))
+    return 0
+
+
+# shtab's markers (shtab.FILE, shtab.DIRECTORY), spelt out so that building the parser imports no shtab
+COMPLETE_FILE = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
+COMPLETE_DIR = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/", "tcsh": "d"}
+FILE_ARGS = {"config", "run", "resume", "from_run", "sweep", "scheduler_file"}
+DIR_ARGS = {"to"}
+
+
+def _all_actions(parser):
+    for action in parser._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _all_actions(sub)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and a "did you mean" for a misspelt choice or subcommand."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+    def _check_value(self, action, value):
+        if action.choices is not None and value not in action.choices:
+            choices = ", ".join(map(repr, action.choices))
+            raise argparse.ArgumentError(action, f"invalid choice: {value!r}{did_you_mean(value, action.choices)} "
+                                                 f"(choose from {choices})")
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from twin.version import __version__
 
-    p = argparse.ArgumentParser(prog="twin", description="Digital twin of compute constellations.")
+    p = Parser(prog="twin", description="Digital twin of compute constellations.")
     p.add_argument("--version", action="version", version=f"twin {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors: no progress, no information")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug messages too, each with its logger's name")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="run a scenario to an HDF5 run file")
     r.add_argument("config", nargs="?", help="scenario YAML")
     r.add_argument("-o", "--out", help="run file (default runs/<config>.h5)")
@@ -187,7 +258,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. simulation.duration_s=3600 (repeatable)")
     r.add_argument("--force", action="store_true", help="overwrite an existing run file")
-    r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     r.add_argument("--json", action="store_true", help="print the summary (the ledger and the cost among it) as JSON")
     r.set_defaults(func=cmd_run)
     v = sub.add_parser("validate", help="print the resolved config, or its errors")
@@ -210,14 +280,91 @@ def build_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="a parameter sweep / ensemble / sharded run on dask.distributed")
     sw.add_argument("sweep", help="sweep YAML (a base config plus grid, samples and seeds)")
     sw.add_argument("-o", "--out", help="output folder (default runs/<sweep name>/)")
-    sw.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (default: a local cluster on loopback)")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="an existing Dask scheduler (default: a local cluster on loopback)")
+    where.add_argument("--scheduler-file", metavar="PATH",
+                       help="an existing Dask scheduler, by the file it wrote (dask scheduler "
+                            "--scheduler-file PATH), as on HPC clusters")
     sw.add_argument("--workers", type=int, help="local cluster workers (default: one per core; 0 = in this process, no Dask)")
-    sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=cmd_sweep)
     b = sub.add_parser("bench", help="quick benchmark suite (under a minute); --full for the whole one")
     b.add_argument("--full", action="store_true")
     b.set_defaults(func=cmd_bench)
+    from twin.cli.examples import add_parser as add_examples
+    from twin.cli.export import add_parser as add_export
+
+    add_examples(sub)
+    add_export(sub)
+    co = sub.add_parser("completion", help="a shell completion script, e.g. eval \"$(twin completion bash)\"",
+                        description="Print a completion script for SHELL. bash: add eval \"$(twin completion "
+                                    "bash)\" to ~/.bashrc; zsh: twin completion zsh > a folder of $fpath, as _twin; "
+                                    "tcsh: eval `twin completion tcsh` in ~/.tcshrc.")
+    co.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    co.set_defaults(func=cmd_completion)
+    for command in sub.choices.values():   # -q and -v after the subcommand too (twin run -q)
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="only warnings and errors: no progress, no information")
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="debug messages too, each with its logger's name")
     return p
+
+
+def parse(argv=None) -> argparse.Namespace:
+    """The command line parsed; a misspelt option gets the close names of its subcommand's."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = parser._subparsers._group_actions[0].choices[args.command]
+        options = [o for action in command._actions for o in action.option_strings]
+        hints = "".join(did_you_mean(word.split("=", 1)[0], options) for word in extras if word.startswith("-"))
+        command.error(f"unrecognized arguments: {' '.join(extras)}{hints}")
+    if args.quiet and args.verbose:
+        parser.error("-q and -v: give one of them")
+    return args
+
+
+class _StderrHandler(logging.Handler):
+    """Lines to the ``sys.stderr`` of the moment (a progress bar may have wrapped it meanwhile)."""
+
+    def emit(self, record):
+        try:
+            print(self.format(record), file=sys.stderr, flush=True)
+        except Exception:
+            self.handleError(record)
+
+
+class _Format(logging.Formatter):
+    def __init__(self, verbose: bool):
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record):
+        text = super().format(record)
+        if self.verbose:
+            return f"{record.levelname.lower()} {record.name}: {text}"
+        if record.levelno >= logging.ERROR:
+            return f"twin: {text}"
+        return f"twin: warning: {text}" if record.levelno >= logging.WARNING else text
+
+
+@contextlib.contextmanager
+def logging_to_stderr(quiet: bool = False, verbose: bool = False):
+    """The ``twin`` loggers' messages on stderr while the command runs (INFO and up; WARNING and up
+    when ``quiet``; DEBUG and up when ``verbose``); as they were afterwards."""
+    log = logging.getLogger("twin")
+    handler = _StderrHandler()
+    handler.setFormatter(_Format(verbose))
+    saved = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    log.propagate = False   # the application's root handlers (if any) would print them twice
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
 
 
 def _say(message: str) -> None:
@@ -226,7 +373,12 @@ def _say(message: str) -> None:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
+    with logging_to_stderr(args.quiet, args.verbose):
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
     try:
         return args.func(args)
     except InputError as err:

@@ -17,6 +17,7 @@ PositiveRate = Annotated[float, Field(gt=0, le=1e6)]
 
 
 class Launch(Section):
+    """The launch price and vehicle capacity (``economics.launch``)."""
     usd_per_kg: Usd = Field(
         2940.0, description="launch price to LEO [USD/kg]; Falcon 9 reusable, ~$67-70M for 22.8 t (\"SpaceX launch "
                             "costs at a glance\", early 2026; presets falcon9, falcon_heavy, starship_target, "

@@ -2,6 +2,7 @@
 a sweep's grid is named before any member runs."""
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from typing import Annotated
@@ -26,6 +27,14 @@ def strip_annotation(annotation, optional: bool = True):
             return annotation
 
 
+def suggestion(word: str, choices) -> str:
+    """``"; did you mean 'x'?"`` for the names in ``choices`` close to a misspelt ``word``, else ''."""
+    close = [repr(c) for c in difflib.get_close_matches(word, list(choices), n=3)]
+    if not close:
+        return ""
+    return "; did you mean " + (", ".join(close[:-1]) + " or " if len(close) > 1 else "") + close[-1] + "?"
+
+
 def config_key_problem(dotted: str) -> str | None:
     """Why ``dotted`` names no place in a scenario config (None if it does, or cannot tell)."""
     node = Scenario
@@ -38,7 +47,8 @@ def config_key_problem(dotted: str) -> str | None:
                 if part == "preset" and i == 2 and ".".join(parts[:2]) in PRESET_KINDS:
                     return None
                 where = ".".join(parts[:i]) or "the top level"
-                return f"unknown key {part!r} in {where}"
+                allowed = list(node.model_fields) + (["preset"] if ".".join(parts[:i]) in PRESET_KINDS else [])
+                return f"unknown key {part!r} in {where}{suggestion(part, allowed)}"
             node = node.model_fields[part].annotation
         elif origin is list:
             if not part.isdigit():

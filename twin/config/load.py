@@ -7,15 +7,20 @@ naming the field all live here, so every entry point treats a key the same way.
 from __future__ import annotations
 
 import copy
+import types
+import typing
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from twin.config.keys import strip_annotation, suggestion
+from twin.config.resources import preset_names, shipped_dir
 from twin.config.sections import PRESET_KINDS, Scenario
 from twin.errors import InputError
 
-REPO_PRESETS = Path(__file__).resolve().parents[2] / "configs" / "presets"
+SHIPPED_PRESETS = shipped_dir() / "presets"
+REPO_PRESETS = SHIPPED_PRESETS   # the name twin/config/__init__.py and twin/links/budget.py import
 
 # Names of the tagged-union members that pydantic puts in an error's location; a user writes
 # ``constellation.0.altitude_km``, not ``constellation.0.walker.altitude_km``.
@@ -77,7 +82,7 @@ def apply_overrides(data: dict, overrides) -> dict:
     return data
 
 
-def _merge_presets(data: dict, base_dir: Path) -> None:
+def _merge_presets(data: dict, base_dir: Path, source: str) -> None:
     for where, kind in PRESET_KINDS.items():
         parent_key, section = where.split(".")
         parent = data.get(parent_key)
@@ -86,27 +91,74 @@ def _merge_presets(data: dict, base_dir: Path) -> None:
         block = parent.get(section)
         if not isinstance(block, dict) or "preset" not in block:
             continue
-        name = block.pop("preset")
-        for folder in (base_dir / "presets", REPO_PRESETS):
-            path = folder / kind / f"{name}.yaml"
-            if path.is_file():
-                break
-        else:
-            raise ConfigError(f"{where}.preset: no preset {name!r} in {REPO_PRESETS / kind}")
-        preset = yaml.safe_load(path.read_text()) or {}
+        path = find_preset(where, kind, block.pop("preset"), base_dir, source)
+        preset = read_yaml(path, what="preset") or {}
+        if not isinstance(preset, dict):
+            raise ConfigError(f"{path}: expected a mapping of {where} keys")
         preset.pop("source", None)
         preset.pop("name", None)
         parent[section] = {**preset, **block}
 
 
-def format_validation_error(err: ValidationError, source, hide=UNION_TAGS) -> str:
-    """pydantic's errors as one line each: ``source: dotted.field: problem``."""
+def find_preset(where: str, kind: str, name, base_dir: Path, source: str) -> Path:
+    """The file of preset ``name`` of ``kind``: ``presets/<kind>/<name>.yaml`` beside the config,
+    else twin's shipped one. ConfigError naming the field, both folders and close names if none."""
+    folders = (Path(base_dir) / "presets", SHIPPED_PRESETS)
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+        raise ConfigError(f"{source}: {where}.preset: {name!r} is not a preset name")
+    for folder in folders:
+        path = folder / kind / f"{name}.yaml"
+        if path.is_file():
+            return path
+    names = sorted({n for folder in folders for n in preset_names(folder, kind)})
+    hint = suggestion(name, names) or ("; there are: " + ", ".join(names) if names else "")
+    looked = " or ".join(dict.fromkeys(str((folder / kind).resolve()) for folder in folders))
+    raise ConfigError(f"{source}: {where}.preset: no preset {name!r} in {looked}{hint}")
+
+
+def _keys_at(model: type[BaseModel], loc: tuple) -> list[str] | None:
+    """The keys allowed where ``loc`` (a pydantic error location) ends, None if that cannot be told:
+    the fields of the model its last step is in, and ``preset`` in a block that takes one."""
+    node, path = model, []
+    for part in loc[:-1]:
+        node = strip_annotation(node)
+        origin = typing.get_origin(node)
+        if isinstance(node, type) and issubclass(node, BaseModel) and part in node.model_fields:
+            node = node.model_fields[part].annotation
+            path.append(str(part))
+        elif origin is list and isinstance(part, int):
+            node = typing.get_args(node)[0]
+        elif origin is dict:
+            node = typing.get_args(node)[1]
+        elif origin in (typing.Union, types.UnionType):   # a tagged union: ``part`` is the member's tag
+            node = next((m for m in typing.get_args(node) if _has_tag(m, part)), None)
+            if node is None:
+                return None
+        else:
+            return None
+    node = strip_annotation(node)
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return None
+    return list(node.model_fields) + (["preset"] if ".".join(path) in PRESET_KINDS else [])
+
+
+def _has_tag(member, tag) -> bool:
+    if not (isinstance(member, type) and issubclass(member, BaseModel)):
+        return False
+    kind = member.model_fields.get("kind")
+    return member.__name__ == tag or (kind is not None and tag in typing.get_args(kind.annotation))
+
+
+def format_validation_error(err: ValidationError, source, hide=UNION_TAGS, model=Scenario) -> str:
+    """pydantic's errors as one line each: ``source: dotted.field: problem``; an unknown key gets
+    the close names ``model`` allows there (when ``err`` is that model's)."""
     lines = []
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in hide))
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = "unknown key"
+            keys = _keys_at(model, e["loc"]) if model is not None and err.title == model.__name__ else None
+            msg = "unknown key" + (suggestion(str(e["loc"][-1]), keys) if keys else "")
         lines.append(f"{source}: {where}: {msg}" if where else f"{source}: {msg}")
     return "\n".join(lines)
 
@@ -114,7 +166,7 @@ def format_validation_error(err: ValidationError, source, hide=UNION_TAGS) -> st
 def scenario_from_dict(data: dict, base_dir: Path, source: str = "config") -> Scenario:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of sections at the top level")
-    _merge_presets(data, base_dir)
+    _merge_presets(data, base_dir, source)
     try:
         return Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as err:

@@ -35,6 +35,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 DeadlineSlack, UpsetRate)
 from twin.config.base import Section
 from twin.config.economics import Economics
+from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
 
@@ -48,6 +49,7 @@ PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "batter
 
 # ---------------------------------------------------------------- simulation
 class Simulation(Section):
+    """The simulated span: epoch, duration, physics step, record interval and seed (``simulation:``)."""
     epoch_utc: datetime = Field(description="start of the run, ISO 8601, UTC, within the JPL DE421 "
                                            "ephemeris (1899-07-30 to 2053-10-08, with the run's end)")
     duration_s: Seconds = Field(description="simulated time [s]")
@@ -93,6 +95,7 @@ class Simulation(Section):
 
 # ---------------------------------------------------------------- constellation
 class TleShell(Section):
+    """Satellites from a file of two-line element sets (``kind: tle``)."""
     kind: Literal["tle"]
     file: Path = Field(description="TLE file (2- or 3-line), relative to the config file")
     name_pattern: str | None = Field(None, description="shell-style pattern on satellite names, e.g. 'STARLINK-1*'")
@@ -103,11 +106,7 @@ class TleShell(Section):
     @field_validator("file")
     @classmethod
     def _exists(cls, v: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base_dir", Path("."))
-        path = v if v.is_absolute() else (base / v)
-        if not path.is_file():
-            raise ValueError(f"TLE file not found: {path}")
-        return path.resolve()
+        return input_file(v, (info.context or {}).get("base_dir", Path(".")), "TLE file")
 
 
 def _check_shell_size(shell):
@@ -118,6 +117,7 @@ def _check_shell_size(shell):
 
 
 class WalkerShell(Section):
+    """A designed Walker delta or star shell (``kind: walker``)."""
     kind: Literal["walker"]
     altitude_km: Altitude
     inclination_deg: Annotated[float, Field(ge=0, le=MAX_INCLINATION_DEG)]
@@ -131,6 +131,7 @@ class WalkerShell(Section):
 
 
 class SsoShell(Section):
+    """A designed sun-synchronous shell (``kind: sso``)."""
     kind: Literal["sso"]
     altitude_km: Altitude
     ltan_h: LocalTime = Field(description="local time of the ascending node [h]; 18 = dawn-dusk")
@@ -142,6 +143,7 @@ class SsoShell(Section):
 
 
 class ClusterShell(Section):
+    """A compact formation of satellites flying close together (``kind: cluster``)."""
     kind: Literal["cluster"]
     altitude_km: Altitude
     ltan_h: LocalTime = 18.0
@@ -155,6 +157,8 @@ Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(di
 
 # ---------------------------------------------------------------- spacecraft
 class SolarArray(Section):
+    """The solar array: area, cell efficiency, pointing (``spacecraft.solar_array``)."""
+
     area_m2: Area = Field(60.0, description="array area [m^2]")
     pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = Field(
         "single_axis", description="sun_tracking: normal to the Sun; single_axis: rotates about the orbit normal (loses cos beta); body_fixed: fixed in the body frame")
@@ -172,6 +176,7 @@ class SolarArray(Section):
 
 
 class Battery(Section):
+    """The battery: capacity, state-of-charge limits, efficiencies, fade (``spacecraft.battery``)."""
     capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = Field(10_000.0, description="nominal energy capacity at beginning of life [Wh]")
     initial_soc: Fraction = Field(0.9, description="state of charge at the epoch [1]")
     min_soc: Fraction = Field(0.65, description="floor of the state of charge: 1 - depth of discharge, ~0.65-0.8 for LEO cycle life [1]")
@@ -196,6 +201,7 @@ class Battery(Section):
 
 
 class Accelerator(Section):
+    """The AI accelerators on each satellite: count, idle and peak power, throughput (``spacecraft.accelerator``)."""
     count: Accelerators = Field(8, description="accelerators per satellite")
     idle_power_w: Power = Field(80.0, description="per accelerator, powered and idle [W]; generic (sourced: presets h100, tpu_v5e)")
     peak_power_w: PositivePower = Field(700.0, description="per accelerator at full speed [W]; H100 SXM5 TDP (preset h100)")
@@ -211,6 +217,8 @@ class Accelerator(Section):
 
 
 class Radiator(Section):
+    """The radiator that rejects the heat to space (``spacecraft.radiator``)."""
+
     area_m2: Area = Field(12.0, description="panel area [m^2] (one face)")
     sides: Literal[1, 2] = Field(2, description="faces that radiate (2: a deployed panel seeing space on both sides)")
     emissivity: PositiveFraction = Field(0.92, description="hemispherical infrared emissivity [1]; white coating (sourced: preset iss_class)")
@@ -229,6 +237,7 @@ class Radiator(Section):
 
 
 class Thermal(Section):
+    """The two-node thermal model's capacities, conductance and limits (``spacecraft.thermal``)."""
     electronics_heat_capacity_j_per_k: Annotated[float, Field(gt=0, le=MAX_HEAT_CAPACITY_J_PER_K)] = Field(
         60_000.0, description="heat capacity of the electronics node [J/K]")
     conductance_w_per_k: Annotated[float, Field(gt=0, le=MAX_CONDUCTANCE_W_PER_K)] = Field(
@@ -248,6 +257,7 @@ class Thermal(Section):
 
 
 class Spacecraft(Section):
+    """Each satellite's bus: solar array, battery, accelerators, radiator and thermal nodes (``spacecraft:``)."""
     bus_power_w: Power = Field(300.0, description="platform load, always on [W]")
     solar_array: SolarArray = SolarArray()
     battery: Battery = Battery()
@@ -281,6 +291,7 @@ class Communication(Section):
 
 
 class PoissonWorkload(Section):
+    """Jobs arriving as a Poisson process with lognormal sizes (``workload: {kind: poisson}``)."""
     kind: Literal["poisson"] = "poisson"
     arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] = Field(
         20.0, description="mean job arrivals per hour, whole constellation; at most "
@@ -299,6 +310,7 @@ class PoissonWorkload(Section):
 
 
 class TraceWorkload(Section):
+    """Jobs replayed from a cluster trace through a column mapping (``workload: {kind: trace}``)."""
     kind: Literal["trace"]
     mapping: TraceMapping
     deadline_slack: DeadlineSlack = Field(
@@ -309,11 +321,7 @@ class TraceWorkload(Section):
     @field_validator("mapping")
     @classmethod
     def _resolve(cls, v: TraceMapping, info: ValidationInfo) -> TraceMapping:
-        base = (info.context or {}).get("base_dir", Path("."))
-        path = v.file if v.file.is_absolute() else base / v.file
-        if not path.is_file():
-            raise ValueError(f"trace file not found: {path}")
-        return v.model_copy(update={"file": path.resolve()})
+        return v.model_copy(update={"file": input_file(v.file, (info.context or {}).get("base_dir", Path(".")), "trace file")})
 
 
 Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator="kind")]
@@ -375,6 +383,7 @@ class Links(Section):
 
 
 class Outage(Section):
+    """A scripted outage of chosen satellites over a time window (``faults.outages``)."""
     sats: Annotated[list[Annotated[int, Field(ge=0, lt=MAX_SATELLITES)]], Field(min_length=1)] = Field(
         description="satellite indices (as in /sat/index)")
     start_s: SecondsOrZero = Field(description="start, since the epoch, rounded to a step boundary (at least the first) [s]")
@@ -405,12 +414,14 @@ class Faults(Section):
 
 
 class Output(Section):
+    """What the run file records and how: extrema, compression, positions, links, checkpoints (``output:``)."""
     aggregate: list[Literal["mean", "min", "max"]] = Field(
         ["mean"], description="per record: the mean of each flow, and optionally its minimum and maximum "
-                             "over the interval (/state/<flow>_min, _max)")
+                             "over the interval (variables <flow>_min, <flow>_max)")
     compression: str | int = Field(
-        "lzf", description="/state and tables: 'lzf' (fast; h5py/xarray read it, plain HDF5 tools need "
-                          "the LZF filter plugin), a gzip level 1-9 (portable, ~5x slower to write), or 0 (none)")
+        1, description="state variables and tables: a gzip (deflate) level 1-9, which every HDF5 and netCDF "
+                       "reader decodes; 'lzf' (faster to write, but only h5py reads it: HDF5 and netCDF tools "
+                       "need the LZF filter plugin); or 0 (none)")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
     links: bool = Field(False, description="record /links: every live inter-satellite link at the end of each "
                                            "record (time, satellites, range, capacity)")
@@ -429,6 +440,7 @@ class Output(Section):
 
 
 class Scenario(Section):
+    """A whole scenario: the simulation's span, the constellation, the spacecraft, the workload, the scheduler and what to record (docs/config.md)."""
     simulation: Simulation
     constellation: Annotated[list[Shell], Field(min_length=1)]
     spacecraft: Spacecraft = Spacecraft()

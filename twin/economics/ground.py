@@ -282,7 +282,7 @@ def soc_walk(load_w, hourly_w_per_m2, area_m2, battery_wh, battery_round_trip=BA
     lowest = soc
     n = len(steps)
     trace = np.empty(n)
-    for year in range(years):
+    for _year in range(years):
         unserved = curtailed = charged = discharged = 0.0
         for i, d in enumerate(steps):  # sequential by nature: each hour depends on the last
             new = soc + d

@@ -66,8 +66,8 @@ def move_checkpoint(from_run, to_run) -> None:
 
 def remove_checkpoint(run_path) -> None:
     path = checkpoint_path(run_path)
-    for path in (path, _tmp_path(path)):
-        path.unlink(missing_ok=True)
+    for leftover in (path, _tmp_path(path)):
+        leftover.unlink(missing_ok=True)
 
 
 def resume_source(target) -> Path:

@@ -4,6 +4,7 @@ satellites SGP4 can carry through the run, and a trace workload's file. Presets 
 the config's fields checked when it is loaded (:mod:`twin.config`)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from twin.config import ConfigError
@@ -11,6 +12,8 @@ from twin.links.budget import rate_range_product
 from twin.links.network import build_network
 from twin.orbits.constellation import build_constellation
 from twin.orbits import screen_for_run
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,10 @@ class RunInputs:
     links: object = None    # twin.links.network.LinkNetwork, if the run has inter-satellite links
 
 
-def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
+def read_inputs(scenario, satellites=None, log=None) -> RunInputs:
     """Build and screen the constellation (or ``satellites``, e.g. one shard of it) and read a
-    trace workload's file; ConfigError, TLEError or TraceError (one line each) if any is unusable."""
+    trace workload's file; ConfigError, TLEError or TraceError (one line each) if any is unusable.
+    Satellites left out are a warning to this module's logger, or to ``log`` (a callable) if given."""
     sim = scenario.simulation
     if satellites is None:
         satellites = build_constellation(scenario.constellation, sim.epoch_utc, sim.seed)
@@ -35,7 +39,8 @@ def read_inputs(scenario, satellites=None, log=print) -> RunInputs:
     if sats.skipped:
         names = ", ".join(n for n, _ in sats.skipped[:10])
         more = f" and {len(sats.skipped) - 10} more" if len(sats.skipped) > 10 else ""
-        log(f"skipped {len(sats.skipped)} TLE(s): {names}{more} (reasons in the run file's skipped_tles)")
+        (log or logger.warning)(f"skipped {len(sats.skipped)} TLE(s): {names}{more} "
+                                f"(reasons in the run file's skipped_tles)")
     trace = None
     if scenario.workload.kind == "trace":
         from twin.ops.trace import load_trace

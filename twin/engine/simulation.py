@@ -13,6 +13,7 @@ from pathlib import Path
 
 import contextlib
 import gc
+import logging
 import math
 import os
 from functools import partial
@@ -41,6 +42,7 @@ from twin.output.schema import EVENT_DTYPE
 from twin.engine.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
                                     move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
 from twin.engine.progress import Progress
+from twin.numba_cache import start_threads, will_compile
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses, semi_major_axis_m
 from twin.ops.scheduling import NodeView, make_policy
 from twin.ops.workload import job_source
@@ -60,6 +62,8 @@ CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode
                 "eclipse_exit_s", "allocated_accel_s", "array_power_w", "network")
 THREAD_NODES = 500  # nodes per numba thread in the node kernel
 
+logger = logging.getLogger(__name__)
+
 
 class Simulation:
     """All mutable state of one run: node arrays, jobs, accumulators, the clock in steps."""
@@ -73,8 +77,10 @@ class Simulation:
         self.n_steps = sim.n_steps
         self.n = len(sats)
         self.n_accel = float(scenario.spacecraft.accelerator.count)   # installed per satellite
+        start_threads()
         # threads pay only for large constellations (below ~1,000 nodes a block is microseconds)
         numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, self.n // THREAD_NODES)))
+        logger.debug("%d satellites on %d numba thread(s)", self.n, numba.get_num_threads())
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         sc = scenario.spacecraft
         self.extrema = len(scenario.output.aggregate) > 1
@@ -405,8 +411,8 @@ def _finish(sim, meter, writer, log, target: Path) -> dict | None:
     if status == "interrupted":
         os.replace(part, target)
         move_checkpoint(part, target)
-        log(f"interrupted at {sim.step * sim.dt_s:,.0f} s simulated; checkpoint written. "
-            f"Resume with: twin run --resume {target}")
+        (log or logger.warning)(f"interrupted at {sim.step * sim.dt_s:,.0f} s simulated; checkpoint written. "
+                                f"Resume with: twin run --resume {target}")
         return None
     if failure is not None and writer.failure is None and not isinstance(failure, OSError):
         raise failure   # not a write that failed: twin's own fault, with its traceback
@@ -427,7 +433,7 @@ def _open_writer(path: Path, scenario, sats, copy_from=None) -> RunWriter:
         raise RunFailedError(f"{path}: cannot write the run file: {failure_text(err)}") from None
 
 
-def run(scenario, out_path, force: bool = False, progress: bool = False, log=print,
+def run(scenario, out_path, force: bool = False, progress: bool = False, log=None,
         satellites=None) -> dict | None:
     """Run ``scenario`` to ``out_path``; returns the run's summary (None if stopped by a signal).
 
@@ -436,7 +442,10 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=pri
     (:mod:`twin.output.runlock`) and renames it into place when it ends or stops, so an
     existing ``out_path`` is untouched until then. ``satellites`` (a
     :class:`twin.orbits.SatelliteSet`) replaces the scenario's constellation, e.g. one shard of
-    it; satellites SGP4 cannot carry through the run are left out and named."""
+    it; satellites SGP4 cannot carry through the run are left out and named.
+
+    Messages go to the ``twin.engine`` loggers, or to ``log`` (a callable taking one line) if
+    given; ``progress`` shows a progress display (:class:`twin.engine.progress.Progress`)."""
     target = Path(out_path)
     check_target(target, force)
     inputs = read_inputs(scenario, satellites, log)
@@ -444,10 +453,12 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=pri
     with RunLock(target):
         check_target(target, force, locked=True)   # again: another run may have started meanwhile
         part = partial_path(target)
-        check_disk_space(scenario, len(inputs.sats), target, log, reserve_bytes(scenario, len(inputs.sats)))
+        check_disk_space(scenario, len(inputs.sats), target, log or logger.info,
+                         reserve_bytes(scenario, len(inputs.sats)))
         remove_checkpoint(part)   # a stopped run's, which --force discards
         writer = _open_writer(part, scenario, inputs.sats)
-        meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s)
+        meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
+                         compiling=will_compile(advance_nodes_packed))
         sim = _simulation(scenario, inputs, writer, meter)
         return _finish(sim, meter, writer, log, target)
 
@@ -463,8 +474,9 @@ def _simulation(scenario, inputs, writer, meter) -> "Simulation":
         raise
 
 
-def resume(run_path, progress: bool = False, log=print) -> dict | None:
-    """Continue an interrupted, killed or failed run to ``run_path`` from its last checkpoint."""
+def resume(run_path, progress: bool = False, log=None) -> dict | None:
+    """Continue an interrupted, killed or failed run to ``run_path`` from its last checkpoint
+    (messages and ``progress`` as :func:`run`)."""
     target = Path(run_path)
     with RunLock(target, "resume"):
         source, scenario, ckpt = load_checkpoint(target)
@@ -478,8 +490,8 @@ def resume(run_path, progress: bool = False, log=print) -> dict | None:
         os.replace(tmp, part)
         writer.path = part
         meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
-                         start_s=ckpt["step"] * sim_cfg.dt_s)
+                         start_s=ckpt["step"] * sim_cfg.dt_s, compiling=will_compile(advance_nodes_packed))
         sim = _simulation(scenario, inputs, writer, meter)
         sim.restore(ckpt)
-        log(f"resuming {target} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
+        (log or logger.info)(f"resuming {target} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
         return _finish(sim, meter, writer, log, target)

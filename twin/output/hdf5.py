@@ -1,6 +1,7 @@
 """Streams a run to an HDF5 file of schema version 1 (docs/design.md §6, docs/schema.md).
 
-The file is opened with the latest format and switched to SWMR once every dataset exists, so
+The file (netCDF-4, CF: :mod:`twin.output.cf`) is opened with a fixed format bound
+(``FILE_FORMAT``) and switched to SWMR once every dataset exists, so
 that readers can follow it while it grows. Records are buffered and written a whole
 chunk at a time (``flush_every_records`` records, by default about 256 KiB per variable) by a
 writer thread, at most MAX_PENDING_WRITES batches waiting, while the simulation goes on; the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import os
-import platform
 import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -26,21 +26,11 @@ import numpy as np
 from twin.config import yaml_sha256
 from twin.kernels import layout as L
 from twin.kernels.rows import copy_rows
-from twin.output import schema
+from twin.output import cf, schema
+from twin.output.static import (command_line, compression_options, library_versions, set_attrs, variable_attrs,
+                                 write_ledger_total, write_summary)
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION
-
-
-def library_versions() -> dict:
-    import numba
-    import sgp4
-    import simpy
-    import skyfield
-
-    from twin.version import __version__
-    return {"twin_version": __version__, "skyfield_version": skyfield.__version__,
-            "sgp4_version": sgp4.__version__, "numba_version": numba.__version__,
-            "h5py_version": h5py.__version__, "numpy_version": np.__version__,
-            "simpy_version": simpy.__version__, "python_version": platform.python_version()}
+from twin.output.tables import EVENTS, JOBS, LINKS, append_rows, copy_table_rows, create_table
 
 
 FILE_FLUSH_INTERVAL_S = 2.0
@@ -198,85 +188,88 @@ class RunWriter:
             raise
 
     def _create(self, scenario, sats, compression, chunk: int, positions: bool, copy_from) -> None:
-        """The file with every dataset, then in SWMR mode (part of __init__)."""
+        """The file with every variable and table, then in SWMR mode (part of __init__)."""
         sim = scenario.simulation
         f = h5py.File(self.path, "w", libver=FILE_FORMAT)
         self.file = f
         config_yaml = scenario.to_yaml()
+        created = datetime.now(timezone.utc)
+        versions = library_versions()
         attrs = {
+            **cf.global_attrs(f"{self.n_sats:,} satellites, {sim.duration_s / 86400:g} d from {sim.epoch_utc:%Y-%m-%d}",
+                              created, command_line(), versions["twin_version"]),
             "schema": SCHEMA, "schema_version": SCHEMA_VERSION,
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_utc": created.isoformat(timespec="seconds"),
             "status": "running", "epoch_utc": sim.epoch_utc.isoformat(), "dt_s": sim.dt_s,
             "record_every_s": sim.record_every_s, "record_every_steps": sim.record_every_steps,
             "duration_s": sim.duration_s, "seed": sim.seed, "config_yaml": config_yaml,
             "config_sha256": yaml_sha256(config_yaml), "ephemeris": "de421.bsp (skyfield-data)",
             "skipped_tles": "\n".join(f"{n}: {why}" for n, why in sats.skipped),
-            **library_versions(),
+            **versions,
         }
-        for key, value in attrs.items():
-            f.attrs[key] = value
-        if compression == "lzf":
-            opts = {"compression": "lzf", "shuffle": True}
-        elif compression:
-            opts = {"compression": "gzip", "compression_opts": compression, "shuffle": True}
-        else:
-            opts = {}
-        time = f.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
-        time.attrs["units"] = "s"
-        time.attrs["long_name"] = "time since epoch_utc at the end of each record interval"
-        time.make_scale("time")
-        g = f.create_group("sat")
-        index = g.create_dataset("index", data=np.arange(self.n_sats, dtype=np.int64))
-        index.attrs["units"] = "1"
-        index.make_scale("sat")
-        g.create_dataset("name", data=np.array([str(n) for n in sats.name], dtype=h5py.string_dtype()))
-        g["name"].attrs["units"] = "1"
-        g.create_dataset("norad_id", data=np.asarray(sats.norad_id, dtype=np.int64)).attrs["units"] = "1"
-        g.create_dataset("plane", data=np.asarray(sats.plane, dtype=np.int32)).attrs["units"] = "1"
-        for name in ("name", "norad_id", "plane"):
-            g[name].dims[0].attach_scale(index)
-        s = f.create_group("state")
+        set_attrs(f, attrs)
+        opts = compression_options(compression)
+        time = f.create_dataset(schema.TIME, shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
+        set_attrs(time, {**cf.time_attrs(sim.epoch_utc, "end of the record interval"), "standard_name": "time",
+                    "axis": "T"})
+        time.make_scale(schema.TIME)
+        index = f.create_dataset(schema.SAT, data=np.arange(self.n_sats, dtype=np.int64))
+        set_attrs(index, {"units": "1", "long_name": "satellite index"})
+        index.make_scale(schema.SAT)
+        coords = {"sat_name": (np.array([str(n) for n in sats.name], dtype=object), h5py.string_dtype(),
+                               {"long_name": "satellite name"}),
+                  "norad_id": (np.asarray(sats.norad_id, dtype=np.int64), None,
+                               {"units": "1", "long_name": "NORAD catalogue number"}),
+                  "plane": (np.asarray(sats.plane, dtype=np.int32), None, {"units": "1", "long_name": "orbital plane"})}
+        for name, (values, dtype, var_attrs) in coords.items():
+            d = f.create_dataset(name, data=values, dtype=dtype)
+            set_attrs(d, var_attrs)
+            d.dims[0].attach_scale(index)
+        cause = f.create_dataset(schema.CAUSE, data=np.array(L.LEDGER_CAUSES, dtype=object), dtype=h5py.string_dtype())
+        set_attrs(cause, {"long_name": "cause of the accelerator ledger (docs/schema.md)"})
+        cause.make_scale(schema.CAUSE)
+        on_sats = " ".join(schema.SAT_COORDS)
         for var in self.variables:
-            d = s.create_dataset(var.name, shape=(0, self.n_sats), maxshape=(None, self.n_sats),
+            d = f.create_dataset(var.name, shape=(0, self.n_sats), maxshape=(None, self.n_sats),
                                  dtype=var.dtype, chunks=(chunk, max(self.n_sats, 1)), **opts)
-            d.attrs["units"] = var.units
-            d.attrs["long_name"] = var.long_name
-            d.attrs["kind"] = var.kind
+            set_attrs(d, variable_attrs(var, on_sats))
             d.dims[0].attach_scale(time)
             d.dims[1].attach_scale(index)
         if positions:
-            d = s.create_dataset("position_gcrs_km", shape=(0, self.n_sats, 3), maxshape=(None, self.n_sats, 3),
+            xyz = f.create_dataset(schema.XYZ, data=np.array(["x", "y", "z"], dtype=object), dtype=h5py.string_dtype())
+            set_attrs(xyz, {"long_name": "GCRS axis"})
+            xyz.make_scale(schema.XYZ)
+            d = f.create_dataset(schema.POSITIONS, shape=(0, self.n_sats, 3), maxshape=(None, self.n_sats, 3),
                                  dtype=np.float32, chunks=(chunk, max(self.n_sats, 1), 3), **opts)
-            d.attrs["units"] = "km"
-            d.attrs["long_name"] = "GCRS position at the end of the record interval"
+            set_attrs(d, {"units": "km", "long_name": "GCRS position at the end of the record interval",
+                     "kind": "stock", "cell_methods": "time: point", "coordinates": on_sats})
+            for axis, scale in enumerate((time, index, xyz)):
+                d.dims[axis].attach_scale(scale)
         ledger = f.create_dataset(schema.LEDGER, shape=(0, L.N_LEDGER), maxshape=(None, L.N_LEDGER), dtype=np.float64,
                                   chunks=(chunk, L.N_LEDGER), **opts)
-        ledger.attrs["units"] = "1"
-        ledger.attrs["long_name"] = ("accelerators in each cause of the ledger, summed over the satellites, mean over "
-                                     "the record interval")
-        ledger.attrs["causes"] = np.array(L.LEDGER_CAUSES, dtype=h5py.string_dtype())
+        set_attrs(ledger, {"units": "1", "cell_methods": "time: mean",
+                      "long_name": "accelerators in each cause of the ledger, summed over the satellites, mean over "
+                                   "the record interval"})
         ledger.dims[0].attach_scale(time)
-        jobs = f.create_dataset("jobs", shape=(0,), maxshape=(None,), dtype=JOB_DTYPE, chunks=(4096,), **opts)
-        for col, unit in JOB_UNITS.items():
-            jobs.attrs[f"units_{col}"] = unit
-        jobs.attrs["units"] = "mixed: see units_<column>"
-        events = f.create_dataset("events", shape=(0,), maxshape=(None,), dtype=EVENT_DTYPE, chunks=(4096,), **opts)
-        events.attrs["units"] = "time_s: s; value: 1 (nu for eclipse events, mode for mode_change)"
+        ledger.dims[1].attach_scale(cause)
+        epoch = sim.epoch_utc
+        create_table(f, JOBS, JOB_DTYPE, JOB_UNITS, schema.JOB_NAMES, schema.JOB_INSTANTS, epoch, opts)
+        create_table(f, EVENTS, EVENT_DTYPE, schema.EVENT_UNITS, schema.EVENT_NAMES, schema.TABLE_INSTANTS, epoch,
+                     opts)
         if self.links:
-            links = f.create_dataset(schema.LINKS, shape=(0,), maxshape=(None,), dtype=schema.LINK_DTYPE,
-                                     chunks=(4096,), **opts)
-            for col, unit in schema.LINK_UNITS.items():
-                links.attrs[f"units_{col}"] = unit
-            links.attrs["units"] = "mixed: see units_<column>"
-            links.attrs["long_name"] = "inter-satellite links up at the end of each record"
-        f.create_group("summary")
+            links = create_table(f, LINKS, schema.LINK_DTYPE, schema.LINK_UNITS, schema.LINK_NAMES,
+                                 schema.TABLE_INSTANTS, epoch, opts)
+            set_attrs(links, {"long_name": "inter-satellite links up at the end of each record"})
+        f.create_group(schema.SUMMARY, track_order=True)
         if copy_from is not None:
             self._copy_prefix(*copy_from)
         f.swmr_mode = True
-        self._datasets = {name: f["state"][name] for name in f["state"]}
-        self._datasets.update(time=f["time"], jobs=f["jobs"], events=f["events"], ledger=f[schema.LEDGER])
+        self._datasets = {v.name: f[v.name] for v in self.variables}
+        if positions:
+            self._datasets[schema.POSITIONS] = f[schema.POSITIONS]
+        self._datasets.update(time=f[schema.TIME], ledger=f[schema.LEDGER], jobs=f[JOBS], events=f[EVENTS])
         if self.links:
-            self._datasets["links"] = f[schema.LINKS]
+            self._datasets["links"] = f[LINKS]
 
     def counts(self) -> dict:
         """Records, job rows and event rows the file holds once what is buffered is written."""
@@ -292,23 +285,17 @@ class RunWriter:
 
         f = self.file
         with open_swmr(old_path) as old, reading(old_path):   # damaged: RunFileError, never a hang
-            f.attrs["created_utc"] = old.attrs["created_utc"]
+            set_attrs(f, {key: _text(old.attrs[key]) for key in ("created_utc", "history")})
             n = counts["records"]
-            f["time"].resize((n,))
-            f["time"][:] = old["time"][:n]
-            f[schema.LEDGER].resize((n, L.N_LEDGER))
-            f[schema.LEDGER][:] = old[schema.LEDGER][:n]
-            for name in list(f["state"]):
-                d = f["state"][name]
+            names = [v.name for v in self.variables] + ([schema.POSITIONS] if self.positions else [])
+            for name in (schema.TIME, schema.LEDGER, *names):
+                d = f[name]
                 d.resize((n,) + d.shape[1:])
                 for r0 in range(0, n, block):
-                    d[r0:r0 + block] = old["state"][name][r0:min(r0 + block, n)]
-            tables = (("jobs", "jobs"), ("events", "events")) + ((("links", "links"),) if self.links else ())
-            for table, key in tables:
-                m = counts.get(key, 0)
-                f[table].resize((m,))
-                if m:
-                    f[table][:] = old[table][:m]
+                    d[r0:r0 + block] = old[name][r0:min(r0 + block, n)]
+            tables = ((JOBS, JOB_DTYPE), (EVENTS, EVENT_DTYPE)) + (((LINKS, schema.LINK_DTYPE),) if self.links else ())
+            for table, dtype in tables:
+                copy_table_rows(old[table], f[table], counts.get(table, 0), dtype)
         self.n_records, self.n_job_rows, self.n_event_rows = n, counts["jobs"], counts["events"]
         self.n_link_rows = counts.get("links", 0)
 
@@ -425,9 +412,7 @@ class RunWriter:
             ds["time"][r0:] = batch["time"]
         for name in ("jobs", "events", "links"):
             if name in batch:
-                rows, d = batch[name], ds[name]
-                d.resize((d.shape[0] + len(rows),))
-                d[-len(rows):] = rows
+                append_rows(ds[name], batch[name])
         if flush_file:
             self.file.flush()
 
@@ -465,13 +450,13 @@ class RunWriter:
             status, reason = "failed", reason or failure_text(self.failure)
         try:
             with h5py.File(self.path, "r+", libver=FILE_FORMAT) as f:
-                f.attrs["status"] = status
+                set_attrs(f, {"status": status})
                 if status == "failed":
-                    f.attrs["failure_reason"] = reason
+                    set_attrs(f, {"failure_reason": reason})
                 elif "failure_reason" in f.attrs:
                     del f.attrs["failure_reason"]
-                for key, value in (summary or {}).items() if status == "complete" else ():
-                    f["summary"].attrs[key] = value
+                if status == "complete":
+                    write_summary(f, summary or {})
                 if status == "complete" and ledger_total is not None:
                     write_ledger_total(f, ledger_total)
         except Exception as err:
@@ -479,6 +464,10 @@ class RunWriter:
                 raise
             reason = f"{reason}; the status could not be written either ({failure_text(err)})"
         return status, reason
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def failure_text(err: BaseException) -> str:
@@ -499,11 +488,3 @@ def _causes(err: BaseException):
     while seen is not None:
         yield seen
         seen = seen.__cause__ or seen.__context__
-
-
-def write_ledger_total(f: h5py.File, total: np.ndarray) -> None:
-    """``/ledger_total`` (sat, cause) [accelerator-s] of a completed run."""
-    d = f.create_dataset(schema.LEDGER_TOTAL, data=np.asarray(total, dtype=np.float64))
-    d.attrs["units"] = "s"
-    d.attrs["long_name"] = "accelerator-seconds of each satellite in each cause of the ledger, over the run"
-    d.attrs["causes"] = np.array(L.LEDGER_CAUSES, dtype=h5py.string_dtype())

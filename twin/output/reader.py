@@ -1,5 +1,5 @@
 """Reading run files (docs/schema.md): a checked open, a text summary (``twin inspect``) and
-``open_run``, which maps a run file lazily onto an ``xarray.Dataset``.
+the helpers :mod:`twin.output.run` (``open_run``) builds on.
 
 Every reader goes through :func:`open_h5`, which turns a missing, truncated, corrupt or foreign
 file into a :class:`RunFileError` whose one-line message names the file and the problem.
@@ -25,14 +25,13 @@ from twin.output import schema
 from twin.kernels.layout import LEDGER_CAUSES
 from twin.output.ledger import ledger_line
 from twin.output.schema import SCHEMA, SCHEMA_VERSION
+from twin.output.tables import EVENTS, JOBS, LINKS, n_rows, read_rows
 
 # h5py reports damaged files with these; KeyError is a missing object
 _H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError)
 
-# elements per dask chunk of a lazily read variable (32 MB of float64)
-_DASK_CHUNK_ELEMENTS = 4_000_000
-
-_SAT_PATHS = ("sat/index", "sat/name", "sat/norad_id", "sat/plane")
+_SAT_PATHS = (schema.SAT, *schema.SAT_COORDS)
+_DTYPES = {JOBS: schema.JOB_DTYPE, EVENTS: schema.EVENT_DTYPE, LINKS: schema.LINK_DTYPE}
 
 
 class RunFileError(InputError):
@@ -121,27 +120,35 @@ def _check_layout(f: h5py.File, path) -> None:
             f.attrs[key]
     version = _python(f.attrs.get("schema_version"))
     if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
-        raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads 1 to {SCHEMA_VERSION}")
-    variables = [v for v in schema.STATE_VARIABLES if v.since <= version and (not v.links or f"state/{v.name}" in f)]
-    ledger = (schema.LEDGER,) if version >= schema.LEDGER_SINCE else ()
-    required = ("time", *_SAT_PATHS, "jobs", "events", "summary", *ledger, *(f"state/{v.name}" for v in variables))
+        raise RunFileError(f"{path}: run file schema version {version!r}, this twin reads "
+                           f"{schema.OLDEST_READ} to {SCHEMA_VERSION}")
+    if version < schema.OLDEST_READ:
+        raise RunFileError(f"{path}: run file schema version {version} (an older twin's layout); this twin reads "
+                           f"{schema.OLDEST_READ} to {SCHEMA_VERSION}: run its scenario again (twin run --from {path})")
+    variables = [v for v in schema.STATE_VARIABLES if not v.links or v.name in f]
+    required = (schema.TIME, *_SAT_PATHS, schema.CAUSE, JOBS, EVENTS, schema.SUMMARY, schema.LEDGER,
+                *(v.name for v in variables))
     with reading(path):
         for key in required:
             if key not in f:
                 raise RunFileError(f"{path}: damaged run file, /{key} missing")
-        n_sat = f["sat/index"].shape[0]
+        n_sat = f[schema.SAT].shape[0]
         for key in _SAT_PATHS:
             if f[key].shape != (n_sat,):
                 raise RunFileError(f"{path}: damaged run file, /{key} has shape {f[key].shape}, "
                                    f"expected ({n_sat},)")
-        if ledger and (len(f[schema.LEDGER].shape) != 2 or f[schema.LEDGER].shape[1] != len(LEDGER_CAUSES)):
+        if len(f[schema.LEDGER].shape) != 2 or f[schema.LEDGER].shape[1] != len(LEDGER_CAUSES):
             raise RunFileError(f"{path}: damaged run file, /{schema.LEDGER} has shape {f[schema.LEDGER].shape}, "
                                f"expected (records, {len(LEDGER_CAUSES)})")
         for var in variables:
-            shape = f["state"][var.name].shape
+            shape = f[var.name].shape
             if len(shape) != 2 or shape[1] != n_sat:
-                raise RunFileError(f"{path}: damaged run file, /state/{var.name} has shape {shape}, "
+                raise RunFileError(f"{path}: damaged run file, /{var.name} has shape {shape}, "
                                    f"expected (records, {n_sat})")
+        for table in (JOBS, EVENTS):
+            missing = [c for c in _DTYPES[table].names if c not in f[table]]
+            if missing:
+                raise RunFileError(f"{path}: damaged run file, /{table}/{missing[0]} missing")
 
 
 def shard_files(f: h5py.File, path) -> list[Path]:
@@ -221,12 +228,39 @@ def _open_checked(path: Path) -> h5py.File:
     return f
 
 
+def state_names(f: h5py.File) -> list[str]:
+    """The file's /state variables (docs/schema.md), in the schema's order: the declared ones,
+    then the optional ones it recorded (per-record extrema, positions)."""
+    optional = [v.name for v in schema.extrema_variables()] + [schema.POSITIONS]
+    return [v.name for v in schema.STATE_VARIABLES if v.name in f] + [n for n in optional if n in f]
+
+
+def config_of(path) -> str:
+    """The resolved config (``config_yaml``) a run file holds, whatever its schema version: how
+    a file of an older twin is run again (``twin run --from``)."""
+    def opener(p: Path) -> str:
+        if not p.is_file():
+            raise RunFileError(f"{p}: no such run file")
+        f = _open_file(p)
+        try:
+            with reading(p):
+                if _attr(f, "schema", None) != SCHEMA:
+                    raise RunFileError(f"{p}: not a twin run file (schema attribute is {_attr(f, 'schema', None)!r})")
+                text = _attr(f, "config_yaml", "")
+        finally:
+            f.close()
+        if not text:
+            raise RunFileError(f"{p}: damaged run file, no config_yaml attribute")
+        return text
+
+    return _retrying(opener, reading_path(path))
+
+
 def n_records(f: h5py.File) -> int:
-    """Records complete in every dataset: while a run is written, ``/time`` grows before
-    ``/state``, so a SWMR reader can see one longer than the other."""
-    ledger = [f[schema.LEDGER].shape[0]] if schema.LEDGER in f else []
-    return int(min([f["time"].shape[0]] + ledger + [f["state"][v.name].shape[0] for v in schema.STATE_VARIABLES
-                                                            if v.name in f["state"]]))
+    """Records complete in every dataset: while a run is written, ``/time`` grows last, but a
+    SWMR reader can see one dataset longer than another."""
+    return int(min([f[schema.TIME].shape[0], f[schema.LEDGER].shape[0]] +
+                   [f[v.name].shape[0] for v in schema.STATE_VARIABLES if v.name in f]))
 
 
 def _attr(obj, key, default=""):
@@ -246,24 +280,33 @@ def _python(value):
 
 
 def read_summary(f: h5py.File) -> dict:
-    """``/summary`` attributes as a dict of Python scalars (empty until the run completes)."""
-    return {k: _python(v) for k, v in f["summary"].attrs.items()}
+    """``/summary`` as a dict of Python scalars, in the order written (empty until the run completes)."""
+    return {k: _python(d.asstr()[()] if d.dtype.kind == "O" else d[()]) for k, d in f[schema.SUMMARY].items()}
+
+
+def summary_units(f: h5py.File) -> dict:
+    """The units attribute of each /summary value that has one."""
+    return {k: _attr(d, "units") for k, d in f[schema.SUMMARY].items() if "units" in d.attrs}
 
 
 def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
-    """``/jobs``, ``/events`` or ``/links`` (only ``fields``, every ``step``-th row) as a pandas DataFrame
-    with text columns decoded."""
+    """``/jobs``, ``/events`` or ``/links`` (only ``fields``, every ``step``-th row) as a pandas
+    DataFrame: numbers as stored (instants in seconds since the epoch), text as str."""
     import pandas as pd
 
-    d = f[name]
-    if fields:
-        frame = pd.DataFrame({c: d.fields(c)[::step] for c in fields})
-    else:
-        frame = pd.DataFrame(d[::step])
-    for col in frame.columns:   # fixed-size byte strings (status, kind, reason, ...) as text
-        if d.dtype[col].kind == "S":
-            frame[col] = frame[col].str.decode("utf-8") if len(frame) else frame[col].astype(str)
-    return frame
+    g = f[name]
+    n = n_rows(g)
+    names = list(fields) if fields else [c for c in _DTYPES[name].names if c in g]
+    frame = {}
+    for col in names:
+        values = g[col][:n:step]
+        frame[col] = np.char.decode(values, "utf-8").astype(object) if values.dtype.kind == "S" else values
+    return pd.DataFrame(frame)
+
+
+def table_rows(f: h5py.File, name: str):
+    """A table's complete rows as one structured array of its schema dtype (text as bytes)."""
+    return read_rows(f[name], _DTYPES[name])
 
 
 def describe(path) -> str:
@@ -272,14 +315,14 @@ def describe(path) -> str:
     given, path = path, reading_path(path)
     with open_h5(path) as f, reading(path):
         n_rec = n_records(f)
-        n_sat = f["sat/index"].shape[0]
-        t_end = float(f["time"][n_rec - 1]) if n_rec else 0.0
+        n_sat = f[schema.SAT].shape[0]
+        t_end = float(f[schema.TIME][n_rec - 1]) if n_rec else 0.0
         lines = [
             f"{path}: twin run file, schema {_attr(f, 'schema_version')}, status {_attr(f, 'status')}",
             f"  epoch {_attr(f, 'epoch_utc')}   dt {_attr(f, 'dt_s')} s   record every "
             f"{_attr(f, 'record_every_s')} s   seed {_attr(f, 'seed')}",
             f"  {n_sat:,} satellites x {n_rec:,} records ({t_end / SECONDS_PER_DAY:.3g} d recorded)   "
-            f"{f['jobs'].shape[0]:,} job rows   {f['events'].shape[0]:,} events   "
+            f"{n_rows(f[JOBS]):,} job rows   {n_rows(f[EVENTS]):,} events   "
             f"{os.path.getsize(path) / 1e6:.1f} MB",
             f"  twin {_attr(f, 'twin_version')}, config sha256 {_attr(f, 'config_sha256')[:12]}",
             *status_notes(given, path, _attr(f, "status"), _attr(f, "failure_reason")),
@@ -303,112 +346,3 @@ def describe(path) -> str:
     else:
         lines.append("  summary: none yet (run not complete)")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------- open_run
-class _LazyVariable:
-    """``/state/<name>[:n_records]`` as an array-like for ``dask.array.from_array``.
-
-    Each read acquires the file through an xarray ``CachingFileManager``: the handle stays open
-    while the dataset is used (and is reopened transparently if the cache evicted it), and the
-    object pickles, so dask's process-based schedulers can use it too.
-    """
-
-    def __init__(self, manager, path, name: str, shape: tuple, dtype):
-        self.manager, self.path, self.name = manager, path, name
-        self.shape, self.dtype, self.ndim = shape, np.dtype(dtype), len(shape)
-
-    def __getitem__(self, key):
-        # dask passes slices within self.shape, so reads never go past n_records
-        with reading(self.path):
-            f = self.manager.acquire()
-            return f["state"][self.name][key]
-
-
-def _dask_chunks(shape: tuple, h5_chunks) -> tuple:
-    """Whole HDF5 chunks along time, about _DASK_CHUNK_ELEMENTS per dask chunk."""
-    per_record = int(np.prod(shape[1:], dtype=np.int64)) or 1
-    step = h5_chunks[0] if h5_chunks else 1
-    records = max(step, _DASK_CHUNK_ELEMENTS // per_record // step * step)
-    return (max(1, min(records, shape[0])), *shape[1:])
-
-
-def open_run(path):
-    """The run file as an ``xarray.Dataset`` with dimensions ``time`` and ``sat``, read lazily.
-
-    Every ``/state`` variable is a dask array: nothing is read until ``.values``,
-    ``.compute()``, ``.load()`` or a plot asks for it, and then only the chunks needed. Each
-    variable's attrs hold ``units``, ``long_name`` and ``kind`` (``flow``: mean over the record
-    interval; ``stock``: value at its end). Coordinates: ``time`` [s since ``epoch_utc``], ``sat``
-    (index), ``name``, ``norad_id``, ``plane`` (and ``shard`` for a combined run). ``ds.attrs`` holds the file's root attributes,
-    ``summary`` (dict, empty until the run completes), and ``jobs`` and ``events`` (pandas
-    DataFrames, read eagerly).
-
-    The file stays open while the dataset lives; ``ds.close()`` (or ``with twin.open_run(p) as
-    ds:``) closes it. A file still being written is read up to the records complete when it was
-    opened; open it again to see more.
-
-    Raises RunFileError for a missing, truncated, corrupt or foreign file.
-    """
-    import dask.array as da
-    import xarray as xr
-    from dask.base import tokenize
-    from xarray.backends import CachingFileManager
-
-    from twin.kernels.layout import MODE_NAMES
-
-    path = reading_path(path)   # a live run's partial file, as open_h5 reads
-    with open_h5(path) as f, reading(path):
-        n_rec = n_records(f)
-        time = f["time"][:n_rec]
-        coords = {
-            "time": ("time", time, {"units": "s", "long_name": _attr(f["time"], "long_name")}),
-            "sat": ("sat", f["sat/index"][...], {"units": "1", "long_name": "satellite index"}),
-            "name": ("sat", f["sat/name"].asstr()[...], {"long_name": "satellite name"}),
-            "norad_id": ("sat", f["sat/norad_id"][...], {"units": "1", "long_name": "NORAD catalogue number"}),
-            "plane": ("sat", f["sat/plane"][...], {"units": "1", "long_name": "orbital plane"}),
-        }
-        if "sat/shard" in f:   # a combined run (docs/schema.md, "Combined runs")
-            coords["shard"] = ("sat", f["sat/shard"][...], {"units": "1", "long_name": "shard of the satellite"})
-        variables = []
-        optional = [v.name for v in schema.extrema_variables()] + ["position_gcrs_km"]
-        # older schemas lack some variables (Variable.since); _check_layout required the rest
-        for name in [v.name for v in schema.STATE_VARIABLES if v.name in f["state"]] + \
-                [n for n in optional if n in f["state"]]:
-            d = f["state"][name]
-            variables.append((name, (n_rec, *d.shape[1:]), d.dtype, d.chunks,
-                              {k: _attr(d, k) for k in ("units", "long_name", "kind") if k in d.attrs}))
-        extra = {}   # the ledger (schema 2), small: read at once
-        if schema.LEDGER in f:
-            coords["cause"] = ("cause", np.array(LEDGER_CAUSES), {"long_name": "cause of the accelerator ledger"})
-            d = f[schema.LEDGER]
-            extra["ledger"] = (("time", "cause"), d[:n_rec], {k: _attr(d, k) for k in ("units", "long_name")})
-        if schema.LEDGER_TOTAL in f:
-            d = f[schema.LEDGER_TOTAL]
-            extra["ledger_total"] = (("sat", "cause"), d[...], {k: _attr(d, k) for k in ("units", "long_name")})
-        attrs = {k: _python(v) for k, v in f.attrs.items()}
-        summary = read_summary(f)
-        jobs = read_table(f, "jobs")
-        events = read_table(f, "events")
-        links = read_table(f, schema.LINKS) if schema.LINKS in f else None
-    manager = CachingFileManager(_open_lazy, path)
-    stat = path.stat()
-    token = tokenize(str(path.resolve()), stat.st_mtime_ns, stat.st_size, n_rec)
-    data = {}
-    for name, shape, dtype, h5_chunks, var_attrs in variables:
-        lazy = _LazyVariable(manager, path, name, shape, dtype)
-        array = da.from_array(lazy, chunks=_dask_chunks(shape, h5_chunks), name=f"twin-{name}-{token}",
-                              lock=False, asarray=True, meta=np.empty((0,) * len(shape), dtype))
-        dims = ("time", "sat", "xyz")[:len(shape)]
-        if name == "mode":  # CF flags, so that plots and readers can name the codes
-            var_attrs = {**var_attrs, "flag_values": np.arange(len(MODE_NAMES), dtype=np.int8),
-                         "flag_meanings": " ".join(MODE_NAMES)}
-        data[name] = (dims, array, var_attrs)
-    ds = xr.Dataset({**data, **extra}, coords=coords, attrs=attrs)
-    ds.attrs["summary"] = summary
-    ds.attrs["jobs"] = jobs
-    ds.attrs["events"] = events
-    if links is not None:
-        ds.attrs["links"] = links
-    ds.set_close(manager.close)
-    return ds

@@ -84,6 +84,10 @@ class RunLock:
         self._acquire(what)
 
     def _acquire(self, what: str) -> None:
+        try:   # the lock lives beside the output: a folder the user named but has not made is made
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError(f"{self.path.parent}: cannot make the output folder ({err.strerror or err})") from None
         for attempt in range(ACQUIRE_ATTEMPTS):
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:

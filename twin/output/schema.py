@@ -1,4 +1,4 @@
-"""Run-file schema version 1 (docs/design.md §6, docs/schema.md): the one place that declares
+"""Run-file schema (docs/design.md §6, docs/schema.md): the one place that declares
 every recorded variable and /jobs column.
 
 A /state variable is a :class:`Variable`: its name, unit, storage type, the text of its
@@ -20,7 +20,19 @@ from twin.constants import BPS_PER_GBPS, J_PER_WH
 from twin.kernels import layout as L
 
 SCHEMA = "twin.run"
-SCHEMA_VERSION = 3   # 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links
+# 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links; 4: netCDF-4 and CF
+# (the /state variables at the root on CF coordinates, tables as groups of columns, /summary as
+# scalar variables)
+SCHEMA_VERSION = 4
+OLDEST_READ = 4   # the oldest schema this twin reads (older files: the twin that wrote them)
+
+# the file's layout: coordinate variables and groups (docs/schema.md)
+TIME, SAT, CAUSE, XYZ = "time", "sat", "cause", "xyz"
+SAT_COORDS = ("sat_name", "norad_id", "plane")   # auxiliary coordinates on sat; a combined run adds "shard"
+POSITIONS = "position_gcrs_km"
+SUMMARY = "summary"
+JOB_INSTANTS = ("submit_s", "start_s", "end_s", "deadline_s")   # seconds since the epoch (CF time units)
+TABLE_INSTANTS = ("time_s",)                                    # of /events and /links
 
 RAD2DEG = 180.0 / math.pi   # as numpy's degrees multiplies
 
@@ -151,6 +163,9 @@ LINKS = "links"
 LINK_DTYPE = np.dtype([("time_s", np.float64), ("sat_a", np.int64), ("sat_b", np.int64), ("range_km", np.float64),
                        ("capacity_gbps", np.float64)])
 LINK_UNITS = {"time_s": "s", "sat_a": "", "sat_b": "", "range_km": "km", "capacity_gbps": "Gbit/s"}
+LINK_NAMES = {"time_s": "end of the record at which the link was up", "sat_a": "index of one end",
+              "sat_b": "index of the other end", "range_km": "range between the ends",
+              "capacity_gbps": "capacity from the link budget at that range"}
 EXTREMA_STATS = ("min", "max")
 
 
@@ -207,8 +222,8 @@ def __getattr__(name):
 
 @dataclass(frozen=True)
 class Column:
-    """A /jobs column: ``units`` is stored as the attribute ``units_<name>`` of /jobs (none when
-    empty); ``twin.ops.jobs.Job.values`` gives each job's value by this name."""
+    """A /jobs column: ``units`` is stored on the column's variable (CF spelling, twin.output.cf;
+    none when empty); ``twin.ops.jobs.Job.values`` gives each job's value by this name."""
     name: str
     dtype: object
     units: str
@@ -251,15 +266,23 @@ JOB_COLUMNS = (
 )
 JOB_DTYPE = np.dtype([(c.name, c.dtype) for c in JOB_COLUMNS])
 JOB_UNITS = {c.name: c.units for c in JOB_COLUMNS if c.units}
+JOB_NAMES = {c.name: c.description.replace("`", "") for c in JOB_COLUMNS}   # long_name in the file
 JOB_STATUSES = ("completed", "running", "queued", "rejected")
 
 EVENT_DTYPE = np.dtype([("time_s", np.float64), ("sat", np.int64), ("kind", "S16"), ("value", np.float64)])
+EVENT_UNITS = {"time_s": "s", "sat": "", "kind": "text", "value": "1"}
+EVENT_NAMES = {"time_s": "time of the event", "sat": "index of the satellite",
+               "kind": "what happened (docs/schema.md, /events)",
+               "value": "depends on kind (docs/schema.md, /events): sunlit fraction, mode code, duration [s] "
+                        "or job_id"}
 
 
 def unit_of(key: str) -> str:
     """The unit of a /summary key, from its name (docs/schema.md lists them)."""
     if key.startswith("node_hours_"):
         return "h"
+    if key.startswith("radiation_dose_"):
+        return "krad/year"
     for suffix, unit in (("_usd_per_kg", "USD/kg"), ("_usd", "USD"), ("_kg_per_satellite", "kg"), ("_kg", "kg"),
                          ("_kwh_per_m2_year", "kWh/(m2 year)"), ("_kwh_per_kg_year", "kWh/(kg year)"),
                          ("_accel_h_per_year", "h/year"), ("_per_year", "1/year")):
@@ -273,8 +296,6 @@ def unit_of(key: str) -> str:
         return "km"
     if key.endswith("_deg_mean"):
         return "deg"
-    if key.startswith("radiation_dose_"):
-        return "krad/year"
     for suffix, unit in (("_wh", "Wh"), ("_s", "s"), ("_h", "h")):
         if key.endswith(suffix):
             return unit

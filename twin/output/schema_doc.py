@@ -1,7 +1,9 @@
-"""The parts of docs/schema.md that follow from the declaration in twin/output/schema.py: the
-/state table, the list of flows with extrema and the /jobs table. The prose around them is
-written by hand; each generated part sits between ``<!-- generated: NAME -->`` and
-``<!-- end generated: NAME -->``.
+"""The parts of docs/schema.md that follow from the declarations in twin/output/schema.py and
+twin/output/cf.py: the table of twin's unit names and the ``units`` attribute stored for each, the
+table of state variables (the root variables on ``(time, sat)``), the list of flows with extrema
+and the /jobs columns. The prose around them is written by hand; each generated part sits between
+``<!-- generated: NAME -->`` and ``<!-- end generated: NAME -->``. The generated tables give
+twin's unit names; the file stores their UDUNITS spellings (the units table).
 
 ``python -m twin.output.schema_doc`` rewrites those parts of docs/schema.md (or of the file
 given); ``--check`` only says whether they are up to date (exit status 1 if not). A test keeps
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.output import schema
+from twin.output import cf, schema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
 WIDTH = 98
@@ -28,13 +30,42 @@ def _row(cells) -> str:
 
 
 def _dtype_name(dtype) -> str:
+    """The type as the file stores it: text (declared as bytes) is a variable-length string."""
     dt = np.dtype(dtype)
-    return f"S{dt.itemsize}" if dt.kind == "S" else dt.name
+    return "string" if dt.kind == "S" else dt.name
 
 
 def _code_list(names) -> str:
     quoted = [f"`{n}`" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _declared_units() -> set:
+    """Every unit name the declarations use (state variables, table columns) and every one
+    cf.py spells otherwise when stored (which covers the /summary units)."""
+    names = {v.units for v in schema.STATE_VARIABLES} | {c.units for c in schema.JOB_COLUMNS}
+    names |= set(schema.EVENT_UNITS.values()) | set(schema.LINK_UNITS.values())
+    return names | set(getattr(cf, "_UDUNITS", {}))
+
+
+def units_table() -> str:
+    """twin's unit names whose stored ``units`` attribute differs from the name."""
+    lines = [_row(("twin's unit", "stored attributes")), "|---|---|"]
+    for name in sorted(_declared_units(), key=lambda n: (n == "", n.lower())):
+        stored = cf.udunits(name)
+        if stored == name:
+            continue
+        text = "no `units`" if stored is None else f'`units` = "{stored}"'
+        if name in cf.CURRENCY:
+            text += f', `currency` = "{cf.CURRENCY[name]}"'
+        if name == "enum":
+            text += ": `flag_values` and `flag_meanings` name the codes"
+        elif name == "text":
+            text += " (a string)"
+        elif name == "":
+            text += " (text columns: no `units`)"
+        lines.append(_row((f"`{name}`" if name else "(none)", text)))
+    return "\n".join(lines)
 
 
 def state_table() -> str:
@@ -46,8 +77,10 @@ def state_table() -> str:
 def extrema_text() -> str:
     flows = [v.name for v in schema.STATE_VARIABLES if v.extrema]
     text = (f"Optional, with `output.aggregate: [mean, min, max]` (or `[mean, min]`, `[mean, max]`): for each "
-            f"flow among {_code_list(flows)}, the datasets `<flow>_min` and `<flow>_max`: the smallest and "
-            f"largest step mean within the record interval, same units and dtype as the flow (kind `flow`).")
+            f"flow among {_code_list(flows)}, the variables `<flow>_min` and `<flow>_max` on (`time`, `sat`): "
+            f"the smallest and largest step mean within the record interval, with the flow's units and dtype, "
+            f"`kind` `flow`, `cell_methods` `time: minimum` or `time: maximum`, and as `long_name` the "
+            f"flow's after \"minimum over the record interval of: \" or \"maximum ...\".")
     return textwrap.fill(text, WIDTH, break_long_words=False, break_on_hyphens=False)
 
 
@@ -57,7 +90,7 @@ def jobs_table() -> str:
     return "\n".join(lines)
 
 
-PARTS = {"state": state_table, "extrema": extrema_text, "jobs": jobs_table}
+PARTS = {"units": units_table, "state": state_table, "extrema": extrema_text, "jobs": jobs_table}
 
 
 def render(text: str) -> str:
@@ -67,7 +100,7 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(\n<!-- end generated: {name} -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"docs/schema.md: the markers of the generated part {name!r} are missing")
-        text = pattern.sub(lambda m: m.group(1) + make() + m.group(2), text, count=1)
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text, count=1)
     return text
 
 

@@ -25,7 +25,7 @@ def fig_cost(sample: RunSample, path: Path) -> Path | None:
         return None
     fig, (ax, ax_h) = _new_figure(width=12.0, height=5.6, rows=2, sharex=False)
     level = 0.0
-    for x, (key, label, colour) in enumerate(ORBIT_PARTS):
+    for x, (key, _label, colour) in enumerate(ORBIT_PARTS):
         value = float(s.get(key, 0.0))
         ax.bar(x, value / 1e6, bottom=level / 1e6, width=0.7, color=colour, edgecolor="0.25", linewidth=0.6)
         ax.annotate(f"\\${fmt(value / 1e6, 3)}M", (x, (level + value) / 1e6), xytext=(0, 3), textcoords="offset points",
@@ -44,7 +44,7 @@ def fig_cost(sample: RunSample, path: Path) -> Path | None:
                  loc="left", fontsize=10)
     per_h = s["cost_per_delivered_accel_h_usd"]
     ground_h = s["ground_cost_per_accel_h_usd"]
-    for y, (parts, total_pv, total_h, name) in enumerate(((GROUND_PARTS, s["ground_cost_pv_usd"], ground_h, "ground"),
+    for y, (parts, total_pv, total_h, _name) in enumerate(((GROUND_PARTS, s["ground_cost_pv_usd"], ground_h, "ground"),
                                                           (ORBIT_PARTS, s["cost_pv_usd"], per_h, "orbit"))):
         left = 0.0
         for key, label, colour in parts:

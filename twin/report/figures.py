@@ -1,10 +1,13 @@
 """The run report's figures, each drawn from a :class:`twin.report.sample.RunSample`: min / median /
-max bands over satellites (state of charge, temperatures, power), an eclipse map, job waits, and
-utilisation with node modes. ``FIGURES`` lists them with their titles and captions.
+max bands over satellites (state of charge, temperatures), orbit-mean power (percentiles over
+satellites of each one's mean over the last orbit: an instant's min–max spans eclipse and full Sun
+and says nothing), an eclipse map, job waits, and utilisation with node modes. ``FIGURES`` lists
+them with their titles and captions.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +98,9 @@ def fig_temperatures(sample: RunSample, path: Path) -> Path:
                 if isinstance(level, (int, float)) and lo - margin <= level <= hi + margin:
                     ax.axhline(level, color=limit_colour, linestyle="--", linewidth=1.2,
                                label=f"{limit} ({level:.0f} K)")
+                elif isinstance(level, (int, float)):   # off the scale: said in the legend, with the gap
+                    gap, side = (level - hi, "above the hottest node") if level > hi else (lo - level, "below the coldest node")
+                    ax.plot([], [], linestyle="none", label=f"{limit} {level:.0f} K: {gap:.0f} K {side}")
         ax.set_ylim(lo - 3.0, hi + 3.0)
         ax.set_ylabel("temperature [K]")
         ax.secondary_yaxis("right", functions=(lambda k: k - CELSIUS_ZERO_K, lambda c: c + CELSIUS_ZERO_K)) \
@@ -111,9 +117,157 @@ POWER_PANELS = (("solar_power_w", "solar (delivered to the bus)", "#ff7f0e"),
                 ("load_power_w", "load (bus + compute + heaters)", "#1f77b4"),
                 ("compute_power_w", "compute (accelerators)", "#9467bd"),
                 ("curtailed_power_w", "curtailed (neither used nor stored)", "#7f7f7f"))
+POWER_PERCENTILES = (10.0, 50.0, 90.0)   # the band and the line of the power figure [%]
+DEFAULT_ORBIT_PERIOD_S = 5700.0          # about 550 km, when neither eclipses nor the config tell
+EARTH_GM_M3_S2 = 3.986004418e14          # WGS 84 (NIMA TR8350.2): only to guess a period from altitude
+
+
+def orbit_mean(time_s, values, orbit_period_s: float, start_s: float | None = None) -> np.ndarray:
+    """Trailing mean of each column of ``values`` over one orbital period, at every record.
+
+    Parameters
+    ----------
+    time_s : array_like, shape (T,)
+        End of each record [s], increasing and contiguous: record k covers (time_s[k-1], time_s[k]].
+    values : array_like, shape (T, ...)
+        The mean of a quantity over each record (the run file's power variables are such means).
+    orbit_period_s : float
+        Averaging window [s].
+    start_s : float, optional
+        Start of the first record [s]; default one record step before ``time_s[0]``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, ...)
+        The mean over (t - P, t]: the integral of the record means, taken piecewise constant (the
+        window's first record counts with the fraction of it inside), over P. NaN where the window
+        reaches back before the first record, or where over half of it is NaN (NaN records are
+        left out and the mean taken over the rest).
+    """
+    t = np.asarray(time_s, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if len(t) == 0:
+        return v.copy()
+    if start_s is None:
+        start_s = t[0] - (t[1] - t[0]) if len(t) > 1 else 0.0
+    edges = np.r_[start_s, t]
+    width = np.diff(edges).reshape((-1,) + (1,) * (v.ndim - 1))
+    valid = np.isfinite(v)
+    zeros = np.zeros((1,) + v.shape[1:])
+    energy = np.concatenate([zeros, np.cumsum(np.where(valid, v, 0.0) * width, axis=0)])
+    covered = np.concatenate([zeros, np.cumsum(valid * width, axis=0)])
+    begin = t - orbit_period_s
+    inside = begin >= edges[0] - 1e-9 * max(1.0, abs(edges[0]))
+    at = np.clip(np.searchsorted(edges, begin, "right") - 1, 0, len(edges) - 2)
+    frac = np.clip((begin - edges[at]) / (edges[at + 1] - edges[at]), 0.0, 1.0).reshape(width.shape)
+
+    def before(cum):   # the cumulative integral at the window's start, linear within a record
+        return cum[at] + frac * (cum[at + 1] - cum[at])
+
+    seen = covered[1:] - before(covered)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (energy[1:] - before(energy)) / seen
+    return np.where(inside.reshape(width.shape) & (seen > 0.5 * orbit_period_s), mean, np.nan)
+
+
+def orbit_mean_bands(time_s, values, orbit_period_s: float, percentiles=POWER_PERCENTILES,
+                     start_s: float | None = None) -> tuple:
+    """Percentiles over satellites (axis 1) of each satellite's orbit mean (:func:`orbit_mean`)
+    of ``values`` (T, S): one (T,) array per percentile, NaN before the first whole orbit."""
+    return _percentiles(orbit_mean(time_s, values, orbit_period_s, start_s), percentiles)
+
+
+def _percentiles(values: np.ndarray, percentiles) -> tuple:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows (the first orbit) stay NaN
+        return tuple(np.nanpercentile(values, q, axis=1) for q in percentiles)
+
+
+def kepler_period_s(altitude_km: float) -> float:
+    """Period of a circular orbit at ``altitude_km`` above the WGS 84 equatorial radius [s]."""
+    a_m = 6_378_137.0 + 1e3 * altitude_km
+    return 2.0 * math.pi * math.sqrt(a_m ** 3 / EARTH_GM_M3_S2)
+
+
+def orbit_period_from_sunlit(time_s, sunlit) -> float | None:
+    """The median time between eclipse entries (sunlit fraction falling below 1/2) over the
+    satellites of ``sunlit`` (T, S) [s], or None when none enters eclipse twice."""
+    t = np.asarray(time_s, dtype=np.float64)
+    dark = np.asarray(sunlit, dtype=np.float64) < 0.5
+    entries = dark[1:] & ~dark[:-1]
+    gaps = [np.diff(t[1:][entries[:, i]]) for i in range(entries.shape[1])]
+    gaps = np.concatenate(gaps) if gaps else np.empty(0)
+    return float(np.median(gaps)) if len(gaps) else None
+
+
+def _orbit_period(sample: RunSample) -> float:
+    """From the sample if it knows, else eclipse entries, else the first shell's altitude."""
+    known = getattr(sample, "orbit_period_s", None)
+    if known:
+        return float(known)
+    if sample.window_sunlit is not None and len(sample.window_time_s) > 2:
+        found = orbit_period_from_sunlit(sample.window_time_s, sample.window_sunlit)
+        if found:
+            return found
+    shells, altitude = sample.config.get("constellation"), None
+    if isinstance(shells, list) and shells and isinstance(shells[0], dict):
+        altitude = shells[0].get("altitude_km")
+    return kepler_period_s(float(altitude)) if isinstance(altitude, (int, float)) else DEFAULT_ORBIT_PERIOD_S
 
 
 def fig_power(sample: RunSample, path: Path) -> Path:
+    """Orbit-mean power per satellite: the 10–90 % band and the median over satellites, and one
+    satellite's per-record power for the orbit's swing. Needs ``sample.power_time_s`` (W,) and
+    ``sample.power_values`` (name -> (W, N'') per-record power [W] over contiguous records); a
+    sample without them gets the min–max bands of ``sample.bands``."""
+    values = getattr(sample, "power_values", None)
+    if not values:
+        return _fig_power_bands(sample, path)
+    t = np.asarray(sample.power_time_s, dtype=np.float64)
+    period = _orbit_period(sample)
+    scale, xlabel = _time_axis(sample, float(t[-1]))
+    x = t / scale
+    fig, axes = _new_figure(height=9.0, rows=len(POWER_PANELS))
+    lo_q, mid_q, hi_q = POWER_PERCENTILES
+    drawn, stat = {}, "orbit mean"
+    for name, _, _ in POWER_PANELS:
+        raw = np.asarray(values[name], dtype=np.float64)
+        drawn[name] = raw, orbit_mean_bands(t, raw, period)
+    if not any(np.isfinite(bands[1]).any() for _, bands in drawn.values()):
+        # shorter than one orbit: no orbit mean exists, so the percentiles of each record
+        stat = "each record"
+        drawn = {name: (raw, _percentiles(raw, POWER_PERCENTILES)) for name, (raw, _) in drawn.items()}
+    finite = [a[np.isfinite(a)] for raw, bands in drawn.values() for a in (raw[:, 0], bands[2])]
+    top = max([float(a.max()) for a in finite if a.size] + [1.0]) / 1e3
+    for ax, (name, label, colour) in zip(axes, POWER_PANELS):
+        raw, (lo, mid, hi) = drawn[name]
+        ax.plot(x, raw[:, 0] / 1e3, color=colour, linewidth=0.6, alpha=0.45)
+        ax.fill_between(x, lo / 1e3, hi / 1e3, color=colour, alpha=0.3, linewidth=0)
+        ax.plot(x, mid / 1e3, color=colour, linewidth=1.8)
+        ax.set_xlim(0.0, x[-1])
+        ax.set_ylim(0, top * 1.05)
+        ax.set_ylabel("power [kW]")
+        ax.set_title(label, loc="left", fontsize=11)
+    axes[-1].set_xlabel(xlabel)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(color="0.5", alpha=0.4, label=f"{lo_q:.0f}–{hi_q:.0f} % of satellites"),
+                        Line2D([], [], color="0.2", linewidth=1.8, label="median over satellites"),
+                        Line2D([], [], color="0.2", linewidth=0.6, alpha=0.5, label="first satellite, each record")],
+               loc="outside lower center", ncols=3, framealpha=0.9)
+    span = "" if t[-1] >= sample.time_s[-1] - 1e-6 else \
+        f", first {t[-1] / SECONDS_PER_HOUR:,.3g} h of {sample.time_s[-1] / SECONDS_PER_HOUR:,.4g} h"
+    n_used = np.shape(values[POWER_PANELS[0][0]])[1]
+    sats = _sat_note(sample) if n_used == math.ceil(sample.n_sats / sample.sat_stride) else \
+        f"{n_used:,} of {sample.n_sats:,} satellites"
+    what = f"mean over the last orbit ({period / 60.0:.1f} min)" if stat == "orbit mean" else \
+        f"each record (the run is shorter than an orbit, {period / 60.0:.1f} min)"
+    fig.suptitle(f"Power per satellite, {what}{span}, {sats}", fontsize=13)
+    return _save(fig, path)
+
+
+def _fig_power_bands(sample: RunSample, path: Path) -> Path:
     scale, xlabel = _time_axis(sample)
     x = sample.time_s / scale
     fig, axes = _new_figure(height=8.5, rows=len(POWER_PANELS))
@@ -264,7 +418,9 @@ FIGURES = (
     ("temperatures.png", "Temperatures", fig_temperatures,
      "Electronics and radiator node temperatures at the end of each record: median and min–max over satellites."),
     ("power.png", "Power", fig_power,
-     "Solar, load, compute and curtailed power per satellite, each a mean over its record interval."),
+     "Solar, load, compute and curtailed power per satellite, each averaged over the orbit before "
+     "each instant: the median and 10–90 % of satellites, and one satellite's per-record power for "
+     "the swing within an orbit (the first orbit has no mean yet)."),
     ("eclipse_map.png", "Eclipse map", fig_eclipse_map,
      "Sunlit fraction of each satellite over time (dark: eclipse), satellites sorted by plane; "
      "runs longer than about three days add a whole-run panel of orbit-mean sunlit fraction."),

@@ -141,8 +141,23 @@ def _markdown(sample: RunSample, figures: list[tuple[Path, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def write_report(run_path, out_dir) -> list[Path]:
-    """Write the figures (PNG) and ``summary.md`` for ``run_path`` into ``out_dir``.
+def _ground_track(track: dict, out_dir: Path) -> tuple:
+    from twin.report.map import ground_track_figure
+
+    shown = f"{len(track['names']):,} of {track['n_sats']:,} satellites" if track["sat_step"] > 1 else \
+        f"{track['n_sats']:,} satellites"
+    path = ground_track_figure(track["lon_deg"], track["lat_deg"], track["sunlit"], "sunlit",
+                               out_dir / "ground_track.png", f"Ground tracks, last orbit ({shown})",
+                               time_s=track["time_s"], names=track["names"])
+    return (path, "Ground tracks", "Where the constellation was over its last orbit (WGS84 sub-satellite points, "
+            "Natural Earth coastlines): each satellite's track, and a dot where it ended, coloured by its "
+            "sunlit fraction (umbra, penumbra, full Sun).")
+
+
+def write_report(run_path, out_dir, track: dict | None = None) -> list[Path]:
+    """Write the figures (PNG) and ``summary.md`` for ``run_path`` into ``out_dir``; with
+    ``track`` (``twin.cli.export.map_track``: longitudes, latitudes, sunlit fractions and times
+    of the last orbit) also the ground-track map.
 
     ``run_path`` may also be a sweep folder (``runs/<sweep>/``) or its ``summary.h5``: then the
     report is the sweep's (:mod:`twin.report.sweep`), and when ``out_dir`` is the sweep folder
@@ -172,6 +187,8 @@ def write_report(run_path, out_dir) -> list[Path]:
             figure = draw(sample, out_dir / filename)
             if figure is not None:
                 written.append((figure, title, caption))
+        if track is not None:
+            written.append(_ground_track(track, out_dir))
     summary_md = out_dir / "summary.md"
     summary_md.write_text(_markdown(sample, written))
     report_html = write_html(summary_md, out_dir / "report.html")

@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from twin.kernels.layout import MODE_NAMES
+from twin.output import schema
 from twin.output.schema import LEDGER
 from twin.output.reader import RunFileError, n_records, open_h5, read_summary, read_table, reading
+from twin.output.tables import n_rows
 
 MAX_TIME_POINTS = 2000                # records per time series: more than a figure has pixels
 MAX_VALUES_PER_VARIABLE = 4_000_000   # x 9 variables + eclipse window and blocks + jobs < ~50 M
@@ -50,6 +52,9 @@ class RunSample:
     mode_counts: np.ndarray = None              # (modes, R') satellites per mode, scaled to N
     window_time_s: np.ndarray = None            # (W,) eclipse window at full resolution
     window_sunlit: np.ndarray = None            # (W, N')
+    power_time_s: np.ndarray = None             # (W,) the window's records [s]
+    power_values: dict = None                   # flow name -> (W, N') per-record power [W]
+    orbit_period_s: float | None = None         # None: the power figure finds it from eclipses or altitude
     waits_s: np.ndarray = None                  # start_s - submit_s of started jobs [s]
     jobs_total: int = 0
     jobs_not_started: int = 0
@@ -111,6 +116,10 @@ def config_value(config: dict, dotted: str):
     return node
 
 
+# the flows the power figure draws as orbit means (twin.report.figures.fig_power)
+POWER_VARIABLES = ("solar_power_w", "load_power_w", "compute_power_w", "curtailed_power_w")
+
+
 def read_sample(path) -> RunSample:
     """Read what the figures need, with strides on large files; RunFileError on a bad file."""
     path = Path(path)
@@ -118,42 +127,44 @@ def read_sample(path) -> RunSample:
         n_rec = n_records(f)
         if n_rec == 0:
             raise RunFileError(f"{path}: no records yet, nothing to report")
-        n_sats = f["sat/index"].shape[0]
+        n_sats = f[schema.SAT].shape[0]
         ts, ss = _strides(n_rec, n_sats)
         rows = slice((n_rec - 1) % ts, n_rec, ts)  # ends on the last record
         cols = slice(0, n_sats, ss)
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-        plane = f["sat/plane"][cols]
+        plane = f["plane"][cols]
         sample = RunSample(path=path, attrs=attrs, summary=read_summary(f), config=_config(attrs),
-                           n_records=n_rec, n_sats=n_sats, n_planes=len(np.unique(f["sat/plane"][...])),
-                           record_stride=ts, sat_stride=ss, time_s=f["time"][rows], plane=plane,
+                           n_records=n_rec, n_sats=n_sats, n_planes=len(np.unique(f["plane"][...])),
+                           record_stride=ts, sat_stride=ss, time_s=f[schema.TIME][rows], plane=plane,
                            file_bytes=path.stat().st_size)
         # one variable at a time, reduced over satellites at once: memory stays at one sample
         for name in BAND_VARIABLES:
-            sample.bands[name] = _bands(f["state"][name][rows, cols])
+            sample.bands[name] = _bands(f[name][rows, cols])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows stay NaN
-            sample.utilization_mean = np.nanmean(f["state/utilization"][rows, cols].astype(np.float64), axis=1)
-        mode = f["state/mode"][rows, cols]
+            sample.utilization_mean = np.nanmean(f["utilization"][rows, cols].astype(np.float64), axis=1)
+        mode = f["mode"][rows, cols]
         weight = n_sats / mode.shape[1]  # scales the sampled satellites up to the constellation
         sample.mode_counts = np.stack([(mode == m).sum(axis=1) * weight for m in range(len(MODE_NAMES))])
         del mode
-        time_all = f["time"]
+        time_all = f[schema.TIME]
         if n_rec <= MAX_TIME_POINTS:  # the whole run at full resolution
             window = n_rec
         else:  # the first day (at most MAX_TIME_POINTS records), then orbit means of the rest
             window = int(np.searchsorted(time_all[:MAX_TIME_POINTS], ECLIPSE_WINDOW_S, "right"))
             window = max(1, min(window, MAX_TIME_POINTS))
         sample.window_time_s = time_all[:window]
-        sample.window_sunlit = f["state/sunlit_fraction"][:window, cols]
+        sample.window_sunlit = f["sunlit_fraction"][:window, cols]
+        sample.power_time_s = sample.window_time_s   # orbit means of power (the power figure)
+        sample.power_values = {n: f[n][:window, cols].astype(np.float32) for n in POWER_VARIABLES}
         if n_rec > 3 * window:  # long enough for a whole-run view of eclipse seasons
             _read_sunlit_blocks(f, sample, cols)
         _read_ledger(f, sample)
-        n_jobs = f["jobs"].shape[0]
+        n_jobs = n_rows(f["jobs"])
         sample.job_stride = max(1, math.ceil(n_jobs / MAX_JOB_ROWS))
         jobs = read_table(f, "jobs", ("submit_s", "start_s"), step=sample.job_stride)
-        if "state/links_live" in f:
-            sample.links = {name: _bands(f["state"][name][rows, cols]) for name in ("links_live", "link_capacity_gbps")}
+        if "links_live" in f:
+            sample.links = {name: _bands(f[name][rows, cols]) for name in ("links_live", "link_capacity_gbps")}
             done = read_table(f, "jobs", ("status", "comm_slowdown"), step=sample.job_stride)
             slow = done["comm_slowdown"].to_numpy()[(done["status"] == "completed").to_numpy()]
             sample.comm_slowdown = slow[np.isfinite(slow)]
@@ -196,7 +207,7 @@ def _read_sunlit_blocks(f, sample: RunSample, cols: slice) -> None:
     window = sample.window_sunlit[:, ::extra]
     period = _orbit_records(window)
     whole = np.where((period > 0) & (period <= block), np.floor(block / np.maximum(period, 1)) * period, block)
-    d = f["state/sunlit_fraction"]
+    d = f["sunlit_fraction"]
     means = np.empty((n_bins, window.shape[1]))
     columns = np.arange(window.shape[1])
     for b in range(n_bins):
@@ -214,21 +225,19 @@ def _read_sunlit_blocks(f, sample: RunSample, cols: slice) -> None:
 def _bin_end_times(f, bin_records: int, n_rec: int) -> np.ndarray:
     """End time of each bin of ``bin_records`` records [s]."""
     ends = np.minimum(np.arange(bin_records, n_rec + bin_records, bin_records), n_rec) - 1
-    return f["time"][ends]
+    return f[schema.TIME][ends]
 
 
 def _read_ledger(f, sample: RunSample) -> None:
     """The constellation's ledger over time (``sample.ledger``): for each cause, accelerators
     summed over all satellites (``/ledger``, one row a record), each point the time-weighted mean
     over ``ledger_stride`` whole records (at most MAX_TIME_POINTS points), so the areas add up to
-    the /summary totals. Files without the ledger (schema 1) leave it None."""
-    if LEDGER not in f:
-        return
+    the /summary totals."""
     n_rec = sample.n_records
     stride = max(1, math.ceil(n_rec / MAX_TIME_POINTS))
     first = (n_rec - 1) % stride                 # points end on the last record
     ends = np.arange(first, n_rec, stride)
-    time_all = f["time"][:n_rec]
+    time_all = f[schema.TIME][:n_rec]
     sample.ledger_time_s = time_all[first:n_rec:stride]
     sample.ledger_stride, sample.ledger_means = stride, True
     dt = np.diff(np.r_[0.0, time_all])

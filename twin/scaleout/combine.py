@@ -1,10 +1,10 @@
 """Shards -> one run file that ``twin.open_run`` reads as one run (docs/schema.md, "Combined runs").
 
-``/state/<variable>`` are HDF5 virtual datasets: each maps the shards' datasets side by side
-along ``sat``, so nothing of ``/state`` is copied and the shard files must stay where they are
+The state variables are HDF5 virtual datasets: each maps the shards' datasets side by side
+along ``sat``, so nothing of them is copied and the shard files must stay where they are
 (their paths are stored relative to the combined file, so the folder can move as a whole).
-``/time`` is shard 0's (every shard's must be equal); ``/sat/*`` are concatenated, with
-``/sat/shard`` added; ``/jobs`` are concatenated with each shard's local job ids mapped back to the
+``/time`` is shard 0's (every shard's must be equal); ``/sat`` and its coordinates are
+concatenated, with ``/shard`` added; ``/jobs`` are concatenated with each shard's local job ids mapped back to the
 member's (see :mod:`twin.scaleout.shard`) and ``sat_first`` offset to the combined index;
 ``/events`` are concatenated with ``sat`` offset and sorted by time as a single run writes them;
 ``/summary`` adds totals, weights means by satellite-steps and recomputes waits and slowdowns
@@ -21,9 +21,11 @@ import h5py
 import numpy as np
 
 from twin.economics.cost import cost_of_run
-from twin.output.reader import read_summary
+from twin.output.reader import _python, read_summary, state_names, table_rows
 from twin.output import ledger, schema
-from twin.output.hdf5 import FILE_FORMAT, write_ledger_total
+from twin.output.hdf5 import FILE_FORMAT
+from twin.output.static import compression_options, set_attrs, write_ledger_total, write_summary
+from twin.output.tables import EVENTS, JOBS, append_rows, create_table
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
@@ -112,7 +114,7 @@ def combine_summary(summaries: list[dict], jobs: np.ndarray) -> dict:
 
 
 def _shard_jobs(f, k: int, offset: int, job_ids: np.ndarray | None) -> np.ndarray:
-    rows = f["jobs"][...]
+    rows = table_rows(f, JOBS)
     if len(rows):
         local = rows["job_id"]
         if job_ids is not None and local.max() >= len(job_ids):
@@ -140,11 +142,11 @@ def combine(out_path, shard_paths: list, plan, member_scenario, job_ids: list) -
 
 def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
     first = files[0]
-    time = first["time"][...]
+    time = first[schema.TIME][...]
     for k, f in enumerate(files[1:], 1):
-        if not np.array_equal(f["time"][...], time):
+        if not np.array_equal(f[schema.TIME][...], time):
             raise CombineError(f"{rel[k]}: /time differs from {rel[0]}'s")
-    counts = [f["sat/index"].shape[0] for f in files]
+    counts = [f[schema.SAT].shape[0] for f in files]
     if tuple(counts) != tuple(plan.counts):
         raise CombineError(f"shards hold {counts} satellites, the plan says {list(plan.counts)}")
     offsets = np.r_[0, np.cumsum(counts)][:-1]
@@ -152,81 +154,95 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
     summaries = [read_summary(f) for f in files]
     tmp = out_path.with_name(out_path.name + ".combining")
     with h5py.File(tmp, "w", libver=FILE_FORMAT) as out:
-        for key, value in first.attrs.items():
-            if not key.startswith("shard_"):   # shard k's own place in the plan
-                out.attrs[key] = value
-        out.attrs.update({
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        set_attrs(out, {key: _python(value) for key, value in first.attrs.items()
+                        if not key.startswith("shard_")})   # shard k's own place in the plan
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        sim = scenario.simulation
+        set_attrs(out, {
+            "created_utc": created, "history": f"{_python(first.attrs['history'])}\n{created} twin: combined from "
+                                               f"{len(files)} shards",
+            "title": f"twin run: {n_sat:,} satellites, {sim.duration_s / 86400:g} d from {sim.epoch_utc:%Y-%m-%d} "
+                     f"(combined from {len(files)} shards)",
             "status": "complete", "config_yaml": scenario.to_yaml(), "config_sha256": scenario.sha256(),
-            "seed": scenario.simulation.seed, "shards": np.array(rel, dtype=h5py.string_dtype()),
-            **plan.as_attrs()})
-        t = out.create_dataset("time", data=time)
-        for key, value in first["time"].attrs.items():
-            if key not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"):
-                t.attrs[key] = value
-        t.make_scale("time")
-        g = out.create_group("sat")
-        index = g.create_dataset("index", data=np.arange(n_sat, dtype=np.int64))
-        index.attrs["units"] = "1"
-        index.make_scale("sat")
-        g.create_dataset("name", data=np.concatenate([f["sat/name"].asstr()[...] for f in files]).astype(object),
-                         dtype=h5py.string_dtype())
-        g.create_dataset("norad_id", data=np.concatenate([f["sat/norad_id"][...] for f in files]))
-        g.create_dataset("plane", data=np.concatenate([f["sat/plane"][...] for f in files]))
-        g.create_dataset("shard", data=np.repeat(np.arange(len(files), dtype=np.int32), counts))
-        for name in ("name", "norad_id", "plane", "shard"):
-            g[name].attrs["units"] = "1"
-            g[name].dims[0].attach_scale(index)
-        state = out.create_group("state")
-        # every /state dataset the shards have (the schema's variables first; then optional
-        # ones such as positions or per-record extrema, when every shard recorded them)
-        required = [v.name for v in schema.STATE_VARIABLES if v.name in first["state"]]
-        optional = [n for n in first["state"] if n not in required and all(n in f["state"] for f in files)]
-        for name in required + optional:
-            src = first["state"][name]
+            "seed": sim.seed})
+        out.attrs["shards"] = np.array(rel, dtype=h5py.string_dtype())
+        set_attrs(out, plan.as_attrs())
+        t = out.create_dataset(schema.TIME, data=time)
+        set_attrs(t, _own(first[schema.TIME].attrs))
+        t.make_scale(schema.TIME)
+        index = out.create_dataset(schema.SAT, data=np.arange(n_sat, dtype=np.int64))
+        set_attrs(index, _own(first[schema.SAT].attrs))
+        index.make_scale(schema.SAT)
+        cause = out.create_dataset(schema.CAUSE, data=first[schema.CAUSE].asstr()[...].astype(object),
+                                   dtype=h5py.string_dtype())
+        set_attrs(cause, _own(first[schema.CAUSE].attrs))
+        cause.make_scale(schema.CAUSE)
+        scales = {schema.TIME: t, schema.SAT: index, schema.CAUSE: cause}
+        if schema.XYZ in first:
+            xyz = out.create_dataset(schema.XYZ, data=first[schema.XYZ].asstr()[...].astype(object),
+                                     dtype=h5py.string_dtype())
+            xyz.make_scale(schema.XYZ)
+            scales[schema.XYZ] = xyz
+        name = schema.SAT_COORDS[0]
+        d = out.create_dataset(name, data=np.concatenate([f[name].asstr()[...] for f in files]).astype(object),
+                               dtype=h5py.string_dtype())
+        for name in schema.SAT_COORDS[1:]:
+            d = out.create_dataset(name, data=np.concatenate([f[name][...] for f in files]))
+        shard = out.create_dataset("shard", data=np.repeat(np.arange(len(files), dtype=np.int32), counts))
+        set_attrs(shard, {"units": "1", "long_name": "shard of the satellite"})
+        for name in schema.SAT_COORDS:
+            set_attrs(out[name], _own(first[name].attrs))
+        for name in (*schema.SAT_COORDS, "shard"):
+            out[name].dims[0].attach_scale(index)
+        coordinates = " ".join((*schema.SAT_COORDS, "shard"))
+        # every state variable the shards have (the schema's, then optional ones such as
+        # positions or per-record extrema, when every shard recorded them)
+        names = [n for n in state_names(first) if all(n in f for f in files)]
+        for name in names:
+            src = first[name]
             layout = h5py.VirtualLayout(shape=(n_rec, n_sat, *src.shape[2:]), dtype=src.dtype)
             for f, path, off, n in zip(files, rel, offsets, counts):
-                d = f["state"][name]
+                d = f[name]
                 if d.shape[0] != n_rec:
-                    raise CombineError(f"{path}: /state/{name} has {d.shape[0]} records, /time {n_rec}")
-                layout[:, off:off + n] = h5py.VirtualSource(path, f"state/{name}", shape=d.shape)
-            v = state.create_virtual_dataset(name, layout, fillvalue=_fill(src.dtype))
-            for key, value in src.attrs.items():
-                if key not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"):  # scales: below
-                    v.attrs[key] = value
-            v.dims[0].attach_scale(t)
-            v.dims[1].attach_scale(index)
-        if all(schema.LEDGER in f for f in files):   # the constellation's ledger: the shards' summed
-            src = first[schema.LEDGER]
-            ledger = out.create_dataset(schema.LEDGER, data=sum(f[schema.LEDGER][:n_rec] for f in files))
-            for key, value in src.attrs.items():
-                if key not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST"):
-                    ledger.attrs[key] = value
-            ledger.dims[0].attach_scale(t)
+                    raise CombineError(f"{path}: /{name} has {d.shape[0]} records, /time {n_rec}")
+                layout[:, off:off + n] = h5py.VirtualSource(path, name, shape=d.shape)
+            v = out.create_virtual_dataset(name, layout, fillvalue=_fill(src.dtype))
+            set_attrs(v, {**_own(src.attrs), "coordinates": coordinates})
+            for axis, scale in enumerate((schema.TIME, schema.SAT, schema.XYZ)[:len(src.shape)]):
+                v.dims[axis].attach_scale(scales[scale])
+        # the constellation's ledger: the shards' summed
+        ledger = out.create_dataset(schema.LEDGER, data=sum(f[schema.LEDGER][:n_rec] for f in files))
+        set_attrs(ledger, _own(first[schema.LEDGER].attrs))
+        ledger.dims[0].attach_scale(t)
+        ledger.dims[1].attach_scale(cause)
         if all(schema.LEDGER_TOTAL in f for f in files):   # per satellite: the shards' side by side
             write_ledger_total(out, np.concatenate([f[schema.LEDGER_TOTAL][...] for f in files]))
         jobs = np.concatenate([_shard_jobs(f, k, int(off), job_ids[k])
                                for k, (f, off) in enumerate(zip(files, offsets))])
-        d = out.create_dataset("jobs", data=jobs, maxshape=(None,), chunks=(4096,))
-        for key, value in first["jobs"].attrs.items():
-            d.attrs[key] = value
         events = []
         for f, off in zip(files, offsets):
-            rows = f["events"][...]
+            rows = table_rows(f, EVENTS)
             rows["sat"] += off
             events.append(rows)
         events = np.concatenate(events)
         # a single run writes events sorted by time, then satellite (then kind code): each
         # satellite lives in one shard, so a stable sort on (time, sat) restores that order
         events = events[np.lexsort((events["sat"], events["time_s"]))]
-        d = out.create_dataset("events", data=events, maxshape=(None,), chunks=(4096,))
-        for key, value in first["events"].attrs.items():
-            d.attrs[key] = value
+        epoch = datetime.fromisoformat(str(_python(first.attrs["epoch_utc"])))
+        opts = compression_options(scenario.output.compression)
+        append_rows(create_table(out, JOBS, schema.JOB_DTYPE, schema.JOB_UNITS, schema.JOB_NAMES,
+                                 schema.JOB_INSTANTS, epoch, opts), jobs)
+        append_rows(create_table(out, EVENTS, schema.EVENT_DTYPE, schema.EVENT_UNITS, schema.EVENT_NAMES,
+                                 schema.TABLE_INSTANTS, epoch, opts), events)
         summary = combine_summary(summaries, jobs)
         if any("cost_per_delivered_accel_h_usd" in s for s in summaries):   # the whole constellation's economics
             summary.update(cost_of_run(scenario, summary))
-        s = out.create_group("summary")
-        for key, value in summary.items():
-            s.attrs[key] = value
+        out.create_group(schema.SUMMARY, track_order=True)
+        write_summary(out, summary)
     os.replace(tmp, out_path)
     return summary
+
+
+def _own(attrs) -> dict:
+    """A variable's attributes less those of its dimension scales (set anew in the combined file)."""
+    return {k: v for k, v in attrs.items() if k not in ("CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST")}

@@ -226,7 +226,7 @@ def load_sweep(path) -> Sweep:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
-        raise SweepError(format_validation_error(err, path, hide=())) from None
+        raise SweepError(format_validation_error(err, path, hide=(), model=SweepSpec)) from None
     if spec.table == "parquet" and not _parquet_engine():
         raise SweepError(f"{path}: table: parquet needs pyarrow or fastparquet installed; use table: csv")
     base_path = spec.base if spec.base.is_absolute() else path.resolve().parent / spec.base

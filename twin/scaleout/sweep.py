@@ -3,15 +3,16 @@
 Each member of the sweep (a grid point x a random sample x a seed, see
 :mod:`twin.scaleout.spec`) is one ``twin.engine.simulation.run`` in a worker of a ``LocalCluster`` on
 loopback (one single-threaded worker process per core by default), or of the scheduler given
-with ``--scheduler tcp://HOST:PORT``; ``--workers 0`` runs the members one by one in this process,
-without Dask. Each member writes ``<out>/<member_id>.h5``; ``<out>/summary.csv`` (or
-``.parquet``) and ``<out>/summary.h5`` gather every member's parameters, status, error and
-``/summary``. Running the same sweep again reuses complete members and retries failed ones.
+with ``--scheduler tcp://HOST:PORT`` or ``--scheduler-file PATH``; ``--workers 0`` runs the members
+one by one in this process, without Dask. Each member writes ``<out>/<member_id>.h5``;
+``<out>/summary.csv`` (or ``.parquet``) and ``<out>/summary.h5`` gather every member's parameters,
+status, error and ``/summary``. Running the same sweep again reuses complete members and retries failed ones.
 With ``shard:``, every member is split into shards that run in parallel and are combined into one
 run file (:mod:`twin.scaleout.shard`, :mod:`twin.scaleout.combine`). docs/sweeps.md is the guide.
 """
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin.scaleout.spec import Sweep, SweepError, load_sweep, parameter_names  # noqa: F401 (API)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,18 +50,22 @@ def _label(member, names: list[str]) -> str:
 
 class SweepProgress:
     """Members done, running and failed: a rich line on a terminal, a log line per member
-    elsewhere; nothing but errors when quiet."""
+    elsewhere; failed members only when not ``enabled``. Lines go to this module's logger (failures
+    as warnings), or to ``log`` (a callable) if given."""
 
-    def __init__(self, total: int, names: list[str], enabled: bool, log):
-        self.total, self.names, self.enabled, self.log = total, names, enabled, log
+    def __init__(self, total: int, names: list[str], enabled: bool, log=None):
+        self.total, self.names, self.enabled = total, names, enabled
+        self.log, self.warn = log or logger.info, log or logger.warning
         self.done = self.failed = self.reused = 0
         self.n_running = 0
         self._live = None
         if enabled and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._live = Progress(TextColumn("[bold]twin sweep"), BarColumn(),
-                                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), transient=False)
+                                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+                                  console=Console(stderr=True), transient=False)
             self._live.start()
             self._task = self._live.add_task("sweep", total=total, counts=self._counts())
 
@@ -85,7 +92,7 @@ class SweepProgress:
         self._refresh()
         label = _label(job.member, self.names)
         if not ok:
-            self.log(f"member {label} {result['status']}: {result.get('error', '')}")
+            self.warn(f"member {label} {result['status']}: {result.get('error', '')}")
         elif self.enabled and not result.get("reused"):
             self.log(f"member {label} complete in {result.get('task_wall_s', float('nan')):.1f} s   "
                      f"[{self._counts()}]")
@@ -119,11 +126,13 @@ def _table_attrs(sweep: Sweep) -> dict:
 
 
 def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None = None,
-              progress: bool = False, log=print, client=None) -> SweepResult:
+              progress: bool = False, log=None, client=None, scheduler_file=None) -> SweepResult:
     """Run (or complete) the sweep in ``path``; returns the table and where it was written.
 
-    ``client``: an existing ``distributed.Client`` to use (then ``scheduler`` and ``workers``
-    are ignored); ``workers=0``: no Dask, members one by one in this process.
+    ``client``: an existing ``distributed.Client`` to use (then ``scheduler``,
+    ``scheduler_file`` and ``workers`` are ignored); ``scheduler_file``: a Dask scheduler file
+    (``dask scheduler --scheduler-file``); ``workers=0``: no Dask, members one by one in this
+    process. Messages go to this module's logger, or to ``log`` (a callable) if given.
     Raises SweepError (and other InputError) for a bad sweep file; failed members do not raise.
     """
     from twin.scaleout.cluster import dask_client
@@ -145,7 +154,7 @@ def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None 
         elif workers == 0:
             results = run_serial(jobs, meter)
         else:
-            with dask_client(scheduler, workers) as own:
+            with dask_client(scheduler, workers, scheduler_file) as own:
                 results = run_dask(jobs, own, meter)
     except SweepInterrupted as stop:
         results, interrupted = stop.results, stop
@@ -162,9 +171,6 @@ def run_sweep(path, out=None, scheduler: str | None = None, workers: int | None 
 def main(args) -> int:
     """The ``twin sweep`` command (``twin.cli.main``): exit 0 if every member completed, 1 if some
     failed, 2 for a bad sweep file, 130 if interrupted (143 by SIGTERM)."""
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
     from twin.engine.checkpoint import stop_signal
 
     received = [0]
@@ -175,10 +181,12 @@ def main(args) -> int:
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        result = run_sweep(args.sweep, args.out, args.scheduler, args.workers, progress=not args.quiet, log=log)
+        result = run_sweep(args.sweep, args.out, args.scheduler, args.workers, progress=not args.quiet,
+                           scheduler_file=getattr(args, "scheduler_file", None))
     except KeyboardInterrupt as stop:
         if stop.args and isinstance(stop.args[0], SweepResult):
-            log(f"sweep interrupted; table of what is done in {stop.args[0].tables[0]}; run it again to go on")
+            logger.warning(f"sweep interrupted; table of what is done in {stop.args[0].tables[0]}; "
+                           f"run it again to go on")
         return 128 + (received[0] or stop_signal() or signal.SIGINT)   # a serial run's own stop
     finally:
         signal.signal(signal.SIGTERM, previous)
