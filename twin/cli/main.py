@@ -193,6 +193,9 @@ def format_summary(s: dict) -> str:
         f"work {s['work_delivered_accel_h']:,.1f} accel-h   wait mean {s['wait_mean_s'] / 60:.1f} min  "
         f"p95 {s['wait_p95_s'] / 60:.1f} min",
     ]
+    if "trace_rows_read" in s:
+        lines.append(f"trace  rows read {s['trace_rows_read']:,}  dropped {s['trace_rows_dropped']:,}  "
+                     f"replayed {s['trace_jobs_replayed']:,} (censored {s['trace_jobs_censored']:,})")
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ import typing
 from pydantic import BaseModel
 
 from twin import config as C
+from twin.config.environment import Earth
 from twin.config.keys import strip_annotation
 
 INTRO = """# twin configuration reference
@@ -105,6 +106,9 @@ def render() -> str:
     parts += _section("faults", C.Faults, "faults.")
     parts += _section("faults.outages item", C.Outage, "")
     parts += _section("links", C.Links, "links.", "Inter-satellite links; off (`topology: none`) by default.")
+    parts += _section("earth", Earth, "earth.",
+                      "The Earth's albedo and outgoing infrared, by design case (values and sources in "
+                      "twin/config/environment.py); `albedo` and `olr_w_m2` given beside `case` win.")
     parts += _section("economics", C.Economics, "economics.",
                       "Mass and money on a run ([economics.md](economics.md)); `launch` and `mass` take `preset: NAME` "
                       "(configs/presets/launch/, configs/presets/mass/).")

@@ -35,6 +35,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 DeadlineSlack, UpsetRate)
 from twin.config.base import Section
 from twin.config.economics import Economics
+from twin.config.environment import Earth
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
@@ -160,8 +161,11 @@ class SolarArray(Section):
     """The solar array: area, cell efficiency, pointing (``spacecraft.solar_array``)."""
 
     area_m2: Area = Field(60.0, description="array area [m^2]")
-    pointing: Literal["sun_tracking", "single_axis", "body_fixed"] = Field(
-        "single_axis", description="sun_tracking: normal to the Sun; single_axis: rotates about the orbit normal (loses cos beta); body_fixed: fixed in the body frame")
+    pointing: Literal["sun_tracking", "single_axis", "single_axis_yaw", "body_fixed"] = Field(
+        "single_axis", description="sun_tracking: normal to the Sun; single_axis: rotates about the orbit normal (loses cos beta); "
+                                   "single_axis_yaw: single_axis on a bus that yaws about nadir to keep the array axis "
+                                   "perpendicular to the Sun (no cos beta loss; the radiator's normal_lvlh yaws with the bus); "
+                                   "body_fixed: fixed in the body frame")
     attitude: Literal["nadir", "sun"] = Field("nadir", description="body frame for body_fixed arrays")
     normal_body: Direction = Field((0.0, 0.0, -1.0), description="array normal in the body frame (LVLH: z nadir)")
     cell_efficiency: Fraction = Field(0.30, description="cell efficiency at reference_temp_k, AM0 [1]; generic triple-junction value (sourced: preset xtj_prime)")
@@ -448,6 +452,7 @@ class Scenario(Section):
     scheduler: Scheduler = Scheduler()
     faults: Faults = Faults()
     links: Links = Links()
+    earth: Earth = Earth()
     economics: Economics = Economics()
     output: Output = Output()
 

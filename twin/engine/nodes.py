@@ -17,9 +17,12 @@ from twin.kernels.rows import READ_CODES, fill_rows
 from twin.output import schema
 
 
-def node_params(sc, record_extrema: bool = False) -> NodeParams:
-    """Flatten a :class:`twin.config.Spacecraft` into the kernel's parameter tuple (SI)."""
+def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
+    """Flatten a :class:`twin.config.Spacecraft` and the scenario's :class:`twin.config.environment.Earth`
+    (None: the nominal Earth, :data:`twin.constants.EARTH_ALBEDO` and ``EARTH_IR_W_M2``) into the
+    kernel's parameter tuple (SI)."""
     a, b, c, r, t = sc.solar_array, sc.battery, sc.accelerator, sc.radiator, sc.thermal
+    albedo, olr_w_m2 = (EARTH_ALBEDO, EARTH_IR_W_M2) if earth is None else (earth.albedo, earth.olr_w_m2)
     pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
     capacity_j = b.capacity_wh * J_PER_WH
     normal_norm = math.sqrt(sum(x * x for x in r.normal_lvlh))
@@ -50,7 +53,7 @@ def node_params(sc, record_extrema: bool = False) -> NodeParams:
         electronics_heat_capacity_j_per_k=t.electronics_heat_capacity_j_per_k,
         conductance_w_per_k=t.conductance_w_per_k, throttle_start_k=t.throttle_start_k,
         shutdown_k=t.shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
-        albedo=EARTH_ALBEDO, earth_ir_w_m2=EARTH_IR_W_M2, space_temp_k=DEEP_SPACE_K,
+        albedo=albedo, earth_ir_w_m2=olr_w_m2, space_temp_k=DEEP_SPACE_K,
         record_extrema=1.0 if record_extrema else 0.0,
     )
 

@@ -84,7 +84,7 @@ class Simulation:
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         sc = scenario.spacecraft
         self.extrema = len(scenario.output.aggregate) > 1
-        self.params = node_params(sc, self.extrema)
+        self.params = node_params(sc, self.extrema, scenario.earth)
         self.packed_params = packed_params(self.params)
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s,
                                 derive=partial(geometry_of, self.params))
@@ -96,6 +96,7 @@ class Simulation:
         self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
                             sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
                             sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
+        self.jobs.replay(trace, sim.duration_s)   # a trace's ids, censored flags and row accounting
         # one stream per purpose: the workload (child 0) draws the same jobs whether faults
         # (children 1 and 2) are on or off
         seeds = np.random.SeedSequence(sim.seed).spawn(3)

@@ -24,7 +24,7 @@ from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_s
 from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
                                  STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.shadow import shadow_fraction_from
-from twin.kernels.solar import incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
+from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
                                radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
@@ -58,7 +58,8 @@ NodeParams = namedtuple("NodeParams", [
     "record_extrema",
 ])
 
-POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 2, ("body_fixed", "sun"): 3}
+POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 2, ("body_fixed", "sun"): 3,
+                  "single_axis_yaw": SINGLE_AXIS_YAW}
 
 
 N_GEOMETRY = 6  # values boundary_geometry returns
@@ -70,7 +71,9 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
 
     Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
     S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
-    sub-satellite point (the albedo load per unit albedo and view factor). The shadow fraction ν
+    sub-satellite point (the albedo load per unit albedo and view factor). On a yaw-steered bus
+    (``single_axis_yaw``) the radiator's normal turns with the bus: its faces see the Sun in the
+    yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`). The shadow fraction ν
     multiplies the sunlit terms later, once averaged over the step; the Earth view factors of a
     radiator fixed in LVLH depend on altitude alone and are held in the node state
     (STATE_VIEW_FRONT, STATE_VIEW_BACK), evaluated where the caller asks.
@@ -86,12 +89,16 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     s_x = (dx * xx + dy * xy + dz * xz) * inv_d
     s_y = (dx * yx + dy * yy + dz * yz) * inv_d
     s_z = (dx * zx + dy * zy + dz * zz) * inv_d
-    cos_inc = incidence_cos_lvlh(int(p.pointing_mode), s_x, s_y, s_z,
-                                 p.array_normal_x, p.array_normal_y, p.array_normal_z)
+    mode = int(p.pointing_mode)
+    cos_inc = incidence_cos_lvlh(mode, s_x, s_y, s_z, p.array_normal_x, p.array_normal_y, p.array_normal_z)
     beta = math.asin(max(-1.0, min(1.0, -s_y)))
     cos_zenith = max(-s_z, 0.0)
     cos_front = (p.radiator_normal_x * s_x + p.radiator_normal_y * s_y + p.radiator_normal_z * s_z) \
         * p.radiator_normal_inv_norm
+    if mode == SINGLE_AXIS_YAW:   # the radiator turns with the bus: the Sun in the yawed frame
+        b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
+        cos_front = (p.radiator_normal_x * b_x + p.radiator_normal_y * b_y + p.radiator_normal_z * b_z) \
+            * p.radiator_normal_inv_norm
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
             s_full * cos_zenith)
 

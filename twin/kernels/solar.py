@@ -12,6 +12,9 @@ Patel, M. R. (2004). *Spacecraft Power Systems*, CRC Press, ch. 3-4 (array power
 Wertz, J. R. & Larson, W. J. (eds.) (1999). *Space Mission Analysis and Design* (SMAD), 3rd ed.,
     §11.4 "Power": P_BOL = P_0 · I_d · cos θ and life degradation L_d = (1 − d)^L.
 Spectrolab (2016). XTJ Prime Space Grade Solar Cell datasheet (30.7 % BOL, AM0, 28 °C).
+Bar-Sever, Y. E. (1996). A new model for GPS yaw attitude. J. Geodesy 70, 714-723. (Yaw steering:
+    the bus turns about the Earth-pointing axis so that the solar-array axis stays perpendicular
+    to the Sun, and the arrays, turning about that axis, face the Sun.)
 """
 import math
 
@@ -24,6 +27,7 @@ SUN_TRACKING = 0
 SINGLE_AXIS = 1
 BODY_FIXED_NADIR = 2
 BODY_FIXED_SUN = 3
+SINGLE_AXIS_YAW = 4
 
 
 @njit(cache=True)
@@ -116,6 +120,8 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
         1 ``single_axis``: the panel rotates about the orbit normal ĥ = r × v / |r × v| and
         keeps its normal as close to the Sun as that axis allows: cos θ = cos β =
         sqrt(1 − (ŝ·ĥ)²), β the Sun's elevation above the orbit plane.
+        4 ``single_axis_yaw``: ``single_axis`` on a yaw-steered bus (:func:`yaw_steered_sun`): the
+        array axis is kept perpendicular to the Sun, so cos θ = 1 whatever β.
         2 ``body_fixed`` on a nadir-pointing bus: ``n`` is given in the LVLH frame below,
         rotated to GCRS and dotted with ŝ; clamped at 0 (Sun behind the panel).
         3 ``body_fixed`` on a Sun-pointing bus: ``n`` is given in a body frame whose +z points
@@ -155,7 +161,7 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
         return 0.0
     if mode == BODY_FIXED_SUN:
         return incidence_cos_lvlh(mode, 0.0, 0.0, 1.0, nx, ny, nz)
-    if mode == SINGLE_AXIS or mode == BODY_FIXED_NADIR:
+    if mode == SINGLE_AXIS or mode == BODY_FIXED_NADIR or mode == SINGLE_AXIS_YAW:
         r_norm = math.sqrt(rx * rx + ry * ry + rz * rz)
         hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
         if r_norm == 0.0 or hx * hx + hy * hy + hz * hz == 0.0:
@@ -165,7 +171,7 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
                                   (sx * yx + sy * yy + sz * yz) / s_norm,
                                   (sx * zx + sy * zy + sz * zz) / s_norm, nx, ny, nz)
     raise ValueError("incidence_cos: mode must be 0 sun_tracking, 1 single_axis, "
-                     "2 body_fixed nadir-pointing or 3 body_fixed sun-pointing")
+                     "2 body_fixed nadir-pointing, 3 body_fixed sun-pointing or 4 single_axis_yaw")
 
 
 @njit(cache=True)
@@ -188,6 +194,9 @@ def incidence_cos_lvlh(mode, s_x, s_y, s_z, nx, ny, nz):
         return 1.0
     if mode == SINGLE_AXIS:   # ŝ·ĥ = −s_y: cos θ = cos β = sqrt(1 − s_y²) = sqrt(s_x² + s_z²),
         return math.sqrt(s_x * s_x + s_z * s_z)   # the second form exact as β -> ±90°
+    if mode == SINGLE_AXIS_YAW:   # the single-axis formula in the yawed frame, where s_y is 0
+        b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
+        return math.sqrt(b_x * b_x + b_z * b_z)
     n_norm = math.sqrt(nx * nx + ny * ny + nz * nz)
     if n_norm == 0.0:
         return 0.0
@@ -199,4 +208,23 @@ def incidence_cos_lvlh(mode, s_x, s_y, s_z, nx, ny, nz):
     if mode == BODY_FIXED_SUN:
         return nz / n_norm if nz > 0.0 else 0.0
     raise ValueError("incidence_cos: mode must be 0 sun_tracking, 1 single_axis, "
-                     "2 body_fixed nadir-pointing or 3 body_fixed sun-pointing")
+                     "2 body_fixed nadir-pointing, 3 body_fixed sun-pointing or 4 single_axis_yaw")
+
+
+@njit(cache=True)
+def yaw_steered_sun(s_x, s_y, s_z):
+    """The Sun's direction in the frame of a yaw-steered bus, from its LVLH components [1].
+
+    The bus turns about nadir (LVLH ẑ) by the yaw ψ that takes the Sun out of its y-z plane:
+    x_b = (cos ψ, sin ψ, 0), y_b = (−sin ψ, cos ψ, 0), z_b = ẑ with tan ψ = s_y / s_x, the branch
+    that keeps the Sun on the +x_b side (ψ continuous over an orbit while β ≠ 0, GPS-style; ideal
+    steering: the yaw rate near orbit noon and midnight at small β is not limited). The array's
+    rotation axis, y_b, is then perpendicular to the Sun:
+
+        (ŝ·x_b, ŝ·y_b, ŝ·z_b) = (sqrt(s_x² + s_y²), 0, s_z)
+
+    Body-fixed directions given in LVLH at zero yaw (the radiator's ``normal_lvlh``) are dotted
+    with this vector on such a bus. The single-axis array's cos θ becomes sqrt(b_x² + b_z²) = |ŝ|
+    = 1: the cos β of a fixed-yaw bus is gone.
+    """
+    return math.sqrt(s_x * s_x + s_y * s_y), 0.0, s_z

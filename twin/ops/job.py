@@ -107,7 +107,8 @@ class Job:
                 "priority": s.priority, "deadline_s": s.deadline_s, "wait_s": self.start_s - s.submit_s,
                 "slowdown": self.slowdown, "flop": self.done_accel_s * peak_flops, "migrations": self.migrations,
                 "lost_accel_s": self.lost_accel_s, "network_lost_accel_s": self.network_accel_s,
-                "comm_slowdown": self.comm_slowdown, "reason": self.reason}
+                "comm_slowdown": self.comm_slowdown, "reason": self.reason,
+                "trace_id": b"", "censored": 0}   # a trace's: the book fills them (JobBook.replay)
 
     def row(self, peak_flops: float) -> tuple:
         """Its /jobs row: the values in the declared column order."""

@@ -25,6 +25,7 @@ from twin.kernels.jobs import advance_jobs
 from twin.output.schema import JOB_DTYPE
 from twin.ops.scheduling import NodeView
 from twin.ops.job import Job, JobSlots
+from twin.ops.trace_summary import trace_replay
 from twin.ops.workload import JobSpec
 
 # advance_jobs's communication arguments in a run without links (twin.links.network.kernel_args)
@@ -48,6 +49,8 @@ class JobBook:
     ``idle_w``, ``peak_w`` per accelerator [W]; ``peak_flops`` per accelerator [FLOP/s];
     ``migration_cost_s`` [s] of lost progress per migration.
     """
+
+    trace = None   # a trace run's twin.ops.trace_summary.TraceReplay (:meth:`replay`)
 
     def __init__(self, n_nodes: int, accel_per_node: int, policy, idle_w: float, peak_w: float,
                  peak_flops: float = 0.0, migration_cost_s: float = 0.0):
@@ -79,6 +82,15 @@ class JobBook:
                        "rollbacks": 0, "migrations": 0, "deadline_missed": 0}
         self.events: list[tuple] = []       # (time_s, sat, kind, value) for /events
         self.links = None                   # the run's twin.links.network.LinkNetwork, if it has links
+
+    def replay(self, trace, until_s: float) -> None:
+        """The run replays ``trace`` (a :class:`twin.ops.trace.TraceJobs`, or None) up to ``until_s``:
+        its job ids and censored flags go to /jobs, its row accounting to /summary (and the log),
+        and its censored jobs stay out of the slowdown and energy-per-job statistics."""
+        self.trace = trace_replay(trace, until_s)
+
+    def _censored(self, job: Job) -> bool:
+        return self.trace is not None and self.trace.is_censored(job.spec.job_id)
 
     @property
     def running(self) -> list[Job]:
@@ -308,8 +320,9 @@ class JobBook:
         self.counts["completed"] += 1
         if end_s > job.spec.deadline_s:
             self.counts["deadline_missed"] += 1
-        self.slowdowns.append(job.slowdown)
-        self.energies_wh.append(job.energy_j / J_PER_WH)
+        if not self._censored(job):   # a lower-bound duration: its slowdown and energy say nothing
+            self.slowdowns.append(job.slowdown)
+            self.energies_wh.append(job.energy_j / J_PER_WH)
         self.done.append(job)
 
     def reroute(self) -> None:
@@ -327,16 +340,22 @@ class JobBook:
             return NO_ROWS
         rows = np.array([j.row(self.peak_flops) for j in self.done], dtype=JOB_DTYPE)
         self.done.clear()
+        if self.trace is not None:
+            self.trace.fill(rows)
         return rows
 
     def final_rows(self) -> np.ndarray:
         """Rows of the jobs still running or queued at the end of the run."""
         jobs = self.done + self.running + self.queue
         self.done.clear()
-        return np.array([j.row(self.peak_flops) for j in jobs], dtype=JOB_DTYPE)
+        rows = np.array([j.row(self.peak_flops) for j in jobs], dtype=JOB_DTYPE)
+        if self.trace is not None:
+            self.trace.fill(rows)
+        return rows
 
     def metrics(self) -> dict:
-        """Job totals for ``/summary``."""
+        """Job totals for ``/summary`` (slowdowns and energy per job: of completed jobs not
+        censored), and a trace run's row accounting (:meth:`TraceReplay.summary`)."""
         waits = np.asarray(self.waits) if self.waits else np.array([np.nan])
         slow = np.asarray(self.slowdowns) if self.slowdowns else np.array([np.nan])
         energy = np.asarray(self.energies_wh) if self.energies_wh else np.array([np.nan])
@@ -355,4 +374,5 @@ class JobBook:
             "slowdown_mean": float(np.mean(slow)), "slowdown_p50": float(np.percentile(slow, 50)),
             "slowdown_p95": float(np.percentile(slow, 95)),
             "energy_per_job_wh": float(np.mean(energy)),
+            **(self.trace.summary() if self.trace is not None else {}),
         }

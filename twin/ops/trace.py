@@ -1,13 +1,16 @@
 """Replay of real GPU-cluster job traces through a column mapping.
 
-A trace is a CSV file with one row per job. :class:`TraceMapping` says which columns hold the
-submit time, the duration (or start and end times), the number of accelerators, an optional
-fractional share of one accelerator and a priority; :func:`load_trace` turns the file into
-plain arrays (:class:`TraceJobs`) in SI units that the workload and the scheduler consume.
+A trace is a CSV or JSON Lines file with one row (object) per job or attempt of a job.
+:class:`TraceMapping` says which columns hold the submit time, the duration (or start and end
+times), the number of accelerators, an optional fractional share of one accelerator, a priority,
+the job's own id and its accelerator type, and how times are written (numbers of a time unit, or
+dates); :func:`load_trace` turns the file into plain arrays (:class:`TraceJobs`) in SI units that
+the workload and the scheduler consume.
 
 Every row that does not become a job is counted under a reason in ``TraceJobs.dropped``;
-nothing is dropped silently. Malformed files (missing file or column, non-numeric or negative
-times, fractional accelerator counts, unmapped priorities, nothing left) raise
+nothing is dropped silently (:mod:`twin.ops.trace_summary` puts the counts in a run's
+/summary and logs them). Malformed files (missing file or column, non-numeric or negative
+numeric times, fractional accelerator counts, unmapped priorities, nothing left) raise
 :class:`TraceError` with one line naming the file, the column and what is wrong.
 
 References
@@ -19,6 +22,8 @@ Fragmentation Gradient Descent", USENIX ATC'23. Trace: alibaba/clusterdata,
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +32,16 @@ import pandas as pd
 from twin.config.trace_mapping import FilterValues, TraceMapping
 from twin.errors import InputError
 
-# Cell texts read as "no value" in numeric columns (case-insensitive, after stripping).
-_MISSING_TEXTS = frozenset({"", "nan", "na", "n/a", "null", "none"})
+# Cell texts read as "no value" in numeric and date columns (case-insensitive, after stripping).
+_MISSING_TEXTS = frozenset({"", "nan", "na", "n/a", "null", "none", "nat"})
+TRACE_ID_BYTES = 32    # /jobs trace_id holds this many UTF-8 bytes of a trace's job id; longer ids are cut
+# Reasons a row does not become a job, in the order they are tried (each row counted under the
+# first that applies), besides ``filtered:<column>`` (first of all); the run adds ``after_run``.
+DROP_REASONS = ("gpu_type", "unparseable_time", "attempts", "missing_accelerators", "too_few_accelerators",
+                "missing_submit", "missing_duration", "negative_duration", "zero_duration", "missing_fraction",
+                "before_offset", "beyond_max_jobs")
+# an ISO 8601 date and time with its UTC offset (Z, +08:00, +0800, +08 after the time)
+_ISO_OFFSET = re.compile(r"[T ].*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$")
 
 
 class TraceError(InputError):
@@ -48,6 +61,10 @@ class TraceJobs:
     dropped : reason -> number of trace rows that did not become jobs
     censored : (J,) bool — the duration is a lower bound (e.g. still running at trace end)
     notes : counts about kept jobs that are worth reporting (``censored``)
+    trace_id : (J,) S32 — the job's id in the trace (``id_column``, UTF-8, cut to 32 bytes); empty if none
+    rows_read : rows (JSON Lines: objects) in the file; kept jobs + dropped rows
+    file : the file read
+    filter_columns : the columns of the mapping's ``filters`` (reasons ``filtered:<column>``)
     """
 
     submit_s: np.ndarray
@@ -57,12 +74,20 @@ class TraceJobs:
     dropped: dict[str, int]
     censored: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     notes: dict[str, int] = field(default_factory=dict)
+    trace_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=f"S{TRACE_ID_BYTES}"))
+    rows_read: int = -1
+    file: str = ""
+    filter_columns: tuple[str, ...] = ()
 
     def __post_init__(self):
         n_jobs = len(self.submit_s)
         if len(self.censored) == 0 and n_jobs > 0:
             object.__setattr__(self, "censored", np.zeros(n_jobs, dtype=bool))
-        for name in ("work_accel_s", "n_accelerators", "priority", "censored"):
+        if self.trace_id is None or (len(self.trace_id) == 0 and n_jobs > 0):
+            object.__setattr__(self, "trace_id", np.zeros(n_jobs, dtype=f"S{TRACE_ID_BYTES}"))
+        if self.rows_read < 0:
+            object.__setattr__(self, "rows_read", n_jobs + sum(self.dropped.values()))
+        for name in ("work_accel_s", "n_accelerators", "priority", "censored", "trace_id"):
             if len(getattr(self, name)) != n_jobs:
                 raise ValueError(f"TraceJobs.{name} has {len(getattr(self, name))} entries, submit_s has {n_jobs}")
 
@@ -71,10 +96,12 @@ class TraceJobs:
 
 
 # ---------------------------------------------------------------- reading and parsing
-def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    """The named columns of a CSV as stripped text ('' where empty), in file order."""
+def _read_table(path: Path, columns: list[str], file_format: str = "csv") -> pd.DataFrame:
+    """The named columns of a CSV or JSON Lines file as stripped text ('' where empty), in file order."""
     if not path.is_file():
         raise TraceError(f"{path}: trace file not found")
+    if file_format == "jsonl":
+        return _read_jsonl(path, columns)
     try:
         header = pd.read_csv(path, nrows=0).columns
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -87,6 +114,85 @@ def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
         raise TraceError(f"{path}: not a readable CSV ({e})") from None
     return table.apply(lambda col: col.str.strip())
+
+
+def _cell_text(value) -> str:
+    """A JSON value as the text a CSV cell would hold: null -> '', numbers as written, others as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _read_jsonl(path: Path, columns: list[str]) -> pd.DataFrame:
+    """The named keys of a JSON Lines file (one object per non-blank line) as text; a key missing
+    from one object is an empty cell there, a key missing from every object a TraceError."""
+    cells: dict[str, list[str]] = {c: [] for c in columns}
+    seen: set[str] = set()
+    try:
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise TraceError(f"{path}: line {number} is not JSON ({e.msg})") from None
+                if not isinstance(record, dict):
+                    raise TraceError(f"{path}: line {number} is not a JSON object")
+                seen.update(record)
+                for c in columns:
+                    cells[c].append(_cell_text(record.get(c)))
+    except UnicodeDecodeError as e:
+        raise TraceError(f"{path}: not a readable JSON Lines file ({e})") from None
+    missing = [c for c in columns if c not in seen]
+    if missing:
+        raise TraceError(f"{path}: column {missing[0]!r} not found (keys: {', '.join(sorted(seen))})")
+    return pd.DataFrame(cells, columns=columns, dtype=str)
+
+
+def _date_ns(text: pd.Series, mapping: TraceMapping) -> tuple[np.ndarray, np.ndarray]:
+    """Dates of a column (``mapping.time_format``: iso8601 or a strftime pattern) as int64
+    nanoseconds since 1970-01-01 UTC, naive dates read in ``mapping.timezone``; and a mask of the
+    cells that hold something but no date (a local time made ambiguous or skipped by a daylight
+    saving change counts as one). Missing cells are NaT (the int64 minimum)."""
+    empty = text.str.lower().isin(_MISSING_TEXTS).to_numpy()
+    fmt = "ISO8601" if mapping.time_format == "iso8601" else mapping.time_format
+    if mapping.time_format == "iso8601":
+        aware = text.str.contains(_ISO_OFFSET).to_numpy() & ~empty
+    else:
+        aware = np.full(len(text), "%z" in fmt or "%Z" in fmt) & ~empty
+    ns = np.full(len(text), np.iinfo(np.int64).min, dtype=np.int64)
+    for subset, utc in ((aware, True), (~aware & ~empty, False)):
+        if not subset.any():
+            continue
+        parsed = pd.to_datetime(text[subset], format=fmt, errors="coerce", utc=utc)
+        if utc:
+            parsed = parsed.dt.tz_localize(None)
+        else:
+            parsed = parsed.dt.tz_localize(mapping.timezone, ambiguous="NaT", nonexistent="NaT")
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        ns[subset] = parsed.dt.as_unit("ns").to_numpy().view(np.int64)
+    bad = ~empty & (ns == np.iinfo(np.int64).min)
+    return ns, bad
+
+
+def _relative_s(ns: np.ndarray, zero_ns: int) -> np.ndarray:
+    """int64 nanoseconds (NaT = int64 minimum) as float64 seconds after ``zero_ns``, NaN for NaT."""
+    out = (ns - zero_ns) / 1e9
+    out[ns == np.iinfo(np.int64).min] = np.nan
+    return out
+
+
+def _job_ids(text: pd.Series) -> np.ndarray:
+    """Trace job ids as UTF-8 bytes of at most TRACE_ID_BYTES, cut at a character boundary."""
+    cut = [t.encode("utf-8")[:TRACE_ID_BYTES].decode("utf-8", "ignore").encode("utf-8") for t in text]
+    return np.array(cut, dtype=f"S{TRACE_ID_BYTES}")
 
 
 def _numeric(table: pd.DataFrame, column: str, path: Path) -> np.ndarray:
@@ -139,12 +245,27 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         [accelerator-s]. ``time_scale`` stretches arrivals only, never durations.
 
     Rows are removed in this order, each counted once under the first reason that applies:
-    ``filtered:<column>`` (value not in ``filters``), ``missing_accelerators``,
+    ``filtered:<column>`` (value not in ``filters``), ``gpu_type`` (``gpu_type_column`` not in
+    ``gpu_types``), ``unparseable_time`` (a date that does not parse), ``attempts`` (with
+    ``attempts: first`` or ``last``: the other rows of the same ``id_column`` value, by submit
+    time, file order between equal times; rows without an id are jobs of their own),
+    ``missing_accelerators``,
     ``too_few_accelerators`` (``< min_accelerators``, e.g. CPU-only rows), ``missing_submit``,
     ``missing_duration`` (empty duration, start or end), ``negative_duration``,
     ``zero_duration``, ``missing_fraction``, ``before_offset`` (submit < ``start_offset_s``),
     ``beyond_max_jobs``. Rows matching ``censored`` are kept and flagged; their count is in
-    ``notes["censored"]``.
+    ``notes["censored"]``. Per-row GPU-type selection: ``gpu_type_column`` and ``gpu_types``
+    (counted as ``gpu_type``), or any column in ``filters`` (counted per column).
+
+    Times: with ``time_format: seconds`` the submit, start and end columns are numbers of
+    ``time_unit_s`` from the trace's own zero. With ``iso8601`` or a strftime pattern they are
+    dates (naive ones in ``timezone``, DST-ambiguous local times unparseable), counted in
+    seconds from the earliest submit date in the file (whatever the filters), and
+    ``start_offset_s`` applies from there; a ``duration_column`` is always a number of
+    ``time_unit_s``. Helios (SenseTime, SC'21) ``cluster_log.csv``, for instance: submit =
+    ``submit_time``, duration = ``duration`` [s], accelerators = ``gpu_num``, id = ``job_id``,
+    ``time_format: iso8601`` (naive dates; their zone is not documented and, without daylight
+    saving, only their differences matter), see configs/data/TRACE_SOURCES.md.
 
     Fractional accelerators: a job with share f of each of its n accelerators (``gpu_milli /
     1000``) asks for n whole accelerators, and its work is scaled by f: n * f * duration
@@ -192,21 +313,38 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         path = Path(base_dir) / path
     start_column = m.start_column or m.submit_column
     wanted = [m.submit_column, m.duration_column, m.end_column, start_column, m.accelerators_column,
-              m.accelerator_fraction_column, m.priority_column, *m.filters, *m.censored]
+              m.accelerator_fraction_column, m.priority_column, m.id_column, m.gpu_type_column, *m.filters,
+              *m.censored]
     columns = list(dict.fromkeys(c for c in wanted if c is not None))
-    table = _read_table(path, columns)
+    table = _read_table(path, columns, m.file_format)
     n_rows = len(table)
 
-    submit = _numeric(table, m.submit_column, path)
-    _no_negative(submit, m.submit_column, path)
-    if m.duration_column is not None:
-        duration = _numeric(table, m.duration_column, path)
-    else:
-        start = _numeric(table, start_column, path)
-        end = _numeric(table, m.end_column, path)
-        _no_negative(start, start_column, path)
-        _no_negative(end, m.end_column, path)
-        duration = end - start  # NaN where either is empty
+    unparseable = np.zeros(n_rows, dtype=bool)
+    if m.time_format == "seconds":   # numbers of time_unit_s, from the trace's own zero
+        submit = _numeric(table, m.submit_column, path)
+        _no_negative(submit, m.submit_column, path)
+        if m.duration_column is not None:
+            duration = _numeric(table, m.duration_column, path)
+        else:
+            start = _numeric(table, start_column, path)
+            end = _numeric(table, m.end_column, path)
+            _no_negative(start, start_column, path)
+            _no_negative(end, m.end_column, path)
+            duration = end - start  # NaN where either is empty
+        submit_trace_s = submit * m.time_unit_s
+        duration_s = duration * m.time_unit_s
+    else:                            # dates, from the file's earliest submit date
+        submit_ns, unparseable = _date_ns(table[m.submit_column], m)
+        valid = submit_ns[submit_ns != np.iinfo(np.int64).min]
+        zero_ns = int(valid.min()) if len(valid) else 0
+        submit_trace_s = _relative_s(submit_ns, zero_ns)
+        if m.duration_column is not None:
+            duration_s = _numeric(table, m.duration_column, path) * m.time_unit_s
+        else:
+            start_ns, bad_start = _date_ns(table[start_column], m)
+            end_ns, bad_end = _date_ns(table[m.end_column], m)
+            unparseable |= bad_start | bad_end
+            duration_s = _relative_s(end_ns, zero_ns) - _relative_s(start_ns, zero_ns)
     n_acc = _numeric(table, m.accelerators_column, path)
     odd = (n_acc < 0) | (n_acc != np.round(n_acc))
     if odd.any():
@@ -229,12 +367,23 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
 
     for column, allowed in m.filters.items():
         drop(f"filtered:{column}", ~_matches(table[column], allowed))
+    if m.gpu_type_column is not None:
+        drop("gpu_type", ~_matches(table[m.gpu_type_column], m.gpu_types))
+    drop("unparseable_time", unparseable)
+    if m.attempts != "all":   # one row per job id: the first or last attempt by submit time
+        ids = table[m.id_column].to_numpy()
+        candidates = np.flatnonzero(alive & (ids != ""))
+        candidates = candidates[np.argsort(submit_trace_s[candidates], kind="stable")]   # NaN last
+        other = pd.Series(ids[candidates]).duplicated(keep=m.attempts).to_numpy()
+        not_chosen = np.zeros(n_rows, dtype=bool)
+        not_chosen[candidates[other]] = True
+        drop("attempts", not_chosen)
     drop("missing_accelerators", np.isnan(n_acc))
     drop("too_few_accelerators", n_acc < m.min_accelerators)
-    drop("missing_submit", np.isnan(submit))
-    drop("missing_duration", np.isnan(duration))
-    drop("negative_duration", duration < 0)
-    drop("zero_duration", duration == 0)
+    drop("missing_submit", np.isnan(submit_trace_s))
+    drop("missing_duration", np.isnan(duration_s))
+    drop("negative_duration", duration_s < 0)
+    drop("zero_duration", duration_s == 0)
     drop("missing_fraction", np.isnan(fraction))
     out_of_range = alive & ((fraction <= 0) | (fraction > 1))
     if out_of_range.any():
@@ -242,7 +391,6 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         raise TraceError(f"{path}: column {m.accelerator_fraction_column!r} value "
                          f"{table[m.accelerator_fraction_column].iloc[row]!r} is outside "
                          f"(0, {m.accelerator_fraction_scale:g}] (line {row + 2})")
-    submit_trace_s = submit * m.time_unit_s
     drop("before_offset", submit_trace_s < m.start_offset_s)
 
     rows = np.flatnonzero(alive)
@@ -276,10 +424,14 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
 
     return TraceJobs(
         submit_s=(submit_trace_s[rows] - m.start_offset_s) * m.time_scale,
-        work_accel_s=duration[rows] * m.time_unit_s * n_acc[rows] * fraction[rows] * m.size_scale,
+        work_accel_s=duration_s[rows] * n_acc[rows] * fraction[rows] * m.size_scale,
         n_accelerators=n_acc[rows].astype(np.int32),
         priority=priority,
         dropped=dropped,
         censored=censored,
         notes={"censored": int(censored.sum())},
+        trace_id=_job_ids(table[m.id_column].iloc[rows]) if m.id_column is not None else None,
+        rows_read=n_rows,
+        file=str(path),
+        filter_columns=tuple(m.filters),
     )

@@ -263,6 +263,11 @@ JOB_COLUMNS = (
            "`links_too_slow` (a gang whose links could never carry it at `scheduler.min_link_efficiency`, under "
            "link-aware placement) "
            "or `deadline_unreachable` (cannot end by `deadline_s` even at full speed); empty otherwise"),
+    Column("trace_id", "S32", "", "a replayed trace's own id of the job (`workload.mapping.id_column`; its first "
+           "32 UTF-8 bytes, cut at a character); empty without one"),
+    Column("censored", np.int8, "", "1 if the trace flags the job censored (`workload.mapping.censored`: still "
+           "running at the trace's end, so its work is a lower bound; left out of the slowdown and energy-per-job "
+           "statistics), else 0"),
 )
 JOB_DTYPE = np.dtype([(c.name, c.dtype) for c in JOB_COLUMNS])
 JOB_UNITS = {c.name: c.units for c in JOB_COLUMNS if c.units}

@@ -64,6 +64,8 @@ def _job_statistic(key: str, jobs: np.ndarray) -> float:
     names = jobs.dtype.names or ()
     if key == "energy_per_job_wh" or key.startswith("slowdown"):
         done = jobs[jobs["status"] == b"completed"]
+        if "censored" in names:   # a lower-bound duration: no slowdown or energy per job of it
+            done = done[done["censored"] == 0]
         if key == "energy_per_job_wh":
             values = done["energy_wh"]
         elif "slowdown" in names:
