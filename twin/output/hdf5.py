@@ -4,10 +4,12 @@ The file (netCDF-4, CF: :mod:`twin.output.cf`) is opened with a fixed format bou
 (``FILE_FORMAT``) and switched to SWMR once every dataset exists, so
 that readers can follow it while it grows. Records are buffered and written a whole
 chunk at a time (``flush_every_records`` records, by default about 256 KiB per variable) by a
-writer thread, at most MAX_PENDING_WRITES batches waiting, while the simulation goes on; the file itself is flushed (H5Fflush, tens of ms on a slow disk) at most
-every ``FILE_FLUSH_INTERVAL_S`` of wall time, at every checkpoint and at the end, so a crash loses
-at most the records since then — and a checkpoint never refers to data that is not on disk. Root attributes that change
-(``status``) and ``/summary`` are written after the SWMR writer closes.
+writer thread, at most MAX_PENDING_WRITES batches waiting, while the simulation goes on (gzip chunks
+compressed in parallel and written directly: :mod:`twin.output.chunks`); the file itself is flushed
+(H5Fflush, tens of ms on a slow disk) at most every ``FILE_FLUSH_INTERVAL_S`` of wall time, at every
+checkpoint and at the end, so a crash loses at most the records since then — and a checkpoint never
+refers to data that is not on disk. Root attributes that change (``status``) and ``/summary`` are
+written after the SWMR writer closes.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from twin.config import yaml_sha256
 from twin.kernels import layout as L
 from twin.kernels.rows import copy_rows
 from twin.output import cf, schema
+from twin.output.chunks import direct_level, write_rows
 from twin.output.static import (command_line, compression_options, library_versions, set_attrs, variable_attrs,
                                  write_ledger_total, write_summary)
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION
@@ -175,6 +178,7 @@ class RunWriter:
         self._reserve = self.path.with_name(self.path.name + ".reserve")
         _hold_space(self._reserve, reserve_bytes(scenario, self.n_sats))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-hdf5")
+        self._deflate = direct_level(compression)   # gzip: chunks compressed in parallel (twin.output.chunks)
         self._pending = deque()   # writes handed to the thread, oldest first
         self.file = None
         try:
@@ -401,12 +405,8 @@ class RunWriter:
         ds = self._datasets
         if "state" in batch:
             r0, n = batch["r0"], len(batch["time"])
-            for name, values in batch["state"].items():
-                d = ds[name]
-                d.resize((r0 + n,) + d.shape[1:])
-                d[r0:] = values
-            ds["ledger"].resize((r0 + n, L.N_LEDGER))
-            ds["ledger"][r0:] = batch["ledger"]
+            columns = [(ds[name], values) for name, values in batch["state"].items()]
+            write_rows(columns + [(ds["ledger"], batch["ledger"])], r0, self._deflate)
             # /time last: a live reader that sees a record in /time finds it in /state too
             ds["time"].resize((r0 + n,))
             ds["time"][r0:] = batch["time"]
