@@ -355,6 +355,12 @@ class Scheduler(Section):
         1200.0, description="follow_the_sun: a target node must stay sunlit at least this much longer than the lead [s]")
     migration_cost_s: SecondsOrZero = Field(
         60.0, description="follow_the_sun: progress lost per migration (the job holds its new accelerators without progress) [s]")
+    # 1e3: a second's job would be planned as a quarter of an hour; larger factors only block backfilling
+    runtime_overestimate: Annotated[float, Field(ge=1, le=1e3)] = Field(
+        1.0, description="priority: EASY backfilling plans with user runtime estimates, the exact runtime times "
+                         "this for jobs without their own (workload.mapping.estimate_column); users' estimates "
+                         "tend to lie well above the actual runtimes (Mu'alem & Feitelson 2001). A job outliving "
+                         "its estimate keeps running. 1 = exact runtimes [1]")
 
 
 class Links(Section):

@@ -1,8 +1,8 @@
 """The column mapping of a job trace (``workload.mapping`` in a config): the file's format (CSV or
 JSON Lines), which columns hold the submit time, the duration, the accelerators, a fractional
-share, a priority and the job's own id, how its times are written (seconds or dates), how
-several attempts of one job are resolved, and the filters that select rows. Reading the file is
-:mod:`twin.ops.trace`'s job."""
+share, a priority, the user's runtime estimate and the job's own id, how its times are written
+(seconds or dates), how several attempts of one job are resolved, and the filters that select
+rows. Reading the file is :mod:`twin.ops.trace`'s job."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,6 +44,9 @@ class TraceMapping(BaseModel):
     submit_column: str = Field(description="job submit (arrival) time [time unit]")
     duration_column: str | None = Field(None, description="run time at full speed [time unit]; or use end/start")
     end_column: str | None = Field(None, description="end time [time unit]; duration = end - start")
+    estimate_column: str | None = Field(
+        None, description="the user's runtime estimate (requested time) [time unit], a number like duration_column; "
+                          "scaled as the duration (fraction, size_scale); empty cells: scheduler.runtime_overestimate")
     start_column: str | None = Field(None, description="start time [time unit]; defaults to the submit column")
     accelerators_column: str = Field(description="accelerators per job (integer)")
     accelerator_fraction_column: str | None = Field(

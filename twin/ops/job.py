@@ -49,7 +49,7 @@ class Job:
     (a Job with a ``__dict__`` took ~2x the memory)."""
 
     __slots__ = ("spec", "start_s", "end_s", "status", "preemptions", "migrations", "placement", "reason",
-                 "first_sat", "run_start_s", "lost_accel_s", "_slots", "_slot", "_remaining_accel_s", "_energy_j",
+                 "first_sat", "run_start_s", "lost_accel_s", "estimate_s", "_slots", "_slot", "_remaining_accel_s", "_energy_j",
                  "_checkpoint_work_accel_s", "_since_checkpoint_s", "_stall_s", "_network_accel_s")
 
     remaining_accel_s = _Progress()        # work still to do [accelerator-s]
@@ -59,8 +59,11 @@ class Job:
     stall_s = _Progress()                  # progress-free time still to serve (migration) [s]
     network_accel_s = _Progress()          # held while communication held it back [accelerator-s]
 
-    def __init__(self, spec: JobSpec, remaining_accel_s: float):
+    def __init__(self, spec: JobSpec, remaining_accel_s: float, estimate_s: float | None = None):
         self.spec = spec
+        # runtime estimate at full rate on all its accelerators [s], fixed at submission: what EASY
+        # backfilling plans with (twin.ops.scheduling.backfill_run_s); exact when None
+        self.estimate_s = spec.work_accel_s / spec.n_accelerators if estimate_s is None else estimate_s
         self._slots, self._slot = None, -1   # while running: the book's JobSlots and the slot there
         self.remaining_accel_s = remaining_accel_s
         self.energy_j = self.checkpoint_work_accel_s = self.since_checkpoint_s = self.stall_s = 0.0
@@ -104,7 +107,8 @@ class Job:
         return {"job_id": s.job_id, "submit_s": s.submit_s, "start_s": self.start_s, "end_s": self.end_s,
                 "n_accelerators": s.n_accelerators, "work_accel_s": s.work_accel_s, "sat_first": self.first_sat,
                 "status": self.status, "energy_wh": self.energy_j / J_PER_WH, "preemptions": self.preemptions,
-                "priority": s.priority, "deadline_s": s.deadline_s, "wait_s": self.start_s - s.submit_s,
+                "priority": s.priority, "deadline_s": s.deadline_s, "estimate_s": self.estimate_s,
+                "wait_s": self.start_s - s.submit_s,
                 "slowdown": self.slowdown, "flop": self.done_accel_s * peak_flops, "migrations": self.migrations,
                 "lost_accel_s": self.lost_accel_s, "network_lost_accel_s": self.network_accel_s,
                 "comm_slowdown": self.comm_slowdown, "reason": self.reason,

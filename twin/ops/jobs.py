@@ -51,6 +51,7 @@ class JobBook:
     """
 
     trace = None   # a trace run's twin.ops.trace_summary.TraceReplay (:meth:`replay`)
+    trace_estimate_s = None   # a trace run's user runtime estimates by job_id [s], NaN where none
 
     def __init__(self, n_nodes: int, accel_per_node: int, policy, idle_w: float, peak_w: float,
                  peak_flops: float = 0.0, migration_cost_s: float = 0.0):
@@ -86,8 +87,11 @@ class JobBook:
     def replay(self, trace, until_s: float) -> None:
         """The run replays ``trace`` (a :class:`twin.ops.trace.TraceJobs`, or None) up to ``until_s``:
         its job ids and censored flags go to /jobs, its row accounting to /summary (and the log),
-        and its censored jobs stay out of the slowdown and energy-per-job statistics."""
+        and its censored jobs stay out of the slowdown and energy-per-job statistics; its user runtime
+        estimates (``estimate_column``) are the jobs' estimates (:meth:`submit`)."""
         self.trace = trace_replay(trace, until_s)
+        if trace is not None and np.isfinite(trace.estimate_s).any():
+            self.trace_estimate_s = trace.estimate_s[:len(self.trace.censored)]   # as TraceReplay: job_id 0, 1, …
 
     def _censored(self, job: Job) -> bool:
         return self.trace is not None and self.trace.is_censored(job.spec.job_id)
@@ -98,9 +102,19 @@ class JobBook:
         return list(self._running.values())
 
     # ------------------------------------------------------------ events
+    def estimate_s(self, spec: JobSpec) -> float:
+        """The runtime estimate [s] EASY backfilling plans ``spec`` with: its trace's own, else its
+        runtime at full rate on all its accelerators times the policy's ``runtime_overestimate``."""
+        if self.trace_estimate_s is not None:
+            own = float(self.trace_estimate_s[spec.job_id])
+            if not math.isnan(own):
+                return own
+        factor = getattr(getattr(self.policy, "params", None), "runtime_overestimate", 1.0)
+        return spec.work_accel_s / spec.n_accelerators * factor
+
     def submit(self, spec: JobSpec) -> None:
         self.counts["submitted"] += 1
-        job = Job(spec, spec.work_accel_s)
+        job = Job(spec, spec.work_accel_s, self.estimate_s(spec))
         self.queue.append(job)
         self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
 

@@ -17,9 +17,15 @@ Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES
 ``priority``
     Highest priority first with EASY backfilling (Lifka 1995; Mu'alem & Feitelson 2001): the
     first job that does not fit gets a reservation at the earliest time enough accelerators free
-    up (running jobs' ends estimated as remaining work at full speed), and later jobs start now
-    only if they end before it or use accelerators the reservation does not need. With
-    ``scheduler.preempt``, a blocked job preempts running jobs of strictly lower priority.
+    up (running jobs' estimated ends, :func:`backfill_run_s`), and later jobs start now only if
+    their estimated end is no later than it or they use accelerators the reservation does not
+    need. Estimates are user runtime estimates (``Job.estimate_s``: the trace's
+    ``estimate_column``, else the exact runtime × ``scheduler.runtime_overestimate``, 1 = exact),
+    as production EASY schedulers plan with the run time users request; Mu'alem & Feitelson
+    studied how such (mostly over-) estimates affect backfilling. A job that outlives its
+    estimate keeps running (no kill at the requested time): it is then planned to end "now"
+    until it does. With ``scheduler.preempt``, a blocked job preempts running jobs of strictly
+    lower priority.
 ``power_aware``
     Arrival order; each node has a power budget, the busy accelerators its battery can carry
     through the next eclipse and its array can sustain over an orbit. Jobs pack into the nodes
@@ -100,6 +106,8 @@ class PolicyParams:
     # links
     link_aware: bool = False              # gangs only on linked satellites (twin.ops.link_placement)
     min_link_efficiency: float = 0.8      # ... whose links let them run at this fraction or better [1]
+    # priority: user runtime estimates (twin.ops.jobs.JobBook.estimate_s)
+    runtime_overestimate: float = 1.0     # estimate / exact runtime of jobs without their own [1]
 
 
 def first_fit(n_accel: int, free: np.ndarray, order: np.ndarray) -> list[tuple[int, int]] | None:
@@ -148,9 +156,22 @@ def node_order(n: int) -> np.ndarray:
 
 
 def estimated_run_s(job) -> float:
-    """Time a job still needs at full speed on all its accelerators (plus any stall) [s]: the
-    runtime estimate of backfilling, exact when no node throttles."""
+    """Time a job still needs at full speed on all its accelerators (plus any stall) [s]: exact
+    when no node throttles."""
     return job.remaining_accel_s / job.n_accelerators + job.stall_s
+
+
+def backfill_run_s(job) -> float:
+    """Time a job still needs by its runtime estimate [s], what EASY backfilling plans with:
+    :func:`estimated_run_s` plus the excess of its estimate (``Job.estimate_s``, fixed at
+    submission) over its exact runtime at full rate, never below zero (a job that outlives its
+    estimate is planned to end now; it is not killed). For a job running at full speed since its
+    start this is start + estimate − now, the planned end of EASY with user estimates; it also
+    follows throttling, stalls and rollbacks as :func:`estimated_run_s` does. With an exact
+    estimate (the default) the excess is 0 and this is :func:`estimated_run_s`, bit for bit."""
+    run_s = estimated_run_s(job)
+    excess_s = job.estimate_s - job.spec.work_accel_s / job.n_accelerators
+    return run_s if excess_s == 0.0 else max(run_s + excess_s, 0.0)
 
 
 class Policy:
@@ -236,7 +257,7 @@ class PriorityBackfill(Policy):
         running = list(view.running) if view is not None and view.running is not None else []
         shadow_s, spare = self._reservation(jobs[i], free, order, now, running, started)
         for job in jobs[i + 1:]:
-            if now + estimated_run_s(job) <= shadow_s:
+            if now + backfill_run_s(job) <= shadow_s:
                 placement = self.linked(first_fit(job.n_accelerators, free, order), job.n_accelerators,
                                         [(free, order)], view)
             else:
@@ -252,10 +273,10 @@ class PriorityBackfill(Policy):
 
     @staticmethod
     def _reservation(head, free, order, now, running, started):
-        """Shadow time [s] at which ``head`` can start, and the accelerators per node that are
-        free then and not needed by it (EASY's "extra" nodes)."""
-        ends = [(now + estimated_run_s(j), j.spec.job_id, j.placement) for j in running]
-        ends += [(now + estimated_run_s(j), j.spec.job_id, p) for j, p in started]
+        """Shadow time [s] at which ``head`` can start by the running jobs' estimated ends, and the
+        accelerators per node that are free then and not needed by it (EASY's "extra" nodes)."""
+        ends = [(now + backfill_run_s(j), j.spec.job_id, j.placement) for j in running]
+        ends += [(now + backfill_run_s(j), j.spec.job_id, p) for j, p in started]
         ends.sort(key=lambda e: (e[0], e[1]))
         future = free.copy()
         for end_s, _, placement in ends:
@@ -475,5 +496,6 @@ def make_policy(scheduler, spacecraft) -> Policy:
         migration_lead_s=scheduler.migration_lead_s,
         migration_min_gain_s=scheduler.migration_min_gain_s,
         link_aware=scheduler.link_aware or scheduler.policy == TopologyAware.name,
-        min_link_efficiency=scheduler.min_link_efficiency)
+        min_link_efficiency=scheduler.min_link_efficiency,
+        runtime_overestimate=scheduler.runtime_overestimate)
     return POLICIES[scheduler.policy](params)

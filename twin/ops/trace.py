@@ -3,7 +3,7 @@
 A trace is a CSV or JSON Lines file with one row (object) per job or attempt of a job.
 :class:`TraceMapping` says which columns hold the submit time, the duration (or start and end
 times), the number of accelerators, an optional fractional share of one accelerator, a priority,
-the job's own id and its accelerator type, and how times are written (numbers of a time unit, or
+the user's runtime estimate, the job's own id and its accelerator type, and how times are written (numbers of a time unit, or
 dates); :func:`load_trace` turns the file into plain arrays (:class:`TraceJobs`) in SI units that
 the workload and the scheduler consume.
 
@@ -62,6 +62,7 @@ class TraceJobs:
     censored : (J,) bool — the duration is a lower bound (e.g. still running at trace end)
     notes : counts about kept jobs that are worth reporting (``censored``)
     trace_id : (J,) S32 — the job's id in the trace (``id_column``, UTF-8, cut to 32 bytes); empty if none
+    estimate_s : (J,) float64 — the user's runtime estimate at full rate (``estimate_column``) [s]; NaN if none
     rows_read : rows (JSON Lines: objects) in the file; kept jobs + dropped rows
     file : the file read
     filter_columns : the columns of the mapping's ``filters`` (reasons ``filtered:<column>``)
@@ -75,6 +76,7 @@ class TraceJobs:
     censored: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     notes: dict[str, int] = field(default_factory=dict)
     trace_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=f"S{TRACE_ID_BYTES}"))
+    estimate_s: np.ndarray | None = None
     rows_read: int = -1
     file: str = ""
     filter_columns: tuple[str, ...] = ()
@@ -85,9 +87,11 @@ class TraceJobs:
             object.__setattr__(self, "censored", np.zeros(n_jobs, dtype=bool))
         if self.trace_id is None or (len(self.trace_id) == 0 and n_jobs > 0):
             object.__setattr__(self, "trace_id", np.zeros(n_jobs, dtype=f"S{TRACE_ID_BYTES}"))
+        if self.estimate_s is None:
+            object.__setattr__(self, "estimate_s", np.full(n_jobs, np.nan))
         if self.rows_read < 0:
             object.__setattr__(self, "rows_read", n_jobs + sum(self.dropped.values()))
-        for name in ("work_accel_s", "n_accelerators", "priority", "censored", "trace_id"):
+        for name in ("work_accel_s", "n_accelerators", "priority", "censored", "trace_id", "estimate_s"):
             if len(getattr(self, name)) != n_jobs:
                 raise ValueError(f"TraceJobs.{name} has {len(getattr(self, name))} entries, submit_s has {n_jobs}")
 
@@ -243,6 +247,9 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         ``submit_s = (t_submit * time_unit_s - start_offset_s) * time_scale`` [s];
         ``work_accel_s = duration * time_unit_s * n_accelerators * fraction * size_scale``
         [accelerator-s]. ``time_scale`` stretches arrivals only, never durations.
+        ``estimate_s = estimate * time_unit_s * fraction * size_scale`` [s] (``estimate_column``;
+        NaN without one or where the cell is empty): the user's runtime estimate, scaled as the
+        duration so that its ratio to the job's runtime at full rate stays the trace's.
 
     Rows are removed in this order, each counted once under the first reason that applies:
     ``filtered:<column>`` (value not in ``filters``), ``gpu_type`` (``gpu_type_column`` not in
@@ -262,7 +269,7 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
     dates (naive ones in ``timezone``, DST-ambiguous local times unparseable), counted in
     seconds from the earliest submit date in the file (whatever the filters), and
     ``start_offset_s`` applies from there; a ``duration_column`` is always a number of
-    ``time_unit_s``. Helios (SenseTime, SC'21) ``cluster_log.csv``, for instance: submit =
+    ``time_unit_s``, and so is an ``estimate_column``. Helios (SenseTime, SC'21) ``cluster_log.csv``, for instance: submit =
     ``submit_time``, duration = ``duration`` [s], accelerators = ``gpu_num``, id = ``job_id``,
     ``time_format: iso8601`` (naive dates; their zone is not documented and, without daylight
     saving, only their differences matter), see configs/data/TRACE_SOURCES.md.
@@ -313,8 +320,8 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         path = Path(base_dir) / path
     start_column = m.start_column or m.submit_column
     wanted = [m.submit_column, m.duration_column, m.end_column, start_column, m.accelerators_column,
-              m.accelerator_fraction_column, m.priority_column, m.id_column, m.gpu_type_column, *m.filters,
-              *m.censored]
+              m.accelerator_fraction_column, m.priority_column, m.id_column, m.gpu_type_column, m.estimate_column,
+              *m.filters, *m.censored]
     columns = list(dict.fromkeys(c for c in wanted if c is not None))
     table = _read_table(path, columns, m.file_format)
     n_rows = len(table)
@@ -345,6 +352,11 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
             end_ns, bad_end = _date_ns(table[m.end_column], m)
             unparseable |= bad_start | bad_end
             duration_s = _relative_s(end_ns, zero_ns) - _relative_s(start_ns, zero_ns)
+    estimate_s = np.full(n_rows, np.nan)   # the user's estimate: a number of time_unit_s, as a duration_column
+    if m.estimate_column is not None:
+        estimate = _numeric(table, m.estimate_column, path)
+        _no_negative(estimate, m.estimate_column, path)
+        estimate_s = estimate * m.time_unit_s
     n_acc = _numeric(table, m.accelerators_column, path)
     odd = (n_acc < 0) | (n_acc != np.round(n_acc))
     if odd.any():
@@ -431,6 +443,7 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         censored=censored,
         notes={"censored": int(censored.sum())},
         trace_id=_job_ids(table[m.id_column].iloc[rows]) if m.id_column is not None else None,
+        estimate_s=estimate_s[rows] * fraction[rows] * m.size_scale,
         rows_read=n_rows,
         file=str(path),
         filter_columns=tuple(m.filters),

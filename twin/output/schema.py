@@ -247,6 +247,9 @@ JOB_COLUMNS = (
            "(preemption by the policy, or a fault on one of its nodes)"),
     Column("priority", np.int32, "", "scheduling priority from the workload (0 by default; larger = more important)"),
     Column("deadline_s", np.float64, "s", "latest end asked for (`workload.deadline_slack`); NaN if none"),
+    Column("estimate_s", np.float64, "s", "runtime estimate EASY backfilling (`priority`) plans with, fixed at "
+           "submission: the trace's own (`workload.mapping.estimate_column`), else `work_accel_s / n_accelerators "
+           "× scheduler.runtime_overestimate`"),
     Column("wait_s", np.float64, "s", "`start_s − submit_s`; NaN if never started"),
     Column("slowdown", np.float64, "1", "`(end_s − submit_s) / (work_accel_s / n_accelerators)`; NaN if not "
            "completed"),
