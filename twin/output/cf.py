@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import numpy as np
+
 CONVENTIONS = "CF-1.10"
 CALENDAR = "standard"   # the proleptic Gregorian calendar mixed with Julian before 1582 (CF 4.4.1): UTC dates here
 
@@ -52,8 +54,6 @@ def time_attrs(epoch: datetime, long_name: str) -> dict:
     """Attributes of an instant counted in seconds from the run's epoch (the time coordinate,
     and the tables' time columns). ``units`` and ``calendar`` are bytes, stored as fixed-length
     strings (netCDF ``char``): ``ncdump -t`` and other netCDF-C tools decode times only from those."""
-    import numpy as np
-
     return {"units": np.bytes_(time_units(epoch).encode()), "calendar": np.bytes_(CALENDAR.encode()),
             "long_name": long_name}
 
@@ -69,8 +69,6 @@ def cell_methods(kind: str, stat: str = "") -> str:
 
 def flag_attrs(names, dtype) -> dict:
     """``flag_values`` and ``flag_meanings`` of a code variable whose code ``k`` means ``names[k]``."""
-    import numpy as np
-
     return {"flag_values": np.arange(len(names), dtype=dtype), "flag_meanings": " ".join(names)}
 
 

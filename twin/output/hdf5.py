@@ -30,9 +30,9 @@ from twin.kernels import layout as L
 from twin.kernels.rows import copy_rows
 from twin.output import cf, schema
 from twin.output.chunks import direct_level, write_rows
-from twin.output.static import (command_line, compression_options, library_versions, set_attrs, variable_attrs,
+from twin.output.static import (command_line, compression_options, library_versions, variable_attrs,
                                  write_ledger_total, write_summary)
-from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, JOB_UNITS, SCHEMA, SCHEMA_VERSION
+from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, SCHEMA, SCHEMA_VERSION
 from twin.output.tables import EVENTS, JOBS, LINKS, append_rows, copy_table_rows, create_table
 
 
@@ -211,14 +211,14 @@ class RunWriter:
             "skipped_tles": "\n".join(f"{n}: {why}" for n, why in sats.skipped),
             **versions,
         }
-        set_attrs(f, attrs)
+        f.attrs.update(attrs)
         opts = compression_options(compression)
         time = f.create_dataset(schema.TIME, shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(1024,))
-        set_attrs(time, {**cf.time_attrs(sim.epoch_utc, "end of the record interval"), "standard_name": "time",
+        time.attrs.update({**cf.time_attrs(sim.epoch_utc, "end of the record interval"), "standard_name": "time",
                     "axis": "T"})
         time.make_scale(schema.TIME)
         index = f.create_dataset(schema.SAT, data=np.arange(self.n_sats, dtype=np.int64))
-        set_attrs(index, {"units": "1", "long_name": "satellite index"})
+        index.attrs.update({"units": "1", "long_name": "satellite index"})
         index.make_scale(schema.SAT)
         coords = {"sat_name": (np.array([str(n) for n in sats.name], dtype=object), h5py.string_dtype(),
                                {"long_name": "satellite name"}),
@@ -227,43 +227,41 @@ class RunWriter:
                   "plane": (np.asarray(sats.plane, dtype=np.int32), None, {"units": "1", "long_name": "orbital plane"})}
         for name, (values, dtype, var_attrs) in coords.items():
             d = f.create_dataset(name, data=values, dtype=dtype)
-            set_attrs(d, var_attrs)
+            d.attrs.update(var_attrs)
             d.dims[0].attach_scale(index)
         cause = f.create_dataset(schema.CAUSE, data=np.array(L.LEDGER_CAUSES, dtype=object), dtype=h5py.string_dtype())
-        set_attrs(cause, {"long_name": "cause of the accelerator ledger (docs/schema.md)"})
+        cause.attrs.update({"long_name": "cause of the accelerator ledger (docs/schema.md)"})
         cause.make_scale(schema.CAUSE)
         on_sats = " ".join(schema.SAT_COORDS)
         for var in self.variables:
             d = f.create_dataset(var.name, shape=(0, self.n_sats), maxshape=(None, self.n_sats),
                                  dtype=var.dtype, chunks=(chunk, max(self.n_sats, 1)), **opts)
-            set_attrs(d, variable_attrs(var, on_sats))
+            d.attrs.update(variable_attrs(var, on_sats))
             d.dims[0].attach_scale(time)
             d.dims[1].attach_scale(index)
         if positions:
             xyz = f.create_dataset(schema.XYZ, data=np.array(["x", "y", "z"], dtype=object), dtype=h5py.string_dtype())
-            set_attrs(xyz, {"long_name": "GCRS axis"})
+            xyz.attrs.update({"long_name": "GCRS axis"})
             xyz.make_scale(schema.XYZ)
             d = f.create_dataset(schema.POSITIONS, shape=(0, self.n_sats, 3), maxshape=(None, self.n_sats, 3),
                                  dtype=np.float32, chunks=(chunk, max(self.n_sats, 1), 3), **opts)
-            set_attrs(d, {"units": "km", "long_name": "GCRS position at the end of the record interval",
+            d.attrs.update({"units": "km", "long_name": "GCRS position at the end of the record interval",
                      "kind": "stock", "cell_methods": "time: point", "coordinates": on_sats})
             for axis, scale in enumerate((time, index, xyz)):
                 d.dims[axis].attach_scale(scale)
         ledger = f.create_dataset(schema.LEDGER, shape=(0, L.N_LEDGER), maxshape=(None, L.N_LEDGER), dtype=np.float64,
                                   chunks=(chunk, L.N_LEDGER), **opts)
-        set_attrs(ledger, {"units": "1", "cell_methods": "time: mean",
+        ledger.attrs.update({"units": "1", "cell_methods": "time: mean",
                       "long_name": "accelerators in each cause of the ledger, summed over the satellites, mean over "
                                    "the record interval"})
         ledger.dims[0].attach_scale(time)
         ledger.dims[1].attach_scale(cause)
         epoch = sim.epoch_utc
-        create_table(f, JOBS, JOB_DTYPE, JOB_UNITS, schema.JOB_NAMES, schema.JOB_INSTANTS, epoch, opts)
-        create_table(f, EVENTS, EVENT_DTYPE, schema.EVENT_UNITS, schema.EVENT_NAMES, schema.TABLE_INSTANTS, epoch,
-                     opts)
+        create_table(f, JOBS, epoch, opts)
+        create_table(f, EVENTS, epoch, opts)
         if self.links:
-            links = create_table(f, LINKS, schema.LINK_DTYPE, schema.LINK_UNITS, schema.LINK_NAMES,
-                                 schema.TABLE_INSTANTS, epoch, opts)
-            set_attrs(links, {"long_name": "inter-satellite links up at the end of each record"})
+            links = create_table(f, LINKS, epoch, opts)
+            links.attrs.update({"long_name": "inter-satellite links up at the end of each record"})
         f.create_group(schema.SUMMARY, track_order=True)
         if copy_from is not None:
             self._copy_prefix(*copy_from)
@@ -285,11 +283,11 @@ class RunWriter:
         """Copy what an earlier file of this run held at a checkpoint (SWMR read: the earlier
         writer may have been killed)."""
         from twin.output.h5open import open_swmr
-        from twin.output.reader import reading
+        from twin.output.reader import _attr, reading
 
         f = self.file
         with open_swmr(old_path) as old, reading(old_path):   # damaged: RunFileError, never a hang
-            set_attrs(f, {key: _text(old.attrs[key]) for key in ("created_utc", "history")})
+            f.attrs.update({key: _attr(old, key) for key in ("created_utc", "history")})
             n = counts["records"]
             names = [v.name for v in self.variables] + ([schema.POSITIONS] if self.positions else [])
             for name in (schema.TIME, schema.LEDGER, *names):
@@ -450,9 +448,9 @@ class RunWriter:
             status, reason = "failed", reason or failure_text(self.failure)
         try:
             with h5py.File(self.path, "r+", libver=FILE_FORMAT) as f:
-                set_attrs(f, {"status": status})
+                f.attrs["status"] = status
                 if status == "failed":
-                    set_attrs(f, {"failure_reason": reason})
+                    f.attrs["failure_reason"] = reason
                 elif "failure_reason" in f.attrs:
                     del f.attrs["failure_reason"]
                 if status == "complete":
@@ -464,10 +462,6 @@ class RunWriter:
                 raise
             reason = f"{reason}; the status could not be written either ({failure_text(err)})"
         return status, reason
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def failure_text(err: BaseException) -> str:

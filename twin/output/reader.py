@@ -25,13 +25,12 @@ from twin.output import schema
 from twin.kernels.layout import LEDGER_CAUSES
 from twin.output.ledger import ledger_line
 from twin.output.schema import SCHEMA, SCHEMA_VERSION
-from twin.output.tables import EVENTS, JOBS, LINKS, n_rows, read_rows
+from twin.output.tables import EVENTS, JOBS, n_rows, read_rows
 
 # h5py reports damaged files with these; KeyError is a missing object
 _H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError)
 
 _SAT_PATHS = (schema.SAT, *schema.SAT_COORDS)
-_DTYPES = {JOBS: schema.JOB_DTYPE, EVENTS: schema.EVENT_DTYPE, LINKS: schema.LINK_DTYPE}
 
 
 class RunFileError(InputError):
@@ -146,7 +145,7 @@ def _check_layout(f: h5py.File, path) -> None:
                 raise RunFileError(f"{path}: damaged run file, /{var.name} has shape {shape}, "
                                    f"expected (records, {n_sat})")
         for table in (JOBS, EVENTS):
-            missing = [c for c in _DTYPES[table].names if c not in f[table]]
+            missing = [c for c in schema.TABLES[table].dtype.names if c not in f[table]]
             if missing:
                 raise RunFileError(f"{path}: damaged run file, /{table}/{missing[0]} missing")
 
@@ -296,7 +295,7 @@ def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
 
     g = f[name]
     n = n_rows(g)
-    names = list(fields) if fields else [c for c in _DTYPES[name].names if c in g]
+    names = list(fields) if fields else [c for c in schema.TABLES[name].dtype.names if c in g]
     frame = {}
     for col in names:
         values = g[col][:n:step]
@@ -306,7 +305,7 @@ def read_table(f: h5py.File, name: str, fields=None, step: int = 1):
 
 def table_rows(f: h5py.File, name: str):
     """A table's complete rows as one structured array of its schema dtype (text as bytes)."""
-    return read_rows(f[name], _DTYPES[name])
+    return read_rows(f[name], schema.TABLES[name].dtype)
 
 
 def describe(path) -> str:

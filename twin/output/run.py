@@ -23,8 +23,9 @@ from twin.output.tables import EVENTS, JOBS, LINKS
 
 # attributes the file's variables carry for netCDF readers that xarray expresses otherwise
 # (dimension scales, the coordinates list, the time coordinate's encoding)
-_FILE_ONLY = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "coordinates", "units", "calendar",
-              "_Netcdf4Dimid", "_Netcdf4Coordinates"}
+_FILE_ONLY = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "coordinates", "_Netcdf4Dimid",
+              "_Netcdf4Coordinates"}
+_TIME_ENCODING = {"units", "calendar"}   # the datetime64 coordinate carries them as its encoding
 
 
 def open_run(path) -> "Run":
@@ -68,18 +69,13 @@ def _lazy_variable(manager, path, name, shape, dtype, dims, attrs):
     return xr.Variable(dims, indexing.LazilyIndexedArray(_Backend(manager, path, name, shape, dtype)), attrs)
 
 
-# units of each table's columns, and which are instants (written as dates, CF time)
-_TABLE_UNITS = {JOBS: (schema.JOB_UNITS, schema.JOB_INSTANTS), EVENTS: (schema.EVENT_UNITS, schema.TABLE_INSTANTS),
-                LINKS: (schema.LINK_UNITS, schema.TABLE_INSTANTS)}
-
-
-def _table_dataset(frame, dim: str, units_and_instants: tuple, epoch: np.datetime64):
+def _table_dataset(frame, dim: str, table: "schema.Table", epoch: np.datetime64):
     """A table as an ``xarray.Dataset`` on ``dim``: instants as dates, other columns with units."""
     import xarray as xr
 
     from twin.output import cf
 
-    units, instants = units_and_instants
+    units, instants = table.units, table.instants
     columns = {}
     for col in frame.columns:
         values = frame[col].to_numpy()
@@ -171,13 +167,9 @@ class Run:
 
     @staticmethod
     def _attrs(d) -> dict:
-        out = {}
-        for key, value in d.attrs.items():
-            if key not in _FILE_ONLY:
-                out[key] = value if isinstance(value, np.ndarray) and value.dtype.kind in "iuf" else _python(value)
-        if "units" in d.attrs and d.name.rsplit("/", 1)[-1] != schema.TIME:
-            out["units"] = _attr(d, "units")
-        return out
+        skip = _FILE_ONLY | (_TIME_ENCODING if d.name.rsplit("/", 1)[-1] == schema.TIME else set())
+        return {key: value if isinstance(value, np.ndarray) and value.dtype.kind in "iuf" else _python(value)
+                for key, value in d.attrs.items() if key not in skip}
 
     @property
     def attrs(self) -> dict:
@@ -212,7 +204,7 @@ class Run:
         epoch = _epoch(self.attrs)
         for name, frame, dim in ((JOBS, self.jobs, "job"), (EVENTS, self.events, "event"), (LINKS, self.links, "link")):
             if frame is not None:
-                children[name] = _table_dataset(frame, dim, _TABLE_UNITS[name], epoch)
+                children[name] = _table_dataset(frame, dim, schema.TABLES[name], epoch)
         children["summary"] = xr.Dataset({k: ((), v, {"units": self.summary_units[k]} if k in self.summary_units
                                               else {}) for k, v in self.summary.items()})
         return xr.DataTree.from_dict({"/": self.state, **{f"/{k}": v for k, v in children.items()}})

@@ -312,3 +312,18 @@ def unit_of(key: str) -> str:
     if key == "limiting_factor":
         return "text"
     return "1"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the run file (a group of columns): its rows' dtype, each column's unit (twin's
+    names) and long_name, and which columns are instants since the epoch (CF time units)."""
+    dtype: np.dtype
+    units: dict
+    long_names: dict
+    instants: tuple
+
+
+TABLES = {"jobs": Table(JOB_DTYPE, JOB_UNITS, JOB_NAMES, JOB_INSTANTS),
+          "events": Table(EVENT_DTYPE, EVENT_UNITS, EVENT_NAMES, TABLE_INSTANTS),
+          "links": Table(LINK_DTYPE, LINK_UNITS, LINK_NAMES, TABLE_INSTANTS)}

@@ -28,7 +28,7 @@ def library_versions() -> dict:
 def write_ledger_total(f: h5py.File, total: np.ndarray) -> None:
     """``/ledger_total`` (sat, cause) [accelerator-s] of a completed run."""
     d = f.create_dataset(schema.LEDGER_TOTAL, data=np.asarray(total, dtype=np.float64))
-    set_attrs(d, {"units": "s", "long_name": "accelerator-seconds of each satellite in each cause of the ledger, over "
+    d.attrs.update({"units": "s", "long_name": "accelerator-seconds of each satellite in each cause of the ledger, over "
                                         "the run", "coordinates": " ".join(schema.SAT_COORDS)})
     d.dims[0].attach_scale(f[schema.SAT])
     d.dims[1].attach_scale(f[schema.CAUSE])
@@ -42,7 +42,7 @@ def write_summary(f: h5py.File, summary: dict) -> None:
             d = g.create_dataset(key, data=value, dtype=h5py.string_dtype())
         else:
             d = g.create_dataset(key, data=value)
-            set_attrs(d, cf.unit_attrs(schema.unit_of(key)))
+            d.attrs.update(cf.unit_attrs(schema.unit_of(key)))
 
 
 def variable_attrs(var, coordinates: str) -> dict:
@@ -62,13 +62,6 @@ def compression_options(compression) -> dict:
     if compression:
         return {"compression": "gzip", "compression_opts": compression, "shuffle": True}
     return {}
-
-
-def set_attrs(obj, attrs: dict) -> None:
-    """Set every attribute of ``attrs`` on the HDF5 object ``obj`` (text as h5py stores it: a
-    variable-length UTF-8 string, netCDF's ``string``; ``bytes`` as a fixed-length one, ``char``)."""
-    for key, value in attrs.items():
-        obj.attrs[key] = value
 
 
 def command_line() -> str:

@@ -13,22 +13,22 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from twin.output import cf
-from twin.output.static import set_attrs
+from twin.output import cf, schema
 
 JOBS, EVENTS, LINKS = "jobs", "events", "links"
 DIMENSION = {JOBS: "job", EVENTS: "event", LINKS: "link"}
 CHUNK_ROWS = 4096
 
 
-def create_table(f: h5py.File, name: str, dtype: np.dtype, units: dict, long_names: dict, instants: tuple,
-                 epoch, opts: dict) -> h5py.Group:
-    """An empty table group: the row coordinate, then a growable column per field of ``dtype``
-    (``units[field]`` in twin's names; ``instants``: the fields that are instants since ``epoch``)."""
+def create_table(f: h5py.File, name: str, epoch, opts: dict) -> h5py.Group:
+    """The empty table ``name`` (``schema.TABLES``): the row coordinate, then a growable column
+    per field, instants with CF time units counted from ``epoch``."""
+    table = schema.TABLES[name]
+    dtype, units, long_names, instants = table.dtype, table.units, table.long_names, table.instants
     g = f.create_group(name)
     dim = DIMENSION[name]
     row = g.create_dataset(dim, shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(CHUNK_ROWS,), **opts)
-    set_attrs(row, {"long_name": f"row of /{name}", "units": "1"})
+    row.attrs.update({"long_name": f"row of /{name}", "units": "1"})
     row.make_scale(dim)
     for field in dtype.names:
         kind = dtype[field]
@@ -40,7 +40,7 @@ def create_table(f: h5py.File, name: str, dtype: np.dtype, units: dict, long_nam
             if kind.kind == "S":
                 attrs.pop("units", None)
                 attrs["_Encoding"] = "utf-8"
-        set_attrs(d, attrs)
+        d.attrs.update(attrs)
         d.dims[0].attach_scale(row)
     return g
 

@@ -24,7 +24,7 @@ from twin.economics.cost import cost_of_run
 from twin.output.reader import _python, read_summary, state_names, table_rows
 from twin.output import ledger, schema
 from twin.output.hdf5 import FILE_FORMAT
-from twin.output.static import compression_options, set_attrs, write_ledger_total, write_summary
+from twin.output.static import compression_options, write_ledger_total, write_summary
 from twin.output.tables import EVENTS, JOBS, append_rows, create_table
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
@@ -156,11 +156,11 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
     summaries = [read_summary(f) for f in files]
     tmp = out_path.with_name(out_path.name + ".combining")
     with h5py.File(tmp, "w", libver=FILE_FORMAT) as out:
-        set_attrs(out, {key: _python(value) for key, value in first.attrs.items()
+        out.attrs.update({key: _python(value) for key, value in first.attrs.items()
                         if not key.startswith("shard_")})   # shard k's own place in the plan
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         sim = scenario.simulation
-        set_attrs(out, {
+        out.attrs.update({
             "created_utc": created, "history": f"{_python(first.attrs['history'])}\n{created} twin: combined from "
                                                f"{len(files)} shards",
             "title": f"twin run: {n_sat:,} satellites, {sim.duration_s / 86400:g} d from {sim.epoch_utc:%Y-%m-%d} "
@@ -168,16 +168,16 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
             "status": "complete", "config_yaml": scenario.to_yaml(), "config_sha256": scenario.sha256(),
             "seed": sim.seed})
         out.attrs["shards"] = np.array(rel, dtype=h5py.string_dtype())
-        set_attrs(out, plan.as_attrs())
+        out.attrs.update(plan.as_attrs())
         t = out.create_dataset(schema.TIME, data=time)
-        set_attrs(t, _own(first[schema.TIME].attrs))
+        t.attrs.update(_own(first[schema.TIME].attrs))
         t.make_scale(schema.TIME)
         index = out.create_dataset(schema.SAT, data=np.arange(n_sat, dtype=np.int64))
-        set_attrs(index, _own(first[schema.SAT].attrs))
+        index.attrs.update(_own(first[schema.SAT].attrs))
         index.make_scale(schema.SAT)
         cause = out.create_dataset(schema.CAUSE, data=first[schema.CAUSE].asstr()[...].astype(object),
                                    dtype=h5py.string_dtype())
-        set_attrs(cause, _own(first[schema.CAUSE].attrs))
+        cause.attrs.update(_own(first[schema.CAUSE].attrs))
         cause.make_scale(schema.CAUSE)
         scales = {schema.TIME: t, schema.SAT: index, schema.CAUSE: cause}
         if schema.XYZ in first:
@@ -191,9 +191,9 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         for name in schema.SAT_COORDS[1:]:
             d = out.create_dataset(name, data=np.concatenate([f[name][...] for f in files]))
         shard = out.create_dataset("shard", data=np.repeat(np.arange(len(files), dtype=np.int32), counts))
-        set_attrs(shard, {"units": "1", "long_name": "shard of the satellite"})
+        shard.attrs.update({"units": "1", "long_name": "shard of the satellite"})
         for name in schema.SAT_COORDS:
-            set_attrs(out[name], _own(first[name].attrs))
+            out[name].attrs.update(_own(first[name].attrs))
         for name in (*schema.SAT_COORDS, "shard"):
             out[name].dims[0].attach_scale(index)
         coordinates = " ".join((*schema.SAT_COORDS, "shard"))
@@ -209,12 +209,12 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
                     raise CombineError(f"{path}: /{name} has {d.shape[0]} records, /time {n_rec}")
                 layout[:, off:off + n] = h5py.VirtualSource(path, name, shape=d.shape)
             v = out.create_virtual_dataset(name, layout, fillvalue=_fill(src.dtype))
-            set_attrs(v, {**_own(src.attrs), "coordinates": coordinates})
+            v.attrs.update({**_own(src.attrs), "coordinates": coordinates})
             for axis, scale in enumerate((schema.TIME, schema.SAT, schema.XYZ)[:len(src.shape)]):
                 v.dims[axis].attach_scale(scales[scale])
         # the constellation's ledger: the shards' summed
         ledger = out.create_dataset(schema.LEDGER, data=sum(f[schema.LEDGER][:n_rec] for f in files))
-        set_attrs(ledger, _own(first[schema.LEDGER].attrs))
+        ledger.attrs.update(_own(first[schema.LEDGER].attrs))
         ledger.dims[0].attach_scale(t)
         ledger.dims[1].attach_scale(cause)
         if all(schema.LEDGER_TOTAL in f for f in files):   # per satellite: the shards' side by side
@@ -232,10 +232,8 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         events = events[np.lexsort((events["sat"], events["time_s"]))]
         epoch = datetime.fromisoformat(str(_python(first.attrs["epoch_utc"])))
         opts = compression_options(scenario.output.compression)
-        append_rows(create_table(out, JOBS, schema.JOB_DTYPE, schema.JOB_UNITS, schema.JOB_NAMES,
-                                 schema.JOB_INSTANTS, epoch, opts), jobs)
-        append_rows(create_table(out, EVENTS, schema.EVENT_DTYPE, schema.EVENT_UNITS, schema.EVENT_NAMES,
-                                 schema.TABLE_INSTANTS, epoch, opts), events)
+        append_rows(create_table(out, JOBS, epoch, opts), jobs)
+        append_rows(create_table(out, EVENTS, epoch, opts), events)
         summary = combine_summary(summaries, jobs)
         if any("cost_per_delivered_accel_h_usd" in s for s in summaries):   # the whole constellation's economics
             summary.update(cost_of_run(scenario, summary))
