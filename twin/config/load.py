@@ -82,6 +82,10 @@ def apply_overrides(data: dict, overrides) -> dict:
     return data
 
 
+PRESET_META = ("source", "name", "ranges")   # keys of a preset file that are not config values
+#                                               (ranges: docs/parameters.md, twin.config.catalogue)
+
+
 def _merge_presets(data: dict, base_dir: Path, source: str) -> None:
     for where, kind in PRESET_KINDS.items():
         parent_key, section = where.split(".")
@@ -95,8 +99,8 @@ def _merge_presets(data: dict, base_dir: Path, source: str) -> None:
         preset = read_yaml(path, what="preset") or {}
         if not isinstance(preset, dict):
             raise ConfigError(f"{path}: expected a mapping of {where} keys")
-        preset.pop("source", None)
-        preset.pop("name", None)
+        for meta in PRESET_META:   # what the preset says about its values, not values
+            preset.pop(meta, None)
         parent[section] = {**preset, **block}
 
 

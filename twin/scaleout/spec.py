@@ -44,7 +44,7 @@ class SweepError(InputError):
     """A sweep file that cannot be used; one line per problem, naming the file and the field."""
 
 
-KINDS = ("uniform", "loguniform", "normal", "integers", "triangular", "choice")
+KINDS = ("uniform", "loguniform", "normal", "integers", "triangular", "choice", "catalogue")
 
 
 class Distribution(Section):
@@ -59,6 +59,7 @@ class Distribution(Section):
     integers: tuple[int, int] | None = None
     triangular: tuple[float, float, float] | None = None
     choice: Annotated[list[Any], Field(min_length=1)] | None = None
+    catalogue: Literal[True] | None = None   # written 'catalogue': resolved by load_sweep
 
     @model_validator(mode="after")
     def _one(self):
@@ -66,6 +67,8 @@ class Distribution(Section):
         if len(given) != 1:
             raise ValueError("give exactly one of " + ", ".join(KINDS))
         kind = given[0]
+        if kind == "catalogue":
+            return self
         if kind == "triangular":
             lo, mid, hi = self.triangular
             # numpy's triangular needs left <= mode <= right and left < right (a point is no range)
@@ -93,13 +96,25 @@ class Distribution(Section):
             return int(rng.integers(self.integers[0], self.integers[1], endpoint=True))
         if self.triangular is not None:
             return float(rng.triangular(*self.triangular))
-        return self.choice[int(rng.integers(len(self.choice)))]
+        if self.choice is not None:
+            return self.choice[int(rng.integers(len(self.choice)))]
+        raise InputError("a 'catalogue' sample is drawn only once load_sweep has found its range")
 
 
 class Samples(Section):
     n: Annotated[int, Field(gt=0)] = Field(description="number of random samples")
     seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of the sampling (not of the simulation)")
-    params: Annotated[dict[str, Distribution], Field(min_length=1)]
+    params: Annotated[dict[str, Distribution], Field(min_length=1)] = Field(
+        description="dotted key: a distribution, or 'catalogue' for the range the parameter catalogue "
+                    "gives (docs/parameters.md: the base config's preset's, else the default's)")
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _catalogue_marker(cls, params):
+        # 'catalogue' stands for a range found once the base config is read (load_sweep)
+        if isinstance(params, dict):
+            return {k: {"catalogue": True} if v == "catalogue" else v for k, v in params.items()}
+        return params
 
 
 class ShardSpec(Section):
@@ -235,7 +250,25 @@ def load_sweep(path) -> Sweep:
     base = read_yaml(base_path, SweepError, "base config") or {}
     if not isinstance(base, dict):
         raise SweepError(f"{base_path}: expected a mapping of sections at the top level")
+    spec = _catalogue_ranges(spec, base, base_path.parent, path)
     return Sweep(spec, path.resolve(), text, base_path.resolve(), base, expand_members(spec))
+
+
+def _catalogue_ranges(spec: SweepSpec, base: dict, base_dir: Path, path: Path) -> SweepSpec:
+    """``spec`` with each ``KEY: catalogue`` sample replaced by the range the parameter catalogue
+    gives for KEY in this base config (:func:`twin.config.catalogue.catalogue_range`)."""
+    if spec.samples is None or not any(d.catalogue for d in spec.samples.params.values()):
+        return spec
+    from twin.config.catalogue import catalogue_range
+
+    params = dict(spec.samples.params)
+    for key, value in params.items():
+        if value.catalogue:
+            try:
+                params[key] = Distribution.model_validate(catalogue_range(base, key, base_dir))
+            except (InputError, ValidationError) as err:
+                raise SweepError(f"{path}: samples.params.{' '.join(str(err).split())}") from None
+    return spec.model_copy(update={"samples": spec.samples.model_copy(update={"params": params})})
 
 
 def parameter_names(sweep: Sweep) -> list[str]:
