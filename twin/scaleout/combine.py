@@ -115,6 +115,19 @@ def combine_summary(summaries: list[dict], jobs: np.ndarray) -> dict:
     return {k: out[k] for k in keys if k in out}   # economics keys: combine() recomputes them
 
 
+def member_trace_summary(summary: dict, scenario) -> dict:
+    """``summary`` with the trace accounting of the member: its shards replay CSVs of the jobs
+    dealt to them, so their ``trace_*`` keys count those files (every row a job), not the rows
+    the member's trace read and dropped. A Poisson member has none."""
+    out = {k: v for k, v in summary.items() if not k.startswith("trace_")}
+    if scenario.workload.kind != "trace":
+        return out
+    from twin.ops.trace import load_trace
+    from twin.ops.trace_summary import TraceReplay
+
+    return {**out, **TraceReplay(load_trace(scenario.workload.mapping), scenario.simulation.duration_s).summary()}
+
+
 def _shard_jobs(f, k: int, offset: int, job_ids: np.ndarray | None) -> np.ndarray:
     rows = table_rows(f, JOBS)
     if len(rows):
@@ -234,7 +247,7 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
         opts = compression_options(scenario.output.compression)
         append_rows(create_table(out, JOBS, epoch, opts), jobs)
         append_rows(create_table(out, EVENTS, epoch, opts), events)
-        summary = combine_summary(summaries, jobs)
+        summary = member_trace_summary(combine_summary(summaries, jobs), scenario)
         if any("cost_per_delivered_accel_h_usd" in s for s in summaries):   # the whole constellation's economics
             summary.update(cost_of_run(scenario, summary))
         out.create_group(schema.SUMMARY, track_order=True)

@@ -20,8 +20,8 @@ accelerators: job ``j`` goes to shard ``j mod K`` when the shards are equal, oth
 whose share of the accelerators covers ``frac((j + 1) φ)`` (a low-discrepancy sequence, so every
 shard gets its share over any stretch of time); a job larger than its shard goes to the largest
 shard that can hold it. Each shard replays its jobs as a trace (``<shard>.jobs.csv``, with the
-original ``job_id``), so the combined ``/jobs`` table holds the same jobs as the single run, placed
-within shards. Scripted outages (``faults.outages``) are renumbered into their shards; random
+original ``job_id`` and a trace member's ids, censored flags and estimates), so the combined
+``/jobs`` table holds the same jobs as the single run, placed within shards. Scripted outages (``faults.outages``) are renumbered into their shards; random
 faults are drawn per shard, so they are not the single run's draws.
 """
 from __future__ import annotations
@@ -145,13 +145,18 @@ class JobStream:
     work_accel_s: np.ndarray  # (J,) float64 [accelerator-s]
     n_accelerators: np.ndarray
     priority: np.ndarray
+    # a trace member's own columns, which its shards must keep (None: a Poisson member)
+    trace_id: np.ndarray | None = None    # (J,) S32, the job's id in the trace
+    censored: np.ndarray | None = None    # (J,) bool
+    estimate_s: np.ndarray | None = None  # (J,) float64 user runtime estimate [s], NaN where none
 
     def __len__(self) -> int:
         return len(self.job_id)
 
     def take(self, mask) -> "JobStream":
-        return JobStream(*(a[mask] for a in (self.job_id, self.submit_s, self.work_accel_s,
-                                             self.n_accelerators, self.priority)))
+        return JobStream(*(None if a is None else a[mask] for a in (
+            self.job_id, self.submit_s, self.work_accel_s, self.n_accelerators, self.priority,
+            self.trace_id, self.censored, self.estimate_s)))
 
 
 def full_job_stream(scenario) -> JobStream:
@@ -162,15 +167,22 @@ def full_job_stream(scenario) -> JobStream:
 
     sim = scenario.simulation
     seeds = np.random.SeedSequence(sim.seed).spawn(2)
-    source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s)
+    trace = None
+    if scenario.workload.kind == "trace":
+        from twin.ops.trace import load_trace
+
+        trace = load_trace(scenario.workload.mapping)
+    source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
     specs = []
     while source.peek() is not None:
         specs.append(source.pop())
-    return JobStream(np.array([s.job_id for s in specs], dtype=np.int64),
-                     np.array([s.submit_s for s in specs], dtype=np.float64),
+    job_id = np.array([s.job_id for s in specs], dtype=np.int64)
+    own = (None, None, None) if trace is None else (   # a trace source numbers its jobs by row
+        trace.trace_id[job_id], trace.censored[job_id], trace.estimate_s[job_id])
+    return JobStream(job_id, np.array([s.submit_s for s in specs], dtype=np.float64),
                      np.array([s.work_accel_s for s in specs], dtype=np.float64),
                      np.array([s.n_accelerators for s in specs], dtype=np.int64),
-                     np.array([s.priority for s in specs], dtype=np.int64))
+                     np.array([s.priority for s in specs], dtype=np.int64), *own)
 
 
 def deal_jobs(n_accelerators: np.ndarray, capacity: np.ndarray) -> np.ndarray:
@@ -211,6 +223,10 @@ def write_jobs_csv(path: Path, jobs: JobStream) -> None:
     frame = pd.DataFrame({"job_id": jobs.job_id, "submit_s": jobs.submit_s,
                           "duration_s": _exact_duration(jobs.work_accel_s, jobs.n_accelerators),
                           "accelerators": jobs.n_accelerators, "priority": jobs.priority})
+    if jobs.trace_id is not None:
+        frame["trace_id"] = [t.decode("utf-8") for t in jobs.trace_id]
+        frame["censored"] = jobs.censored.astype(np.int8)
+        frame["estimate_s"] = jobs.estimate_s   # NaN -> empty: no estimate
     frame.to_csv(path, index=False, float_format="%.17g")
 
 
@@ -221,15 +237,23 @@ def read_job_ids(path: Path) -> np.ndarray:
     return pd.read_csv(path, usecols=["job_id"])["job_id"].to_numpy(np.int64)
 
 
-def shard_workload(workload, jobs_csv: Path | None) -> dict:
-    """The shard's workload section: its jobs as a trace, or no arrivals if it has none."""
-    checkpoint = workload.checkpoint_interval_s
+def shard_workload(workload, jobs_csv: Path | None, jobs: JobStream | None = None) -> dict:
+    """The shard's workload section: its jobs (``jobs``, written to ``jobs_csv``) as a trace, or no
+    arrivals if it has none; the member's checkpoints, deadlines and communication model, and a
+    trace member's job ids, censored flags and runtime estimates, kept."""
+    common = {"checkpoint_interval_s": workload.checkpoint_interval_s}
+    for name in ("deadline_slack", "communication"):
+        if hasattr(workload, name):
+            value = getattr(workload, name)
+            common[name] = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
     if jobs_csv is None:
-        return {"kind": "poisson", "arrival_rate_per_h": 0.0, "checkpoint_interval_s": checkpoint}
-    return {"kind": "trace", "checkpoint_interval_s": checkpoint,
-            "mapping": {"file": str(jobs_csv), "time_unit_s": 1.0, "submit_column": "submit_s",
-                        "duration_column": "duration_s", "accelerators_column": "accelerators",
-                        "priority_column": "priority"}}
+        return {"kind": "poisson", "arrival_rate_per_h": 0.0, **common}
+    mapping = {"file": str(jobs_csv), "time_unit_s": 1.0, "submit_column": "submit_s",
+               "duration_column": "duration_s", "accelerators_column": "accelerators",
+               "priority_column": "priority"}
+    if jobs is not None and jobs.trace_id is not None:
+        mapping.update(id_column="trace_id", censored={"censored": ["1"]}, estimate_column="estimate_s")
+    return {"kind": "trace", **common, "mapping": mapping}
 
 
 def _local_outages(outages: list, start: int, count: int) -> list:
@@ -262,7 +286,7 @@ def shard_scenarios(scenario, plan: ShardPlan, folder: Path) -> list:
             write_jobs_csv(csv, mine)
         else:
             (folder / f"shard-{k:03d}.jobs.csv").unlink(missing_ok=True)
-        data = {**base, "workload": shard_workload(scenario.workload, csv)}
+        data = {**base, "workload": shard_workload(scenario.workload, csv, mine)}
         if isinstance(base.get("faults"), dict) and base["faults"].get("outages"):
             data["faults"] = {**base["faults"], "outages": _local_outages(
                 base["faults"]["outages"], plan.starts[k], plan.counts[k])}
