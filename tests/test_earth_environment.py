@@ -45,7 +45,8 @@ def test_explicit_values_override_the_case():
     assert (e.albedo, e.olr_w_m2) == (0.2, case_values("cold")[1])
     # the resolved config records the values, and reads back to the same section
     again = load_config(DEFAULT, ["earth.case=hot"])
-    assert yaml.safe_load(again.to_yaml())["earth"] == {"case": "hot", "albedo": 0.6, "olr_w_m2": 350.0}
+    assert yaml.safe_load(again.to_yaml())["earth"] == {"case": "hot", "albedo": 0.6, "olr_w_m2": 350.0,
+                                                        "shape": "sphere", "shadow_grazing_height_km": 0.0}
 
 
 @pytest.mark.parametrize("override, field", [("earth.case=warm", "earth.case"), ("earth.albedo=1.5", "earth.albedo"),

@@ -1,4 +1,5 @@
-"""The Earth as a thermal environment: albedo and outgoing longwave radiation (``earth:``).
+"""The Earth as a thermal environment (albedo and outgoing longwave radiation) and as the body
+that casts the shadow (its shape and atmosphere) (``earth:``).
 
 ``case: hot | nominal | cold`` picks a pair of values from :data:`EARTH_CASE_VALUES` (each with
 its source below); ``albedo`` and ``olr_w_m2`` given beside it win.
@@ -14,6 +15,29 @@ time of NASA/TM-2001-211221 (Anderson, Justus & Batts 2001) are narrower and can
 explicitly. Albedo and OLR are uniform over the globe here: no variation with latitude
 (ECSS-E-ST-10-04C, Annex F.5, eqs. F-1 and F-2, gives a zonal model that would need the
 sub-satellite latitude in the node kernel).
+
+The shadow (:mod:`twin.kernels.shadow`): ``shape: sphere`` (the default) is the sphere of the
+WGS-84 equatorial radius, twin's historical model, which default runs keep bit for bit;
+``shape: wgs84`` the WGS-84 ellipsoid (a = 6,378,137 m, f = 1/298.257223563; NIMA TR8350.2,
+3rd ed., 2000, Table 3.1) about the rotation pole at the run's epoch, 21.4 km flatter at the
+poles, where a dawn-dusk orbit's eclipse season begins and ends (docs/validation.md, "Earth's
+shape and atmosphere in the shadow"). ``shadow_grazing_height_km`` raises the surface that stops
+sunlight by a height h (added to both semi-axes): rays grazing the Earth lower than h are taken
+as extinguished. Default 0 (the geometric Earth). What is in use:
+
+- 23 km: the "atmospheric altitude for eclipse" of AGI's STK Astrogator solar-pressure models,
+  "a simple model to account for some measure of attenuation that simply increases the shape of
+  the Earth by the defined altitude height, often taken to be 23 km" (STK Astrogator
+  documentation, IAgVASRPGSPM04aIIR.AtmosAlt, for the Bar-Sever GPS solar-pressure models).
+- 75 km: Danjon's rule for lunar eclipses (Danjon 1951; Espenak & Meeus, *Five Millennium Canon
+  of Lunar Eclipses: -1999 to +3000*, NASA/TP-2009-214172, 2009, "Enlargement of Earth's
+  shadows"): the Earth's diameter enlarged by 1/85 to fit the timings of the umbra on the Moon,
+  6,378 km / 85 = 75 km. That is the edge of the *umbra* seen 384,000 km away, where refracted and
+  scattered light makes it; a satellite at a few hundred km sees the limb sharper.
+
+The real atmosphere dims grazing sunlight gradually (refraction, Rayleigh scattering, ozone,
+aerosol, clouds) rather than cutting it at a height; a grazing height is the one-parameter
+stand-in models in use adopt.
 """
 from __future__ import annotations
 
@@ -48,6 +72,9 @@ EARTH_CASE_VALUES = {
     "cold": (0.05, 150.0),
 }
 EARTH_CASES = tuple(EARTH_CASE_VALUES)
+# a grazing height above 100 km (the Kármán line) would darken rays through air too thin to
+# extinguish them: Danjon's 75 km, the largest value in use, includes refraction and clouds
+MAX_GRAZING_HEIGHT_KM = 100.0
 # OLR: the hottest local value on Earth is ~350 W/m² (ECSS-E-ST-10-04C F.5.2); a blackbody at
 # 400 K emits 1,450 W/m², beyond any Earth-like planet
 MAX_OLR_W_M2 = 1500.0
@@ -59,7 +86,8 @@ def case_values(case: str) -> tuple[float, float]:
 
 
 class Earth(Section):
-    """The Earth's albedo and outgoing infrared that the radiators see (``earth:``)."""
+    """The Earth's albedo and outgoing infrared that the radiators see, and its shape for the
+    shadow (``earth:``)."""
     case: Literal["hot", "nominal", "cold"] = Field(
         "nominal", description="design case setting albedo and olr_w_m2 (twin/config/environment.py, sources there); "
                                "nominal = the global annual mean (0.30, 239 W/m^2); hot and cold = the bounds "
@@ -68,6 +96,14 @@ class Earth(Section):
     olr_w_m2: Annotated[float, Field(gt=0, le=MAX_OLR_W_M2)] = Field(
         EARTH_IR_W_M2, description="outgoing longwave radiation at the top of the atmosphere [W/m^2]; "
                                    "default: the case's")
+    shape: Literal["sphere", "wgs84"] = Field(
+        "sphere", description="the Earth's figure for the shadow: sphere = WGS-84 equatorial radius (default, "
+                              "twin's historical model); wgs84 = the WGS-84 ellipsoid (NIMA TR8350.2) about the "
+                              "rotation pole at the epoch, 21.4 km flatter at the poles")
+    shadow_grazing_height_km: Annotated[float, Field(ge=0, le=MAX_GRAZING_HEIGHT_KM)] = Field(
+        0.0, description="height of the atmosphere below which sunlight is taken as extinguished, added to the "
+                         "Earth's semi-axes [km]; 0 = geometric Earth; in use: 23 (STK Astrogator), 75 (Danjon's "
+                         "lunar-eclipse rule); sources in twin/config/environment.py")
 
     @model_validator(mode="before")
     @classmethod

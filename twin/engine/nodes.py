@@ -10,22 +10,27 @@ import math
 import numpy as np
 from numba import njit
 
-from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, SECONDS_PER_HOUR
+from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR
 from twin.kernels import layout as L
 from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
+from twin.kernels.shadow import SPHERE
+from twin.orbits.environment import earth_shadow_shape
 from twin.kernels.rows import READ_CODES, fill_rows
 from twin.output import schema
 
 
-def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
+def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) -> NodeParams:
     """Flatten a :class:`twin.config.Spacecraft` and the scenario's :class:`twin.config.environment.Earth`
-    (None: the nominal Earth, :data:`twin.constants.EARTH_ALBEDO` and ``EARTH_IR_W_M2``) into the
-    kernel's parameter tuple (SI)."""
+    (None: the nominal Earth, :data:`twin.constants.EARTH_ALBEDO` and ``EARTH_IR_W_M2``, a
+    spherical shadow) into the kernel's parameter tuple (SI). ``epoch_utc``: the run's epoch, where
+    the Earth's pole orients a ``wgs84`` shadow."""
     a, b, c, r, t = sc.solar_array, sc.battery, sc.accelerator, sc.radiator, sc.thermal
     albedo, olr_w_m2 = (EARTH_ALBEDO, EARTH_IR_W_M2) if earth is None else (earth.albedo, earth.olr_w_m2)
     pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
     capacity_j = b.capacity_wh * J_PER_WH
     normal_norm = math.sqrt(sum(x * x for x in r.normal_lvlh))
+    shadow = SPHERE if earth is None else earth_shadow_shape(
+        earth.shape, earth.shadow_grazing_height_km * M_PER_KM, epoch_utc)
     return NodeParams(
         bus_power_w=sc.bus_power_w,
         array_area_m2=a.area_m2, pointing_mode=float(POINTING_CODES[pointing]),
@@ -54,6 +59,9 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
         conductance_w_per_k=t.conductance_w_per_k, throttle_start_k=t.throttle_start_k,
         shutdown_k=t.shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
         albedo=albedo, earth_ir_w_m2=olr_w_m2, space_temp_k=DEEP_SPACE_K,
+        # Earth shape for the shadow
+        shadow_radius_m=shadow[0], shadow_pole_x=shadow[1], shadow_pole_y=shadow[2], shadow_pole_z=shadow[3],
+        shadow_stretch=shadow[4],
         record_extrema=1.0 if record_extrema else 0.0,
     )
 

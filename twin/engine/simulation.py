@@ -84,7 +84,7 @@ class Simulation:
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         sc = scenario.spacecraft
         self.extrema = len(scenario.output.aggregate) > 1
-        self.params = node_params(sc, self.extrema, scenario.earth)
+        self.params = node_params(sc, self.extrema, scenario.earth, sim.epoch_utc)
         self.packed_params = packed_params(self.params)
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s,
                                 derive=partial(geometry_of, self.params))
@@ -106,7 +106,7 @@ class Simulation:
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
         self.period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
         self.inclination_rad = np.array([r.inclo for r in sats.satrecs])
-        self.max_eclipse_s = max_eclipse_s(self.period_s)
+        self.max_eclipse_s = max_eclipse_s(self.period_s, self.params.shadow_radius_m)
         self.eclipse_entry_s = np.full(self.n, np.nan)   # last eclipse entry of each node [s]
         self.eclipse_exit_s = np.full(self.n, np.nan)    # last eclipse exit [s]
         self.allocated_accel_s = 0.0                     # ∫ allocated accelerators dt [s]

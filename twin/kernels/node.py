@@ -23,7 +23,7 @@ from twin.constants import SECONDS_PER_YEAR
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
                                  STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
-from twin.kernels.shadow import shadow_fraction_from
+from twin.kernels.shadow import params_shape, shadow_fraction_from
 from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
@@ -54,6 +54,10 @@ NodeParams = namedtuple("NodeParams", [
     "throttle_start_k", "shutdown_k", "heater_setpoint_k", "heater_max_w",
     # environment
     "albedo", "earth_ir_w_m2", "space_temp_k",
+    # Earth shape for the shadow (twin.kernels.shadow's shape tuple; twin.orbits.environment.earth_shadow_shape):
+    # equatorial radius with the atmosphere's grazing height [m], the rotation pole (GCRS unit vector,
+    # held at the run's epoch) and the stretch along it a'/b' - 1 [1] (0: a sphere)
+    "shadow_radius_m", "shadow_pole_x", "shadow_pole_y", "shadow_pole_z", "shadow_stretch",
     # output: 1.0 to track the minimum and maximum of flows over each record interval
     "record_extrema",
 ])
@@ -81,7 +85,7 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
     d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-    nu = shadow_fraction_from(rx, ry, rz, dx, dy, dz, r, d_sun)
+    nu = shadow_fraction_from(rx, ry, rz, dx, dy, dz, r, d_sun, params_shape(p))
     s_full = solar_irradiance_w_m2(d_sun, 1.0)
     # the Sun's direction in LVLH: everything below is a dot product with it
     xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
@@ -311,7 +315,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             busy = 0.0 if down else busy_accel[i]
             n_accel = 0.0 if down else p.n_accel
 
-            nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub)
+            nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, params_shape(p))
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
             q_dark, q_sun = step_radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
                                                 p, with_alpha)

@@ -26,7 +26,7 @@ from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
-from twin.kernels.shadow import shadow_fraction
+from twin.kernels.shadow import SPHERE, shadow_fraction
 from twin.kernels.solar import array_power_w
 from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step_c
 from twin.kernels.viewfactor import earth_view_factor
@@ -35,12 +35,13 @@ from twin.kernels.viewfactor import earth_view_factor
 
 
 @njit(cache=True)
-def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub):
+def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub, shape=SPHERE):
     """Mean visible solar fraction over a step whose ends disagree (an eclipse edge inside it).
 
     The arc between the step's end positions is sampled at ``n_sub`` midpoints (chord points
     pushed out to the interpolated radius), so the edge is placed to dt/n_sub and a step that
-    holds an eclipse entry gets the sunlit share it really has, whatever dt.
+    holds an eclipse entry gets the sunlit share it really has, whatever dt. ``shape``: the
+    Earth's figure (:mod:`twin.kernels.shadow`), the one the step's ends were evaluated with.
     """
     r0 = math.sqrt(p0x * p0x + p0y * p0y + p0z * p0z)
     r1 = math.sqrt(p1x * p1x + p1y * p1y + p1z * p1z)
@@ -50,19 +51,20 @@ def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, 
         x, y, z = p0x + f * (p1x - p0x), p0y + f * (p1y - p0y), p0z + f * (p1z - p0z)
         scale = (r0 + f * (r1 - r0)) / math.sqrt(x * x + y * y + z * z)
         total += shadow_fraction(x * scale, y * scale, z * scale, s0x + f * (s1x - s0x),
-                                 s0y + f * (s1y - s0y), s0z + f * (s1z - s0z))
+                                 s0y + f * (s1y - s0y), s0z + f * (s1z - s0z), shape)
     return total / n_sub
 
 
 @njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
-def step_geometry(geo, k, col, pos_m, sun_m, i, n_sub):
+def step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, shape=SPHERE):
     """The step's geometry from its boundaries: (ν₀, ν₁, ν, β) — the visible solar fraction at
     the step's start and end [1], its mean over the step [1] (sub-sampled with
     :func:`mean_shadow_fraction` when the ends differ: an eclipse edge inside) and the mean β
     angle [rad] (trapezoid).
 
     ``geo[k, :, col]`` is :func:`twin.kernels.node.boundary_geometry` at boundary k; ``pos_m[k, i]``
-    and ``sun_m[k]`` the GCRS position of the satellite and the Sun there [m].
+    and ``sun_m[k]`` the GCRS position of the satellite and the Sun there [m]; ``shape`` the
+    Earth's figure for the shadow (:mod:`twin.kernels.shadow`).
     """
     nu0, nu1 = geo[k, 0, col], geo[k + 1, 0, col]
     if nu0 == nu1:
@@ -71,7 +73,7 @@ def step_geometry(geo, k, col, pos_m, sun_m, i, n_sub):
         nu = mean_shadow_fraction(
             pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2],
             pos_m[k + 1, i, 0], pos_m[k + 1, i, 1], pos_m[k + 1, i, 2],
-            sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub)
+            sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], sun_m[k + 1, 0], sun_m[k + 1, 1], sun_m[k + 1, 2], n_sub, shape)
     return nu0, nu1, nu, 0.5 * (geo[k, 2, col] + geo[k + 1, 2, col])
 
 

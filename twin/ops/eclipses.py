@@ -46,12 +46,15 @@ def semi_major_axis_m(period_s):
     return (EARTH_MU_M3_S2 * (np.asarray(period_s, dtype=np.float64) / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
 
 
-def max_eclipse_s(period_s):
+def max_eclipse_s(period_s, earth_radius_m=None):
     """Longest eclipse of a circular orbit [s]: at beta = 0, in the cylindrical shadow,
     T·asin(R_E / a)/π (Wertz & Larson, *Space Mission Analysis and Design*, 3rd ed., Eq. 5-7);
-    ``a`` from the period by Kepler's third law."""
+    ``a`` from the period by Kepler's third law. ``earth_radius_m``: the shadow's equatorial
+    radius, the atmosphere's grazing height included (default the WGS-84 equatorial radius; an
+    oblate Earth's eclipses are no longer than its equatorial radius makes them)."""
     from twin.constants import EARTH_RADIUS_M
 
+    radius_m = EARTH_RADIUS_M if earth_radius_m is None else earth_radius_m
     period = np.asarray(period_s, dtype=np.float64)
     a_m = semi_major_axis_m(period)
-    return period * np.arcsin(np.minimum(EARTH_RADIUS_M / a_m, 1.0)) / np.pi
+    return period * np.arcsin(np.minimum(radius_m / a_m, 1.0)) / np.pi

@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from twin.constants import SECONDS_PER_DAY
-from twin.kernels.shadow import shadow_fraction_array
+from twin.constants import EARTH_POLAR_RADIUS_M, EARTH_RADIUS_M, SECONDS_PER_DAY
+from twin.kernels.shadow import SPHERE, shadow_fraction_array
 
 EPHEMERIS_NAME = "de421.bsp"  # JPL DE421, 1900-2050, shipped by skyfield-data
 
@@ -120,6 +120,56 @@ def sun_position_gcrs_m(epoch_utc: datetime, t_s) -> np.ndarray:
     return np.ascontiguousarray(_earth_to_sun().at(t).xyz.m.T)
 
 
+def earth_pole_gcrs(epoch_utc: datetime) -> np.ndarray:
+    """The Earth's rotation pole at ``epoch_utc``: unit vector, GCRS axes.
+
+    The Celestial Intermediate Pole, the third row of skyfield's ``Time.M`` (frame bias,
+    IAU 2006 precession and IAU 2000A nutation: GCRS -> true equator of date), which is also the
+    z axis of the TEME frame the orbits come from. In 2026 it lies 0.145 deg from GCRS z and moves
+    22.2 arcsec (1.07e-4 rad) a year; held at a run's epoch, the WGS-84 surface it orients is off
+    by at most (a - b) * 1.07e-4 = 2.3 m after a year (the radius a(1 - f sin^2 phi) turned by
+    that angle), against the 21.4 km of flattening. Polar motion (the crust's axis against this
+    pole, ~0.3 arcsec) is left out: 3 cm.
+    """
+    t = skyfield_times(epoch_utc, [0.0])
+    pole = np.asarray(t.M, dtype=np.float64)[2, :, 0]
+    return pole / np.linalg.norm(pole)
+
+
+def earth_shadow_shape(shape: str = "sphere", grazing_height_m: float = 0.0, epoch_utc: datetime | None = None):
+    """The Earth's figure for the shadow kernel (:mod:`twin.kernels.shadow`'s shape tuple).
+
+    Parameters
+    ----------
+    shape : ``"sphere"`` or ``"wgs84"``
+        ``sphere``: the sphere of the WGS-84 equatorial radius a (twin's historical model).
+        ``wgs84``: the WGS-84 ellipsoid, a = 6,378,137 m, f = 1/298.257223563 (NIMA TR8350.2,
+        2000, Table 3.1), its axis the rotation pole at ``epoch_utc`` (:func:`earth_pole_gcrs`).
+    grazing_height_m : float
+        Height of the layer below which the atmosphere is taken to extinguish sunlight [m],
+        added to both semi-axes: a' = a + h, b' = b + h. (The surface h above the ellipsoid
+        along its normal is not an ellipsoid; a' and b' put it within 0.1 m for h <= 75 km.)
+    epoch_utc : datetime
+        The run's epoch: the pole (``wgs84`` only).
+
+    Returns
+    -------
+    tuple
+        (radius_m, pole_x, pole_y, pole_z, stretch): a' [m], the pole, a'/b' - 1 [1].
+    """
+    if grazing_height_m < 0.0 or not np.isfinite(grazing_height_m):
+        raise ValueError(f"grazing_height_m must be finite and >= 0, got {grazing_height_m!r}")
+    if shape == "sphere":
+        return (EARTH_RADIUS_M + grazing_height_m,) + SPHERE[1:]
+    if shape != "wgs84":
+        raise ValueError(f"shape must be 'sphere' or 'wgs84', got {shape!r}")
+    if epoch_utc is None:
+        raise ValueError("the wgs84 shape needs the run's epoch (the Earth's pole)")
+    a_m, b_m = EARTH_RADIUS_M + grazing_height_m, EARTH_POLAR_RADIUS_M + grazing_height_m
+    kx, ky, kz = (float(x) for x in earth_pole_gcrs(epoch_utc))
+    return (a_m, kx, ky, kz, a_m / b_m - 1.0)
+
+
 def beta_angle_rad(pos_m, vel_m_s, sun_m) -> np.ndarray:
     """Solar beta angle: elevation of the Sun above each orbit plane [rad].
 
@@ -153,12 +203,13 @@ def beta_angle_rad(pos_m, vel_m_s, sun_m) -> np.ndarray:
     return np.arcsin(np.clip(sin_beta, -1.0, 1.0))
 
 
-def sunlit_fraction(pos_m, sun_m) -> np.ndarray:
-    """Visible fraction of the solar disc, shape (B, N), from the conical shadow kernel."""
+def sunlit_fraction(pos_m, sun_m, shape=SPHERE) -> np.ndarray:
+    """Visible fraction of the solar disc, shape (B, N), from the conical shadow kernel;
+    ``shape``: the Earth's figure (:func:`earth_shadow_shape`), default the sphere."""
     pos = np.ascontiguousarray(pos_m, dtype=np.float64)
     sun = np.ascontiguousarray(sun_m, dtype=np.float64)
     out = np.empty(pos.shape[:2], dtype=np.float64)
-    shadow_fraction_array(pos, sun, out)
+    shadow_fraction_array(pos, sun, out, tuple(float(x) for x in shape))
     return out
 
 
