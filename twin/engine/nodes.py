@@ -167,6 +167,18 @@ def battery_energy_wh(state: np.ndarray) -> float:
     return float(state[L.STATE_BATTERY_J].sum() / J_PER_WH)
 
 
+def battery_summary(state: np.ndarray, nominal_wh: float) -> dict:
+    """The /summary keys of the batteries' ageing: the capacity left over the nominal
+    (``nominal_wh`` per battery), and with ``ageing_model: xu2018`` the linearised damage from
+    cycles and from time (:mod:`twin.kernels.ageing`), means over the satellites [1] (0 with
+    linear_efc)."""
+    n = state.shape[1]
+    return {"battery_capacity_end_fraction": float(state[L.STATE_CAPACITY_J].sum()
+                                                   / max(n * nominal_wh * J_PER_WH, 1e-300)),
+            "battery_fade_cycle_damage_mean": float(state[L.STATE_FADE_CYCLE].mean()) if n else 0.0,
+            "battery_fade_calendar_damage_mean": float(state[L.STATE_FADE_CALENDAR].mean()) if n else 0.0}
+
+
 def geometry_of(params, pos_m, vel_m_s, sun_m) -> np.ndarray:
     """What the node physics needs of the orbits alone at every boundary of a block,
     (B, N_GEOMETRY, N) (:func:`twin.kernels.node.block_geometry`): given to the orbit feed, which
