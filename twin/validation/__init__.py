@@ -1,4 +1,5 @@
 """Published figures recomputed with twin's own physics, for docs/validation.md.
 
 ``radiator_budget``  the Starcloud white paper's radiator balance per square metre, and twin's
+``battery_ageing``   the xu2018 ageing model's LEO capacity curve beside published space-cell lives
 """
