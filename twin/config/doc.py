@@ -64,9 +64,17 @@ def _number(value) -> str:
     return f"{value:,}" if isinstance(value, int) and abs(value) < 10**7 else f"{value:g}"
 
 
+def _own_first(model: type[BaseModel]):
+    """The model's fields, those it declares itself before those it inherits (a section built on
+    a block of fields of its own module, as Battery on BatteryAgeing, reads in its own order)."""
+    own = model.__dict__.get("__annotations__", {})
+    fields = model.model_fields
+    return [(n, fields[n]) for n in fields if n in own] + [(n, fields[n]) for n in fields if n not in own]
+
+
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
-    for name, field in model.model_fields.items():
+    for name, field in _own_first(model):
         ann = _strip_annotated(field.annotation)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             continue

@@ -73,6 +73,12 @@ DEFAULTS: dict[str, Provenance] = {
         "estimate", "about 20 % after 10,000 equivalent full cycles, JAXA and Saft LEO life tests "
                     "(preset leo_li_ion)", {"uniform": [1e-5, 4e-5]}),
     "spacecraft.battery.recover_soc": Provenance("design", "hysteresis above min_soc, so shed nodes do not flap"),
+    # battery ageing (twin/config/battery_ageing.py): Xu et al. 2018's LMO fit, named in each description
+    "spacecraft.battery.temperature_k": Provenance(
+        "published", None, {"uniform": [283.15, 303.15]}),   # 10-30 C proper for LEO cycling (X. Wang et al. 2005)
+    **{f"spacecraft.battery.{k}": Provenance("published", None)
+       for k in ("dod_stress_k1", "dod_stress_k2", "dod_stress_k3", "soc_stress_k", "soc_stress_ref",
+                 "temp_stress_k_per_k", "temp_stress_ref_k", "calendar_per_s", "sei_share", "sei_rate")},
     "spacecraft.accelerator.count": Provenance("design", "one 8-GPU server per satellite (NVIDIA DGX H100)"),
     "spacecraft.accelerator.idle_power_w": Provenance("estimate", None, {"uniform": [60.0, 100.0]}),
     "spacecraft.accelerator.peak_power_w": Provenance("published", None),

@@ -34,6 +34,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 Temperature, TemperatureDifference, Direction, Accelerators, Priority,
                                 DeadlineSlack, UpsetRate)
 from twin.config.base import Section
+from twin.config.battery_ageing import BatteryAgeing
 from twin.config.economics import Economics
 from twin.config.environment import Earth
 from twin.config.resources import input_file
@@ -179,7 +180,7 @@ class SolarArray(Section):
     mppt_efficiency: Fraction = Field(0.97, description="array regulator / peak-power tracker efficiency [1]; generic (sourced: preset xtj_prime)")
 
 
-class Battery(Section):
+class Battery(BatteryAgeing):
     """The battery: capacity, state-of-charge limits, efficiencies, fade (``spacecraft.battery``)."""
     capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = Field(10_000.0, description="nominal energy capacity at beginning of life [Wh]")
     initial_soc: Fraction = Field(0.9, description="state of charge at the epoch [1]")
@@ -191,7 +192,6 @@ class Battery(Section):
         0.5, description="charge power limit as a fraction of capacity per hour [1/h]")
     max_discharge_c_rate_per_h: Annotated[float, Field(gt=0, le=MAX_C_RATE_PER_H)] = Field(
         1.0, description="discharge power limit [1/h]")
-    fade_per_efc: Annotated[float, Field(ge=0, lt=1)] = Field(2e-5, description="capacity lost per equivalent full cycle [1]")
     recover_soc: Fraction = Field(0.75, description="soc above which a shed node returns to full service [1]")
 
     @model_validator(mode="after")

@@ -11,7 +11,9 @@ import numpy as np
 from numba import njit
 
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR
+from twin.config.battery_ageing import AGEING_MODELS
 from twin.kernels import layout as L
+from twin.kernels.ageing import encode_turn, temperature_stress
 from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
 from twin.kernels.shadow import SPHERE
 from twin.orbits.environment import earth_shadow_shape
@@ -44,7 +46,8 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         # C-rate [1/h] -> watts per joule of capacity [1/s]
         max_charge_w_per_j=b.max_charge_c_rate_per_h / SECONDS_PER_HOUR,
         max_discharge_w_per_j=b.max_discharge_c_rate_per_h / SECONDS_PER_HOUR,
-        fade_per_efc=b.fade_per_efc, recover_soc=b.recover_soc,
+        fade_per_efc=b.fade_per_efc if b.ageing_model == "linear_efc" else 0.0, recover_soc=b.recover_soc,
+        **ageing_params(b),
         n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
         min_throttle=c.min_throttle,
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
@@ -66,6 +69,17 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
     )
 
 
+def ageing_params(b) -> dict:
+    """The NodeParams of the battery's ageing model (:mod:`twin.kernels.ageing`): its code, the
+    coefficients, and the temperature stress at the battery's temperature folded into the cycle
+    and calendar rates (the temperature is constant over a run)."""
+    s_t = temperature_stress(b.temperature_k, b.temp_stress_k_per_k, b.temp_stress_ref_k)
+    return dict(ageing_model=float(AGEING_MODELS.index(b.ageing_model)), ageing_dod_k1=b.dod_stress_k1,
+                ageing_dod_k2=b.dod_stress_k2, ageing_dod_k3=b.dod_stress_k3, ageing_soc_k=b.soc_stress_k,
+                ageing_soc_ref=b.soc_stress_ref, ageing_cycle_stress=s_t, ageing_calendar_per_s=b.calendar_per_s * s_t,
+                ageing_sei_share=b.sei_share, ageing_sei_rate=b.sei_rate)
+
+
 def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Node state (N_STATE, N) and modes (N,) at the epoch."""
     state = np.zeros((L.N_STATE, n_nodes))
@@ -75,6 +89,7 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_ELECTRONICS_K] = sc.thermal.initial_electronics_temp_k
     state[L.STATE_RADIATOR_K] = sc.thermal.initial_radiator_temp_k
     state[L.STATE_SUNLIT] = 1.0
+    state[L.STATE_CYCLE_TURN] = encode_turn(sc.battery.initial_soc, True)   # ageing: a range starts at the epoch
     ask_view_factors(state)   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
 
@@ -158,6 +173,18 @@ def __getattr__(name):
 
 def battery_energy_wh(state: np.ndarray) -> float:
     return float(state[L.STATE_BATTERY_J].sum() / J_PER_WH)
+
+
+def battery_summary(state: np.ndarray, nominal_wh: float) -> dict:
+    """The /summary keys of the batteries' ageing: the capacity left over the nominal
+    (``nominal_wh`` per battery), and with ``ageing_model: xu2018`` the linearised damage from
+    cycles and from time (:mod:`twin.kernels.ageing`), means over the satellites [1] (0 with
+    linear_efc)."""
+    n = state.shape[1]
+    return {"battery_capacity_end_fraction": float(state[L.STATE_CAPACITY_J].sum()
+                                                   / max(n * nominal_wh * J_PER_WH, 1e-300)),
+            "battery_fade_cycle_damage_mean": float(state[L.STATE_FADE_CYCLE].mean()) if n else 0.0,
+            "battery_fade_calendar_damage_mean": float(state[L.STATE_FADE_CALENDAR].mean()) if n else 0.0}
 
 
 def geometry_of(params, pos_m, vel_m_s, sun_m) -> np.ndarray:

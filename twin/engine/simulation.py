@@ -32,8 +32,8 @@ from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
 from twin.kernels.node import advance_nodes_packed, packed_params
-from twin.engine.nodes import (ask_view_factors, battery_energy_wh, close_interval, geometry_of, initial_state,
-                               node_params, record_buffer, record_rows, reset_accumulators)
+from twin.engine.nodes import (ask_view_factors, battery_energy_wh, battery_summary, close_interval, geometry_of,
+                               initial_state, node_params, record_buffer, record_rows, reset_accumulators)
 from twin.orbits.feed import OrbitFeed
 from twin.output import ledger
 from twin.output.hdf5 import RunWriter, failure_text, reserve_bytes
@@ -291,10 +291,8 @@ class Simulation:
             "energy_compute_wh": t[L.ACC_COMPUTE], "energy_heater_wh": t[L.ACC_HEATER],
             "energy_curtailed_wh": t[L.ACC_CURTAILED], "energy_loss_wh": t[L.ACC_LOSS],
             "battery_start_wh": self.battery_start_wh, "battery_end_wh": end_wh,
-            # capacity left after fade, of the nominal (for the economics' battery replacements)
-            "battery_capacity_end_fraction": float(self.state[L.STATE_CAPACITY_J].sum()
-                                                   / max(self.n * self.scenario.spacecraft.battery.capacity_wh
-                                                         * J_PER_WH, 1e-300)),
+            # capacity left after fade, of the nominal (the economics' battery replacements), and the ageing
+            **battery_summary(self.state, self.scenario.spacecraft.battery.capacity_wh),
             "energy_balance_rel_error": abs(solar - out) / max(abs(solar), 1e-300),
             "sunlit_fraction_mean": self.totals[L.ACC_SUNLIT] / node_s,
             "utilization_mean": self.totals[L.ACC_UTILIZATION] / node_s,

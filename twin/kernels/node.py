@@ -21,8 +21,10 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from twin.constants import SECONDS_PER_YEAR
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
-from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
-                                 STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
+from twin.kernels.ageing import step_ageing
+from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN, STATE_DOWN, STATE_EFC,
+                                 STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE, STATE_LOSS_W,
+                                 STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.shadow import params_shape, shadow_fraction_from
 from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
 from twin.kernels.ledger import ledger_unheld
@@ -44,6 +46,10 @@ NodeParams = namedtuple("NodeParams", [
     # battery
     "nominal_capacity_j", "min_soc", "max_soc", "charge_efficiency", "discharge_efficiency",
     "max_charge_w_per_j", "max_discharge_w_per_j", "fade_per_efc", "recover_soc",
+    # battery ageing: 0 linear_efc (fade_per_efc), 1 xu2018 (twin.kernels.ageing); the stress
+    # coefficients, S_T at the battery's temperature (ageing_cycle_stress [1]) and k_t·S_T [1/s]
+    "ageing_model", "ageing_dod_k1", "ageing_dod_k2", "ageing_dod_k3", "ageing_soc_k", "ageing_soc_ref",
+    "ageing_cycle_stress", "ageing_calendar_per_s", "ageing_sei_share", "ageing_sei_rate",
     # compute
     "n_accel", "accel_idle_w", "accel_peak_w", "min_throttle",
     # radiator and thermal
@@ -285,6 +291,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 pos_m[0, i, 0], pos_m[0, i, 1], pos_m[0, i, 2], p)
         ev_count[i] = 0
     with_alpha, extrema = p.ir_absorbed_with_alpha > 0.5, p.record_extrema > 0.5
+    ageing = p.ageing_model > 0.5   # xu2018: the ageing state rows are read and written
     inv_n_accel = 1.0 / p.n_accel   # once per chunk, not a division per node-step (count > 0: config)
     # each step's last thermal step of every node not under the thermostat is taken for all
     # such nodes at once (two_node_step_lanes): their inputs, gathered as lanes
@@ -332,8 +339,14 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 new_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w = step_power_balance(
                     solar_w, energy, capacity, new_mode, throttle_t, heater_w, n_accel, busy, duration, p)
                 load_w = bus_w + heater_w + compute_w
+                soc_prev = energy / capacity if ageing and capacity > 0.0 else 0.0
                 energy, capacity, efc, loss_w, curtailed_w = step_battery(
                     energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
+                if ageing:
+                    energy, capacity, state[STATE_CYCLE_TURN, i], state[STATE_FADE_CYCLE, i], \
+                        state[STATE_FADE_CALENDAR, i], loss_w = step_ageing(
+                            energy, capacity, soc_prev, state[STATE_CYCLE_TURN, i], state[STATE_FADE_CYCLE, i],
+                            state[STATE_FADE_CALENDAR, i], loss_w, duration, p)
                 dissipated_w = bus_w + compute_w + loss_w   # heat in the electronics besides the heaters
                 if part == n_parts - 1 and thermal_substeps(duration, near_set_point(t_elec, p)) == 1:
                     n_lanes = _to_lanes(lane, lane_node, n_lanes, i, t_elec, t_rad, dissipated_w + heater_w, q_abs,
@@ -379,6 +392,6 @@ def unpacked_params(a):
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
                          ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
     """:func:`advance_nodes` with the parameters as :func:`packed_params` gives them: numba
-    types a 48-field namedtuple argument field by field at every call, an array at once."""
+    types a namedtuple argument of dozens of fields field by field at every call, an array at once."""
     advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, unpacked_params(p_packed), state, mode, acc,
                   rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)

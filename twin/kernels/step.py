@@ -194,19 +194,22 @@ def step_power_balance(solar_w, energy_j, capacity_j, node_mode, throttle_t, hea
 def step_battery(energy_j, capacity_j, efc, net_w, charge_w, discharge_w, dt_s, p):
     """The battery over dt_s with the bus surplus (net_w > 0) or deficit (< 0) [W] and the limits
     of :func:`step_power_balance`: charge or discharge with losses, then capacity fade by the
-    equivalent full cycles drawn (energy above the faded ceiling is lost).
+    equivalent full cycles drawn (energy above the faded ceiling is lost). With ``ageing_model``
+    xu2018 the EFC are counted, ``fade_per_efc`` is 0 and the capacity is
+    :func:`twin.kernels.ageing.step_ageing`'s.
 
     Returns (energy [J], capacity [J], EFC [1], loss [W], curtailed [W]); energy closes:
     net_w·dt = ΔE + (loss + curtailed)·dt.
     """
     energy_j, loss_w, curtailed_w, drawn_j = battery_step(
         energy_j, net_w, charge_w, discharge_w, p.charge_efficiency, p.discharge_efficiency, dt_s)
-    if drawn_j > 0.0 and p.fade_per_efc > 0.0:
+    if drawn_j > 0.0 and (p.fade_per_efc > 0.0 or p.ageing_model > 0.5):
         efc += drawn_j / p.nominal_capacity_j
-        capacity_j = faded_capacity_j(p.nominal_capacity_j, efc, p.fade_per_efc)
-        if energy_j > p.max_soc * capacity_j:
-            loss_w += (energy_j - p.max_soc * capacity_j) / dt_s
-            energy_j = p.max_soc * capacity_j
+        if p.fade_per_efc > 0.0:
+            capacity_j = faded_capacity_j(p.nominal_capacity_j, efc, p.fade_per_efc)
+            if energy_j > p.max_soc * capacity_j:
+                loss_w += (energy_j - p.max_soc * capacity_j) / dt_s
+                energy_j = p.max_soc * capacity_j
     return energy_j, capacity_j, efc, loss_w, curtailed_w
 
 
