@@ -251,7 +251,8 @@ def test_record_rows_are_the_means_and_end_values_numpy_gives():
             "battery_efc": state[L.STATE_EFC], "electronics_temp_k": state[L.STATE_ELECTRONICS_K],
             "radiator_temp_k": state[L.STATE_RADIATOR_K], "utilization": mean[L.ACC_UTILIZATION],
             "throttle": mean[L.ACC_THROTTLE], "mode": mode.astype(np.int8),
-            "links_live": mean[L.ACC_LINKS], "link_capacity_gbps": mean[L.ACC_LINK_CAPACITY] / 1e9}
+            "links_live": mean[L.ACC_LINKS], "link_capacity_gbps": mean[L.ACC_LINK_CAPACITY] / 1e9,
+            "t_junction_k": mean[L.ACC_JUNCTION]}
     for j, name in enumerate(EXTREMA_NAMES):
         want[f"{name}_min"], want[f"{name}_max"] = acc[L.ACC_MIN + j], acc[L.ACC_MAX + j]
     assert set(want) == set(RECORD_ROW_NAMES) == set(got)

@@ -15,8 +15,8 @@ from twin.kernels.battery import battery_limits_w
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.node import N_GEOMETRY, advance_nodes, block_geometry
 from twin.kernels.step import (array_w_per_w_m2, near_set_point, part_of_step, radiator_view_factors, step_array,
-                               step_battery, step_compute_rate, step_demand, step_geometry, step_parts,
-                               step_power_balance, step_radiator_loads, step_thermal, step_thermostat)
+                               step_battery, step_compute_rate, step_demand, step_geometry, step_junction,
+                               step_parts, step_power_balance, step_radiator_loads, step_thermal, step_thermostat)
 from twin.kernels.thermal import steady_state_radiator_temp_k, thermal_constants
 
 S0 = SOLAR_CONSTANT_W_M2   # W/m², the Sun at 1 AU
@@ -340,6 +340,7 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
         n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
         edges += n_parts - 1
         sums = NO_FLOWS
+        junction_ks = 0.0
         for part in range(n_parts):
             duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
             solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
@@ -348,6 +349,7 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
             node_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w = step_power_balance(
                 solar_w, energy, capacity, node_mode, throttle_t, heater_w, p.n_accel, busy[0], duration, p)
             load_w = bus_w + heater_w + compute_w
+            junction_ks += step_junction(t_e, compute_w, throttle, busy[0], p) * duration
             energy, capacity, efc, loss_w, curtailed_w = step_battery(
                 energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
             t_e, t_r = step_thermal(t_e, t_r, bus_w + compute_w + loss_w, heater_w, q_abs, duration, p, tc)
@@ -355,6 +357,7 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
             accumulate_mode_time(mine, 0, node_mode, duration)
         rate = step_compute_rate(sums[5], dt_s, busy[0])
         accumulate_step(mine, 0, dt_s, nu, beta, solar_full_w, sums, busy[0] * rate / p.n_accel, False)
+        mine[L.ACC_JUNCTION, 0] += junction_ks
         ledger_unheld(mine, 0, False, p.n_accel - busy[0], 0.0, dt_s)   # no job waits: no_demand
     assert edges >= 2   # the orbit's eclipse entry and exit were split
     got = np.array([energy, capacity, t_e, t_r, efc])

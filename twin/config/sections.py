@@ -37,6 +37,7 @@ from twin.config.base import Section
 from twin.config.battery_ageing import BatteryAgeing
 from twin.config.economics import Economics
 from twin.config.environment import Earth
+from twin.config.junction import AcceleratorThermal
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
@@ -204,8 +205,8 @@ class Battery(BatteryAgeing):
         return self
 
 
-class Accelerator(Section):
-    """The AI accelerators on each satellite: count, idle and peak power, throughput (``spacecraft.accelerator``)."""
+class Accelerator(AcceleratorThermal):
+    """The AI accelerators on each satellite: count, power, throughput, thermal chain and limits (``spacecraft.accelerator``)."""
     count: Accelerators = Field(8, description="accelerators per satellite")
     idle_power_w: Power = Field(80.0, description="per accelerator, powered and idle [W]; generic (sourced: presets h100, tpu_v5e)")
     peak_power_w: PositivePower = Field(700.0, description="per accelerator at full speed [W]; H100 SXM5 TDP (preset h100)")
@@ -348,7 +349,7 @@ class Scheduler(Section):
     power_soc_margin: Fraction = Field(
         0.1, description="power_aware: no new work on an eclipsed node with soc below battery.min_soc + this [1]")
     thermal_margin_k: TemperatureDifference = Field(
-        10.0, description="thermal_aware: no new work on a node within this of thermal.throttle_start_k [K]")
+        10.0, description="thermal_aware: no new work on a node within this of where its throttle starts (thermal.throttle_start_k, or the junction's) [K]")
     migration_lead_s: SecondsOrZero = Field(
         300.0, description="follow_the_sun: migrate a job this long before its node's predicted eclipse entry [s]")
     migration_min_gain_s: SecondsOrZero = Field(

@@ -28,7 +28,8 @@ CHECKPOINT_VERSION = 10  # 2: jobs, faults and node-down state; 3: running jobs'
 #                        7: inter-satellite links (the network, link accumulators, jobs' network time);
 #                        8: the job book's trace replay (trace ids, censored flags, row accounting)
 #                        9: jobs' runtime estimates (Job.estimate_s, the book's trace estimates)
-#                        10: battery ageing rows in the node state (STATE_CYCLE_TURN .. STATE_FADE_CALENDAR)
+#                        10: battery ageing rows in the node state (STATE_CYCLE_TURN .. STATE_FADE_CALENDAR),
+#                            the junction temperature accumulator (layout.ACC_JUNCTION)
 
 
 def checkpoint_path(run_path) -> Path:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 from numba import njit
 
+from twin.config.junction import throttle_limits_k
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR
 from twin.config.battery_ageing import AGEING_MODELS
 from twin.kernels import layout as L
@@ -33,6 +34,8 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
     normal_norm = math.sqrt(sum(x * x for x in r.normal_lvlh))
     shadow = SPHERE if earth is None else earth_shadow_shape(
         earth.shape, earth.shadow_grazing_height_km * M_PER_KM, epoch_utc)
+    # the electronics node's limits, or those the accelerators' junction limits imply
+    throttle_start_k, shutdown_k = throttle_limits_k(sc)
     return NodeParams(
         bus_power_w=sc.bus_power_w,
         array_area_m2=a.area_m2, pointing_mode=float(POINTING_CODES[pointing]),
@@ -49,7 +52,7 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         fade_per_efc=b.fade_per_efc if b.ageing_model == "linear_efc" else 0.0, recover_soc=b.recover_soc,
         **ageing_params(b),
         n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
-        min_throttle=c.min_throttle,
+        min_throttle=c.min_throttle, junction_r_k_per_w=c.chain_k_per_w,
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
         radiator_absorptivity=r.absorptivity, radiator_normal_x=r.normal_lvlh[0],
         radiator_normal_y=r.normal_lvlh[1], radiator_normal_z=r.normal_lvlh[2],
@@ -59,8 +62,8 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         radiator_heat_capacity_j_per_k=r.areal_heat_capacity_j_per_m2_k * r.area_m2,
         ir_absorbed_with_alpha=1.0 if r.ir_absorbed_with_alpha else 0.0,
         electronics_heat_capacity_j_per_k=t.electronics_heat_capacity_j_per_k,
-        conductance_w_per_k=t.conductance_w_per_k, throttle_start_k=t.throttle_start_k,
-        shutdown_k=t.shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
+        conductance_w_per_k=t.conductance_w_per_k, throttle_start_k=throttle_start_k,
+        shutdown_k=shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
         albedo=albedo, earth_ir_w_m2=olr_w_m2, space_temp_k=DEEP_SPACE_K,
         # Earth shape for the shadow
         shadow_radius_m=shadow[0], shadow_pole_x=shadow[1], shadow_pole_y=shadow[2], shadow_pole_z=shadow[3],

@@ -53,7 +53,8 @@ LEDGER_CAUSES = ("delivered", "power", "heat", "faults", "network", "overhead", 
 # capacity) dt [bit]; zero without links
 ACC_LINKS = ACC_LEDGER + N_LEDGER
 ACC_LINK_CAPACITY = ACC_LINKS + 1
-N_FLOW_ACC = ACC_LINK_CAPACITY + 1   # the integrals above; rows after them are extrema
+ACC_JUNCTION = ACC_LINK_CAPACITY + 1   # ∫T_j dt [K s], T_j the hottest accelerator's junction (twin.kernels.junction)
+N_FLOW_ACC = ACC_JUNCTION + 1   # the integrals above; rows after them are extrema
 
 # flows whose minimum and maximum over each record interval can be recorded as well
 # (output.aggregate: [mean, min, max]): the step means of these accumulators, in this order, in
@@ -70,7 +71,7 @@ MODE_NOMINAL = 0           # compute at its demanded level
 MODE_THROTTLED = 1         # compute throttled (power or temperature)
 MODE_IDLE = 2              # compute idle: power shed, jobs make no progress
 MODE_SAFE = 3              # bus only (and heaters): power shed
-MODE_THERMAL_SHUTDOWN = 4  # electronics over their shutdown limit
+MODE_THERMAL_SHUTDOWN = 4  # electronics (or, with the junction limit, an idle accelerator's junction) over their shutdown limit
 MODE_NAMES = ("nominal", "throttled", "idle", "safe", "thermal_shutdown")
 
 # /events kinds

@@ -2,7 +2,7 @@
 steps (:mod:`twin.kernels.step`, docs/design.md §5):
 
     geometry -> array -> radiator loads -> [per part: demand -> thermostat -> power balance
-    -> battery -> thermal] -> compute rate, then the record integrals and events
+    -> junction -> battery -> thermal] -> compute rate, then the record integrals and events
     (:mod:`twin.kernels.accumulate`).
 
 This module batches them: the geometry at the boundaries (:func:`boundary_geometry`, for a whole
@@ -22,16 +22,16 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 from twin.constants import SECONDS_PER_YEAR
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.ageing import step_ageing
-from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN, STATE_DOWN, STATE_EFC,
-                                 STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE, STATE_LOSS_W,
+from twin.kernels.layout import (ACC_JUNCTION, STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN, STATE_DOWN,
+                                 STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE, STATE_LOSS_W,
                                  STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.shadow import params_shape, shadow_fraction_from
 from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
                                radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
-                               step_geometry, step_parts, step_power_balance, step_radiator_loads, step_thermal,
-                               step_thermostat, thermal_substeps)
+                               step_geometry, step_junction, step_parts, step_power_balance, step_radiator_loads,
+                               step_thermal, step_thermostat, thermal_substeps)
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
 
 # the thermostat and its inputs also go by the names tests/test_node.py checks _thermostat_lanes against
@@ -52,6 +52,9 @@ NodeParams = namedtuple("NodeParams", [
     "ageing_cycle_stress", "ageing_calendar_per_s", "ageing_sei_share", "ageing_sei_rate",
     # compute
     "n_accel", "accel_idle_w", "accel_peak_w", "min_throttle",
+    # junction: one accelerator's junction-to-coolant resistance [K/W] (twin.kernels.junction);
+    # with the junction limit on, throttle_start_k and shutdown_k are the node temperatures it implies
+    "junction_r_k_per_w",
     # radiator and thermal
     "radiator_area_m2", "radiator_sides", "radiator_emissivity", "radiator_absorptivity",
     "radiator_normal_x", "radiator_normal_y", "radiator_normal_z", "radiator_normal_inv_norm",
@@ -329,6 +332,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
             sums = NO_FLOWS
             heat_s = 0.0   # ∫(1 - thermal throttle) dt: what heat took from a busy accelerator
+            junction_ks = 0.0   # ∫T_j dt of the hottest accelerator [K s]
             for part in range(n_parts):
                 duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
                 solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
@@ -340,6 +344,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                     solar_w, energy, capacity, new_mode, throttle_t, heater_w, n_accel, busy, duration, p)
                 load_w = bus_w + heater_w + compute_w
                 soc_prev = energy / capacity if ageing and capacity > 0.0 else 0.0
+                junction_ks += step_junction(t_elec, compute_w, throttle, busy, p) * duration
                 energy, capacity, efc, loss_w, curtailed_w = step_battery(
                     energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
                 if ageing:
@@ -361,6 +366,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             if heat_out is not None:
                 heat_out[k, i] = heat_s / dt_s if busy > 0.0 else 0.0
             accumulate_step(acc, i, dt_s, nu, beta, solar_full_w, sums, busy * rate * inv_n_accel, extrema)
+            acc[ACC_JUNCTION, i] += junction_ks
             ev_count[i] = emit_events(ev_step, ev_kind, ev_value, i, ev_count[i], k, nu0, nu1, node_mode, new_mode)
             ledger_unheld(acc, i, down, p.n_accel - busy, waiting_s, dt_s)
             state[STATE_BATTERY_J, i], state[STATE_CAPACITY_J, i], state[STATE_EFC, i] = energy, capacity, efc

@@ -24,6 +24,7 @@ from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
+from twin.kernels.junction import hottest_accel_w, junction_temp_k
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.shadow import SPHERE, shadow_fraction
@@ -156,7 +157,10 @@ def step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha):
 @njit(cache=True)
 def step_demand(t_elec_k, n_accel, busy_accel, p):
     """(thermal throttle [1], demanded load [W]: the bus, every accelerator at idle and the busy
-    ones up to peak scaled by that throttle)."""
+    ones up to peak scaled by that throttle). The throttle ramps down between the node
+    temperatures ``throttle_start_k`` and ``shutdown_k``: the electronics node's own limits, or,
+    with the junction limit, those that put a busy accelerator's junction on its ramp
+    (:func:`twin.kernels.junction.node_limits_k`, the throttle in closed form)."""
     throttle_t = thermal_throttle(t_elec_k, p.throttle_start_k, p.shutdown_k)
     return throttle_t, p.bus_power_w + compute_power_w(n_accel, busy_accel, p.accel_idle_w, p.accel_peak_w,
                                                        throttle_t)
@@ -310,3 +314,16 @@ def step_compute_rate(throttle_s, dt_s, busy_accel):
     """Rate a busy accelerator progresses at over the step [1]: the mean throttle (∫throttle dt
     over dt_s), 0 with no accelerator busy."""
     return throttle_s / dt_s if busy_accel > 0.0 else 0.0
+
+
+# ------------------------------------------------------------------ junction
+
+
+@njit(cache=True)
+def step_junction(t_elec_k, compute_w, throttle, busy_accel, p):
+    """The junction temperature [K] of the node's hottest accelerator over a (part of a) step:
+    the electronics node (the coolant loop) at the part's start, which the throttle read, plus
+    that accelerator's power at the throttle served times its junction-to-coolant chain
+    (:mod:`twin.kernels.junction`)."""
+    return junction_temp_k(t_elec_k, hottest_accel_w(compute_w, throttle, busy_accel, p.accel_idle_w, p.accel_peak_w),
+                           p.junction_r_k_per_w)

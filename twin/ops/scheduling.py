@@ -34,7 +34,7 @@ Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES
     (idle, safe, thermal shutdown) get nothing.
 ``thermal_aware``
     The same with a thermal budget: the busy accelerators whose steady heat keeps a node's
-    electronics below ``throttle_start_k - thermal_margin_k``; past it, coolest nodes first.
+    electronics ``thermal_margin_k`` below where its throttle starts; past it, coolest nodes first.
 ``follow_the_sun``
     Places on the nodes that stay sunlit longest, and before a node's predicted eclipse entry
     checkpoints its jobs and migrates them to nodes that stay sunlit longer.
@@ -61,7 +61,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from twin.constants import J_PER_WH, SECONDS_PER_HOUR
+from twin.constants import J_PER_WH, SECONDS_PER_HOUR, STEFAN_BOLTZMANN_W_M2_K4
 from twin.kernels.placement import first_fitting, gang_fill
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
 from twin.ops.link_placement import is_linked_gang, linked_fit
@@ -478,10 +478,10 @@ POLICIES = {cls.name: cls for cls in (Fifo, PriorityBackfill, PowerAware, Therma
 def make_policy(scheduler, spacecraft) -> Policy:
     """The policy named in the config, with its knobs (``scheduler``: :class:`twin.config.Scheduler`,
     ``spacecraft``: :class:`twin.config.Spacecraft`)."""
-    from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
+    from twin.config.junction import throttle_limits_k
 
     acc, bat, rad, th = spacecraft.accelerator, spacecraft.battery, spacecraft.radiator, spacecraft.thermal
-    limit_k = th.throttle_start_k - scheduler.thermal_margin_k
+    limit_k = throttle_limits_k(spacecraft)[0] - scheduler.thermal_margin_k
     # steady rise per busy accelerator: its dynamic power through the electronics-radiator
     # conductance in series with the radiator's linearised emission 4·ε·σ·T³·A at the limit
     radiating_w_per_k = 4 * rad.emissivity * STEFAN_BOLTZMANN_W_M2_K4 * limit_k ** 3 * rad.area_m2 * rad.sides

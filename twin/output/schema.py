@@ -22,8 +22,8 @@ from twin.kernels import layout as L
 SCHEMA = "twin.run"
 # 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links; 4: netCDF-4 and CF
 # (the /state variables at the root on CF coordinates, tables as groups of columns, /summary as
-# scalar variables)
-SCHEMA_VERSION = 4
+# scalar variables); 5: the accelerators' junction temperature (t_junction_k)
+SCHEMA_VERSION = 5
 OLDEST_READ = 4   # the oldest schema this twin reads (older files: the twin that wrote them)
 
 # the file's layout: coordinate variables and groups (docs/schema.md)
@@ -134,6 +134,13 @@ STATE_VARIABLES = (
     Variable("battery_efc", "1", np.float32, end(L.STATE_EFC), "battery equivalent full cycles since the epoch"),
     Variable("electronics_temp_k", "K", np.float32, end(L.STATE_ELECTRONICS_K), "electronics node temperature"),
     Variable("radiator_temp_k", "K", np.float32, end(L.STATE_RADIATOR_K), "radiator node temperature"),
+    Variable("t_junction_k", "K", np.float32, mean(L.ACC_JUNCTION),
+             "junction temperature of the hottest accelerator, mean over the interval",
+             "junction temperature of the satellite's hottest accelerator (a busy one at its throttle, else an idle "
+             "one; the coolant's with compute off), mean over the record interval: the electronics node (the coolant "
+             "loop) at each step's start plus that accelerator's power × its junction-to-coolant resistance "
+             "(`spacecraft.accelerator`); the temperature the throttle acts on with `thermal_limit: junction`",
+             since=5),
     Variable("utilization", "1", np.float32, mean(L.ACC_UTILIZATION), "busy accelerators x rate / accelerators",
              "busy accelerators × rate / accelerators (rate = the node's throttle while busy). Counts allocated "
              "accelerators at their node's rate: a gang member waiting on a slower member, or accelerators held "

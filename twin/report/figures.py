@@ -81,35 +81,47 @@ def fig_soc(sample: RunSample, path: Path) -> Path:
 def fig_temperatures(sample: RunSample, path: Path) -> Path:
     scale, xlabel = _time_axis(sample)
     x = sample.time_s / scale
-    fig, axes = _new_figure(height=7.0, rows=2)
+    junction = "t_junction_k" in sample.bands
     panels = (("electronics_temp_k", "electronics node", "#d62728"),
-              ("radiator_temp_k", "radiator node", "#1f77b4"))
+              ("radiator_temp_k", "radiator node", "#1f77b4")) + (
+        (("t_junction_k", "hottest accelerator junction (record mean)", "#ff7f0e"),) if junction else ())
+    fig, axes = _new_figure(height=3.5 * len(panels), rows=len(panels))
     lo = min(float(np.nanmin(sample.bands[name][0])) for name, _, _ in panels)
     hi = max(float(np.nanmax(sample.bands[name][2])) for name, _, _ in panels)
     margin = 20.0  # [K] limits further than this from the data would only squash the bands
-    limits = [(key, label, colour, config_value(sample.config, key)) for key, label, colour in (
-        ("spacecraft.thermal.shutdown_k", "shutdown", "#5b2a86"),
-        ("spacecraft.thermal.throttle_start_k", "throttle start", "#f2b134"),
-        ("spacecraft.thermal.heater_setpoint_k", "heater setpoint", "#17becf"))]
+    # each panel's limits: the throttle's on the temperature it acts on (spacecraft.accelerator.
+    # thermal_limit), the junction's own also when they do not act (marked so), the heaters' set point
+    on_junction = config_value(sample.config, "spacecraft.accelerator.thermal_limit") == "junction"
+    note = "" if on_junction else " (not acting)"
+    keys = {"electronics_temp_k": (() if on_junction else (("spacecraft.thermal.shutdown_k", "shutdown", "#5b2a86"),
+                                                           ("spacecraft.thermal.throttle_start_k", "throttle start",
+                                                            "#f2b134")))
+            + (("spacecraft.thermal.heater_setpoint_k", "heater setpoint", "#17becf"),),
+            "t_junction_k": (("spacecraft.accelerator.junction_shutdown_k", "shutdown" + note, "#5b2a86"),
+                             ("spacecraft.accelerator.junction_throttle_k", "throttle start" + note, "#f2b134"))}
+    limits = {name: [(label, colour, config_value(sample.config, key)) for key, label, colour in panel_keys]
+              for name, panel_keys in keys.items()}
     for ax, (name, label, colour) in zip(axes, panels):
         _plot_band(ax, x, sample.bands[name], colour, label)
-        if name == "electronics_temp_k":  # the limits act on the electronics node
-            for _, limit, limit_colour, level in limits:
+        drawn = []   # limits on the scale: the axis reaches them
+        if name in limits:
+            for limit, limit_colour, level in limits[name]:
                 if isinstance(level, (int, float)) and lo - margin <= level <= hi + margin:
                     ax.axhline(level, color=limit_colour, linestyle="--", linewidth=1.2,
                                label=f"{limit} ({level:.0f} K)")
+                    drawn.append(level)
                 elif isinstance(level, (int, float)):   # off the scale: said in the legend, with the gap
                     gap, side = (level - hi, "above the hottest node") if level > hi else (lo - level, "below the coldest node")
                     ax.plot([], [], linestyle="none", label=f"{limit} {level:.0f} K: {gap:.0f} K {side}")
-        ax.set_ylim(lo - 3.0, hi + 3.0)
+        ax.set_ylim(min([lo, *drawn]) - 3.0, max([hi, *drawn]) + 3.0)
         ax.set_ylabel("temperature [K]")
         ax.secondary_yaxis("right", functions=(lambda k: k - CELSIUS_ZERO_K, lambda c: c + CELSIUS_ZERO_K)) \
             .set_ylabel("[°C]")
         ax.set_title(label, loc="left", fontsize=11)
         ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), framealpha=0.9)
     axes[-1].set_xlabel(xlabel)
-    fig.suptitle(f"Electronics and radiator temperatures at the end of each record, {_sat_note(sample)}",
-                 fontsize=13)
+    fig.suptitle(f"Electronics and radiator temperatures at the end of each record"
+                 f"{', junction means over it' if junction else ''}, {_sat_note(sample)}", fontsize=13)
     return _save(fig, path)
 
 

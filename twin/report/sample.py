@@ -30,6 +30,7 @@ ECLIPSE_BLOCK_S = 4 * 3600.0          # records read per bin: two or more LEO or
 
 BAND_VARIABLES = ("soc", "electronics_temp_k", "radiator_temp_k", "solar_power_w", "load_power_w",
                   "compute_power_w", "curtailed_power_w")
+OPTIONAL_BANDS = ("t_junction_k",)   # sampled where the file has them (schema 5 on)
 
 
 @dataclass
@@ -138,7 +139,7 @@ def read_sample(path) -> RunSample:
                            record_stride=ts, sat_stride=ss, time_s=f[schema.TIME][rows], plane=plane,
                            file_bytes=path.stat().st_size)
         # one variable at a time, reduced over satellites at once: memory stays at one sample
-        for name in BAND_VARIABLES:
+        for name in BAND_VARIABLES + tuple(n for n in OPTIONAL_BANDS if n in f):
             sample.bands[name] = _bands(f[name][rows, cols])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows stay NaN
