@@ -36,6 +36,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
 from twin.config.base import Section
 from twin.config.economics import Economics
 from twin.config.environment import Earth
+from twin.config.radiation import Radiation
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
@@ -44,8 +45,6 @@ from twin.config.trace_mapping import TraceMapping
 PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
                 "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
                 "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass"}
-
-
 
 
 # ---------------------------------------------------------------- simulation
@@ -457,6 +456,7 @@ class Scenario(Section):
     workload: Workload = PoissonWorkload()
     scheduler: Scheduler = Scheduler()
     faults: Faults = Faults()
+    radiation: Radiation = Radiation()
     links: Links = Links()
     earth: Earth = Earth()
     economics: Economics = Economics()

@@ -17,7 +17,9 @@ STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1];
 STATE_VIEW_BACK = 9        # ... of its back face [1] (0 for a one-sided radiator)
 VIEW_UNSET = -1.0          # not a view factor (those are in [0, 1]); a number, not a NaN, so that no
 #                            compiler option (fast-math's "no NaNs") can fold the kernel's test away
-N_STATE = 10
+# rows the kernels never touch: written by the engine before a record (rows 10-15 are left to the node kernel)
+STATE_DOSE_KRAD = 16       # total ionising dose taken so far [krad(Si)] (twin.ops.radiation)
+N_STATE = 17
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]
@@ -80,5 +82,12 @@ EVENT_OUTAGE = 7           # scripted outage from the config; value = its durati
 EVENT_PREEMPTION = 8       # a job preempted by the policy; sat = its first node, value = job_id
 EVENT_MIGRATION = 9        # a job checkpointed and moved; sat = its old first node, value = job_id
 EVENT_ROLLBACK = 10        # a job rolled back by a fault on sat; value = job_id
+# radiation and the terrestrial floor (twin.ops.radiation)
+EVENT_WEAR_OUT = 11        # node failed for good at its dose threshold; value = dose [krad(Si)]
+EVENT_DEGRADED = 12        # node passed the HBM irregularity dose; value = dose [krad(Si)]
+EVENT_SDC = 13             # silent data corruption on sat found: the job rolled back; value = job_id
+EVENT_INTERRUPTION = 14    # terrestrial-floor interruption (node restarts); value = time down [s]
+EVENT_MEMORY_ERROR = 15    # uncorrectable HBM error: the job on it rolled back; value = job_id, -1 if idle
 EVENT_NAMES = {1: "eclipse_entry", 2: "eclipse_exit", 3: "mode_change", 4: "fault", 5: "recovery",
-               6: "upset", 7: "outage", 8: "preemption", 9: "migration", 10: "rollback"}
+               6: "upset", 7: "outage", 8: "preemption", 9: "migration", 10: "rollback", 11: "wear_out",
+               12: "degraded", 13: "sdc", 14: "interruption", 15: "memory_error"}

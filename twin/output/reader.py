@@ -124,7 +124,8 @@ def _check_layout(f: h5py.File, path) -> None:
     if version < schema.OLDEST_READ:
         raise RunFileError(f"{path}: run file schema version {version} (an older twin's layout); this twin reads "
                            f"{schema.OLDEST_READ} to {SCHEMA_VERSION}: run its scenario again (twin run --from {path})")
-    variables = [v for v in schema.STATE_VARIABLES if not v.links or v.name in f]
+    # a schema-4 file has no radiation variables; links variables only in runs with links
+    variables = [v for v in schema.STATE_VARIABLES if (not v.links and v.since <= version) or v.name in f]
     required = (schema.TIME, *_SAT_PATHS, schema.CAUSE, JOBS, EVENTS, schema.SUMMARY, schema.LEDGER,
                 *(v.name for v in variables))
     with reading(path):
