@@ -126,8 +126,9 @@ def crossing_step(dose0_krad: np.ndarray, rate_krad_per_step: np.ndarray, thresh
     with np.errstate(divide="ignore", invalid="ignore"):
         k = np.ceil(need / rate_krad_per_step)
     out = np.where(need <= 0.0, 0.0, np.where(rate_krad_per_step > 0.0, k, np.inf))
-    out = np.where(np.isfinite(out) & (out < NEVER / 4), out, NEVER)
-    steps = out.astype(np.int64)
+    finite = np.isfinite(out) & (out < NEVER / 4)
+    steps = np.full(out.shape, NEVER, dtype=np.int64)
+    steps[finite] = out[finite].astype(np.int64)
     # ceil of a quotient can land one step early or late by rounding: settle it on the dose itself
     late = (steps > 0) & (steps < NEVER) & (dose0_krad + (steps - 1) * rate_krad_per_step >= threshold_krad)
     steps[late] -= 1
