@@ -31,6 +31,7 @@ from twin.output.tables import EVENTS, JOBS, append_rows, create_table
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
 SUMMARY_RULES = (
     (r"simulated_s|wall_s", "max"),          # shards run side by side
+    (r"dose_end_krad_max", "max"),           # largest over the satellites
     (r"satellite_steps_per_s", "throughput"),
     (r"energy_balance_rel_error", "balance"),
     (r"ledger_closure_rel_error|limiting_factor", "ledger"),   # recomputed from the summed ledger
