@@ -71,7 +71,7 @@ class Radiation(Section):
                          "x exp(sigma |Z|), Z standard normal [1]; 0 = every accelerator fails at hard_failure_krad")
     floor_interruptions_per_accel_h: Annotated[float, Field(ge=0, le=1)] = Field(
         LLAMA3_INTERRUPTIONS_PER_ACCEL_H, description="terrestrial floor: interruptions per accelerator-hour, each "
-        "restarting its node for faults.upset_reboot_s [1/h]; Meta, Llama 3 (arXiv:2407.21783) §3.3.4: 419 in 54 d on "
+        "rolling back the job on the accelerator hit [1/h]; Meta, Llama 3 (arXiv:2407.21783) §3.3.4: 419 in 54 d on "
         "16,384 GPUs = 1.973e-5. 0 = none")
     upsets: bool = Field(False, description="single-event effects from the dose: silent data corruption, HBM "
                                             "uncorrectable errors and functional interrupts (rates below)")

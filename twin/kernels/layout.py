@@ -86,7 +86,7 @@ EVENT_ROLLBACK = 10        # a job rolled back by a fault on sat; value = job_id
 EVENT_WEAR_OUT = 11        # node failed for good at its dose threshold; value = dose [krad(Si)]
 EVENT_DEGRADED = 12        # node passed the HBM irregularity dose; value = dose [krad(Si)]
 EVENT_SDC = 13             # silent data corruption on sat found: the job rolled back; value = job_id
-EVENT_INTERRUPTION = 14    # terrestrial-floor interruption (node restarts); value = time down [s]
+EVENT_INTERRUPTION = 14    # terrestrial-floor interruption: the job on it rolled back; value = job_id, -1 if idle
 EVENT_MEMORY_ERROR = 15    # uncorrectable HBM error: the job on it rolled back; value = job_id, -1 if idle
 EVENT_NAMES = {1: "eclipse_entry", 2: "eclipse_exit", 3: "mode_change", 4: "fault", 5: "recovery",
                6: "upset", 7: "outage", 8: "preemption", 9: "migration", 10: "rollback", 11: "wear_out",

@@ -16,8 +16,10 @@ and drives:
 
 Per-accelerator events on a node with C accelerators, each a Poisson process while the node is up:
 
-- terrestrial floor, rate C x ``floor_interruptions_per_accel_h`` (Llama 3): the node restarts
-  for ``faults.upset_reboot_s`` (event ``interruption``), its jobs roll back;
+- terrestrial floor, rate C x ``floor_interruptions_per_accel_h`` (Llama 3): an interruption of
+  the accelerator hit (drawn as below): the job on it, if any, rolls back to its last checkpoint
+  and is requeued (event ``interruption``), as Llama 3's training job restarted from its
+  checkpoint; the node goes on (a node of a thousand accelerators is not restarted for one);
 - with ``upsets``, single-event effects at C x dose rate / (rad per event):
   functional interrupts (the node reboots, event ``upset``), uncorrectable HBM errors (the job
   on the accelerator hit, if any, rolls back at once, event ``memory_error``) and silent data
@@ -171,7 +173,7 @@ class RadiationModel:
             self._draw(node, 0)
         self.detections = []                 # heap of (step, sequence, node, job) corruptions to find
         self.sequence = 0
-        self.counts = {name: 0 for name in ("interruptions", "wear_outs", "degraded", "sdc", "sdc_corrupting",
+        self.counts = {name: 0 for name in ("interruptions", "floor_rollbacks", "wear_outs", "degraded", "sdc", "sdc_corrupting",
                                             "sdc_found", "uecc", "uecc_rollbacks", "sefi")}
 
     @staticmethod
@@ -271,8 +273,11 @@ class RadiationModel:
                 continue
             if what == FLOOR:
                 self.counts["interruptions"] += 1
-                events.append((node, L.EVENT_INTERRUPTION, faults.reboot_steps * self.dt_s))
-                faults._take_down(node, step, faults.reboot_steps, down)
+                job = self.jobs.job_on(node, self.rng.random() * self.n_accel)
+                if job is not None:
+                    self.counts["floor_rollbacks"] += 1
+                    self.jobs.roll_back_to(job, job.checkpoint_work_accel_s, step * self.dt_s, node)
+                events.append((node, L.EVENT_INTERRUPTION, float(job.spec.job_id) if job is not None else -1.0))
             else:
                 self._single_event(node, step, inside, faults, events, down)
         while self.detections and self.detections[0][0] == step:
@@ -322,7 +327,8 @@ class RadiationModel:
         c = self.counts
         dose = self.dose_krad(step)
         return {
-            "node_interruptions": c["interruptions"], "node_wear_outs": c["wear_outs"],
+            "floor_interruptions": c["interruptions"], "floor_rollbacks": c["floor_rollbacks"],
+            "node_wear_outs": c["wear_outs"],
             "nodes_degraded": c["degraded"], "see_sdc": c["sdc"], "see_sdc_corrupting": c["sdc_corrupting"],
             "see_sdc_found": c["sdc_found"], "see_uecc": c["uecc"], "see_uecc_rollbacks": c["uecc_rollbacks"],
             "see_sefi": c["sefi"],
