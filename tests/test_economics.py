@@ -154,12 +154,17 @@ def test_worn_accelerators_and_faded_batteries_are_replaced_yearly():
 def test_radiation_dose_follows_the_published_table_and_ends_accelerators_life():
     from twin.economics.radiation import dose_krad_per_year, replacements_per_year
 
-    # the table's own points (McDonald, Orbital-Datacenters README): exact
-    assert dose_krad_per_year(700.0, 98.0) == pytest.approx(0.70, rel=1e-12)
+    from twin.ops.dose import sun_synchronous_inclination_deg as sso
+
+    # the table's own points (McDonald, Orbital-Datacenters README), sun-synchronous at the
+    # inclination of their altitude: exact
+    assert dose_krad_per_year(700.0, float(sso(700.0))) == pytest.approx(0.70, rel=1e-12)
     assert dose_krad_per_year(1200.0, 30.0) == pytest.approx(6.57, rel=1e-12)
     # log-linear between 500 and 700 km: the geometric mean at 600 km
-    assert dose_krad_per_year(600.0, 98.0) == pytest.approx(math.sqrt(0.38 * 0.70), rel=1e-12)
-    assert dose_krad_per_year(400.0, 53.0) == pytest.approx(0.18)   # held at the 500 km value below it
+    assert dose_krad_per_year(600.0, float(sso(600.0))) == pytest.approx(math.sqrt(0.38 * 0.70), rel=1e-12)
+    # held at the 500 km values below them, linear in inclination between 30 deg and sun-synchronous
+    w = (53.0 - 30.0) / (float(sso(500.0)) - 30.0)
+    assert dose_krad_per_year(400.0, 53.0) == pytest.approx((1 - w) * 0.18 + w * 0.38, rel=1e-12)
     # 2 krad at 0.70 krad/yr: replaced at 2.86 and 5.71 years; in 5 years, once
     assert replacements_per_year(0.70, 2.0, 5.0) == pytest.approx(1 / 5.0)
     assert replacements_per_year(0.70, 2.0, 6.0) == pytest.approx(2 / 6.0)

@@ -189,7 +189,8 @@ def test_faults_leave_the_workload_stream_alone(faulty_run, tmp_path):
     _, _, path = faulty_run
     calm = tmp_path / "calm.h5"
     run(load_config(path, ["faults.mtbf_h=null", "faults.upset_rate_per_day=0",
-                           "faults.saa_upset_rate_per_day=0", "faults.outages=[]"]), calm)
+                           "faults.saa_upset_rate_per_day=0", "faults.outages=[]",
+                           "radiation.floor_interruptions_per_accel_h=0"]), calm)
     with h5py.File(faulty_run[0]) as a, h5py.File(calm) as b:
         ja, jb = np.sort(table_rows(a, "jobs"), order="job_id"), np.sort(table_rows(b, "jobs"), order="job_id")
         assert np.array_equal(ja["submit_s"], jb["submit_s"]) and np.array_equal(ja["work_accel_s"], jb["work_accel_s"])

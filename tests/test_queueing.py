@@ -129,7 +129,7 @@ EPOCH_S = 300.0
 def queueing_config(days: float, seed: int = 5) -> dict:
     """8 single-accelerator satellites whose power and heat never bind: huge array and
     battery, a big radiator; dt = epoch = 300 s (few ticks: the run stays fast), records hourly,
-    no compression."""
+    no compression, no failures."""
     cfg = small_config(**{
         "simulation.duration_s": days * 86400, "simulation.dt_s": EPOCH_S, "simulation.record_every_s": 3600,
         "simulation.seed": seed,
@@ -139,7 +139,9 @@ def queueing_config(days: float, seed: int = 5) -> dict:
         "spacecraft.radiator": {"area_m2": 20, "sides": 2},
         "workload": {"kind": "poisson", "arrival_rate_per_h": 6.0, "work_distribution": "exponential",
                      "median_work_accel_h": 1.0, "accelerators": [1]},
-        "scheduler.epoch_s": EPOCH_S, "output.compression": 0, "output.checkpoint_every_s": 0})
+        "scheduler.epoch_s": EPOCH_S, "output.compression": 0, "output.checkpoint_every_s": 0,
+        # M/M/c has no failures: the terrestrial floor (on by default) off
+        "radiation.floor_interruptions_per_accel_h": 0.0})
     return cfg
 
 

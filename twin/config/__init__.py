@@ -18,5 +18,6 @@ from twin.config.sections import (  # noqa: F401
                                   Workload, Communication, Scheduler, Outage, Faults, Links, Output, Scenario,
                                   PRESET_KINDS, yaml_sha256)
 from twin.config.economics import Economics, Ground, Launch, Mass  # noqa: F401
+from twin.config.radiation import Radiation  # noqa: F401
 from twin.config.terminal import LinkTerminal  # noqa: F401
 from twin.config.trace_mapping import TraceMapping  # noqa: F401

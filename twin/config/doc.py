@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from twin import config as C
 from twin.config.environment import Earth
+from twin.config.radiation import Radiation
 from twin.config.keys import strip_annotation
 
 INTRO = """# twin configuration reference
@@ -113,6 +114,9 @@ def render() -> str:
     parts += _section("scheduler", C.Scheduler, "scheduler.")
     parts += _section("faults", C.Faults, "faults.")
     parts += _section("faults.outages item", C.Outage, "")
+    parts += _section("radiation", Radiation, "radiation.",
+                      "Dose, wear-out, single-event effects and the terrestrial failure floor (sources in "
+                      "twin/config/radiation.py and twin/ops/dose.py).")
     parts += _section("links", C.Links, "links.", "Inter-satellite links; off (`topology: none`) by default.")
     parts += _section("earth", Earth, "earth.",
                       "The Earth's albedo and outgoing infrared, by design case (values and sources in "

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from twin.config.radiation import SUNCATCHER_HBM_IRREGULAR_KRAD
 from twin.config.base import Section
 
 Usd = Annotated[float, Field(ge=0, le=1e15)]
@@ -94,7 +95,7 @@ class Economics(Section):
                            "(2024): 148 faulty GPUs in 54 days on 16,384 H100s; radiation end of life comes on top "
                            "(radiation_tolerance_krad)")
     radiation_tolerance_krad: Annotated[float, Field(ge=0, le=1e4)] = Field(
-        2.0, description="total ionising dose an accelerator takes before it is replaced [krad(Si)]; Google's "
+        SUNCATCHER_HBM_IRREGULAR_KRAD, description="total ionising dose an accelerator takes before it is replaced [krad(Si)]; Google's "
                          "Suncatcher proton tests of TPU v6e (arXiv:2511.19468, 2025): HBM first irregular after "
                          "~2 krad(Si), no hard failure to 15 krad(Si). 0 = no radiation end of life")
     battery_usd_per_kwh: Usd = Field(

@@ -38,6 +38,7 @@ from twin.config.battery_ageing import BatteryAgeing
 from twin.config.economics import Economics
 from twin.config.environment import Earth
 from twin.config.junction import AcceleratorThermal
+from twin.config.radiation import Radiation
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
@@ -46,8 +47,6 @@ from twin.config.trace_mapping import TraceMapping
 PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
                 "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
                 "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass"}
-
-
 
 
 # ---------------------------------------------------------------- simulation
@@ -458,6 +457,7 @@ class Scenario(Section):
     workload: Workload = PoissonWorkload()
     scheduler: Scheduler = Scheduler()
     faults: Faults = Faults()
+    radiation: Radiation = Radiation()
     links: Links = Links()
     earth: Earth = Earth()
     economics: Economics = Economics()

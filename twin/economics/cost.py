@@ -70,8 +70,13 @@ def cost_of_run(scenario, summary: dict) -> dict:
     failures_per_year = (summary.get("node_failures", 0) / run_years
                          if eco.replace_failures and run_years > 0 else 0.0)
     # wear-out: accelerators at their failure rate; batteries when the run's fade reaches end of life
-    dose = (dose_krad_per_year(summary["altitude_km_mean"], summary["inclination_deg_mean"])
-            if "altitude_km_mean" in summary else 0.0)
+    if "dose_rate_krad_per_year_mean" in summary:   # the run's own (twin/ops/radiation.py)
+        dose = summary["dose_rate_krad_per_year_mean"]
+    elif "altitude_km_mean" in summary:
+        dose = dose_krad_per_year(summary["altitude_km_mean"], summary["inclination_deg_mean"],
+                                  scenario.radiation.shielding_mm_al)
+    else:
+        dose = 0.0
     radiation_rate = replacements_per_year(dose, eco.radiation_tolerance_krad, eco.mission_life_years)
     accel_per_year = n_sats * accel.count * (eco.accelerator_failures_per_year + radiation_rate)
     fade_per_year = (max(0.0, 1.0 - summary.get("battery_capacity_end_fraction", 1.0)) / run_years

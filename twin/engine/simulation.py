@@ -27,7 +27,7 @@ from twin.constants import (BPS_PER_GBPS, EARTH_RADIUS_M, J_PER_WH, M_PER_KM, SE
 from twin.economics.cost import cost_of_run
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
-from twin.ops.faults import FaultModel
+from twin.ops.radiation import fault_model
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
 from twin.kernels.events import gather_events
@@ -98,11 +98,10 @@ class Simulation:
                             sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
         self.jobs.replay(trace, sim.duration_s)   # a trace's ids, censored flags and row accounting
         # one stream per purpose: the workload (child 0) draws the same jobs whether faults
-        # (children 1 and 2) are on or off
-        seeds = np.random.SeedSequence(sim.seed).spawn(3)
+        # (children 1 and 2) or radiation (3) are on or off
+        seeds = np.random.SeedSequence(sim.seed).spawn(4)
         self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
-        self.faults = FaultModel(scenario.faults, self.n, sim.dt_s, sim.epoch_utc,
-                                 np.random.default_rng(seeds[1]), np.random.default_rng(seeds[2]))
+        self.faults = fault_model(scenario, sats, self.jobs, seeds)
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
         self.period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
         self.inclination_rad = np.array([r.inclo for r in sats.satrecs])
@@ -201,6 +200,7 @@ class Simulation:
             return
         interval_s = (self.step - self.last_record_step) * self.dt_s
         self._book_rollbacks()
+        self.state[L.STATE_DOSE_KRAD] = self.faults.radiation.dose_krad(self.step)
         record_rows(self.acc, self.state, self.mode, interval_s, self._rows)
         position_km = None
         if self.writer.positions:

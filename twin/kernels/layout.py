@@ -22,7 +22,9 @@ STATE_CYCLE_TURN = 12      # state of charge at the last reversal, the direction
 #                            (twin.kernels.ageing.encode_turn)
 STATE_FADE_CYCLE = 13      # linearised ageing damage from cycles since the epoch [1]
 STATE_FADE_CALENDAR = 14   # ... from time (calendar ageing) [1]
-N_STATE = 15
+# rows the kernels never touch: written by the engine before a record (rows 10-15 are left to the node kernel)
+STATE_DOSE_KRAD = 16       # total ionising dose taken so far [krad(Si)] (twin.ops.radiation)
+N_STATE = 17
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]
@@ -86,5 +88,12 @@ EVENT_OUTAGE = 7           # scripted outage from the config; value = its durati
 EVENT_PREEMPTION = 8       # a job preempted by the policy; sat = its first node, value = job_id
 EVENT_MIGRATION = 9        # a job checkpointed and moved; sat = its old first node, value = job_id
 EVENT_ROLLBACK = 10        # a job rolled back by a fault on sat; value = job_id
+# radiation and the terrestrial floor (twin.ops.radiation)
+EVENT_WEAR_OUT = 11        # node failed for good at its dose threshold; value = dose [krad(Si)]
+EVENT_DEGRADED = 12        # node passed the HBM irregularity dose; value = dose [krad(Si)]
+EVENT_SDC = 13             # silent data corruption on sat found: the job rolled back; value = job_id
+EVENT_INTERRUPTION = 14    # terrestrial-floor interruption: the job on it rolled back; value = job_id, -1 if idle
+EVENT_MEMORY_ERROR = 15    # uncorrectable HBM error: the job on it rolled back; value = job_id, -1 if idle
 EVENT_NAMES = {1: "eclipse_entry", 2: "eclipse_exit", 3: "mode_change", 4: "fault", 5: "recovery",
-               6: "upset", 7: "outage", 8: "preemption", 9: "migration", 10: "rollback"}
+               6: "upset", 7: "outage", 8: "preemption", 9: "migration", 10: "rollback", 11: "wear_out",
+               12: "degraded", 13: "sdc", 14: "interruption", 15: "memory_error"}

@@ -83,11 +83,13 @@ class FaultModel:
     cfg : twin.config.Faults
     n_nodes : int; dt_s : physics step [s]; epoch_utc : datetime (UTC)
     rng_failures, rng_upsets : numpy.random.Generator — one stream each, from the run's seed
+    radiation : twin.ops.radiation.RadiationModel or None — its events are applied after these
     """
 
     def __init__(self, cfg, n_nodes: int, dt_s: float, epoch_utc: datetime,
-                 rng_failures: np.random.Generator, rng_upsets: np.random.Generator):
+                 rng_failures: np.random.Generator, rng_upsets: np.random.Generator, radiation=None):
         self.n, self.dt_s = n_nodes, dt_s
+        self.radiation = radiation
         self.rng_failures, self.rng_upsets = rng_failures, rng_upsets
         self.mtbf_s = cfg.mtbf_h * SECONDS_PER_HOUR if cfg.mtbf_h else None
         self.repair_s, self.repair_fixed = cfg.mean_repair_h * SECONDS_PER_HOUR, cfg.repair_distribution == "fixed"
@@ -98,6 +100,8 @@ class FaultModel:
         self.saa = (cfg.saa_center_lon_deg, cfg.saa_center_lat_deg,
                     cfg.saa_semi_axis_lon_deg, cfg.saa_semi_axis_lat_deg)
         self.days0 = _days_since_j2000(epoch_utc)
+        if radiation is not None:
+            radiation.days0 = self.days0
         self.down_until = np.full(n_nodes, -1, dtype=np.int64)   # step it comes back; -1 = up
         self.down_since = np.zeros(n_nodes, dtype=np.int64)
         self.next_failure = np.full(n_nodes, NEVER, dtype=np.int64)
@@ -136,7 +140,8 @@ class FaultModel:
 
     @property
     def enabled(self) -> bool:
-        return self.mtbf_s is not None or self.upsets_on or bool(self.outages)
+        return (self.mtbf_s is not None or self.upsets_on or bool(self.outages)
+                or (self.radiation is not None and self.radiation.enabled))
 
     # ------------------------------------------------------------ segments
     def in_saa(self, k0: int, pos_end_m: np.ndarray) -> np.ndarray:
@@ -162,6 +167,8 @@ class FaultModel:
             stop = min(stop, int(self.next_failure[up].min()))
         if self.next_outage < len(self.outages):
             stop = min(stop, self.outages[self.next_outage][0])
+        if self.radiation is not None:   # before the upsets, which commit their hazard up to the stop
+            stop = self.radiation.next_stop(k0, stop, pos_end_m)
         if self.upsets_on and stop > k0:
             saa = self.in_saa(k0, pos_end_m[:stop - k0])
             rate = np.where(saa, self.rate_saa_per_s, self.rate_out_per_s) * up
@@ -219,6 +226,8 @@ class FaultModel:
                 events.append((node, L.EVENT_UPSET, float(saa)))
                 self._take_down(node, step, self.reboot_steps, down)
             self.pending_upset_step = -1
+        if self.radiation is not None:
+            self.radiation.apply(step, self, events, down)
         return events, down, up
 
     def _take_down(self, node: int, step: int, length: int, down: list) -> None:
@@ -240,4 +249,6 @@ class FaultModel:
         }
         if self.scanned_steps:   # SAA membership is only computed when upsets are on
             out["saa_time_fraction"] = self.saa_steps / self.scanned_steps
+        if self.radiation is not None:
+            out.update(self.radiation.metrics(step))
         return out

@@ -49,7 +49,7 @@ class Job:
     (a Job with a ``__dict__`` took ~2x the memory)."""
 
     __slots__ = ("spec", "start_s", "end_s", "status", "preemptions", "migrations", "placement", "reason",
-                 "first_sat", "run_start_s", "lost_accel_s", "estimate_s", "_slots", "_slot", "_remaining_accel_s", "_energy_j",
+                 "first_sat", "run_start_s", "lost_accel_s", "estimate_s", "sdc_good_accel_s", "_slots", "_slot", "_remaining_accel_s", "_energy_j",
                  "_checkpoint_work_accel_s", "_since_checkpoint_s", "_stall_s", "_network_accel_s")
 
     remaining_accel_s = _Progress()        # work still to do [accelerator-s]
@@ -77,6 +77,9 @@ class Job:
         self.first_sat = -1
         self.run_start_s = np.nan            # start of the present run [s]
         self.lost_accel_s = 0.0              # work lost to rollbacks [accelerator-s]
+        # work at its last checkpoint before a silent corruption not yet rolled back (twin.ops.radiation)
+        # [accelerator-s]; NaN while its work is clean
+        self.sdc_good_accel_s = np.nan
 
     def __repr__(self) -> str:
         return f"Job({self.spec.job_id}, {self.status})"

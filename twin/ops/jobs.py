@@ -80,7 +80,7 @@ class JobBook:
         self.slowdowns = array("d")         # [1]
         self.energies_wh = array("d")       # of completed jobs [Wh]
         self.counts = {"submitted": 0, "completed": 0, "rejected": 0, "preemptions": 0,
-                       "rollbacks": 0, "migrations": 0, "deadline_missed": 0}
+                       "rollbacks": 0, "migrations": 0, "deadline_missed": 0, "completed_corrupt": 0}
         self.events: list[tuple] = []       # (time_s, sat, kind, value) for /events
         self.links = None                   # the run's twin.links.network.LinkNetwork, if it has links
 
@@ -256,6 +256,8 @@ class JobBook:
             self.lost_by_node[row, node] += lost * count / job.n_accelerators
         self.lost_pending = True
         job.remaining_accel_s = job.spec.work_accel_s - job.checkpoint_work_accel_s
+        if job.sdc_good_accel_s >= job.checkpoint_work_accel_s:   # back before a corruption: it is gone
+            job.sdc_good_accel_s = math.nan
         job.since_checkpoint_s = job.stall_s = 0.0
         job.preemptions += 1
         job.status = "queued"
@@ -287,6 +289,45 @@ class JobBook:
             job = self._running[slot]
             first = next(node for node, _ in job.placement if node in hit)
             self._interrupt(job, now_s, L.EVENT_ROLLBACK, first)
+
+    def job_on(self, node: int, index: float):
+        """The running job holding accelerator ``index`` (0 <= index < accelerators per node; the
+        held ones first, by job in start order) of ``node``, or None if that one is free."""
+        if index >= self.busy[node]:
+            return None
+        for slot in self.slots.holding([node], self._active).tolist():
+            job = self._running[slot]
+            index -= sum(count for n, count in job.placement if n == node)
+            if index < 0:
+                return job
+        return None
+
+    def roll_back_to(self, job: Job, work_accel_s: float, now_s: float, sat: int) -> bool:
+        """``job`` loses its work since its checkpoint at ``work_accel_s`` (an uncorrectable error,
+        or a silent corruption found: twin.ops.radiation): running, it is interrupted back there
+        and requeued; queued at a later (corrupt) checkpoint, it goes back to this one. The loss
+        is booked on ``sat`` for a queued job (it holds no node). False if nothing was lost."""
+        if math.isnan(work_accel_s) or job.status not in ("running", "queued"):
+            return False
+        if job.status == "running":
+            job.checkpoint_work_accel_s = min(job.checkpoint_work_accel_s, work_accel_s)
+            self._interrupt(job, now_s, L.EVENT_ROLLBACK, sat)
+            return True
+        lost = job.checkpoint_work_accel_s - work_accel_s   # a queued job's work is its checkpoint's
+        job.sdc_good_accel_s = math.nan
+        if lost <= 0.0:
+            return False
+        job.lost_accel_s += lost
+        self.work_lost_accel_s += lost
+        self.lost_by_node[0, sat] += lost
+        self.lost_pending = True
+        job.checkpoint_work_accel_s = work_accel_s
+        job.remaining_accel_s = job.spec.work_accel_s - work_accel_s
+        job.preemptions += 1
+        self.counts["rollbacks"] += 1
+        self.events.append((now_s, sat, L.EVENT_ROLLBACK, float(job.spec.job_id)))
+        self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
+        return True
 
     def restore_nodes(self, nodes) -> None:
         self.down[[int(n) for n in nodes]] = False
@@ -332,6 +373,7 @@ class JobBook:
         self._release(job)
         self._stop(job)
         self.counts["completed"] += 1
+        self.counts["completed_corrupt"] += not math.isnan(job.sdc_good_accel_s)   # results spoilt, unfound
         if end_s > job.spec.deadline_s:
             self.counts["deadline_missed"] += 1
         if not self._censored(job):   # a lower-bound duration: its slowdown and energy say nothing
@@ -379,6 +421,7 @@ class JobBook:
             "jobs_rejected": c["rejected"], "jobs_running_at_end": len(self._running),
             "jobs_queued_at_end": len(self.queue), "jobs_deadline_missed": c["deadline_missed"],
             "preemptions": c["preemptions"], "rollbacks": c["rollbacks"], "migrations": c["migrations"],
+            "jobs_completed_corrupt": c["completed_corrupt"],
             "work_progress_accel_h": self.work_done_accel_s / SECONDS_PER_HOUR,
             "work_lost_accel_h": self.work_lost_accel_s / SECONDS_PER_HOUR,
             "work_delivered_accel_h": (self.work_done_accel_s - self.work_lost_accel_s) / SECONDS_PER_HOUR,

@@ -31,9 +31,10 @@ from twin.kernels.rows import copy_rows
 from twin.output import cf, schema
 from twin.output.chunks import direct_level, write_rows
 from twin.output.static import (command_line, compression_options, library_versions, variable_attrs,
-                                 write_ledger_total, write_summary)
+                                 write_ledger_total, write_sat_variables, write_summary)
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, SCHEMA, SCHEMA_VERSION
 from twin.output.tables import EVENTS, JOBS, LINKS, append_rows, copy_table_rows, create_table
+from twin.ops.radiation import satellite_dose_rates
 
 
 FILE_FLUSH_INTERVAL_S = 2.0
@@ -229,6 +230,7 @@ class RunWriter:
             d = f.create_dataset(name, data=values, dtype=dtype)
             d.attrs.update(var_attrs)
             d.dims[0].attach_scale(index)
+        write_sat_variables(f, {"dose_rate_krad_per_year": satellite_dose_rates(scenario, sats)})
         cause = f.create_dataset(schema.CAUSE, data=np.array(L.LEDGER_CAUSES, dtype=object), dtype=h5py.string_dtype())
         cause.attrs.update({"long_name": "cause of the accelerator ledger (docs/schema.md)"})
         cause.make_scale(schema.CAUSE)

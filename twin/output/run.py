@@ -149,6 +149,9 @@ class Run:
             if schema.LEDGER_TOTAL in f:
                 d = f[schema.LEDGER_TOTAL]
                 small[schema.LEDGER_TOTAL] = (("sat", "cause"), d[...], self._attrs(d))
+            for name in schema.SAT_VARIABLES:
+                if name in f:
+                    small[name] = (("sat",), f[name][...], self._attrs(f[name]))
             if schema.XYZ in f:
                 coords[schema.XYZ] = (schema.XYZ, f[schema.XYZ].asstr()[...], self._attrs(f[schema.XYZ]))
             self.summary = read_summary(f)

@@ -22,13 +22,17 @@ from twin.kernels import layout as L
 SCHEMA = "twin.run"
 # 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links; 4: netCDF-4 and CF
 # (the /state variables at the root on CF coordinates, tables as groups of columns, /summary as
-# scalar variables); 5: the accelerators' junction temperature (t_junction_k)
+# scalar variables); 5: the accelerators' junction temperature (t_junction_k), radiation (dose_krad,
+# dose_rate_krad_per_year)
 SCHEMA_VERSION = 5
 OLDEST_READ = 4   # the oldest schema this twin reads (older files: the twin that wrote them)
 
 # the file's layout: coordinate variables and groups (docs/schema.md)
 TIME, SAT, CAUSE, XYZ = "time", "sat", "cause", "xyz"
 SAT_COORDS = ("sat_name", "norad_id", "plane")   # auxiliary coordinates on sat; a combined run adds "shard"
+# data variables on sat alone (schema 5): name -> (twin's unit, long_name)
+SAT_VARIABLES = {"dose_rate_krad_per_year": ("krad/year", "total ionising dose rate in silicon behind the "
+                                                           "radiation.shielding_mm_al of aluminium (twin/ops/dose.py)")}
 POSITIONS = "position_gcrs_km"
 SUMMARY = "summary"
 JOB_INSTANTS = ("submit_s", "start_s", "end_s", "deadline_s")   # seconds since the epoch (CF time units)
@@ -151,6 +155,9 @@ STATE_VARIABLES = (
     Variable("mode", "enum", np.int8, NODE_MODE,
              "node mode at the interval's end: " + ", ".join(f"{k} {m}" for k, m in enumerate(L.MODE_NAMES)),
              "node mode at the interval's end (codes below)"),
+    Variable("dose_krad", "krad", np.float64, end(L.STATE_DOSE_KRAD), "total ionising dose in silicon so far",
+             "total ionising dose in silicon taken so far, radiation.initial_dose_krad included [krad(Si)]: "
+             "`dose_rate_krad_per_year` x time (twin/ops/radiation.py)", since=5),
     Variable("links_live", "1", np.float32, mean(L.ACC_LINKS), "inter-satellite links up, mean over the interval",
              "inter-satellite links of the satellite that are up (in line of sight, in range, both ends working), "
              "mean over the record interval (only in runs with `links`)", since=3, links=True),
@@ -296,8 +303,10 @@ def unit_of(key: str) -> str:
     """The unit of a /summary key, from its name (docs/schema.md lists them)."""
     if key.startswith("node_hours_"):
         return "h"
-    if key.startswith("radiation_dose_"):
+    if key.startswith("radiation_dose_") or "_krad_per_year" in key:
         return "krad/year"
+    if "_krad_" in key:
+        return "krad"
     for suffix, unit in (("_usd_per_kg", "USD/kg"), ("_usd", "USD"), ("_kg_per_satellite", "kg"), ("_kg", "kg"),
                          ("_kwh_per_m2_year", "kWh/(m2 year)"), ("_kwh_per_kg_year", "kWh/(kg year)"),
                          ("_accel_h_per_year", "h/year"), ("_per_year", "1/year")):

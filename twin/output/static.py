@@ -34,6 +34,15 @@ def write_ledger_total(f: h5py.File, total: np.ndarray) -> None:
     d.dims[1].attach_scale(f[schema.CAUSE])
 
 
+def write_sat_variables(f: h5py.File, values: dict) -> None:
+    """The data variables on ``sat`` alone (``schema.SAT_VARIABLES``): ``values`` by name, (sat,)."""
+    for name, data in values.items():
+        unit, long_name = schema.SAT_VARIABLES[name]
+        d = f.create_dataset(name, data=np.asarray(data, dtype=np.float64))
+        d.attrs.update({"long_name": long_name, "coordinates": " ".join(schema.SAT_COORDS), **cf.unit_attrs(unit)})
+        d.dims[0].attach_scale(f[schema.SAT])
+
+
 def write_summary(f: h5py.File, summary: dict) -> None:
     """``/summary``: one scalar variable per key, with its units (``schema.unit_of``)."""
     g = f[schema.SUMMARY]

@@ -24,13 +24,14 @@ from twin.economics.cost import cost_of_run
 from twin.output.reader import _python, read_summary, state_names, table_rows
 from twin.output import ledger, schema
 from twin.output.hdf5 import FILE_FORMAT
-from twin.output.static import compression_options, write_ledger_total, write_summary
+from twin.output.static import compression_options, write_ledger_total, write_sat_variables, write_summary
 from twin.output.tables import EVENTS, JOBS, append_rows, create_table
 
 # How each /summary key combines over shards, by name (first match wins); docs/schema.md
 # ("Combined runs") lists the rules. A key added to /summary later falls to the last rule: a sum.
 SUMMARY_RULES = (
     (r"simulated_s|wall_s", "max"),          # shards run side by side
+    (r"dose_end_krad_max", "max"),           # largest over the satellites
     (r"satellite_steps_per_s", "throughput"),
     (r"energy_balance_rel_error", "balance"),
     (r"ledger_closure_rel_error|limiting_factor", "ledger"),   # recomputed from the summed ledger
@@ -209,6 +210,8 @@ def _write(out_path: Path, files, rel, plan, scenario, job_ids) -> dict:
             out[name].attrs.update(_own(first[name].attrs))
         for name in (*schema.SAT_COORDS, "shard"):
             out[name].dims[0].attach_scale(index)
+        write_sat_variables(out, {name: np.concatenate([f[name][...] for f in files])
+                                  for name in schema.SAT_VARIABLES if all(name in f for f in files)})
         coordinates = " ".join((*schema.SAT_COORDS, "shard"))
         # every state variable the shards have (the schema's, then optional ones such as
         # positions or per-record extrema, when every shard recorded them)
