@@ -12,7 +12,9 @@ from numba import njit
 
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, SECONDS_PER_HOUR
 from twin.kernels import layout as L
-from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
+from twin.kernels.conductance import CONDUCTANCE_MODELS, vchp_gas_pa_per_k
+from twin.kernels.node import POINTING_CODES, NodeParams, block_geometry, geometry_rows
+from twin.kernels.radiator import ORIENT_BODY_SUN, ORIENT_EDGE_ON_SUN, ORIENT_LVLH, radiating_fin_efficiency
 from twin.kernels.rows import READ_CODES, fill_rows
 from twin.output import schema
 
@@ -25,7 +27,11 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
     albedo, olr_w_m2 = (EARTH_ALBEDO, EARTH_IR_W_M2) if earth is None else (earth.albedo, earth.olr_w_m2)
     pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
     capacity_j = b.capacity_wh * J_PER_WH
-    normal_norm = math.sqrt(sum(x * x for x in r.normal_lvlh))
+    orientation, normal = radiator_orientation(sc)
+    normal_norm = math.sqrt(sum(x * x for x in normal))
+    # LVLH z is nadir: the front face's angle from nadir is fixed by its normal (edge-on: 90°)
+    front_nadir_rad = (math.pi / 2 if orientation == ORIENT_EDGE_ON_SUN
+                       else math.acos(max(-1.0, min(1.0, normal[2] / normal_norm))))
     return NodeParams(
         bus_power_w=sc.bus_power_w,
         array_area_m2=a.area_m2, pointing_mode=float(POINTING_CODES[pointing]),
@@ -43,11 +49,10 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
         n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
         min_throttle=c.min_throttle,
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
-        radiator_absorptivity=r.absorptivity, radiator_normal_x=r.normal_lvlh[0],
-        radiator_normal_y=r.normal_lvlh[1], radiator_normal_z=r.normal_lvlh[2],
+        radiator_absorptivity=r.absorptivity, radiator_normal_x=normal[0],
+        radiator_normal_y=normal[1], radiator_normal_z=normal[2],
         radiator_normal_inv_norm=1.0 / normal_norm,
-        # LVLH z is nadir: the radiator's angle from nadir is fixed by its normal
-        radiator_front_nadir_rad=math.acos(max(-1.0, min(1.0, r.normal_lvlh[2] / normal_norm))),
+        radiator_front_nadir_rad=front_nadir_rad,
         radiator_heat_capacity_j_per_k=r.areal_heat_capacity_j_per_m2_k * r.area_m2,
         ir_absorbed_with_alpha=1.0 if r.ir_absorbed_with_alpha else 0.0,
         electronics_heat_capacity_j_per_k=t.electronics_heat_capacity_j_per_k,
@@ -55,6 +60,53 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
         shutdown_k=t.shutdown_k, heater_setpoint_k=t.heater_setpoint_k, heater_max_w=t.heater_max_w,
         albedo=albedo, earth_ir_w_m2=olr_w_m2, space_temp_k=DEEP_SPACE_K,
         record_extrema=1.0 if record_extrema else 0.0,
+        **radiator_params(sc), radiator_orientation=float(orientation),
+    )
+
+
+def radiator_orientation(sc) -> tuple[int, tuple]:
+    """(ORIENT_* code, the panel's normal in LVLH, or in the Sun-pointing bus frame) of a
+    :class:`twin.config.Spacecraft`'s radiator (twin/kernels/radiator.py)."""
+    r, a = sc.radiator, sc.solar_array
+    if r.orientation == "nadir":
+        return ORIENT_LVLH, (0.0, 0.0, 1.0)
+    if r.orientation == "zenith":
+        return ORIENT_LVLH, (0.0, 0.0, -1.0)
+    if r.orientation == "edge_on_sun":
+        return ORIENT_EDGE_ON_SUN, tuple(r.normal_lvlh)
+    if r.orientation == "body_fixed":
+        sun_pointing = a.pointing == "body_fixed" and a.attitude == "sun"
+        return (ORIENT_BODY_SUN if sun_pointing else ORIENT_LVLH), tuple(r.normal_body)
+    return ORIENT_LVLH, tuple(r.normal_lvlh)
+
+
+def radiator_params(sc) -> dict:
+    """The NodeParams of the radiator's coating ageing, fin efficiency and the electronics-radiator
+    conductance model, from a :class:`twin.config.Spacecraft` (twin/config/thermal.py)."""
+    r, t = sc.radiator, sc.thermal
+    per_year = per_esh = 0.0
+    alpha_max = r.absorptivity
+    if r.absorptivity_eol is not None:
+        per_year, alpha_max = (r.absorptivity_eol - r.absorptivity) / r.eol_years, r.absorptivity_eol
+    if r.absorptivity_uv is not None:
+        per_esh, alpha_max = (r.absorptivity_uv - r.absorptivity) / r.uv_dose_esh, r.absorptivity_uv
+    fin = r.fin
+    eta = 1.0 if fin is None else radiating_fin_efficiency(
+        fin.thickness_m, fin.conductivity_w_per_m_k, fin.half_width_m, r.emissivity, float(r.sides),
+        fin.reference_temp_k)
+    v, loop = t.vchp, t.bypass_loop
+    return dict(
+        radiator_alpha_per_year=per_year, radiator_alpha_per_esh=per_esh, radiator_alpha_max=alpha_max,
+        radiator_age_years=r.age_years, radiator_fin_efficiency=eta,
+        conductance_model=float(CONDUCTANCE_MODELS[t.conductance_model]),
+        conductance_min_w_per_k=0.0 if v is None else v.min_conductance_w_per_k,
+        vchp_volume_ratio=0.0 if v is None else v.reservoir_volume_ratio,
+        vchp_gas_pa_per_k=0.0 if v is None else vchp_gas_pa_per_k(v.full_open_temp_k, v.design_sink_temp_k,
+                                                                 v.reservoir_volume_ratio),
+        bypass_closed_k=0.0 if loop is None else loop.closed_temp_k,
+        bypass_open_k=0.0 if loop is None else loop.open_temp_k,
+        bypass_min_fraction=0.0 if loop is None else loop.min_flow_fraction,
+        bypass_ntu=0.0 if loop is None else loop.ntu_full_flow,
     )
 
 
@@ -67,6 +119,7 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_ELECTRONICS_K] = sc.thermal.initial_electronics_temp_k
     state[L.STATE_RADIATOR_K] = sc.thermal.initial_radiator_temp_k
     state[L.STATE_SUNLIT] = 1.0
+    state[L.STATE_RADIATOR_UV_ESH] = sc.radiator.uv_dose_at_epoch_esh
     ask_view_factors(state)   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
 
@@ -154,8 +207,8 @@ def battery_energy_wh(state: np.ndarray) -> float:
 
 def geometry_of(params, pos_m, vel_m_s, sun_m) -> np.ndarray:
     """What the node physics needs of the orbits alone at every boundary of a block,
-    (B, N_GEOMETRY, N) (:func:`twin.kernels.node.block_geometry`): given to the orbit feed, which
-    computes it in its own thread (``OrbitFeed(derive=partial(geometry_of, params))``)."""
-    geo = np.empty((pos_m.shape[0], N_GEOMETRY, pos_m.shape[1]))
+    (B, :func:`twin.kernels.node.geometry_rows`, N) (:func:`twin.kernels.node.block_geometry`): given to the
+    orbit feed, which computes it in its own thread (``OrbitFeed(derive=partial(geometry_of, params))``)."""
+    geo = np.empty((pos_m.shape[0], geometry_rows(params), pos_m.shape[1]))
     block_geometry(pos_m, vel_m_s, sun_m, params, geo)
     return geo

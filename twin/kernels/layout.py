@@ -17,7 +17,10 @@ STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1];
 STATE_VIEW_BACK = 9        # ... of its back face [1] (0 for a one-sided radiator)
 VIEW_UNSET = -1.0          # not a view factor (those are in [0, 1]); a number, not a NaN, so that no
 #                            compiler option (fast-math's "no NaNs") can fold the kernel's test away
-N_STATE = 10
+# rows 10-14 are other models' (the solar array's temperature, ...)
+STATE_RADIATOR_UV_ESH = 15  # UV dose on the radiator's coating [equivalent sun hours]; grows only where
+#                             the coating ages with it (twin/kernels/radiator.py)
+N_STATE = 16
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]
