@@ -15,10 +15,10 @@ Scalar numba kernels (float64 SI in and out). docs/design.md §5, "Thermal". Thr
   temperature, takes heat from its share of the flow with the effectiveness of a heat
   exchanger with C_r = 0.
 
-The thermal integrator (:mod:`twin.kernels.thermal`) steps a linear coupling: the caller
-evaluates G at the start of each (sub)step and holds it over it, and takes
-:func:`conductance_substeps` sub-steps so that the conductance's own feedback, which that
-lag integrates explicitly, stays a small, monotone correction (docs/design.md §5).
+The thermal integrator (:mod:`twin.kernels.thermal`) steps a constant coupling: the caller
+holds G over each (sub)step at the mean of its values at the start and at the end a trial step
+reaches (Heun), in as many sub-steps as the conductance's own feedback needs to stay a small,
+monotone correction (:func:`conductance_plan`; docs/design.md §5).
 
 References
 ----------
@@ -40,6 +40,8 @@ Gilmore, D. G. (ed.) (2002). *Spacecraft Thermal Control Handbook*, vol. 1, 2nd 
 import math
 
 from numba import njit
+
+from twin.kernels.thermal import two_node_step_c
 
 CONDUCTANCE_FIXED = 0
 CONDUCTANCE_VCHP = 1
@@ -165,14 +167,39 @@ def conductance_w_per_k(t_elec_k, t_rad_k, p):
 
 
 @njit(cache=True)
-def conductance_substeps(dt_s, t_elec_k, t_rad_k, dg_de, dg_dr, inv_ce, inv_cr):
-    """Sub-steps of dt_s over which G may be held at each sub-step's start (module docstring):
-    ceil(dt·(|∂G/∂T_e|/C_e + |∂G/∂T_r|/C_r)·|T_e − T_r| / MAX_CONDUCTANCE_KAPPA), at least 1."""
-    kappa = dt_s * (dg_de * inv_ce + dg_dr * inv_cr) * abs(t_elec_k - t_rad_k)
-    if not kappa > MAX_CONDUCTANCE_KAPPA:
-        return 1
-    n = int(math.ceil(kappa / MAX_CONDUCTANCE_KAPPA))
-    return n if n < MAX_CONDUCTANCE_SUBSTEPS else MAX_CONDUCTANCE_SUBSTEPS
+def conductance_plan(dt_s, t_elec_k, t_rad_k, p_elec_w, q_abs_w, p, consts):
+    """How a step of dt_s takes a variable conductance: (sub-steps, G over the whole step [W/K]
+    if it is one).
+
+    A trial step with G held at its start value G₀ gives the end state and G₁ there. The step
+    takes G = (G₀ + G₁)/2 (Heun's predictor-corrector on G: second order where G varies
+    smoothly, and a crossing into or out of the valve's band or the pipe's open range is seen by
+    the trial). Sub-steps: the conductance's feedback within a step,
+    dt·(|∂G/∂T_e|/C_e + |∂G/∂T_r|/C_r)·|T_e − T_r|, with the largest slope at the step's two ends
+    and between them, taken in pieces of at most MAX_CONDUCTANCE_KAPPA, each a Heun step of its
+    own (:func:`conductance_over_step`)."""
+    g0, de0, dr0 = conductance_w_per_k(t_elec_k, t_rad_k, p)
+    te1, tr1 = two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, with_conductance(consts, g0))
+    g1, de1, dr1 = conductance_w_per_k(te1, tr1, p)
+    # the slope of G: at either end, or between them (a secant over the trial's path, which sees
+    # a valve or a gas front that goes from one stop to the other within the step)
+    secant = abs(g1 - g0) / (abs(te1 - t_elec_k) + abs(tr1 - t_rad_k) + 1e-9)
+    kappa = dt_s * (max(de0, de1, secant) * consts[0] + max(dr0, dr1, secant) * consts[1]) \
+        * max(abs(t_elec_k - t_rad_k), abs(te1 - tr1))
+    n = 1
+    if kappa > MAX_CONDUCTANCE_KAPPA:
+        n = int(math.ceil(kappa / MAX_CONDUCTANCE_KAPPA))
+        n = n if n < MAX_CONDUCTANCE_SUBSTEPS else MAX_CONDUCTANCE_SUBSTEPS
+    return n, 0.5 * (g0 + g1)
+
+
+@njit(cache=True)
+def conductance_over_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, h_s, p, consts):
+    """G over a (sub)step of h_s [W/K]: the mean of its values at the start and at the end a
+    step with the start's G reaches (:func:`conductance_plan`)."""
+    g0 = conductance_w_per_k(t_elec_k, t_rad_k, p)[0]
+    te1, tr1 = two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, h_s, with_conductance(consts, g0))
+    return 0.5 * (g0 + conductance_w_per_k(te1, tr1, p)[0])
 
 
 @njit(cache=True)

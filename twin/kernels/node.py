@@ -143,15 +143,16 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
 
 
 @njit(cache=True)
-def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, alpha_step, views_in_geo,
-                      radiator_age, lane, scratch, trial_node, first_t, heater_known, heater_w):
+def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
+                      trial_node, first_t, heater_known, heater_w, alpha_step=-1.0, views_in_geo=False, radiator_age=0.0):
     """The thermostat's decision for step k of every node of lo..hi-1 under it whose step is one
     part (no eclipse edge) and one thermal sub-step, its trial steps taken for all such nodes
     at once (:func:`two_node_step_lanes`, the bits of :func:`twin.kernels.step.heater_trial`'s
     :func:`twin.kernels.thermal.two_node_step_c`). Sets ``heater_known[j]`` and ``heater_w[j]``
     for node lo + j; the other nodes' thermostat, if any, runs in :func:`_advance_chunk`'s
     :func:`twin.kernels.step.step_thermostat`.
-    ``alpha_step``, ``views_in_geo`` and ``radiator_age`` are :func:`_radiator_now`'s.
+    ``alpha_step`` (negative: the coating's beginning-of-life absorptivity), ``views_in_geo`` and
+    ``radiator_age`` are :func:`_radiator_now`'s.
     ``lane``, ``scratch``, ``trial_node`` and ``first_t`` are work arrays (m = hi - lo)."""
     n = 0
     for j in range(hi - lo):
@@ -363,9 +364,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
         alpha_step = coating_absorptivity(p.radiator_absorptivity, p.radiator_alpha_per_year, 0.0,
                                           p.radiator_alpha_max, radiator_age, 0.0)
         if trials_in_lanes:
-            _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, alpha_step,
-                              views_in_geo, radiator_age, lane, scratch, lane_node, first_t, thermostat_known,
-                              thermostat_w)
+            _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
+                              lane_node, first_t, thermostat_known, thermostat_w, alpha_step, views_in_geo, radiator_age)
         step_start_s = t0_s + k * dt_s
         waiting_s = max(0.0, step_start_s + dt_s - max(step_start_s, waiting_from_s))   # of this step
         n_lanes = 0

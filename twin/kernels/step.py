@@ -24,7 +24,7 @@ from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
-from twin.kernels.conductance import CONDUCTANCE_FIXED, conductance_substeps, conductance_w_per_k, with_conductance
+from twin.kernels.conductance import CONDUCTANCE_FIXED, conductance_over_step, conductance_plan, with_conductance
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
 from twin.kernels.radiator import J_PER_M2_PER_ESH
@@ -278,23 +278,22 @@ def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, the
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
     constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W]).
 
-    With a variable conductance (``p.conductance_model``) G is evaluated at each sub-step's
-    start (:func:`twin.kernels.conductance.conductance_w_per_k`) and held over it, in as many
-    sub-steps as its feedback needs (:func:`twin.kernels.conductance.conductance_substeps`)."""
+    With a variable conductance (``p.conductance_model``) each sub-step holds G at the mean of
+    its values at the sub-step's start and at the end a trial step reaches, in as many
+    sub-steps as its feedback needs (:func:`twin.kernels.conductance.conductance_plan`)."""
     near = near_set_point(t_elec, p)
     n = thermal_substeps(dt_s, near)
     variable = p.conductance_model != CONDUCTANCE_FIXED
-    g = 0.0
+    g_step = 0.0
     if variable:
-        g, dg_de, dg_dr = conductance_w_per_k(t_elec, t_rad, p)
-        n = max(n, conductance_substeps(dt_s, t_elec, t_rad, dg_de, dg_dr, tc[0], tc[1]))
+        n_g, g_step = conductance_plan(dt_s, t_elec, t_rad, p_elec_w + heater_w, q_abs_w, p, tc)
+        n = max(n, n_g)
     h = dt_s / n
     heat = 0.0
-    for s in range(n):
+    for _ in range(n):
         tcs = tc
         if variable:
-            if s > 0:
-                g = conductance_w_per_k(t_elec, t_rad, p)[0]
+            g = g_step if n == 1 else conductance_over_step(t_elec, t_rad, p_elec_w + heater_w, q_abs_w, h, p, tc)
             tcs = with_conductance(tc, g)
         if thermostat and near:
             q, stepped, t_e, t_r = heater_trial(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tcs)
