@@ -215,7 +215,7 @@ def test_an_idle_starcloud_module_holds_its_temperature_with_the_bypass_not_the_
     p = node_params(scenario.spacecraft)
     idle_w = 20_000.0 + 1429 * 75.0
     assert loop["load_power_w"] == pytest.approx(idle_w, rel=1e-6)
-    flow = [conductance_w_per_k(te, tr, p)[0] * (te - tr)
-            for te, tr in zip(loop["electronics_temp_k"], loop["radiator_temp_k"])]
+    flow = np.array([conductance_w_per_k(te, tr, p)[0] * (te - tr)
+            for te, tr in zip(loop["electronics_temp_k"], loop["radiator_temp_k"])])
     assert flow == pytest.approx(idle_w, rel=2e-3)
     assert np.mean(flow) == pytest.approx(idle_w, rel=1e-4)
