@@ -12,7 +12,7 @@ from twin.config import load_config
 from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.engine.nodes import initial_state, node_params
 from twin.kernels import layout as L
-from twin.kernels.node import NO_GEOMETRY, advance_nodes, block_geometry, boundary_geometry, geometry_rows
+from twin.kernels.node import NO_GEOMETRY, advance_nodes, block_geometry, boundary_geometry, boundary_views, geometry_rows
 from twin.kernels.radiator import ORIENT_BODY_SUN, ORIENT_EDGE_ON_SUN, ORIENT_LVLH, radiating_fin_efficiency
 from twin.kernels.solar import solar_irradiance_w_m2
 from twin.kernels.step import radiator_view_factors
@@ -98,6 +98,12 @@ def random_geometry(rng, n):
 def test_edge_on_sun_sees_no_sun_and_the_earth_edge_on():
     sc = spacecraft("spacecraft.radiator.orientation=edge_on_sun")
     p = node_params(sc)
+    for mode in ("single_axis", "single_axis_yaw"):   # nor on a yawing bus
+        q = node_params(spacecraft("spacecraft.radiator.orientation=edge_on_sun",
+                                   f"spacecraft.solar_array.pointing={mode}"))
+        for r, v, s in zip(*random_geometry(np.random.default_rng(4), 20)):
+            g = boundary_geometry(*r, *v, *s, q)
+            assert g[3] == 0.0 and g[4] == 0.0
     assert p.radiator_orientation == ORIENT_EDGE_ON_SUN and p.radiator_front_nadir_rad == math.pi / 2
     for r, v, s in zip(*random_geometry(np.random.default_rng(3), 50)):
         g = boundary_geometry(*r, *v, *s, p)
@@ -145,6 +151,7 @@ def test_body_fixed_on_a_sun_pointing_bus_against_the_geometry_in_gcrs():
     n_hat = n_body / np.linalg.norm(n_body)
     for r, v, sun in zip(*random_geometry(np.random.default_rng(5), 100)):
         g = boundary_geometry(*r, *v, *sun, p)
+        views = boundary_views(*r, *v, *sun, p)
         d = sun - r
         z_b = d / np.linalg.norm(d)
         y_lvlh = -np.cross(r, v) / np.linalg.norm(np.cross(r, v))
@@ -156,8 +163,8 @@ def test_body_fixed_on_a_sun_pointing_bus_against_the_geometry_in_gcrs():
         s_full = solar_irradiance_w_m2(np.linalg.norm(d), 1.0)
         altitude = np.linalg.norm(r) - EARTH_MEAN_RADIUS_M
         assert g[3] == pytest.approx(s_full * n_hat[2], rel=1e-12) and g[4] == 0.0
-        assert g[6] == pytest.approx(earth_view_factor(altitude, lam), rel=1e-9, abs=1e-12)
-        assert g[7] == pytest.approx(earth_view_factor(altitude, math.pi - lam), rel=1e-9, abs=1e-12)
+        assert views[0] == pytest.approx(earth_view_factor(altitude, lam), rel=1e-9, abs=1e-12)
+        assert views[1] == pytest.approx(earth_view_factor(altitude, math.pi - lam), rel=1e-9, abs=1e-12)
 
 
 def test_the_kernel_takes_the_view_factors_from_the_geometry_it_is_given_or_computes():

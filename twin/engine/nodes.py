@@ -32,6 +32,7 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
     # LVLH z is nadir: the front face's angle from nadir is fixed by its normal (edge-on: 90°)
     front_nadir_rad = (math.pi / 2 if orientation == ORIENT_EDGE_ON_SUN
                        else math.acos(max(-1.0, min(1.0, normal[2] / normal_norm))))
+    inv_norm = 0.0 if orientation == ORIENT_EDGE_ON_SUN else 1.0 / normal_norm
     return NodeParams(
         bus_power_w=sc.bus_power_w,
         array_area_m2=a.area_m2, pointing_mode=float(POINTING_CODES[pointing]),
@@ -51,7 +52,7 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
         radiator_absorptivity=r.absorptivity, radiator_normal_x=normal[0],
         radiator_normal_y=normal[1], radiator_normal_z=normal[2],
-        radiator_normal_inv_norm=1.0 / normal_norm,
+        radiator_normal_inv_norm=inv_norm,
         radiator_front_nadir_rad=front_nadir_rad,
         radiator_heat_capacity_j_per_k=r.areal_heat_capacity_j_per_m2_k * r.area_m2,
         ir_absorbed_with_alpha=1.0 if r.ir_absorbed_with_alpha else 0.0,
@@ -66,14 +67,15 @@ def node_params(sc, record_extrema: bool = False, earth=None) -> NodeParams:
 
 def radiator_orientation(sc) -> tuple[int, tuple]:
     """(ORIENT_* code, the panel's normal in LVLH, or in the Sun-pointing bus frame) of a
-    :class:`twin.config.Spacecraft`'s radiator (twin/kernels/radiator.py)."""
+    :class:`twin.config.Spacecraft`'s radiator (twin/kernels/radiator.py). Edge-on to the Sun it
+    has none, (0, 0, 0): the kernel's Sun cosine on it is then 0 with no test for it."""
     r, a = sc.radiator, sc.solar_array
     if r.orientation == "nadir":
         return ORIENT_LVLH, (0.0, 0.0, 1.0)
     if r.orientation == "zenith":
         return ORIENT_LVLH, (0.0, 0.0, -1.0)
-    if r.orientation == "edge_on_sun":
-        return ORIENT_EDGE_ON_SUN, tuple(r.normal_lvlh)
+    if r.orientation == "edge_on_sun":   # no normal: the Sun's cosine on it is 0 whatever the geometry
+        return ORIENT_EDGE_ON_SUN, (0.0, 0.0, 0.0)
     if r.orientation == "body_fixed":
         sun_pointing = a.pointing == "body_fixed" and a.attitude == "sun"
         return (ORIENT_BODY_SUN if sun_pointing else ORIENT_LVLH), tuple(r.normal_body)

@@ -71,7 +71,7 @@ def ammonia_saturation_pressure_pa(t_k):
     Antoine fit; within 1 % of the reference equation of state from 250 to 330 K,
     tests/test_conductance.py)."""
     t = t_k if t_k > AMMONIA_TRIPLE_POINT_K else AMMONIA_TRIPLE_POINT_K
-    return PA_PER_BAR * 10.0 ** (AMMONIA_ANTOINE_A - AMMONIA_ANTOINE_B / (t + AMMONIA_ANTOINE_C))
+    return PA_PER_BAR * math.exp(LN10 * (AMMONIA_ANTOINE_A - AMMONIA_ANTOINE_B / (t + AMMONIA_ANTOINE_C)))
 
 
 @njit(cache=True)

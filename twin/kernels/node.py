@@ -25,8 +25,7 @@ from twin.kernels.conductance import CONDUCTANCE_FIXED
 from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
                                  STATE_LOSS_W, STATE_RADIATOR_K, STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK,
                                  STATE_VIEW_FRONT)
-from twin.kernels.radiator import ORIENT_BODY_SUN, ORIENT_EDGE_ON_SUN, ORIENT_LVLH, coating_absorptivity, \
-    sun_pointing_nadir_cos
+from twin.kernels.radiator import ORIENT_BODY_SUN, coating_absorptivity, sun_pointing_nadir_cos
 from twin.kernels.shadow import shadow_fraction_from
 from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
 from twin.kernels.ledger import ledger_unheld
@@ -93,16 +92,17 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """What the physics needs from the geometry at one instant.
 
     Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
-    S·max(cos ζ,0), F_front, F_back), with S the unshadowed irradiance [W/m²], ζ the solar zenith
-    angle at the sub-satellite point (the albedo load per unit albedo and view factor) and F the
-    Earth view factors of the radiator's faces [1] where they vary along the orbit (a radiator
-    fixed on a Sun-pointing bus, ORIENT_BODY_SUN; else 0). On a yaw-steered bus
+    S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
+    sub-satellite point (the albedo load per unit albedo and view factor). On a yaw-steered bus
     (``single_axis_yaw``) a radiator fixed in LVLH turns with the bus: its faces see the Sun in
-    the yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`); one edge-on to the Sun sees it
-    on neither face. The shadow fraction ν multiplies the sunlit terms later, once averaged over
-    the step; the Earth view factors of a radiator fixed in LVLH or edge-on to the Sun depend on
-    altitude alone and are held in the node state (STATE_VIEW_FRONT, STATE_VIEW_BACK), evaluated
-    where the caller asks.
+    the yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`); one edge-on to the Sun has a
+    zero normal here (:func:`twin.engine.nodes.radiator_orientation`) and sees it on neither
+    face; one fixed on a Sun-pointing bus (ORIENT_BODY_SUN) at the angle its normal makes with
+    the bus's Sun axis. The shadow fraction ν multiplies the sunlit terms later, once averaged
+    over the step; the Earth view factors of a radiator fixed in LVLH or edge-on to the Sun
+    depend on altitude alone and are held in the node state (STATE_VIEW_FRONT,
+    STATE_VIEW_BACK), evaluated where the caller asks; those of one on a Sun-pointing bus are
+    :func:`boundary_views`.
     """
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
@@ -119,27 +119,35 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     cos_inc = incidence_cos_lvlh(mode, s_x, s_y, s_z, p.array_normal_x, p.array_normal_y, p.array_normal_z)
     beta = math.asin(max(-1.0, min(1.0, -s_y)))
     cos_zenith = max(-s_z, 0.0)
-    orient = int(p.radiator_orientation)
-    f_front = f_back = 0.0
-    if orient == ORIENT_LVLH:
-        cos_front = (p.radiator_normal_x * s_x + p.radiator_normal_y * s_y + p.radiator_normal_z * s_z) \
+    cos_front = (p.radiator_normal_x * s_x + p.radiator_normal_y * s_y + p.radiator_normal_z * s_z) \
+        * p.radiator_normal_inv_norm
+    if mode == SINGLE_AXIS_YAW:   # the radiator turns with the bus: the Sun in the yawed frame
+        b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
+        cos_front = (p.radiator_normal_x * b_x + p.radiator_normal_y * b_y + p.radiator_normal_z * b_z) \
             * p.radiator_normal_inv_norm
-        if mode == SINGLE_AXIS_YAW:   # the radiator turns with the bus: the Sun in the yawed frame
-            b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
-            cos_front = (p.radiator_normal_x * b_x + p.radiator_normal_y * b_y + p.radiator_normal_z * b_z) \
-                * p.radiator_normal_inv_norm
-    elif orient == ORIENT_EDGE_ON_SUN:
-        cos_front = 0.0
-    else:   # ORIENT_BODY_SUN: the Sun fixed on the panel, the Earth moving round it
+    if p.radiator_orientation == ORIENT_BODY_SUN:   # the Sun fixed on the panel
         cos_front = p.radiator_normal_z * p.radiator_normal_inv_norm
-        cos_nadir = sun_pointing_nadir_cos(s_x, s_y, s_z, p.radiator_normal_x, p.radiator_normal_y,
-                                           p.radiator_normal_z, p.radiator_normal_inv_norm)
-        altitude, lam = r - EARTH_MEAN_RADIUS_M, math.acos(cos_nadir)
-        f_front = earth_view_factor(altitude, lam)
-        if p.radiator_sides > 1.5:
-            f_back = earth_view_factor(altitude, math.pi - lam)
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
-            s_full * cos_zenith, f_front, f_back)
+            s_full * cos_zenith)
+
+
+@njit(cache=True)
+def boundary_views(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
+    """Earth view factors (F_front, F_back) [1] at one instant of a radiator fixed in the body of
+    a Sun-pointing bus (ORIENT_BODY_SUN), whose angle to nadir turns along the orbit: rows 6 and 7
+    of the block geometry (:func:`block_geometry`)."""
+    r = math.sqrt(rx * rx + ry * ry + rz * rz)
+    dx, dy, dz = sx - rx, sy - ry, sz - rz
+    inv_d = 1.0 / math.sqrt(dx * dx + dy * dy + dz * dz)
+    xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
+    s_x = (dx * xx + dy * xy + dz * xz) * inv_d
+    s_y = (dx * yx + dy * yy + dz * yz) * inv_d
+    s_z = (dx * zx + dy * zy + dz * zz) * inv_d
+    cos_nadir = sun_pointing_nadir_cos(s_x, s_y, s_z, p.radiator_normal_x, p.radiator_normal_y,
+                                       p.radiator_normal_z, p.radiator_normal_inv_norm)
+    altitude, lam = r - EARTH_MEAN_RADIUS_M, math.acos(cos_nadir)
+    f_back = earth_view_factor(altitude, math.pi - lam) if p.radiator_sides > 1.5 else 0.0
+    return earth_view_factor(altitude, lam), f_back
 
 
 @njit(cache=True)
@@ -255,12 +263,17 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
     geo : (B, :func:`geometry_rows`, >= hi - lo) float array, filled
     """
     hi = pos_m.shape[1] if hi < 0 else hi
+    views = geo.shape[1] > N_GEOMETRY
     for k in range(pos_m.shape[0]):
         for i in range(lo, hi):
             g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
                                   vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
-            for q in range(geo.shape[1]):
+            for q in range(N_GEOMETRY):
                 geo[k, q, i - lo] = g[q]
+            if views:
+                geo[k, N_GEOMETRY, i - lo], geo[k, N_GEOMETRY + 1, i - lo] = boundary_views(
+                    pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0], vel_m_s[k, i, 1],
+                    vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
 
 
 NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself
