@@ -286,7 +286,7 @@ def _with_scalar_thermal_lanes():
 
     @njit
     def no_thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
-                            trial_node, first_t, heater_known, heater_w):
+                            trial_node, first_t, heater_known, heater_w, alpha_step, views_in_geo, radiator_age):
         heater_known[:] = False
 
     def rebuilt(fn, **swap):

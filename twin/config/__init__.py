@@ -1,6 +1,7 @@
 """Configs: YAML scenario -> validated, frozen :class:`Scenario`.
 
 ``sections``       the pydantic models of every section, down to :class:`Scenario`
+``thermal``        the radiator (coating, orientation, fin) and thermal nodes (conductance models)
 ``limits``         the range of every quantity, each bound with its reason
 ``trace_mapping``  the column mapping of a job-trace CSV
 ``load``           the one loader: YAML reading, dotted overrides, presets, error lines
@@ -20,4 +21,5 @@ from twin.config.sections import (  # noqa: F401
 from twin.config.economics import Economics, Ground, Launch, Mass  # noqa: F401
 from twin.config.radiation import Radiation  # noqa: F401
 from twin.config.terminal import LinkTerminal  # noqa: F401
+from twin.config.thermal import BypassLoop, RadiatorFin, Vchp  # noqa: F401
 from twin.config.trace_mapping import TraceMapping  # noqa: F401

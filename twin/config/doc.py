@@ -25,7 +25,8 @@ Unknown keys are errors. Only `simulation` and `constellation` are required.
 `constellation.0.altitude_km=600`). Inside `spacecraft`, the blocks `solar_array`, `battery`,
 `radiator` and `accelerator`, `links.terminal`, `economics.launch` and `economics.mass` accept
 `preset: NAME`, which loads `configs/presets/<solar|battery|radiator|accelerator|link|launch|mass>/NAME.yaml`;
-keys given beside it win.
+keys given beside it win. `spacecraft.radiator.coating: NAME` loads the coating's keys from
+`configs/presets/coating/NAME.yaml` the same way (over the radiator preset's, under the block's own).
 """
 
 
@@ -52,8 +53,11 @@ def _type_name(annotation) -> str:
 def _constraints(field) -> str:
     symbols = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
     out = []
-    for meta in list(field.metadata) + [m for a in typing.get_args(field.annotation)
-                                         for m in getattr(a, "__metadata__", ())]:
+    inner = [m for a in typing.get_args(field.annotation) for m in getattr(a, "__metadata__", ())]
+    if typing.get_origin(field.annotation) in (typing.Union, types.UnionType):
+        # an optional quantity (``Fraction | None``) keeps its bounds in the Field inside its Annotated
+        inner += [c for m in inner for c in getattr(m, "metadata", ())]
+    for meta in list(field.metadata) + inner:
         for key, sym in symbols.items():
             if getattr(meta, key, None) is not None:
                 out.append(f"{sym} {_number(getattr(meta, key))}")
@@ -92,7 +96,7 @@ def _section(title: str, model: type[BaseModel], prefix: str, note: str = "") ->
         out.append(note + "\n")
     out += ["| key | type | range | default | meaning |", "|---|---|---|---|---|"] + _rows(model, prefix)
     for name, field in model.model_fields.items():
-        ann = _strip_annotated(field.annotation)
+        ann = strip_annotation(field.annotation)   # a block, or an optional one (``fin: null``)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             out += _section(f"{prefix}{name}", ann, f"{prefix}{name}.")[0:]
     return out

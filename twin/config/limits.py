@@ -81,6 +81,21 @@ MAX_CONDUCTANCE_W_PER_K = MAX_POWER_W  # [W/K] carries the largest load across 1
 MAX_ACCELERATORS = 10_000_000  # per satellite or job: MAX_POWER_W of 1 kW accelerators
 MAX_PEAK_FLOPS = 1.0e18    # [FLOP/s] per accelerator: an exaflop, ~50x the fastest chip of
 #                            2025 (NVIDIA B200, ~2e16 sparse FP4)
+# radiator coating, fins and variable conductance (twin/config/thermal.py)
+MAX_UV_DOSE_ESH = MAX_YEARS * 8766.0  # [equivalent sun hours] a century of full Sun at normal
+#                            incidence on a face: no surface receives more
+MAX_FIN_THICKNESS_M = 0.1  # [m] a 10 cm solid sheet: radiator face sheets are 0.1-2 mm; beyond
+#                            this it is a structure, not a fin (and no longer thin: 1-D conduction fails)
+MAX_FIN_HALF_WIDTH_M = 10.0  # [m] tube spacing of 20 m: far beyond any radiator (5-30 cm), where
+#                            the fin efficiency is ~0 anyway
+MAX_CONDUCTIVITY_W_PER_M_K = 5000.0  # [W/(m K)] twice diamond's ~2,200, the best bulk conductor
+#                            (pyrolytic graphite in-plane ~1,700, copper 400, aluminium 6061 167)
+MAX_VOLUME_RATIO = 1000.0  # VCHP reservoir / condenser volume: designs use ~1-20 (tighter control
+#                            needs larger reservoirs); 1,000 already holds the set point to < 0.1 K
+MAX_NTU = 50.0             # a radiator's number of transfer units: exp(-50) ~ 2e-22, already ε = 1
+MIN_AMMONIA_K = 239.6      # [K] the validity range of the ammonia vapour-pressure fit
+MAX_AMMONIA_K = 371.5      # (Stull 1947 via the NIST WebBook; twin/kernels/conductance.py) that an
+#                            ammonia VCHP's evaporator may be designed at
 MAX_DIRECTION_COMPONENT = 1.0e6  # a normal's direction is all that counts; bounded so that its
 #                            squared length cannot overflow
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from twin.config.keys import strip_annotation, suggestion
 from twin.config.resources import preset_names, shipped_dir
 from twin.config.sections import PRESET_KINDS, Scenario
+from twin.config.thermal import COATING_FIELD, COATING_KEYS, COATING_KIND
 from twin.errors import InputError
 
 SHIPPED_PRESETS = shipped_dir() / "presets"
@@ -25,6 +26,7 @@ REPO_PRESETS = SHIPPED_PRESETS   # the name twin/config/__init__.py and twin/lin
 # Names of the tagged-union members that pydantic puts in an error's location; a user writes
 # ``constellation.0.altitude_km``, not ``constellation.0.walker.altitude_km``.
 UNION_TAGS = ("tle", "walker", "sso", "cluster", "poisson", "trace")
+RADIATOR = "spacecraft.radiator"   # the block that may name a coating preset (twin/config/thermal.py)
 
 
 class ConfigError(InputError):
@@ -93,23 +95,47 @@ def _merge_presets(data: dict, base_dir: Path, source: str) -> None:
         if not isinstance(parent, dict):
             continue
         block = parent.get(section)
-        if not isinstance(block, dict) or "preset" not in block:
+        if not isinstance(block, dict):
             continue
-        path = find_preset(where, kind, block.pop("preset"), base_dir, source)
-        preset = read_yaml(path, what="preset") or {}
-        if not isinstance(preset, dict):
-            raise ConfigError(f"{path}: expected a mapping of {where} keys")
-        for meta in PRESET_META:   # what the preset says about its values, not values
-            preset.pop(meta, None)
+        preset = _read_preset(where, kind, block.pop("preset"), base_dir, source) if "preset" in block else {}
+        if where == RADIATOR:
+            preset = {**preset, **_coating_keys(preset, block, base_dir, source)}
         parent[section] = {**preset, **block}
 
 
-def find_preset(where: str, kind: str, name, base_dir: Path, source: str) -> Path:
+def _read_preset(where: str, kind: str, name, base_dir: Path, source: str, key: str = "preset") -> dict:
+    path = find_preset(where, kind, name, base_dir, source, key)
+    preset = read_yaml(path, what="preset") or {}
+    if not isinstance(preset, dict):
+        raise ConfigError(f"{path}: expected a mapping of {where} keys")
+    for meta in PRESET_META:   # what the preset says about its values, not values
+        preset.pop(meta, None)
+    return preset
+
+
+def _coating_keys(preset: dict, block: dict, base_dir: Path, source: str) -> dict:
+    """The keys of the radiator's coating preset (``coating: NAME`` in the block or its radiator
+    preset) that the block does not give itself; none are read when it gives them all (as a
+    resolved config does, so a run's stored config needs no preset file)."""
+    name = block.get(COATING_FIELD, preset.get(COATING_FIELD))
+    if name is None or all(k in block for k in COATING_KEYS):
+        return {}
+    where = f"{RADIATOR}.{COATING_FIELD}"
+    coating = _read_preset(RADIATOR, COATING_KIND, name, base_dir, source, COATING_FIELD)
+    unknown = sorted(set(coating) - set(COATING_KEYS))
+    if unknown:
+        raise ConfigError(f"{source}: {where}: preset {name!r} has keys a coating does not take: {', '.join(unknown)} "
+                          f"(a coating gives {', '.join(COATING_KEYS)})")
+    return {k: v for k, v in coating.items() if k not in block}
+
+
+def find_preset(where: str, kind: str, name, base_dir: Path, source: str, key: str = "preset") -> Path:
     """The file of preset ``name`` of ``kind``: ``presets/<kind>/<name>.yaml`` beside the config,
-    else twin's shipped one. ConfigError naming the field, both folders and close names if none."""
+    else twin's shipped one. ConfigError naming the field (``where.key``), both folders and close
+    names if none."""
     folders = (Path(base_dir) / "presets", SHIPPED_PRESETS)
     if not isinstance(name, str) or not name or "/" in name or "\\" in name:
-        raise ConfigError(f"{source}: {where}.preset: {name!r} is not a preset name")
+        raise ConfigError(f"{source}: {where}.{key}: {name!r} is not a preset name")
     for folder in folders:
         path = folder / kind / f"{name}.yaml"
         if path.is_file():
@@ -117,7 +143,7 @@ def find_preset(where: str, kind: str, name, base_dir: Path, source: str) -> Pat
     names = sorted({n for folder in folders for n in preset_names(folder, kind)})
     hint = suggestion(name, names) or ("; there are: " + ", ".join(names) if names else "")
     looked = " or ".join(dict.fromkeys(str((folder / kind).resolve()) for folder in folders))
-    raise ConfigError(f"{source}: {where}.preset: no preset {name!r} in {looked}{hint}")
+    raise ConfigError(f"{source}: {where}.{key}: no preset {name!r} in {looked}{hint}")
 
 
 def _keys_at(model: type[BaseModel], loc: tuple) -> list[str] | None:

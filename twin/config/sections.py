@@ -26,8 +26,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
                                 MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
                                 MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_TEMP_COEFF_PER_K,
-                                MAX_HEAT_CAPACITY_J_PER_K, MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K,
-                                MAX_CONDUCTANCE_W_PER_K, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
+                                MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
                                 MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
                                 Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
                                 Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
@@ -41,6 +40,7 @@ from twin.config.junction import AcceleratorThermal
 from twin.config.radiation import Radiation
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
+from twin.config.thermal import Radiator, Thermal
 from twin.config.trace_mapping import TraceMapping
 
 # where a block may say ``preset: NAME`` -> the folder under configs/presets/ its presets are in
@@ -217,46 +217,6 @@ class Accelerator(AcceleratorThermal):
     def _power(self):
         if self.idle_power_w > self.peak_power_w:
             raise ValueError("idle_power_w must not exceed peak_power_w")
-        return self
-
-
-class Radiator(Section):
-    """The radiator that rejects the heat to space (``spacecraft.radiator``)."""
-
-    area_m2: Area = Field(12.0, description="panel area [m^2] (one face)")
-    sides: Literal[1, 2] = Field(2, description="faces that radiate (2: a deployed panel seeing space on both sides)")
-    emissivity: PositiveFraction = Field(0.92, description="hemispherical infrared emissivity [1]; white coating (sourced: preset iss_class)")
-    absorptivity: Fraction = Field(0.09, description="solar absorptivity [1]; the Starcloud white paper's beginning-of-life value (mid-life: preset iss_class)")
-    normal_lvlh: Direction = Field((0.0, 1.0, 0.0), description="panel normal in LVLH (x along-track, y -orbit normal, z nadir)")
-    areal_heat_capacity_j_per_m2_k: Annotated[float, Field(gt=0, le=MAX_AREAL_HEAT_CAPACITY_J_PER_M2_K)] = Field(
-        8000.0, description="heat capacity per m^2 of panel [J/(m^2 K)]; generic (estimate: preset iss_class)")
-    ir_absorbed_with_alpha: bool = Field(False, description="absorb Earth IR with alpha (Starcloud convention) instead of epsilon")
-
-    @field_validator("normal_lvlh")
-    @classmethod
-    def _nonzero(cls, v):
-        if sum(x * x for x in v) == 0:
-            raise ValueError("normal_lvlh must not be the zero vector")
-        return v
-
-
-class Thermal(Section):
-    """The two-node thermal model's capacities, conductance and limits (``spacecraft.thermal``)."""
-    electronics_heat_capacity_j_per_k: Annotated[float, Field(gt=0, le=MAX_HEAT_CAPACITY_J_PER_K)] = Field(
-        60_000.0, description="heat capacity of the electronics node [J/K]")
-    conductance_w_per_k: Annotated[float, Field(gt=0, le=MAX_CONDUCTANCE_W_PER_K)] = Field(
-        400.0, description="electronics-radiator conductance [W/K]")
-    initial_electronics_temp_k: Temperature = Field(300.0, description="electronics temperature at the epoch [K]")
-    initial_radiator_temp_k: Temperature = Field(285.0, description="radiator temperature at the epoch [K]")
-    throttle_start_k: Temperature = Field(358.15, description="electronics temperature where throttling starts [K]")
-    shutdown_k: Temperature = Field(378.15, description="electronics temperature of thermal shutdown [K]")
-    heater_setpoint_k: Temperature = Field(263.15, description="heaters hold the electronics above this [K]")
-    heater_max_w: Power = Field(500.0, description="heater power available to hold heater_setpoint_k [W]")
-
-    @model_validator(mode="after")
-    def _order(self):
-        if not self.heater_setpoint_k < self.throttle_start_k < self.shutdown_k:
-            raise ValueError("need heater_setpoint_k < throttle_start_k < shutdown_k")
         return self
 
 

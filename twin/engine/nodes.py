@@ -15,7 +15,9 @@ from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, 
 from twin.config.battery_ageing import AGEING_MODELS
 from twin.kernels import layout as L
 from twin.kernels.ageing import encode_turn, temperature_stress
-from twin.kernels.node import N_GEOMETRY, POINTING_CODES, NodeParams, block_geometry
+from twin.kernels.conductance import CONDUCTANCE_MODELS, vchp_gas_pa_per_k
+from twin.kernels.node import POINTING_CODES, NodeParams, block_geometry, geometry_rows
+from twin.kernels.radiator import ORIENT_BODY_SUN, ORIENT_EDGE_ON_SUN, ORIENT_LVLH, radiating_fin_efficiency
 from twin.kernels.shadow import SPHERE
 from twin.orbits.environment import earth_shadow_shape
 from twin.kernels.rows import READ_CODES, fill_rows
@@ -31,7 +33,12 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
     albedo, olr_w_m2 = (EARTH_ALBEDO, EARTH_IR_W_M2) if earth is None else (earth.albedo, earth.olr_w_m2)
     pointing = a.pointing if a.pointing != "body_fixed" else (a.pointing, a.attitude)
     capacity_j = b.capacity_wh * J_PER_WH
-    normal_norm = math.sqrt(sum(x * x for x in r.normal_lvlh))
+    orientation, normal = radiator_orientation(sc)
+    normal_norm = math.sqrt(sum(x * x for x in normal))
+    # LVLH z is nadir: the front face's angle from nadir is fixed by its normal (edge-on: 90°)
+    front_nadir_rad = (math.pi / 2 if orientation == ORIENT_EDGE_ON_SUN
+                       else math.acos(max(-1.0, min(1.0, normal[2] / normal_norm))))
+    inv_norm = 0.0 if orientation == ORIENT_EDGE_ON_SUN else 1.0 / normal_norm
     shadow = SPHERE if earth is None else earth_shadow_shape(
         earth.shape, earth.shadow_grazing_height_km * M_PER_KM, epoch_utc)
     # the electronics node's limits, or those the accelerators' junction limits imply
@@ -54,11 +61,10 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
         min_throttle=c.min_throttle, junction_r_k_per_w=c.chain_k_per_w,
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
-        radiator_absorptivity=r.absorptivity, radiator_normal_x=r.normal_lvlh[0],
-        radiator_normal_y=r.normal_lvlh[1], radiator_normal_z=r.normal_lvlh[2],
-        radiator_normal_inv_norm=1.0 / normal_norm,
-        # LVLH z is nadir: the radiator's angle from nadir is fixed by its normal
-        radiator_front_nadir_rad=math.acos(max(-1.0, min(1.0, r.normal_lvlh[2] / normal_norm))),
+        radiator_absorptivity=r.absorptivity, radiator_normal_x=normal[0],
+        radiator_normal_y=normal[1], radiator_normal_z=normal[2],
+        radiator_normal_inv_norm=inv_norm,
+        radiator_front_nadir_rad=front_nadir_rad,
         radiator_heat_capacity_j_per_k=r.areal_heat_capacity_j_per_m2_k * r.area_m2,
         ir_absorbed_with_alpha=1.0 if r.ir_absorbed_with_alpha else 0.0,
         electronics_heat_capacity_j_per_k=t.electronics_heat_capacity_j_per_k,
@@ -69,6 +75,54 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         shadow_radius_m=shadow[0], shadow_pole_x=shadow[1], shadow_pole_y=shadow[2], shadow_pole_z=shadow[3],
         shadow_stretch=shadow[4],
         record_extrema=1.0 if record_extrema else 0.0,
+        **radiator_params(sc), radiator_orientation=float(orientation),
+    )
+
+
+def radiator_orientation(sc) -> tuple[int, tuple]:
+    """(ORIENT_* code, the panel's normal in LVLH, or in the Sun-pointing bus frame) of a
+    :class:`twin.config.Spacecraft`'s radiator (twin/kernels/radiator.py). Edge-on to the Sun it
+    has none, (0, 0, 0): the kernel's Sun cosine on it is then 0 with no test for it."""
+    r, a = sc.radiator, sc.solar_array
+    if r.orientation == "nadir":
+        return ORIENT_LVLH, (0.0, 0.0, 1.0)
+    if r.orientation == "zenith":
+        return ORIENT_LVLH, (0.0, 0.0, -1.0)
+    if r.orientation == "edge_on_sun":   # no normal: the Sun's cosine on it is 0 whatever the geometry
+        return ORIENT_EDGE_ON_SUN, (0.0, 0.0, 0.0)
+    if r.orientation == "body_fixed":
+        sun_pointing = a.pointing == "body_fixed" and a.attitude == "sun"
+        return (ORIENT_BODY_SUN if sun_pointing else ORIENT_LVLH), tuple(r.normal_body)
+    return ORIENT_LVLH, tuple(r.normal_lvlh)
+
+
+def radiator_params(sc) -> dict:
+    """The NodeParams of the radiator's coating ageing, fin efficiency and the electronics-radiator
+    conductance model, from a :class:`twin.config.Spacecraft` (twin/config/thermal.py)."""
+    r, t = sc.radiator, sc.thermal
+    per_year = per_esh = 0.0
+    alpha_max = r.absorptivity
+    if r.absorptivity_eol is not None:
+        per_year, alpha_max = (r.absorptivity_eol - r.absorptivity) / r.eol_years, r.absorptivity_eol
+    if r.absorptivity_uv is not None:
+        per_esh, alpha_max = (r.absorptivity_uv - r.absorptivity) / r.uv_dose_esh, r.absorptivity_uv
+    fin = r.fin
+    eta = 1.0 if fin is None else radiating_fin_efficiency(
+        fin.thickness_m, fin.conductivity_w_per_m_k, fin.half_width_m, r.emissivity, float(r.sides),
+        fin.reference_temp_k)
+    v, loop = t.vchp, t.bypass_loop
+    return dict(
+        radiator_alpha_per_year=per_year, radiator_alpha_per_esh=per_esh, radiator_alpha_max=alpha_max,
+        radiator_age_years=r.age_years, radiator_fin_efficiency=eta,
+        conductance_model=float(CONDUCTANCE_MODELS[t.conductance_model]),
+        conductance_min_w_per_k=0.0 if v is None else v.min_conductance_w_per_k,
+        vchp_volume_ratio=0.0 if v is None else v.reservoir_volume_ratio,
+        vchp_gas_pa_per_k=0.0 if v is None else vchp_gas_pa_per_k(v.full_open_temp_k, v.design_sink_temp_k,
+                                                                 v.reservoir_volume_ratio),
+        bypass_closed_k=0.0 if loop is None else loop.closed_temp_k,
+        bypass_open_k=0.0 if loop is None else loop.open_temp_k,
+        bypass_min_fraction=0.0 if loop is None else loop.min_flow_fraction,
+        bypass_ntu=0.0 if loop is None else loop.ntu_full_flow,
     )
 
 
@@ -93,6 +147,7 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_RADIATOR_K] = sc.thermal.initial_radiator_temp_k
     state[L.STATE_SUNLIT] = 1.0
     state[L.STATE_CYCLE_TURN] = encode_turn(sc.battery.initial_soc, True)   # ageing: a range starts at the epoch
+    state[L.STATE_RADIATOR_UV_ESH] = sc.radiator.uv_dose_at_epoch_esh
     ask_view_factors(state)   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
 
@@ -192,8 +247,8 @@ def battery_summary(state: np.ndarray, nominal_wh: float) -> dict:
 
 def geometry_of(params, pos_m, vel_m_s, sun_m) -> np.ndarray:
     """What the node physics needs of the orbits alone at every boundary of a block,
-    (B, N_GEOMETRY, N) (:func:`twin.kernels.node.block_geometry`): given to the orbit feed, which
-    computes it in its own thread (``OrbitFeed(derive=partial(geometry_of, params))``)."""
-    geo = np.empty((pos_m.shape[0], N_GEOMETRY, pos_m.shape[1]))
+    (B, :func:`twin.kernels.node.geometry_rows`, N) (:func:`twin.kernels.node.block_geometry`): given to the
+    orbit feed, which computes it in its own thread (``OrbitFeed(derive=partial(geometry_of, params))``)."""
+    geo = np.empty((pos_m.shape[0], geometry_rows(params), pos_m.shape[1]))
     block_geometry(pos_m, vel_m_s, sun_m, params, geo)
     return geo

@@ -22,7 +22,9 @@ STATE_CYCLE_TURN = 12      # state of charge at the last reversal, the direction
 #                            (twin.kernels.ageing.encode_turn)
 STATE_FADE_CYCLE = 13      # linearised ageing damage from cycles since the epoch [1]
 STATE_FADE_CALENDAR = 14   # ... from time (calendar ageing) [1]
-# rows the kernels never touch: written by the engine before a record (rows 10-15 are left to the node kernel)
+STATE_RADIATOR_UV_ESH = 15  # UV dose on the radiator's coating [equivalent sun hours]; grows only where
+#                             the coating ages with it (twin/kernels/radiator.py)
+# rows the kernels never touch: written by the engine before a record
 STATE_DOSE_KRAD = 16       # total ionising dose taken so far [krad(Si)] (twin.ops.radiation)
 N_STATE = 17
 

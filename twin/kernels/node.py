@@ -19,20 +19,24 @@ import numpy as np
 from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from twin.constants import SECONDS_PER_YEAR
+from twin.constants import EARTH_MEAN_RADIUS_M, SECONDS_PER_YEAR
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.ageing import step_ageing
+from twin.kernels.conductance import CONDUCTANCE_FIXED
 from twin.kernels.layout import (ACC_JUNCTION, STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN, STATE_DOWN,
                                  STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE, STATE_LOSS_W,
-                                 STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
+                                 STATE_RADIATOR_K, STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK,
+                                 STATE_VIEW_FRONT)
+from twin.kernels.radiator import ORIENT_BODY_SUN, coating_absorptivity, sun_pointing_nadir_cos
 from twin.kernels.shadow import params_shape, shadow_fraction_from
 from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
                                radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
                                step_geometry, step_junction, step_parts, step_power_balance, step_radiator_loads,
-                               step_thermal, step_thermostat, thermal_substeps)
+                               step_thermal, step_thermostat, step_uv_dose_esh, thermal_substeps)
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
+from twin.kernels.viewfactor import earth_view_factor
 
 # the thermostat and its inputs also go by the names tests/test_node.py checks _thermostat_lanes against
 _demand_w, _heater_w, _radiator_loads = step_demand, heater_trial, step_radiator_loads
@@ -69,13 +73,31 @@ NodeParams = namedtuple("NodeParams", [
     "shadow_radius_m", "shadow_pole_x", "shadow_pole_y", "shadow_pole_z", "shadow_stretch",
     # output: 1.0 to track the minimum and maximum of flows over each record interval
     "record_extrema",
+    # radiator coating, orientation, variable conductance (twin/kernels/radiator.py, conductance.py):
+    # the coating's absorptivity rises per year and per equivalent sun hour of UV up to a ceiling,
+    # from its age at the epoch; orientation an ORIENT_* code; the fin efficiency scales the
+    # panel's emitting and absorbing area; the conductance model a CONDUCTANCE_* code with the
+    # parameters of the VCHP (volume ratio, gas inventory n_g·R/V_c) and of the bypass loop
+    "radiator_alpha_per_year", "radiator_alpha_per_esh", "radiator_alpha_max", "radiator_age_years",
+    "radiator_orientation", "radiator_fin_efficiency",
+    "conductance_model", "conductance_min_w_per_k", "vchp_volume_ratio", "vchp_gas_pa_per_k",
+    "bypass_closed_k", "bypass_open_k", "bypass_min_fraction", "bypass_ntu",
 ])
 
 POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 2, ("body_fixed", "sun"): 3,
                   "single_axis_yaw": SINGLE_AXIS_YAW}
 
 
-N_GEOMETRY = 6  # values boundary_geometry returns
+N_GEOMETRY = 6  # values of boundary_geometry every run keeps
+N_GEOMETRY_VIEWS = 8   # ... and the radiator's Earth view factors (rows 6, 7), kept where they vary (ORIENT_BODY_SUN)
+
+
+def geometry_rows(p):
+    """Rows of boundary geometry a run with parameters ``p`` keeps (:func:`block_geometry`)."""
+    return N_GEOMETRY_VIEWS if int(p.radiator_orientation) == ORIENT_BODY_SUN else N_GEOMETRY
+
+
+geometry_rows_jit = njit(cache=True)(geometry_rows)
 
 
 @njit(cache=True)
@@ -85,11 +107,15 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
     S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
     sub-satellite point (the albedo load per unit albedo and view factor). On a yaw-steered bus
-    (``single_axis_yaw``) the radiator's normal turns with the bus: its faces see the Sun in the
-    yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`). The shadow fraction ν
-    multiplies the sunlit terms later, once averaged over the step; the Earth view factors of a
-    radiator fixed in LVLH depend on altitude alone and are held in the node state
-    (STATE_VIEW_FRONT, STATE_VIEW_BACK), evaluated where the caller asks.
+    (``single_axis_yaw``) a radiator fixed in LVLH turns with the bus: its faces see the Sun in
+    the yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`); one edge-on to the Sun has a
+    zero normal here (:func:`twin.engine.nodes.radiator_orientation`) and sees it on neither
+    face; one fixed on a Sun-pointing bus (ORIENT_BODY_SUN) at the angle its normal makes with
+    the bus's Sun axis. The shadow fraction ν multiplies the sunlit terms later, once averaged
+    over the step; the Earth view factors of a radiator fixed in LVLH or edge-on to the Sun
+    depend on altitude alone and are held in the node state (STATE_VIEW_FRONT,
+    STATE_VIEW_BACK), evaluated where the caller asks; those of one on a Sun-pointing bus are
+    :func:`boundary_views`.
     """
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
@@ -112,19 +138,42 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
         b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
         cos_front = (p.radiator_normal_x * b_x + p.radiator_normal_y * b_y + p.radiator_normal_z * b_z) \
             * p.radiator_normal_inv_norm
+    if p.radiator_orientation == ORIENT_BODY_SUN:   # the Sun fixed on the panel
+        cos_front = p.radiator_normal_z * p.radiator_normal_inv_norm
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
             s_full * cos_zenith)
 
 
 @njit(cache=True)
+def boundary_views(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
+    """Earth view factors (F_front, F_back) [1] at one instant of a radiator fixed in the body of
+    a Sun-pointing bus (ORIENT_BODY_SUN), whose angle to nadir turns along the orbit: rows 6 and 7
+    of the block geometry (:func:`block_geometry`)."""
+    r = math.sqrt(rx * rx + ry * ry + rz * rz)
+    dx, dy, dz = sx - rx, sy - ry, sz - rz
+    inv_d = 1.0 / math.sqrt(dx * dx + dy * dy + dz * dz)
+    xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
+    s_x = (dx * xx + dy * xy + dz * xz) * inv_d
+    s_y = (dx * yx + dy * yy + dz * yz) * inv_d
+    s_z = (dx * zx + dy * zy + dz * zz) * inv_d
+    cos_nadir = sun_pointing_nadir_cos(s_x, s_y, s_z, p.radiator_normal_x, p.radiator_normal_y,
+                                       p.radiator_normal_z, p.radiator_normal_inv_norm)
+    altitude, lam = r - EARTH_MEAN_RADIUS_M, math.acos(cos_nadir)
+    f_back = earth_view_factor(altitude, math.pi - lam) if p.radiator_sides > 1.5 else 0.0
+    return earth_view_factor(altitude, lam), f_back
+
+
+@njit(cache=True)
 def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
-                      trial_node, first_t, heater_known, heater_w):
+                      trial_node, first_t, heater_known, heater_w, alpha_step=-1.0, views_in_geo=False, radiator_age=0.0):
     """The thermostat's decision for step k of every node of lo..hi-1 under it whose step is one
     part (no eclipse edge) and one thermal sub-step, its trial steps taken for all such nodes
     at once (:func:`two_node_step_lanes`, the bits of :func:`twin.kernels.step.heater_trial`'s
     :func:`twin.kernels.thermal.two_node_step_c`). Sets ``heater_known[j]`` and ``heater_w[j]``
     for node lo + j; the other nodes' thermostat, if any, runs in :func:`_advance_chunk`'s
     :func:`twin.kernels.step.step_thermostat`.
+    ``alpha_step`` (negative: the coating's beginning-of-life absorptivity), ``views_in_geo`` and
+    ``radiator_age`` are :func:`_radiator_now`'s.
     ``lane``, ``scratch``, ``trial_node`` and ``first_t`` are work arrays (m = hi - lo)."""
     n = 0
     for j in range(hi - lo):
@@ -137,8 +186,8 @@ def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, wi
         down = state[STATE_DOWN, i] > 0.5
         busy = 0.0 if down else busy_accel[i]
         n_accel = 0.0 if down else p.n_accel
-        q_dark, q_sun = step_radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
-                                            p, with_alpha)
+        alpha, f_front, f_back = _radiator_now(geo, k, col, state, i, p, alpha_step, views_in_geo, radiator_age)
+        q_dark, q_sun = step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha)
         _, demand_w = step_demand(t_elec, n_accel, busy, p)
         lane[LANE_T_ELEC, n], lane[LANE_T_RAD, n] = t_elec, state[STATE_RADIATOR_K, i]
         lane[LANE_POWER, n] = demand_w + state[STATE_LOSS_W, i]
@@ -176,6 +225,25 @@ def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, wi
         heater_w[j] = p.heater_max_w if t1 <= p.heater_setpoint_k else heater_between(t0, t1, p)
 
 
+@njit(cache=True, _nrt=False)   # arrays borrowed, as in twin.kernels.step
+def _radiator_now(geo, k, col, state, i, p, alpha_step, views_in_geo, radiator_age):
+    """(α [1], F_front, F_back [1]) of node i's radiator over step k: its coating's solar
+    absorptivity (``alpha_step``, the step's by age, unless it also ages with its UV dose) and
+    the Earth view factors of its faces (the step's mean from ``geo[:, 6:8, col]`` where they
+    vary, ``views_in_geo``; else held in the node state). ``radiator_age``: the coating's age at
+    the step's middle [year]."""
+    if views_in_geo:
+        f_front = 0.5 * (geo[k, 6, col] + geo[k + 1, 6, col])
+        f_back = 0.5 * (geo[k, 7, col] + geo[k + 1, 7, col])
+    else:
+        f_front, f_back = state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i]
+    alpha = alpha_step
+    if p.radiator_alpha_per_esh != 0.0:
+        alpha = coating_absorptivity(p.radiator_absorptivity, p.radiator_alpha_per_year, p.radiator_alpha_per_esh,
+                                     p.radiator_alpha_max, radiator_age, state[STATE_RADIATOR_UV_ESH, i])
+    return alpha, f_front, f_back
+
+
 # rows of the lanes _advance_chunk gathers for two_node_step_lanes
 LANE_T_ELEC, LANE_T_RAD, LANE_POWER, LANE_ABSORBED, LANE_DURATION = range(5)   # K, K, W, W, s
 N_LANE_ROWS = 5
@@ -205,15 +273,20 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
     ----------
     pos_m, vel_m_s : (B, N, 3) GCRS position [m] and velocity [m/s]; sun_m : (B, 3) Sun [m]
     p : NodeParams
-    geo : (B, N_GEOMETRY, >= hi - lo) float array, filled
+    geo : (B, :func:`geometry_rows`, >= hi - lo) float array, filled
     """
     hi = pos_m.shape[1] if hi < 0 else hi
+    views = geo.shape[1] > N_GEOMETRY
     for k in range(pos_m.shape[0]):
         for i in range(lo, hi):
             g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
                                   vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
             for q in range(N_GEOMETRY):
                 geo[k, q, i - lo] = g[q]
+            if views:
+                geo[k, N_GEOMETRY, i - lo], geo[k, N_GEOMETRY + 1, i - lo] = boundary_views(
+                    pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0], vel_m_s[k, i, 1],
+                    vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
 
 
 NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself
@@ -235,8 +308,8 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     pos_m, vel_m_s : (K+1, N, 3) GCRS position [m] and velocity [m/s] at the step boundaries
         t0_s + k·dt_s, k = 0..K
     sun_m : (K+1, 3) Earth-centred GCRS Sun position [m] at the same instants
-    geo : (K+1, N_GEOMETRY, N) :func:`block_geometry` of these boundaries, or NO_GEOMETRY (an
-        empty array): computed here, chunk by chunk
+    geo : (K+1, :func:`geometry_rows`, N) :func:`block_geometry` of these boundaries, or
+        NO_GEOMETRY (an empty array): computed here, chunk by chunk
     t0_s : time of the first boundary, since the epoch [s]; dt_s : step [s]
     busy_accel : (N,) accelerators allocated to jobs on each node during these steps [1]
     p : NodeParams
@@ -260,7 +333,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
     tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_sides,
+                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
     n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
@@ -271,7 +344,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
                            state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
                            waiting_from_s)
         else:
-            own = np.empty((n_steps + 1, N_GEOMETRY, hi - lo))
+            own = np.empty((n_steps + 1, geometry_rows_jit(p), hi - lo))
             block_geometry(pos_m, vel_m_s, sun_m, p, own, lo, hi)
             _advance_chunk(lo, hi, pos_m, sun_m, own, 0, t0_s, dt_s, n_sub, busy_accel, p, tc,
                            state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
@@ -301,17 +374,25 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
     lane = np.empty((N_LANE_ROWS, m))
     lane_node = np.empty(m, np.int64)
     scratch = np.empty((LANE_SCRATCH_ROWS, m))
-    # the thermostat's trial steps in lanes too, where a step is one thermal sub-step
-    trials_in_lanes = p.heater_max_w > 0.0 and thermal_substeps(dt_s, True) == 1
+    # the thermostat's trial steps in lanes too, where a step is one thermal sub-step; lanes hold one
+    # conductance for all: with a variable one each node steps alone (step_thermal)
+    fixed_g = p.conductance_model == CONDUCTANCE_FIXED
+    trials_in_lanes = fixed_g and p.heater_max_w > 0.0 and thermal_substeps(dt_s, True) == 1
+    views_in_geo = int(p.radiator_orientation) == ORIENT_BODY_SUN
+    dose_ageing = p.radiator_alpha_per_esh != 0.0
     first_t = np.empty((2, m))
     thermostat_known = np.zeros(m, np.bool_)   # the thermostat's decision per node, from the lanes
     thermostat_w = np.empty(m)
     for k in range(n_steps):
+        # the array's and the radiator coating's age (degradation) at the step's middle
+        mid_years = (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR
+        w_per_w_m2 = array_w_per_w_m2(p, p.age_years + mid_years)
+        radiator_age = p.radiator_age_years + mid_years
+        alpha_step = coating_absorptivity(p.radiator_absorptivity, p.radiator_alpha_per_year, 0.0,
+                                          p.radiator_alpha_max, radiator_age, 0.0)
         if trials_in_lanes:
             _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
-                              lane_node, first_t, thermostat_known, thermostat_w)
-        # the array's age (degradation) at the step's middle
-        w_per_w_m2 = array_w_per_w_m2(p, p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR)
+                              lane_node, first_t, thermostat_known, thermostat_w, alpha_step, views_in_geo, radiator_age)
         step_start_s = t0_s + k * dt_s
         waiting_s = max(0.0, step_start_s + dt_s - max(step_start_s, waiting_from_s))   # of this step
         n_lanes = 0
@@ -327,8 +408,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
 
             nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, params_shape(p))
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
-            q_dark, q_sun = step_radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
-                                                p, with_alpha)
+            alpha, f_front, f_back = _radiator_now(geo, k, col, state, i, p, alpha_step, views_in_geo, radiator_age)
+            q_dark, q_sun = step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha)
             n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
             sums = NO_FLOWS
             heat_s = 0.0   # ∫(1 - thermal throttle) dt: what heat took from a busy accelerator
@@ -353,7 +434,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                             energy, capacity, soc_prev, state[STATE_CYCLE_TURN, i], state[STATE_FADE_CYCLE, i],
                             state[STATE_FADE_CALENDAR, i], loss_w, duration, p)
                 dissipated_w = bus_w + compute_w + loss_w   # heat in the electronics besides the heaters
-                if part == n_parts - 1 and thermal_substeps(duration, near_set_point(t_elec, p)) == 1:
+                if part == n_parts - 1 and fixed_g and thermal_substeps(duration, near_set_point(t_elec, p)) == 1:
                     n_lanes = _to_lanes(lane, lane_node, n_lanes, i, t_elec, t_rad, dissipated_w + heater_w, q_abs,
                                         duration)
                 else:
@@ -372,6 +453,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             state[STATE_BATTERY_J, i], state[STATE_CAPACITY_J, i], state[STATE_EFC, i] = energy, capacity, efc
             state[STATE_ELECTRONICS_K, i], state[STATE_RADIATOR_K, i] = t_elec, t_rad   # lanes: overwritten below
             state[STATE_SUNLIT, i], state[STATE_LOSS_W, i] = nu1, loss_w
+            if dose_ageing:
+                state[STATE_RADIATOR_UV_ESH, i] += step_uv_dose_esh(geo, k, col, nu, dt_s, p)
             mode[i] = new_mode
         two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
                             lane[LANE_DURATION], n_lanes, tc, scratch)

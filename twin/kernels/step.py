@@ -24,9 +24,11 @@ from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
+from twin.kernels.conductance import CONDUCTANCE_FIXED, conductance_over_step, conductance_plan, with_conductance
 from twin.kernels.junction import hottest_accel_w, junction_temp_k
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
+from twin.kernels.radiator import J_PER_M2_PER_ESH
 from twin.kernels.shadow import SPHERE, shadow_fraction
 from twin.kernels.solar import array_power_w
 from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step_c
@@ -136,19 +138,35 @@ def radiator_view_factors(x_m, y_m, z_m, p):
 
 
 @njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
-def step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha):
+def step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha=-1.0):
     """(q_dark, q_sun) [W]: what the radiator absorbs over step k from the Earth (infrared and
     albedo) and from the direct Sun when fully visible, step means from ``geo[:, :, col]`` and
-    the view factors; with a visible fraction ν it absorbs q_dark + q_sun·ν."""
+    the view factors; with a visible fraction ν it absorbs q_dark + q_sun·ν. ``alpha``: the
+    coating's solar absorptivity now [1] (:func:`twin.kernels.radiator.coating_absorptivity`;
+    negative: its beginning-of-life value). Loads fall on the panel's effective area, area ×
+    fin efficiency: what of them reaches the tubes (:mod:`twin.kernels.radiator`)."""
+    if alpha < 0.0:
+        alpha = p.radiator_absorptivity
+    area = p.radiator_area_m2 * p.radiator_fin_efficiency
     sun_front, sun_back = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col]), 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
     albedo_load = 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col])
-    q_dark = radiator_absorbed_w(p.radiator_area_m2, p.radiator_absorptivity, p.radiator_emissivity,
+    q_dark = radiator_absorbed_w(area, alpha, p.radiator_emissivity,
                                  1.0, 0.0, 0.0, p.radiator_sides, f_front, f_back, p.albedo,
                                  p.earth_ir_w_m2, albedo_load * f_front, albedo_load * f_back,
                                  with_alpha)
-    q_sun = p.radiator_area_m2 * p.radiator_absorptivity * (
-        sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
+    q_sun = area * alpha * (sun_front + (sun_back if p.radiator_sides > 1.5 else 0.0))
     return q_dark, q_sun
+
+
+@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+def step_uv_dose_esh(geo, k, col, nu, dt_s, p):
+    """The radiator coating's UV dose over step k [equivalent sun hours]: the direct Sun on its
+    coated faces (the front, and the back of a two-sided panel), step means from
+    ``geo[:, :, col]``, over the step's sunlit time ν·dt."""
+    sun = 0.5 * (geo[k, 3, col] + geo[k + 1, 3, col])
+    if p.radiator_sides > 1.5:
+        sun += 0.5 * (geo[k, 4, col] + geo[k + 1, 4, col])
+    return sun * nu * dt_s / J_PER_M2_PER_ESH
 
 
 # ------------------------------------------------------------------ demand and power balance
@@ -267,21 +285,34 @@ def near_set_point(t_elec, p):
 def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat):
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
-    constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W])."""
+    constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W]).
+
+    With a variable conductance (``p.conductance_model``) each sub-step holds G at the mean of
+    its values at the sub-step's start and at the end a trial step reaches, in as many
+    sub-steps as its feedback needs (:func:`twin.kernels.conductance.conductance_plan`)."""
     near = near_set_point(t_elec, p)
     n = thermal_substeps(dt_s, near)
+    variable = p.conductance_model != CONDUCTANCE_FIXED
+    g_step = 0.0
+    if variable:
+        n_g, g_step = conductance_plan(dt_s, t_elec, t_rad, p_elec_w + heater_w, q_abs_w, p, tc)
+        n = max(n, n_g)
     h = dt_s / n
     heat = 0.0
     for _ in range(n):
+        tcs = tc
+        if variable:
+            g = g_step if n == 1 else conductance_over_step(t_elec, t_rad, p_elec_w + heater_w, q_abs_w, h, p, tc)
+            tcs = with_conductance(tc, g)
         if thermostat and near:
-            q, stepped, t_e, t_r = heater_trial(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tc)
+            q, stepped, t_e, t_r = heater_trial(t_elec, t_rad, p_elec_w, q_abs_w, h, p, tcs)
         else:
             q, stepped, t_e, t_r = heater_w, False, t_elec, t_rad
         heat += q
         if stepped:   # the thermostat's trial step was this step (p_elec_w + 0 or + heater_max_w)
             t_elec, t_rad = t_e, t_r
         else:
-            t_elec, t_rad = two_node_step_c(t_elec, t_rad, p_elec_w + q, q_abs_w, h, tc)
+            t_elec, t_rad = two_node_step_c(t_elec, t_rad, p_elec_w + q, q_abs_w, h, tcs)
     return t_elec, t_rad, heat / n
 
 
