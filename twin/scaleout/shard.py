@@ -223,10 +223,13 @@ def read_job_ids(path: Path) -> np.ndarray:
 
 def shard_workload(workload, jobs_csv: Path | None) -> dict:
     """The shard's workload section: its jobs as a trace, or no arrivals if it has none."""
-    checkpoint = workload.checkpoint_interval_s
+    # the jobs' checkpoints cost what the member's do (their state from the same model)
+    checkpoint = {"checkpoint_interval_s": workload.checkpoint_interval_s,
+                  "checkpoint": workload.checkpoint.model_dump(mode="json"),
+                  "communication": {"model_params": workload.communication.model_params}}
     if jobs_csv is None:
-        return {"kind": "poisson", "arrival_rate_per_h": 0.0, "checkpoint_interval_s": checkpoint}
-    return {"kind": "trace", "checkpoint_interval_s": checkpoint,
+        return {"kind": "poisson", "arrival_rate_per_h": 0.0, **checkpoint}
+    return {"kind": "trace", **checkpoint,
             "mapping": {"file": str(jobs_csv), "time_unit_s": 1.0, "submit_column": "submit_s",
                         "duration_column": "duration_s", "accelerators_column": "accelerators",
                         "priority_column": "priority"}}
