@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, WrapValidator
 
 from twin.config.base import Section
 from twin.config.limits import Fraction, Seconds, SecondsOrZero
@@ -42,9 +42,28 @@ MAX_BYTES_PER_PARAM = 64.0
 MAX_STATE_GBPS = 1.0e6
 YOUNG_DALY = "young_daly"
 
+_SECONDS = TypeAdapter(Seconds, config=ConfigDict(allow_inf_nan=False))
+
+
+def _interval(value, handler):
+    """young_daly, or a number of seconds checked as :data:`Seconds` (one error, not one per
+    member of the union)."""
+    if value == YOUNG_DALY:
+        return value
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is neither a number of seconds nor young_daly") from None
+    try:
+        return _SECONDS.validate_python(value)
+    except ValidationError as err:
+        raise ValueError(err.errors()[0]["msg"]) from None
+
+
 # the timer: a fixed interval of the job's compute time, or Young/Daly's optimum for the job's
 # placement (twin.ops.checkpoints.young_daly_interval_s)
-CheckpointInterval = Annotated[Union[Seconds, Literal["young_daly"]], Field(union_mode="left_to_right")]
+CheckpointInterval = Annotated[Union[Seconds, Literal["young_daly"]], WrapValidator(_interval)]
 CHECKPOINT_INTERVAL_HELP = (
     "the timer: a job checkpoints after this much compute time since its last checkpoint [s]; or young_daly: "
     "Young/Daly's optimum sqrt(2 delta M) - delta for its write time delta and the MTBF M of its satellites "
