@@ -220,8 +220,9 @@ def test_a_rolled_back_job_restores_from_where_its_state_was_written():
 
 
 def test_a_checkpoint_counts_only_once_written():
-    """A fault during the write rolls back to the checkpoint before it (Daly 2006's assumption)."""
-    book = JobBook(1, 1, Fifo(), 0.0, 0.0, costs=costs(600.0, size_gb=100.0, write_gbps=8.0))   # 100-s write
+    """A fault during the write rolls back to the checkpoint before it (Daly 2006's assumption).
+    While it writes, the job holds its accelerator, drawing its node's compute power (700 W at rate 1)."""
+    book = JobBook(1, 1, Fifo(), 80.0, 700.0, costs=costs(600.0, size_gb=100.0, write_gbps=8.0))   # 100-s write
     book.submit(JobSpec(0, -1.0, 7200.0, 1, checkpoint_interval_s=600.0))
     book.dispatch(0.0, None)
     job = book.running[0]
@@ -229,6 +230,7 @@ def test_a_checkpoint_counts_only_once_written():
     assert job.stall_s == pytest.approx(50.0) and job.checkpoint_work_accel_s == 0.0
     book.advance(np.ones((5, 1)), 650.0, 10.0)     # the write ends: the checkpoint holds 600 s
     assert job.stall_s == 0.0 and job.checkpoint_work_accel_s == 600.0 and job.done_accel_s == 600.0
+    assert job.energy_j == 700.0 * 700.0                # 600 s of compute and 100 s of writing at 700 W
     book.advance(np.ones((65, 1)), 700.0, 10.0)    # 600 s more, the next write half done
     book.fail_nodes([0], 1350.0)
     assert job.lost_accel_s == pytest.approx(600.0) and job.remaining_accel_s == pytest.approx(6600.0)
