@@ -24,7 +24,7 @@ class JobSpec:
     work_accel_s: float      # accelerator-seconds at full speed [s]
     n_accelerators: int
     priority: int = 0        # larger = more important
-    checkpoint_interval_s: float = 1800.0   # of the job's compute time [s]; inf: its placement's (young_daly)
+    checkpoint_interval_s: float = 1800.0   # compute time between checkpoints [s]; inf: set per placement (young_daly)
     deadline_s: float = math.nan            # latest end, since the epoch [s]; NaN = none
     checkpoint_bytes: float = math.nan      # its state [B]; NaN: the run's (twin.ops.checkpoints)
 
