@@ -35,6 +35,7 @@ COLUMNS = (  # (header, summary key, scale, format)
     ("compute energy per accel-h [Wh]", "energy_per_accel_hour_wh", 1, "{:,.0f}"),
     ("utilisation [%]", "utilization_mean", 100, "{:,.1f}"),
     ("throttled / idle / safe [node-h]", None, 1, ""),
+    ("overhead [accel-h]", "lost_overhead_accel_h", 1, "{:,.0f}"),
     ("migrations", "migrations", 1, "{:,.0f}"),
     ("preemptions", "preemptions", 1, "{:,.0f}"),
 )
@@ -147,11 +148,19 @@ run is deterministic). One run per policy and scenario:
   same constellation: 6,178 jobs, mostly single fractional GPUs of a few minutes, plus
   long-running services; 2.5 days.
 
+Checkpoints, restores and migrations cost time (docs/design.md §5, "Checkpoints"): every job's
+state is that of the default 7-billion-parameter model trained with Adam, 98 GB. Writing it to a
+satellite's NVMe storage at 3.8 GB/s stalls a job for 26 s after every 30 min of compute, a job
+that restarts after a rollback reads it back (15 s) or has it relayed, and a migration moves it
+over the relay off the constellation at 1.8 Gbit/s (neither scenario has inter-satellite links):
+436 s.
+
 Wait = start − submit; energy per job = the accelerator energy of a completed job (idle share
 plus dynamic share while it holds its accelerators); "compute energy per accel-h" = all
 accelerator energy of the constellation (idle accelerators included) per accelerator-hour of
 work delivered. Work lost = progress thrown away by rollbacks to the last checkpoint (faults,
-preemptions).
+preemptions); overhead = accelerator-hours held in checkpoint writes, restores and migrations
+(the ledger's `overhead`).
 
 ![policy comparison](figures/policy_comparison.png)
 
@@ -171,50 +180,72 @@ array gives ~7.9 kW at a beta angle near 0 but only ~4.8 kW in the two planes at
 eclipse. So fully loaded nodes throttle, idle or drop to safe mode (the node-hours column),
 while the electronics never pass ~351 K, below the 358 K where thermal throttling starts.
 
-* **`follow_the_sun`** does best where jobs are long: on the reference scenario (median 2 h per
-  accelerator, longer than an orbit) it delivers 12 % more work than `fifo` with a p95 wait of
-  one epoch instead of hours, and spends the least compute energy per accelerator-hour; about
-  2,200 migrations cost 60 s each. On the trace it also delivers the most work, but its p95 wait
-  is the worst: most trace jobs last minutes, while the long-running services (the censored
-  Running pods) migrate every orbit (5,600 migrations) and take the freshly sunlit accelerators
-  before queued jobs can (migrations are decided before placements), and it packs jobs onto
-  the high-beta planes whose eclipses are short but whose arrays cannot carry a full node (the
-  throttled node-hours).
+**Moving a job costs more than an eclipse saves it, so `follow_the_sun` has lost its lead.**
+With free checkpoints and a fixed 60-s migration (the same code with
+`workload.checkpoint.size_gb=0 scheduler.migration_cost_s=60`), it delivered 10,156
+accelerator-hours on the reference scenario, 13 % more than `fifo`, with a p95 wait of one
+epoch. Now that each of its 1,582 migrations stalls the job for the 7 minutes the relay needs
+for 98 GB, it delivers 9,336, 1 % more than `fifo` and 2 % less than `priority`; its migrations
+and checkpoints hold 769 accelerator-hours (8 % of its work; the checkpoint writes alone hold
+170-200 under every policy), and its p95 wait rises to 2.7 h because migrants hold their new,
+sunlit accelerators while they stall. The move is what costs: with costed checkpoints but a
+60-s migration it still delivers 10,122. On the trace its 5,307 migrations (the long-running
+services, every orbit) hold 841 accelerator-hours, 12 % of its work; it delivers 7,034 instead
+of 7,315, level with `fifo`, and its p95 wait doubles to 2.7 h. A move pays only when the
+eclipse it dodges would cost more than relaying the job's state (7 min of a job of 98 GB) plus
+the new node's share of throttling; `follow_the_sun` does not weigh that yet, and with
+inter-satellite links (100-200 Gbit/s) the move would take seconds.
+
 * **`power_aware`** keeps each node within the load its battery and array can sustain, so
-  nodes shed less than under `fifo` on both (safe node-hours -11 % on the reference, about
-  halved on the trace) and it delivers slightly more work (about +1 % on both). It beats `fifo`
-  on waits only on the trace: on the reference scenario its p95 wait is longer, because it
-  refuses nodes without headroom, so the large gangs wait for enough eligible nodes while
-  `fifo` starts them at once and lets the nodes shed. It does not reach `follow_the_sun` on long
-  jobs because a placement decided once cannot dodge the eclipses that come during a multi-orbit
-  job; and jobs of 8 accelerators exceed every node's budget (about 5), so they still shed in
-  eclipse.
+  nodes shed less than under `fifo` on both (safe node-hours -3 % on the reference, -46 % on
+  the trace) and it delivers 2 % more work on the trace. On the saturated reference scenario it
+  delivers 7 % less than `fifo` with a longer p95 wait: it refuses nodes without headroom, so
+  the large gangs wait for enough eligible nodes while `fifo` starts them at once and lets the
+  nodes shed, and checkpoint stalls, which lengthen every job by ~1.4 %, lengthen that queue
+  (with free checkpoints it was within 1 % of `fifo`). It does not reach what dodging eclipses
+  could give because a placement decided once cannot dodge the eclipses that come during a
+  multi-orbit job; and jobs of 8 accelerators exceed every node's budget (about 5), so they
+  still shed in eclipse.
 * **`thermal_aware`** cannot beat `fifo` for a thermal reason here: heat never binds, so it only
   places jobs in a different order (the node with the least thermal headroom that fits, a
-  best-fit packing into already-busy nodes). That order happens to give shorter waits on the
-  trace and longer ones on the reference scenario, with work delivered within 2 % of `fifo`
-  in both: a side effect of placement order, not of temperature. Where heat does bind (the
-  reference scenario with 3 m² radiators, two days: electronics above the 358 K throttle point
-  half the time) it cuts throttled node-hours by 13 % (676 against 777) but delivers 2 % less
-  work (5,612 against 5,748 accelerator-hours) with longer waits. Electronics temperatures
-  follow the load within minutes (60 kJ/K against ~400 W/K), so a cool node is just one
-  lightly loaded right now, and each radiator rejects at most what its area allows at the
-  throttle temperature: placement cannot raise that total. A spreading variant (coolest node
-  first) did worse still, in both scenarios: spreading cuts single nodes into gangs.
-* **`priority`** (EASY backfilling) is not meant to save power: it cuts the p95 wait (by 2-4x)
-  by letting small jobs past a blocked large one without delaying it, with the same physics as
-  `fifo`.
-* **Energy per job** barely moves between policies (within ~5 %): a job's accelerator energy is
-  its work at full speed plus the idle power of the time it holds accelerators without progress,
-  and no policy changes the work. The whole-constellation compute energy per accelerator-hour
-  (which counts idle accelerators) is where shedding shows.
+  best-fit packing into already-busy nodes). That order gives shorter waits on the trace and
+  longer ones on the reference scenario, where, like `power_aware`, it loses most from the
+  longer queue (7 % less work than `fifo`): a side effect of placement order, not of
+  temperature. Where heat does bind (the reference scenario with 3 m² radiators, two days,
+  free checkpoints: electronics above the 358 K throttle point half the time) it cuts
+  throttled node-hours by 13 % (676 against 777) but delivers 2 % less work (5,612 against 5,748
+  accelerator-hours) with longer waits. Electronics temperatures follow the load within
+  minutes (60 kJ/K against ~400 W/K), so a cool node is just one lightly loaded right now, and
+  each radiator rejects at most what its area allows at the throttle temperature: placement
+  cannot raise that total. A spreading variant (coolest node first) did worse still, in both
+  scenarios: spreading cuts single nodes into gangs.
+* **`priority`** (EASY backfilling) is not meant to save power: it cuts the p95 wait (5x on the
+  reference scenario, 1.2x on the trace) by letting small jobs past a blocked large one without delaying it, with the same physics as
+  `fifo`; on the reference scenario it now delivers the most work.
+* **Energy per job** moves little between policies (within ~15 % on the reference scenario): a
+  job's accelerator energy is its work at full speed plus what its accelerators draw while it
+  holds them without progress (stalls draw the power of their node's compute rate), and no
+  policy changes the work. On the trace the mean is set by a few jobs held for hours on
+  throttled or shed nodes (a single one can draw 27 kWh): which of them complete within the run
+  moves it between 0.47 and 0.58 kWh. The whole-constellation compute energy per
+  accelerator-hour (which counts idle accelerators) is where shedding shows.
 * Faults cost all policies alike on the reference scenario (the same failures, upsets and
-  outage): about 70 accelerator-hours lost to rollbacks, less under `follow_the_sun`, whose
-  migrations checkpoint jobs often.
+  outage): 63-74 accelerator-hours lost to rollbacks. Checkpointing at Young/Daly's interval
+  instead of every 30 min (`workload.checkpoint_interval_s=young_daly`: a node fails or is upset
+  once in 73 h, so τ = √(2 · 26 s · 73 h) − 26 s = 61 min for a job on one satellite) cuts
+  `fifo`'s checkpoint overhead plus rework from 264 to 231 accelerator-hours (196 + 69 to
+  125 + 106). Checkpointing before each predicted eclipse as well
+  (`workload.checkpoint.before_eclipse`) only adds writes here (`fifo`: overhead 240, work lost
+  78): nothing in twin loses a job's state in eclipse (a shed node keeps it), so the eclipse is
+  no riskier than any other moment.
 
-These are single runs with one seed: differences of a few percent in work or wait are within
-what another seed would change; the large ones (`follow_the_sun` on long jobs, `priority` on
-waits, `power_aware` on shedding) are not.
+These are single runs with one seed on a saturated scenario, where which jobs run through which
+eclipse moves work and waits by several percent: differences of a few percent are within what
+another seed would change. With seeds 8 and 9 (lighter load, p95 waits of one epoch) every
+policy delivers within 2 % of `fifo`, costs or not, checkpoint writes take about 2 % of
+everyone's work, and `follow_the_sun`'s migrations hold 1,100-1,170 accelerator-hours (13 % of
+its work) for no gain over `fifo`. The large differences (`follow_the_sun`'s lost lead,
+`priority` on waits, `power_aware` on shedding) are not seed noise.
 """
 
 

@@ -59,11 +59,13 @@ def share(summary: dict, cause: str) -> float:
 
 def saturating_trace(folder: Path, n_jobs: int, accelerators: int) -> dict:
     """A trace of ``n_jobs`` jobs at t = 0 of ``accelerators`` each that outlast the run: every
-    accelerator busy from the first dispatch on."""
+    accelerator busy from the first dispatch on, and, with free checkpoints, computing whenever its
+    node lets it (held time goes to delivered, power or heat alone)."""
     csv = folder / "saturate.csv"
     csv.write_text("submit,duration,gpus\n" + "".join(f"0,10000000,{accelerators}\n" for _ in range(n_jobs)))
     return {"kind": "trace", "mapping": {"file": str(csv), "submit_column": "submit",
-                                         "duration_column": "duration", "accelerators_column": "gpus"}}
+                                         "duration_column": "duration", "accelerators_column": "gpus"},
+            "checkpoint": {"size_gb": 0.0}}
 
 
 def saturated(folder: Path, **overrides) -> dict:

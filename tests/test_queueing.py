@@ -129,7 +129,7 @@ EPOCH_S = 300.0
 def queueing_config(days: float, seed: int = 5) -> dict:
     """8 single-accelerator satellites whose power and heat never bind: huge array and
     battery, a big radiator; dt = epoch = 300 s (few ticks: the run stays fast), records hourly,
-    no compression, no failures."""
+    no compression, no failures; checkpoints cost nothing (an M/M/c server does no work but its jobs')."""
     cfg = small_config(**{
         "simulation.duration_s": days * 86400, "simulation.dt_s": EPOCH_S, "simulation.record_every_s": 3600,
         "simulation.seed": seed,
@@ -138,7 +138,7 @@ def queueing_config(days: float, seed: int = 5) -> dict:
         "spacecraft.battery": {"capacity_wh": 1.0e6, "initial_soc": 0.9, "min_soc": 0.2, "recover_soc": 0.3},
         "spacecraft.radiator": {"area_m2": 20, "sides": 2},
         "workload": {"kind": "poisson", "arrival_rate_per_h": 6.0, "work_distribution": "exponential",
-                     "median_work_accel_h": 1.0, "accelerators": [1]},
+                     "median_work_accel_h": 1.0, "accelerators": [1], "checkpoint": {"size_gb": 0.0}},
         "scheduler.epoch_s": EPOCH_S, "output.compression": 0, "output.checkpoint_every_s": 0,
         # M/M/c has no failures: the terrestrial floor (on by default) off
         "radiation.floor_interruptions_per_accel_h": 0.0})

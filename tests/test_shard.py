@@ -95,6 +95,7 @@ def test_job_traces_round_trip_exactly(tmp_path):
     np.testing.assert_allclose(back_work, jobs.work_accel_s, rtol=2.3e-16, atol=0)
     write_jobs_csv(tmp_path / "jobs.csv", jobs)
     workload = TraceWorkload.model_validate(shard_workload(_Workload(), tmp_path / "jobs.csv"))
+    assert workload.checkpoint == _Workload.checkpoint   # the shard's jobs checkpoint as the member's
     back = load_trace(workload.mapping)
     np.testing.assert_array_equal(back.submit_s, jobs.submit_s)
     np.testing.assert_array_equal(back.work_accel_s, back_work)
@@ -103,7 +104,12 @@ def test_job_traces_round_trip_exactly(tmp_path):
 
 
 class _Workload:
+    from twin.config.checkpointing import CheckpointCost
+    from twin.config.sections import Communication
+
     checkpoint_interval_s = 900.0
+    checkpoint = CheckpointCost(size_gb=12.0, before_eclipse=True)
+    communication = Communication()
 
 
 def test_shards_share_the_single_run_job_stream(tmp_path):

@@ -53,11 +53,10 @@ def _type_name(annotation) -> str:
 def _constraints(field) -> str:
     symbols = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
     out = []
-    inner = [m for a in typing.get_args(field.annotation) for m in getattr(a, "__metadata__", ())]
-    if typing.get_origin(field.annotation) in (typing.Union, types.UnionType):
-        # an optional quantity (``Fraction | None``) keeps its bounds in the Field inside its Annotated
-        inner += [c for m in inner for c in getattr(m, "metadata", ())]
-    for meta in list(field.metadata) + inner:
+    metas = list(field.metadata) + [m for a in typing.get_args(field.annotation) for m in getattr(a, "__metadata__", ())]
+    if typing.get_origin(field.annotation) in (typing.Union, types.UnionType):   # a member's own Field's bounds
+        metas += [m for meta in metas for m in getattr(meta, "metadata", ())]
+    for meta in metas:
         for key, sym in symbols.items():
             if getattr(meta, key, None) is not None:
                 out.append(f"{sym} {_number(getattr(meta, key))}")

@@ -112,8 +112,6 @@ DEFAULTS: dict[str, Provenance] = {
     "scheduler.thermal_margin_k": Provenance("design", "a policy threshold"),
     "scheduler.migration_lead_s": Provenance("design", "a policy threshold"),
     "scheduler.migration_min_gain_s": Provenance("design", "a policy threshold"),
-    "scheduler.migration_cost_s": Provenance(
-        "assumption", "a checkpoint of a few tens of GB written and read at a few GB/s"),
     "scheduler.runtime_overestimate": Provenance("published", None),
     "faults.mean_repair_h": Provenance(
         "assumption", "a reboot or power cycle from the ground within a few passes; no repair in orbit"),

@@ -34,6 +34,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
                                 DeadlineSlack, UpsetRate)
 from twin.config.base import Section
 from twin.config.battery_ageing import BatteryAgeing
+from twin.config.checkpointing import CHECKPOINT_INTERVAL_HELP, CheckpointCost, CheckpointInterval
 from twin.config.economics import Economics
 from twin.config.environment import Earth
 from twin.config.junction import AcceleratorThermal
@@ -242,7 +243,7 @@ class Communication(Section):
         "none", description="none (jobs do not communicate), data_parallel (ring all-reduce of the gradient each "
                             "step) or flat (a fixed rate per member satellite); only in a run with links")
     model_params: Annotated[float, Field(gt=0, le=1e15)] = Field(
-        7e9, description="data_parallel: parameters of the model [1]; generic 7-billion-parameter model")
+        7e9, description="parameters of the model (its gradient, its checkpoint) [1]; generic 7-billion-parameter model")
     bytes_per_param: Annotated[float, Field(gt=0, le=16)] = Field(
         2.0, description="data_parallel: bytes of gradient per parameter [B]; 2 = bf16 gradients")
     step_time_s: Annotated[float, Field(gt=0, le=1e6)] = Field(
@@ -269,7 +270,8 @@ class PoissonWorkload(Section):
         [0], description="job priorities (larger = more important), drawn uniformly")
     deadline_slack: DeadlineSlack = Field(
         None, description="deadline = submit + slack x work / accelerators (run time at full speed); null = no deadlines [1]")
-    checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time; a rollback loses the work since [s]")
+    checkpoint_interval_s: CheckpointInterval = Field(1800.0, description=CHECKPOINT_INTERVAL_HELP)
+    checkpoint: CheckpointCost = CheckpointCost()
     communication: Communication = Communication()
 
 
@@ -279,7 +281,8 @@ class TraceWorkload(Section):
     mapping: TraceMapping
     deadline_slack: DeadlineSlack = Field(
         None, description="deadline = submit + slack x work / accelerators; null = no deadlines [1]")
-    checkpoint_interval_s: Seconds = Field(1800.0, description="jobs checkpoint this often, of their run time [s]")
+    checkpoint_interval_s: CheckpointInterval = Field(1800.0, description=CHECKPOINT_INTERVAL_HELP)
+    checkpoint: CheckpointCost = CheckpointCost()
     communication: Communication = Communication()
 
     @field_validator("mapping")
@@ -313,8 +316,8 @@ class Scheduler(Section):
         300.0, description="follow_the_sun: migrate a job this long before its node's predicted eclipse entry [s]")
     migration_min_gain_s: SecondsOrZero = Field(
         1200.0, description="follow_the_sun: a target node must stay sunlit at least this much longer than the lead [s]")
-    migration_cost_s: SecondsOrZero = Field(
-        60.0, description="follow_the_sun: progress lost per migration (the job holds its new accelerators without progress) [s]")
+    migration_cost_s: SecondsOrZero | None = Field(None, description="a migration's stall (held without progress) [s]; "
+                                                   "null: the job's state moved over its path (workload.checkpoint)")
     # 1e3: a second's job would be planned as a quarter of an hour; larger factors only block backfilling
     runtime_overestimate: Annotated[float, Field(ge=1, le=1e3)] = Field(
         1.0, description="priority: EASY backfilling plans with user runtime estimates, the exact runtime times "

@@ -48,6 +48,8 @@ class TraceMapping(BaseModel):
         None, description="the user's runtime estimate (requested time) [time unit], a number like duration_column; "
                           "scaled as the duration (fraction, size_scale); empty cells: scheduler.runtime_overestimate")
     start_column: str | None = Field(None, description="start time [time unit]; defaults to the submit column")
+    checkpoint_gb_column: str | None = Field(
+        None, description="the job's state, what a checkpoint writes [GB = 1e9 B]; empty cells: workload.checkpoint's")
     accelerators_column: str = Field(description="accelerators per job (integer)")
     accelerator_fraction_column: str | None = Field(
         None, description="share of each requested accelerator, in units of accelerator_fraction_scale")

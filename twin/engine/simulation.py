@@ -27,6 +27,7 @@ from twin.constants import (BPS_PER_GBPS, EARTH_RADIUS_M, J_PER_WH, M_PER_KM, SE
 from twin.economics.cost import cost_of_run
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
+from twin.ops.checkpoints import checkpoint_costs
 from twin.ops.radiation import fault_model
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
@@ -94,8 +95,8 @@ class Simulation:
         self.totals = np.zeros(L.N_ACC)
         self._rows = record_buffer(self.n, self.extrema)   # a record
         self.jobs = JobBook(self.n, sc.accelerator.count, make_policy(scenario.scheduler, sc),
-                            sc.accelerator.idle_power_w, sc.accelerator.peak_power_w,
-                            sc.accelerator.peak_flops, scenario.scheduler.migration_cost_s)
+                            sc.accelerator.idle_power_w, sc.accelerator.peak_power_w, sc.accelerator.peak_flops,
+                            scenario.scheduler.migration_cost_s or 0.0, checkpoint_costs(scenario, sats))
         self.jobs.replay(trace, sim.duration_s)   # a trace's ids, censored flags and row accounting
         # one stream per purpose: the workload (child 0) draws the same jobs whether faults
         # (children 1 and 2) or radiation (3) are on or off

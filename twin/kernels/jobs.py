@@ -16,6 +16,13 @@ the interval is reached; ``checkpoint_work_accel_s`` then holds the work done so
 what survives a preemption or a node failure. ``stall_s`` is time the job holds its accelerators
 without progress (restoring from a checkpoint after a migration), consumed first.
 
+Checkpoint costs (optional, ``write_stall_s`` given; twin.ops.checkpoints): the timer counts
+compute time only (time held less stalls, Young/Daly's interval between checkpoints); a
+checkpoint adds ``write_stall_s[slot]`` to the stall, and counts only once the stall is served (a
+rollback during the write falls back to the checkpoint before, as Daly 2006 assumes): whenever a
+stall ends, the work done is the checkpoint (no work is done during a stall, so after a restore or
+a migration this is the checkpoint the job already had).
+
 Communication (optional, ``comm_bits`` given): a job exchanges ``comm_bits[slot]`` bits over its
 slowest path per step of ``comm_step_s`` compute time at full speed, of which a fraction
 ``comm_overlap`` of the compute time hides communication (docs/design.md §5). The path's rate is
@@ -47,7 +54,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                  checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None,
                  heat_kn=None, acc=None, waiting_from_s=0.0, comm_bits=None, cap_kl=None, link_jobs=None,
                  route_lo=None, route_hi=None, route_link=None, comm_step_s=1.0, comm_overlap=0.0,
-                 bus_bps=1.0, network_accel_s=None):
+                 bus_bps=1.0, network_accel_s=None, write_stall_s=None):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
 
     Updates in place: ``remaining_accel_s`` [accelerator-s], ``energy_j`` [J] (the accelerators'
@@ -58,7 +65,8 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
     With checkpointing (all five optional arrays given): ``work_accel_s`` total work
     [accelerator-s]; ``checkpoint_interval_s`` [s]; ``since_checkpoint_s`` [s] time held since the
     last checkpoint, updated; ``checkpoint_work_accel_s`` [accelerator-s] work done at the last
-    checkpoint, updated; ``stall_s`` [s] progress-free time still to serve, updated.
+    checkpoint, updated; ``stall_s`` [s] progress-free time still to serve, updated;
+    ``write_stall_s`` (slots,) [s] the stall of one checkpoint (module docstring), or None.
 
     ``slots`` (J,) int and ``member_hi`` go together (module docstring).
 
@@ -97,6 +105,8 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
             if stall_s is not None and stall_s[slot] > 0.0:
                 stalled = min(stall_s[slot], dt_s)
                 stall_s[slot] -= stalled
+                if write_stall_s is not None and stall_s[slot] <= 0.0:   # a write (or restore) is done
+                    checkpoint_work_accel_s[slot] = work_accel_s[slot] - remaining_accel_s[slot]
             compute_rate = rate
             if comm_bits is not None and comm_bits[slot] > 0.0 and rate > 0.0:
                 path_bps = _path_bps(k, route_lo[slot], route_hi[slot], route_link, cap_kl, link_jobs, bus_bps)
@@ -124,9 +134,12 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
             if network_accel_s is not None:
                 network_accel_s[slot] += n_accel[slot] * (compute_rate - rate) * (dt_s - stalled)
             if checkpoint_interval_s is not None:
-                since_checkpoint_s[slot] += dt_s
+                since_checkpoint_s[slot] += dt_s if write_stall_s is None else dt_s - stalled
                 if since_checkpoint_s[slot] >= checkpoint_interval_s[slot]:
-                    checkpoint_work_accel_s[slot] = work_accel_s[slot] - remaining_accel_s[slot]
+                    if write_stall_s is not None and write_stall_s[slot] > 0.0:
+                        stall_s[slot] += write_stall_s[slot]   # counts once written (above)
+                    else:
+                        checkpoint_work_accel_s[slot] = work_accel_s[slot] - remaining_accel_s[slot]
                     since_checkpoint_s[slot] -= checkpoint_interval_s[slot] * (
                         since_checkpoint_s[slot] // checkpoint_interval_s[slot])
         total_work += remaining_before - remaining_accel_s[slot]

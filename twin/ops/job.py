@@ -134,7 +134,7 @@ class JobSlots:
     """
 
     _PER_SLOT = PROGRESS_FIELDS + ("n_accelerators", "work_accel_s", "checkpoint_interval_s",
-                                   "entry_lo", "entry_hi")
+                                   "write_stall_s", "entry_lo", "entry_hi")
 
     def __init__(self, capacity: int = 64):
         for name in PROGRESS_FIELDS:                             # named as the Job's fields
@@ -142,6 +142,7 @@ class JobSlots:
         self.n_accelerators = np.zeros(capacity)                 # [1], float for the kernel
         self.work_accel_s = np.zeros(capacity)                   # total work [accelerator-s]
         self.checkpoint_interval_s = np.zeros(capacity)          # [s]
+        self.write_stall_s = np.zeros(capacity)                  # a checkpoint's stall [s] (twin.ops.checkpoints)
         self.entry_lo = np.zeros(capacity, dtype=np.int64)
         self.entry_hi = np.zeros(capacity, dtype=np.int64)
         self.free_slots = list(range(capacity))                  # a heap
@@ -163,6 +164,7 @@ class JobSlots:
         self.n_accelerators[slot] = job.n_accelerators
         self.work_accel_s[slot] = job.spec.work_accel_s
         self.checkpoint_interval_s[slot] = job.spec.checkpoint_interval_s
+        self.write_stall_s[slot] = 0.0
         job._slots, job._slot = self, slot
         return slot
 

@@ -47,14 +47,16 @@ class JobBook:
 
     Parameters: ``n_nodes``, ``accel_per_node`` [1]; ``policy`` (see :mod:`twin.ops.scheduling`);
     ``idle_w``, ``peak_w`` per accelerator [W]; ``peak_flops`` per accelerator [FLOP/s];
-    ``migration_cost_s`` [s] of lost progress per migration.
+    ``migration_cost_s`` [s] of lost progress per migration; ``costs``: what checkpoints,
+    restores and migrations cost (:class:`twin.ops.checkpoints.CheckpointCosts`; None: free, and
+    migrations cost ``migration_cost_s``).
     """
 
     trace = None   # a trace run's twin.ops.trace_summary.TraceReplay (:meth:`replay`)
     trace_estimate_s = None   # a trace run's user runtime estimates by job_id [s], NaN where none
 
     def __init__(self, n_nodes: int, accel_per_node: int, policy, idle_w: float, peak_w: float,
-                 peak_flops: float = 0.0, migration_cost_s: float = 0.0):
+                 peak_flops: float = 0.0, migration_cost_s: float = 0.0, costs=None):
         self.free = np.full(n_nodes, accel_per_node, dtype=np.int64)
         self.accel_per_node = accel_per_node
         self.down = np.zeros(n_nodes, dtype=bool)
@@ -63,6 +65,7 @@ class JobBook:
         self.policy = policy
         self.idle_w, self.peak_w, self.peak_flops = idle_w, peak_w, peak_flops
         self.migration_cost_s = migration_cost_s
+        self.costs = costs
         self.queue: list[Job] = []          # by (submit_s, job_id)
         self.slots = JobSlots()
         self._running: dict[int, Job] = {}  # by slot, in start order
@@ -132,10 +135,14 @@ class JobBook:
         """
         self._reject(now_s)
         revise = getattr(self.policy, "revise", None)
-        if not self.queue and (revise is None or not self._running):
+        eclipse = self.costs is not None and self.costs.before_eclipse and bool(self._running)
+        if not self.queue and (revise is None or not self._running) and not eclipse:
             return
-        if callable(view):   # the engine's Simulation.view: only built when the policy looks
-            view = view() if getattr(self.policy, "uses_view", True) else None
+        eclipse_view = view
+        if callable(view):   # the engine's Simulation.view: only built when someone looks, once
+            looks = getattr(self.policy, "uses_view", True)
+            eclipse_view = view() if looks or eclipse else None
+            view = eclipse_view if looks else None
         running = tuple(self._running.values())
         view = (view if view is not None else NodeView())._replace(now_s=now_s, running=running, links=self.links)
         if revise is not None and self._running:
@@ -147,6 +154,8 @@ class JobBook:
                     self._migrate(action[1], action[2], now_s)
             if actions:
                 view = view._replace(running=tuple(self._running.values()))
+        if eclipse:   # after migrations: a moved job has just checkpointed
+            self.costs.checkpoint_before_eclipse(list(self._running.values()), eclipse_view, now_s)
         eligible = self._eligible(now_s)
         if not eligible:
             return
@@ -219,6 +228,8 @@ class JobBook:
         slot = self.slots.take(job)
         self._running[slot] = job
         self._hold(job, placement)
+        if self.costs is not None:   # a restart restores its state first
+            job.stall_s = self.costs.restore_s(job, placement, self.links)
         return slot
 
     def _stop(self, job: Job) -> int:
@@ -235,6 +246,8 @@ class JobBook:
             self.busy[node] += count
         job.placement = placement
         self.slots.place(job._slot, placement)
+        if self.costs is not None:
+            self.costs.placed(job, self.slots, placement)
         if self.links is not None:
             self.links.place(job._slot, placement, job.n_accelerators)
 
@@ -259,6 +272,8 @@ class JobBook:
         if job.sdc_good_accel_s >= job.checkpoint_work_accel_s:   # back before a corruption: it is gone
             job.sdc_good_accel_s = math.nan
         job.since_checkpoint_s = job.stall_s = 0.0
+        if self.costs is not None:
+            self.costs.interrupted(job)
         job.preemptions += 1
         job.status = "queued"
         self.counts["preemptions" if kind == L.EVENT_PREEMPTION else "rollbacks"] += 1
@@ -274,7 +289,8 @@ class JobBook:
         self.events.append((now_s, job.placement[0][0], L.EVENT_MIGRATION, float(job.spec.job_id)))
         job.checkpoint_work_accel_s = job.done_accel_s
         job.since_checkpoint_s = 0.0
-        job.stall_s = self.migration_cost_s
+        job.stall_s = (self.migration_cost_s if self.costs is None
+                       else self.costs.migration_s(job, placement, self.links))
         job.migrations += 1
         self.counts["migrations"] += 1
         self._release(job)
@@ -361,7 +377,7 @@ class JobBook:
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
             slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s(),
-            *comm, slots.network_accel_s)
+            *comm, slots.network_accel_s, slots.write_stall_s if self.costs is not None else None)
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):

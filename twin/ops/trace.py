@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from twin.config.trace_mapping import FilterValues, TraceMapping
 from twin.errors import InputError
+from twin.ops.checkpoints import BYTES_PER_GB
 
 # Cell texts read as "no value" in numeric and date columns (case-insensitive, after stripping).
 _MISSING_TEXTS = frozenset({"", "nan", "na", "n/a", "null", "none", "nat"})
@@ -63,6 +64,7 @@ class TraceJobs:
     notes : counts about kept jobs that are worth reporting (``censored``)
     trace_id : (J,) S32 — the job's id in the trace (``id_column``, UTF-8, cut to 32 bytes); empty if none
     estimate_s : (J,) float64 — the user's runtime estimate at full rate (``estimate_column``) [s]; NaN if none
+    checkpoint_bytes : (J,) float64 — the job's state (``checkpoint_gb_column``) [B]; NaN if none
     rows_read : rows (JSON Lines: objects) in the file; kept jobs + dropped rows
     file : the file read
     filter_columns : the columns of the mapping's ``filters`` (reasons ``filtered:<column>``)
@@ -77,6 +79,7 @@ class TraceJobs:
     notes: dict[str, int] = field(default_factory=dict)
     trace_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=f"S{TRACE_ID_BYTES}"))
     estimate_s: np.ndarray | None = None
+    checkpoint_bytes: np.ndarray | None = None
     rows_read: int = -1
     file: str = ""
     filter_columns: tuple[str, ...] = ()
@@ -89,9 +92,12 @@ class TraceJobs:
             object.__setattr__(self, "trace_id", np.zeros(n_jobs, dtype=f"S{TRACE_ID_BYTES}"))
         if self.estimate_s is None:
             object.__setattr__(self, "estimate_s", np.full(n_jobs, np.nan))
+        if self.checkpoint_bytes is None:
+            object.__setattr__(self, "checkpoint_bytes", np.full(n_jobs, np.nan))
         if self.rows_read < 0:
             object.__setattr__(self, "rows_read", n_jobs + sum(self.dropped.values()))
-        for name in ("work_accel_s", "n_accelerators", "priority", "censored", "trace_id", "estimate_s"):
+        for name in ("work_accel_s", "n_accelerators", "priority", "censored", "trace_id", "estimate_s",
+                     "checkpoint_bytes"):
             if len(getattr(self, name)) != n_jobs:
                 raise ValueError(f"TraceJobs.{name} has {len(getattr(self, name))} entries, submit_s has {n_jobs}")
 
@@ -321,7 +327,7 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
     start_column = m.start_column or m.submit_column
     wanted = [m.submit_column, m.duration_column, m.end_column, start_column, m.accelerators_column,
               m.accelerator_fraction_column, m.priority_column, m.id_column, m.gpu_type_column, m.estimate_column,
-              *m.filters, *m.censored]
+              m.checkpoint_gb_column, *m.filters, *m.censored]
     columns = list(dict.fromkeys(c for c in wanted if c is not None))
     table = _read_table(path, columns, m.file_format)
     n_rows = len(table)
@@ -357,6 +363,10 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         estimate = _numeric(table, m.estimate_column, path)
         _no_negative(estimate, m.estimate_column, path)
         estimate_s = estimate * m.time_unit_s
+    checkpoint_bytes = np.full(n_rows, np.nan)   # empty cells: the workload's size
+    if m.checkpoint_gb_column is not None:
+        checkpoint_bytes = _numeric(table, m.checkpoint_gb_column, path) * BYTES_PER_GB
+        _no_negative(checkpoint_bytes, m.checkpoint_gb_column, path)
     n_acc = _numeric(table, m.accelerators_column, path)
     odd = (n_acc < 0) | (n_acc != np.round(n_acc))
     if odd.any():
@@ -444,6 +454,7 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         notes={"censored": int(censored.sum())},
         trace_id=_job_ids(table[m.id_column].iloc[rows]) if m.id_column is not None else None,
         estimate_s=estimate_s[rows] * fraction[rows] * m.size_scale,
+        checkpoint_bytes=checkpoint_bytes[rows],
         rows_read=n_rows,
         file=str(path),
         filter_columns=tuple(m.filters),

@@ -24,8 +24,15 @@ class JobSpec:
     work_accel_s: float      # accelerator-seconds at full speed [s]
     n_accelerators: int
     priority: int = 0        # larger = more important
-    checkpoint_interval_s: float = 1800.0   # of the job's run time [s]
+    checkpoint_interval_s: float = 1800.0   # compute time between checkpoints [s]; inf: set per placement (young_daly)
     deadline_s: float = math.nan            # latest end, since the epoch [s]; NaN = none
+    checkpoint_bytes: float = math.nan      # its state [B]; NaN: the run's (twin.ops.checkpoints)
+
+
+def timer_s(interval) -> float:
+    """A workload's ``checkpoint_interval_s`` as a JobSpec's [s]: young_daly is set per placement
+    (twin.ops.checkpoints), inf until then."""
+    return math.inf if interval == "young_daly" else float(interval)
 
 
 def deadline_s(submit_s: float, work_accel_s: float, n_accelerators: int, slack) -> float:
@@ -57,7 +64,7 @@ class PoissonSource:
         self.median_s = workload.median_work_accel_h * SECONDS_PER_HOUR
         self.exponential = workload.work_distribution == "exponential"
         self.sigma = workload.work_sigma
-        self.checkpoint_s = workload.checkpoint_interval_s
+        self.checkpoint_s = timer_s(workload.checkpoint_interval_s)
         self.priorities = np.asarray(workload.priorities, dtype=np.int64)
         self.deadline_slack = workload.deadline_slack
         self.t, self.next_id = 0.0, 0
@@ -106,7 +113,8 @@ class TraceSource:
         self.work_accel_s = jobs.work_accel_s[keep]
         self.n_accelerators = jobs.n_accelerators[keep]
         self.priority = jobs.priority[keep]
-        self.checkpoint_s = workload.checkpoint_interval_s
+        self.checkpoint_s = timer_s(workload.checkpoint_interval_s)
+        self.checkpoint_bytes = jobs.checkpoint_bytes[keep]
         self.deadline_slack = workload.deadline_slack
         self.dropped = jobs.dropped
         self.index = 0
@@ -117,7 +125,7 @@ class TraceSource:
             return None
         submit, work, n_acc = float(self.submit_s[i]), float(self.work_accel_s[i]), int(self.n_accelerators[i])
         return JobSpec(i, submit, work, n_acc, int(self.priority[i]), self.checkpoint_s,
-                       deadline_s(submit, work, n_acc, self.deadline_slack))
+                       deadline_s(submit, work, n_acc, self.deadline_slack), float(self.checkpoint_bytes[i]))
 
     def pop(self) -> JobSpec:
         spec = self.peek()

@@ -239,10 +239,11 @@ def read_job_ids(path: Path) -> np.ndarray:
 
 def shard_workload(workload, jobs_csv: Path | None, jobs: JobStream | None = None) -> dict:
     """The shard's workload section: its jobs (``jobs``, written to ``jobs_csv``) as a trace, or no
-    arrivals if it has none; the member's checkpoints, deadlines and communication model, and a
-    trace member's job ids, censored flags and runtime estimates, kept."""
+    arrivals if it has none; the member's checkpoints (what they cost: their state from the same
+    model), deadlines and communication model, and a trace member's job ids, censored flags and
+    runtime estimates, kept."""
     common = {"checkpoint_interval_s": workload.checkpoint_interval_s}
-    for name in ("deadline_slack", "communication"):
+    for name in ("checkpoint", "deadline_slack", "communication"):
         if hasattr(workload, name):
             value = getattr(workload, name)
             common[name] = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
