@@ -17,7 +17,8 @@ STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1];
 STATE_VIEW_BACK = 9        # ... of its back face [1] (0 for a one-sided radiator)
 VIEW_UNSET = -1.0          # not a view factor (those are in [0, 1]); a number, not a NaN, so that no
 #                            compiler option (fast-math's "no NaNs") can fold the kernel's test away
-N_STATE = 10
+STATE_ARRAY_K = 10         # solar array temperature [K] (its heat balance; the fixed cell temperature otherwise)
+N_STATE = 11
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]

@@ -19,17 +19,20 @@ import numpy as np
 from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from twin.constants import SECONDS_PER_YEAR
+from twin.constants import EARTH_MEAN_RADIUS_M, SECONDS_PER_YEAR
+from twin.kernels.array_thermal import array_thermal_factor, array_view_factors
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
-                                 STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
+                                 STATE_ARRAY_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK,
+                                 STATE_VIEW_FRONT)
 from twin.kernels.shadow import shadow_fraction_from
-from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
+from twin.kernels.solar import (BODY_FIXED_NADIR, SINGLE_AXIS, SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes,
+                                solar_irradiance_w_m2, yaw_steered_sun)
 from twin.kernels.ledger import ledger_unheld
-from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
+from twin.kernels.step import (NO_OPTICS, array_optics, array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
                                radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
-                               step_geometry, step_parts, step_power_balance, step_radiator_loads, step_thermal,
-                               step_thermostat, thermal_substeps)
+                               step_array_loads, step_array_thermal, step_geometry, step_parts, step_power_balance,
+                               step_radiator_loads, step_thermal, step_thermostat, thermal_substeps)
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
 
 # the thermostat and its inputs also go by the names tests/test_node.py checks _thermostat_lanes against
@@ -41,6 +44,13 @@ NodeParams = namedtuple("NodeParams", [
     "array_area_m2", "pointing_mode", "array_normal_x", "array_normal_y", "array_normal_z",
     "cell_efficiency", "packing_factor", "degradation_per_year", "age_years", "temp_coeff_per_k",
     "cell_temp_k", "reference_temp_k", "mppt_efficiency",
+    # array heat balance (twin/kernels/array_thermal.py): on (1.0) or the fixed cell_temp_k (0.0); losses past the
+    # cells; areal heat capacity; each face's absorptivity and emissivity at beginning and end of life and the age
+    # of the end-of-life values; bus power -> power leaving the panel, 1 / (mppt_efficiency (1 - harness_loss))
+    "array_heat_balance", "inherent_degradation", "harness_loss", "array_heat_capacity_j_per_m2_k",
+    "array_front_alpha_bol", "array_front_alpha_eol", "array_front_eps_bol", "array_front_eps_eol",
+    "array_front_eol_years", "array_back_alpha_bol", "array_back_alpha_eol", "array_back_eps_bol",
+    "array_back_eps_eol", "array_back_eol_years", "array_panel_per_bus_w",
     # battery
     "nominal_capacity_j", "min_soc", "max_soc", "charge_efficiency", "discharge_efficiency",
     "max_charge_w_per_j", "max_discharge_w_per_j", "fade_per_efc", "recover_soc",
@@ -62,7 +72,7 @@ POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 
                   "single_axis_yaw": SINGLE_AXIS_YAW}
 
 
-N_GEOMETRY = 6  # values boundary_geometry returns
+N_GEOMETRY = 9  # values boundary_geometry returns
 
 
 @njit(cache=True)
@@ -70,8 +80,10 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """What the physics needs from the geometry at one instant.
 
     Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
-    S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
-    sub-satellite point (the albedo load per unit albedo and view factor). On a yaw-steered bus
+    S·max(cos ζ,0), the Earth view factors of the array's front and back faces, S·max(−cos θ,0) on
+    the array's back), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
+    sub-satellite point (the albedo load per unit albedo and view factor). The last three are 0
+    unless the array's heat balance is on (:func:`array_geometry`). On a yaw-steered bus
     (``single_axis_yaw``) the radiator's normal turns with the bus: its faces see the Sun in the
     yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`). The shadow fraction ν
     multiplies the sunlit terms later, once averaged over the step; the Earth view factors of a
@@ -99,8 +111,38 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
         b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
         cos_front = (p.radiator_normal_x * b_x + p.radiator_normal_y * b_y + p.radiator_normal_z * b_z) \
             * p.radiator_normal_inv_norm
+    f_front = f_back = sun_back = 0.0
+    if p.array_heat_balance > 0.5:
+        f_front, f_back, sun_back = array_geometry(mode, s_x, s_y, s_z, s_full, r - EARTH_MEAN_RADIUS_M, p)
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
-            s_full * cos_zenith)
+            s_full * cos_zenith, f_front, f_back, sun_back)
+
+
+@njit(cache=True)
+def array_geometry(mode, s_x, s_y, s_z, s_full, altitude_m, p):
+    """(F_front, F_back, S·max(−cos θ, 0)): the Earth view factors of the array's faces [1] and the
+    sunlight on its back [W/m²], from the Sun's LVLH direction (s_x, s_y, s_z) (z nadir), the
+    unshadowed irradiance ``s_full`` and the altitude.
+
+    The front normal by pointing mode: sun-tracking and yaw-steered arrays face the Sun, so their
+    normal's nadir component is the Sun's, s_z; a single-axis array's normal is the Sun's
+    direction projected on the orbit plane, (s_x, 0, s_z) normalised; a body-fixed array on a
+    nadir-pointing bus has its fixed normal_body, and only it can have the Sun behind it. A
+    body-fixed array on a Sun-pointing bus is taken as facing the Sun (its roll about the Sun line
+    is not given)."""
+    if mode == SINGLE_AXIS:
+        in_plane = math.sqrt(s_x * s_x + s_z * s_z)
+        cos_nadir = s_z / in_plane if in_plane > 0.0 else 0.0
+    elif mode == BODY_FIXED_NADIR:
+        n_norm = math.sqrt(p.array_normal_x ** 2 + p.array_normal_y ** 2 + p.array_normal_z ** 2)
+        cos_nadir = p.array_normal_z / n_norm
+        cos_sun = (p.array_normal_x * s_x + p.array_normal_y * s_y + p.array_normal_z * s_z) / n_norm
+        f_front, f_back = array_view_factors(altitude_m, cos_nadir)
+        return f_front, f_back, s_full * max(-cos_sun, 0.0)
+    else:
+        cos_nadir = s_z
+    f_front, f_back = array_view_factors(altitude_m, cos_nadir)
+    return f_front, f_back, 0.0
 
 
 @njit(cache=True)
@@ -281,6 +323,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 pos_m[0, i, 0], pos_m[0, i, 1], pos_m[0, i, 2], p)
         ev_count[i] = 0
     with_alpha, extrema = p.ir_absorbed_with_alpha > 0.5, p.record_extrema > 0.5
+    array_hb = p.array_heat_balance > 0.5
+    optics = NO_OPTICS
     inv_n_accel = 1.0 / p.n_accel   # once per chunk, not a division per node-step (count > 0: config)
     # each step's last thermal step of every node not under the thermostat is taken for all
     # such nodes at once (two_node_step_lanes): their inputs, gathered as lanes
@@ -296,8 +340,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
         if trials_in_lanes:
             _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
                               lane_node, first_t, thermostat_known, thermostat_w)
-        # the array's age (degradation) at the step's middle
-        w_per_w_m2 = array_w_per_w_m2(p, p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR)
+        # the array's age (degradation, coatings) at the step's middle
+        age_years = p.age_years + (t0_s + (k + 0.5) * dt_s) / SECONDS_PER_YEAR
+        w_per_w_m2 = array_w_per_w_m2(p, age_years)
+        if array_hb:
+            optics = array_optics(p, age_years)
         step_start_s = t0_s + k * dt_s
         waiting_s = max(0.0, step_start_s + dt_s - max(step_start_s, waiting_from_s))   # of this step
         n_lanes = 0
@@ -313,6 +360,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
 
             nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub)
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
+            t_array = q_array_dark = q_array_sun = 0.0
+            if array_hb:   # the cells at the array's temperature at the step's start
+                t_array = state[STATE_ARRAY_K, i]
+                solar_full_w *= array_thermal_factor(t_array, p.temp_coeff_per_k, p.reference_temp_k)
+                q_array_dark, q_array_sun = step_array_loads(geo, k, col, optics, p)
             q_dark, q_sun = step_radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
                                                 p, with_alpha)
             n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
@@ -331,6 +383,9 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 energy, capacity, efc, loss_w, curtailed_w = step_battery(
                     energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
                 dissipated_w = bus_w + compute_w + loss_w   # heat in the electronics besides the heaters
+                if array_hb:
+                    t_array = step_array_thermal(t_array, q_array_dark + q_array_sun * vis, solar_w - curtailed_w,
+                                                 duration, optics, p)
                 if part == n_parts - 1 and thermal_substeps(duration, near_set_point(t_elec, p)) == 1:
                     n_lanes = _to_lanes(lane, lane_node, n_lanes, i, t_elec, t_rad, dissipated_w + heater_w, q_abs,
                                         duration)
@@ -349,6 +404,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             state[STATE_BATTERY_J, i], state[STATE_CAPACITY_J, i], state[STATE_EFC, i] = energy, capacity, efc
             state[STATE_ELECTRONICS_K, i], state[STATE_RADIATOR_K, i] = t_elec, t_rad   # lanes: overwritten below
             state[STATE_SUNLIT, i], state[STATE_LOSS_W, i] = nu1, loss_w
+            if array_hb:
+                state[STATE_ARRAY_K, i] = t_array
             mode[i] = new_mode
         two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
                             lane[LANE_DURATION], n_lanes, tc, scratch)

@@ -23,6 +23,7 @@ import math
 from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M
+from twin.kernels.array_thermal import array_absorbed_w_m2, array_temperature_step, coating_at_age
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
@@ -102,10 +103,14 @@ def part_of_step(part, n_parts, first_lit, d1_s, dt_s, nu):
 @njit(cache=True)
 def array_w_per_w_m2(p, age_years):
     """The array's bus power per unit of irradiance × cos θ [W per W/m²] at ``age_years``: area,
-    packing, cell efficiency, degradation, temperature and MPPT (:func:`twin.kernels.solar.array_power_w`)."""
+    packing, cell efficiency, degradation, temperature and MPPT (:func:`twin.kernels.solar.array_power_w`),
+    inherent degradation and harness loss. With the array's heat balance on, at the reference
+    temperature: the kernel scales it by each node's temperature
+    (:func:`twin.kernels.array_thermal.array_thermal_factor`)."""
+    cell_temp_k = p.reference_temp_k if p.array_heat_balance > 0.5 else p.cell_temp_k
     return array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
-                         p.degradation_per_year, age_years, p.temp_coeff_per_k, p.cell_temp_k,
-                         p.reference_temp_k, p.mppt_efficiency)
+                         p.degradation_per_year, age_years, p.temp_coeff_per_k, cell_temp_k,
+                         p.reference_temp_k, p.mppt_efficiency) * p.inherent_degradation * (1.0 - p.harness_loss)
 
 
 @njit(cache=True)
@@ -117,6 +122,45 @@ def step_array(s_cos_start_w_m2, s_cos_end_w_m2, w_per_w_m2):
     if solar_full_w < 0.0:
         solar_full_w = 0.0
     return solar_full_w
+
+
+NO_OPTICS = (0.0, 0.0, 0.0, 0.0)   # array_optics' tuple where the heat balance is off
+
+
+@njit(cache=True)
+def array_optics(p, age_years):
+    """(α_front, α_back, ε_front, ε_back) [1] of the array's coatings at ``age_years``
+    (:func:`twin.kernels.array_thermal.coating_at_age`)."""
+    return (coating_at_age(p.array_front_alpha_bol, p.array_front_alpha_eol, p.array_front_eol_years, age_years),
+            coating_at_age(p.array_back_alpha_bol, p.array_back_alpha_eol, p.array_back_eol_years, age_years),
+            coating_at_age(p.array_front_eps_bol, p.array_front_eps_eol, p.array_front_eol_years, age_years),
+            coating_at_age(p.array_back_eps_bol, p.array_back_eps_eol, p.array_back_eol_years, age_years))
+
+
+@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+def step_array_loads(geo, k, col, optics, p):
+    """(q_dark, q_sun) [W/m²]: what the array absorbs per m² over step k from the Earth (infrared
+    and albedo on both faces) and from the direct Sun when fully visible, step means of
+    ``geo[:, :, col]`` (:func:`twin.kernels.node.boundary_geometry`); with a visible fraction ν it
+    absorbs q_dark + q_sun·ν."""
+    alpha_f, alpha_b, eps_f, eps_b = optics
+    sun_front = 0.5 * (geo[k, 1, col] + geo[k + 1, 1, col])
+    f_front, f_back = 0.5 * (geo[k, 6, col] + geo[k + 1, 6, col]), 0.5 * (geo[k, 7, col] + geo[k + 1, 7, col])
+    q_dark = array_absorbed_w_m2(0.0, 0.0, 0.0, f_front, f_back, 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col]),
+                                 alpha_f, alpha_b, eps_f, eps_b, p.albedo, p.earth_ir_w_m2)
+    q_sun = alpha_f * max(sun_front, 0.0) + alpha_b * 0.5 * (geo[k, 8, col] + geo[k + 1, 8, col])
+    return q_dark, q_sun
+
+
+@njit(cache=True)
+def step_array_thermal(t_array_k, absorbed_w_m2, bus_taken_w, dt_s, optics, p):
+    """The array's temperature [K] after dt_s with ``absorbed_w_m2`` absorbed per m² and
+    ``bus_taken_w`` of its bus power used or stored (what was curtailed stays in the panel as
+    heat): the panel gives up that power before the regulator and the harness
+    (:func:`twin.kernels.array_thermal.array_temperature_step`)."""
+    electric_w_m2 = bus_taken_w * p.array_panel_per_bus_w / p.array_area_m2
+    return array_temperature_step(t_array_k, absorbed_w_m2, electric_w_m2, optics[2] + optics[3],
+                                  p.array_heat_capacity_j_per_m2_k, p.space_temp_k, dt_s)
 
 
 # ------------------------------------------------------------------ radiator environment

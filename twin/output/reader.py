@@ -124,7 +124,7 @@ def _check_layout(f: h5py.File, path) -> None:
     if version < schema.OLDEST_READ:
         raise RunFileError(f"{path}: run file schema version {version} (an older twin's layout); this twin reads "
                            f"{schema.OLDEST_READ} to {SCHEMA_VERSION}: run its scenario again (twin run --from {path})")
-    variables = [v for v in schema.STATE_VARIABLES if not v.links or v.name in f]
+    variables = [v for v in schema.STATE_VARIABLES if (not v.links or v.name in f) and v.since <= version]
     required = (schema.TIME, *_SAT_PATHS, schema.CAUSE, JOBS, EVENTS, schema.SUMMARY, schema.LEDGER,
                 *(v.name for v in variables))
     with reading(path):

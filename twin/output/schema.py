@@ -23,7 +23,7 @@ SCHEMA = "twin.run"
 # 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links; 4: netCDF-4 and CF
 # (the /state variables at the root on CF coordinates, tables as groups of columns, /summary as
 # scalar variables)
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5   # 5: the solar array's temperature (t_array_k)
 OLDEST_READ = 4   # the oldest schema this twin reads (older files: the twin that wrote them)
 
 # the file's layout: coordinate variables and groups (docs/schema.md)
@@ -134,6 +134,9 @@ STATE_VARIABLES = (
     Variable("battery_efc", "1", np.float32, end(L.STATE_EFC), "battery equivalent full cycles since the epoch"),
     Variable("electronics_temp_k", "K", np.float32, end(L.STATE_ELECTRONICS_K), "electronics node temperature"),
     Variable("radiator_temp_k", "K", np.float32, end(L.STATE_RADIATOR_K), "radiator node temperature"),
+    Variable("t_array_k", "K", np.float32, end(L.STATE_ARRAY_K), "solar array temperature",
+             "solar array (cell) temperature at the interval's end: from the array's heat balance "
+             "(`solar_array.temperature_model: heat_balance`), or the fixed `cell_temp_k`", since=5),
     Variable("utilization", "1", np.float32, mean(L.ACC_UTILIZATION), "busy accelerators x rate / accelerators",
              "busy accelerators × rate / accelerators (rate = the node's throttle while busy). Counts allocated "
              "accelerators at their node's rate: a gang member waiting on a slower member, or accelerators held "

@@ -1,0 +1,102 @@
+"""The solar array's own heat balance: one thermal node per array, a thin plate of two faces.
+
+Scalar numba kernels (float64 SI in and out). docs/design.md §5, "Solar array". Per unit of array
+area [m²]:
+
+    c dT/dt = α_f S cos θ ν + α_b S_b ν + q_E (ε_f F_f + ε_b F_b) + a S cos ζ (α_f F_f + α_b F_b)
+              − p_e − σ (ε_f + ε_b)(T⁴ − T_space⁴)
+
+with c the areal heat capacity [J/(m² K)], α and ε the solar absorptivity and infrared emissivity
+of the front (cells under cover glass) and back faces at the array's age, S cos θ the sunlight on
+the front and S_b on the back (a body-fixed array with the Sun behind it), ν the visible solar
+fraction, q_E the Earth's outgoing infrared and a its albedo, F the Earth view factors of the
+faces (Howell B-43, :func:`twin.kernels.viewfactor.earth_view_factor`), S cos ζ the sunlight at
+the sub-satellite point (Gilmore's simple albedo model, as for the radiator) and p_e the electrical
+power that leaves the panel per m² (what the bus takes of it before the regulator and the harness:
+power the regulator leaves in the cells, curtailed, stays as heat). Infrared from the Earth is
+absorbed with ε (Kirchhoff), sunlight and albedo with α. The faces see only the Earth and space:
+the bus and the radiator are not in the array's view.
+
+The step is the exponential Rosenbrock-Euler method (Hochbruck & Ostermann 2010, §2.3: exact for
+a linear problem, second order, stable and free of ringing at any step): linearised about the
+step's start T₀,
+
+    T₁ = T₀ + f(T₀) / J · (1 − exp(−J Δt / c)),   J = 4 σ (ε_f + ε_b) T₀³,
+
+f the right-hand side above. Its fixed point is the exact steady state, and T₁ > 3/4 T₀ > 0
+whatever Δt (at worst f = −σ(ε_f + ε_b) T₀⁴).
+
+The cells' efficiency follows the temperature through the linear coefficient of maximum power,
+η(T) = η_ref (1 + γ (T − T_ref)) (Patel 2004, ch. 3), held at 0 where that would be negative.
+
+References
+----------
+Gilmore, D. G. (ed.) (2002). *Spacecraft Thermal Control Handbook*, vol. 1, 2nd ed., ch. 2
+    (environment loads, the simple albedo model) and Appendix A (optical properties).
+Hochbruck, M. & Ostermann, A. (2010). Exponential integrators. Acta Numerica 19, 209-286.
+Howell, J. R., *A Catalog of Radiation Heat Transfer Configuration Factors*, factor B-43.
+Patel, M. R. (2004). *Spacecraft Power Systems*, CRC Press, ch. 3.
+"""
+import math
+
+from numba import njit
+
+from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
+from twin.kernels.viewfactor import earth_view_factor
+
+
+@njit(cache=True)
+def coating_at_age(bol, eol, eol_years, age_years):
+    """A coating property [1] at ``age_years``: linear from ``bol`` at 0 to ``eol`` at ``eol_years``,
+    held at ``eol`` after."""
+    if age_years >= eol_years:
+        return eol
+    return bol + (eol - bol) * (age_years / eol_years)
+
+
+@njit(cache=True)
+def array_view_factors(altitude_m, cos_front_nadir):
+    """(front, back) Earth view factors [1] of an array whose front normal makes an angle with
+    nadir of cosine ``cos_front_nadir``, at ``altitude_m``; the back faces the other way."""
+    c = max(-1.0, min(1.0, cos_front_nadir))
+    lam = math.acos(c)
+    return earth_view_factor(altitude_m, lam), earth_view_factor(altitude_m, math.pi - lam)
+
+
+@njit(cache=True)
+def array_absorbed_w_m2(sun_front_w_m2, sun_back_w_m2, visible, f_front, f_back, albedo_sun_w_m2,
+                        alpha_front, alpha_back, eps_front, eps_back, albedo, earth_ir_w_m2):
+    """What the array absorbs per m² [W/m²]: direct sunlight on each face (unshadowed irradiance
+    times the face's cosine, scaled by the visible fraction), Earth albedo (``albedo_sun_w_m2`` =
+    S max(cos ζ, 0)) and Earth infrared through each face's view factor."""
+    return (visible * (alpha_front * sun_front_w_m2 + alpha_back * sun_back_w_m2)
+            + earth_ir_w_m2 * (eps_front * f_front + eps_back * f_back)
+            + albedo * albedo_sun_w_m2 * (alpha_front * f_front + alpha_back * f_back))
+
+
+@njit(cache=True)
+def array_temperature_step(t_k, absorbed_w_m2, electric_w_m2, emissivity_sum, heat_capacity_j_per_m2_k,
+                           t_space_k, dt_s):
+    """The array's temperature [K] after ``dt_s`` with ``absorbed_w_m2`` absorbed and
+    ``electric_w_m2`` leaving as electricity, both faces emitting with ``emissivity_sum`` = ε_f + ε_b
+    (module docstring: exponential Rosenbrock-Euler)."""
+    k = STEFAN_BOLTZMANN_W_M2_K4 * emissivity_sum
+    t2 = t_k * t_k
+    ts2 = t_space_k * t_space_k
+    f = absorbed_w_m2 - electric_w_m2 - k * (t2 * t2 - ts2 * ts2)
+    j = 4.0 * k * t2 * t_k
+    return t_k + f / j * -math.expm1(-j * dt_s / heat_capacity_j_per_m2_k)
+
+
+@njit(cache=True)
+def array_thermal_factor(t_k, temp_coeff_per_k, reference_temp_k):
+    """η(T)/η_ref = 1 + γ (T − T_ref) [1], at least 0."""
+    factor = 1.0 + temp_coeff_per_k * (t_k - reference_temp_k)
+    return factor if factor > 0.0 else 0.0
+
+
+def steady_array_temp_k(absorbed_w_m2, electric_w_m2, emissivity_sum, t_space_k):
+    """The steady temperature [K] of the balance with fixed loads: σ(ε_f + ε_b)(T⁴ − T_space⁴) =
+    absorbed − electric (for checks; the kernel's step converges to it)."""
+    net = absorbed_w_m2 - electric_w_m2
+    return (net / (STEFAN_BOLTZMANN_W_M2_K4 * emissivity_sum) + t_space_k ** 4) ** 0.25
