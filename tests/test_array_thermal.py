@@ -211,6 +211,98 @@ def test_coating_presets_load_and_an_aged_white_back_runs_hotter(write_config, t
     assert white_bol < white_eol < black
 
 
+# ------------------------------------------------------------------ a sunlit LEO array in a run
+@pytest.fixture(scope="module")
+def tracking_run(tmp_path_factory):
+    """8 satellites at 550 km (default spacecraft, sun-tracking array), 4 h: the run file."""
+    from twin.config import scenario_from_dict
+    from twin.engine.simulation import run
+
+    cfg = small_config(**{"simulation.duration_s": 4 * 3600, "spacecraft.solar_array.pointing": "sun_tracking"})
+    path = tmp_path_factory.mktemp("array") / "tracking.h5"
+    run(scenario_from_dict(cfg, REPO / "configs"), path, log=lambda message: None)
+    return path
+
+
+def test_sunlit_leo_array_runs_at_published_operating_temperatures(tracking_run):
+    """Published range: LEO arrays operate at about 50-80 °C in sunlight (the figure power-system
+    texts give, e.g. Patel, *Spacecraft Power Systems*, 2004, ch. 3; Fortescue, Swinerd & Stark
+    (eds.), *Spacecraft Systems Engineering*, 4th ed., 2011, ch. 10) and the cells are qualified for
+    thermal cycles between -100 and +100 °C (Space Power 10(1), 1991, p. 33: LEO and GEO arrays of
+    up to 30,000 cycles "from -100° to +100°C"). Here: the records in full Sun for at least the
+    last 10 min (the array has warmed up after the eclipse: its time constant is 2-8 min) whose
+    power was taken (less than 1 % curtailed: power left in the cells heats them further). Their
+    median must lie in the published range; every one within 10 K of it (the range is typical,
+    not a bound: a broken balance is off by tens of kelvin); the coldest record, late in
+    eclipse, within the qualification range and below -40 °C (the array cools towards the
+    Earth's infrared equilibrium, ~-68 °C)."""
+    with h5py.File(tracking_run, "r") as f:
+        t_c = f["t_array_k"][...].astype(np.float64) - 273.15
+        nu, solar_w, curtailed_w = f["sunlit_fraction"][...], f["solar_power_w"][...], f["curtailed_power_w"][...]
+        assert f["t_array_k"].attrs["units"] == b"K" or f["t_array_k"].attrs["units"] == "K"
+    settled = np.zeros_like(nu, dtype=bool)
+    settled[10:] = True
+    for lag in range(10):   # records every 60 s: sunlit through the last 10
+        settled[10:] &= nu[10 - lag:len(nu) - lag] >= 1.0
+    operating = settled & (curtailed_w < 0.01 * solar_w)
+    assert operating.sum() > 100
+    median = np.median(t_c[operating])
+    assert 50.0 <= median <= 80.0, median
+    assert 40.0 <= t_c[operating].min() and t_c[operating].max() <= 90.0
+    assert -100.0 <= t_c.min() <= -40.0, t_c.min()
+
+
+def test_fixed_temperature_model_holds_the_cells_at_cell_temp_k(tmp_path):
+    """``temperature_model: fixed`` (the behaviour before the heat balance): t_array_k records
+    cell_temp_k throughout."""
+    from twin.config import scenario_from_dict
+    from twin.engine.simulation import run
+
+    cfg = small_config(**{"simulation.duration_s": 3600, "spacecraft.solar_array.temperature_model": "fixed",
+                          "spacecraft.solar_array.cell_temp_k": 333.15})
+    path = tmp_path / "fixed.h5"
+    run(scenario_from_dict(cfg, REPO / "configs"), path, log=lambda message: None)
+    with h5py.File(path, "r") as f:
+        assert np.all(f["t_array_k"][...] == np.float32(333.15))
+
+
+# ------------------------------------------------------------------ resume
+def test_a_checkpointed_kernel_resumes_bit_for_bit(scenario):
+    """An orbit's 200 steps of 30 s through an eclipse in one call, and in two calls with the node
+    state, modes and accumulators pickled between them as a checkpoint pickles them: the same
+    bits (the array's temperature lives in the node state, STATE_ARRAY_K, and nothing else of it
+    is carried between steps). The engine's resume after SIGKILL compares every /state variable,
+    t_array_k among them (tests/test_resume.py)."""
+    import pickle
+
+    from test_node_steps import equatorial_boundaries
+    from twin.constants import EARTH_MU_M3_S2
+
+    p = node_params(scenario.spacecraft)
+    dt_s, n_steps, half = 30.0, 200, 100
+    r = EARTH_RADIUS_M + ALTITUDE_M
+    pos, vel, sun = equatorial_boundaries(2.0 + math.sqrt(EARTH_MU_M3_S2 / r ** 3) * dt_s * np.arange(n_steps + 1))
+    busy = np.array([3.0])
+
+    def advance(k0, k1, state, mode, acc):
+        ev = (np.empty((1, 3 * n_steps), np.int64), np.empty((1, 3 * n_steps), np.int64),
+              np.empty((1, 3 * n_steps)), np.zeros(1, np.int64))
+        advance_nodes(pos[k0:k1 + 1], vel[k0:k1 + 1], sun[k0:k1 + 1], np.empty((0, N_GEOMETRY, 0)), k0 * dt_s, dt_s,
+                      busy, p, state, mode, acc, np.empty((k1 - k0, 1)), *ev)
+
+    whole_state, whole_mode = initial_state(scenario.spacecraft, 1)
+    whole_acc = np.zeros((L.N_ACC, 1))
+    advance(0, n_steps, whole_state, whole_mode, whole_acc)
+    state, mode = initial_state(scenario.spacecraft, 1)
+    acc = np.zeros((L.N_ACC, 1))
+    advance(0, half, state, mode, acc)
+    state, mode, acc = pickle.loads(pickle.dumps((state, mode, acc)))
+    advance(half, n_steps, state, mode, acc)
+    assert np.ptp([whole_state[L.STATE_ARRAY_K, 0], initial_state(scenario.spacecraft, 1)[0][L.STATE_ARRAY_K, 0]]) > 1
+    assert state.tobytes() == whole_state.tobytes() and acc.tobytes() == whole_acc.tobytes()
+    assert mode.tobytes() == whole_mode.tobytes()
+
+
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize("setting, message", [
     ("spacecraft.solar_array.temperature_model=hot",

@@ -24,7 +24,8 @@ Unknown keys are errors. Only `simulation` and `constellation` are required.
 `constellation.0.altitude_km=600`). Inside `spacecraft`, the blocks `solar_array`, `battery`,
 `radiator` and `accelerator`, `links.terminal`, `economics.launch` and `economics.mass` accept
 `preset: NAME`, which loads `configs/presets/<solar|battery|radiator|accelerator|link|launch|mass>/NAME.yaml`;
-keys given beside it win.
+keys given beside it win. So do `spacecraft.solar_array.front_coating` and `.back_coating`
+(`configs/presets/coating/NAME.yaml`, the array coatings named `array_*`).
 """
 
 
