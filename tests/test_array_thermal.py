@@ -138,7 +138,7 @@ def test_radiative_cool_down_is_the_analytic_one(dt_s, tol_k):
     c, eps, t0, span = 1500.0, 0.85 + 0.87, 340.0, 2100.0
     t = t0
     for _ in range(int(round(span / dt_s))):
-        t = array_temperature_step(t, 0.0, 0.0, eps, c, 0.0, dt_s)
+        t = array_temperature_step(t, 0.0, 0.0, eps, c, 0.0, dt_s)[0]
     want = (t0 ** -3 + 3.0 * SIGMA * eps * span / c) ** (-1.0 / 3.0)
     assert abs(t - want) < tol_k, (t, want)
 

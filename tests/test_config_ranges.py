@@ -292,9 +292,8 @@ def test_every_preset_is_within_range(preset):
     from twin.config.sections import PRESET_KINDS
 
     where = {kind: place for place, kind in PRESET_KINDS.items()}[preset.parent.name]
-    parent, section = where.split(".")
     cfg = small_config()
-    cfg.setdefault(parent, {})[section] = {"preset": preset.stem}
+    set_dotted(cfg, where, {"preset": preset.stem})
     validate(cfg)
 
 

@@ -14,11 +14,10 @@ from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_s
 from twin.kernels.battery import battery_limits_w
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.node import N_GEOMETRY, advance_nodes, block_geometry
-from twin.kernels.array_thermal import array_thermal_factor
-from twin.kernels.step import (array_optics, array_w_per_w_m2, near_set_point, part_of_step, radiator_view_factors, step_array,
-                               step_array_loads, step_array_thermal, step_battery, step_compute_rate, step_demand,
-                               step_geometry, step_parts, step_power_balance, step_radiator_loads, step_thermal,
-                               step_thermostat)
+from twin.kernels.step import (array_optics, array_w_per_w_m2, near_set_point, part_of_step, radiator_view_factors,
+                               step_array, step_array_loads, step_array_settle, step_array_temperature,
+                               step_battery, step_compute_rate, step_demand, step_geometry, step_parts,
+                               step_power_balance, step_radiator_loads, step_thermal, step_thermostat)
 from twin.kernels.thermal import steady_state_radiator_temp_k, thermal_constants
 
 S0 = SOLAR_CONSTANT_W_M2   # W/m², the Sun at 1 AU
@@ -344,7 +343,7 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
         optics = array_optics(p, age_years)
         nu0, nu1, nu, beta = step_geometry(geo, k, 0, pos, sun, 0, n_sub)
         solar_full_w = step_array(geo[k, 1, 0], geo[k + 1, 1, 0], w)
-        solar_full_w *= array_thermal_factor(t_array, p.temp_coeff_per_k, p.reference_temp_k)
+        solar_ref_w = solar_full_w
         q_array_dark, q_array_sun = step_array_loads(geo, k, 0, optics, p)
         q_dark, q_sun = step_radiator_loads(geo, k, 0, f_front, f_back, p, False)
         n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
@@ -352,7 +351,10 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
         sums = NO_FLOWS
         for part in range(n_parts):
             duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
-            solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
+            q_abs = q_dark + q_sun * vis
+            q_array = q_array_dark + q_array_sun * vis
+            solar_part_w, predicted = step_array_temperature(t_array, q_array, solar_ref_w, vis, duration, optics, p)
+            solar_w = solar_part_w * vis
             throttle_t, demand_w = step_demand(t_e, p.n_accel, busy[0], p)
             heater_w = step_thermostat(t_e, t_r, demand_w + loss_w, q_abs, duration, p, tc, False, 0.0)
             node_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w = step_power_balance(
@@ -360,8 +362,10 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
             load_w = bus_w + heater_w + compute_w
             energy, capacity, efc, loss_w, curtailed_w = step_battery(
                 energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
-            t_array = step_array_thermal(t_array, q_array_dark + q_array_sun * vis, solar_w - curtailed_w, duration,
-                                         optics, p)
+            t_array, solar_part_w, curtailed_w = step_array_settle(t_array, q_array, predicted, solar_ref_w,
+                                                                   solar_part_w, vis, curtailed_w, duration, optics, p)
+            if vis > 0.0:
+                solar_full_w = solar_part_w   # what the step's record takes: the sunlit part's
             t_e, t_r = step_thermal(t_e, t_r, bus_w + compute_w + loss_w, heater_w, q_abs, duration, p, tc)
             sums = integrate_part(sums, load_w, compute_w, heater_w, curtailed_w, loss_w, throttle, duration)
             accumulate_mode_time(mine, 0, node_mode, duration)

@@ -83,20 +83,34 @@ MAX_SUBSTEPS = 32               # ... up to this many sub-steps: 1 at the defaul
 @njit(cache=True)
 def array_temperature_step(t_k, absorbed_w_m2, electric_w_m2, emissivity_sum, heat_capacity_j_per_m2_k,
                            t_space_k, dt_s):
-    """The array's temperature [K] after ``dt_s`` with ``absorbed_w_m2`` absorbed and
-    ``electric_w_m2`` leaving as electricity, both faces emitting with ``emissivity_sum`` = ε_f + ε_b
-    (module docstring: exponential Rosenbrock-Euler)."""
+    """The array over ``dt_s`` with ``absorbed_w_m2`` absorbed and ``electric_w_m2`` leaving as
+    electricity, both faces emitting with ``emissivity_sum`` = ε_f + ε_b (module docstring:
+    exponential Rosenbrock-Euler). Returns (temperature at the end [K], mean temperature over the
+    step [K], d(end)/d(absorbed) and d(mean)/d(absorbed) [K per W/m²]: exact, the step being
+    linear in what is absorbed, or -1 where the step was cut into sub-steps).
+
+    The mean is the step's own: over a sub-step the linearised solution T₀ + f/J (1 − e^(−Jt/c))
+    averages T₀ + f/J (1 − (1 − e^(−Jh/c)) c/(Jh))."""
     k = STEFAN_BOLTZMANN_W_M2_K4 * emissivity_sum
     ts2 = t_space_k * t_space_k
     q = absorbed_w_m2 - electric_w_m2 + k * ts2 * ts2
     rate = 4.0 * k * t_k * t_k * t_k / heat_capacity_j_per_m2_k   # 1 / the time constant at T₀ [1/s]
     n = 1 if rate * dt_s <= MAX_STEP_TIME_CONSTANTS else min(MAX_SUBSTEPS, int(rate * dt_s / MAX_STEP_TIME_CONSTANTS) + 1)
     h = dt_s / n
+    mean = 0.0
+    gain = mean_gain = -1.0
     for _ in range(n):
         t2 = t_k * t_k
         j = 4.0 * k * t2 * t_k
-        t_k = t_k + (q - k * t2 * t2) / j * -math.expm1(-j * h / heat_capacity_j_per_m2_k)
-    return t_k
+        x = j * h / heat_capacity_j_per_m2_k
+        rise = -math.expm1(-x)   # 1 − e^(−x)
+        drift = (q - k * t2 * t2) / j
+        mean += t_k + drift * (1.0 - rise / x)
+        t_k = t_k + drift * rise
+        gain, mean_gain = rise / j, (1.0 - rise / x) / j
+    if n > 1:
+        return t_k, mean / n, -1.0, -1.0
+    return t_k, mean, gain, mean_gain
 
 
 @njit(cache=True)

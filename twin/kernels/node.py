@@ -20,7 +20,7 @@ from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from twin.constants import EARTH_MEAN_RADIUS_M, SECONDS_PER_YEAR
-from twin.kernels.array_thermal import array_thermal_factor, array_view_factors
+from twin.kernels.array_thermal import array_view_factors
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
                                  STATE_ARRAY_K, STATE_LOSS_W, STATE_RADIATOR_K, STATE_SUNLIT, STATE_VIEW_BACK,
@@ -29,9 +29,9 @@ from twin.kernels.shadow import shadow_fraction_from
 from twin.kernels.solar import (BODY_FIXED_NADIR, SINGLE_AXIS, SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes,
                                 solar_irradiance_w_m2, yaw_steered_sun)
 from twin.kernels.ledger import ledger_unheld
-from twin.kernels.step import (NO_OPTICS, array_optics, array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
+from twin.kernels.step import (NO_OPTICS, NO_PREDICTION, array_optics, array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
                                radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
-                               step_array_loads, step_array_thermal, step_geometry, step_parts, step_power_balance,
+                               step_array_loads, step_array_settle, step_array_temperature, step_geometry, step_parts, step_power_balance,
                                step_radiator_loads, step_thermal, step_thermostat, thermal_substeps)
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
 
@@ -360,10 +360,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
 
             nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub)
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
-            t_array = q_array_dark = q_array_sun = 0.0
-            if array_hb:   # the cells at the array's temperature at the step's start
+            solar_ref_w, t_array, q_array_dark, q_array_sun = solar_full_w, 0.0, 0.0, 0.0
+            q_array = solar_part_w = 0.0
+            predicted = NO_PREDICTION
+            if array_hb:   # solar_full_w at the reference temperature until a sunlit part sets it
                 t_array = state[STATE_ARRAY_K, i]
-                solar_full_w *= array_thermal_factor(t_array, p.temp_coeff_per_k, p.reference_temp_k)
                 q_array_dark, q_array_sun = step_array_loads(geo, k, col, optics, p)
             q_dark, q_sun = step_radiator_loads(geo, k, col, state[STATE_VIEW_FRONT, i], state[STATE_VIEW_BACK, i],
                                                 p, with_alpha)
@@ -373,6 +374,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             for part in range(n_parts):
                 duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
                 solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
+                if array_hb:   # the cells at the array's mean temperature over the part
+                    q_array = q_array_dark + q_array_sun * vis
+                    solar_part_w, predicted = step_array_temperature(t_array, q_array, solar_ref_w, vis, duration,
+                                                                     optics, p)
+                    solar_w = solar_part_w * vis
                 throttle_t, demand_w = step_demand(t_elec, n_accel, busy, p)
                 heat_s += (1.0 - throttle_t) * duration
                 heater_w = step_thermostat(t_elec, t_rad, demand_w + loss_w, q_abs, duration, p, tc,
@@ -383,9 +389,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                 energy, capacity, efc, loss_w, curtailed_w = step_battery(
                     energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
                 dissipated_w = bus_w + compute_w + loss_w   # heat in the electronics besides the heaters
-                if array_hb:
-                    t_array = step_array_thermal(t_array, q_array_dark + q_array_sun * vis, solar_w - curtailed_w,
-                                                 duration, optics, p)
+                if array_hb:   # with the power the bus took
+                    t_array, solar_part_w, curtailed_w = step_array_settle(
+                        t_array, q_array, predicted, solar_ref_w, solar_part_w, vis, curtailed_w, duration, optics, p)
+                    if vis > 0.0:   # the step's record takes its sunlit part's power (one part at most)
+                        solar_full_w = solar_part_w
                 if part == n_parts - 1 and thermal_substeps(duration, near_set_point(t_elec, p)) == 1:
                     n_lanes = _to_lanes(lane, lane_node, n_lanes, i, t_elec, t_rad, dissipated_w + heater_w, q_abs,
                                         duration)

@@ -23,7 +23,8 @@ import math
 from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M
-from twin.kernels.array_thermal import array_absorbed_w_m2, array_temperature_step, coating_at_age
+from twin.kernels.array_thermal import (array_absorbed_w_m2, array_temperature_step, array_thermal_factor,
+                                        coating_at_age)
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
@@ -125,6 +126,7 @@ def step_array(s_cos_start_w_m2, s_cos_end_w_m2, w_per_w_m2):
 
 
 NO_OPTICS = (0.0, 0.0, 0.0, 0.0)   # array_optics' tuple where the heat balance is off
+NO_PREDICTION = (0.0, 0.0, 0.0, 0.0, 0.0)   # step_array_temperature's second value where it is off
 
 
 @njit(cache=True)
@@ -153,14 +155,47 @@ def step_array_loads(geo, k, col, optics, p):
 
 
 @njit(cache=True)
-def step_array_thermal(t_array_k, absorbed_w_m2, bus_taken_w, dt_s, optics, p):
-    """The array's temperature [K] after dt_s with ``absorbed_w_m2`` absorbed per m² and
-    ``bus_taken_w`` of its bus power used or stored (what was curtailed stays in the panel as
-    heat): the panel gives up that power before the regulator and the harness
-    (:func:`twin.kernels.array_thermal.array_temperature_step`)."""
-    electric_w_m2 = bus_taken_w * p.array_panel_per_bus_w / p.array_area_m2
-    return array_temperature_step(t_array_k, absorbed_w_m2, electric_w_m2, optics[2] + optics[3],
-                                  p.array_heat_capacity_j_per_m2_k, p.space_temp_k, dt_s)
+def step_array_temperature(t_array_k, absorbed_w_m2, solar_ref_w, visible, dt_s, optics, p):
+    """The array over a part of dt_s with ``absorbed_w_m2`` absorbed per m² and the power its cells
+    give at full Sun and the reference temperature, ``solar_ref_w``, times ``visible``, taken by
+    the bus at the temperature at the part's start (the panel gives up the bus's power before the
+    regulator and the harness). Returns (the array's full-Sun power at its mean temperature over
+    the part [W]; the end and mean temperatures [K] and their gains per W/m² absorbed, or -1, of
+    :func:`twin.kernels.array_thermal.array_temperature_step`; the extracted power assumed
+    [W/m²]): the power balance takes the first, :func:`step_array_settle` ends the part."""
+    extracted = (solar_ref_w * visible * array_thermal_factor(t_array_k, p.temp_coeff_per_k, p.reference_temp_k)
+                 * p.array_panel_per_bus_w / p.array_area_m2)
+    t_end, t_mean, gain, mean_gain = array_temperature_step(
+        t_array_k, absorbed_w_m2, extracted, optics[2] + optics[3], p.array_heat_capacity_j_per_m2_k,
+        p.space_temp_k, dt_s)
+    solar_part_w = solar_ref_w * array_thermal_factor(t_mean, p.temp_coeff_per_k, p.reference_temp_k)
+    return solar_part_w, (t_end, t_mean, gain, mean_gain, extracted)
+
+
+@njit(cache=True)
+def step_array_settle(t_array_k, absorbed_w_m2, predicted, solar_ref_w, solar_part_w, visible, curtailed_w, dt_s,
+                      optics, p):
+    """End a part of :func:`step_array_temperature` (``predicted``, its second value) with the
+    power the bus used or stored, solar_part_w·visible − curtailed_w [W], leaving the panel instead
+    of the power assumed: what the regulator left in the cells stays as heat. The step is linear
+    in that power, so a one-step part moves by the difference times its gains; a part in
+    sub-steps is stepped again. Where power was curtailed, the cells ran at the hotter mean
+    temperature that follows and gave less, all of it from the curtailed share (the bus took what
+    it took). Returns (temperature [K] at the part's end, full-Sun power [W], curtailed [W])."""
+    t_end, t_mean, gain, mean_gain, extracted = predicted
+    taken_w = solar_part_w * visible - curtailed_w
+    taken = taken_w * p.array_panel_per_bus_w / p.array_area_m2
+    if gain >= 0.0:
+        t_end += (extracted - taken) * gain
+        t_mean += (extracted - taken) * mean_gain
+    else:
+        t_end, t_mean, _, _ = array_temperature_step(t_array_k, absorbed_w_m2, taken, optics[2] + optics[3],
+                                                     p.array_heat_capacity_j_per_m2_k, p.space_temp_k, dt_s)
+    if curtailed_w > 0.0:
+        solar_hot_w = solar_ref_w * array_thermal_factor(t_mean, p.temp_coeff_per_k, p.reference_temp_k)
+        if solar_hot_w * visible >= taken_w:
+            return t_end, solar_hot_w, solar_hot_w * visible - taken_w
+    return t_end, solar_part_w, curtailed_w
 
 
 # ------------------------------------------------------------------ radiator environment
