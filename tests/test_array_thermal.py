@@ -105,7 +105,7 @@ def test_steady_state_in_full_sun_is_the_hand_balance(scenario, noon):
     assert acc[L.ACC_CURTAILED, 0] == 0.0   # all the power left the panel
     got = state[L.STATE_ARRAY_K, 0]
     assert abs(got - want) < 0.005, (got, want)
-    # where that lies: 46 °C at the terminator, 71 °C at noon (the range of test_sunlit_leo_array_...)
+    # where that lies: 46 °C at the terminator, 75 °C at noon (the range of test_sunlit_leo_array_...)
     assert 315.0 < want < 350.0
 
 
