@@ -178,6 +178,28 @@ def test_eclipse_cool_down_in_the_node_kernel_is_the_analytic_one(scenario):
     assert abs(elapsed - span) < 1.0, (elapsed, got, t_eq)
 
 
+# ------------------------------------------------------------------ view factors
+def test_tabulated_view_factors_are_howells_b43():
+    """The array's Earth view factors come from a table of Howell's B-43 (twin/kernels/array_thermal.py
+    VIEW_TABLE): against B-43 itself at random altitudes from 150 km to 40,000 km and angles, within
+    5e-4 (bilinear interpolation: its error, largest at low altitude where F changes fastest with
+    r, measured 4.5e-4 there and 3e-4 in LEO); exact (to rounding) where the whole disc is in front of
+    the face (F = cos λ / H²) or none of it is, and on the surface (the plane's (1 + cos λ)/2)."""
+    from twin.kernels.array_thermal import array_view_factors
+
+    rng = np.random.default_rng(5)
+    for _ in range(5000):
+        altitude_m = rng.uniform(150e3, 40000e3)
+        c = rng.uniform(-1.0, 1.0)
+        front, back = array_view_factors(EARTH_MEAN_RADIUS_M + altitude_m, c)
+        assert abs(front - earth_view_factor(altitude_m, math.acos(c))) < 5e-4
+        assert abs(back - earth_view_factor(altitude_m, math.pi - math.acos(c))) < 5e-4
+    big_h = (EARTH_MEAN_RADIUS_M + ALTITUDE_M) / EARTH_MEAN_RADIUS_M
+    front, back = array_view_factors(EARTH_MEAN_RADIUS_M + ALTITUDE_M, -1.0)   # facing zenith
+    assert front == 0.0 and abs(back - 1.0 / big_h ** 2) < 1e-15
+    assert array_view_factors(EARTH_MEAN_RADIUS_M, 0.3) == (0.65, 0.35)
+
+
 # ------------------------------------------------------------------ coatings that age
 def test_coatings_age_linearly_to_their_end_of_life_values():
     """α(t) = α_BOL + (α_EOL − α_BOL) t / t_EOL up to t_EOL, held after (the white back paint

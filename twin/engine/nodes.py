@@ -74,7 +74,7 @@ def array_heat_balance_params(a) -> dict:
         array_back_alpha_bol=back.absorptivity_bol, array_back_alpha_eol=back.absorptivity_eol,
         array_back_eps_bol=back.emissivity_bol, array_back_eps_eol=back.emissivity_eol,
         array_back_eol_years=back.eol_years,
-        array_panel_per_bus_w=1.0 / bus_share if bus_share > 0.0 else 0.0,
+        array_w_m2_per_bus_w=1.0 / (bus_share * a.area_m2) if bus_share > 0.0 else 0.0,
     )
 
 

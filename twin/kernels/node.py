@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from twin.constants import EARTH_MEAN_RADIUS_M, SECONDS_PER_YEAR
+from twin.constants import SECONDS_PER_YEAR
 from twin.kernels.array_thermal import array_view_factors
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.layout import (STATE_BATTERY_J, STATE_CAPACITY_J, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K,
@@ -46,11 +46,11 @@ NodeParams = namedtuple("NodeParams", [
     "cell_temp_k", "reference_temp_k", "mppt_efficiency",
     # array heat balance (twin/kernels/array_thermal.py): on (1.0) or the fixed cell_temp_k (0.0); losses past the
     # cells; areal heat capacity; each face's absorptivity and emissivity at beginning and end of life and the age
-    # of the end-of-life values; bus power -> power leaving the panel, 1 / (mppt_efficiency (1 - harness_loss))
+    # of the end-of-life values; bus power -> power leaving each m² of panel, 1 / (mppt (1 - harness_loss) area)
     "array_heat_balance", "inherent_degradation", "harness_loss", "array_heat_capacity_j_per_m2_k",
     "array_front_alpha_bol", "array_front_alpha_eol", "array_front_eps_bol", "array_front_eps_eol",
     "array_front_eol_years", "array_back_alpha_bol", "array_back_alpha_eol", "array_back_eps_bol",
-    "array_back_eps_eol", "array_back_eol_years", "array_panel_per_bus_w",
+    "array_back_eps_eol", "array_back_eol_years", "array_w_m2_per_bus_w",
     # battery
     "nominal_capacity_j", "min_soc", "max_soc", "charge_efficiency", "discharge_efficiency",
     "max_charge_w_per_j", "max_discharge_w_per_j", "fade_per_efc", "recover_soc",
@@ -73,6 +73,7 @@ POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 
 
 
 N_GEOMETRY = 9  # values boundary_geometry returns
+N_GEOMETRY_FIXED = 6   # ... of which the kernel reads these with the array at a fixed temperature
 
 
 @njit(cache=True)
@@ -113,16 +114,16 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
             * p.radiator_normal_inv_norm
     f_front = f_back = sun_back = 0.0
     if p.array_heat_balance > 0.5:
-        f_front, f_back, sun_back = array_geometry(mode, s_x, s_y, s_z, s_full, r - EARTH_MEAN_RADIUS_M, p)
+        f_front, f_back, sun_back = array_geometry(mode, s_x, s_y, s_z, s_full, r, p)
     return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
             s_full * cos_zenith, f_front, f_back, sun_back)
 
 
 @njit(cache=True)
-def array_geometry(mode, s_x, s_y, s_z, s_full, altitude_m, p):
+def array_geometry(mode, s_x, s_y, s_z, s_full, r_m, p):
     """(F_front, F_back, S·max(−cos θ, 0)): the Earth view factors of the array's faces [1] and the
     sunlight on its back [W/m²], from the Sun's LVLH direction (s_x, s_y, s_z) (z nadir), the
-    unshadowed irradiance ``s_full`` and the altitude.
+    unshadowed irradiance ``s_full`` and the distance from the Earth's centre ``r_m``.
 
     The front normal by pointing mode: sun-tracking and yaw-steered arrays face the Sun, so their
     normal's nadir component is the Sun's, s_z; a single-axis array's normal is the Sun's
@@ -137,11 +138,11 @@ def array_geometry(mode, s_x, s_y, s_z, s_full, altitude_m, p):
         n_norm = math.sqrt(p.array_normal_x ** 2 + p.array_normal_y ** 2 + p.array_normal_z ** 2)
         cos_nadir = p.array_normal_z / n_norm
         cos_sun = (p.array_normal_x * s_x + p.array_normal_y * s_y + p.array_normal_z * s_z) / n_norm
-        f_front, f_back = array_view_factors(altitude_m, cos_nadir)
+        f_front, f_back = array_view_factors(r_m, cos_nadir)
         return f_front, f_back, s_full * max(-cos_sun, 0.0)
     else:
         cos_nadir = s_z
-    f_front, f_back = array_view_factors(altitude_m, cos_nadir)
+    f_front, f_back = array_view_factors(r_m, cos_nadir)
     return f_front, f_back, 0.0
 
 
@@ -234,15 +235,20 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
     ----------
     pos_m, vel_m_s : (B, N, 3) GCRS position [m] and velocity [m/s]; sun_m : (B, 3) Sun [m]
     p : NodeParams
-    geo : (B, N_GEOMETRY, >= hi - lo) float array, filled
+    geo : (B, N_GEOMETRY, >= hi - lo) float array, filled (rows N_GEOMETRY_FIXED on only with the
+        array's heat balance on: the kernel reads them only then)
     """
     hi = pos_m.shape[1] if hi < 0 else hi
+    array_rows = p.array_heat_balance > 0.5   # the array's rows only where the kernel reads them
     for k in range(pos_m.shape[0]):
         for i in range(lo, hi):
             g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
                                   vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
-            for q in range(N_GEOMETRY):
+            for q in range(N_GEOMETRY_FIXED):
                 geo[k, q, i - lo] = g[q]
+            if array_rows:
+                for q in range(N_GEOMETRY_FIXED, N_GEOMETRY):
+                    geo[k, q, i - lo] = g[q]
 
 
 NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself

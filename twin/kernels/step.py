@@ -22,9 +22,8 @@ import math
 
 from numba import njit
 
-from twin.constants import EARTH_MEAN_RADIUS_M
-from twin.kernels.array_thermal import (array_absorbed_w_m2, array_temperature_step, array_thermal_factor,
-                                        coating_at_age)
+from twin.constants import EARTH_MEAN_RADIUS_M, STEFAN_BOLTZMANN_W_M2_K4
+from twin.kernels.array_thermal import array_absorbed_w_m2, array_thermal_factor, coating_at_age, temperature_step
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE
 from twin.kernels.power import compute_power_w, shed_load
@@ -125,18 +124,22 @@ def step_array(s_cos_start_w_m2, s_cos_end_w_m2, w_per_w_m2):
     return solar_full_w
 
 
-NO_OPTICS = (0.0, 0.0, 0.0, 0.0)   # array_optics' tuple where the heat balance is off
+NO_OPTICS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)   # array_optics' tuple where the heat balance is off
 NO_PREDICTION = (0.0, 0.0, 0.0, 0.0, 0.0)   # step_array_temperature's second value where it is off
 
 
 @njit(cache=True)
 def array_optics(p, age_years):
-    """(α_front, α_back, ε_front, ε_back) [1] of the array's coatings at ``age_years``
-    (:func:`twin.kernels.array_thermal.coating_at_age`)."""
+    """(α_front, α_back, ε_front, ε_back [1], k = σ(ε_front + ε_back) [W/(m² K⁴)], 1/c [m² K/J],
+    k T_space⁴ [W/m²]) of the array at ``age_years`` (its coatings:
+    :func:`twin.kernels.array_thermal.coating_at_age`)."""
+    eps_f = coating_at_age(p.array_front_eps_bol, p.array_front_eps_eol, p.array_front_eol_years, age_years)
+    eps_b = coating_at_age(p.array_back_eps_bol, p.array_back_eps_eol, p.array_back_eol_years, age_years)
+    k = STEFAN_BOLTZMANN_W_M2_K4 * (eps_f + eps_b)
+    t_space2 = p.space_temp_k * p.space_temp_k
     return (coating_at_age(p.array_front_alpha_bol, p.array_front_alpha_eol, p.array_front_eol_years, age_years),
             coating_at_age(p.array_back_alpha_bol, p.array_back_alpha_eol, p.array_back_eol_years, age_years),
-            coating_at_age(p.array_front_eps_bol, p.array_front_eps_eol, p.array_front_eol_years, age_years),
-            coating_at_age(p.array_back_eps_bol, p.array_back_eps_eol, p.array_back_eol_years, age_years))
+            eps_f, eps_b, k, 1.0 / p.array_heat_capacity_j_per_m2_k, k * t_space2 * t_space2)
 
 
 @njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
@@ -145,7 +148,7 @@ def step_array_loads(geo, k, col, optics, p):
     and albedo on both faces) and from the direct Sun when fully visible, step means of
     ``geo[:, :, col]`` (:func:`twin.kernels.node.boundary_geometry`); with a visible fraction ν it
     absorbs q_dark + q_sun·ν."""
-    alpha_f, alpha_b, eps_f, eps_b = optics
+    alpha_f, alpha_b, eps_f, eps_b = optics[0], optics[1], optics[2], optics[3]
     sun_front = 0.5 * (geo[k, 1, col] + geo[k + 1, 1, col])
     f_front, f_back = 0.5 * (geo[k, 6, col] + geo[k + 1, 6, col]), 0.5 * (geo[k, 7, col] + geo[k + 1, 7, col])
     q_dark = array_absorbed_w_m2(0.0, 0.0, 0.0, f_front, f_back, 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col]),
@@ -161,13 +164,12 @@ def step_array_temperature(t_array_k, absorbed_w_m2, solar_ref_w, visible, dt_s,
     the bus at the temperature at the part's start (the panel gives up the bus's power before the
     regulator and the harness). Returns (the array's full-Sun power at its mean temperature over
     the part [W]; the end and mean temperatures [K] and their gains per W/m² absorbed, or -1, of
-    :func:`twin.kernels.array_thermal.array_temperature_step`; the extracted power assumed
-    [W/m²]): the power balance takes the first, :func:`step_array_settle` ends the part."""
+    :func:`twin.kernels.array_thermal.temperature_step`; the extracted power assumed [W/m²]): the
+    power balance takes the first, :func:`step_array_settle` ends the part."""
     extracted = (solar_ref_w * visible * array_thermal_factor(t_array_k, p.temp_coeff_per_k, p.reference_temp_k)
-                 * p.array_panel_per_bus_w / p.array_area_m2)
-    t_end, t_mean, gain, mean_gain = array_temperature_step(
-        t_array_k, absorbed_w_m2, extracted, optics[2] + optics[3], p.array_heat_capacity_j_per_m2_k,
-        p.space_temp_k, dt_s)
+                 * p.array_w_m2_per_bus_w)
+    t_end, t_mean, gain, mean_gain = temperature_step(t_array_k, absorbed_w_m2 - extracted + optics[6],
+                                                      optics[4], optics[5], dt_s)
     solar_part_w = solar_ref_w * array_thermal_factor(t_mean, p.temp_coeff_per_k, p.reference_temp_k)
     return solar_part_w, (t_end, t_mean, gain, mean_gain, extracted)
 
@@ -184,13 +186,13 @@ def step_array_settle(t_array_k, absorbed_w_m2, predicted, solar_ref_w, solar_pa
     it took). Returns (temperature [K] at the part's end, full-Sun power [W], curtailed [W])."""
     t_end, t_mean, gain, mean_gain, extracted = predicted
     taken_w = solar_part_w * visible - curtailed_w
-    taken = taken_w * p.array_panel_per_bus_w / p.array_area_m2
+    taken = taken_w * p.array_w_m2_per_bus_w
     if gain >= 0.0:
         t_end += (extracted - taken) * gain
         t_mean += (extracted - taken) * mean_gain
     else:
-        t_end, t_mean, _, _ = array_temperature_step(t_array_k, absorbed_w_m2, taken, optics[2] + optics[3],
-                                                     p.array_heat_capacity_j_per_m2_k, p.space_temp_k, dt_s)
+        t_end, t_mean, _, _ = temperature_step(t_array_k, absorbed_w_m2 - taken + optics[6], optics[4],
+                                               optics[5], dt_s)
     if curtailed_w > 0.0:
         solar_hot_w = solar_ref_w * array_thermal_factor(t_mean, p.temp_coeff_per_k, p.reference_temp_k)
         if solar_hot_w * visible >= taken_w:
