@@ -126,6 +126,51 @@ def test_curtailed_power_stays_in_the_panel_as_heat(scenario):
     assert used[L.STATE_ARRAY_K, 0] + 5.0 < full[L.STATE_ARRAY_K, 0] < none
 
 
+# ------------------------------------------------------------------ the named steps
+def test_array_loads_are_the_textbook_sum(scenario):
+    """step_array_loads: with S cos θ = S₀ on the front, S₀/2 on the back, S₀ at the sub-satellite
+    point and view factors F_f, F_b: q_sun = α_f S₀ + α_b S₀/2 (scaled by ν later) and q_dark =
+    q_E (ε_f F_f + ε_b F_b) + a S₀ (α_f F_f + α_b F_b) (Gilmore 2002, ch. 2). To rounding."""
+    from twin.kernels.step import array_optics, step_array_loads
+
+    p = node_params(scenario.spacecraft)
+    optics = array_optics(p, 0.0)
+    af, ab, ef, eb = optics[:4]
+    assert (af, ab, ef, eb) == (0.91, 0.95, 0.85, 0.87)
+    geo = np.zeros((2, N_GEOMETRY, 1))
+    geo[:, 1], geo[:, 5], geo[:, 6], geo[:, 7], geo[:, 8] = S0, S0, 0.2, 0.3, S0 / 2
+    q_dark, q_sun = step_array_loads(geo, 0, 0, optics, p)
+    assert q_sun == pytest.approx(af * S0 + ab * S0 / 2, rel=1e-14)
+    assert q_dark == pytest.approx(p.earth_ir_w_m2 * (ef * 0.2 + eb * 0.3) + p.albedo * S0 * (af * 0.2 + ab * 0.3),
+                                   rel=1e-14)
+
+
+@pytest.mark.parametrize("dt_s", [10.0, 60.0, 600.0])
+def test_settling_a_part_is_stepping_it_with_the_power_taken(scenario, dt_s):
+    """step_array_settle ends a part with the power the bus took instead of the one assumed: the
+    same temperature as a step taken with that power from the start (the step is linear in the
+    power leaving: exact to rounding, 1e-9 K, for a one-step part; a part in sub-steps, 600 s, is
+    stepped again), and where power was curtailed the array's power follows the hotter mean
+    temperature, all of the difference taken from the curtailed share."""
+    from twin.kernels.array_thermal import temperature_step
+    from twin.kernels.step import array_optics, step_array_settle, step_array_temperature
+
+    p = node_params(scenario.spacecraft)
+    optics = array_optics(p, 0.0)
+    t0, absorbed, solar_ref_w = 320.0, 1300.0, 6000.0
+    solar_part_w, predicted = step_array_temperature(t0, absorbed, solar_ref_w, 1.0, dt_s, optics, p)
+    curtailed_w = 2000.0   # the bus took solar_part_w - 2 kW
+    t1, solar_hot_w, curtailed_after = step_array_settle(t0, absorbed, predicted, solar_ref_w, solar_part_w, 1.0,
+                                                         curtailed_w, dt_s, optics, p)
+    taken = (solar_part_w - curtailed_w) * p.array_w_m2_per_bus_w
+    want_end, want_mean, _, _ = temperature_step(t0, absorbed - taken + optics[6], optics[4], optics[5], dt_s)
+    assert abs(t1 - want_end) < 1e-9
+    assert t1 > predicted[0]   # power left in the cells heats them
+    factor = 1.0 + p.temp_coeff_per_k * (want_mean - p.reference_temp_k)
+    assert solar_hot_w == pytest.approx(solar_ref_w * factor, rel=1e-12) and solar_hot_w < solar_part_w
+    assert solar_hot_w - curtailed_after == pytest.approx(solar_part_w - curtailed_w, rel=1e-12)
+
+
 # ------------------------------------------------------------------ eclipse cool-down
 @pytest.mark.parametrize("dt_s, tol_k", [(10.0, 0.01), (60.0, 0.3), (600.0, 6.0)])
 def test_radiative_cool_down_is_the_analytic_one(dt_s, tol_k):

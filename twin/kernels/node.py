@@ -1,8 +1,9 @@
 """The node kernel: every node advanced K steps per call, each step a sequence of named physics
 steps (:mod:`twin.kernels.step`, docs/design.md §5):
 
-    geometry -> array -> radiator loads -> [per part: demand -> thermostat -> power balance
-    -> battery -> thermal] -> compute rate, then the record integrals and events
+    geometry -> array (and its loads) -> radiator loads -> [per part: array temperature -> demand
+    -> thermostat -> power balance -> battery -> array settles -> thermal] -> compute rate, then
+    the record integrals and events
     (:mod:`twin.kernels.accumulate`).
 
 This module batches them: the geometry at the boundaries (:func:`boundary_geometry`, for a whole

@@ -2,10 +2,13 @@
 
 In the order :func:`twin.kernels.node.advance_nodes` calls them for one node and one step
 (docs/design.md §5): :func:`step_geometry` (visible fraction and β over the step) ->
-:func:`step_array` (array power) -> :func:`step_radiator_loads` (what the radiator absorbs) ->
-:func:`step_parts` (the step split at an eclipse edge), then per part :func:`step_demand` ->
-:func:`step_thermostat` -> :func:`step_power_balance` -> :func:`step_battery` ->
-:func:`step_thermal`, and last :func:`step_compute_rate` (what jobs progress at). Each can be
+:func:`step_array` (array power) -> :func:`step_array_loads` (what the array absorbs, with its
+heat balance on) -> :func:`step_radiator_loads` (what the radiator absorbs) -> :func:`step_parts`
+(the step split at an eclipse edge), then per part :func:`step_array_temperature` (the cells at the
+array's mean temperature over the part) -> :func:`step_demand` -> :func:`step_thermostat` ->
+:func:`step_power_balance` -> :func:`step_battery` -> :func:`step_array_settle` (the array with
+the power the bus took) -> :func:`step_thermal`, and last :func:`step_compute_rate` (what jobs
+progress at). Each can be
 called alone (tests/test_node_steps.py); ``p`` is a :class:`twin.kernels.node.NodeParams` and
 ``tc`` :func:`twin.kernels.thermal.thermal_constants` of it.
 
