@@ -298,8 +298,8 @@ def test_every_preset_is_within_range(preset):
         validate(cfg)
         return
     where = {kind: place for place, kind in PRESET_KINDS.items()}[preset.parent.name]
-    parent, section = where.split(".")
-    cfg.setdefault(parent, {})[section] = {"preset": preset.stem}
+    cfg = small_config()
+    set_dotted(cfg, where, {"preset": preset.stem})
     validate(cfg)
 
 

@@ -145,8 +145,13 @@ def _run(tmp_path, name, *overrides):
 def test_halving_dt_changes_temperatures_by_under_0p1_k(tmp_path):
     """Default scenario at dt 60 s and 30 s, compared at every shared record (60 s). Inputs are
     averaged over steps, eclipse edges split and heaters decided on a fixed 10 s grid, so what
-    is left is the thermal integrator's own error (second order) and where a thermostat toggles."""
-    with _run(tmp_path, "dt60", "simulation.dt_s=60") as a, _run(tmp_path, "dt30", "simulation.dt_s=30") as b:
+    is left is the thermal integrator's own error (second order) and where a thermostat toggles.
+    The battery is 10 kWh rather than 8 so that no node sheds load: with the array's losses
+    (inherent degradation, harness, its temperature) the default spacecraft reaches its state of
+    charge floor late in one eclipse, and a mode change a step earlier or later moves the
+    electronics by ~1 K, the shedding's step quantisation rather than an integrator's error."""
+    big = "spacecraft.battery.capacity_wh=10000"
+    with _run(tmp_path, "dt60", "simulation.dt_s=60", big) as a, _run(tmp_path, "dt30", "simulation.dt_s=30", big) as b:
         for var in ("electronics_temp_k", "radiator_temp_k"):
             diff = np.abs(a[var][...].astype(float) - b[var][...].astype(float))
             assert diff.max() < 0.1, (var, diff.max())
@@ -249,7 +254,8 @@ def test_record_rows_are_the_means_and_end_values_numpy_gives():
             "battery_energy_wh": state[L.STATE_BATTERY_J] / 3600.0,
             "soc": np.divide(state[L.STATE_BATTERY_J], cap, out=np.zeros(n), where=cap > 0),
             "battery_efc": state[L.STATE_EFC], "electronics_temp_k": state[L.STATE_ELECTRONICS_K],
-            "radiator_temp_k": state[L.STATE_RADIATOR_K], "utilization": mean[L.ACC_UTILIZATION],
+            "radiator_temp_k": state[L.STATE_RADIATOR_K], "t_array_k": state[L.STATE_ARRAY_K],
+            "utilization": mean[L.ACC_UTILIZATION],
             "throttle": mean[L.ACC_THROTTLE], "mode": mode.astype(np.int8),
             "links_live": mean[L.ACC_LINKS], "link_capacity_gbps": mean[L.ACC_LINK_CAPACITY] / 1e9,
             "t_junction_k": mean[L.ACC_JUNCTION]}

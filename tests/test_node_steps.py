@@ -14,9 +14,10 @@ from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_s
 from twin.kernels.battery import battery_limits_w
 from twin.kernels.ledger import ledger_unheld
 from twin.kernels.node import N_GEOMETRY, advance_nodes, block_geometry
-from twin.kernels.step import (array_w_per_w_m2, near_set_point, part_of_step, radiator_view_factors, step_array,
-                               step_battery, step_compute_rate, step_demand, step_geometry, step_junction,
-                               step_parts, step_power_balance, step_radiator_loads, step_thermal, step_thermostat)
+from twin.kernels.step import (array_optics, array_w_per_w_m2, near_set_point, part_of_step, radiator_view_factors,
+                               step_array, step_array_loads, step_array_settle, step_array_temperature,
+                               step_battery, step_compute_rate, step_demand, step_geometry, step_junction, step_parts,
+                               step_power_balance, step_radiator_loads, step_thermal, step_thermostat)
 from twin.kernels.thermal import steady_state_radiator_temp_k, thermal_constants
 
 S0 = SOLAR_CONSTANT_W_M2   # W/m², the Sun at 1 AU
@@ -97,12 +98,14 @@ def test_parts_split_at_an_eclipse_edge_keep_the_sunlit_time():
 # ------------------------------------------------------------------ array
 def test_array_step_in_full_sun_at_normal_incidence(p):
     """S·cos θ = S₀ at both boundaries, new cells at their rated temperature: the array delivers
-    area × packing × efficiency × S₀ × MPPT (20 m² × 0.9 × 0.3 × 1361 W/m² × 0.97 = 7129 W for
-    the default spacecraft), to rounding (1e-9 W). After 10 years the degradation factor
-    (1 − d)^10 scales it; half the trapezoid if one boundary sees no Sun; nothing with the Sun
-    behind the array."""
+    area × packing × efficiency × S₀ × MPPT × inherent degradation × (1 − harness loss)
+    (20 m² × 0.9 × 0.3 × 1361 W/m² × 0.97 × 0.944 × 0.98 = 6596 W for the default spacecraft), to
+    rounding (1e-9 W). After 10 years the degradation factor (1 − d)^10 scales it; half the
+    trapezoid if one boundary sees no Sun; nothing with the Sun behind the array. (With the
+    array's heat balance on, the kernel scales this by each node's temperature.)"""
     p = p._replace(cell_temp_k=p.reference_temp_k)
-    expected = p.array_area_m2 * p.packing_factor * p.cell_efficiency * S0 * p.mppt_efficiency
+    expected = (p.array_area_m2 * p.packing_factor * p.cell_efficiency * S0 * p.mppt_efficiency
+                * p.inherent_degradation * (1.0 - p.harness_loss))
     w = array_w_per_w_m2(p, 0.0)
     assert abs(step_array(S0, S0, w) - expected) < 1e-9
     assert abs(step_array(S0, 0.0, w) - expected / 2) < 1e-9
@@ -332,10 +335,16 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
     mine = np.zeros((L.N_ACC, 1))
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
     edges = 0
+    t_array = s[L.STATE_ARRAY_K, 0]
+    assert p.array_heat_balance == 1.0   # the default
     for k in range(n_steps):
-        w = array_w_per_w_m2(p, p.age_years + (k + 0.5) * dt_s / (365.25 * 86400.0))
+        age_years = p.age_years + (k + 0.5) * dt_s / (365.25 * 86400.0)
+        w = array_w_per_w_m2(p, age_years)
+        optics = array_optics(p, age_years)
         nu0, nu1, nu, beta = step_geometry(geo, k, 0, pos, sun, 0, n_sub)
         solar_full_w = step_array(geo[k, 1, 0], geo[k + 1, 1, 0], w)
+        solar_ref_w = solar_full_w
+        q_array_dark, q_array_sun = step_array_loads(geo, k, 0, optics, p)
         q_dark, q_sun = step_radiator_loads(geo, k, 0, f_front, f_back, p, False)
         n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
         edges += n_parts - 1
@@ -343,7 +352,10 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
         junction_ks = 0.0
         for part in range(n_parts):
             duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
-            solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
+            q_abs = q_dark + q_sun * vis
+            q_array = q_array_dark + q_array_sun * vis
+            solar_part_w, predicted = step_array_temperature(t_array, q_array, solar_ref_w, vis, duration, optics, p)
+            solar_w = solar_part_w * vis
             throttle_t, demand_w = step_demand(t_e, p.n_accel, busy[0], p)
             heater_w = step_thermostat(t_e, t_r, demand_w + loss_w, q_abs, duration, p, tc, False, 0.0)
             node_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w = step_power_balance(
@@ -352,6 +364,10 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
             junction_ks += step_junction(t_e, compute_w, throttle, busy[0], p) * duration
             energy, capacity, efc, loss_w, curtailed_w = step_battery(
                 energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
+            t_array, solar_part_w, curtailed_w = step_array_settle(t_array, q_array, predicted, solar_ref_w,
+                                                                   solar_part_w, vis, curtailed_w, duration, optics, p)
+            if vis > 0.0:
+                solar_full_w = solar_part_w   # what the step's record takes: the sunlit part's
             t_e, t_r = step_thermal(t_e, t_r, bus_w + compute_w + loss_w, heater_w, q_abs, duration, p, tc)
             sums = integrate_part(sums, load_w, compute_w, heater_w, curtailed_w, loss_w, throttle, duration)
             accumulate_mode_time(mine, 0, node_mode, duration)
@@ -360,8 +376,9 @@ def test_the_named_steps_in_order_are_the_kernels_step(p):
         mine[L.ACC_JUNCTION, 0] += junction_ks
         ledger_unheld(mine, 0, False, p.n_accel - busy[0], 0.0, dt_s)   # no job waits: no_demand
     assert edges >= 2   # the orbit's eclipse entry and exit were split
-    got = np.array([energy, capacity, t_e, t_r, efc])
-    want = state[[L.STATE_BATTERY_J, L.STATE_CAPACITY_J, L.STATE_ELECTRONICS_K, L.STATE_RADIATOR_K, L.STATE_EFC], 0]
+    got = np.array([energy, capacity, t_e, t_r, efc, t_array])
+    want = state[[L.STATE_BATTERY_J, L.STATE_CAPACITY_J, L.STATE_ELECTRONICS_K, L.STATE_RADIATOR_K, L.STATE_EFC,
+                  L.STATE_ARRAY_K], 0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
     np.testing.assert_allclose(mine[:L.N_FLOW_ACC], acc[:L.N_FLOW_ACC], rtol=1e-12, atol=1e-9)
     assert node_mode == mode[0]

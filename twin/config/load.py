@@ -89,9 +89,13 @@ PRESET_META = ("source", "name", "ranges")   # keys of a preset file that are no
 
 
 def _merge_presets(data: dict, base_dir: Path, source: str) -> None:
+    """Merge every ``preset: NAME`` of PRESET_KINDS into its block, outer blocks first (PRESET_KINDS'
+    order), so that a preset may itself name the presets of the blocks inside it."""
     for where, kind in PRESET_KINDS.items():
-        parent_key, section = where.split(".")
-        parent = data.get(parent_key)
+        *parents, section = where.split(".")
+        parent = data
+        for key in parents:
+            parent = parent.get(key) if isinstance(parent, dict) else None
         if not isinstance(parent, dict):
             continue
         block = parent.get(section)

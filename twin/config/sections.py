@@ -22,16 +22,16 @@ import yaml
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from twin.constants import SECONDS_PER_HOUR
-from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
+from twin.config.limits import (MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
                                 MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
                                 MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
-                                MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_TEMP_COEFF_PER_K,
-                                MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
+                                MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
                                 MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
                                 Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
-                                Altitude, LocalTime, Count, CountOrZero, Area, Power, PositivePower,
-                                Temperature, TemperatureDifference, Direction, Accelerators, Priority,
+                                Altitude, LocalTime, Count, CountOrZero, Power, PositivePower,
+                                TemperatureDifference, Accelerators, Priority,
                                 DeadlineSlack, UpsetRate)
+from twin.config.array import SolarArray  # noqa: F401  (its own module: twin/config/array.py)
 from twin.config.base import Section
 from twin.config.battery_ageing import BatteryAgeing
 from twin.config.checkpointing import CHECKPOINT_INTERVAL_HELP, CheckpointCost, CheckpointInterval
@@ -47,7 +47,8 @@ from twin.config.trace_mapping import TraceMapping
 # where a block may say ``preset: NAME`` -> the folder under configs/presets/ its presets are in
 PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
                 "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
-                "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass"}
+                "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass",
+                "spacecraft.solar_array.front_coating": "coating", "spacecraft.solar_array.back_coating": "coating"}
 
 
 # ---------------------------------------------------------------- simulation
@@ -159,28 +160,6 @@ Shell = Annotated[Union[TleShell, WalkerShell, SsoShell, ClusterShell], Field(di
 
 
 # ---------------------------------------------------------------- spacecraft
-class SolarArray(Section):
-    """The solar array: area, cell efficiency, pointing (``spacecraft.solar_array``)."""
-
-    area_m2: Area = Field(60.0, description="array area [m^2]")
-    pointing: Literal["sun_tracking", "single_axis", "single_axis_yaw", "body_fixed"] = Field(
-        "single_axis", description="sun_tracking: normal to the Sun; single_axis: rotates about the orbit normal (loses cos beta); "
-                                   "single_axis_yaw: single_axis on a bus that yaws about nadir to keep the array axis "
-                                   "perpendicular to the Sun (no cos beta loss; the radiator's normal_lvlh yaws with the bus); "
-                                   "body_fixed: fixed in the body frame")
-    attitude: Literal["nadir", "sun"] = Field("nadir", description="body frame for body_fixed arrays")
-    normal_body: Direction = Field((0.0, 0.0, -1.0), description="array normal in the body frame (LVLH: z nadir)")
-    cell_efficiency: Fraction = Field(0.30, description="cell efficiency at reference_temp_k, AM0 [1]; generic triple-junction value (sourced: preset xtj_prime)")
-    packing_factor: Fraction = Field(0.90, description="active-cell fraction of the array area [1]; generic (sourced: preset xtj_prime)")
-    degradation_per_year: Fraction = Field(0.0275, description="relative power lost per year of age [1/year]; generic (sourced: preset xtj_prime)")
-    age_years: Annotated[float, Field(ge=0, le=MAX_YEARS)] = Field(0.0, description="array age at the epoch [year]")
-    temp_coeff_per_k: Annotated[float, Field(ge=-MAX_TEMP_COEFF_PER_K, le=MAX_TEMP_COEFF_PER_K)] = Field(
-        -0.0022, description="relative power change per kelvin [1/K]")
-    reference_temp_k: Temperature = Field(301.15, description="temperature at which cell_efficiency is rated [K]; 28 C, the space-cell datasheet convention")
-    cell_temp_k: Temperature = Field(301.15, description="operating cell temperature [K]")
-    mppt_efficiency: Fraction = Field(0.97, description="array regulator / peak-power tracker efficiency [1]; generic (sourced: preset xtj_prime)")
-
-
 class Battery(BatteryAgeing):
     """The battery: capacity, state-of-charge limits, efficiencies, fade (``spacecraft.battery``)."""
     capacity_wh: Annotated[float, Field(gt=0, le=MAX_ENERGY_WH)] = Field(10_000.0, description="nominal energy capacity at beginning of life [Wh]")

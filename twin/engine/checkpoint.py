@@ -32,7 +32,8 @@ CHECKPOINT_VERSION = 10  # 2: jobs, faults and node-down state; 3: running jobs'
 #                            the junction temperature accumulator (layout.ACC_JUNCTION), radiation (the
 #                            fault model's RadiationModel, the dose state row, Job.sdc_good_accel_s), the
 #                            radiator coating's UV dose (STATE_RADIATOR_UV_ESH), checkpoint costs (the
-#                            book's CheckpointCosts, JobSlots.write_stall_s)
+#                            book's CheckpointCosts, JobSlots.write_stall_s),
+#                            the solar array's temperature (STATE_ARRAY_K)
 
 
 def checkpoint_path(run_path) -> Path:

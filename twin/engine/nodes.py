@@ -51,6 +51,7 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         degradation_per_year=a.degradation_per_year, age_years=a.age_years,
         temp_coeff_per_k=a.temp_coeff_per_k, cell_temp_k=a.cell_temp_k,
         reference_temp_k=a.reference_temp_k, mppt_efficiency=a.mppt_efficiency,
+        **array_heat_balance_params(a),
         nominal_capacity_j=capacity_j, min_soc=b.min_soc, max_soc=b.max_soc,
         charge_efficiency=b.charge_efficiency, discharge_efficiency=b.discharge_efficiency,
         # C-rate [1/h] -> watts per joule of capacity [1/s]
@@ -137,6 +138,25 @@ def ageing_params(b) -> dict:
                 ageing_sei_share=b.sei_share, ageing_sei_rate=b.sei_rate)
 
 
+def array_heat_balance_params(a) -> dict:
+    """The NodeParams of the array's heat balance and losses from a :class:`twin.config.SolarArray`."""
+    front, back = a.front_coating, a.back_coating
+    heat_balance = a.temperature_model == "heat_balance"
+    bus_share = a.mppt_efficiency * (1.0 - a.harness_loss)   # > 0 with the heat balance (config check)
+    return dict(
+        array_heat_balance=1.0 if heat_balance else 0.0,
+        inherent_degradation=a.inherent_degradation, harness_loss=a.harness_loss,
+        array_heat_capacity_j_per_m2_k=a.areal_heat_capacity_j_per_m2_k,
+        array_front_alpha_bol=front.absorptivity_bol, array_front_alpha_eol=front.absorptivity_eol,
+        array_front_eps_bol=front.emissivity_bol, array_front_eps_eol=front.emissivity_eol,
+        array_front_eol_years=front.eol_years,
+        array_back_alpha_bol=back.absorptivity_bol, array_back_alpha_eol=back.absorptivity_eol,
+        array_back_eps_bol=back.emissivity_bol, array_back_eps_eol=back.emissivity_eol,
+        array_back_eol_years=back.eol_years,
+        array_w_m2_per_bus_w=1.0 / (bus_share * a.area_m2) if bus_share > 0.0 else 0.0,
+    )
+
+
 def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Node state (N_STATE, N) and modes (N,) at the epoch."""
     state = np.zeros((L.N_STATE, n_nodes))
@@ -148,6 +168,8 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_SUNLIT] = 1.0
     state[L.STATE_CYCLE_TURN] = encode_turn(sc.battery.initial_soc, True)   # ageing: a range starts at the epoch
     state[L.STATE_RADIATOR_UV_ESH] = sc.radiator.uv_dose_at_epoch_esh
+    a = sc.solar_array
+    state[L.STATE_ARRAY_K] = a.initial_temp_k if a.temperature_model == "heat_balance" else a.cell_temp_k
     ask_view_factors(state)   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
 

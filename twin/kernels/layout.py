@@ -17,7 +17,7 @@ STATE_VIEW_FRONT = 8       # Earth view factor of the radiator's front face [1];
 STATE_VIEW_BACK = 9        # ... of its back face [1] (0 for a one-sided radiator)
 VIEW_UNSET = -1.0          # not a view factor (those are in [0, 1]); a number, not a NaN, so that no
 #                            compiler option (fast-math's "no NaNs") can fold the kernel's test away
-# battery ageing (ageing_model xu2018, twin.kernels.ageing); rows 10 and 11 belong to other models
+STATE_ARRAY_K = 10         # solar array temperature [K] (its heat balance; the fixed cell temperature otherwise)
 STATE_CYCLE_TURN = 12      # state of charge at the last reversal, the direction since in its sign [1]
 #                            (twin.kernels.ageing.encode_turn)
 STATE_FADE_CYCLE = 13      # linearised ageing damage from cycles since the epoch [1]

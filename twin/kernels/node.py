@@ -1,8 +1,9 @@
 """The node kernel: every node advanced K steps per call, each step a sequence of named physics
 steps (:mod:`twin.kernels.step`, docs/design.md §5):
 
-    geometry -> array -> radiator loads -> [per part: demand -> thermostat -> power balance
-    -> junction -> battery -> thermal] -> compute rate, then the record integrals and events
+    geometry -> array (and its loads) -> radiator loads -> [per part: array temperature -> demand
+    -> thermostat -> power balance -> junction -> battery -> array settles -> thermal] -> compute
+    rate, then the record integrals and events
     (:mod:`twin.kernels.accumulate`).
 
 This module batches them: the geometry at the boundaries (:func:`boundary_geometry`, for a whole
@@ -12,31 +13,34 @@ Within a chunk the steps go in time order, each over all the chunk's nodes, so t
 overlaps one node's long thermal dependency chain with the next node's work. Inputs are plain
 arrays and a namedtuple of float parameters (:class:`NodeParams`); everything is SI.
 """
-import math
 from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
-from twin.constants import EARTH_MEAN_RADIUS_M, SECONDS_PER_YEAR
+from twin.constants import SECONDS_PER_YEAR
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.ageing import step_ageing
 from twin.kernels.conductance import CONDUCTANCE_FIXED
-from twin.kernels.layout import (ACC_JUNCTION, STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN, STATE_DOWN,
-                                 STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE, STATE_LOSS_W,
-                                 STATE_RADIATOR_K, STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK,
+from twin.kernels.geometry import (N_GEOMETRY, N_GEOMETRY_FIXED, N_GEOMETRY_VIEWS, NO_GEOMETRY,  # noqa: F401
+                                  array_geometry, block_geometry, boundary_geometry, boundary_views,
+                                  geometry_rows, geometry_rows_jit)
+from twin.kernels.layout import (ACC_JUNCTION, STATE_ARRAY_K, STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN,
+                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE,
+                                 STATE_LOSS_W, STATE_RADIATOR_K, STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK,
                                  STATE_VIEW_FRONT)
-from twin.kernels.radiator import ORIENT_BODY_SUN, coating_absorptivity, sun_pointing_nadir_cos
-from twin.kernels.shadow import params_shape, shadow_fraction_from
-from twin.kernels.solar import SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2, yaw_steered_sun
+from twin.kernels.radiator import ORIENT_BODY_SUN, coating_absorptivity
+from twin.kernels.shadow import params_shape
+from twin.kernels.solar import SINGLE_AXIS_YAW
 from twin.kernels.ledger import ledger_unheld
-from twin.kernels.step import (array_w_per_w_m2, heater_between, heater_trial, near_set_point, part_of_step,
-                               radiator_view_factors, step_array, step_battery, step_compute_rate, step_demand,
-                               step_geometry, step_junction, step_parts, step_power_balance, step_radiator_loads,
-                               step_thermal, step_thermostat, step_uv_dose_esh, thermal_substeps)
+from twin.kernels.step import (NO_OPTICS, NO_PREDICTION, array_optics, array_w_per_w_m2, heater_between,
+                               heater_trial, near_set_point, part_of_step, radiator_view_factors, step_array,
+                               step_array_loads, step_array_settle, step_array_temperature, step_battery,
+                               step_compute_rate, step_demand, step_geometry, step_junction, step_parts,
+                               step_power_balance, step_radiator_loads, step_thermal, step_thermostat,
+                               step_uv_dose_esh, thermal_substeps)
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
-from twin.kernels.viewfactor import earth_view_factor
 
 # the thermostat and its inputs also go by the names tests/test_node.py checks _thermostat_lanes against
 _demand_w, _heater_w, _radiator_loads = step_demand, heater_trial, step_radiator_loads
@@ -47,6 +51,13 @@ NodeParams = namedtuple("NodeParams", [
     "array_area_m2", "pointing_mode", "array_normal_x", "array_normal_y", "array_normal_z",
     "cell_efficiency", "packing_factor", "degradation_per_year", "age_years", "temp_coeff_per_k",
     "cell_temp_k", "reference_temp_k", "mppt_efficiency",
+    # array heat balance (twin/kernels/array_thermal.py): on (1.0) or the fixed cell_temp_k (0.0); losses past the
+    # cells; areal heat capacity; each face's absorptivity and emissivity at beginning and end of life and the age
+    # of the end-of-life values; bus power -> power leaving each m² of panel, 1 / (mppt (1 - harness_loss) area)
+    "array_heat_balance", "inherent_degradation", "harness_loss", "array_heat_capacity_j_per_m2_k",
+    "array_front_alpha_bol", "array_front_alpha_eol", "array_front_eps_bol", "array_front_eps_eol",
+    "array_front_eol_years", "array_back_alpha_bol", "array_back_alpha_eol", "array_back_eps_bol",
+    "array_back_eps_eol", "array_back_eol_years", "array_w_m2_per_bus_w",
     # battery
     "nominal_capacity_j", "min_soc", "max_soc", "charge_efficiency", "discharge_efficiency",
     "max_charge_w_per_j", "max_discharge_w_per_j", "fade_per_efc", "recover_soc",
@@ -88,79 +99,6 @@ POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 
                   "single_axis_yaw": SINGLE_AXIS_YAW}
 
 
-N_GEOMETRY = 6  # values of boundary_geometry every run keeps
-N_GEOMETRY_VIEWS = 8   # ... and the radiator's Earth view factors (rows 6, 7), kept where they vary (ORIENT_BODY_SUN)
-
-
-def geometry_rows(p):
-    """Rows of boundary geometry a run with parameters ``p`` keeps (:func:`block_geometry`)."""
-    return N_GEOMETRY_VIEWS if int(p.radiator_orientation) == ORIENT_BODY_SUN else N_GEOMETRY
-
-
-geometry_rows_jit = njit(cache=True)(geometry_rows)
-
-
-@njit(cache=True)
-def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
-    """What the physics needs from the geometry at one instant.
-
-    Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
-    S·max(cos ζ,0)), with S the unshadowed irradiance [W/m²] and ζ the solar zenith angle at the
-    sub-satellite point (the albedo load per unit albedo and view factor). On a yaw-steered bus
-    (``single_axis_yaw``) a radiator fixed in LVLH turns with the bus: its faces see the Sun in
-    the yawed frame (:func:`twin.kernels.solar.yaw_steered_sun`); one edge-on to the Sun has a
-    zero normal here (:func:`twin.engine.nodes.radiator_orientation`) and sees it on neither
-    face; one fixed on a Sun-pointing bus (ORIENT_BODY_SUN) at the angle its normal makes with
-    the bus's Sun axis. The shadow fraction ν multiplies the sunlit terms later, once averaged
-    over the step; the Earth view factors of a radiator fixed in LVLH or edge-on to the Sun
-    depend on altitude alone and are held in the node state (STATE_VIEW_FRONT,
-    STATE_VIEW_BACK), evaluated where the caller asks; those of one on a Sun-pointing bus are
-    :func:`boundary_views`.
-    """
-    r = math.sqrt(rx * rx + ry * ry + rz * rz)
-    dx, dy, dz = sx - rx, sy - ry, sz - rz
-    d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-    nu = shadow_fraction_from(rx, ry, rz, dx, dy, dz, r, d_sun, params_shape(p))
-    s_full = solar_irradiance_w_m2(d_sun, 1.0)
-    # the Sun's direction in LVLH: everything below is a dot product with it
-    xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
-    inv_d = 1.0 / d_sun
-    s_x = (dx * xx + dy * xy + dz * xz) * inv_d
-    s_y = (dx * yx + dy * yy + dz * yz) * inv_d
-    s_z = (dx * zx + dy * zy + dz * zz) * inv_d
-    mode = int(p.pointing_mode)
-    cos_inc = incidence_cos_lvlh(mode, s_x, s_y, s_z, p.array_normal_x, p.array_normal_y, p.array_normal_z)
-    beta = math.asin(max(-1.0, min(1.0, -s_y)))
-    cos_zenith = max(-s_z, 0.0)
-    cos_front = (p.radiator_normal_x * s_x + p.radiator_normal_y * s_y + p.radiator_normal_z * s_z) \
-        * p.radiator_normal_inv_norm
-    if mode == SINGLE_AXIS_YAW:   # the radiator turns with the bus: the Sun in the yawed frame
-        b_x, b_y, b_z = yaw_steered_sun(s_x, s_y, s_z)
-        cos_front = (p.radiator_normal_x * b_x + p.radiator_normal_y * b_y + p.radiator_normal_z * b_z) \
-            * p.radiator_normal_inv_norm
-    if p.radiator_orientation == ORIENT_BODY_SUN:   # the Sun fixed on the panel
-        cos_front = p.radiator_normal_z * p.radiator_normal_inv_norm
-    return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
-            s_full * cos_zenith)
-
-
-@njit(cache=True)
-def boundary_views(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
-    """Earth view factors (F_front, F_back) [1] at one instant of a radiator fixed in the body of
-    a Sun-pointing bus (ORIENT_BODY_SUN), whose angle to nadir turns along the orbit: rows 6 and 7
-    of the block geometry (:func:`block_geometry`)."""
-    r = math.sqrt(rx * rx + ry * ry + rz * rz)
-    dx, dy, dz = sx - rx, sy - ry, sz - rz
-    inv_d = 1.0 / math.sqrt(dx * dx + dy * dy + dz * dz)
-    xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
-    s_x = (dx * xx + dy * xy + dz * xz) * inv_d
-    s_y = (dx * yx + dy * yy + dz * yz) * inv_d
-    s_z = (dx * zx + dy * zy + dz * zz) * inv_d
-    cos_nadir = sun_pointing_nadir_cos(s_x, s_y, s_z, p.radiator_normal_x, p.radiator_normal_y,
-                                       p.radiator_normal_z, p.radiator_normal_inv_norm)
-    altitude, lam = r - EARTH_MEAN_RADIUS_M, math.acos(cos_nadir)
-    f_back = earth_view_factor(altitude, math.pi - lam) if p.radiator_sides > 1.5 else 0.0
-    return earth_view_factor(altitude, lam), f_back
 
 
 @njit(cache=True)
@@ -263,33 +201,6 @@ CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are indep
 #                   CPU overlaps one node's long thermal dependency chain with the next node's work
 
 
-@njit(cache=True, nogil=True)
-def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
-    """:func:`boundary_geometry` at every boundary of nodes lo..hi-1 (hi = -1: all):
-    ``geo[k, q, i - lo]`` is value q at boundary k of node i. Depends on the orbits alone, so the
-    engine computes it for a whole propagation block at once, beside the orbits themselves.
-
-    Parameters
-    ----------
-    pos_m, vel_m_s : (B, N, 3) GCRS position [m] and velocity [m/s]; sun_m : (B, 3) Sun [m]
-    p : NodeParams
-    geo : (B, :func:`geometry_rows`, >= hi - lo) float array, filled
-    """
-    hi = pos_m.shape[1] if hi < 0 else hi
-    views = geo.shape[1] > N_GEOMETRY
-    for k in range(pos_m.shape[0]):
-        for i in range(lo, hi):
-            g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
-                                  vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
-            for q in range(N_GEOMETRY):
-                geo[k, q, i - lo] = g[q]
-            if views:
-                geo[k, N_GEOMETRY, i - lo], geo[k, N_GEOMETRY + 1, i - lo] = boundary_views(
-                    pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0], vel_m_s[k, i, 1],
-                    vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
-
-
-NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself
 
 
 @njit(cache=True, parallel=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
@@ -368,6 +279,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
         ev_count[i] = 0
     with_alpha, extrema = p.ir_absorbed_with_alpha > 0.5, p.record_extrema > 0.5
     ageing = p.ageing_model > 0.5   # xu2018: the ageing state rows are read and written
+    array_hb = p.array_heat_balance > 0.5
+    optics = NO_OPTICS
     inv_n_accel = 1.0 / p.n_accel   # once per chunk, not a division per node-step (count > 0: config)
     # each step's last thermal step of every node not under the thermostat is taken for all
     # such nodes at once (two_node_step_lanes): their inputs, gathered as lanes
@@ -393,6 +306,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
         if trials_in_lanes:
             _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
                               lane_node, first_t, thermostat_known, thermostat_w, alpha_step, views_in_geo, radiator_age)
+        if array_hb:   # the array's coatings at the step's middle
+            optics = array_optics(p, p.age_years + mid_years)
         step_start_s = t0_s + k * dt_s
         waiting_s = max(0.0, step_start_s + dt_s - max(step_start_s, waiting_from_s))   # of this step
         n_lanes = 0
@@ -408,6 +323,12 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
 
             nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, params_shape(p))
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
+            solar_ref_w, t_array, q_array_dark, q_array_sun = solar_full_w, 0.0, 0.0, 0.0
+            q_array = solar_part_w = 0.0
+            predicted = NO_PREDICTION
+            if array_hb:   # solar_full_w at the reference temperature until a sunlit part sets it
+                t_array = state[STATE_ARRAY_K, i]
+                q_array_dark, q_array_sun = step_array_loads(geo, k, col, optics, p)
             alpha, f_front, f_back = _radiator_now(geo, k, col, state, i, p, alpha_step, views_in_geo, radiator_age)
             q_dark, q_sun = step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha)
             n_parts, first_lit, d1 = step_parts(nu, nu0, nu1, dt_s)
@@ -417,6 +338,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             for part in range(n_parts):
                 duration, vis = part_of_step(part, n_parts, first_lit, d1, dt_s, nu)
                 solar_w, q_abs = solar_full_w * vis, q_dark + q_sun * vis
+                if array_hb:   # the cells at the array's mean temperature over the part
+                    q_array = q_array_dark + q_array_sun * vis
+                    solar_part_w, predicted = step_array_temperature(t_array, q_array, solar_ref_w, vis, duration,
+                                                                     optics, p)
+                    solar_w = solar_part_w * vis
                 throttle_t, demand_w = step_demand(t_elec, n_accel, busy, p)
                 heat_s += (1.0 - throttle_t) * duration
                 heater_w = step_thermostat(t_elec, t_rad, demand_w + loss_w, q_abs, duration, p, tc,
@@ -434,6 +360,11 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                             energy, capacity, soc_prev, state[STATE_CYCLE_TURN, i], state[STATE_FADE_CYCLE, i],
                             state[STATE_FADE_CALENDAR, i], loss_w, duration, p)
                 dissipated_w = bus_w + compute_w + loss_w   # heat in the electronics besides the heaters
+                if array_hb:   # with the power the bus took
+                    t_array, solar_part_w, curtailed_w = step_array_settle(
+                        t_array, q_array, predicted, solar_ref_w, solar_part_w, vis, curtailed_w, duration, optics, p)
+                    if vis > 0.0:   # the step's record takes its sunlit part's power (one part at most)
+                        solar_full_w = solar_part_w
                 if part == n_parts - 1 and fixed_g and thermal_substeps(duration, near_set_point(t_elec, p)) == 1:
                     n_lanes = _to_lanes(lane, lane_node, n_lanes, i, t_elec, t_rad, dissipated_w + heater_w, q_abs,
                                         duration)
@@ -455,6 +386,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             state[STATE_SUNLIT, i], state[STATE_LOSS_W, i] = nu1, loss_w
             if dose_ageing:
                 state[STATE_RADIATOR_UV_ESH, i] += step_uv_dose_esh(geo, k, col, nu, dt_s, p)
+            if array_hb:
+                state[STATE_ARRAY_K, i] = t_array
             mode[i] = new_mode
         two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
                             lane[LANE_DURATION], n_lanes, tc, scratch)

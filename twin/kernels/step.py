@@ -2,10 +2,13 @@
 
 In the order :func:`twin.kernels.node.advance_nodes` calls them for one node and one step
 (docs/design.md §5): :func:`step_geometry` (visible fraction and β over the step) ->
-:func:`step_array` (array power) -> :func:`step_radiator_loads` (what the radiator absorbs) ->
-:func:`step_parts` (the step split at an eclipse edge), then per part :func:`step_demand` ->
-:func:`step_thermostat` -> :func:`step_power_balance` -> :func:`step_battery` ->
-:func:`step_thermal`, and last :func:`step_compute_rate` (what jobs progress at). Each can be
+:func:`step_array` (array power) -> :func:`step_array_loads` (what the array absorbs, with its
+heat balance on) -> :func:`step_radiator_loads` (what the radiator absorbs) -> :func:`step_parts`
+(the step split at an eclipse edge), then per part :func:`step_array_temperature` (the cells at the
+array's mean temperature over the part) -> :func:`step_demand` -> :func:`step_thermostat` ->
+:func:`step_power_balance` -> :func:`step_battery` -> :func:`step_array_settle` (the array with
+the power the bus took) -> :func:`step_thermal`, and last :func:`step_compute_rate` (what jobs
+progress at). Each can be
 called alone (tests/test_node_steps.py); ``p`` is a :class:`twin.kernels.node.NodeParams` and
 ``tc`` :func:`twin.kernels.thermal.thermal_constants` of it.
 
@@ -22,7 +25,8 @@ import math
 
 from numba import njit
 
-from twin.constants import EARTH_MEAN_RADIUS_M
+from twin.constants import EARTH_MEAN_RADIUS_M, STEFAN_BOLTZMANN_W_M2_K4
+from twin.kernels.array_thermal import array_absorbed_w_m2, array_thermal_factor, coating_at_age, temperature_step
 from twin.kernels.battery import battery_limits_w, battery_step, faded_capacity_j
 from twin.kernels.conductance import CONDUCTANCE_FIXED, conductance_over_step, conductance_plan, with_conductance
 from twin.kernels.junction import hottest_accel_w, junction_temp_k
@@ -107,10 +111,14 @@ def part_of_step(part, n_parts, first_lit, d1_s, dt_s, nu):
 @njit(cache=True)
 def array_w_per_w_m2(p, age_years):
     """The array's bus power per unit of irradiance × cos θ [W per W/m²] at ``age_years``: area,
-    packing, cell efficiency, degradation, temperature and MPPT (:func:`twin.kernels.solar.array_power_w`)."""
+    packing, cell efficiency, degradation, temperature and MPPT (:func:`twin.kernels.solar.array_power_w`),
+    inherent degradation and harness loss. With the array's heat balance on, at the reference
+    temperature: the kernel scales it by each node's temperature
+    (:func:`twin.kernels.array_thermal.array_thermal_factor`)."""
+    cell_temp_k = p.reference_temp_k if p.array_heat_balance > 0.5 else p.cell_temp_k
     return array_power_w(1.0, 1.0, p.array_area_m2, p.cell_efficiency, p.packing_factor,
-                         p.degradation_per_year, age_years, p.temp_coeff_per_k, p.cell_temp_k,
-                         p.reference_temp_k, p.mppt_efficiency)
+                         p.degradation_per_year, age_years, p.temp_coeff_per_k, cell_temp_k,
+                         p.reference_temp_k, p.mppt_efficiency) * p.inherent_degradation * (1.0 - p.harness_loss)
 
 
 @njit(cache=True)
@@ -122,6 +130,82 @@ def step_array(s_cos_start_w_m2, s_cos_end_w_m2, w_per_w_m2):
     if solar_full_w < 0.0:
         solar_full_w = 0.0
     return solar_full_w
+
+
+NO_OPTICS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)   # array_optics' tuple where the heat balance is off
+NO_PREDICTION = (0.0, 0.0, 0.0, 0.0, 0.0)   # step_array_temperature's second value where it is off
+
+
+@njit(cache=True)
+def array_optics(p, age_years):
+    """(α_front, α_back, ε_front, ε_back [1], k = σ(ε_front + ε_back) [W/(m² K⁴)], 1/c [m² K/J],
+    k T_space⁴ [W/m²]) of the array at ``age_years`` (its coatings:
+    :func:`twin.kernels.array_thermal.coating_at_age`)."""
+    eps_f = coating_at_age(p.array_front_eps_bol, p.array_front_eps_eol, p.array_front_eol_years, age_years)
+    eps_b = coating_at_age(p.array_back_eps_bol, p.array_back_eps_eol, p.array_back_eol_years, age_years)
+    k = STEFAN_BOLTZMANN_W_M2_K4 * (eps_f + eps_b)
+    t_space2 = p.space_temp_k * p.space_temp_k
+    return (coating_at_age(p.array_front_alpha_bol, p.array_front_alpha_eol, p.array_front_eol_years, age_years),
+            coating_at_age(p.array_back_alpha_bol, p.array_back_alpha_eol, p.array_back_eol_years, age_years),
+            eps_f, eps_b, k, 1.0 / p.array_heat_capacity_j_per_m2_k, k * t_space2 * t_space2)
+
+
+@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+def step_array_loads(geo, k, col, optics, p):
+    """(q_dark, q_sun) [W/m²]: what the array absorbs per m² over step k from the Earth (infrared
+    and albedo on both faces) and from the direct Sun when fully visible, step means of
+    ``geo[:, :, col]`` (:func:`twin.kernels.node.boundary_geometry`); with a visible fraction ν it
+    absorbs q_dark + q_sun·ν."""
+    alpha_f, alpha_b, eps_f, eps_b = optics[0], optics[1], optics[2], optics[3]
+    sun_front = 0.5 * (geo[k, 1, col] + geo[k + 1, 1, col])
+    f_front, f_back = 0.5 * (geo[k, 6, col] + geo[k + 1, 6, col]), 0.5 * (geo[k, 7, col] + geo[k + 1, 7, col])
+    q_dark = array_absorbed_w_m2(0.0, 0.0, 0.0, f_front, f_back, 0.5 * (geo[k, 5, col] + geo[k + 1, 5, col]),
+                                 alpha_f, alpha_b, eps_f, eps_b, p.albedo, p.earth_ir_w_m2)
+    q_sun = alpha_f * max(sun_front, 0.0) + alpha_b * 0.5 * (geo[k, 8, col] + geo[k + 1, 8, col])
+    return q_dark, q_sun
+
+
+@njit(cache=True)
+def step_array_temperature(t_array_k, absorbed_w_m2, solar_ref_w, visible, dt_s, optics, p):
+    """The array over a part of dt_s with ``absorbed_w_m2`` absorbed per m² and the power its cells
+    give at full Sun and the reference temperature, ``solar_ref_w``, times ``visible``, taken by
+    the bus at the temperature at the part's start (the panel gives up the bus's power before the
+    regulator and the harness). Returns (the array's full-Sun power at its mean temperature over
+    the part [W]; the end and mean temperatures [K] and their gains per W/m² absorbed, or -1, of
+    :func:`twin.kernels.array_thermal.temperature_step`; the extracted power assumed [W/m²]): the
+    power balance takes the first, :func:`step_array_settle` ends the part."""
+    extracted = (solar_ref_w * visible * array_thermal_factor(t_array_k, p.temp_coeff_per_k, p.reference_temp_k)
+                 * p.array_w_m2_per_bus_w)
+    t_end, t_mean, gain, mean_gain = temperature_step(t_array_k, absorbed_w_m2 - extracted + optics[6],
+                                                      optics[4], optics[5], dt_s)
+    solar_part_w = solar_ref_w * array_thermal_factor(t_mean, p.temp_coeff_per_k, p.reference_temp_k)
+    return solar_part_w, (t_end, t_mean, gain, mean_gain, extracted)
+
+
+@njit(cache=True)
+def step_array_settle(t_array_k, absorbed_w_m2, predicted, solar_ref_w, solar_part_w, visible, curtailed_w, dt_s,
+                      optics, p):
+    """End a part of :func:`step_array_temperature` (``predicted``, its second value) with the
+    power the bus used or stored, solar_part_w·visible − curtailed_w [W], leaving the panel instead
+    of the power assumed: what the regulator left in the cells stays as heat. The step is linear
+    in that power, so a one-step part moves by the difference times its gains; a part in
+    sub-steps is stepped again. Where power was curtailed, the cells ran at the hotter mean
+    temperature that follows and gave less, all of it from the curtailed share (the bus took what
+    it took). Returns (temperature [K] at the part's end, full-Sun power [W], curtailed [W])."""
+    t_end, t_mean, gain, mean_gain, extracted = predicted
+    taken_w = solar_part_w * visible - curtailed_w
+    taken = taken_w * p.array_w_m2_per_bus_w
+    if gain >= 0.0:
+        t_end += (extracted - taken) * gain
+        t_mean += (extracted - taken) * mean_gain
+    else:
+        t_end, t_mean, _, _ = temperature_step(t_array_k, absorbed_w_m2 - taken + optics[6], optics[4],
+                                               optics[5], dt_s)
+    if curtailed_w > 0.0:
+        solar_hot_w = solar_ref_w * array_thermal_factor(t_mean, p.temp_coeff_per_k, p.reference_temp_k)
+        if solar_hot_w * visible >= taken_w:
+            return t_end, solar_hot_w, solar_hot_w * visible - taken_w
+    return t_end, solar_part_w, curtailed_w
 
 
 # ------------------------------------------------------------------ radiator environment

@@ -34,7 +34,8 @@ BLOCK_BYTES = 8 * 2 ** 20   # a block's positions, velocities and derived geomet
 #                             constellation gets blocks of many segments (fewer SGP4 and ephemeris
 #                             calls, each with a fixed cost), a large one blocks of one segment
 MAX_BLOCK_STEPS = 1024
-BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (N_GEOMETRY float64)
+BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (6 float64; the array's heat
+#                             balance adds 3 of N_GEOMETRY's rows, its blocks ~25 % over BLOCK_BYTES)
 STENCIL = 8       # nodes per interpolating polynomial (degree 7)
 BLOCKS_AHEAD = 2  # blocks prepared ahead of the present one when they are small (one when a block
 #                   is over BLOCK_BYTES): the feed's thread shares the other core with the HDF5

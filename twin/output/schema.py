@@ -23,7 +23,7 @@ SCHEMA = "twin.run"
 # 2: the accelerator ledger (ledger_* variables); 3: inter-satellite links; 4: netCDF-4 and CF
 # (the /state variables at the root on CF coordinates, tables as groups of columns, /summary as
 # scalar variables); 5: the accelerators' junction temperature (t_junction_k), radiation (dose_krad,
-# dose_rate_krad_per_year)
+# dose_rate_krad_per_year), the solar array's temperature (t_array_k)
 SCHEMA_VERSION = 5
 OLDEST_READ = 4   # the oldest schema this twin reads (older files: the twin that wrote them)
 
@@ -145,6 +145,9 @@ STATE_VARIABLES = (
              "loop) at each step's start plus that accelerator's power × its junction-to-coolant resistance "
              "(`spacecraft.accelerator`); the temperature the throttle acts on with `thermal_limit: junction`",
              since=5),
+    Variable("t_array_k", "K", np.float32, end(L.STATE_ARRAY_K), "solar array temperature",
+             "solar array (cell) temperature at the interval's end: from the array's heat balance "
+             "(`solar_array.temperature_model: heat_balance`), or the fixed `cell_temp_k`", since=5),
     Variable("utilization", "1", np.float32, mean(L.ACC_UTILIZATION), "busy accelerators x rate / accelerators",
              "busy accelerators × rate / accelerators (rate = the node's throttle while busy). Counts allocated "
              "accelerators at their node's rate: a gang member waiting on a slower member, or accelerators held "
