@@ -257,10 +257,10 @@ def test_coatings_age_linearly_to_their_end_of_life_values():
 
 def test_coating_presets_load_and_an_aged_white_back_runs_hotter(write_config, tmp_path):
     """``front_coating: {preset: ...}`` and ``back_coating: {preset: ...}`` read
-    configs/presets/coating/; the white back (Z-93) leaves the array cooler than the black one
+    configs/presets/array_coating/; the white back (Z-93) leaves the array cooler than the black one
     at beginning of life, and its end-of-life absorptivity (0.30) warms it."""
-    cfg = small_config(**{"spacecraft.solar_array.back_coating": {"preset": "array_back_white_paint"},
-                          "spacecraft.solar_array.front_coating": {"preset": "array_cmx_cover_glass"}})
+    cfg = small_config(**{"spacecraft.solar_array.back_coating": {"preset": "back_white_paint"},
+                          "spacecraft.solar_array.front_coating": {"preset": "cmx_cover_glass"}})
     s = load_config(write_config(cfg))
     assert s.spacecraft.solar_array.back_coating.absorptivity_eol == 0.30
     assert s.spacecraft.solar_array.front_coating.absorptivity_bol == 0.91
@@ -379,8 +379,8 @@ def test_a_checkpointed_kernel_resumes_bit_for_bit(scenario):
     ("spacecraft.solar_array.harness_loss=1", "spacecraft.solar_array.harness_loss: Input should be less than 1"),
     ("spacecraft.solar_array.areal_heat_capacity_j_per_m2_k=0",
      "spacecraft.solar_array.areal_heat_capacity_j_per_m2_k: Input should be greater than 0"),
-    ("spacecraft.solar_array.back_coating={preset: array_back_paint}",
-     "spacecraft.solar_array.back_coating.preset: no preset 'array_back_paint'"),
+    ("spacecraft.solar_array.back_coating={preset: back_paint}",
+     "spacecraft.solar_array.back_coating.preset: no preset 'back_paint'"),
 ])
 def test_bad_array_input_is_one_line_and_exit_2(setting, message):
     result = subprocess.run([sys.executable, "-m", "twin", "validate", "configs/default.yaml", "--set", setting],

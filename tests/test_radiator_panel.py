@@ -12,7 +12,8 @@ from twin.config import load_config
 from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.engine.nodes import initial_state, node_params
 from twin.kernels import layout as L
-from twin.kernels.node import NO_GEOMETRY, advance_nodes, block_geometry, boundary_geometry, boundary_views, geometry_rows
+from twin.kernels.node import (N_GEOMETRY, N_GEOMETRY_VIEWS, NO_GEOMETRY, advance_nodes, block_geometry, boundary_geometry,
+                               boundary_views, geometry_rows)
 from twin.kernels.radiator import ORIENT_BODY_SUN, ORIENT_EDGE_ON_SUN, ORIENT_LVLH, radiating_fin_efficiency
 from twin.kernels.solar import solar_irradiance_w_m2
 from twin.kernels.step import radiator_view_factors
@@ -147,7 +148,7 @@ def test_body_fixed_on_a_sun_pointing_bus_against_the_geometry_in_gcrs():
     angle between the normal and nadir) agree to 1e-12."""
     n_body = np.array([0.3, -0.8, 0.5])
     p = node_params(spacecraft(*SUN_POINTING, f"spacecraft.radiator.normal_body=[{n_body[0]}, {n_body[1]}, {n_body[2]}]"))
-    assert p.radiator_orientation == ORIENT_BODY_SUN and geometry_rows(p) == 8
+    assert p.radiator_orientation == ORIENT_BODY_SUN and geometry_rows(p) == N_GEOMETRY_VIEWS
     n_hat = n_body / np.linalg.norm(n_body)
     for r, v, sun in zip(*random_geometry(np.random.default_rng(5), 100)):
         g = boundary_geometry(*r, *v, *sun, p)
@@ -169,14 +170,14 @@ def test_body_fixed_on_a_sun_pointing_bus_against_the_geometry_in_gcrs():
 
 def test_the_kernel_takes_the_view_factors_from_the_geometry_it_is_given_or_computes():
     """With a Sun-pointing bus the view factors vary along the orbit: the kernel reads them from
-    the block geometry (rows 6 and 7) the orbit feed computes, or computes them itself: the same
+    the block geometry (rows N_GEOMETRY and N_GEOMETRY + 1) the orbit feed computes, or computes them itself: the same
     bits either way; and they differ from those a radiator fixed in LVLH would hold."""
     sc = spacecraft(*SUN_POINTING, "spacecraft.radiator.normal_body=[1, 0, 0]")
     p = node_params(sc)
     pos, vel, sun = equatorial_boundaries(np.linspace(0.3, 6.0, 301))
     geo = np.empty((301, geometry_rows(p), 1))
     block_geometry(pos, vel, sun, p, geo)
-    assert np.ptp(geo[:, 6, 0]) > 0.1   # the Earth turns round a panel fixed to the Sun
+    assert np.ptp(geo[:, N_GEOMETRY, 0]) > 0.1   # the Earth turns round a panel fixed to the Sun
     outs = []
     for given in (geo, NO_GEOMETRY):
         state, mode = initial_state(sc, 1)

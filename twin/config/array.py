@@ -7,8 +7,8 @@ absorbed sunlight, Earth albedo and infrared on both faces, minus the electrical
 leaves the panel and the infrared both faces emit, over an areal heat capacity. The cells'
 efficiency then follows that temperature through ``temp_coeff_per_k``.
 
-Each face's coating is a block that takes ``preset: NAME`` (``configs/presets/coating/``, the
-array coatings named ``array_*``) with a beginning-of-life and an end-of-life solar absorptivity
+Each face's coating is a block that takes ``preset: NAME`` (``configs/presets/array_coating/``)
+with a beginning-of-life and an end-of-life solar absorptivity
 and infrared emissivity; between them the properties change linearly with the array's age over
 ``eol_years`` and are held at their end-of-life values after.
 
@@ -20,11 +20,11 @@ Defaults and their sources:
   100 µm ceria-doped cover glass (Gilmore (ed.), *Spacecraft Thermal Control Handbook* vol. 1,
   2nd ed., 2002, Appendix A, "solar cells with cover glass", ε 0.80-0.85 by cover type and
   thickness); cover glass doped with cerium is made not to darken under UV and particles, and no
-  change of α or ε over life is given by those sources: held (preset ``array_cmx_cover_glass``);
+  change of α or ε over life is given by those sources: held (preset ``cmx_cover_glass``);
 * back (a rigid panel's carbon-fibre face sheet painted black): α = 0.95, ε = 0.87, Aeroglaze
   (Chemglaze) Z306 flat black polyurethane (Gilmore 2002, Appendix A: α 0.92-0.98, ε 0.87-0.89);
   a black paint is at its highest absorptivity from the start: held (preset
-  ``array_back_black_paint``);
+  ``back_black_paint``);
 * ``inherent_degradation`` 0.944: Wertz & Larson (eds.), *Space Mission Analysis and Design*,
   3rd ed., 1999, §11.4, table "Elements of inherent degradation": design and assembly 0.85
   (0.77-0.90), temperature of array 0.85 (0.80-0.98), shadowing of cells 1.00 (0.80-1.00).
@@ -65,7 +65,7 @@ class ArrayCoating(Section):
 
 class ArrayFrontCoating(ArrayCoating):
     """The array's sunlit face: cells under cover glass (``spacecraft.solar_array.front_coating``; sources:
-    twin/config/array.py, preset array_cmx_cover_glass)."""
+    twin/config/array.py, preset cmx_cover_glass)."""
     absorptivity_bol: Fraction = Field(0.91, description="solar absorptivity at beginning of life [1]")
     absorptivity_eol: Fraction = Field(0.91, description="solar absorptivity at end of life (eol_years of age) [1]")
     emissivity_bol: PositiveFraction = Field(0.85, description="hemispherical infrared emissivity at beginning of life [1]")
@@ -74,7 +74,7 @@ class ArrayFrontCoating(ArrayCoating):
 
 class ArrayBackCoating(ArrayCoating):
     """The array's back face (``spacecraft.solar_array.back_coating``; sources: twin/config/array.py, preset
-    array_back_black_paint)."""
+    back_black_paint)."""
     absorptivity_bol: Fraction = Field(0.95, description="solar absorptivity at beginning of life [1]")
     absorptivity_eol: Fraction = Field(0.95, description="solar absorptivity at end of life (eol_years of age) [1]")
     emissivity_bol: PositiveFraction = Field(0.87, description="hemispherical infrared emissivity at beginning of life [1]")

@@ -27,7 +27,7 @@ Unknown keys are errors. Only `simulation` and `constellation` are required.
 `preset: NAME`, which loads `configs/presets/<solar|battery|radiator|accelerator|link|launch|mass>/NAME.yaml`;
 keys given beside it win. `spacecraft.radiator.coating: NAME` loads the coating's keys from
 `configs/presets/coating/NAME.yaml` the same way (over the radiator preset's, under the block's own).
-So do `spacecraft.solar_array.front_coating` and `.back_coating` (the array coatings named `array_*`).
+So do `spacecraft.solar_array.front_coating` and `.back_coating` (`configs/presets/array_coating/NAME.yaml`).
 """
 
 

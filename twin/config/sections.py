@@ -48,7 +48,8 @@ from twin.config.trace_mapping import TraceMapping
 PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
                 "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
                 "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass",
-                "spacecraft.solar_array.front_coating": "coating", "spacecraft.solar_array.back_coating": "coating"}
+                "spacecraft.solar_array.front_coating": "array_coating",
+                "spacecraft.solar_array.back_coating": "array_coating"}
 
 
 # ---------------------------------------------------------------- simulation
