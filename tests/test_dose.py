@@ -1,4 +1,4 @@
-"""The dose table (twin/ops/dose.py) against its source, R. McDonald, "Orbital-Datacenters"
+"""The dose table (twin/kernels/dose.py) against its source, R. McDonald, "Orbital-Datacenters"
 (SPENVIS runs; README "Radiation" table at 5 mm, docs/radiation_altitude_trade.md §6 at 2, 5 and
 10 mm): its points reproduced, its interpolation monotone, its edges handled as documented."""
 import math
@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from twin.ops import dose as D
-from twin.ops.dose import dose_rate_krad_per_year, sun_synchronous_inclination_deg
+from twin.kernels import dose as D
+from twin.ops.radiation import crossing_step
+from twin.kernels.dose import dose_rate_krad_per_year, sun_synchronous_inclination_deg
 
 # the README's table, typed in again here from the source (not read from the module under test)
 README_SSO = {500: 0.38, 700: 0.70, 1000: 1.79, 1200: 3.31, 1500: 7.82, 2000: 21.51}
@@ -110,10 +111,10 @@ def test_crossing_step_is_the_first_step_at_or_over_the_threshold():
     rng = np.random.default_rng(1)
     dose0 = rng.uniform(0.0, 3.0, 2000)
     rate = rng.uniform(1e-9, 1e-3, 2000)
-    k = D.crossing_step(dose0, rate, 2.0)
+    k = crossing_step(dose0, rate, 2.0)
     reached = k < np.iinfo(np.int64).max
     assert np.all(k[dose0 >= 2.0] == 0)
     kk = k[reached & (k > 0)]
     d0, r = dose0[reached & (k > 0)], rate[reached & (k > 0)]
     assert np.all(d0 + kk * r >= 2.0) and np.all(d0 + (kk - 1) * r < 2.0)
-    assert D.crossing_step(np.array([1.0]), np.array([0.0]), 2.0)[0] == np.iinfo(np.int64).max
+    assert crossing_step(np.array([1.0]), np.array([0.0]), 2.0)[0] == np.iinfo(np.int64).max

@@ -154,7 +154,7 @@ def test_worn_accelerators_and_faded_batteries_are_replaced_yearly():
 def test_radiation_dose_follows_the_published_table_and_ends_accelerators_life():
     from twin.economics.radiation import dose_krad_per_year, replacements_per_year
 
-    from twin.ops.dose import sun_synchronous_inclination_deg as sso
+    from twin.kernels.dose import sun_synchronous_inclination_deg as sso
 
     # the table's own points (McDonald, Orbital-Datacenters README), sun-synchronous at the
     # inclination of their altitude: exact

@@ -19,7 +19,7 @@ from twin.scaleout.spec import Distribution, load_sweep
 ROOT = Path(__file__).resolve().parents[1]
 # where a field's own description is its source, it says so after the meaning and unit
 # ("meaning [unit]; source", the config's convention) or names it in one of these ways
-SOURCE_IN_DESCRIPTION = re.compile(r"\]; \S|sourced|preset|\d{4}|et al|assumption|datasheet|Hypatia")
+SOURCE_IN_DESCRIPTION = re.compile(r"\]; \S|sourced|preset|\d{4}|et al|assumption|datasheet|Hypatia|arXiv|§")
 
 
 def _holds(spec: dict, value: float) -> bool:

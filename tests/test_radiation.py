@@ -14,7 +14,7 @@ from twin.config import Radiation, load_config, scenario_from_dict
 from twin.config.radiation import LLAMA3_INTERRUPTIONS_PER_ACCEL_H
 from twin.engine.simulation import run
 from twin.kernels import layout as L
-from twin.ops.dose import DOSE_YEAR_S, dose_rate_krad_per_year
+from twin.kernels.dose import DOSE_YEAR_S, dose_rate_krad_per_year
 from twin.ops.faults import earth_rotation_angle_rad, subsatellite_lat_lon_deg
 from twin.ops.jobs import JobBook
 from twin.ops.radiation import fault_model, geomagnetic_latitude_deg

@@ -120,7 +120,7 @@ def render() -> str:
     parts += _section("faults.outages item", C.Outage, "")
     parts += _section("radiation", Radiation, "radiation.",
                       "Dose, wear-out, single-event effects and the terrestrial failure floor (sources in "
-                      "twin/config/radiation.py and twin/ops/dose.py).")
+                      "twin/config/radiation.py and twin/kernels/dose.py).")
     parts += _section("links", C.Links, "links.", "Inter-satellite links; off (`topology: none`) by default.")
     parts += _section("earth", Earth, "earth.",
                       "The Earth's albedo and outgoing infrared, by design case (values and sources in "

@@ -169,4 +169,52 @@ DEFAULTS: dict[str, Provenance] = {
     "economics.radiation_tolerance_krad": Provenance("published", None, {"uniform": [2.0, 15.0]}),
     "economics.battery_usd_per_kwh": Provenance("assumption", None),
     "economics.battery_eol_fraction": Provenance("published", None),
+    # accelerator junction chain (twin/config/junction.py; derivations in preset h100)
+    "spacecraft.accelerator.junction_to_case_k_per_w": Provenance("estimate", None),
+    "spacecraft.accelerator.case_to_cold_plate_k_per_w": Provenance("estimate", None),
+    "spacecraft.accelerator.cold_plate_to_coolant_k_per_w": Provenance(
+        "estimate", None, {"uniform": [0.0111, 0.0222]}),   # the preset: copper plates up to about twice
+    "spacecraft.accelerator.junction_throttle_k": Provenance("published", None),
+    "spacecraft.accelerator.junction_shutdown_k": Provenance("published", None),
+    # radiator coating ageing (twin/config/thermal.py)
+    "spacecraft.radiator.age_years": Provenance("design", "a new coating at the epoch"),
+    "spacecraft.radiator.uv_dose_at_epoch_esh": Provenance("design", "a new coating at the epoch"),
+    # radiation (twin/config/radiation.py, twin/kernels/dose.py)
+    "radiation.shielding_mm_al": Provenance("design", "5 mm, the dose table's reference thickness (twin/kernels/dose.py)", {"uniform": [2.0, 10.0]}),
+    "radiation.initial_dose_krad": Provenance("design", "a new satellite at the epoch"),
+    "radiation.age_years": Provenance("design", "a new satellite at the epoch"),
+    "radiation.degradation_krad": Provenance("published", None),
+    "radiation.degraded_rate_factor": Provenance("assumption", None),
+    "radiation.hard_failure_krad": Provenance("published", None),
+    "radiation.hard_failure_log_sigma": Provenance("assumption", "no spread published: every accelerator at the bound"),
+    "radiation.floor_interruptions_per_accel_h": Provenance("published", None),
+    "radiation.sdc_rad_per_event": Provenance("published", None, {"uniform": [14.4, 20.0]}),
+    "radiation.uecc_rad_per_event": Provenance("published", None),
+    "radiation.sefi_rad_per_event": Provenance("published", None),
+    "radiation.sdc_corrupting_fraction": Provenance("published", None),
+    "radiation.sdc_detection_delay_s": Provenance("assumption", "detected at once unless given"),
+    "radiation.saa_factor": Provenance("assumption", None),
+    "radiation.high_latitude_factor": Provenance("assumption", None),
+    "radiation.high_latitude_deg": Provenance("published", None),
+    "earth.shadow_grazing_height_km": Provenance("published", None, {"uniform": [0.0, 75.0]}),
+    # the solar array's heat balance (twin/config/array.py, its docstring gives each source)
+    "spacecraft.solar_array.inherent_degradation": Provenance("estimate", None, {"uniform": [0.855, 1.0]}),
+    "spacecraft.solar_array.harness_loss": Provenance("estimate", None, {"uniform": [0.01, 0.05]}),
+    "spacecraft.solar_array.initial_temp_k": Provenance("assumption", "room temperature at the epoch"),
+    "spacecraft.solar_array.areal_heat_capacity_j_per_m2_k": Provenance("estimate", None, {"uniform": [1000.0, 2500.0]}),
+    "spacecraft.solar_array.front_coating.absorptivity_bol": Provenance(
+        "published", "AZUR SPACE 3G30C-Advanced with CMX cover glass datasheet (2016), preset cmx_cover_glass"),
+    "spacecraft.solar_array.front_coating.absorptivity_eol": Provenance("estimate", "held: ceria-doped glass, preset cmx_cover_glass"),
+    "spacecraft.solar_array.front_coating.emissivity_bol": Provenance(
+        "published", "Gilmore (ed.), Spacecraft Thermal Control Handbook (2002), Appendix A, 0.80-0.85",
+        {"uniform": [0.80, 0.85]}),
+    "spacecraft.solar_array.front_coating.emissivity_eol": Provenance("estimate", "held, as emissivity_bol"),
+    "spacecraft.solar_array.front_coating.eol_years": Provenance("design", "a 15-year design life"),
+    "spacecraft.solar_array.back_coating.absorptivity_bol": Provenance(
+        "published", "Z306 black polyurethane, Gilmore (2002) Appendix A, 0.92-0.98", {"uniform": [0.92, 0.98]}),
+    "spacecraft.solar_array.back_coating.absorptivity_eol": Provenance("estimate", "held: a black paint starts at its highest"),
+    "spacecraft.solar_array.back_coating.emissivity_bol": Provenance(
+        "published", "Z306, Gilmore (2002) Appendix A, 0.87-0.89", {"uniform": [0.87, 0.89]}),
+    "spacecraft.solar_array.back_coating.emissivity_eol": Provenance("estimate", "held, as emissivity_bol"),
+    "spacecraft.solar_array.back_coating.eol_years": Provenance("design", "a 15-year design life"),
 }

@@ -1,9 +1,9 @@
 """Radiation and the terrestrial failure floor of the accelerators (``radiation:``; models in
-twin/ops/dose.py and twin/ops/radiation.py, docs/design.md §4 "Radiation").
+twin/kernels/dose.py and twin/ops/radiation.py, docs/design.md §4 "Radiation").
 
 Every default is declared here once, with its source:
 
-- Dose: the SPENVIS table of twin/ops/dose.py, at the shielding given (2-10 mm Al, the table's
+- Dose: the SPENVIS table of twin/kernels/dose.py, at the shielding given (2-10 mm Al, the table's
   range; 5 mm is the table's reference).
 - Wear-out: Google, "Towards a future space-based, highly scalable AI infrastructure system
   design" (Project Suncatcher, arXiv:2511.19468, 2025), §2.3: TPU v6e (Trillium) in a 67 MeV
@@ -52,7 +52,7 @@ class Radiation(Section):
     The dose is always recorded; the floor is on by default; single-event effects with ``upsets``."""
     shielding_mm_al: Annotated[float, Field(ge=2, le=10)] = Field(
         5.0, description="aluminium around the accelerators [mm]: the dose table's range, 2-10 mm (SPENVIS/"
-                         "SHIELDOSE-2 sphere, twin/ops/dose.py); 5 mm is the table's reference")
+                         "SHIELDOSE-2 sphere, twin/kernels/dose.py); 5 mm is the table's reference")
     initial_dose_krad: Krad = Field(0.0, description="dose already taken at the epoch [krad(Si)]")
     age_years: Annotated[float, Field(ge=0, le=50)] = Field(
         0.0, description="years in orbit before the epoch, at the run's dose rate: added to initial_dose_krad [year]")

@@ -1,18 +1,18 @@
 """Radiation end of life of the accelerators, for the economics: the total ionising dose a year
 at the run's orbits (the run's own mean dose rate, ``dose_rate_krad_per_year_mean``, from
-twin/ops/dose.py: SPENVIS runs published by R. McDonald, "Orbital-Datacenters"), and the years
+twin/kernels/dose.py: SPENVIS runs published by R. McDonald, "Orbital-Datacenters"), and the years
 until it reaches the accelerators' tolerance (they are then replaced).
 """
 from __future__ import annotations
 
 import math
 
-from twin.ops.dose import REFERENCE_MM, dose_rate_krad_per_year
+from twin.kernels.dose import REFERENCE_MM, dose_rate_krad_per_year
 
 
 def dose_krad_per_year(altitude_km: float, inclination_deg: float, shielding_mm: float = REFERENCE_MM) -> float:
     """Total ionising dose behind ``shielding_mm`` of Al [krad(Si)/year] at one orbit
-    (:func:`twin.ops.dose.dose_rate_krad_per_year`): for a summary without the run's own rate."""
+    (:func:`twin.kernels.dose.dose_rate_krad_per_year`): for a summary without the run's own rate."""
     return float(dose_rate_krad_per_year(altitude_km, inclination_deg, shielding_mm))
 
 

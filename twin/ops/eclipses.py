@@ -2,6 +2,8 @@
 its last observed ones and its orbital period, and the longest eclipse an orbit can have."""
 import numpy as np
 
+from twin.kernels.dose import semi_major_axis_m  # noqa: F401  (its home is the orbits layer)
+
 
 def predict_eclipses(now_s: float, sunlit_fraction, last_entry_s, last_exit_s, period_s,
                      max_eclipse_s=None):
@@ -37,13 +39,6 @@ def predict_eclipses(now_s: float, sunlit_fraction, last_entry_s, last_exit_s, p
                       last_exit_s - (last_entry_s - period))
     length = np.where(np.isfinite(length) & (length > 0) & (length < period), length, longest)
     return entry, exit_, length
-
-
-def semi_major_axis_m(period_s):
-    """Semi-major axis [m] of an Earth orbit of period ``period_s`` [s], by Kepler's third law."""
-    from twin.constants import EARTH_MU_M3_S2
-
-    return (EARTH_MU_M3_S2 * (np.asarray(period_s, dtype=np.float64) / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
 
 
 def max_eclipse_s(period_s, earth_radius_m=None):

@@ -1,5 +1,5 @@
 """Radiation on the accelerators and the terrestrial failure floor (docs/design.md §4,
-"Radiation"; config and sources: twin/config/radiation.py; dose: twin/ops/dose.py).
+"Radiation"; config and sources: twin/config/radiation.py; dose: twin/kernels/dose.py).
 
 Dose. Each satellite takes a constant TID rate from its mean altitude (semi-major axis from the
 Kozai mean motion, over the equatorial radius), its inclination and the shielding; its dose is
@@ -56,11 +56,9 @@ import math
 
 import numpy as np
 
-from twin.constants import (EARTH_RADIUS_M, M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE,
-                            SECONDS_PER_YEAR)
+from twin.constants import (SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR)
 from twin.kernels import layout as L
-from twin.ops.dose import DOSE_YEAR_S, crossing_step, dose_rate_krad_per_year, outside_table
-from twin.ops.eclipses import semi_major_axis_m
+from twin.kernels.dose import DOSE_YEAR_S, dose_rate_krad_per_year, orbits_of, outside_table
 from twin.ops.faults import (NEVER, FaultModel, earth_rotation_angle_rad, in_saa, subsatellite_lat_lon_deg)
 
 logger = logging.getLogger(__name__)
@@ -101,18 +99,22 @@ class Regions:
         return float(self.factor(lat[:, None], lon[None, :]).mean())
 
 
-def orbits_of(sats) -> tuple[np.ndarray, np.ndarray]:
-    """Mean altitude [km] (semi-major axis from the Kozai mean motion, less the equatorial
-    radius) and inclination [deg] of each satellite, as the engine's summary takes them."""
-    period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
-    altitude_km = (semi_major_axis_m(period_s) - EARTH_RADIUS_M) / M_PER_KM
-    return altitude_km, np.degrees(np.array([r.inclo for r in sats.satrecs]))
-
-
-def satellite_dose_rates(scenario, sats) -> np.ndarray:
-    """TID rate of each satellite [krad(Si) per 365-day year] (twin.ops.dose)."""
-    altitude_km, inclination_deg = orbits_of(sats)
-    return dose_rate_krad_per_year(altitude_km, inclination_deg, scenario.radiation.shielding_mm_al)
+def crossing_step(dose0_krad: np.ndarray, rate_krad_per_step: np.ndarray, threshold_krad) -> np.ndarray:
+    """The first step boundary k >= 0 at which dose0 + k x rate >= threshold, per satellite
+    (int64; ``NEVER`` where the rate is 0 and the threshold is not reached already)."""
+    need = np.asarray(threshold_krad, dtype=np.float64) - dose0_krad
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.ceil(need / rate_krad_per_step)
+    out = np.where(need <= 0.0, 0.0, np.where(rate_krad_per_step > 0.0, k, np.inf))
+    finite = np.isfinite(out) & (out < NEVER / 4)
+    steps = np.full(out.shape, NEVER, dtype=np.int64)
+    steps[finite] = out[finite].astype(np.int64)
+    # ceil of a quotient can land one step early or late by rounding: settle it on the dose itself
+    late = (steps > 0) & (steps < NEVER) & (dose0_krad + (steps - 1) * rate_krad_per_step >= threshold_krad)
+    steps[late] -= 1
+    early = (steps < NEVER) & (dose0_krad + steps * rate_krad_per_step < threshold_krad)
+    steps[early] += 1
+    return steps
 
 
 class RadiationModel:

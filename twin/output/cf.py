@@ -22,7 +22,7 @@ _UDUNITS = {
     "Wh": "W h", "deg": "degree", "kWh/(m2 year)": "kW h/(m2 year)", "kWh/(kg year)": "kW h/(kg year)",
     "FLOP": "1", "USD": "1", "USD/kg": "kg-1", "text": None, "enum": None, "": "1",
     # absorbed dose: UDUNITS reads "rad" as the radian, so 1 krad = 10 Gy; the dose table's year is
-    # 365 days (twin/ops/dose.py), UDUNITS' "year" a tropical one
+    # 365 days (twin/kernels/dose.py), UDUNITS' "year" a tropical one
     "krad": "10 Gy", "krad/year": "10 Gy/(365 day)",
 }
 CURRENCY = {"USD": "USD", "USD/kg": "USD"}

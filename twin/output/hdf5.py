@@ -34,7 +34,7 @@ from twin.output.static import (command_line, compression_options, library_versi
                                  write_ledger_total, write_sat_variables, write_summary)
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, SCHEMA, SCHEMA_VERSION
 from twin.output.tables import EVENTS, JOBS, LINKS, append_rows, copy_table_rows, create_table
-from twin.ops.radiation import satellite_dose_rates
+from twin.kernels.dose import satellite_dose_rates
 
 
 FILE_FLUSH_INTERVAL_S = 2.0

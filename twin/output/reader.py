@@ -280,7 +280,12 @@ def _python(value):
 
 def read_summary(f: h5py.File) -> dict:
     """``/summary`` as a dict of Python scalars, in the order written (empty until the run completes)."""
-    return {k: _python(d.asstr()[()] if d.dtype.kind == "O" else d[()]) for k, d in f[schema.SUMMARY].items()}
+    out = {}
+    for k, d in f[schema.SUMMARY].items():
+        if not isinstance(d, h5py.Dataset):   # a damaged file's dangling or foreign entry
+            raise RunFileError(f"{f.filename}: /summary/{k} is not a dataset: the file is damaged")
+        out[k] = _python(d.asstr()[()] if d.dtype.kind == "O" else d[()])
+    return out
 
 
 def summary_units(f: h5py.File) -> dict:

@@ -32,7 +32,7 @@ TIME, SAT, CAUSE, XYZ = "time", "sat", "cause", "xyz"
 SAT_COORDS = ("sat_name", "norad_id", "plane")   # auxiliary coordinates on sat; a combined run adds "shard"
 # data variables on sat alone (schema 5): name -> (twin's unit, long_name)
 SAT_VARIABLES = {"dose_rate_krad_per_year": ("krad/year", "total ionising dose rate in silicon behind the "
-                                                           "radiation.shielding_mm_al of aluminium (twin/ops/dose.py)")}
+                                                           "radiation.shielding_mm_al of aluminium (twin/kernels/dose.py)")}
 POSITIONS = "position_gcrs_km"
 SUMMARY = "summary"
 JOB_INSTANTS = ("submit_s", "start_s", "end_s", "deadline_s")   # seconds since the epoch (CF time units)

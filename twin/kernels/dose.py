@@ -1,5 +1,7 @@
 """Total ionising dose (TID) rate of each satellite, from its mean altitude, its inclination and
 the shielding around the accelerators (docs/design.md §4, "Radiation"; docs/validation.md).
+Plain numpy, once per run, not numba: it sits with the kernels because the run file's writer and
+the economics (layer 3) need it as well as the radiation model (layer 5).
 
 The table. R. McDonald, "Orbital-Datacenters" (github.com/rMcDonald17/Orbital-Datacenters):
 SPENVIS runs (ESA; trapped protons AP-8 and electrons AE-8, solar protons SAPPHIRE at 95 %
@@ -31,7 +33,7 @@ import math
 
 import numpy as np
 
-from twin.constants import EARTH_MU_M3_S2, EARTH_RADIUS_M, M_PER_KM, SECONDS_PER_DAY
+from twin.constants import EARTH_MU_M3_S2, EARTH_RADIUS_M, M_PER_KM, SECONDS_PER_DAY, SECONDS_PER_MINUTE
 
 ALTITUDE_KM = np.array([500.0, 700.0, 1000.0, 1200.0, 1500.0, 2000.0])
 # README "Radiation" table, krad(Si)/year behind 5 mm Al, at the altitudes above
@@ -117,21 +119,20 @@ def outside_table(altitude_km, inclination_deg) -> str:
     return "; ".join(parts)
 
 
-def crossing_step(dose0_krad: np.ndarray, rate_krad_per_step: np.ndarray, threshold_krad) -> np.ndarray:
-    """The first step boundary k >= 0 at which dose0 + k x rate >= threshold, per satellite
-    (int64; ``NEVER`` where the rate is 0 and the threshold is not reached already)."""
-    from twin.ops.faults import NEVER
+def semi_major_axis_m(period_s):
+    """Semi-major axis [m] of an Earth orbit of period ``period_s`` [s], by Kepler's third law."""
+    return (EARTH_MU_M3_S2 * (np.asarray(period_s, dtype=np.float64) / (2.0 * np.pi)) ** 2) ** (1.0 / 3.0)
 
-    need = np.asarray(threshold_krad, dtype=np.float64) - dose0_krad
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.ceil(need / rate_krad_per_step)
-    out = np.where(need <= 0.0, 0.0, np.where(rate_krad_per_step > 0.0, k, np.inf))
-    finite = np.isfinite(out) & (out < NEVER / 4)
-    steps = np.full(out.shape, NEVER, dtype=np.int64)
-    steps[finite] = out[finite].astype(np.int64)
-    # ceil of a quotient can land one step early or late by rounding: settle it on the dose itself
-    late = (steps > 0) & (steps < NEVER) & (dose0_krad + (steps - 1) * rate_krad_per_step >= threshold_krad)
-    steps[late] -= 1
-    early = (steps < NEVER) & (dose0_krad + steps * rate_krad_per_step < threshold_krad)
-    steps[early] += 1
-    return steps
+
+def orbits_of(sats) -> tuple[np.ndarray, np.ndarray]:
+    """Mean altitude [km] (semi-major axis from the Kozai mean motion, less the equatorial
+    radius) and inclination [deg] of each satellite, as the engine's summary takes them."""
+    period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
+    altitude_km = (semi_major_axis_m(period_s) - EARTH_RADIUS_M) / M_PER_KM
+    return altitude_km, np.degrees(np.array([r.inclo for r in sats.satrecs]))
+
+
+def satellite_dose_rates(scenario, sats) -> np.ndarray:
+    """TID rate of each satellite [krad(Si) per 365-day year] (:func:`dose_rate_krad_per_year`)."""
+    altitude_km, inclination_deg = orbits_of(sats)
+    return dose_rate_krad_per_year(altitude_km, inclination_deg, scenario.radiation.shielding_mm_al)
