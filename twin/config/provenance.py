@@ -166,3 +166,7 @@ DEFAULTS: dict[str, Provenance] = {
     "economics.battery_usd_per_kwh": Provenance("assumption", None),
     "economics.battery_eol_fraction": Provenance("published", None),
 }
+
+from twin.config.inference import AUTOSCALE_PROVENANCE, PROVENANCE as _INFERENCE  # noqa: E402 (after Provenance)
+
+DEFAULTS.update({key: Provenance(*value) for key, value in {**_INFERENCE, **AUTOSCALE_PROVENANCE}.items()})

@@ -36,6 +36,7 @@ from twin.config.limits import (MAX_YEARS, MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, 
 from twin.config.base import Section
 from twin.config.economics import Economics
 from twin.config.environment import Earth
+from twin.config.inference import Inference, check_scenario as check_inference
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
 from twin.config.trace_mapping import TraceMapping
@@ -44,8 +45,6 @@ from twin.config.trace_mapping import TraceMapping
 PRESET_KINDS = {"spacecraft.solar_array": "solar", "spacecraft.battery": "battery",
                 "spacecraft.radiator": "radiator", "spacecraft.accelerator": "accelerator",
                 "links.terminal": "link", "economics.launch": "launch", "economics.mass": "mass"}
-
-
 
 
 # ---------------------------------------------------------------- simulation
@@ -458,6 +457,7 @@ class Scenario(Section):
     scheduler: Scheduler = Scheduler()
     faults: Faults = Faults()
     links: Links = Links()
+    inference: Inference | None = Field(None, description="an inference service beside the training workload")
     earth: Earth = Earth()
     economics: Economics = Economics()
     output: Output = Output()
@@ -482,6 +482,7 @@ class Scenario(Section):
                     f"workload.arrival_rate_per_h ({self.workload.arrival_rate_per_h:g}) x simulation.duration_s "
                     f"({self.simulation.duration_s:g}) gives {expected:,.0f} expected jobs, more than "
                     f"{MAX_EXPECTED_JOBS:,} (each is a Python object): lower the rate or shorten the run")
+        check_inference(self)
         return self
 
     def to_yaml(self) -> str:

@@ -22,12 +22,13 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.runlock import partial_path
 
-CHECKPOINT_VERSION = 9  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
+CHECKPOINT_VERSION = 10  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
 #                        4: the job book's reject-scan time; 5: radiator view factors in the node state;
 #                        6: the accelerator ledger in the accumulators, Job in twin.ops.job;
 #                        7: inter-satellite links (the network, link accumulators, jobs' network time);
 #                        8: the job book's trace replay (trace ids, censored flags, row accounting)
 #                        9: jobs' runtime estimates (Job.estimate_s, the book's trace estimates)
+#                        10: the inference service (replicas, request queue, statistics)
 
 
 def checkpoint_path(run_path) -> Path:
