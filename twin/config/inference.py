@@ -101,8 +101,8 @@ class Autoscale(Section):
     target_utilization: Annotated[float, Field(gt=0, le=1)] = Field(
         0.7, description="the load to keep the replicas at: requests taken / full-batch capacity [1]")
     tolerance: Annotated[float, Field(ge=0, lt=1)] = Field(
-        0.1, description="no change while utilisation / target is within this of 1; the Horizontal Pod "
-                         "Autoscaler's default (kube-controller-manager --horizontal-pod-autoscaler-tolerance) [1]")
+        0.1, description="no change while load / target is within this of 1 [1]; the Horizontal Pod "
+                         "Autoscaler's default (kube-controller-manager --horizontal-pod-autoscaler-tolerance)")
 
     @model_validator(mode="after")
     def _order(self):
@@ -117,10 +117,10 @@ class Inference(Section):
     to ``max_batch``, and serves them together for S(B) = output_tokens x (step_s + B x
     step_per_request_s) seconds at full rate, slower as its satellite's compute rate falls (power,
     heat) and not at all while the satellite sheds its compute or is down."""
-    arrivals: Requests = PoissonRequests()
+    arrivals: Requests = Field(PoissonRequests(), description="when requests come: kind poisson or trace (below)")
     output_tokens: Annotated[int, Field(ge=1, le=MAX_TOKENS)] = Field(
-        500, description="decode steps per request (1 for a model that is not generative); NVIDIA NIM "
-                         "benchmark's 500-token answers (module docstring) [1]")
+        500, description="decode steps per request (1 for a model that is not generative) [1]; the NVIDIA "
+                         "NIM benchmark's 500-token answers (module docstring)")
     step_s: ServiceSeconds = Field(
         0.0177402, description="batch-independent time of one decode step at full rate [s]; 17.7402 ms, NVIDIA NIM "
                                "benchmark of Llama-3.3-70B on 2 H100 (module docstring)")
@@ -131,14 +131,14 @@ class Inference(Section):
         "deterministic", description="a batch's service time: exactly S(B), or exponential with mean S(B) "
                                      "(for the M/M/c checks)")
     max_batch: Annotated[int, Field(ge=1, le=MAX_BATCH)] = Field(
-        89, description="most requests served together; 89 = where the NIM benchmark's inter-token latency "
-                        "levels off, (92.91 - 17.74) / 0.8398 (module docstring) [1]")
+        89, description="most requests served together [1]; 89 = where the NIM benchmark's inter-token "
+                        "latency levels off, (92.91 - 17.74) / 0.8398 (module docstring)")
     batch_timeout_s: WaitSeconds = Field(
         0.0, description="a free replica waits for its batch to fill to max_batch at most this long after the "
                          "oldest request came (Triton's max_queue_delay); 0 = batch when free [s]")
     accelerators_per_replica: Annotated[int, Field(ge=1, le=MAX_REPLICAS)] = Field(
-        2, description="accelerators of one replica, all on one satellite (tensor parallel over its bus); the "
-                       "NIM benchmark's 2 H100 (module docstring)")
+        2, description="accelerators of one replica, all on one satellite (tensor parallel over its bus) "
+                       "[1]; the NIM benchmark's 2 H100 (module docstring)")
     replicas: Replicas = Field(4, description="replicas placed at the start (with autoscale: the initial number) [1]")
     placement: Literal["spread", "pack"] = Field(
         "spread", description="spread: one replica per satellite in turn (eclipses and faults hit few); "
@@ -155,8 +155,8 @@ class Inference(Section):
         101.8, description="end-to-end latency a request should not exceed [s]; MLPerf Inference's Llama 2 70B "
                            "server limits for a 500-token answer (module docstring)")
     objective_percentile: PERCENTILE = Field(
-        99.0, description="the objective is met when this share of the requests meets it; MLPerf Inference's "
-                          "99th percentile (module docstring) [%]")
+        99.0, description="the objective is met when this share of the requests meets it [%]; MLPerf "
+                          "Inference's 99th percentile (module docstring)")
     on_late: Literal["serve_late", "refuse"] = Field(
         "serve_late", description="requests that wait past max_wait_s: served anyway (late), or refused (the "
                                   "gateway drops them)")

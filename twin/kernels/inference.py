@@ -10,9 +10,13 @@ time they can start a batch (ties: the lower index), so the queue is shared exac
 servers of an M/M/c queue; times are absolute (step k spans [k dt, (k + 1) dt)), so where the
 engine cuts its blocks moves no event.
 
-- A free replica whose node does not compute (rate 0) takes nothing until a step where it does
-  (the gateway routes around it); while requests wait meanwhile its time goes to the ledger's
-  ``power`` and ``heat``, in the node's shares.
+- A free replica whose node does not compute (rate 0: its compute shed for power, shut down by
+  heat) takes nothing until a step where it does (the gateway routes around it); while requests
+  wait meanwhile its time goes to the ledger's ``power`` and ``heat``, in the node's shares.
+- A batch in service whose node stops computing is given up at the start of that step: its
+  requests go back to the head of the queue in arrival order (the gateway retries them on
+  another replica; a shed accelerator may lose its memory, and no client waits out an eclipse),
+  and the work done on it leaves ``delivered`` for ``power`` and ``heat``.
 - With ``timeout_s`` > 0 a free replica waits for its batch to fill to ``max_batch``, at most
   ``timeout_s`` after the oldest request came (its wait goes to ``scheduling``).
 - A request that waited more than ``wait_limit_s`` when a replica could take it is refused: what
@@ -143,28 +147,58 @@ def _book_engaged(acc, node, accel, rate, heat, span_s):
 
 
 @njit(cache=True)
-def _walk(node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sums):
-    """Serve ``work`` full-rate seconds from ``s`` on node ``node``'s rates; returns (the end, or
-    +inf if it is beyond the block, and the work left), booking the time to the ledger."""
+def _walk(r, node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sums, rep_done):
+    """Serve ``work`` full-rate seconds from ``s`` on node ``node``'s rates, booking the time to
+    the ledger (and what was delivered to ``rep_done[r]``). Returns (the end, the work left, the
+    stall): the end when it is within the block (else +inf); the stall, the start of the first step
+    in which the node computes nothing, where the batch is given up (else +inf)."""
     k = step_of(s, dt_s) - k0
     t = s
     engaged = 0.0
     while k < n_steps:
         rate = rate_kn[k, node]
+        if rate <= 0.0:
+            sums[F_ENGAGED_S] += engaged
+            return math.inf, work, t
         end = (k0 + k + 1) * dt_s
         span = end - t
-        if rate > 0.0 and work <= rate * span:
+        if work <= rate * span:
             used = work / rate
             _book_engaged(acc, node, accel, rate, heat_kn[k, node], used)
+            rep_done[r] += accel * rate * used
             sums[F_ENGAGED_S] += engaged + used
-            return t + used, 0.0
+            return t + used, 0.0, math.inf
         _book_engaged(acc, node, accel, rate, heat_kn[k, node], span)
+        rep_done[r] += accel * rate * span
         engaged += span
         work -= rate * span
         t = end
         k += 1
     sums[F_ENGAGED_S] += engaged
-    return math.inf, work
+    return math.inf, work, math.inf
+
+
+@njit(cache=True)
+def _requeue(queue, lo, hi, members, n):
+    """Put ``members[:n]`` (ascending arrival times) back at the head of ``queue[lo:hi]`` in
+    arrival order; there is room before ``lo`` (the caller keeps it). Returns the new ``lo``."""
+    m = 0
+    while lo + m < hi and queue[lo + m] < members[n - 1]:
+        m += 1
+    i, j, out = 0, lo, lo - n
+    while i < n and j < lo + m:   # a merge; writing stays behind reading (out < j while i < n)
+        if members[i] <= queue[j]:
+            queue[out] = members[i]
+            i += 1
+        else:
+            queue[out] = queue[j]
+            j += 1
+        out += 1
+    while i < n:
+        queue[out] = members[i]
+        i += 1
+        out += 1
+    return lo - n
 
 
 @njit(cache=True)
@@ -222,14 +256,15 @@ def _pop(ht, hr, size):
 
 @njit(cache=True)
 def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, rep_up, rep_ready_s, rep_key_s,
-                rep_busy, rep_work_s, rep_n, rep_members, par, key, counts, sums, hist, acc):
+                rep_busy, rep_work_s, rep_n, rep_members, rep_done, par, key, counts, sums, hist, acc):
     """Serve the queue through steps k0 .. k0 + n_steps − 1 (module docstring).
 
     ``queue[lo:hi]``: arrival times [s] of the requests waiting, ascending, all before the block's
     end. Per replica r (R,): ``rep_node`` its node; ``rep_up`` placed on a node that is up;
     ``rep_ready_s`` when its model is loaded [s]; ``rep_key_s`` the earliest it may take a batch
     [s]; ``rep_busy``, ``rep_work_s`` (full-rate seconds left), ``rep_n`` and ``rep_members`` (R,
-    max_batch) its batch in service. ``par`` (N_PAR,) the parameters, ``key`` the service-time
+    max_batch) its batch in service, ``rep_done`` (R,) what the ledger booked delivered for it
+    [accelerator-s]. ``queue`` has room for every batch in service before ``lo``. ``par`` (N_PAR,) the parameters, ``key`` the service-time
     stream; ``counts``, ``sums``, ``hist`` and the ledger rows of ``acc`` (N_ACC, N) are
     incremented. Returns the new ``lo``."""
     t0, t1 = k0 * dt_s, (k0 + n_steps) * dt_s
@@ -250,19 +285,34 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
             booked[r] += loading
         if rep_busy[r]:   # a batch carried over from the last block
             before = sums[F_ENGAGED_S]
-            end, rep_work_s[r] = _walk(node, accel, t0, rep_work_s[r], k0, n_steps, dt_s, rate_kn, heat_kn, acc, sums)
+            end, rep_work_s[r], stall = _walk(r, node, accel, t0, rep_work_s[r], k0, n_steps, dt_s, rate_kn, heat_kn,
+                                              acc, sums, rep_done)
             booked[r] += sums[F_ENGAGED_S] - before
-            if end == math.inf:
+            if end < math.inf:
+                _finish(r, end, rep_n, rep_members, par, counts, sums, hist)
+                rep_busy[r] = False
+                rep_key_s[r] = end
+            elif stall < math.inf:   # given up at the stall: an event in turn
+                size = _push(ht, hr, size, stall, r)
                 continue
-            _finish(r, end, rep_n, rep_members, par, counts, sums, hist)
-            rep_busy[r] = False
-            rep_key_s[r] = end
+            else:
+                continue
         size = _push(ht, hr, size, max(rep_key_s[r], rep_ready_s[r], t0), r)
 
     while size > 0:
         key_s, r = ht[0], hr[0]
         size = _pop(ht, hr, size)
         node = rep_node[r]
+        if rep_busy[r]:   # its node stopped computing: the batch goes back to the queue, its work lost
+            heat = heat_kn[step_of(key_s, dt_s) - k0, node]
+            acc[ACC_LEDGER + LEDGER_DELIVERED, node] -= rep_done[r]
+            acc[ACC_LEDGER + LEDGER_HEAT, node] += rep_done[r] * heat
+            acc[ACC_LEDGER + LEDGER_POWER, node] += rep_done[r] * (1.0 - heat)
+            rep_done[r] = 0.0
+            lo = _requeue(queue, lo, hi, rep_members[r], rep_n[r])
+            counts[C_REQUEUED] += rep_n[r]
+            rep_n[r] = 0
+            rep_busy[r] = False
         if lo == hi:   # nothing waits: idle until the next block
             rep_key_s[r] = key_s
             continue
@@ -326,10 +376,14 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
         counts[C_BATCHES] += 1
         sums[F_BATCH_REQUESTS] += n
         before = sums[F_ENGAGED_S]
-        end, rep_work_s[r] = _walk(node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sums)
+        rep_done[r] = 0.0
+        end, rep_work_s[r], stall = _walk(r, node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sums,
+                                          rep_done)
         booked[r] += sums[F_ENGAGED_S] - before
         if end == math.inf:
             rep_busy[r] = True
+            if stall < math.inf:
+                size = _push(ht, hr, size, stall, r)
             continue
         _finish(r, end, rep_n, rep_members, par, counts, sums, hist)
         rep_key_s[r] = end

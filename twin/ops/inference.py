@@ -13,8 +13,9 @@ accelerators it takes.
 - At the start, ``replicas`` are placed (``spread`` or ``pack``) before any job; they are a
   reservation the training workload never sees (the job book's ``capacity`` is lowered by them,
   with autoscale by ``min_replicas``).
-- A satellite that fails takes its replicas down: their batches in service are lost and their
-  requests go back to the head of the queue (retried, ``inference_requeued``). At the next epoch
+- A satellite that fails takes its replicas down, and one that stops computing (compute shed for
+  power, or shut down by heat) stops them: their batches in service are lost and their requests
+  go back to the head of the queue (retried, ``inference_requeued``). At the next epoch
   a replica on a failed satellite moves to one with room (``priority: preempt``: room made by
   preempting training jobs); a replica that stays serves again, after ``startup_s``, once its
   satellite is repaired.
@@ -68,10 +69,13 @@ class InferenceService:
         self.work_s = np.zeros(slots)                 # full-rate work left of its batch [s]
         self.n = np.zeros(slots, np.int64)            # requests in its batch
         self.members = np.zeros((slots, cfg.max_batch))   # their arrival times [s]
+        self.done = np.zeros(slots)                   # delivered for it so far [accelerator-s]
+        self.lost_to_faults = np.zeros(n_nodes)       # work of batches lost with their node [accelerator-s]
+        self.headroom = slots * cfg.max_batch         # queue room kept before lo: every batch in service
         self.placed_at = np.zeros(slots, np.int64)    # placement order (newest: largest)
         self.placements = 0
-        self.queue = np.empty(1024)                   # arrival times of waiting requests: queue[lo:hi]
-        self.lo = self.hi = 0
+        self.queue = np.empty(self.headroom + 1024)   # arrival times of waiting requests: queue[lo:hi]
+        self.lo = self.hi = self.headroom
         self.arrived = 0
         self.counts = np.zeros(K.N_COUNTS, np.int64)
         self.sums = np.zeros(K.N_SUMS)
@@ -196,18 +200,27 @@ class InferenceService:
 
     # ------------------------------------------------------------ faults
     def fail_nodes(self, nodes) -> None:
-        """Satellites ``nodes`` went down: their replicas' batches are lost, and their requests go
-        back to the head of the queue."""
+        """Satellites ``nodes`` went down: their replicas' batches are lost (their work leaves
+        ``delivered`` for ``faults`` at the next call), and their requests go back to the head of
+        the queue, in arrival order."""
         hit = np.flatnonzero(np.isin(self.node, np.asarray(list(nodes), dtype=np.int64)) & self.busy)
         if not len(hit):
             return
-        back = np.sort(np.concatenate([self.members[r, :self.n[r]] for r in hit]))
+        np.add.at(self.lost_to_faults, self.node[hit], self.done[hit])
+        back = np.concatenate([self.members[r, :self.n[r]] for r in hit])
         self.counts[K.C_REQUEUED] += len(back)
-        waiting = self.queue[self.lo:self.hi]
-        self.queue = np.concatenate((back, waiting, np.empty(max(1024, len(waiting)))))
-        self.lo, self.hi = 0, len(back) + len(waiting)
+        merged = np.sort(np.concatenate((back, self.queue[self.lo:self.hi])), kind="stable")
+        self._store(merged)
         self.busy[hit] = False
         self.n[hit] = 0
+        self.done[hit] = 0.0
+
+    def _store(self, waiting: np.ndarray) -> None:
+        """``waiting`` (ascending) becomes the queue, with the head room the kernel needs before it."""
+        if len(self.queue) < self.headroom + 2 * len(waiting) + 1024:
+            self.queue = np.empty(self.headroom + 2 * len(waiting) + 1024)
+        self.queue[self.headroom:self.headroom + len(waiting)] = waiting
+        self.lo, self.hi = self.headroom, self.headroom + len(waiting)
 
     def on_faults(self, down, up, now_s: float) -> None:
         """Faults and repairs at a step boundary (the engine's ``FaultModel.apply``)."""
@@ -227,15 +240,19 @@ class InferenceService:
                 acc: np.ndarray) -> None:
         """Serve the requests through steps k0 .. k0 + K − 1 at the node kernel's rates (K, N)."""
         n_steps = rate_kn.shape[0]
-        if self.lo > len(self.queue) // 2:   # drop what was served
-            self.queue[:self.hi - self.lo] = self.queue[self.lo:self.hi]
-            self.lo, self.hi = 0, self.hi - self.lo
+        waiting = self.hi - self.lo
+        if self.lo < self.headroom or self.lo - self.headroom > waiting + 65536:   # room before; drop the served
+            self._store(self.queue[self.lo:self.hi].copy())
+        if self.lost_to_faults.any():
+            acc[L.ACC_LEDGER + L.LEDGER_DELIVERED] -= self.lost_to_faults
+            acc[L.ACC_LEDGER + L.LEDGER_FAULTS] += self.lost_to_faults
+            self.lost_to_faults[:] = 0.0
         before = self.hi
         self.queue, self.hi = self.source.fill(self.queue, self.hi, (k0 + n_steps) * dt_s)
         self.arrived += self.hi - before
         up = (self.node >= 0) & ~down[np.maximum(self.node, 0)]
         self.lo = K.serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, self.queue, self.lo, self.hi, self.node, up,
-                                self.ready_s, self.key_s, self.busy, self.work_s, self.n, self.members, self.par,
+                                self.ready_s, self.key_s, self.busy, self.work_s, self.n, self.members, self.done, self.par,
                                 self.service_key, self.counts, self.sums, self.hist, acc)
         self.replica_s += len(self.placed) * n_steps * dt_s
 
