@@ -256,3 +256,18 @@ def test_histogram_quantiles():
     assert K.hist_quantile(hist, 0.10) == pytest.approx(0.001, rel=2.5e-3)
     assert K.hist_quantile(hist, 0.99) == pytest.approx(100.0, rel=2.5e-3)
     assert math.isnan(K.hist_quantile(np.zeros(K.N_HIST, np.int64), 0.5))
+
+
+def test_daily_cycle_of_arrivals_follows_its_rate():
+    """Thinning with A = 0.8 peaking at 18 h: over 20 days, the arrivals in each hour of the day are
+    rate x ∫(1 + A cos(2π (t − 18 h) / 1 d)) dt over that hour x 20, within 4 sigma (Poisson)."""
+    from twin.ops.requests import PoissonRequests
+
+    source = PoissonRequests(2.0, 12345, 0.8, 18 * 3600.0)
+    queue, hi = source.fill(np.empty(1024), 0, 20 * 86400.0)
+    counts = np.bincount((queue[:hi] % 86400.0 // 3600.0).astype(int), minlength=24)
+    w = 2 * math.pi / 86400.0
+    edges = np.arange(25) * 3600.0
+    expected = 20 * 2.0 * (3600.0 + 0.8 / w * (np.sin(w * (edges[1:] - 18 * 3600)) - np.sin(w * (edges[:-1] - 18 * 3600))))
+    assert np.all(np.abs(counts - expected) < 4 * np.sqrt(expected))
+    assert counts[18] > 5 * counts[6]   # peak 1.8 against trough 0.2 of the mean

@@ -51,6 +51,11 @@ class PoissonRequests(Section):
     kind: Literal["poisson"] = "poisson"
     rate_per_s: Annotated[float, Field(ge=0, le=MAX_REQUEST_RATE_PER_S)] = Field(
         2.0, description="mean requests per second to the whole constellation [1/s]")
+    diurnal_amplitude: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="a daily cycle: the rate is rate_per_s x (1 + A cos(2 pi (t - peak) / 1 d)), the "
+                         "users' day on the ground; 0 = constant [1]")
+    peak_hour_utc: Annotated[float, Field(ge=0, lt=24)] = Field(
+        18.0, description="hour of the day (UTC) the cycle peaks [h]")
 
 
 class TraceRequests(Section):

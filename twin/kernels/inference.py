@@ -89,15 +89,28 @@ def exponential(key, counter):
 
 
 @njit(cache=True)
-def poisson_arrivals(next_s, counter, key, rate_per_s, until_s, out, n):
+def poisson_arrivals(next_s, counter, key, rate_per_s, until_s, out, n, amplitude=0.0, peak_s=0.0,
+                     period_s=86400.0):
     """Arrival times of a Poisson stream below ``until_s`` into ``out[n:]``, as long as it has room.
 
     ``next_s`` is the next arrival not yet given out, ``counter`` the draws so far. Returns (the new
-    n, next_s, counter); the caller grows ``out`` and calls again while next_s < until_s."""
+    n, next_s, counter); the caller grows ``out`` and calls again while next_s < until_s.
+
+    With ``amplitude`` A > 0 the rate is rate x (1 + A cos(2π (t − peak_s) / period_s)), drawn by
+    thinning (Lewis & Shedler, "Simulation of nonhomogeneous Poisson processes by thinning", Naval
+    Research Logistics Quarterly 26, 1979): candidates at the peak rate, each kept with
+    probability rate(t) / peak rate; ``next_s`` is then the next candidate."""
+    top = rate_per_s * (1.0 + amplitude)
     while next_s < until_s and n < out.shape[0]:
-        out[n] = next_s
-        n += 1
-        next_s += exponential(key, counter) / rate_per_s
+        keep = True
+        if amplitude > 0.0:
+            phase = 2.0 * math.pi * (next_s - peak_s) / period_s
+            keep = uniform(key, counter) * top < rate_per_s * (1.0 + amplitude * math.cos(phase))
+            counter += 1
+        if keep:
+            out[n] = next_s
+            n += 1
+        next_s += exponential(key, counter) / top
         counter += 1
     return n, next_s, counter
 

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from twin.constants import J_PER_WH
+from twin.constants import J_PER_WH, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.kernels import inference as K
 from twin.kernels import layout as L
 from twin.ops.requests import PoissonRequests, TraceRequests
@@ -40,15 +40,20 @@ class InferenceService:
     """Replicas, queue and statistics of one run's inference (module docstring)."""
 
     def __init__(self, cfg, n_nodes: int, accel_per_node: int, idle_w: float, peak_w: float, seed: int,
-                 trace=None):
+                 trace=None, epoch_utc=None):
         """``cfg`` a :class:`twin.config.inference.Inference`; ``trace`` a request trace already read
-        (:func:`twin.ops.requests.load_request_trace`) when ``cfg.arrivals`` is one."""
+        (:func:`twin.ops.requests.load_request_trace`) when ``cfg.arrivals`` is one; ``epoch_utc``
+        the run's start (a datetime; None: midnight), for a daily cycle of arrivals."""
         self.cfg = cfg
         self.n_nodes, self.accel_per_node = n_nodes, accel_per_node
         self.accel = cfg.accelerators_per_replica
         arrival_key, service_key = np.random.SeedSequence(seed, spawn_key=(SEED_CHILD,)).generate_state(2, np.uint64)
-        self.source = (TraceRequests(trace) if cfg.arrivals.kind == "trace"
-                       else PoissonRequests(cfg.arrivals.rate_per_s, arrival_key))
+        if cfg.arrivals.kind == "trace":
+            self.source = TraceRequests(trace)
+        else:
+            arr = cfg.arrivals
+            peak_s = (arr.peak_hour_utc * SECONDS_PER_HOUR - seconds_of_day(epoch_utc)) % SECONDS_PER_DAY
+            self.source = PoissonRequests(arr.rate_per_s, arrival_key, arr.diurnal_amplitude, peak_s)
         self.service_key = np.uint64(service_key)
         par = np.zeros(K.N_PAR)
         par[K.P_FIXED_S] = cfg.output_tokens * cfg.step_s
@@ -295,7 +300,7 @@ def inference_service(scenario, n_nodes: int, jobs, requests=None) -> InferenceS
         return None
     acc = scenario.spacecraft.accelerator
     service = InferenceService(scenario.inference, n_nodes, acc.count, acc.idle_power_w, acc.peak_power_w,
-                               scenario.simulation.seed, requests)
+                               scenario.simulation.seed, requests, scenario.simulation.epoch_utc)
     service.reserve(jobs)
     return service
 
@@ -303,3 +308,10 @@ def inference_service(scenario, n_nodes: int, jobs, requests=None) -> InferenceS
 def replicas_fit(cfg, n_nodes: int, accel_per_node: int) -> int:
     """How many replicas of ``cfg`` fit on ``n_nodes`` empty satellites."""
     return n_nodes * (accel_per_node // cfg.accelerators_per_replica)
+
+
+def seconds_of_day(epoch_utc) -> float:
+    """Seconds since midnight UTC of ``epoch_utc`` (0 for None)."""
+    if epoch_utc is None:
+        return 0.0
+    return epoch_utc.hour * SECONDS_PER_HOUR + epoch_utc.minute * 60.0 + epoch_utc.second + epoch_utc.microsecond / 1e6

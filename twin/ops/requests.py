@@ -51,14 +51,16 @@ def load_request_trace(cfg) -> RequestTrace:
 
 
 class PoissonRequests:
-    """Poisson arrivals at ``rate_per_s`` from t = 0, drawn from stream ``key``."""
+    """Poisson arrivals at ``rate_per_s`` from t = 0, drawn from stream ``key``; with ``amplitude``
+    > 0, a daily cycle peaking at ``peak_s`` [s since the run's start, modulo a day]."""
 
-    def __init__(self, rate_per_s: float, key: int):
+    def __init__(self, rate_per_s: float, key: int, amplitude: float = 0.0, peak_s: float = 0.0):
         self.rate_per_s, self.key = rate_per_s, np.uint64(key)
+        self.amplitude, self.peak_s = amplitude, peak_s
         self.counter = 0
         self.next_s = np.inf
         if rate_per_s > 0.0:
-            self.next_s = exponential(self.key, 0) / rate_per_s
+            self.next_s = exponential(self.key, 0) / (rate_per_s * (1.0 + amplitude))
             self.counter = 1
         self.dropped = {}
 
@@ -69,7 +71,7 @@ class PoissonRequests:
             if hi == len(queue):
                 queue = _grown(queue)
             hi, self.next_s, self.counter = poisson_arrivals(self.next_s, self.counter, self.key, self.rate_per_s,
-                                                             until_s, queue, hi)
+                                                             until_s, queue, hi, self.amplitude, self.peak_s)
         return queue, hi
 
 
