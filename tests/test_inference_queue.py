@@ -261,9 +261,9 @@ def test_histogram_quantiles():
 def test_daily_cycle_of_arrivals_follows_its_rate():
     """Thinning with A = 0.8 peaking at 18 h: over 20 days, the arrivals in each hour of the day are
     rate x ∫(1 + A cos(2π (t − 18 h) / 1 d)) dt over that hour x 20, within 4 sigma (Poisson)."""
-    from twin.ops.requests import PoissonRequests
+    from twin.ops.requests import PoissonArrivals
 
-    source = PoissonRequests(2.0, 12345, 0.8, 18 * 3600.0)
+    source = PoissonArrivals(2.0, 12345, 0.8, 18 * 3600.0)
     queue, hi = source.fill(np.empty(1024), 0, 20 * 86400.0)
     counts = np.bincount((queue[:hi] % 86400.0 // 3600.0).astype(int), minlength=24)
     w = 2 * math.pi / 86400.0

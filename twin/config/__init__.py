@@ -3,6 +3,7 @@
 ``sections``       the pydantic models of every section, down to :class:`Scenario`
 ``limits``         the range of every quantity, each bound with its reason
 ``trace_mapping``  the column mapping of a job-trace CSV
+``inference``      the inference service (requests, batches, replicas, latency objective)
 ``load``           the one loader: YAML reading, dotted overrides, presets, error lines
 ``keys``           dotted keys checked against the models (sweeps)
 ``doc``            renders docs/config.md from the models
@@ -20,3 +21,4 @@ from twin.config.sections import (  # noqa: F401
 from twin.config.economics import Economics, Ground, Launch, Mass  # noqa: F401
 from twin.config.terminal import LinkTerminal  # noqa: F401
 from twin.config.trace_mapping import TraceMapping  # noqa: F401
+from twin.config.inference import Autoscale, Inference, PoissonRequests, TraceRequests  # noqa: F401

@@ -31,7 +31,7 @@ import numpy as np
 from twin.constants import J_PER_WH, SECONDS_PER_DAY, SECONDS_PER_HOUR
 from twin.kernels import inference as K
 from twin.kernels import layout as L
-from twin.ops.requests import PoissonRequests, TraceRequests
+from twin.ops.requests import PoissonArrivals, TraceArrivals
 
 SEED_CHILD = 3   # SeedSequence(seed).spawn(4)[3]: the engine's children 0-2 are the workload and faults'
 
@@ -49,11 +49,11 @@ class InferenceService:
         self.accel = cfg.accelerators_per_replica
         arrival_key, service_key = np.random.SeedSequence(seed, spawn_key=(SEED_CHILD,)).generate_state(2, np.uint64)
         if cfg.arrivals.kind == "trace":
-            self.source = TraceRequests(trace)
+            self.source = TraceArrivals(trace)
         else:
             arr = cfg.arrivals
             peak_s = (arr.peak_hour_utc * SECONDS_PER_HOUR - seconds_of_day(epoch_utc)) % SECONDS_PER_DAY
-            self.source = PoissonRequests(arr.rate_per_s, arrival_key, arr.diurnal_amplitude, peak_s)
+            self.source = PoissonArrivals(arr.rate_per_s, arrival_key, arr.diurnal_amplitude, peak_s)
         self.service_key = np.uint64(service_key)
         par = np.zeros(K.N_PAR)
         par[K.P_FIXED_S] = cfg.output_tokens * cfg.step_s

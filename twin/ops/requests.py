@@ -50,7 +50,7 @@ def load_request_trace(cfg) -> RequestTrace:
     return RequestTrace(times, {k: v for k, v in dropped.items() if v})
 
 
-class PoissonRequests:
+class PoissonArrivals:
     """Poisson arrivals at ``rate_per_s`` from t = 0, drawn from stream ``key``; with ``amplitude``
     > 0, a daily cycle peaking at ``peak_s`` [s since the run's start, modulo a day]."""
 
@@ -75,7 +75,7 @@ class PoissonRequests:
         return queue, hi
 
 
-class TraceRequests:
+class TraceArrivals:
     """A request trace's arrivals (:class:`RequestTrace`)."""
 
     def __init__(self, trace: RequestTrace):
