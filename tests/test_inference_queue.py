@@ -5,6 +5,7 @@ with every node computing at full rate unless a test says otherwise:
 - one replica, deterministic service: M/D/1, mean wait by Pollaczek-Khinchine;
 - one replica, exponential service: M/M/1, whose time in system is exponential with rate μ − λ
   (its median and 99th percentile, read from the latency histogram);
+- a queue of at most K − c waiting: M/M/c/K, its blocking probability;
 - ``refuse`` with a wait limit τ: M/M/c+D (customers leave after a deterministic patience), whose
   refused share has a closed form (below); at τ = 0 it is M/M/c/c, Erlang B;
 - batches: a saturated replica serves max_batch / S(max_batch) requests per second; a time-out
@@ -141,6 +142,26 @@ def test_refusals_match_mmc_with_patience(tau_s):
                             n_nodes=2, replicas=2, on_late="refuse", max_wait_s=tau_s)
     theory = mmc_patience_refused(2, 2.4, 1.0, tau_s)
     print(f"\nM/M/2+D tau {tau_s}: refused {theory:.4f}, measured {mean:.4f} ± {half:.4f}")
+    assert abs(mean - theory) <= half + 0.01 * theory
+
+
+def mmck_blocking(c, k, a):
+    """M/M/c/K: the share of arrivals that find the system full, p_K (PASTA), offered load a = λ/μ."""
+    terms = [a ** n / factorial(n) for n in range(c + 1)] + [a ** n / (factorial(c) * c ** (n - c))
+                                                             for n in range(c + 1, k + 1)]
+    return terms[-1] / sum(terms)
+
+
+def test_a_full_queue_refuses_as_mmck_blocks():
+    """c = 2 replicas, at most 3 waiting (K = 5), λ = 2.4/s, μ = 1/s: the arrivals refused are
+    M/M/2/5's blocking probability."""
+    mean, half = replicated(lambda m: m["inference_refused_queue_full"] / (m["inference_refused"]
+                                                                         + m["inference_served"]),
+                            10, calls=60, arrivals={"rate_per_s": 2.4}, service_distribution="exponential",
+                            n_nodes=2, replicas=2, max_queue=3)
+    theory = mmck_blocking(2, 5, 2.4)
+    print(f"\nM/M/2/5, offered 120 %: blocked {theory:.4f}, measured {mean:.4f} ± {half:.4f}")
+    assert mmck_blocking(1, 1, 1.0) == pytest.approx(0.5)   # M/M/1/1 is Erlang B
     assert abs(mean - theory) <= half + 0.01 * theory
 
 

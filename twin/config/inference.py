@@ -37,6 +37,7 @@ MAX_EXPECTED_REQUESTS = 1.0e10   # requests over a run: each costs ~50 ns in the
 #                                  already ~10 min of a core; more is a run nobody waits for
 MAX_BATCH = 1_000_000            # requests served together: far beyond any accelerator's memory
 MAX_REPLICAS = 10_000_000        # replicas: one per accelerator of the largest constellation allowed
+MAX_QUEUE = 1_000_000_000        # waiting requests: 8 GB of arrival times
 MAX_TOKENS = 10_000_000          # output tokens per request: beyond the longest contexts (~1e6)
 MAX_STEP_S = 3600.0              # [s] one decode step (one token for the batch): an hour is no service
 PERCENTILE = Annotated[float, Field(gt=0, lt=100)]
@@ -169,6 +170,10 @@ class Inference(Section):
         None, description="refuse: the longest a request may wait for a replica; null = latency_objective_s "
                           "- network_latency_s - S(1) (past it, not even a solo, full-rate service meets the "
                           "objective), at least 0 [s]")
+    max_queue: Annotated[int, Field(ge=0, le=MAX_QUEUE)] | None = Field(
+        10_000_000, description="requests that may wait at once: an arrival that finds this many waiting is refused "
+                                "(the gateway's queue is full: M/M/c/K); null = no limit (8 bytes of memory a "
+                                "waiting request) [1]")
     network_latency_s: WaitSeconds = Field(
         0.0, description="added to every request's latency: the ground-to-satellite round trip and routing [s]")
 
@@ -236,6 +241,8 @@ PROVENANCE = {
                       "ServerlessLLM, OSDI 2024), to be set where it matters", {"uniform": [0.0, 120.0]}),
     "inference.latency_objective_s": ("published", None),
     "inference.objective_percentile": ("published", None),
+    "inference.max_queue": ("setting", "bounds the memory of an overloaded run (80 MB) far above any queue a "
+                                       "latency objective allows"),
     "inference.network_latency_s": (
         "assumption", "the satellite's own latency only; LEO links add tens of ms (Michel et al., 'A first look "
                       "at Starlink performance', IMC 2022)", {"uniform": [0.0, 0.1]}),

@@ -43,11 +43,11 @@ from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDG
 
 # packed parameters (par)
 P_FIXED_S, P_PER_REQUEST_S, P_MAX_BATCH, P_TIMEOUT_S, P_EXPONENTIAL, P_WAIT_LIMIT_S, P_OBJECTIVE_S, \
-    P_NETWORK_S, P_ACCEL, P_IDLE_W, P_PEAK_W = range(11)
-N_PAR = 11
+    P_NETWORK_S, P_ACCEL, P_IDLE_W, P_PEAK_W, P_MAX_QUEUE = range(12)
+N_PAR = 12
 # counters (int64)
-C_SERVED, C_REFUSED, C_WITHIN, C_BATCHES, C_DRAWS, C_REQUEUED = range(6)
-N_COUNTS = 6
+C_SERVED, C_REFUSED, C_WITHIN, C_BATCHES, C_DRAWS, C_REQUEUED, C_QUEUE_FULL = range(7)
+N_COUNTS = 7
 # sums (float64)
 F_LATENCY_S, F_WAIT_S, F_BATCH_REQUESTS, F_ENGAGED_S, F_ENERGY_J, F_LIVE_S = range(6)
 N_SUMS = 6
@@ -192,6 +192,21 @@ def _walk(r, node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sum
 
 
 @njit(cache=True)
+def _admit(queue, first, hi, end, lo, until_s, max_queue, counts):
+    """Arrivals ``queue[first:hi]`` up to ``until_s`` join the waiting ``queue[lo:end]`` in turn,
+    each refused if it finds ``max_queue`` waiting (M/M/c/K); the waiting ones are written on at
+    ``end`` (never past what is read). Returns (first, end)."""
+    while first < hi and queue[first] <= until_s:
+        if end - lo < max_queue:
+            queue[end] = queue[first]
+            end += 1
+        else:
+            counts[C_QUEUE_FULL] += 1
+        first += 1
+    return first, end
+
+
+@njit(cache=True)
 def _requeue(queue, lo, hi, members, n):
     """Put ``members[:n]`` (ascending arrival times) back at the head of ``queue[lo:hi]`` in
     arrival order; there is room before ``lo`` (the caller keeps it). Returns the new ``lo``."""
@@ -268,18 +283,19 @@ def _pop(ht, hr, size):
 
 
 @njit(cache=True)
-def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, rep_up, rep_ready_s, rep_key_s,
+def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_node, rep_up, rep_ready_s, rep_key_s,
                 rep_busy, rep_work_s, rep_n, rep_members, rep_done, par, key, counts, sums, hist, acc):
     """Serve the queue through steps k0 .. k0 + n_steps − 1 (module docstring).
 
-    ``queue[lo:hi]``: arrival times [s] of the requests waiting, ascending, all before the block's
-    end. Per replica r (R,): ``rep_node`` its node; ``rep_up`` placed on a node that is up;
+    ``queue[lo:first]``: arrival times [s] of the requests waiting, ascending; ``queue[first:hi]``
+    those arriving in the block (before its end), which join the queue at their time unless it
+    holds ``max_queue`` already. Per replica r (R,): ``rep_node`` its node; ``rep_up`` placed on a node that is up;
     ``rep_ready_s`` when its model is loaded [s]; ``rep_key_s`` the earliest it may take a batch
     [s]; ``rep_busy``, ``rep_work_s`` (full-rate seconds left), ``rep_n`` and ``rep_members`` (R,
     max_batch) its batch in service, ``rep_done`` (R,) what the ledger booked delivered for it
     [accelerator-s]. ``queue`` has room for every batch in service before ``lo``. ``par`` (N_PAR,) the parameters, ``key`` the service-time
     stream; ``counts``, ``sums``, ``hist`` and the ledger rows of ``acc`` (N_ACC, N) are
-    incremented. Returns the new ``lo``."""
+    incremented. Returns (lo, hi): the requests waiting at the block's end."""
     t0, t1 = k0 * dt_s, (k0 + n_steps) * dt_s
     accel = par[P_ACCEL]
     max_batch = int(par[P_MAX_BATCH])
@@ -288,6 +304,8 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
     ht = np.empty(n_rep)
     hr = np.empty(n_rep, np.int64)
     size = 0
+    end_w = first   # the waiting requests are queue[lo:end_w]; queue[first:hi] yet to arrive
+    max_queue = par[P_MAX_QUEUE]
     for r in range(n_rep):
         if not rep_up[r]:
             continue
@@ -316,18 +334,22 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
         key_s, r = ht[0], hr[0]
         size = _pop(ht, hr, size)
         node = rep_node[r]
+        first, end_w = _admit(queue, first, hi, end_w, lo, key_s, max_queue, counts)
         if rep_busy[r]:   # its node stopped computing: the batch goes back to the queue, its work lost
             heat = heat_kn[step_of(key_s, dt_s) - k0, node]
             acc[ACC_LEDGER + LEDGER_DELIVERED, node] -= rep_done[r]
             acc[ACC_LEDGER + LEDGER_HEAT, node] += rep_done[r] * heat
             acc[ACC_LEDGER + LEDGER_POWER, node] += rep_done[r] * (1.0 - heat)
             rep_done[r] = 0.0
-            lo = _requeue(queue, lo, hi, rep_members[r], rep_n[r])
+            lo = _requeue(queue, lo, end_w, rep_members[r], rep_n[r])
             counts[C_REQUEUED] += rep_n[r]
             rep_n[r] = 0
             rep_busy[r] = False
-        if lo == hi:   # nothing waits: idle until the next block
-            rep_key_s[r] = key_s
+        if lo == end_w:   # nothing waits: idle until the next arrival, or the next block
+            if first < hi:
+                size = _push(ht, hr, size, queue[first], r)
+            else:
+                rep_key_s[r] = key_s
             continue
         s = max(key_s, queue[lo])
         if s >= t1:
@@ -355,19 +377,23 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
             else:
                 size = _push(ht, hr, size, resume, r)
             continue
-        while lo < hi and s - queue[lo] > par[P_WAIT_LIMIT_S]:   # waited too long: refused
+        while lo < end_w and s - queue[lo] > par[P_WAIT_LIMIT_S]:   # waited too long: refused
             counts[C_REFUSED] += 1
             lo += 1
-        if lo == hi or queue[lo] > s:
-            size = _push(ht, hr, size, s if lo == hi else queue[lo], r)
+        if lo == end_w:
+            if first < hi:
+                size = _push(ht, hr, size, queue[first], r)
+            else:
+                rep_key_s[r] = s
             continue
         n = 0
-        while lo + n < hi and n < max_batch and queue[lo + n] <= s:
+        while lo + n < end_w and n < max_batch and queue[lo + n] <= s:
             n += 1
         if n < max_batch and par[P_TIMEOUT_S] > 0.0:   # wait for the batch to fill, or the time-out
             fill_s = queue[lo] + par[P_TIMEOUT_S]
-            if lo + max_batch - 1 < hi:
-                fill_s = min(fill_s, queue[lo + max_batch - 1])
+            more = first + max_batch - 1 - (end_w - lo)   # the arrival that would fill the batch
+            if more < hi:
+                fill_s = min(fill_s, queue[more])
             if fill_s > s:
                 until = min(fill_s, t1)
                 acc[ACC_LEDGER + LEDGER_SCHEDULING, node] += accel * (until - s)
@@ -402,6 +428,7 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
         rep_key_s[r] = end
         size = _push(ht, hr, size, end, r)
 
+    first, end_w = _admit(queue, first, hi, end_w, lo, t1, max_queue, counts)   # after the last event
     # the rest of each working replica's block: idle; and its accelerators' energy
     for r in range(n_rep):
         if not rep_up[r]:
@@ -411,4 +438,4 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, hi, rep_node, re
         sums[F_LIVE_S] += max(0.0, t1 - max(t0, min(rep_ready_s[r], t1)))
         for k in range(n_steps):
             sums[F_ENERGY_J] += accel * (par[P_IDLE_W] + (par[P_PEAK_W] - par[P_IDLE_W]) * rate_kn[k, node]) * dt_s
-    return lo
+    return lo, end_w

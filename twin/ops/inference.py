@@ -65,6 +65,7 @@ class InferenceService:
         par[K.P_OBJECTIVE_S] = cfg.latency_objective_s
         par[K.P_NETWORK_S] = cfg.network_latency_s
         par[K.P_ACCEL], par[K.P_IDLE_W], par[K.P_PEAK_W] = self.accel, idle_w, peak_w
+        par[K.P_MAX_QUEUE] = math.inf if cfg.max_queue is None else cfg.max_queue
         self.par = par
         slots = cfg.most_replicas
         self.node = np.full(slots, -1, np.int64)      # -1: the slot holds no replica
@@ -256,16 +257,18 @@ class InferenceService:
         self.queue, self.hi = self.source.fill(self.queue, self.hi, (k0 + n_steps) * dt_s)
         self.arrived += self.hi - before
         up = (self.node >= 0) & ~down[np.maximum(self.node, 0)]
-        self.lo = K.serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, self.queue, self.lo, self.hi, self.node, up,
-                                self.ready_s, self.key_s, self.busy, self.work_s, self.n, self.members, self.done, self.par,
-                                self.service_key, self.counts, self.sums, self.hist, acc)
+        self.lo, self.hi = K.serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, self.queue, self.lo, before, self.hi,
+                                         self.node, up, self.ready_s, self.key_s, self.busy, self.work_s, self.n,
+                                         self.members, self.done, self.par, self.service_key, self.counts, self.sums,
+                                         self.hist, acc)
         self.replica_s += len(self.placed) * n_steps * dt_s
 
     # ------------------------------------------------------------ output
     def metrics(self, simulated_s: float) -> dict:
         """The run's inference totals for /summary (docs/schema.md)."""
         c, s = self.counts, self.sums
-        served, refused, within = int(c[K.C_SERVED]), int(c[K.C_REFUSED]), int(c[K.C_WITHIN])
+        served, within = int(c[K.C_SERVED]), int(c[K.C_WITHIN])
+        refused = int(c[K.C_REFUSED]) + int(c[K.C_QUEUE_FULL])
         in_service = int(self.n[self.busy].sum())
         started = served + in_service
         decided = served + refused
@@ -273,6 +276,7 @@ class InferenceService:
         nan = math.nan
         return {
             "inference_requests": int(self.arrived), "inference_served": served, "inference_refused": refused,
+            "inference_refused_queue_full": int(c[K.C_QUEUE_FULL]),
             "inference_late": served - within, "inference_pending_at_end": int(self.hi - self.lo) + in_service,
             "inference_requeued": int(c[K.C_REQUEUED]),
             "inference_throughput_per_s": served / simulated_s if simulated_s > 0 else nan,
