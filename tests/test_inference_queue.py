@@ -292,3 +292,12 @@ def test_daily_cycle_of_arrivals_follows_its_rate():
     expected = 20 * 2.0 * (3600.0 + 0.8 / w * (np.sin(w * (edges[1:] - 18 * 3600)) - np.sin(w * (edges[:-1] - 18 * 3600))))
     assert np.all(np.abs(counts - expected) < 4 * np.sqrt(expected))
     assert counts[18] > 5 * counts[6]   # peak 1.8 against trough 0.2 of the mean
+
+
+def test_the_random_stream_is_splitmix64():
+    """Draw n of key k is SplitMix64's (n + 1)-th output from state k, top 53 bits: the reference
+    outputs from state 0 (Vigna's splitmix64.c) are 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4,
+    0x06C45D188009454F."""
+    for n, ref in enumerate((0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F)):
+        assert K.uniform(0, n) == (ref >> 11) * 2.0 ** -53
+    assert K.exponential(0, 0) == -math.log(1.0 - (0xE220A8397B1DCDAF >> 11) * 2.0 ** -53)
