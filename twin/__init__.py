@@ -36,6 +36,7 @@ _CONFIG_NAMES = (
     "Spacecraft", "SolarArray", "Battery", "Accelerator", "Radiator", "Thermal", "Communication",
     "Workload", "PoissonWorkload", "TraceWorkload", "TraceMapping", "Scheduler", "Faults", "Outage",
     "Links", "LinkTerminal", "Output", "Economics", "Launch", "Mass", "Ground", "ConfigError",
+    "Inference", "PoissonRequests", "TraceRequests", "Autoscale",
 )
 _LAZY = {**{name: "twin.config" for name in _CONFIG_NAMES},
          "Run": "twin.output.run", "InputError": "twin.errors"}

@@ -196,6 +196,10 @@ def format_summary(s: dict) -> str:
     if "trace_rows_read" in s:
         lines.append(f"trace  rows read {s['trace_rows_read']:,}  dropped {s['trace_rows_dropped']:,}  "
                      f"replayed {s['trace_jobs_replayed']:,} (censored {s['trace_jobs_censored']:,})")
+    if "inference_requests" in s:
+        lines.append(f"inference  requests {s['inference_requests']:,}  served {s['inference_served']:,}  "
+                     f"refused {s['inference_refused']:,}   latency p50 {s['latency_p50_s']:.3g} s  "
+                     f"p99 {s['latency_p99_s']:.3g} s   within objective {100 * s['slo_attainment']:.2f} %")
     return "\n".join(lines)
 
 

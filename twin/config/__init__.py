@@ -4,6 +4,7 @@
 ``thermal``        the radiator (coating, orientation, fin) and thermal nodes (conductance models)
 ``limits``         the range of every quantity, each bound with its reason
 ``trace_mapping``  the column mapping of a job-trace CSV
+``inference``      the inference service (requests, batches, replicas, latency objective)
 ``load``           the one loader: YAML reading, dotted overrides, presets, error lines
 ``keys``           dotted keys checked against the models (sweeps)
 ``doc``            renders docs/config.md from the models
@@ -23,3 +24,4 @@ from twin.config.radiation import Radiation  # noqa: F401
 from twin.config.terminal import LinkTerminal  # noqa: F401
 from twin.config.thermal import BypassLoop, RadiatorFin, Vchp  # noqa: F401
 from twin.config.trace_mapping import TraceMapping  # noqa: F401
+from twin.config.inference import Autoscale, Inference, PoissonRequests, TraceRequests  # noqa: F401

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from twin import config as C
 from twin.config.environment import Earth
+from twin.config.inference import Autoscale, Inference, PoissonRequests, TraceRequests
 from twin.config.radiation import Radiation
 from twin.config.keys import strip_annotation
 
@@ -115,6 +116,12 @@ def render() -> str:
     parts += _section("workload, kind `trace`", C.TraceWorkload, "workload.",
                       "`mapping` takes the keys of `twin.config.TraceMapping` (below).")
     parts += _section("workload.mapping (trace replay)", C.TraceMapping, "workload.mapping.")
+    parts += _section("inference", Inference, "inference.",
+                      "An inference service beside the training workload; off (absent, `null`) by default. Its "
+                      "defaults and their sources: twin/config/inference.py; the model: docs/design.md §5.")
+    parts += _section("inference.arrivals, kind `poisson` (default)", PoissonRequests, "inference.arrivals.")
+    parts += _section("inference.arrivals, kind `trace`", TraceRequests, "inference.arrivals.")
+    parts += _section("inference.autoscale", Autoscale, "inference.autoscale.", "Off (`null`) by default.")
     parts += _section("scheduler", C.Scheduler, "scheduler.")
     parts += _section("faults", C.Faults, "faults.")
     parts += _section("faults.outages item", C.Outage, "")

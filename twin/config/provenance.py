@@ -218,3 +218,7 @@ DEFAULTS: dict[str, Provenance] = {
     "spacecraft.solar_array.back_coating.emissivity_eol": Provenance("estimate", "held, as emissivity_bol"),
     "spacecraft.solar_array.back_coating.eol_years": Provenance("design", "a 15-year design life"),
 }
+
+from twin.config.inference import AUTOSCALE_PROVENANCE, PROVENANCE as _INFERENCE  # noqa: E402 (after Provenance)
+
+DEFAULTS.update({key: Provenance(*value) for key, value in {**_INFERENCE, **AUTOSCALE_PROVENANCE}.items()})

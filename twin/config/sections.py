@@ -37,6 +37,7 @@ from twin.config.battery_ageing import BatteryAgeing
 from twin.config.checkpointing import CHECKPOINT_INTERVAL_HELP, CheckpointCost, CheckpointInterval
 from twin.config.economics import Economics
 from twin.config.environment import Earth
+from twin.config.inference import Inference, check_scenario as check_inference
 from twin.config.junction import AcceleratorThermal
 from twin.config.radiation import Radiation
 from twin.config.resources import input_file
@@ -402,6 +403,7 @@ class Scenario(Section):
     faults: Faults = Faults()
     radiation: Radiation = Radiation()
     links: Links = Links()
+    inference: Inference | None = Field(None, description="an inference service beside the training workload")
     earth: Earth = Earth()
     economics: Economics = Economics()
     output: Output = Output()
@@ -426,6 +428,7 @@ class Scenario(Section):
                     f"workload.arrival_rate_per_h ({self.workload.arrival_rate_per_h:g}) x simulation.duration_s "
                     f"({self.simulation.duration_s:g}) gives {expected:,.0f} expected jobs, more than "
                     f"{MAX_EXPECTED_JOBS:,} (each is a Python object): lower the rate or shorten the run")
+        check_inference(self)
         return self
 
     def to_yaml(self) -> str:

@@ -33,7 +33,8 @@ CHECKPOINT_VERSION = 10  # 2: jobs, faults and node-down state; 3: running jobs'
 #                            fault model's RadiationModel, the dose state row, Job.sdc_good_accel_s), the
 #                            radiator coating's UV dose (STATE_RADIATOR_UV_ESH), checkpoint costs (the
 #                            book's CheckpointCosts, JobSlots.write_stall_s),
-#                            the solar array's temperature (STATE_ARRAY_K)
+#                            the solar array's temperature (STATE_ARRAY_K),
+#                            the inference service (replicas, request queue, statistics)
 
 
 def checkpoint_path(run_path) -> Path:

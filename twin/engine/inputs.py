@@ -21,6 +21,7 @@ class RunInputs:
     sats: object            # twin.orbits.SatelliteSet, screened
     trace: object = None    # twin.ops.trace.TraceJobs of a trace workload, else None
     links: object = None    # twin.links.network.LinkNetwork, if the run has inter-satellite links
+    requests: object = None  # twin.ops.requests.RequestTrace of an inference request trace, else None
 
 
 def read_inputs(scenario, satellites=None, log=None) -> RunInputs:
@@ -56,4 +57,23 @@ def read_inputs(scenario, satellites=None, log=None) -> RunInputs:
             links = build_network(scenario, sats)
         except ValueError as err:
             raise ConfigError(f"links.topology: {err}") from None
-    return RunInputs(sats, trace, links)
+    return RunInputs(sats, trace, links, _inference_inputs(scenario, len(sats)))
+
+
+def _inference_inputs(scenario, n_sats: int):
+    """Check that the initial inference replicas fit and read a request trace (None if none)."""
+    inf = scenario.inference
+    if inf is None:
+        return None
+    from twin.ops.inference import replicas_fit
+
+    fit = replicas_fit(inf, n_sats, scenario.spacecraft.accelerator.count)
+    if inf.replicas > fit:
+        raise ConfigError(f"inference.replicas ({inf.replicas}) x accelerators_per_replica "
+                          f"({inf.accelerators_per_replica}) do not fit on the constellation's {n_sats} satellites "
+                          f"({fit} replicas fit)")
+    if inf.arrivals.kind != "trace":
+        return None
+    from twin.ops.requests import load_request_trace
+
+    return load_request_trace(inf.arrivals)

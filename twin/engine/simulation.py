@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import contextlib
-import gc
 import logging
 import math
 import os
@@ -42,11 +40,13 @@ from twin.output.runlock import RunLock, check_target, partial_path
 from twin.output.schema import EVENT_DTYPE
 from twin.engine.checkpoint import (check_disk_space, checkpoint_bytes, checkpoint_path, load_checkpoint,
                                     move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
+from twin.engine.collector import collector_for_long_runs
 from twin.engine.progress import Progress
 from twin.numba_cache import start_threads, will_compile
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses, semi_major_axis_m
 from twin.ops.scheduling import NodeView, make_policy
 from twin.ops.workload import job_source
+from twin.ops.inference import inference_service
 
 
 def _checkpoint_steps(scenario) -> int:
@@ -60,7 +60,7 @@ EVENT_KIND_BYTES = np.array([L.EVENT_NAMES.get(code, "").encode() for code in ra
 # what a checkpoint holds of a Simulation, and a resume restores
 CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc", "totals", "ledger_total",
                 "battery_start_wh", "n_events", "jobs", "source", "faults", "eclipse_entry_s",
-                "eclipse_exit_s", "allocated_accel_s", "array_power_w", "network")
+                "eclipse_exit_s", "allocated_accel_s", "array_power_w", "network", "inference")
 THREAD_NODES = 500  # nodes per numba thread in the node kernel
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,10 @@ logger = logging.getLogger(__name__)
 class Simulation:
     """All mutable state of one run: node arrays, jobs, accumulators, the clock in steps."""
 
-    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress, trace=None, links=None):
+    def __init__(self, scenario, sats, writer: RunWriter, progress: Progress, trace=None, links=None, requests=None):
         """``links``: the run's :class:`twin.links.network.LinkNetwork` (from
-        :func:`twin.engine.inputs.read_inputs`), or None without inter-satellite links."""
+        :func:`twin.engine.inputs.read_inputs`), or None without inter-satellite links; ``requests``
+        an inference request trace read there."""
         sim = scenario.simulation
         self.scenario, self.writer, self.progress = scenario, writer, progress
         self.dt_s = sim.dt_s
@@ -124,6 +125,7 @@ class Simulation:
         self.n_events = 0
         self.network = links
         self._rebuild_links(0)
+        self.inference = inference_service(scenario, self.n, self.jobs, requests)   # None without inference
 
     @property
     def network(self):
@@ -161,6 +163,8 @@ class Simulation:
             if self.network is not None:
                 capacity = self.network.advance(pos, vel, self.jobs.down, mode_at_start, self.dt_s, self.acc)
             self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity)
+            if self.inference is not None:
+                self.inference.advance(rate, heat, k0, self.dt_s, self.jobs.down, self.acc)
             self.step = k1
             if self.faults.enabled:
                 self._apply_faults(k1)
@@ -178,6 +182,8 @@ class Simulation:
         """Faults and recoveries at boundary ``step``; jobs on nodes that went down roll back."""
         events, down, up = self.faults.apply(step)
         self.jobs.restore_nodes(up)
+        if self.inference is not None:
+            self.inference.on_faults(down, up, step * self.dt_s)
         if down:
             self.jobs.fail_nodes(down, step * self.dt_s)
         self._write_other_events([(step * self.dt_s, sat, kind, value) for sat, kind, value in events]
@@ -238,6 +244,8 @@ class Simulation:
                 self.checkpoint()
         if step % self.epoch_steps == 0 and step < self.n_steps:
             self._rebuild_links(step)
+            if self.inference is not None:   # before the jobs: inference comes first for accelerators
+                self.inference.rebalance(step * self.dt_s, self.jobs)
             self.jobs.dispatch(step * self.dt_s, self.view)
             self.jobs.reroute()
             self._write_other_events(self.jobs.take_events())
@@ -315,6 +323,7 @@ class Simulation:
             summary[f"node_hours_{name}"] = self.totals[L.ACC_MODE_TIME + m] / SECONDS_PER_HOUR
         summary.update(ledger.summary_keys(self.totals[L.ACC_LEDGER:L.ACC_LEDGER + L.N_LEDGER],
                                            node_s * self.n_accel))
+        summary.update(self.inference.metrics(self.step * self.dt_s) if self.inference is not None else {})
         summary.update(cost_of_run(self.scenario, summary))
         return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in summary.items()}
 
@@ -364,31 +373,13 @@ def execute(sim: "Simulation") -> dict:
     return sim.summary()
 
 
-@contextlib.contextmanager
-def _collector_for_long_runs():
-    """During a run, Python's cyclic garbage collector leaves alone what was alive at its start
-    (the catalogue, skyfield's and numba's objects: it would traverse them again at every full
-    collection) and collects young objects every 50,000 allocations instead of 700; jobs and
-    events allocate steadily, and at the default settings the collector's rescans of long-lived
-    objects are a noticeable share of a large run (benchmarks/RESULTS.md).
-    The caller's settings are restored after."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 def _finish(sim, meter, writer, log, target: Path) -> dict | None:
     """Run ``sim`` to its end or a stop, close its file and put it in place: a complete or
     stopped run's file (the partial one) is renamed to ``target``; a failed run's is left
     beside it, marked ``failed``, and :class:`RunFailedError` says why and how to resume."""
     status, summary, failure = "failed", None, None
     try:
-        with stop_signals(sim), _collector_for_long_runs():
+        with stop_signals(sim), collector_for_long_runs():
             summary = execute(sim)
         summary["wall_s"] = meter.elapsed()
         summary["satellite_steps_per_s"] = (summary["satellite_steps"] - sim.start_step * sim.n) / max(summary["wall_s"], 1e-9)
@@ -467,7 +458,7 @@ def _simulation(scenario, inputs, writer, meter) -> "Simulation":
     """The Simulation of a run whose writer exists; if it cannot be made, the writer's file is
     closed as failed first."""
     try:
-        return Simulation(scenario, inputs.sats, writer, meter, inputs.trace, inputs.links)
+        return Simulation(scenario, inputs.sats, writer, meter, inputs.trace, inputs.links, inputs.requests)
     except BaseException as err:
         meter.close()
         writer.close("failed", reason=failure_text(err))

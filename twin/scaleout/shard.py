@@ -126,6 +126,9 @@ def plan_shards(scenario, by: str, n: int | None = None) -> ShardPlan:
     if n > 1 and scenario.links.topology != "none":
         raise ShardError(f"shard: links.topology is {scenario.links.topology}, and a shard cannot link its "
                          f"satellites to another shard's: run a constellation with links in one process")
+    if n > 1 and scenario.inference is not None:
+        raise ShardError("shard: inference serves one queue from every satellite's replicas, which shards cannot "
+                         "share: run a scenario with inference in one process")
     if n > len(sizes):
         raise ShardError(f"shard.n: {n} shards, but the constellation has only {len(sizes)} "
                          f"unit(s) by {by}")
