@@ -173,3 +173,16 @@ def test_radiation_dose_follows_the_published_table_and_ends_accelerators_life()
     at_650 = cost_of_run(s, {**SUMMARY, "altitude_km_mean": 650.0, "inclination_deg_mean": 98.0})
     assert at_650["radiation_replacements_per_year"] == pytest.approx(8 * 4 * replacements_per_year(
         dose_krad_per_year(650.0, 98.0), 2.0, s.economics.mission_life_years), rel=1e-12)
+
+
+@pytest.mark.parametrize("breakeven, says", [(1234.4, "break-even launch price $1,234/kg"),
+                                             (-353.0, "break-even launch price none (orbit costs more even with free launch)"),
+                                             (float("nan"), "break-even launch price n/a")])
+def test_the_terminal_line_reads_a_negative_break_even_price_as_none(breakeven, says):
+    """The stored price may be negative (orbit loses even with free launch: docs/schema.md); the
+    terminal line says so in words rather than printing a negative price."""
+    from twin.economics.cost import cost_line
+
+    costs = {"cost_per_delivered_accel_h_usd": 14.95, "ground_cost_per_accel_h_usd": 1.36, "launch_share": 0.81,
+             "n_launches": 1, "mass_kg": 10100.0, "breakeven_launch_usd_per_kg": breakeven}
+    assert cost_line(costs).endswith(says)

@@ -149,8 +149,13 @@ def cost_of_run(scenario, summary: dict) -> dict:
 
 
 def cost_line(costs: dict) -> str:
-    """One line for the terminal: the cost of a delivered accelerator-hour against the ground."""
+    """One line for the terminal: the cost of a delivered accelerator-hour against the ground. A
+    negative break-even launch price (stored as it is, for sweeps) reads as none: orbit costs more
+    even with free launch."""
+    breakeven = costs["breakeven_launch_usd_per_kg"]
+    price = (f"${breakeven:,.0f}/kg" if breakeven >= 0 else "none (orbit costs more even with free launch)") \
+        if math.isfinite(breakeven) else "n/a"
     return (f"cost  ${costs['cost_per_delivered_accel_h_usd']:,.2f} per delivered accelerator-hour "
             f"(ground ${costs['ground_cost_per_accel_h_usd']:,.2f}); launch {100 * costs['launch_share']:.0f} % "
             f"of it, {costs['n_launches']:,} launch(es) for {costs['mass_kg'] / 1000:,.1f} t; "
-            f"break-even launch price ${costs['breakeven_launch_usd_per_kg']:,.0f}/kg")
+            f"break-even launch price {price}")
