@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 from conftest import REPO, small_config, stored
-from test_ledger import SSO_NO_ECLIPSE, closes, run_cfg, saturated
+from test_ledger import SSO_NO_ECLIPSE, closes, run_cfg, saturated, stopped_and_resumed
 from twin.config.checkpointing import CheckpointCost
-from twin.engine.simulation import Simulation, resume
 from twin.kernels import layout as L
 from twin.ops.checkpoints import (CheckpointCosts, node_failure_rate_per_s, saa_time_fraction,
                                   young_daly_interval_s)
@@ -347,18 +346,7 @@ def test_the_ledger_closes_with_checkpoint_costs(tmp_path, policy):
 def test_a_stopped_and_resumed_run_with_checkpoint_costs_equals_an_uninterrupted_one(tmp_path, monkeypatch):
     cfg = small_config(**{**COSTLY, "scheduler.policy": "follow_the_sun", "workload.arrival_rate_per_h": 20,
                           "output.checkpoint_every_s": 1800, "simulation.duration_s": 4 * 3600})
-    _, whole = run_cfg(cfg, tmp_path, "whole")
-    tick = Simulation.tick
-
-    def stop_midway(self, step):
-        if step == 600:   # 100 min in: stop at the next record, with a checkpoint
-            self.stop_requested = True
-        tick(self, step)
-
-    monkeypatch.setattr(Simulation, "tick", stop_midway)
-    assert run_cfg(cfg, tmp_path, "parts")[0] is None
-    monkeypatch.setattr(Simulation, "tick", tick)
-    resume(tmp_path / "parts.h5", log=lambda message: None)
+    whole = stopped_and_resumed(cfg, tmp_path, monkeypatch)
     with h5py.File(whole, "r") as a, h5py.File(tmp_path / "parts.h5", "r") as b:
         names = ["time", "jobs", "events", "ledger", "ledger_total", *state_names(a)]
         assert stored(a, names) == stored(b, names)

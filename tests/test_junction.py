@@ -11,11 +11,10 @@ import pytest
 import yaml
 
 from conftest import REPO, small_config, stored
-from test_ledger import SSO_NO_ECLIPSE, closes, run_cfg, saturated
+from test_ledger import SSO_NO_ECLIPSE, closes, run_cfg, saturated, stopped_and_resumed
 from twin.config import load_config
 from twin.config.junction import throttle_limits_k
 from twin.engine.nodes import node_params
-from twin.engine.simulation import Simulation, resume
 from twin.kernels.junction import hottest_accel_w, junction_temp_k, node_limits_k
 from twin.kernels.step import step_demand, step_junction
 from twin.kernels.thermal import thermal_throttle
@@ -215,18 +214,7 @@ def test_resume_with_the_junction_limit_equals_an_uninterrupted_run(tmp_path, mo
     cfg = small_config(**{"spacecraft.accelerator.thermal_limit": "junction", "spacecraft.radiator.area_m2": 2.0,
                           "workload.arrival_rate_per_h": 30, "output.checkpoint_every_s": 1800,
                           "simulation.duration_s": 4 * 3600})
-    _, whole = run_cfg(cfg, tmp_path, "whole")
-    tick = Simulation.tick
-
-    def stop_midway(self, step):
-        if step == 600:   # 100 min in: stop at the next record, with a checkpoint
-            self.stop_requested = True
-        tick(self, step)
-
-    monkeypatch.setattr(Simulation, "tick", stop_midway)
-    assert run_cfg(cfg, tmp_path, "parts")[0] is None
-    monkeypatch.setattr(Simulation, "tick", tick)
-    resume(tmp_path / "parts.h5", log=lambda message: None)
+    whole = stopped_and_resumed(cfg, tmp_path, monkeypatch)
     names = ["time", "jobs", "events", "ledger", "ledger_total"]
     with h5py.File(whole, "r") as a, h5py.File(tmp_path / "parts.h5", "r") as b:
         assert "t_junction_k" in state_names(a)

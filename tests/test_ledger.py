@@ -30,6 +30,26 @@ def run_cfg(cfg: dict, folder: Path, name: str = "run") -> tuple[dict, Path]:
     return summary, out
 
 
+def stopped_and_resumed(cfg: dict, folder: Path, monkeypatch, stop_step: int = 600) -> Path:
+    """Run ``cfg`` whole (``whole.h5``, returned), then again stopped at the first record after
+    step ``stop_step`` (with a checkpoint) and resumed (``parts.h5``), for the bit-identity tests."""
+    from twin.engine.simulation import Simulation, resume
+
+    _, whole = run_cfg(cfg, folder, "whole")
+    tick = Simulation.tick
+
+    def stop_midway(self, step):
+        if step == stop_step:
+            self.stop_requested = True
+        tick(self, step)
+
+    monkeypatch.setattr(Simulation, "tick", stop_midway)
+    assert run_cfg(cfg, folder, "parts")[0] is None
+    monkeypatch.setattr(Simulation, "tick", tick)
+    resume(folder / "parts.h5", log=lambda message: None)
+    return whole
+
+
 def closes(summary: dict, out: Path, n_accel: int) -> None:
     """The causes add up to the installed accelerator-seconds per satellite (/ledger_total), per
     record for the constellation (/ledger) and over the run (/summary)."""

@@ -294,6 +294,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
     views_in_geo = int(p.radiator_orientation) == ORIENT_BODY_SUN
     dose_ageing = p.radiator_alpha_per_esh != 0.0
     first_t = np.empty((2, m))
+    shape = params_shape(p)   # the Earth's shape for the shadow, once per chunk
     thermostat_known = np.zeros(m, np.bool_)   # the thermostat's decision per node, from the lanes
     thermostat_w = np.empty(m)
     for k in range(n_steps):
@@ -321,7 +322,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             busy = 0.0 if down else busy_accel[i]
             n_accel = 0.0 if down else p.n_accel
 
-            nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, params_shape(p))
+            nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, shape)
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
             solar_ref_w, t_array, q_array_dark, q_array_sun = solar_full_w, 0.0, 0.0, 0.0
             q_array = solar_part_w = 0.0
