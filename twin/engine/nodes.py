@@ -272,5 +272,6 @@ def geometry_of(params, pos_m, vel_m_s, sun_m) -> np.ndarray:
     (B, :func:`twin.kernels.node.geometry_rows`, N) (:func:`twin.kernels.node.block_geometry`): given to the
     orbit feed, which computes it in its own thread (``OrbitFeed(derive=partial(geometry_of, params))``)."""
     geo = np.empty((pos_m.shape[0], geometry_rows(params), pos_m.shape[1]))
-    block_geometry(pos_m, vel_m_s, sun_m, params, geo)
+    # lo and hi given as the node kernel gives them: one compiled signature for both callers
+    block_geometry(pos_m, vel_m_s, sun_m, params, geo, 0, pos_m.shape[1])
     return geo

@@ -5,16 +5,16 @@ The sums are written out in the order the run files were made with: reassociatin
 change their bits. The functions borrow the arrays they are handed (numba's ``_nrt=False``: no
 reference counting at each call, once per node-step; see :mod:`twin.kernels.step`).
 """
-from numba import njit
 
 from twin.kernels.layout import (ACC_BETA, ACC_COMPUTE, ACC_CURTAILED, ACC_HEATER, ACC_LOAD, ACC_LOSS, ACC_MAX,
                                  ACC_MIN, ACC_MODE_TIME, ACC_SOLAR, ACC_SUNLIT, ACC_THROTTLE, ACC_UTILIZATION,
                                  EVENT_ECLIPSE_ENTRY, EVENT_ECLIPSE_EXIT, EVENT_MODE_CHANGE, N_EXTREMA)
+from twin.kernels.jit import kernel
 
 NO_FLOWS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)   # integrate_part's sums at a step's start
 
 
-@njit(cache=True)
+@kernel
 def integrate_part(sums, load_w, compute_w, heater_w, curtailed_w, loss_w, throttle, duration_s):
     """The step's integrals so far (∫load, ∫compute, ∫heater, ∫curtailed, ∫loss dt [J], ∫throttle
     dt [s]) with one part's flows [W] and throttle [1] held over duration_s [s] added."""
@@ -23,13 +23,13 @@ def integrate_part(sums, load_w, compute_w, heater_w, curtailed_w, loss_w, throt
             curtailed_j + curtailed_w * duration_s, loss_j + loss_w * duration_s, throttle_s + throttle * duration_s)
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def accumulate_mode_time(acc, i, mode, duration_s):
     """Node i spent duration_s [s] in ``mode``."""
     acc[ACC_MODE_TIME + mode, i] += duration_s
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def accumulate_step(acc, i, dt_s, nu, beta, solar_full_w, sums, utilization, extrema):
     """Add a step of node i to its record integrals: visible fraction ν [1] and β [rad] (step
     means), the array's unshadowed power [W], :func:`integrate_part`'s ``sums`` and the share of
@@ -55,7 +55,7 @@ def accumulate_step(acc, i, dt_s, nu, beta, solar_full_w, sums, utilization, ext
             acc[ACC_MAX + q, i] = max(acc[ACC_MAX + q, i], step_means[q])
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def emit_events(ev_step, ev_kind, ev_value, i, n_ev, k, nu0, nu1, old_mode, new_mode):
     """Node i's events of step k, at its end boundary, appended to its buffers from slot n_ev: an
     eclipse entry or exit where ν crosses 0.5, a mode change. Returns the new count."""

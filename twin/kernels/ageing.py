@@ -34,6 +34,7 @@ step part when the model is on.
 import math
 
 from numba import njit
+from twin.kernels.jit import kernel
 
 
 @njit(cache=True)
@@ -70,7 +71,7 @@ def encode_turn(soc, rising):
     return soc if rising else -1.0 - soc
 
 
-@njit(cache=True)
+@kernel
 def decode_turn(value):
     """(state of charge at the last reversal [1], rising since) of :func:`encode_turn`'s value."""
     if value >= 0.0:
@@ -78,7 +79,7 @@ def decode_turn(value):
     return -1.0 - value, False
 
 
-@njit(cache=True)
+@kernel
 def count_half_cycle(turn, soc_prev, soc, p):
     """Range counting for one move of the state of charge from ``soc_prev`` to ``soc``.
 
@@ -94,7 +95,7 @@ def count_half_cycle(turn, soc_prev, soc, p):
     return turn, 0.0
 
 
-@njit(cache=True)
+@kernel
 def step_ageing(energy_j, capacity_j, soc_prev, turn, f_cyc, f_cal, loss_w, dt_s, p):
     """Ageing over a step (part) of ``dt_s`` [s] after :func:`twin.kernels.step.step_battery`.
 

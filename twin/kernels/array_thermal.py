@@ -42,13 +42,13 @@ Patel, M. R. (2004). *Spacecraft Power Systems*, CRC Press, ch. 3.
 import math
 
 import numpy as np
-from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M, STEFAN_BOLTZMANN_W_M2_K4
 from twin.kernels.viewfactor import earth_view_factor
+from twin.kernels.jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def coating_at_age(bol, eol, eol_years, age_years):
     """A coating property [1] at ``age_years``: linear from ``bol`` at 0 to ``eol`` at ``eol_years``,
     held at ``eol`` after."""
@@ -81,7 +81,7 @@ def _view_table():
 VIEW_TABLE = _view_table()
 
 
-@njit(cache=True)
+@kernel
 def tabulated_view_factor(u, c):
     """:func:`twin.kernels.viewfactor.earth_view_factor` of a plate at u = R/r (0 < u ≤ 1) whose
     normal makes an angle of cosine ``c`` with nadir, from VIEW_TABLE [1]."""
@@ -98,7 +98,7 @@ def tabulated_view_factor(u, c):
             + fx * ((1.0 - fy) * VIEW_TABLE[i + 1, j] + fy * VIEW_TABLE[i + 1, j + 1]))
 
 
-@njit(cache=True)
+@kernel
 def array_view_factors(r_m, cos_front_nadir):
     """(front, back) Earth view factors [1] of an array whose front normal makes an angle with
     nadir of cosine ``cos_front_nadir``, at distance ``r_m`` from the Earth's centre; the back
@@ -110,7 +110,7 @@ def array_view_factors(r_m, cos_front_nadir):
     return tabulated_view_factor(u, c), tabulated_view_factor(u, -c)
 
 
-@njit(cache=True)
+@kernel
 def array_absorbed_w_m2(sun_front_w_m2, sun_back_w_m2, visible, f_front, f_back, albedo_sun_w_m2,
                         alpha_front, alpha_back, eps_front, eps_back, albedo, earth_ir_w_m2):
     """What the array absorbs per m² [W/m²]: direct sunlight on each face (unshadowed irradiance
@@ -125,7 +125,7 @@ MAX_STEP_TIME_CONSTANTS = 1.0   # a (sub)step spans at most this many time const
 MAX_SUBSTEPS = 32               # ... up to this many sub-steps: 1 at the default 10 s step (τ ≈ 100 s)
 
 
-@njit(cache=True)
+@kernel
 def array_temperature_step(t_k, absorbed_w_m2, electric_w_m2, emissivity_sum, heat_capacity_j_per_m2_k,
                            t_space_k, dt_s):
     """The array over ``dt_s`` with ``absorbed_w_m2`` absorbed and ``electric_w_m2`` leaving as
@@ -139,7 +139,7 @@ def array_temperature_step(t_k, absorbed_w_m2, electric_w_m2, emissivity_sum, he
                             dt_s)
 
 
-@njit(cache=True)
+@kernel
 def temperature_step(t_k, q_w_m2, k_w_m2_k4, inv_c, dt_s):
     """:func:`array_temperature_step` of c dT/dt = q − k T⁴ (q: what is absorbed, less what leaves
     as electricity, plus k T_space⁴; k = σ(ε_f + ε_b); inv_c = 1/c), with one division a sub-step.
@@ -169,7 +169,7 @@ def temperature_step(t_k, q_w_m2, k_w_m2_k4, inv_c, dt_s):
     return t_k, mean, gain, mean_gain
 
 
-@njit(cache=True)
+@kernel
 def array_thermal_factor(t_k, temp_coeff_per_k, reference_temp_k):
     """η(T)/η_ref = 1 + γ (T − T_ref) [1], at least 0."""
     factor = 1.0 + temp_coeff_per_k * (t_k - reference_temp_k)

@@ -7,10 +7,10 @@ Capacity fades linearly with equivalent full cycles (EFC = discharged energy / n
 the usual first-order cycle-ageing model (e.g. Wang et al. 2011, J. Power Sources 196, 3942).
 All powers are bus-side [W], energies [J].
 """
-from numba import njit
+from twin.kernels.jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def battery_limits_w(energy_j, capacity_j, min_soc, max_soc, dt_s, charge_efficiency,
                      discharge_efficiency, max_charge_w, max_discharge_w):
     """Bus-side power the battery can accept and deliver over the next step [W].
@@ -29,7 +29,7 @@ def battery_limits_w(energy_j, capacity_j, min_soc, max_soc, dt_s, charge_effici
     return charge_w, discharge_w
 
 
-@njit(cache=True)
+@kernel
 def battery_step(energy_j, net_w, charge_limit_w, discharge_limit_w, charge_efficiency,
                  discharge_efficiency, dt_s):
     """Apply a bus surplus (net_w > 0) or deficit (net_w < 0) for one step.
@@ -49,7 +49,7 @@ def battery_step(energy_j, net_w, charge_limit_w, discharge_limit_w, charge_effi
     return energy_j, out_w * (1.0 / discharge_efficiency - 1.0), 0.0, drawn_j
 
 
-@njit(cache=True)
+@kernel
 def faded_capacity_j(nominal_capacity_j, efc, fade_per_efc):
     """Capacity after ``efc`` equivalent full cycles with linear fade [J] (floored at zero)."""
     capacity = nominal_capacity_j * (1.0 - fade_per_efc * efc)

@@ -42,6 +42,7 @@ import math
 from numba import njit
 
 from twin.kernels.thermal import two_node_step_c
+from twin.kernels.jit import kernel
 
 CONDUCTANCE_FIXED = 0
 CONDUCTANCE_VCHP = 1
@@ -65,7 +66,7 @@ MAX_CONDUCTANCE_KAPPA = 0.25
 MAX_CONDUCTANCE_SUBSTEPS = 256   # a bound on the work per step (reached only by a band far narrower than dt allows)
 
 
-@njit(cache=True)
+@kernel
 def ammonia_saturation_pressure_pa(t_k):
     """Saturation (vapour) pressure of ammonia [Pa] at ``t_k`` [K] (Stull 1947 / NIST WebBook
     Antoine fit; within 1 % of the reference equation of state from 250 to 330 K,
@@ -74,7 +75,7 @@ def ammonia_saturation_pressure_pa(t_k):
     return PA_PER_BAR * math.exp(LN10 * (AMMONIA_ANTOINE_A - AMMONIA_ANTOINE_B / (t + AMMONIA_ANTOINE_C)))
 
 
-@njit(cache=True)
+@kernel
 def _dlnp_dt(t_k):
     """d ln P_sat / dT [1/K] of :func:`ammonia_saturation_pressure_pa`."""
     t = t_k if t_k > AMMONIA_TRIPLE_POINT_K else AMMONIA_TRIPLE_POINT_K
@@ -94,7 +95,7 @@ def vchp_gas_pa_per_k(full_open_temp_k, design_sink_temp_k, volume_ratio):
                            - ammonia_saturation_pressure_pa(design_sink_temp_k)) / design_sink_temp_k
 
 
-@njit(cache=True)
+@kernel
 def vchp_active_fraction(t_vapour_k, t_sink_k, volume_ratio, gas_pa_per_k):
     """Active fraction a of a cold-reservoir VCHP's condenser, flat-front model (Marcus 1972),
     and its derivatives (a, ∂a/∂T_vapour [1/K], ∂a/∂T_sink [1/K]).
@@ -122,7 +123,7 @@ def vchp_active_fraction(t_vapour_k, t_sink_k, volume_ratio, gas_pa_per_k):
     return a, da_dv, da_ds
 
 
-@njit(cache=True)
+@kernel
 def bypass_flow_fraction(t_loop_k, closed_k, open_k, min_fraction):
     """Share of a pumped loop's flow the thermal control valve sends through the radiator [1]
     and its derivative [1/K]: ``min_fraction`` at and below ``closed_k``, 1 at and above
@@ -138,7 +139,7 @@ def bypass_flow_fraction(t_loop_k, closed_k, open_k, min_fraction):
     return f, slope
 
 
-@njit(cache=True)
+@kernel
 def bypass_conductance_w_per_k(g_full_w_per_k, fraction, ntu_full):
     """Conductance of a loop whose radiator takes ``fraction`` of the flow [W/K] and its
     derivative in the fraction: G = C·f·(1 − exp(−NTU₁/f)), C = G_full / (1 − exp(−NTU₁))
@@ -166,7 +167,7 @@ def conductance_w_per_k(t_elec_k, t_rad_k, p):
     return g_max, 0.0, 0.0
 
 
-@njit(cache=True)
+@kernel
 def conductance_plan(dt_s, t_elec_k, t_rad_k, p_elec_w, q_abs_w, p, consts):
     """How a step of dt_s takes a variable conductance: (sub-steps, G over the whole step [W/K]
     if it is one).
@@ -193,7 +194,7 @@ def conductance_plan(dt_s, t_elec_k, t_rad_k, p_elec_w, q_abs_w, p, consts):
     return n, 0.5 * (g0 + g1)
 
 
-@njit(cache=True)
+@kernel
 def conductance_over_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, h_s, p, consts):
     """G over a (sub)step of h_s [W/K]: the mean of its values at the start and at the end a
     step with the start's G reaches (:func:`conductance_plan`)."""
@@ -202,7 +203,7 @@ def conductance_over_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, h_s, p, consts):
     return 0.5 * (g0 + conductance_w_per_k(te1, tr1, p)[0])
 
 
-@njit(cache=True)
+@kernel
 def with_conductance(consts, g_w_per_k):
     """:func:`twin.kernels.thermal.thermal_constants` with the conductance replaced."""
     return (consts[0], consts[1], g_w_per_k, consts[3], consts[4], consts[5], consts[6], consts[7])

@@ -15,6 +15,7 @@ from twin.kernels.shadow import params_shape, shadow_fraction_from
 from twin.kernels.viewfactor import earth_view_factor
 from twin.kernels.solar import (BODY_FIXED_NADIR, SINGLE_AXIS, SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes,
                                 solar_irradiance_w_m2, yaw_steered_sun)
+from twin.kernels.jit import kernel
 
 
 N_GEOMETRY = 9  # values boundary_geometry returns
@@ -28,10 +29,10 @@ def geometry_rows(p):
     return N_GEOMETRY_VIEWS if int(p.radiator_orientation) == ORIENT_BODY_SUN else N_GEOMETRY
 
 
-geometry_rows_jit = njit(cache=True)(geometry_rows)
+geometry_rows_jit = kernel(geometry_rows)
 
 
-@njit(cache=True)
+@kernel
 def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """What the physics needs from the geometry at one instant.
 
@@ -80,7 +81,7 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
             s_full * cos_zenith, f_front, f_back, sun_back)
 
 
-@njit(cache=True)
+@kernel
 def array_geometry(mode, s_x, s_y, s_z, s_full, r_m, p):
     """(F_front, F_back, S·max(−cos θ, 0)): the Earth view factors of the array's faces [1] and the
     sunlight on its back [W/m²], from the Sun's LVLH direction (s_x, s_y, s_z) (z nadir), the
@@ -107,7 +108,7 @@ def array_geometry(mode, s_x, s_y, s_z, s_full, r_m, p):
     return f_front, f_back, 0.0
 
 
-@njit(cache=True)
+@kernel
 def boundary_views(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     """Earth view factors (F_front, F_back) [1] at one instant of a radiator fixed in the body of
     a Sun-pointing bus (ORIENT_BODY_SUN), whose angle to nadir turns along the orbit: rows 6 and 7

@@ -40,6 +40,7 @@ from numba import config, njit
 
 from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NO_DEMAND, LEDGER_OVERHEAD,
                                  LEDGER_POWER, LEDGER_SCHEDULING)
+from twin.kernels.jit import kernel
 
 # packed parameters (par)
 P_FIXED_S, P_PER_REQUEST_S, P_MAX_BATCH, P_TIMEOUT_S, P_EXPONENTIAL, P_WAIT_LIMIT_S, P_OBJECTIVE_S, \
@@ -115,7 +116,7 @@ def poisson_arrivals(next_s, counter, key, rate_per_s, until_s, out, n, amplitud
     return n, next_s, counter
 
 
-@njit(cache=True)
+@kernel
 def step_of(t_s, dt_s):
     """The step holding instant ``t_s`` (step k spans [k dt, (k + 1) dt)), robust to rounding."""
     k = int(math.floor(t_s / dt_s))
@@ -126,7 +127,7 @@ def step_of(t_s, dt_s):
     return k
 
 
-@njit(cache=True)
+@kernel
 def hist_bin(latency_s):
     if latency_s < HIST_MIN_S:
         return 0
@@ -152,14 +153,14 @@ def hist_quantile(hist, q):
     return HIST_MIN_S * 10.0 ** ((b - 1 + frac) / HIST_PER_DECADE)
 
 
-@njit(cache=True)
+@kernel
 def _book_engaged(acc, node, accel, rate, heat, span_s):
     acc[ACC_LEDGER + LEDGER_DELIVERED, node] += accel * rate * span_s
     acc[ACC_LEDGER + LEDGER_HEAT, node] += accel * heat * span_s
     acc[ACC_LEDGER + LEDGER_POWER, node] += accel * (1.0 - rate - heat) * span_s
 
 
-@njit(cache=True)
+@kernel
 def _walk(r, node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sums, rep_done):
     """Serve ``work`` full-rate seconds from ``s`` on node ``node``'s rates, booking the time to
     the ledger (and what was delivered to ``rep_done[r]``). Returns (the end, the work left, the
@@ -191,7 +192,7 @@ def _walk(r, node, accel, s, work, k0, n_steps, dt_s, rate_kn, heat_kn, acc, sum
     return math.inf, work, math.inf
 
 
-@njit(cache=True)
+@kernel
 def _admit(queue, first, hi, end, lo, until_s, max_queue, counts):
     """Arrivals ``queue[first:hi]`` up to ``until_s`` join the waiting ``queue[lo:end]`` in turn,
     each refused if it finds ``max_queue`` waiting (M/M/c/K); the waiting ones are written on at
@@ -206,7 +207,7 @@ def _admit(queue, first, hi, end, lo, until_s, max_queue, counts):
     return first, end
 
 
-@njit(cache=True)
+@kernel
 def _requeue(queue, lo, hi, members, n):
     """Put ``members[:n]`` (ascending arrival times) back at the head of ``queue[lo:hi]`` in
     arrival order; there is room before ``lo`` (the caller keeps it). Returns the new ``lo``."""
@@ -244,12 +245,12 @@ def _finish(r, end_s, rep_n, rep_members, par, counts, sums, hist):
 
 
 # ---------------------------------------------------------------- a heap of (time, replica)
-@njit(cache=True)
+@kernel
 def _before(t_a, r_a, t_b, r_b):
     return t_a < t_b or (t_a == t_b and r_a < r_b)
 
 
-@njit(cache=True)
+@kernel
 def _push(ht, hr, size, t, r):
     i = size
     ht[i], hr[i] = t, r
@@ -263,7 +264,7 @@ def _push(ht, hr, size, t, r):
     return size + 1
 
 
-@njit(cache=True)
+@kernel
 def _pop(ht, hr, size):
     """Remove the first entry (returned by the caller from ht[0], hr[0] beforehand)."""
     size -= 1

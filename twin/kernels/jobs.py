@@ -45,6 +45,7 @@ from numba import njit
 
 from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NETWORK, LEDGER_NO_DEMAND,
                                  LEDGER_OVERHEAD, LEDGER_POWER, LEDGER_SCHEDULING)
+from twin.kernels.jit import kernel
 
 
 @njit(cache=True)
@@ -176,7 +177,7 @@ def communicating_rate(rate, bits, path_bps, step_s, overlap):
     return rate * compute_s / (compute_s + max(0.0, comm_s - overlap * compute_s))
 
 
-@njit(cache=True, _nrt=False)   # borrows its arrays (twin.kernels.step: no reference counting per call)
+@kernel(_nrt=False)   # borrows its arrays (twin.kernels.step: no reference counting per call)
 def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, compute_rate, rate, slowest, stalled_s,
                  run_s):
     """A job's members over one step: ``stalled_s`` to overhead, then ``run_s`` at the job's
@@ -198,7 +199,7 @@ def _ledger_held(acc, heat_kn, rate_kn, k, lo, hi, member_node, member_accel, co
         acc[ACC_LEDGER + LEDGER_POWER, node] += a * (1.0 - own_rate - own_heat) * run_s + waited * (1.0 - slow_heat)
 
 
-@njit(cache=True, _nrt=False)   # borrows its arrays
+@kernel(_nrt=False)   # borrows its arrays
 def _ledger_free(acc, lo, hi, member_node, member_accel, from_s, to_s, waiting_from_s):
     """Accelerators of a job's members free from ``from_s`` to ``to_s`` [s since epoch]."""
     waiting_s = max(0.0, to_s - max(from_s, waiting_from_s))

@@ -29,6 +29,7 @@ T_node = T_js − R·P_idle. The node kernel therefore steps the junction model 
 beyond recording T_j; the limits are set once, in :func:`twin.engine.nodes.node_params`.
 """
 from numba import njit
+from twin.kernels.jit import kernel
 
 
 @njit(cache=True)
@@ -49,7 +50,7 @@ def node_limits_k(r_k_per_w, idle_w, peak_w, junction_throttle_k, junction_shutd
     return junction_throttle_k - r_k_per_w * peak_w, junction_shutdown_k - r_k_per_w * idle_w
 
 
-@njit(cache=True)
+@kernel
 def hottest_accel_w(compute_w, throttle, busy_accel, idle_w, peak_w):
     """Power of the node's hottest accelerator [W] over a step: a busy one at its throttle when
     any is busy, else an idle one; 0 when compute is off (``compute_w`` 0: safe mode, shutdown,
@@ -62,7 +63,7 @@ def hottest_accel_w(compute_w, throttle, busy_accel, idle_w, peak_w):
     return idle_w
 
 
-@njit(cache=True)
+@kernel
 def junction_temp_k(t_node_k, accel_w, r_k_per_w):
     """Eq. (1): the junction temperature [K] of an accelerator dissipating ``accel_w`` [W] over a
     chain of ``r_k_per_w`` [K/W] to a node at ``t_node_k`` [K]."""

@@ -6,12 +6,12 @@ kernel takes the rest through :func:`ledger_unheld`: a failed node's accelerator
 ``faults``; a working node's free ones to ``scheduling`` for the part of the step some job waits
 and to ``no_demand`` for the rest.
 """
-from numba import njit
 
 from twin.kernels.layout import ACC_LEDGER, LEDGER_FAULTS, LEDGER_NO_DEMAND, LEDGER_SCHEDULING
+from twin.kernels.jit import kernel
 
 
-@njit(cache=True, _nrt=False)   # borrows acc (twin.kernels.step: no reference counting per call)
+@kernel(_nrt=False)   # borrows acc (twin.kernels.step: no reference counting per call)
 def ledger_unheld(acc, i, down, free_accel, waiting_s, dt_s):
     """Node ``i`` over one step of ``dt_s`` [s]: ``down`` (failed: its ``free_accel`` are all it
     has), ``free_accel`` not held by a job [1], ``waiting_s`` of the step with a job waiting [s];

@@ -9,9 +9,10 @@ import math
 
 import numpy as np
 from numba import njit
+from twin.kernels.jit import kernel
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _segment_min_dist2(ax, ay, az, dx, dy, dz, d2):
     """Squared distance [m^2] from the origin to the segment a -> a + d (d2 = |d|^2 [m^2]).
 
@@ -31,7 +32,7 @@ def _segment_min_dist2(ax, ay, az, dx, dy, dz, d2):
     return px * px + py * py + pz * pz
 
 
-@njit(cache=True)
+@kernel
 def _tracking2(wx, wy, wz, pos, vel, k, i):
     """Squared rate [rad^2/s^2] at which satellite i's terminal turns to follow a line of sight
     turning at (wx, wy, wz) [rad/s] inertially, on a bus turning with its orbit (r x v / |r|^2)."""
@@ -44,7 +45,7 @@ def _tracking2(wx, wy, wz, pos, vel, k, i):
     return ex * ex + ey * ey + ez * ez
 
 
-@njit(cache=True)
+@kernel
 def segment_clears(ra, rb, radius_m):
     """True if the straight segment ra -> rb stays outside the sphere of ``radius_m``.
 
@@ -161,7 +162,7 @@ def link_block(pos, vel, a, b, node_ok, grazing_radius_m, max_range_m, max_slew_
                 capacity_kl[k, l] = 0.0
 
 
-@njit(cache=True)
+@kernel
 def _insert(nbr_j, nbr_d2, count, j, d2):
     """Insert (d2, j) into the list sorted by (d2, index), keeping at most its length;
     returns the new count.  Ties in distance go to the lower index."""
@@ -178,7 +179,7 @@ def _insert(nbr_j, nbr_d2, count, j, d2):
     return count + 1 if count < k else k
 
 
-@njit(cache=True)
+@kernel
 def _scan_cell(pos, i, cell, start, members, nbr_j, nbr_d2, count, range2_max):
     for m in range(start[cell], start[cell + 1]):
         j = members[m]
@@ -313,7 +314,7 @@ def greedy_accept(a, b, n_nodes, terminals):
     return ok
 
 
-@njit(cache=True)
+@kernel
 def _root(parent, i):
     while parent[i] != i:
         parent[i] = parent[parent[i]]
@@ -386,7 +387,7 @@ def fewest_hops(start, nbr, via, src, dst, out):
     return -1
 
 
-@njit(cache=True)
+@kernel
 def _entry_owner(start, e):
     """The node whose CSR row holds entry ``e`` (binary search over ``start``)."""
     lo, hi = 0, start.shape[0] - 1

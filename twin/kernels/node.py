@@ -41,6 +41,7 @@ from twin.kernels.step import (NO_OPTICS, NO_PREDICTION, array_optics, array_w_p
                                step_power_balance, step_radiator_loads, step_thermal, step_thermostat,
                                step_uv_dose_esh, thermal_substeps)
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
+from twin.kernels.jit import kernel
 
 # the thermostat and its inputs also go by the names tests/test_node.py checks _thermostat_lanes against
 _demand_w, _heater_w, _radiator_loads = step_demand, heater_trial, step_radiator_loads
@@ -101,7 +102,7 @@ POINTING_CODES = {"sun_tracking": 0, "single_axis": 1, ("body_fixed", "nadir"): 
 
 
 
-@njit(cache=True)
+@kernel
 def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, with_alpha, lane, scratch,
                       trial_node, first_t, heater_known, heater_w, alpha_step=-1.0, views_in_geo=False, radiator_age=0.0):
     """The thermostat's decision for step k of every node of lo..hi-1 under it whose step is one
@@ -113,7 +114,7 @@ def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, wi
     ``alpha_step`` (negative: the coating's beginning-of-life absorptivity), ``views_in_geo`` and
     ``radiator_age`` are :func:`_radiator_now`'s.
     ``lane``, ``scratch``, ``trial_node`` and ``first_t`` are work arrays (m = hi - lo)."""
-    n = 0
+    n = np.int64(0)   # not the literal 0: numba would compile its callees for that type too
     for j in range(hi - lo):
         i = lo + j
         heater_known[j] = False
@@ -141,7 +142,7 @@ def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, wi
     two_node_step_lanes(lane[LANE_T_ELEC], lane[LANE_T_RAD], lane[LANE_POWER], lane[LANE_ABSORBED],
                         lane[LANE_DURATION], n, tc, scratch)
     # trial 2, at full heater power, for those the first left below the set point (packed in place)
-    n2 = 0
+    n2 = np.int64(0)
     for q in range(n):
         j = trial_node[q]
         t0 = lane[LANE_T_ELEC, q]
@@ -163,7 +164,7 @@ def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, wi
         heater_w[j] = p.heater_max_w if t1 <= p.heater_setpoint_k else heater_between(t0, t1, p)
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed, as in twin.kernels.step
+@kernel(_nrt=False)   # arrays borrowed, as in twin.kernels.step
 def _radiator_now(geo, k, col, state, i, p, alpha_step, views_in_geo, radiator_age):
     """(α [1], F_front, F_back [1]) of node i's radiator over step k: its coating's solar
     absorptivity (``alpha_step``, the step's by age, unless it also ages with its UV dose) and
@@ -187,7 +188,7 @@ LANE_T_ELEC, LANE_T_RAD, LANE_POWER, LANE_ABSORBED, LANE_DURATION = range(5)   #
 N_LANE_ROWS = 5
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed, as in twin.kernels.step
+@kernel(_nrt=False)   # arrays borrowed, as in twin.kernels.step
 def _to_lanes(lane, lane_node, n, i, t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s):
     """Node i's thermal step (:func:`twin.kernels.thermal.two_node_step_c`'s inputs) put in lane n
     for :func:`two_node_step_lanes`; returns the lanes' new count."""
@@ -242,27 +243,20 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
-    n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
-    tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
-                           p.radiator_emissivity, p.space_temp_k)
+    n_sub, tc = _call_constants(dt_s, p)
     given = geo.shape[0] > 0
     n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
-    for c in prange(n_chunks):
+    for c in prange(n_chunks):   # one call site of _advance_chunk, one signature (module docstring)
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
-        if given:
-            _advance_chunk(lo, hi, pos_m, sun_m, geo, lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
-                           waiting_from_s)
-        else:
-            own = np.empty((n_steps + 1, geometry_rows_jit(p), hi - lo))
-            block_geometry(pos_m, vel_m_s, sun_m, p, own, lo, hi)
-            _advance_chunk(lo, hi, pos_m, sun_m, own, 0, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                           state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
-                           waiting_from_s)
+        chunk_geo, geo_lo = geo, lo
+        if not given:
+            chunk_geo, geo_lo = np.empty((n_steps + 1, geometry_rows_jit(p), hi - lo)), np.int64(0)
+            block_geometry(pos_m, vel_m_s, sun_m, p, chunk_geo, lo, hi)
+        _advance_chunk(lo, hi, pos_m, sun_m, chunk_geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
+                       state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
 
 
-@njit(cache=True)
+@kernel
 def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
                    state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
     """:func:`advance_nodes` for nodes lo..hi-1, the steps in time order, each for all the chunk's
@@ -311,7 +305,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             optics = array_optics(p, p.age_years + mid_years)
         step_start_s = t0_s + k * dt_s
         waiting_s = max(0.0, step_start_s + dt_s - max(step_start_s, waiting_from_s))   # of this step
-        n_lanes = 0
+        n_lanes = np.int64(0)   # as n in _thermostat_lanes
         for j in range(m):
             i, col = lo + j, geo_lo + j
             energy, capacity, efc = state[STATE_BATTERY_J, i], state[STATE_CAPACITY_J, i], state[STATE_EFC, i]
@@ -405,16 +399,41 @@ def packed_params(p) -> np.ndarray:
     return np.array(p, dtype=np.float64)
 
 
-@njit(cache=True)
+@kernel
 def unpacked_params(a):
     """The NodeParams of :func:`packed_params`' array."""
     return NodeParams(*to_fixed_tuple(a, N_PARAMS))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
                          ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
     """:func:`advance_nodes` with the parameters as :func:`packed_params` gives them: numba
-    types a namedtuple argument of dozens of fields field by field at every call, an array at once."""
-    advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, unpacked_params(p_packed), state, mode, acc,
-                  rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
+    types a namedtuple argument of dozens of fields field by field at every call, an array at once.
+
+    Its loop is advance_nodes' own, written out again rather than a call of it: numba links
+    every callee's code into its caller and optimises the whole again, so each level of calls
+    above :func:`_advance_chunk` adds seconds to the first run's compilation (benchmarks/RESULTS.md)."""
+    n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
+    given = geo.shape[0] > 0
+    n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
+    for c in prange(n_chunks):
+        # per chunk: a namedtuple made outside cannot be handed to numba's parallel region
+        p = unpacked_params(p_packed)
+        n_sub, tc = _call_constants(dt_s, p)
+        lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
+        chunk_geo, geo_lo = geo, lo
+        if not given:
+            chunk_geo, geo_lo = np.empty((n_steps + 1, geometry_rows_jit(p), hi - lo)), np.int64(0)
+            block_geometry(pos_m, vel_m_s, sun_m, p, chunk_geo, lo, hi)
+        _advance_chunk(lo, hi, pos_m, sun_m, chunk_geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
+                       state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
+
+
+@kernel
+def _call_constants(dt_s, p):
+    """(shadow sub-samples of a step, :func:`thermal_constants`): once per kernel call."""
+    tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
+                           p.radiator_emissivity, p.space_temp_k)
+    return max(4, min(64, int(dt_s / 2.0) + 1)), tc

@@ -5,19 +5,19 @@ A node that had to go idle or safe stays there, charging, until its state of cha
 ``recover_soc`` or the array alone carries the full load: hysteresis, so that a node at the
 bottom of its battery does not flap between modes every step.
 """
-from numba import njit
 
 from twin.kernels.layout import (MODE_IDLE, MODE_NOMINAL, MODE_SAFE, MODE_THERMAL_SHUTDOWN,
                                  MODE_THROTTLED)
+from twin.kernels.jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def compute_power_w(n_accel, busy_accel, idle_w, peak_w, throttle):
     """Accelerator power [W]: all powered at idle, busy ones up to peak scaled by the throttle."""
     return n_accel * idle_w + busy_accel * (peak_w - idle_w) * throttle
 
 
-@njit(cache=True)
+@kernel
 def shed_load(supply_w, solar_w, bus_w, heater_w, n_accel, busy_accel, idle_w, peak_w,
               thermal_throttle, min_throttle, recovering):
     """Choose the node's mode and the load it serves.
@@ -52,7 +52,7 @@ def shed_load(supply_w, solar_w, bus_w, heater_w, n_accel, busy_accel, idle_w, p
     return _survival(MODE_SAFE, supply_w, bus_w, heater_w)
 
 
-@njit(cache=True)
+@kernel
 def _survival(mode, supply_w, bus_w, heater_w):
     """Compute off; the bus first, heaters with what is left (a brown-out if even that fails)."""
     bus = min(bus_w, supply_w)

@@ -28,6 +28,7 @@ import math
 from numba import njit
 
 from twin.constants import SOLAR_CONSTANT_W_M2, STEFAN_BOLTZMANN_W_M2_K4
+from twin.kernels.jit import kernel
 
 ORIENT_LVLH = 0           # normal fixed in LVLH (nadir, zenith, and body_fixed on a nadir-pointing bus too)
 ORIENT_EDGE_ON_SUN = 1    # turns about the local vertical: the Sun in the panel's plane, the Earth edge-on
@@ -39,7 +40,7 @@ ORIENTATIONS = ("lvlh", "nadir", "zenith", "edge_on_sun", "body_fixed")
 J_PER_M2_PER_ESH = 3600.0 * SOLAR_CONSTANT_W_M2
 
 
-@njit(cache=True)
+@kernel
 def coating_absorptivity(alpha_bol, per_year, per_esh, alpha_max, age_years, dose_esh):
     """Solar absorptivity of an ageing coating [1]: α_BOL + rate·years + rate·ESH, at most
     ``alpha_max`` (the last value the source measured). Exactly ``alpha_bol`` when neither
@@ -82,7 +83,7 @@ def radiating_fin_efficiency(thickness_m, conductivity_w_per_m_k, half_width_m, 
     return math.tanh(ml) / ml
 
 
-@njit(cache=True)
+@kernel
 def sun_pointing_nadir_cos(s_x, s_y, s_z, nx, ny, nz, inv_norm):
     """cos of the angle between nadir and a normal (nx, ny, nz) [any length, 1/|n| =
     ``inv_norm``] fixed in the body of a Sun-pointing bus, given the Sun's unit direction in

@@ -30,10 +30,10 @@ def fill_rows(acc, state, mode, interval_s, how, scale, rows):
             src = acc[a]
             for i in range(out.shape[0]):
                 out[i] = src[i] / interval_s
-        elif read == READ_ACC:
-            out[:] = acc[a]
-        elif read == READ_STATE:
-            out[:] = state[a]
+        elif read in (READ_ACC, READ_STATE):   # element by element: a slice assignment compiles
+            src = acc[a] if read == READ_ACC else state[a]   # numba's shape-mismatch message (seconds)
+            for i in range(out.shape[0]):
+                out[i] = src[i]
         elif read == READ_SHARE:
             part, whole = state[a], state[b]
             for i in range(out.shape[0]):

@@ -34,19 +34,20 @@ import math
 from numba import njit
 
 from twin.constants import EARTH_RADIUS_M, SUN_RADIUS_M
+from twin.kernels.jit import kernel
 
 # the spherical Earth of the WGS-84 equatorial radius, no atmosphere
 SPHERE = (EARTH_RADIUS_M, 0.0, 0.0, 1.0, 0.0)
 
 
-@njit(cache=True)
+@kernel
 def params_shape(p):
     """The shape tuple of a :class:`twin.kernels.node.NodeParams` (its "Earth shape for the
     shadow" block)."""
     return (p.shadow_radius_m, p.shadow_pole_x, p.shadow_pole_y, p.shadow_pole_z, p.shadow_stretch)
 
 
-@njit(cache=True)
+@kernel
 def shadow_fraction(rx, ry, rz, sx, sy, sz, shape=SPHERE):
     """Visible fraction of the solar disc from a satellite, nu in [0, 1].
 
@@ -84,7 +85,7 @@ def shadow_fraction(rx, ry, rz, sx, sy, sz, shape=SPHERE):
                                 math.sqrt(dx * dx + dy * dy + dz * dz), shape)
 
 
-@njit(cache=True)
+@kernel
 def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape=SPHERE):
     """:func:`shadow_fraction` from the satellite position r [m], the satellite-to-Sun vector
     d = s - r [m] and their lengths [m], for callers that have them already."""
@@ -100,7 +101,7 @@ def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape=SPHERE):
     return _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, radius_m)
 
 
-@njit(cache=True)
+@kernel
 def _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, earth_radius_m):
     """The conical model for a spherical Earth of radius ``earth_radius_m`` [m]."""
     if math.isnan(r_norm):

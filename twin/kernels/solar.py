@@ -21,6 +21,7 @@ import math
 from numba import njit
 
 from twin.constants import ASTRONOMICAL_UNIT_M, SOLAR_CONSTANT_W_M2
+from twin.kernels.jit import kernel
 
 # Pointing modes of ``incidence_cos`` (kept as ints so that kernels take no Python objects).
 SUN_TRACKING = 0
@@ -109,7 +110,7 @@ def array_power_w(irradiance_w_m2, cos_incidence, area_m2, cell_efficiency, pack
     return power if power > 0.0 else 0.0
 
 
-@njit(cache=True)
+@kernel
 def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
     """Cosine of the Sun's incidence angle on a panel, by pointing mode.
 
@@ -174,7 +175,7 @@ def incidence_cos(mode, sx, sy, sz, rx, ry, rz, vx, vy, vz, nx, ny, nz):
                      "2 body_fixed nadir-pointing, 3 body_fixed sun-pointing or 4 single_axis_yaw")
 
 
-@njit(cache=True)
+@kernel
 def lvlh_axes(rx, ry, rz, vx, vy, vz, r_norm):
     """The LVLH unit vectors x̂ (along-track), ŷ (−orbit normal), ẑ (nadir) in the frame of r, v
     (see :func:`incidence_cos`), given |r| = ``r_norm``; 9 floats, x̂ first."""
@@ -186,7 +187,7 @@ def lvlh_axes(rx, ry, rz, vx, vy, vz, r_norm):
     return (yy * zz - yz * zy, yz * zx - yx * zz, yx * zy - yy * zx, yx, yy, yz, zx, zy, zz)
 
 
-@njit(cache=True)
+@kernel
 def incidence_cos_lvlh(mode, s_x, s_y, s_z, nx, ny, nz):
     """:func:`incidence_cos` from the unit Sun direction in LVLH components (s_x, s_y, s_z) [1]
     (for ``BODY_FIXED_SUN`` any Sun direction: the normal is in a Sun-pointing body frame)."""
@@ -211,7 +212,7 @@ def incidence_cos_lvlh(mode, s_x, s_y, s_z, nx, ny, nz):
                      "2 body_fixed nadir-pointing, 3 body_fixed sun-pointing or 4 single_axis_yaw")
 
 
-@njit(cache=True)
+@kernel
 def yaw_steered_sun(s_x, s_y, s_z):
     """The Sun's direction in the frame of a yaw-steered bus, from its LVLH components [1].
 

@@ -23,7 +23,6 @@ count references to every array it is handed, atomically, a large share of the s
 """
 import math
 
-from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M, STEFAN_BOLTZMANN_W_M2_K4
 from twin.kernels.array_thermal import array_absorbed_w_m2, array_thermal_factor, coating_at_age, temperature_step
@@ -37,11 +36,12 @@ from twin.kernels.shadow import SPHERE, shadow_fraction
 from twin.kernels.solar import array_power_w
 from twin.kernels.thermal import radiator_absorbed_w, thermal_throttle, two_node_step_c
 from twin.kernels.viewfactor import earth_view_factor
+from twin.kernels.jit import kernel
 
 # ------------------------------------------------------------------ geometry
 
 
-@njit(cache=True)
+@kernel
 def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, s1z, n_sub, shape=SPHERE):
     """Mean visible solar fraction over a step whose ends disagree (an eclipse edge inside it).
 
@@ -62,7 +62,7 @@ def mean_shadow_fraction(p0x, p0y, p0z, p1x, p1y, p1z, s0x, s0y, s0z, s1x, s1y, 
     return total / n_sub
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, shape=SPHERE):
     """The step's geometry from its boundaries: (ν₀, ν₁, ν, β) — the visible solar fraction at
     the step's start and end [1], its mean over the step [1] (sub-sampled with
@@ -84,7 +84,7 @@ def step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, shape=SPHERE):
     return nu0, nu1, nu, 0.5 * (geo[k, 2, col] + geo[k + 1, 2, col])
 
 
-@njit(cache=True)
+@kernel
 def step_parts(nu, nu0, nu1, dt_s):
     """How the step is cut: (parts, first part sunlit, first part's duration [s]). A step that
     holds an eclipse edge (0 < ν < 1 and its ends differ) is two parts, sunlit and dark, the
@@ -95,7 +95,7 @@ def step_parts(nu, nu0, nu1, dt_s):
     return 1, nu > 0.0, dt_s
 
 
-@njit(cache=True)
+@kernel
 def part_of_step(part, n_parts, first_lit, d1_s, dt_s, nu):
     """(duration [s], visible solar fraction [1]) of part ``part`` of :func:`step_parts`' cut: a
     whole step sees the mean ν, the sunlit part of a split step full Sun, a dark part none."""
@@ -108,7 +108,7 @@ def part_of_step(part, n_parts, first_lit, d1_s, dt_s, nu):
 # ------------------------------------------------------------------ array
 
 
-@njit(cache=True)
+@kernel
 def array_w_per_w_m2(p, age_years):
     """The array's bus power per unit of irradiance × cos θ [W per W/m²] at ``age_years``: area,
     packing, cell efficiency, degradation, temperature and MPPT (:func:`twin.kernels.solar.array_power_w`),
@@ -121,7 +121,7 @@ def array_w_per_w_m2(p, age_years):
                          p.reference_temp_k, p.mppt_efficiency) * p.inherent_degradation * (1.0 - p.harness_loss)
 
 
-@njit(cache=True)
+@kernel
 def step_array(s_cos_start_w_m2, s_cos_end_w_m2, w_per_w_m2):
     """Unshadowed array power over the step [W]: the step mean (trapezoid) of S·cos θ at its two
     boundaries [W/m²] times :func:`array_w_per_w_m2`, clamped at 0 (Sun behind the array). The
@@ -136,7 +136,7 @@ NO_OPTICS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)   # array_optics' tuple where th
 NO_PREDICTION = (0.0, 0.0, 0.0, 0.0, 0.0)   # step_array_temperature's second value where it is off
 
 
-@njit(cache=True)
+@kernel
 def array_optics(p, age_years):
     """(α_front, α_back, ε_front, ε_back [1], k = σ(ε_front + ε_back) [W/(m² K⁴)], 1/c [m² K/J],
     k T_space⁴ [W/m²]) of the array at ``age_years`` (its coatings:
@@ -150,7 +150,7 @@ def array_optics(p, age_years):
             eps_f, eps_b, k, 1.0 / p.array_heat_capacity_j_per_m2_k, k * t_space2 * t_space2)
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def step_array_loads(geo, k, col, optics, p):
     """(q_dark, q_sun) [W/m²]: what the array absorbs per m² over step k from the Earth (infrared
     and albedo on both faces) and from the direct Sun when fully visible, step means of
@@ -165,7 +165,7 @@ def step_array_loads(geo, k, col, optics, p):
     return q_dark, q_sun
 
 
-@njit(cache=True)
+@kernel
 def step_array_temperature(t_array_k, absorbed_w_m2, solar_ref_w, visible, dt_s, optics, p):
     """The array over a part of dt_s with ``absorbed_w_m2`` absorbed per m² and the power its cells
     give at full Sun and the reference temperature, ``solar_ref_w``, times ``visible``, taken by
@@ -182,7 +182,7 @@ def step_array_temperature(t_array_k, absorbed_w_m2, solar_ref_w, visible, dt_s,
     return solar_part_w, (t_end, t_mean, gain, mean_gain, extracted)
 
 
-@njit(cache=True)
+@kernel
 def step_array_settle(t_array_k, absorbed_w_m2, predicted, solar_ref_w, solar_part_w, visible, curtailed_w, dt_s,
                       optics, p):
     """End a part of :func:`step_array_temperature` (``predicted``, its second value) with the
@@ -211,7 +211,7 @@ def step_array_settle(t_array_k, absorbed_w_m2, predicted, solar_ref_w, solar_pa
 # ------------------------------------------------------------------ radiator environment
 
 
-@njit(cache=True)
+@kernel
 def radiator_view_factors(x_m, y_m, z_m, p):
     """(front, back) Earth view factors [1] of the radiator, fixed in LVLH, at GCRS position
     (x, y, z) [m]: they depend on the altitude alone (0 for the back of a one-sided radiator)."""
@@ -221,7 +221,7 @@ def radiator_view_factors(x_m, y_m, z_m, p):
     return front, back
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha=-1.0):
     """(q_dark, q_sun) [W]: what the radiator absorbs over step k from the Earth (infrared and
     albedo) and from the direct Sun when fully visible, step means from ``geo[:, :, col]`` and
@@ -242,7 +242,7 @@ def step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha=-1.0)
     return q_dark, q_sun
 
 
-@njit(cache=True, _nrt=False)   # arrays borrowed (module docstring)
+@kernel(_nrt=False)   # arrays borrowed (module docstring)
 def step_uv_dose_esh(geo, k, col, nu, dt_s, p):
     """The radiator coating's UV dose over step k [equivalent sun hours]: the direct Sun on its
     coated faces (the front, and the back of a two-sided panel), step means from
@@ -256,7 +256,7 @@ def step_uv_dose_esh(geo, k, col, nu, dt_s, p):
 # ------------------------------------------------------------------ demand and power balance
 
 
-@njit(cache=True)
+@kernel
 def step_demand(t_elec_k, n_accel, busy_accel, p):
     """(thermal throttle [1], demanded load [W]: the bus, every accelerator at idle and the busy
     ones up to peak scaled by that throttle). The throttle ramps down between the node
@@ -268,7 +268,7 @@ def step_demand(t_elec_k, n_accel, busy_accel, p):
                                                        throttle_t)
 
 
-@njit(cache=True)
+@kernel
 def step_power_balance(solar_w, energy_j, capacity_j, node_mode, throttle_t, heater_w, n_accel, busy_accel,
                        dt_s, p):
     """What the node serves from the array plus what the battery can deliver over dt_s, shedding
@@ -296,7 +296,7 @@ def step_power_balance(solar_w, energy_j, capacity_j, node_mode, throttle_t, hea
 # ------------------------------------------------------------------ battery
 
 
-@njit(cache=True)
+@kernel
 def step_battery(energy_j, capacity_j, efc, net_w, charge_w, discharge_w, dt_s, p):
     """The battery over dt_s with the bus surplus (net_w > 0) or deficit (< 0) [W] and the limits
     of :func:`step_power_balance`: charge or discharge with losses, then capacity fade by the
@@ -325,7 +325,7 @@ HEATER_SUBSTEP_S = 10.0  # s: the thermostat acts on this grid whatever dt, so r
 HEATER_BAND_K = 10.0     # K above the set point within which the thermostat is evaluated at all
 
 
-@njit(cache=True)
+@kernel
 def heater_trial(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p, tc):
     """Thermostat: the heater power that brings the electronics to the set point by the end of
     a (sub)step (the step is affine in power to first order, so two trial steps find it),
@@ -342,14 +342,14 @@ def heater_trial(t_elec, t_rad, p_base_w, q_abs_w, dt_s, p, tc):
     return heater_between(t0, t1, p), False, t_elec, t_rad
 
 
-@njit(cache=True)
+@kernel
 def heater_between(t0, t1, p):
     """The heater power [W] between the trial without heaters (the electronics end at t0 [K],
     below the set point) and the one at full power (t1 [K], above it)."""
     return p.heater_max_w * (p.heater_setpoint_k - t0) / (t1 - t0)
 
 
-@njit(cache=True)
+@kernel
 def thermal_substeps(dt_s, near):
     """Sub-steps of :func:`thermal_advance` over dt_s: 1 unless the thermostat is in play
     (``near``, :func:`near_set_point`)."""
@@ -358,14 +358,14 @@ def thermal_substeps(dt_s, near):
     return 1
 
 
-@njit(cache=True)
+@kernel
 def near_set_point(t_elec, p):
     """The thermostat is in play: heaters fitted and the electronics within HEATER_BAND_K of
     the set point."""
     return p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
 
 
-@njit(cache=True)
+@kernel
 def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat):
     """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
     a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
@@ -400,7 +400,7 @@ def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, the
     return t_elec, t_rad, heat / n
 
 
-@njit(cache=True)
+@kernel
 def step_thermostat(t_elec, t_rad, p_elec_w, q_abs_w, dt_s, p, tc, decided, decided_w):
     """Heater power [W] over dt_s: 0 unless the thermostat is in play (:func:`near_set_point`);
     then ``decided_w`` if ``decided`` (the caller took the trial steps), otherwise the mean
@@ -413,7 +413,7 @@ def step_thermostat(t_elec, t_rad, p_elec_w, q_abs_w, dt_s, p, tc, decided, deci
     return heater_w
 
 
-@njit(cache=True)
+@kernel
 def step_thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc):
     """(electronics, radiator) temperatures [K] after dt_s with ``p_elec_w`` plus the heaters
     dissipated in the electronics and ``q_abs_w`` absorbed by the radiator [W]."""
@@ -424,7 +424,7 @@ def step_thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc):
 # ------------------------------------------------------------------ compute
 
 
-@njit(cache=True)
+@kernel
 def step_compute_rate(throttle_s, dt_s, busy_accel):
     """Rate a busy accelerator progresses at over the step [1]: the mean throttle (∫throttle dt
     over dt_s), 0 with no accelerator busy."""
@@ -434,7 +434,7 @@ def step_compute_rate(throttle_s, dt_s, busy_accel):
 # ------------------------------------------------------------------ junction
 
 
-@njit(cache=True)
+@kernel
 def step_junction(t_elec_k, compute_w, throttle, busy_accel, p):
     """The junction temperature [K] of the node's hottest accelerator over a (part of a) step:
     the electronics node (the coolant loop) at the part's start, which the throttle read, plus

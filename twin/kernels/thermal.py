@@ -22,6 +22,7 @@ import math
 from numba import njit
 
 from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
+from twin.kernels.jit import kernel
 
 STEFAN_BOLTZMANN = STEFAN_BOLTZMANN_W_M2_K4  # W m^-2 K^-4, CODATA 2018
 
@@ -82,7 +83,7 @@ def radiator_absorbed_w(area_m2, absorptivity, emissivity, irradiance_w_m2, cos_
     return area_m2 * q
 
 
-@njit(cache=True)
+@kernel
 def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_space_k):
     """Radiator temperature at steady state of Eqs. (1)-(2).
 
@@ -116,7 +117,7 @@ def steady_state_radiator_temp_k(p_w, q_abs_w, emissive_area_m2, emissivity, t_s
 PHI1_SERIES_BELOW = 0.02  # |z| under which h·φ1(z) is summed as a series, no exp
 
 
-@njit(cache=True)
+@kernel
 def _h_phi1_series(h, z):
     """h·φ1(z) by its Taylor series h·(1 + z/2! + z²/3! + ... + z⁵/6!), for −0.02 < z <= 0:
     the first term left out, z⁶/7!, is under 1.3e-14 of the sum. The slow mode of the thermal
@@ -124,7 +125,7 @@ def _h_phi1_series(h, z):
     return h * (1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0))))))
 
 
-@njit(cache=True)
+@kernel
 def _h_phi1(h, lam):
     """h·φ1(h·λ) = (e^{hλ} − 1)/λ, φ1(z) = (e^z − 1)/z, for λ <= 0.
 
@@ -140,7 +141,7 @@ def _h_phi1(h, lam):
     return (math.exp(z) - 1.0) / lam
 
 
-@njit(cache=True)
+@kernel
 def _h_phi1_inv(h, lam, inv_lam):
     """:func:`_h_phi1` given 1/λ as well (λ < 0)."""
     z = h * lam
@@ -151,7 +152,7 @@ def _h_phi1_inv(h, lam, inv_lam):
     return (math.exp(z) - 1.0) * inv_lam
 
 
-@njit(cache=True)
+@kernel
 def thermal_constants(c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """What the step needs of its parameters alone (two reciprocals, three square roots), so a
     caller that steps many times with the same parameters computes them once
@@ -164,7 +165,7 @@ def thermal_constants(c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2
             math.sqrt(inv_ce * inv_cr), math.sqrt(c_rad_j_per_k * inv_ce), math.sqrt(c_elec_j_per_k * inv_cr))
 
 
-@njit(cache=True)
+@kernel
 def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     """Advance the electronics and radiator temperatures by one step, Eqs. (1)-(2).
 
@@ -254,7 +255,7 @@ def _exp_rosenbrock_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     return _updated(t_elec_k, t_rad_k, f_e, f_r, m11, m22, m12, consts)
 
 
-@njit(cache=True, error_model="numpy")   # as in two_node_step_lanes, whose every lane passes here
+@kernel(error_model="numpy")   # as in two_node_step_lanes, whose every lane passes here
 def _linearised(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     """:func:`_exp_rosenbrock_step` up to the eigenvalues of B: (f_e, f_r, (b11 − b22)/2, ρ,
     λa, λb), f_e and f_r the linearised right-hand side [K/s]."""
@@ -286,7 +287,7 @@ def _linearised(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     return f_e, f_r, half_diff, rho, mean + rho, mean - rho   # eigenvalues of B, λb <= λa <= 0
 
 
-@njit(cache=True)
+@kernel
 def _phi_matrix(phi_a, phi_b, half_diff, inv_rho, consts):
     """h·φ1(hB) from h·φ1 of its two modes (ρ > 0): (m11, m22, m12). |half_diff|, |b12| <= ρ
     keep these products accurate even as ρ -> 0."""
@@ -297,7 +298,7 @@ def _phi_matrix(phi_a, phi_b, half_diff, inv_rho, consts):
             b12 * inv_rho * phi_dif)
 
 
-@njit(cache=True)
+@kernel
 def _updated(t_elec_k, t_rad_k, f_e, f_r, m11, m22, m12, consts):
     """The step's end: y0 + h·φ1(hJ)·f, back to J: h·φ1(hJ) = D^-1/2 · h·φ1(hB) · D^1/2."""
     scale, inv_scale = consts[6], consts[7]
@@ -310,7 +311,7 @@ S_F_E, S_F_R, S_LAM_A, S_LAM_B, S_INV_RHO, S_PROD, S_HALF_DIFF, S_INV, S_RHO = r
 LANE_SCRATCH_ROWS = 9
 
 
-@njit(cache=True, error_model="numpy")   # x/0 gives inf or NaN (lanes handed back), no raise
+@kernel(error_model="numpy")   # x/0 gives inf or NaN (lanes handed back), no raise
 def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, scratch):
     """:func:`two_node_step_c` for ``n`` independent nodes at once (the lanes ``0..n-1`` of the
     arrays), the temperatures updated in place; the same arithmetic, so the same bits.
@@ -371,7 +372,7 @@ def two_node_step_lanes(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, n, consts, s
 MAX_SUBSTEPS = 1024  # halvings of a step whose linearisation failed (see two_node_step)
 
 
-@njit(cache=True)
+@kernel
 def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_rad_j_per_k,
                   g_w_per_k, emissive_area_m2, emissivity, t_space_k):
     """Advance the electronics and radiator temperatures by one step (see
@@ -387,7 +388,7 @@ def two_node_step(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, c_elec_j_per_k, c_
         c_elec_j_per_k, c_rad_j_per_k, g_w_per_k, emissive_area_m2, emissivity, t_space_k))
 
 
-@njit(cache=True)
+@kernel
 def two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     """:func:`two_node_step` with the parameters as :func:`thermal_constants` (computed once by
     a caller that steps many nodes or many times with them)."""
@@ -409,7 +410,7 @@ def two_node_step_c(t_elec_k, t_rad_k, p_elec_w, q_abs_w, dt_s, consts):
     return t_e, t_r
 
 
-@njit(cache=True)
+@kernel
 def thermal_throttle(t_elec_k, throttle_start_k, shutdown_k):
     """Compute throttle allowed by the electronics temperature.
 
@@ -440,7 +441,7 @@ def thermal_throttle(t_elec_k, throttle_start_k, shutdown_k):
     return (shutdown_k - t_elec_k) / (shutdown_k - throttle_start_k)
 
 
-@njit(cache=True)
+@kernel
 def heater_power_w(t_elec_k, heater_setpoint_k, heater_max_w, c_elec_j_per_k, dt_s, heat_leak_w):
     """Heater power that holds the electronics at or above a set point (dead-beat control).
 

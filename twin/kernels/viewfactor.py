@@ -18,6 +18,7 @@ import math
 from numba import njit
 
 from twin.constants import EARTH_MEAN_RADIUS_M
+from twin.kernels.jit import kernel
 
 # The sphere of equal mean radius (EARTH_MEAN_RADIUS_M) is the right one for a spherical-Earth view factor:
 # IUGG mean radius R1 = (2a + b)/3 of GRS80 (Moritz 2000, J. Geodesy 74, 128). It differs from the
@@ -84,7 +85,7 @@ def earth_view_factor(altitude_m, nadir_angle_rad):
     return f if f > 0.0 else 0.0
 
 
-@njit(cache=True)
+@kernel
 def albedo_view_factor(altitude_m, nadir_angle_rad, sun_zenith_subsat_rad):
     """Albedo view factor, simple model: F_albedo = F_earth · max(cos ζ, 0).
 
