@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -244,3 +245,27 @@ def test_main_leaves_logging_as_it_found_it(capsys):
     assert main(["-v", "completion", "bash"]) == 0
     assert (list(log.handlers), log.level, log.propagate) == before
     assert "_shtab_twin" in capsys.readouterr().out
+
+
+def test_a_run_with_an_empty_numba_cache_says_it_compiles(tmp_path, tiny):
+    """The real first run: ``twin run`` with twin's numba cache in an empty folder says
+    "compiling kernels" before its first step. Stopped once it has said so, so that the test does
+    not pay for the compilation (nothing here reads a clock)."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR" and k != "TWIN_DISABLE_JIT"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")   # twin.numba_cache keys its folder under it
+    proc = subprocess.Popen([sys.executable, "-m", "twin", "run", str(tiny), "-o", str(tmp_path / "run.h5")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    said = []
+    watchdog = threading.Timer(900.0, proc.kill)   # a run that never says it ends the loop, failing
+    watchdog.start()
+    try:
+        for line in proc.stderr:   # lines mode: stderr is a pipe
+            said.append(line)
+            if P.COMPILING.rstrip("…") in line:
+                break
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    assert said and P.COMPILING.rstrip("…") in said[-1], "".join(said)

@@ -1,8 +1,8 @@
 """Progress of long work: a rich progress bar on a terminal or in Jupyter, plain lines elsewhere.
 
 numba compiles a kernel the first time it is called unless its cache has it: on the first run
-of an installation that is about a minute, spread over the first step, the first record and the
-first dispatch. The display says "compiling kernels" while numba compiles (it listens to numba's
+of an installation that is some seconds (benchmarks/RESULTS.md), spread over the first step, the
+first record and the first dispatch. The display says "compiling kernels" while numba compiles (it listens to numba's
 ``numba:compile`` events), and measures the rate and the time left only over steps during which
 nothing compiled, so that a compilation never shows as a run of many hours.
 """
@@ -78,7 +78,7 @@ class Progress:
         if self.kind == "bar":
             self._start_bar(COMPILING if compiling else STARTING if compiling is None else RUNNING)
         elif compiling:
-            self.say(f"{COMPILING.rstrip('…')}: about a minute, cached afterwards")
+            self.say(f"{COMPILING.rstrip('…')}: once per installation, cached afterwards")
         self._listen()
 
     def _start_bar(self, description: str) -> None:
