@@ -284,7 +284,8 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
     # the thermostat's trial steps in lanes too, where a step is one thermal sub-step; lanes hold one
     # conductance for all: with a variable one each node steps alone (step_thermal)
     fixed_g = p.conductance_model == CONDUCTANCE_FIXED
-    trials_in_lanes = fixed_g and p.heater_max_w > 0.0 and thermal_substeps(dt_s, True) == 1
+    heaters = p.heater_max_w > 0.0   # (True here) a variable, not the literal True: one signature
+    trials_in_lanes = fixed_g and heaters and thermal_substeps(dt_s, heaters) == 1
     views_in_geo = int(p.radiator_orientation) == ORIENT_BODY_SUN
     dose_ageing = p.radiator_alpha_per_esh != 0.0
     first_t = np.empty((2, m))

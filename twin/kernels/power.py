@@ -29,14 +29,15 @@ def shed_load(supply_w, solar_w, bus_w, heater_w, n_accel, busy_accel, idle_w, p
     Returns (mode, throttle, compute_w, heater_w, bus_w) actually served.
     """
     if thermal_throttle <= 0.0:
-        mode = MODE_THERMAL_SHUTDOWN
-        return _survival(mode, supply_w, bus_w, heater_w)
+        heater, bus = _survival(supply_w, bus_w, heater_w)
+        return MODE_THERMAL_SHUTDOWN, 0.0, 0.0, heater, bus
     full_w = bus_w + heater_w + compute_power_w(n_accel, busy_accel, idle_w, peak_w, thermal_throttle)
     if recovering and solar_w < full_w:
         idle_load = bus_w + heater_w + n_accel * idle_w
         if idle_load <= supply_w:
             return MODE_IDLE, 0.0, n_accel * idle_w, heater_w, bus_w
-        return _survival(MODE_SAFE, supply_w, bus_w, heater_w)
+        heater, bus = _survival(supply_w, bus_w, heater_w)
+        return MODE_SAFE, 0.0, 0.0, heater, bus
     if full_w <= supply_w:
         mode = MODE_NOMINAL if thermal_throttle >= 1.0 else MODE_THROTTLED
         return mode, thermal_throttle, full_w - bus_w - heater_w, heater_w, bus_w
@@ -49,12 +50,14 @@ def shed_load(supply_w, solar_w, bus_w, heater_w, n_accel, busy_accel, idle_w, p
                     compute_power_w(n_accel, busy_accel, idle_w, peak_w, throttle), heater_w, bus_w)
     if bus_w + heater_w + n_accel * idle_w <= supply_w:
         return MODE_IDLE, 0.0, n_accel * idle_w, heater_w, bus_w
-    return _survival(MODE_SAFE, supply_w, bus_w, heater_w)
+    heater, bus = _survival(supply_w, bus_w, heater_w)
+    return MODE_SAFE, 0.0, 0.0, heater, bus
 
 
 @kernel
-def _survival(mode, supply_w, bus_w, heater_w):
-    """Compute off; the bus first, heaters with what is left (a brown-out if even that fails)."""
+def _survival(supply_w, bus_w, heater_w):
+    """(heater_w, bus_w) served with compute off: the bus first, heaters with what is left (a
+    brown-out if even that fails). No mode argument: a constant one would compile once per mode."""
     bus = min(bus_w, supply_w)
     heater = min(heater_w, max(supply_w - bus, 0.0))
-    return mode, 0.0, 0.0, heater, bus
+    return heater, bus
