@@ -89,7 +89,7 @@ class Simulation:
         self.params = node_params(sc, self.extrema, scenario.earth, sim.epoch_utc)
         self.packed_params = packed_params(self.params)
         self.orbits = OrbitFeed(sats, sim.epoch_utc, sim.dt_s, sim.n_steps, sim.sgp4_step_s,
-                                derive=partial(geometry_of, self.params))
+                                derive=partial(geometry_of, self.params), velocities=links is not None)
         self.state, self.mode = initial_state(sc, self.n)
         self.acc = np.zeros((L.N_ACC, self.n))
         reset_accumulators(self.acc)
@@ -165,6 +165,7 @@ class Simulation:
             self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity)
             if self.inference is not None:
                 self.inference.advance(rate, heat, k0, self.dt_s, self.jobs.down, self.acc)
+            del pos, vel, sun   # views of the feed's block: not held while it loads the next one
             self.step = k1
             if self.faults.enabled:
                 self._apply_faults(k1)
