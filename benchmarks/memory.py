@@ -27,7 +27,7 @@ HOURS = (1.0, 3.0)
 def overrides(n_sats: int, hours: float) -> list[str]:
     planes, per_plane = SHELLS[n_sats]
     return [f"constellation.0.planes={planes}", f"constellation.0.sats_per_plane={per_plane}",
-            f"simulation.duration_s={hours * 3600:g}"]
+            f"constellation.0.phasing={min(1, planes - 1)}", f"simulation.duration_s={hours * 3600:g}"]
 
 
 def _case(n_sats: int, hours: float, out: str, where: bool) -> dict:
