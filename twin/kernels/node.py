@@ -243,10 +243,13 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
-    n_sub, tc = _call_constants(dt_s, p)
+    n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
+    tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
+                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
+                           p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
     n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
-    for c in prange(n_chunks):   # one call site of _advance_chunk, one signature (module docstring)
+    for c in prange(n_chunks):   # one call of _advance_chunk: one signature to compile, not two
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         chunk_geo, geo_lo = geo, lo
         if not given:
@@ -406,35 +409,13 @@ def unpacked_params(a):
     return NodeParams(*to_fixed_tuple(a, N_PARAMS))
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
                          ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
     """:func:`advance_nodes` with the parameters as :func:`packed_params` gives them: numba
     types a namedtuple argument of dozens of fields field by field at every call, an array at once.
-
-    Its loop is advance_nodes' own, written out again rather than a call of it: numba links
-    every callee's code into its caller and optimises the whole again, so each level of calls
-    above :func:`_advance_chunk` adds seconds to the first run's compilation (benchmarks/RESULTS.md)."""
-    n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
-    given = geo.shape[0] > 0
-    n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
-    for c in prange(n_chunks):
-        # per chunk: a namedtuple made outside cannot be handed to numba's parallel region
-        p = unpacked_params(p_packed)
-        n_sub, tc = _call_constants(dt_s, p)
-        lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
-        chunk_geo, geo_lo = geo, lo
-        if not given:
-            chunk_geo, geo_lo = np.empty((n_steps + 1, geometry_rows_jit(p), hi - lo)), np.int64(0)
-            block_geometry(pos_m, vel_m_s, sun_m, p, chunk_geo, lo, hi)
-        _advance_chunk(lo, hi, pos_m, sun_m, chunk_geo, geo_lo, t0_s, dt_s, n_sub, busy_accel, p, tc,
-                       state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
-
-
-@kernel
-def _call_constants(dt_s, p):
-    """(shadow sub-samples of a step, :func:`thermal_constants`): once per kernel call."""
-    tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
-                           p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
-                           p.radiator_emissivity, p.space_temp_k)
-    return max(4, min(64, int(dt_s / 2.0) + 1)), tc
+    (Unpacked here, once per call: a parallel loop of its own that unpacked them in each chunk,
+    the namedtuple being unable to enter numba's parallel region, compiled 0.8 s faster but ran
+    calls of 6 steps 5-15 % slower; benchmarks/RESULTS.md.)"""
+    advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, unpacked_params(p_packed), state, mode, acc,
+                  rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
