@@ -5,9 +5,9 @@ numba keys a cached function on its own file only: an edit to a kernel it calls,
 constant it reads from ``twin/kernels/layout.py``, leaves the old machine code in use. twin
 therefore points numba at ``$XDG_CACHE_HOME/twin/numba-<digest>`` (``~/.cache`` by default),
 the digest of every module numba compiles (``twin/kernels``, ``twin/constants.py`` and any other
-module with ``njit``): changed sources get a cache of their own. A cache folder the user chose
-(``NUMBA_CACHE_DIR``, or numba's ``.numba_config.yaml``) is left alone, as is numba's default
-when the keyed folder cannot be written.
+module with ``njit`` or ``@kernel``): changed sources get a cache of their own. A cache folder
+the user chose (``NUMBA_CACHE_DIR``, or numba's ``.numba_config.yaml``) is left alone, as is
+numba's default when the keyed folder cannot be written.
 
 numba picks a function's cache folder, and whether to compile it at all, when ``@njit`` decorates
 it, so :func:`configure_numba` runs when ``twin.kernels`` is first imported, before any kernel is
@@ -35,7 +35,7 @@ def compiled_sources(package: Path = PACKAGE) -> list[Path]:
     """The modules whose code numba compiles or whose constants it freezes into machine code."""
     return [path for path in sorted(package.rglob("*.py"))
             if path.parent.name == "kernels" or path.name == "constants.py"
-            or "njit" in path.read_text(encoding="utf-8")]
+            or any(word in path.read_text(encoding="utf-8") for word in ("njit", "@kernel"))]
 
 
 def sources_digest(package: Path = PACKAGE) -> str:
