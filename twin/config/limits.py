@@ -50,8 +50,15 @@ MAX_ALTITUDE_KM = 50_000.0  # [km] covers GEO (35,786 km) and its graveyard orbi
 MAX_CLUSTER_RADIUS_KM = 100.0  # [km] a compact formation (Suncatcher's is 1 km); at 100 km the
 #                             second-order terms the first-order relative elements leave out,
 #                             ~radius^2 / a = 1.5 km, stay well inside the 20 % margin they keep
-MAX_SATELLITES = 1_000_000  # per shell: ~3x the largest constellation ever filed (327,320
-#                             satellites, Rwanda's Cinnamon-217/-937 ITU filing, 2021)
+MAX_SATELLITES = 1_000_000  # per shell: the largest constellation filed, SpaceX's orbital data
+#                             centres, "up to one million satellites" (FCC SAT-LOA-20260108-00016,
+#                             2026), ~3x the largest before it (327,320, Rwanda's Cinnamon-937
+#                             ITU filing, 2021)
+MAX_SHELL_THICKNESS_KM = 2_000.0  # [km] wider than the whole 500-2,000 km band of SpaceX's orbital
+#                                   data-centre filing (FCC SAT-LOA-20260108-00016, 2026; its shells
+#                                   span "up to 50 km each"): a thicker band is several shells
+MAX_SHELL_LAYERS = 1_000    # layers of planes in one shell: 50 m apart in a 50 km shell, closer
+#                             than the along-track spacing of any filed constellation
 MAX_ANGLE_DEG = 360        # a RAAN offset: one turn either way says everything
 MAX_INCLINATION_DEG = 180
 HOURS_PER_DAY = 24         # local time of the ascending node lies in [0, 24) h

@@ -23,7 +23,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from twin.constants import SECONDS_PER_HOUR
 from twin.config.limits import (MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
-                                MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
+                                MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG, MAX_SHELL_THICKNESS_KM,
+                                MAX_SHELL_LAYERS, MIN_ALTITUDE_KM, HOURS_PER_DAY,
                                 MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
                                 MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
                                 MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
@@ -119,7 +120,23 @@ def _check_shell_size(shell):
     total = shell.planes * shell.sats_per_plane
     if total > MAX_SATELLITES:
         raise ValueError(f"planes x sats_per_plane ({total:,}) must not exceed {MAX_SATELLITES:,} satellites")
+    if shell.layers > shell.planes:
+        raise ValueError(f"layers ({shell.layers}) must not exceed planes ({shell.planes}): a layer needs a plane")
+    if (shell.thickness_km > 0) != (shell.layers > 1):
+        raise ValueError(f"thickness_km ({shell.thickness_km:g}) and layers ({shell.layers}) go together: "
+                         "a shell with thickness has layers >= 2, one with layers >= 2 has a thickness")
+    if shell.altitude_km - shell.thickness_km / 2 < MIN_ALTITUDE_KM:
+        raise ValueError(f"the lowest layer (altitude_km - thickness_km/2 = "
+                         f"{shell.altitude_km - shell.thickness_km / 2:g} km) is below {MIN_ALTITUDE_KM:g} km")
     return shell
+
+
+ShellThickness = Annotated[float, Field(
+    ge=0, le=MAX_SHELL_THICKNESS_KM,
+    description="the band of altitudes the shell fills, centred on altitude_km [km]; 0 = one altitude")]
+ShellLayers = Annotated[int, Field(
+    ge=1, le=MAX_SHELL_LAYERS,
+    description="layers of planes evenly spread over thickness_km; plane p flies in layer p mod layers")]
 
 
 class WalkerShell(Section):
@@ -132,6 +149,8 @@ class WalkerShell(Section):
     phasing: CountOrZero = Field(0, description="Walker F (relative phasing between planes)")
     pattern: Literal["delta", "star"] = "delta"
     raan0_deg: Annotated[float, Field(ge=-MAX_ANGLE_DEG, le=MAX_ANGLE_DEG)] = 0.0
+    thickness_km: ShellThickness = 0.0
+    layers: ShellLayers = 1
 
     _size = model_validator(mode="after")(_check_shell_size)
 
@@ -144,6 +163,11 @@ class SsoShell(Section):
     planes: Count = 1
     sats_per_plane: Count
     phasing: CountOrZero = 0
+    ltan_span_h: Annotated[float, Field(gt=0, le=HOURS_PER_DAY)] = Field(
+        HOURS_PER_DAY, description="the planes' ascending nodes spread over this span of local time [h]: 24 = "
+                                   "evenly in RAAN; 1 = all within an hour of ltan_h (dawn-dusk planes)")
+    thickness_km: ShellThickness = 0.0
+    layers: ShellLayers = 1
 
     _size = model_validator(mode="after")(_check_shell_size)
 
