@@ -400,6 +400,10 @@ class Output(Section):
         1, description="state variables and tables: a gzip (deflate) level 1-9, which every HDF5 and netCDF "
                        "reader decodes; 'lzf' (faster to write, but only h5py reads it: HDF5 and netCDF tools "
                        "need the LZF filter plugin); or 0 (none)")
+    variables: Annotated[list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] | None, Field(min_length=1)] = Field(
+        None, description="the /state variables to record, by name (docs/schema.md; a flow's _min/_max follow it "
+                          "when aggregate asks for them); null = all. /summary, the ledger and the job tables are "
+                          "kept whatever is recorded; twin report draws the figures whose variables are there")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
     links: bool = Field(False, description="record /links: every live inter-satellite link at the end of each "
                                            "record (time, satellites, range, capacity)")
