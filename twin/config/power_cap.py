@@ -67,7 +67,7 @@ def throughput_at(cap, curve) -> np.ndarray:
 class AcceleratorPowerCap(Section):
     """The power cap of the accelerators and their throughput under it."""
     power_curve: list[tuple[CurveFraction, CurveFraction]] = Field(
-        [list(p) for p in H100_POWER_CURVE],
+        list(H100_POWER_CURVE),
         description="throughput under a power cap: [[cap, throughput], ...], both fractions of the uncapped "
                     "(peak_power_w, full speed), caps rising, throughput not falling, ending at [1, 1]; "
                     "piecewise-linear between points, no cap below the first. Default: McDonald et al. 2022 "
@@ -79,7 +79,7 @@ class AcceleratorPowerCap(Section):
     @field_validator("power_curve")
     @classmethod
     def _curve(cls, v):
-        return [list(p) for p in check_curve(v)]
+        return list(check_curve(v))
 
     @model_validator(mode="after")
     def _cap_on_curve(self):

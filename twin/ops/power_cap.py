@@ -75,7 +75,10 @@ class PowerCap(Fifo):
         ceiling_j = p.max_soc * battery_j
         eclipsed = view.sunlit_fraction < 0.5
         # in eclipse: what the battery carries to the predicted exit
-        left_s = np.maximum(np.nan_to_num(view.next_eclipse_exit_s - view.now_s, nan=MIN_PLAN_S), MIN_PLAN_S)
+        # (an exit predicted now or past, e.g. for a node that started the run in eclipse and has seen
+        # no entry: as long as the longest eclipse, the prediction's own fallback)
+        left_s = np.nan_to_num(view.next_eclipse_exit_s - view.now_s, nan=0.0)
+        left_s = np.where(left_s > 0.0, np.maximum(left_s, MIN_PLAN_S), np.maximum(view.eclipse_duration_s, MIN_PLAN_S))
         in_eclipse = self.cap_for(np.maximum(stored_j - floor_j, 0.0) * p.discharge_efficiency / left_s, busy)
         # in sunlight: full cap if the eclipse can then be ridden at the lowest cap or better
         array_w = view.array_power_w
