@@ -1,5 +1,6 @@
 """Compare the scheduling policies on the eclipsing reference scenario and on the Alibaba trace
-replay: completed work, wait p95 and energy per job, one run per policy and scenario.
+replay: completed work, wait p95, energy per job and the accelerator ledger, one run per policy
+and scenario (``power_cap`` rides eclipses on lowered power caps where the others shed).
 
     .venv/bin/python examples/compare_policies.py            # writes docs/policy_comparison.md + .png
     .venv/bin/python examples/compare_policies.py --quick    # one simulated day each, to /tmp
@@ -19,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-POLICIES = ("fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun")
+POLICIES = ("fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "power_cap")
 SCENARIOS = {
     "eclipsing reference": REPO / "configs" / "eclipsing-reference.yaml",
     "Alibaba trace replay": REPO / "configs" / "alibaba-trace.yaml",
@@ -35,6 +36,7 @@ COLUMNS = (  # (header, summary key, scale, format)
     ("compute energy per accel-h [Wh]", "energy_per_accel_hour_wh", 1, "{:,.0f}"),
     ("utilisation [%]", "utilization_mean", 100, "{:,.1f}"),
     ("throttled / idle / safe [node-h]", None, 1, ""),
+    ("ledger: delivered / power / heat / overhead / waiting / no demand [%]", "ledger", 1, ""),
     ("overhead [accel-h]", "lost_overhead_accel_h", 1, "{:,.0f}"),
     ("migrations", "migrations", 1, "{:,.0f}"),
     ("preemptions", "preemptions", 1, "{:,.0f}"),
@@ -52,7 +54,13 @@ def run_one(args) -> tuple[str, str, dict]:
     return scenario_name, policy, summary
 
 
+LEDGER_SHARES = ("delivered_accel_h", "lost_power_accel_h", "lost_heat_accel_h", "lost_overhead_accel_h",
+                 "lost_scheduling_accel_h", "lost_no_demand_accel_h")
+
+
 def cell(summary: dict, key, scale, fmt) -> str:
+    if key == "ledger":   # shares of the installed accelerator-hours (faults and network: the rest)
+        return " / ".join(f"{100 * summary[k] / summary['capacity_accel_h']:.0f}" for k in LEDGER_SHARES)
     if key is None:
         return " / ".join(f"{summary[f'node_hours_{m}']:,.0f}" for m in ("throttled", "idle", "safe"))
     return fmt.format(summary[key] * scale)

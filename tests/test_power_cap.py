@@ -41,8 +41,8 @@ def full_sun(folder, **overrides) -> dict:
 
 @pytest.mark.parametrize("cap, curve, throughput", [
     (1.0, None, 1.0),
-    (0.6, None, 1 / 1.068),            # the default curve's measured point (McDonald et al. 2022)
-    (0.8, None, 0.5 * (1 / 1.068 + 1.0)),   # half-way between its two points: linear
+    (0.6, None, 0.9363),               # the default curve's measured point (McDonald et al. 2022)
+    (0.8, None, 0.5 * (0.9363 + 1.0)),  # half-way between its two points: linear
     (0.5, CURVE, 0.7),                 # half-way between 0.3 -> 0.5 and 0.7 -> 0.9
     (0.3, CURVE, 0.5),                 # the curve's lowest point
 ])

@@ -19,7 +19,7 @@ The default curve (that of the preset h100):
   Responsibility: Recommendations for Reducing Energy for Training Language Models", Findings of
   NAACL 2022, §4 (power capping, large-scale language-model training on the MIT SuperCloud's
   NVIDIA V100 GPUs): a 150 W cap on a 250 W GPU (0.6 of its limit) lowered the energy of
-  training by 13.7 % on average and lengthened it by 6.8 %: throughput 1 / 1.068 = 0.936.
+  training by 13.7 % on average and lengthened it by 6.8 %: throughput 1 / 1.068 = 0.9363.
 
 It is a V100 measurement on transformer training, the closest published whole-training-run
 measurement this curve could be drawn from; it is read as a fraction of the power limit and
@@ -37,17 +37,18 @@ from pydantic import Field, field_validator, model_validator
 from twin.config.base import Section
 
 # (power cap, throughput), fractions of the uncapped: McDonald et al. 2022 (module docstring)
-H100_POWER_CURVE = ((0.6, 1.0 / 1.068), (1.0, 1.0))
+H100_POWER_CURVE = ((0.6, 0.9363), (1.0, 1.0))   # 0.9363 = 1 / 1.068
 
 CurveFraction = Annotated[float, Field(gt=0, le=1)]
 
 
 def check_curve(points) -> tuple[tuple[float, float], ...]:
-    """``points`` as a validated curve, or ValueError saying what is wrong: at least two points,
-    caps strictly increasing, throughput never falling as the cap rises, ending at (1, 1)."""
+    """``points`` as a validated curve, or ValueError saying what is wrong: caps strictly
+    increasing, throughput never falling as the cap rises, ending at (1, 1) (that point alone:
+    accelerators that cannot be capped)."""
     points = tuple((float(c), float(t)) for c, t in points)
-    if len(points) < 2:
-        raise ValueError("needs at least two (power cap, throughput) points, the last (1, 1)")
+    if not points:
+        raise ValueError("needs (power cap, throughput) points, the last (1, 1)")
     for (c0, t0), (c1, t1) in zip(points, points[1:]):
         if not c1 > c0:
             raise ValueError(f"power caps must rise strictly from point to point ({c0} then {c1})")
@@ -70,8 +71,8 @@ class AcceleratorPowerCap(Section):
         list(H100_POWER_CURVE),
         description="throughput under a power cap: [[cap, throughput], ...], both fractions of the uncapped "
                     "(peak_power_w, full speed), caps rising, throughput not falling, ending at [1, 1]; "
-                    "piecewise-linear between points, no cap below the first. Default: McDonald et al. 2022 "
-                    "(150 W of 250 W: 6.8 % slower), see twin/config/power_cap.py")
+                    "piecewise-linear between points, no cap below the first ([[1, 1]] alone: not cappable). "
+                    "Default: McDonald et al. 2022 (150 W of 250 W: 6.8 % slower), see twin/config/power_cap.py")
     power_cap_fraction: CurveFraction = Field(
         1.0, description="power cap of every accelerator for the whole run, a fraction of peak_power_w "
                          "(1 = none; scheduler.policy power_cap sets it per node instead) [1]; a design choice")
@@ -88,12 +89,13 @@ class AcceleratorPowerCap(Section):
             raise ValueError(f"power_cap_fraction ({self.power_cap_fraction}) is below the first point of "
                              f"power_curve ({lowest}): no throughput is known there")
         idle_w, peak_w = getattr(self, "idle_power_w", 0.0), getattr(self, "peak_power_w", 1.0)
-        if lowest * peak_w < idle_w:
-            raise ValueError(f"power_curve starts at {lowest} of peak_power_w ({lowest * peak_w:g} W), below "
-                             f"idle_power_w ({idle_w:g} W)")
+        if self.power_cap_fraction * peak_w < idle_w:
+            raise ValueError(f"power_cap_fraction ({self.power_cap_fraction}) x peak_power_w is "
+                             f"{self.power_cap_fraction * peak_w:g} W, below idle_power_w ({idle_w:g} W)")
         return self
 
     @property
     def lowest_cap(self) -> float:
-        """The lowest cap the curve allows [1]."""
-        return float(self.power_curve[0][0])
+        """The lowest cap a policy may set [1]: the curve's first point, and no lower than idle
+        power (a busy accelerator draws at least that)."""
+        return max(float(self.power_curve[0][0]), getattr(self, "idle_power_w", 0.0) / getattr(self, "peak_power_w", 1.0))
