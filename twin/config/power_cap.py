@@ -17,9 +17,13 @@ The default curve (that of the preset h100):
 - (1.0, 1.0): no cap, by definition.
 - (0.6, 0.936): McDonald, Li, Frey, Tiwari, Gadepally & Samsi, "Great Power, Great
   Responsibility: Recommendations for Reducing Energy for Training Language Models", Findings of
-  NAACL 2022, §4 (power capping, large-scale language-model training on the MIT SuperCloud's
-  NVIDIA V100 GPUs): a 150 W cap on a 250 W GPU (0.6 of its limit) lowered the energy of
-  training by 13.7 % on average and lengthened it by 6.8 %: throughput 1 / 1.068 = 0.9363.
+  NAACL 2022 (arXiv:2205.09646; power capping of large language-model training on the MIT
+  SuperCloud's NVIDIA V100 GPUs): a 150 W cap on a 250 W GPU (0.6 of its limit) lowered the
+  energy of training by 13.7 % on average and lengthened it by 6.8 %: throughput 1 / 1.068 =
+  0.9363. (The 13.7 % is quoted in summaries of the paper seen while writing this; the 6.8 % is
+  the paper's figure as recalled and was not re-read in its text: check it there before leaning
+  on the curve's exact value. tests/test_power_cap.py holds the model to the curve, whatever its
+  points; docs/policy_comparison.md shows the result with a pessimistic curve too.)
 
 It is a V100 measurement on transformer training, the closest published whole-training-run
 measurement this curve could be drawn from; it is read as a fraction of the power limit and
@@ -98,4 +102,5 @@ class AcceleratorPowerCap(Section):
     def lowest_cap(self) -> float:
         """The lowest cap a policy may set [1]: the curve's first point, and no lower than idle
         power (a busy accelerator draws at least that)."""
-        return max(float(self.power_curve[0][0]), getattr(self, "idle_power_w", 0.0) / getattr(self, "peak_power_w", 1.0))
+        idle_w, peak_w = getattr(self, "idle_power_w", 0.0), getattr(self, "peak_power_w", 1.0)
+        return max(float(self.power_curve[0][0]), idle_w / peak_w)

@@ -26,10 +26,10 @@ from twin.kernels.conductance import CONDUCTANCE_FIXED
 from twin.kernels.geometry import (N_GEOMETRY, N_GEOMETRY_FIXED, N_GEOMETRY_VIEWS, NO_GEOMETRY,  # noqa: F401
                                   array_geometry, block_geometry, boundary_geometry, boundary_views,
                                   geometry_rows, geometry_rows_jit)
-from twin.kernels.layout import (ACC_JUNCTION, STATE_ARRAY_K, STATE_BATTERY_J, STATE_CAP_THROUGHPUT,
-                                 STATE_CAPACITY_J, STATE_CYCLE_TURN, STATE_DOWN, STATE_POWER_CAP, STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE,
-                                 STATE_LOSS_W, STATE_RADIATOR_K, STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK,
-                                 STATE_VIEW_FRONT)
+from twin.kernels.layout import (ACC_JUNCTION, STATE_ARRAY_K, STATE_BATTERY_J, STATE_CAP_THROUGHPUT, STATE_CAPACITY_J,
+                                 STATE_CYCLE_TURN, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR,
+                                 STATE_FADE_CYCLE, STATE_LOSS_W, STATE_POWER_CAP, STATE_RADIATOR_K,
+                                 STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.radiator import ORIENT_BODY_SUN, coating_absorptivity
 from twin.kernels.shadow import params_shape
 from twin.kernels.solar import SINGLE_AXIS_YAW
