@@ -84,6 +84,7 @@ DEFAULTS: dict[str, Provenance] = {
     "spacecraft.accelerator.peak_power_w": Provenance("published", None),
     "spacecraft.accelerator.peak_flops": Provenance(
         "published", "NVIDIA H100 Tensor Core GPU datasheet (2023): 989 TFLOP/s dense BF16 (preset h100)"),
+    "spacecraft.accelerator.power_cap_fraction": Provenance("design", "no cap: accelerators at their rated power"),
     "spacecraft.accelerator.min_throttle": Provenance(
         "assumption", "below ~30 % of its clock an accelerator is taken as idle: DVFS floors are not published"),
     "spacecraft.radiator.area_m2": Provenance("design", "sized for the default load (docs/design.md)"),
@@ -113,6 +114,8 @@ DEFAULTS: dict[str, Provenance] = {
     "scheduler.migration_lead_s": Provenance("design", "a policy threshold"),
     "scheduler.migration_min_gain_s": Provenance("design", "a policy threshold"),
     "scheduler.runtime_overestimate": Provenance("published", None),
+    "scheduler.power_cap_reserve_soc": Provenance(
+        "design", "a policy margin: about three minutes of a capped node's eclipse load in the default 10 kWh battery"),
     "faults.mean_repair_h": Provenance(
         "assumption", "a reboot or power cycle from the ground within a few passes; no repair in orbit"),
     "faults.upset_rate_per_day": Provenance("assumption", "off by default: rates in twin's radiation model"),

@@ -40,6 +40,7 @@ from twin.config.economics import Economics
 from twin.config.environment import Earth
 from twin.config.inference import Inference, check_scenario as check_inference
 from twin.config.junction import AcceleratorThermal
+from twin.config.power_cap import AcceleratorPowerCap
 from twin.config.radiation import Radiation
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
@@ -210,7 +211,7 @@ class Battery(BatteryAgeing):
         return self
 
 
-class Accelerator(AcceleratorThermal):
+class Accelerator(AcceleratorPowerCap, AcceleratorThermal):
     """The AI accelerators on each satellite: count, power, throughput, thermal chain and limits (``spacecraft.accelerator``)."""
     count: Accelerators = Field(8, description="accelerators per satellite")
     idle_power_w: Power = Field(80.0, description="per accelerator, powered and idle [W]; generic (sourced: presets h100, tpu_v5e)")
@@ -301,9 +302,11 @@ Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator=
 
 class Scheduler(Section):
     """Placement policy and its knobs; each knob names the policy that reads it (twin/ops/scheduling.py)."""
-    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "topology_aware"] = Field(
+    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "topology_aware",
+                    "power_cap"] = Field(
         "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, "
-                            "follow_the_sun, topology_aware (fifo whose gangs stay on linked satellites)")
+                            "follow_the_sun, topology_aware (fifo whose gangs stay on linked satellites), power_cap "
+                            "(fifo that lowers the accelerators' power cap to ride eclipses, twin/ops/power_cap.py)")
     link_aware: bool = Field(
         False, description="any policy: a gang over several satellites goes only to a linked group whose links "
                            "carry its traffic at min_link_efficiency or better, else it waits (always on for "
@@ -315,6 +318,9 @@ class Scheduler(Section):
     preempt: bool = Field(False, description="priority: a blocked job preempts running jobs of lower priority (they roll back to their last checkpoint)")
     power_soc_margin: Fraction = Field(
         0.1, description="power_aware: no new work on an eclipsed node with soc below battery.min_soc + this [1]")
+    power_cap_reserve_soc: Fraction = Field(
+        0.02, description="power_cap: state of charge kept above battery.min_soc for what the plan leaves out "
+                          "(heaters, prediction error) [1]")
     thermal_margin_k: TemperatureDifference = Field(
         10.0, description="thermal_aware: no new work on a node within this of where its throttle starts (thermal.throttle_start_k, or the junction's) [K]")
     migration_lead_s: SecondsOrZero = Field(

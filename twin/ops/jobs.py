@@ -362,10 +362,11 @@ class JobBook:
         return lost
 
     def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None,
-                capacity_kl=None) -> None:
+                capacity_kl=None, dynamic_w=None) -> None:
         """Progress running jobs through a block of steps; finish those whose work ran out. With
         ``heat_kn`` and ``acc``, their accelerator-seconds go to the ledger (twin.kernels.jobs);
-        with links (``self.links``), ``capacity_kl`` (K, L) [bit/s] is their capacity per step."""
+        with links (``self.links``), ``capacity_kl`` (K, L) [bit/s] is their capacity per step;
+        ``dynamic_w`` (N,) [W] the power per unit rate of capped nodes (twin.ops.power_cap)."""
         if not self._running:
             return
         slots, active = self.slots, self._active
@@ -377,7 +378,7 @@ class JobBook:
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
             slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s(),
-            *comm, slots.network_accel_s, slots.write_stall_s if self.costs is not None else None)
+            *comm, slots.network_accel_s, slots.write_stall_s if self.costs is not None else None, dynamic_w)
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):

@@ -498,4 +498,6 @@ def make_policy(scheduler, spacecraft) -> Policy:
         link_aware=scheduler.link_aware or scheduler.policy == TopologyAware.name,
         min_link_efficiency=scheduler.min_link_efficiency,
         runtime_overestimate=scheduler.runtime_overestimate)
-    return POLICIES[scheduler.policy](params)
+    from twin.ops.power_cap import PowerCap   # its own module, which builds on this one
+    policy = POLICIES.get(scheduler.policy)
+    return PowerCap(params, scheduler, spacecraft) if policy is None else policy(params)
