@@ -79,11 +79,7 @@ def coatings():
 def full_load(work: Path):
     print("2. starcloud-40mw at full load, 20 March, 12 h (means over the last 6 h)")
     full = ["simulation.epoch_utc=2026-03-20T00:00:00Z", "simulation.duration_s=43200",
-            "workload.arrival_rate_per_h=0", "spacecraft.accelerator.idle_power_w=700",
-            # the array's inherent degradation and harness loss leave it short of full load in
-            # March (~1.00 against 1.02 MW): without them it carries the whole 12 h at full load,
-            # so the radiator settles instead of cycling with the battery
-            "spacecraft.solar_array.inherent_degradation=1", "spacecraft.solar_array.harness_loss=0"]
+            "workload.arrival_rate_per_h=0", "spacecraft.accelerator.idle_power_w=700"]
     # the config gives emissivity and absorptivity itself, and keys given win over a coating's:
     # they are set to the coating's here
     teflon = ["spacecraft.radiator.coating=silver_teflon", "spacecraft.radiator.emissivity=0.78",

@@ -120,10 +120,6 @@ def check_starcloud(work: Path) -> dict:
         path = run_config("starcloud-40mw", work / f"starcloud-{key}.h5", [
             "simulation.epoch_utc=2026-03-20T00:00:00Z", "simulation.duration_s=43200",
             "workload.arrival_rate_per_h=0", "spacecraft.accelerator.idle_power_w=700",
-            # the array's inherent degradation and harness loss leave it short of full load in
-            # March (~1.00 against 1.02 MW): without them it carries the whole 12 h at full load,
-            # so the radiator reaches its steady state instead of cycling with the battery
-            "spacecraft.solar_array.inherent_degradation=1", "spacecraft.solar_array.harness_loss=0",
             f"spacecraft.radiator.ir_absorbed_with_alpha={str(alpha).lower()}"])
         run = load_run(path)
         try:
