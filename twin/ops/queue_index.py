@@ -1,0 +1,141 @@
+"""The waiting queue seen by a policy, indexed by what could fit, so that a dispatch costs what it
+can start, not the length of the queue.
+
+A saturated constellation queues jobs by the ten thousand (issue 25: one satellite under the
+default workload for a year). A policy that scanned every queued job at every epoch made such a
+run quadratic in its length. Two things keep the per-epoch cost independent of the jobs that
+cannot start:
+
+- :class:`Eligible`: the queued jobs submitted before now, in arrival order, as a read-only
+  sequence over the book's queue (no copy). Head-of-line policies (FIFO and those that only
+  reorder nodes) stop at the first job that does not fit, so they touch the jobs they start
+  and one more.
+- :class:`DemandIndex`: the same jobs in buckets of equal accelerator demand and priority, each in
+  arrival order. A backfilling policy walks them merged in its own order (:meth:`DemandIndex.merged`)
+  and drops a whole bucket as soon as its demand exceeds the accelerators still free anywhere
+  (a job needs at least that many to start, one node or a gang): with nothing free, a dispatch
+  examines no job at all.
+
+The book (:class:`twin.ops.jobs.JobBook`) keeps the index up to date as jobs enter and leave
+its queue; a policy called with a plain list (unit tests, a user's function) builds one.
+"""
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Sequence
+
+
+def queue_key(job) -> tuple:
+    """A job's place in the queue: arrival order, ties by id."""
+    return (job.spec.submit_s, job.spec.job_id)
+
+
+def _submit_s(job) -> float:
+    return job.spec.submit_s
+
+
+class Eligible(Sequence):
+    """The first ``n`` jobs of ``queue`` (a list in arrival order), without copying it: those
+    submitted before ``before_s`` [s]. ``index`` is the :class:`DemandIndex` of the whole queue
+    (None: built from these jobs on demand)."""
+
+    __slots__ = ("_queue", "_n", "_index", "before_s")
+
+    def __init__(self, queue: list, n: int, index: DemandIndex | None = None, before_s: float = float("inf")):
+        self._queue, self._n, self._index, self.before_s = queue, n, index, before_s
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._queue[:self._n][i]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._queue[i]
+
+    def __iter__(self):
+        queue = self._queue
+        for i in range(self._n):
+            yield queue[i]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, tuple, Eligible)) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Eligible({list(self)!r})"
+
+    def index(self) -> DemandIndex:
+        """The jobs by demand and priority (the book's, or one built from these jobs)."""
+        if self._index is None:
+            self._index, self.before_s = DemandIndex(self), float("inf")
+        return self._index
+
+
+def demand_index(queue) -> tuple[DemandIndex, float]:
+    """``queue``'s :class:`DemandIndex` and the time before which its jobs were submitted [s]:
+    the book's for an :class:`Eligible`, else one built from the jobs (all of them eligible)."""
+    if isinstance(queue, Eligible):
+        index = queue.index()
+        return index, queue.before_s
+    return DemandIndex(queue), float("inf")
+
+
+class DemandIndex:
+    """Queued jobs in buckets ``(accelerators, priority)``, each a list in arrival order."""
+
+    def __init__(self, jobs=()):
+        self.buckets: dict[tuple[int, int], list] = {}
+        for job in jobs:
+            self.add(job)
+
+    def add(self, job) -> None:
+        bucket = self.buckets.setdefault((job.n_accelerators, job.spec.priority), [])
+        if not bucket or queue_key(bucket[-1]) < queue_key(job):
+            bucket.append(job)
+        else:   # a requeued job goes back to its arrival position
+            bucket.insert(bisect.bisect_left(bucket, queue_key(job), key=queue_key), job)
+
+    def remove(self, job) -> None:
+        key = (job.n_accelerators, job.spec.priority)
+        bucket = self.buckets[key]
+        i = bisect.bisect_left(bucket, queue_key(job), key=queue_key)
+        if i >= len(bucket) or bucket[i] is not job:   # not where its key says: find it
+            i = next(k for k, j in enumerate(bucket) if j is job)
+        del bucket[i]
+        if not bucket:
+            del self.buckets[key]
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self.buckets.values())
+
+    def merged(self, before_s: float, fits):
+        """Jobs submitted before ``before_s`` in priority order (larger priority first, then
+        arrival, then id), skipping, for good, every bucket for which ``fits(accelerators)`` is
+        False when its next job comes up; ``fits`` may change its answer between jobs (as
+        accelerators are taken) but must never turn True again for a demand it refused. Yields
+        ``(job, examined)``: ``examined`` counts the jobs looked at so far (the work done)."""
+        heap = []
+        for (n_accel, priority), bucket in self.buckets.items():
+            if bucket[0].spec.submit_s < before_s:
+                heap.append(((-priority,) + queue_key(bucket[0]), n_accel, priority, 0))
+        heapq.heapify(heap)
+        examined = 0
+        while heap:
+            _, n_accel, priority, i = heap[0]
+            if not fits(n_accel):
+                heapq.heappop(heap)
+                continue
+            bucket = self.buckets[(n_accel, priority)]
+            job = bucket[i]
+            examined += 1
+            if i + 1 < len(bucket) and bucket[i + 1].spec.submit_s < before_s:
+                heapq.heapreplace(heap, ((-priority,) + queue_key(bucket[i + 1]), n_accel, priority, i + 1))
+            else:
+                heapq.heappop(heap)
+            yield job, examined
