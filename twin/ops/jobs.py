@@ -26,7 +26,8 @@ from twin.kernels.jobs import advance_jobs
 from twin.output.schema import JOB_DTYPE
 from twin.ops.scheduling import NodeView
 from twin.ops.job import Job, JobSlots
-from twin.ops.queue_index import DemandIndex, Eligible, queue_key as _queue_key
+from twin.ops.queue_index import DemandIndex, Eligible, pack_queue, queue_key as _queue_key, remove_jobs, \
+    unpack_queue
 from twin.ops.trace_summary import trace_replay
 from twin.ops.workload import JobSpec
 
@@ -186,20 +187,22 @@ class JobBook:
         return Eligible(self.queue, self._eligible(now_s), self.demand, now_s)
 
     def _dequeue(self, jobs) -> None:
-        """Take ``jobs`` out of the queue, which keeps its order: a head-of-line policy's starts
-        (the queue's first jobs) in one cut, any others each where its key says."""
-        queue = self.queue
-        k = len(jobs)
-        if k <= len(queue) and all(queue[i] is job for i, job in enumerate(jobs)):
-            del queue[:k]
-        else:
-            for job in jobs:
-                i = bisect.bisect_left(queue, _queue_key(job), key=_queue_key)
-                if i >= len(queue) or queue[i] is not job:   # not where its key says: find it
-                    i = next(n for n, j in enumerate(queue) if j is job)
-                del queue[i]
+        """Take ``jobs`` out of the queue and its index."""
+        remove_jobs(self.queue, jobs)
         for job in jobs:
             self.demand.remove(job)
+
+    def __getstate__(self) -> dict:
+        # the queue packed (twin.ops.queue_index.pack_queue); its index and the rejection heap
+        # are made again from it on restore
+        state = {k: v for k, v in self.__dict__.items() if k not in ("demand", "_reject_due")}
+        return {**state, "queue": pack_queue(self.queue)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, queue=unpack_queue(state["queue"]), demand=DemandIndex(), _reject_due=[])
+        for job in self.queue:
+            self.demand.add(job)
+            self._watch(job)
 
     def _rejectable_from_s(self, job: Job) -> float:
         """A time [s] no later than the first dispatch that could reject ``job`` while it waits

@@ -28,6 +28,12 @@ class JobSpec:
     deadline_s: float = math.nan            # latest end, since the epoch [s]; NaN = none
     checkpoint_bytes: float = math.nan      # its state [B]; NaN: the run's (twin.ops.checkpoints)
 
+    def __reduce__(self):
+        # positional: a checkpoint pickles a saturated queue's specs by the ten thousand, and a
+        # frozen dataclass's default (a state dict, set field by field) took ~3x as long
+        return JobSpec, (self.job_id, self.submit_s, self.work_accel_s, self.n_accelerators, self.priority,
+                         self.checkpoint_interval_s, self.deadline_s, self.checkpoint_bytes)
+
 
 def timer_s(interval) -> float:
     """A workload's ``checkpoint_interval_s`` as a JobSpec's [s]: young_daly is set per placement
