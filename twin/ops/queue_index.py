@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import math
+import itertools
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -162,23 +163,27 @@ def remove_jobs(queue: list, jobs) -> None:
 # A checkpoint holds the queue (twin.engine.checkpoint). A saturated queue's jobs are nearly all
 # as they were submitted; pickled one object at a time they made every checkpoint cost ~20 µs per
 # queued job here (seconds for 70,000), so those go as columns and are made again on restore.
-_SPEC_COLUMNS = ("job_id", "submit_s", "work_accel_s", "n_accelerators", "priority", "checkpoint_interval_s",
-                 "deadline_s", "checkpoint_bytes")
+_SPEC_COLUMNS = {"job_id": np.int64, "submit_s": float, "work_accel_s": float, "n_accelerators": np.int64,
+                 "priority": np.int64, "checkpoint_interval_s": float, "deadline_s": float, "checkpoint_bytes": float}
 
 
-def _untouched(job) -> bool:
-    """Never started (so never rolled back, moved or corrupted): the job as submitted."""
-    return math.isnan(job.run_start_s) and job.remaining_accel_s == job.spec.work_accel_s
+def _column(jobs: list, attribute: str, dtype) -> np.ndarray:
+    return np.fromiter(map(operator.attrgetter(attribute), jobs), dtype=dtype, count=len(jobs))
 
 
 def pack_queue(queue: list) -> dict:
-    """``queue`` for a checkpoint: its untouched jobs' specs and estimates as arrays, the others
-    as they are, and where each goes (:func:`unpack_queue`)."""
-    untouched = np.fromiter((_untouched(j) for j in queue), dtype=bool, count=len(queue))
-    plain = [j for j, u in zip(queue, untouched) if u]
-    columns = {name: np.array([getattr(j.spec, name) for j in plain]) for name in _SPEC_COLUMNS}
-    columns["estimate_s"] = np.array([j.estimate_s for j in plain])
-    return {"untouched": untouched, "columns": columns, "others": [j for j, u in zip(queue, untouched) if not u]}
+    """``queue`` for a checkpoint: its untouched jobs (never started, so never rolled back,
+    moved or corrupted: each is its spec and estimate) as columns, the others as they are, and
+    where each goes (:func:`unpack_queue`). Read column by column in C (``map``/``attrgetter``):
+    about 1 µs a job."""
+    # a queued job's progress is in its own slots (twin.ops.job._Progress): read them directly
+    untouched = np.isnan(_column(queue, "run_start_s", float)) & (
+        _column(queue, "_remaining_accel_s", float) == _column(queue, "spec.work_accel_s", float))
+    plain = list(itertools.compress(queue, untouched.tolist()))
+    columns = {name: _column(plain, "spec." + name, dtype) for name, dtype in _SPEC_COLUMNS.items()}
+    columns["estimate_s"] = _column(plain, "estimate_s", float)
+    return {"untouched": untouched, "columns": columns,
+            "others": list(itertools.compress(queue, (~untouched).tolist()))}
 
 
 def unpack_queue(packed: dict) -> list:
