@@ -83,6 +83,28 @@ def test_priority_backfill_skips_demands_larger_than_the_free_accelerators():
         assert started == [] and policy.examined == 1   # the head only
 
 
+def test_priority_backfill_skips_jobs_that_would_delay_the_reservation():
+    """2 of 4 accelerators free, the head wants 4 (reserved when the running job ends, in 1 h);
+    behind it N 2-accelerator jobs of 5 h: each fits the free accelerators but would delay the
+    head, so none starts; their bucket's shortest estimate says so without looking at them. One
+    short job among them, the last, is found and started."""
+    for n_queued in (100, 10_000):
+        running = Job(JobSpec(10**6, 0.0, H * 2, 2), H * 2)   # 1 h left on 2 accelerators
+        running.placement, running.status, running.run_start_s = [(0, 2)], "running", 0.0
+        jobs = [Job(JobSpec(0, 0.0, H * 4, 4), H * 4)]
+        jobs += [Job(JobSpec(i, float(i), 5 * H * 2, 2), 5 * H * 2) for i in range(1, n_queued + 1)]
+        view = NodeView(now_s=0.0, running=(running,))
+        policy = PriorityBackfill()
+        index = DemandIndex(jobs)
+        assert policy.place(Eligible(jobs, len(jobs), index, np.inf), np.array([2]), view) == []
+        assert policy.examined == 1   # the head only
+        short = Job(JobSpec(n_queued + 1, float(n_queued + 1), 0.5 * H * 2, 2), 0.5 * H * 2)
+        jobs.append(short)
+        index.add(short)
+        started = policy.place(Eligible(jobs, len(jobs), index, np.inf), np.array([2]), view)
+        assert started == [(short, [(0, 2)])]
+
+
 def test_fifo_blocks_where_backfilling_does_not():
     """Hand-built: 4 free of 8; the head wants 8. FIFO starts nothing; EASY starts the short
     2-accelerator job behind it (it ends before the head's reservation) and not the long one."""

@@ -91,15 +91,37 @@ def demand_index(queue) -> tuple[DemandIndex, float]:
 
 
 class DemandIndex:
-    """Queued jobs in buckets ``(accelerators, priority)``, each a list in arrival order."""
+    """Queued jobs in buckets ``(accelerators, priority)``, each a list in arrival order; and, on
+    demand, each bucket's least value of a function of its jobs (:meth:`least`)."""
 
     def __init__(self, jobs=()):
         self.buckets: dict[tuple[int, int], list] = {}
+        self._least_of = None                 # the function least() keeps bucket minima of
+        self._least: dict[tuple[int, int], tuple] = {}   # bucket -> (least value, the job with it)
         for job in jobs:
             self.add(job)
 
+    def least(self, key: tuple[int, int], value_of) -> float:
+        """The least ``value_of(job)`` over bucket ``key``, kept from call to call: a job entering
+        lowers it, the job that has it leaving makes it be found again (a walk of the bucket, once).
+        ``value_of`` must not decrease while a job waits (a backfill estimate only grows, when a
+        queued job loses work): a kept value is then never above the bucket's least."""
+        if value_of is not self._least_of:
+            self._least_of, self._least = value_of, {}
+        kept = self._least.get(key)
+        if kept is None:
+            bucket = self.buckets[key]
+            values = list(map(value_of, bucket))
+            i = min(range(len(values)), key=values.__getitem__)
+            kept = self._least[key] = (values[i], bucket[i])
+        return kept[0]
+
     def add(self, job) -> None:
-        bucket = self.buckets.setdefault((job.n_accelerators, job.spec.priority), [])
+        key = (job.n_accelerators, job.spec.priority)
+        kept = self._least.get(key)
+        if kept is not None and self._least_of(job) < kept[0]:
+            self._least[key] = (self._least_of(job), job)
+        bucket = self.buckets.setdefault(key, [])
         if not bucket or queue_key(bucket[-1]) < queue_key(job):
             bucket.append(job)
         else:   # a requeued job goes back to its arrival position
@@ -114,15 +136,18 @@ class DemandIndex:
         del bucket[i]
         if not bucket:
             del self.buckets[key]
+        kept = self._least.get(key)
+        if kept is not None and kept[1] is job:
+            del self._least[key]
 
     def __len__(self) -> int:
         return sum(len(b) for b in self.buckets.values())
 
     def merged(self, before_s: float, fits):
         """Jobs submitted before ``before_s`` in priority order (larger priority first, then
-        arrival, then id), skipping, for good, every bucket for which ``fits(accelerators)`` is
-        False when its next job comes up; ``fits`` may change its answer between jobs (as
-        accelerators are taken) but must never turn True again for a demand it refused. Yields
+        arrival, then id), skipping, for good, every bucket for which ``fits((accelerators,
+        priority))`` is False when its next job comes up; ``fits`` may change its answer between
+        jobs (as accelerators are taken) but must never turn True again for a bucket it refused. Yields
         ``(job, examined)``: ``examined`` counts the jobs looked at so far (the work done)."""
         heap = []
         for (n_accel, priority), bucket in self.buckets.items():
@@ -132,7 +157,7 @@ class DemandIndex:
         examined = 0
         while heap:
             _, n_accel, priority, i = heap[0]
-            if not fits(n_accel):
+            if not fits((n_accel, priority)):
                 heapq.heappop(heap)
                 continue
             bucket = self.buckets[(n_accel, priority)]

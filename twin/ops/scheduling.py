@@ -141,6 +141,12 @@ def tiered_fit(n_accel: int, tiers) -> list[tuple[int, int]] | None:
     return None
 
 
+def _room(usable: np.ndarray) -> int:
+    """Accelerators a job could take now, on one node or a gang over several: a job needing more
+    does not fit (:func:`first_fit` fills a gang from what each node has)."""
+    return int(np.maximum(usable, 0).sum())
+
+
 def _take(free: np.ndarray, placement, placed: np.ndarray | None = None) -> None:
     for node, count in placement:
         free[node] -= count
@@ -244,15 +250,14 @@ class PriorityBackfill(Policy):
     def place(self, queue, free_accel, view) -> list:
         """Jobs in priority order until one does not fit (the head, which gets the reservation),
         then EASY backfilling over the rest. The walk goes by demand (twin.ops.queue_index): a
-        bucket of jobs needing more accelerators than are free anywhere is skipped whole (none of
-        them could start, on one node or a gang), so a queue of jobs that cannot start costs
-        nothing here."""
+        bucket of jobs none of which could start is skipped whole, so that jobs that cannot start
+        cost nothing here (:meth:`_could_start`)."""
         index, before_s = demand_index(queue)
         free = free_accel.copy()
         order = node_order(len(free))
         started = []
-        room = None   # accelerators free anywhere, once backfilling (None: every job is looked at)
-        walk = index.merged(before_s, lambda n_accel: room is None or n_accel <= room)
+        room = None   # once backfilling: (now, shadow time, free accelerators, those outside the reservation)
+        walk = index.merged(before_s, lambda key: room is None or self._could_start(key, index, *room))
         self.examined = 0
         head = None
         for job, self.examined in walk:
@@ -268,7 +273,7 @@ class PriorityBackfill(Policy):
         now = view.now_s if view is not None and view.now_s is not None else 0.0
         running = list(view.running) if view is not None and view.running is not None else []
         shadow_s, spare = self._reservation(head, free, order, now, running, started)
-        room = int(np.maximum(free, 0).sum())
+        room = (now, shadow_s, _room(free), _room(np.minimum(free, spare)))
         for job, self.examined in walk:
             if now + backfill_run_s(job) <= shadow_s:
                 placement = self.linked(first_fit(job.n_accelerators, free, order), job.n_accelerators,
@@ -282,8 +287,20 @@ class PriorityBackfill(Policy):
             if placement is not None:
                 _take(free, placement)
                 started.append((job, placement))
-                room = int(np.maximum(free, 0).sum())
+                room = (now, shadow_s, _room(free), _room(np.minimum(free, spare)))
         return started
+
+    @staticmethod
+    def _could_start(key, index, now, shadow_s, free, outside) -> bool:
+        """Whether a job of bucket ``key`` (accelerators, priority) might backfill: it needs no
+        more accelerators than are free anywhere (``free``: on one node or a gang), and either no
+        more than are free outside the reservation (``outside``) or an end by the shadow time (the
+        bucket's least estimate: twin.ops.queue_index.DemandIndex.least). Both only tighten as
+        jobs start, so a bucket refused stays refused within a pass."""
+        n_accel = key[0]
+        if n_accel > free:
+            return False
+        return n_accel <= outside or now + index.least(key, backfill_run_s) <= shadow_s
 
     @staticmethod
     def _reservation(head, free, order, now, running, started):
@@ -308,7 +325,7 @@ class PriorityBackfill(Policy):
         if not self.params.preempt or not queue or view is None or not view.running:
             return []
         index, before_s = demand_index(queue)
-        head = next(index.merged(before_s, lambda n_accel: True))[0]
+        head = next(index.merged(before_s, lambda key: True))[0]
         order = node_order(len(free_accel))
 
         def fits(free) -> bool:   # where the head could start (on linked satellites, if link-aware)
