@@ -152,3 +152,16 @@ def test_another_trace_layout_through_the_same_mapping(tmp_path, write_config):
     assert [(j.submit_s, j.work_accel_s, j.n_accelerators, j.priority) for j in jobs] == [
         (0.0, 30 * 60 * 1 * 2.0, 1, 1), (10 * 60 * 0.5, 120 * 60 * 8 * 2.0, 8, 2)]
     assert jobs[1].deadline_s == pytest.approx(300.0 + 2.0 * 120 * 60 * 2.0)
+
+
+def test_an_offered_load_past_the_job_limit_is_one_line():
+    """The expected-jobs limit (twin.config.limits.MAX_EXPECTED_JOBS), checked with the config for
+    an explicit rate, is checked at the run for a rate from the load: 0.8 of a million satellites'
+    4 accelerators is 258,786 jobs/h with the default sizes, 6.2 million a day, 43 million a week."""
+    from twin.errors import InputError
+
+    wl = poisson(offered_load=0.8)
+    PoissonSource(wl, np.random.default_rng(0), 86400.0, installed_accelerators=4_000_000)
+    with pytest.raises(InputError) as err:
+        PoissonSource(wl, np.random.default_rng(0), 7 * 86400.0, installed_accelerators=4_000_000)
+    assert str(err.value).startswith("workload.offered_load: 258,786 jobs/h on 4,000,000 accelerators") and "\n" not in str(err.value)

@@ -102,7 +102,8 @@ class PoissonSource:
         self.rng, self.until_s = rng, until_s
         self.rate_per_h = arrival_rate_per_h(workload, installed_accelerators)
         expected = self.rate_per_h * until_s / SECONDS_PER_HOUR
-        if expected > MAX_EXPECTED_JOBS:   # an explicit rate was checked with the config; this one follows the constellation
+        # an explicit rate was checked with the config; one from the offered load follows the constellation
+        if workload.arrival_rate_per_h is None and expected > MAX_EXPECTED_JOBS:
             raise InputError(f"workload.offered_load: {self.rate_per_h:,.0f} jobs/h on {installed_accelerators:,} "
                              f"accelerators gives {expected:,.0f} expected jobs, more than {MAX_EXPECTED_JOBS:,} "
                              f"(each is a Python object): lower the load or shorten the run")
