@@ -244,3 +244,40 @@ def test_a_checkpointed_book_restores_its_queue_index_and_rejections():
     assert [j.spec.job_id for j in original.queue] == [j.spec.job_id for j in restored.queue]
     assert [j.spec.job_id for j in original.running] == [j.spec.job_id for j in restored.running]
     assert original.counts == restored.counts
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_rejections_are_the_full_scans(seed):
+    """Rejection by due time (a heap) rejects exactly what a scan of every eligible queued job at
+    every dispatch rejects, in queue order: jobs too large for the constellation and jobs whose
+    deadline can no longer be met, among others that wait, start, fail and come back."""
+    rng = np.random.default_rng(seed)
+    book = JobBook(3, 4, PriorityBackfill(PolicyParams(accel_per_node=4)), 80.0, 700.0)
+    specs = []
+    t = 0.0
+    for i in range(300):
+        t += float(rng.exponential(120.0))
+        n = int(rng.choice([1, 2, 4, 8, 16]))
+        hours = float(rng.uniform(0.05, 3.0))
+        deadline = t + float(rng.uniform(1.0, 4.0)) * hours * 3600.0 if rng.random() < 0.5 else float("nan")
+        specs.append(JobSpec(i, t, hours * H * n, n, int(rng.integers(0, 2)), deadline_s=deadline))
+    k = 0
+    for epoch in range(1, 2000):
+        now = 60.0 * epoch
+        while k < len(specs) and specs[k].submit_s <= now:
+            book.submit(specs[k])
+            k += 1
+        if epoch % 97 == 0:
+            book.fail_nodes([epoch % 3], now - 30.0)
+        if epoch % 97 == 5:
+            book.restore_nodes([0, 1, 2])
+        eligible = [j for j in book.queue if j.spec.submit_s < now]
+        expected = [j.spec.job_id for j in eligible if j.n_accelerators > book.capacity
+                    or now + j.remaining_accel_s / j.n_accelerators > j.spec.deadline_s]
+        before = len(book.done)
+        book.dispatch(now, None)
+        got = [j.spec.job_id for j in book.done[before:] if j.status == "rejected"]
+        assert got == expected, (epoch, got, expected)
+        rates = np.ones((1, 3))
+        book.advance(rates, now, 60.0)
+    assert book.counts["rejected"] > 20
