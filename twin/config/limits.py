@@ -110,6 +110,7 @@ MAX_DIRECTION_COMPONENT = 1.0e6  # a normal's direction is all that counts; boun
 MAX_EXPECTED_JOBS = 10_000_000  # Poisson jobs expected in a run (rate x duration): each is a
 #                            Python object and a /jobs row, so 1e7 is already GBs and hours
 MAX_ARRIVAL_RATE_PER_H = float(MAX_EXPECTED_JOBS)  # [1/h] no hour may hold more than a whole run
+MAX_OFFERED_LOAD = 100.0    # [1] a hundredfold overload: far past where any queue is stable
 MAX_WORK_SIGMA = 5.0       # lognormal shape: sigma = 5 puts the 1st and 99th percentiles of the
 #                            job size 1e10 apart (a second to four centuries); far larger sigmas overflow
 MAX_DEADLINE_SLACK = 1.0e6  # [1] a minute's job would get two years: a deadline that never binds

@@ -232,3 +232,15 @@ DEFAULTS: dict[str, Provenance] = {
 from twin.config.inference import AUTOSCALE_PROVENANCE, PROVENANCE as _INFERENCE  # noqa: E402 (after Provenance)
 
 DEFAULTS.update({key: Provenance(*value) for key, value in {**_INFERENCE, **AUTOSCALE_PROVENANCE}.items()})
+
+# Fields whose config default is null, the code then using a value it declares once (the field's
+# description names the constant): that value and where it comes from, for docs/parameters.md.
+from twin.ops.workload import DEFAULT_OFFERED_LOAD  # noqa: E402
+
+NULL_DEFAULTS: dict[str, tuple[float, Provenance]] = {
+    "workload.offered_load": (DEFAULT_OFFERED_LOAD, Provenance(
+        "design", "used when workload.arrival_rate_per_h is null: the load the reference designs offer "
+                  "(docs/validation.md: Starlink shell and ISS-like 80 %, Suncatcher and Starcloud 85 %), "
+                  "below 1 so that the queue is stable (Kleinrock, Queueing Systems vol. 1, 1975)",
+        {"uniform": [0.5, 0.95]})),
+}

@@ -27,7 +27,7 @@ from twin.config.limits import (MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_F
                                 MAX_SHELL_LAYERS, MIN_ALTITUDE_KM, HOURS_PER_DAY,
                                 MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
                                 MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
-                                MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
+                                MAX_ARRIVAL_RATE_PER_H, MAX_OFFERED_LOAD, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
                                 Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
                                 Altitude, LocalTime, Count, CountOrZero, Power, PositivePower,
                                 TemperatureDifference, Accelerators, Priority,
@@ -264,9 +264,13 @@ class Communication(Section):
 class PoissonWorkload(Section):
     """Jobs arriving as a Poisson process with lognormal sizes (``workload: {kind: poisson}``)."""
     kind: Literal["poisson"] = "poisson"
-    arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] = Field(
-        20.0, description="mean job arrivals per hour, whole constellation; at most "
-                         f"{MAX_EXPECTED_JOBS:,} expected over the run [1/h]")
+    arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] | None = Field(
+        None, description="mean job arrivals per hour, whole constellation; at most "
+                          f"{MAX_EXPECTED_JOBS:,} expected over the run; null = from offered_load [1/h]")
+    offered_load: Annotated[float, Field(gt=0, le=MAX_OFFERED_LOAD)] | None = Field(
+        None, description="when arrival_rate_per_h is null: the fraction of the installed accelerators the "
+                          "arrivals keep busy on average, rate = load x accelerators / (mean accelerators per "
+                          "job x mean run time); null = 0.8 (twin.ops.workload.DEFAULT_OFFERED_LOAD) [1]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
     median_work_accel_h: Hours = Field(
         2.0, description="median run time of a job at full speed (lognormal; the mean, with exponential) [h]; its work is this x its accelerators [accelerator-h]")
@@ -279,6 +283,13 @@ class PoissonWorkload(Section):
     checkpoint_interval_s: CheckpointInterval = Field(1800.0, description=CHECKPOINT_INTERVAL_HELP)
     checkpoint: CheckpointCost = CheckpointCost()
     communication: Communication = Communication()
+
+    @model_validator(mode="after")
+    def _one_rate(self):
+        if self.arrival_rate_per_h is not None and self.offered_load is not None:
+            raise ValueError(f"workload: give arrival_rate_per_h ({self.arrival_rate_per_h:g}) or offered_load "
+                             f"({self.offered_load:g}), not both (set the other to null)")
+        return self
 
 
 class TraceWorkload(Section):
@@ -455,7 +466,7 @@ class Scenario(Section):
             raise ValueError(f"output.checkpoint_every_s ({every}) must be a whole multiple of simulation.record_every_s")
         if self.links.topology == "pairs" and not self.links.pairs:
             raise ValueError("links.topology is pairs but links.pairs is empty")
-        if self.workload.kind == "poisson":
+        if self.workload.kind == "poisson" and self.workload.arrival_rate_per_h is not None:   # else at the run
             expected = self.workload.arrival_rate_per_h * self.simulation.duration_s / SECONDS_PER_HOUR
             if expected > MAX_EXPECTED_JOBS:
                 raise ValueError(

@@ -103,7 +103,8 @@ class Simulation:
         # one stream per purpose: the workload (child 0) draws the same jobs whether faults
         # (children 1 and 2) or radiation (3) are on or off
         seeds = np.random.SeedSequence(sim.seed).spawn(4)
-        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
+        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace,
+                                 self.n * sc.accelerator.count)
         self.faults = fault_model(scenario, sats, self.jobs, seeds)
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
         self.period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])

@@ -155,10 +155,10 @@ class JobStream:
             self.trace_id, self.censored, self.estimate_s)))
 
 
-def full_job_stream(scenario) -> JobStream:
-    """Every job the single run of ``scenario`` would submit, drawn as the engine draws them
-    (``twin.engine.simulation.Simulation``: child 0 of ``SeedSequence(seed)``, the same whatever the
-    number of children spawned)."""
+def full_job_stream(scenario, n_satellites: int | None = None) -> JobStream:
+    """Every job the single run of ``scenario`` (on ``n_satellites``: needed for an offered load) would submit, drawn as the
+    engine draws them (``twin.engine.simulation.Simulation``: child 0 of ``SeedSequence(seed)``, the
+    same whatever the number of children spawned)."""
     from twin.ops.workload import job_source
 
     sim = scenario.simulation
@@ -168,7 +168,8 @@ def full_job_stream(scenario) -> JobStream:
         from twin.ops.trace import load_trace
 
         trace = load_trace(scenario.workload.mapping)
-    source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
+    source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace,
+                        None if n_satellites is None else n_satellites * scenario.spacecraft.accelerator.count)
     specs = []
     while source.peek() is not None:
         specs.append(source.pop())
@@ -270,7 +271,7 @@ def shard_scenarios(scenario, plan: ShardPlan, folder: Path) -> list:
     from twin.config import scenario_from_dict
 
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = full_job_stream(scenario)
+    jobs = full_job_stream(scenario, int(sum(plan.counts)))
     capacity = np.asarray(plan.counts, dtype=np.int64) * scenario.spacecraft.accelerator.count
     dealt = deal_jobs(jobs.n_accelerators, capacity) if len(jobs) else np.zeros(0, np.int64)
     base = scenario.model_dump(mode="json")
