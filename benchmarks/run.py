@@ -68,7 +68,7 @@ FULL = Sizes(
     e2e=((100, DAY_S), (1000, DAY_S), (10000, DAY_S), (None, DAY_S)), e2e_one_thread=(100, 10000),
     memory_sats=10000, memory_durations_s=(3600.0, 6 * 3600.0), memory_without_jobs=(3600.0, DAY_S),
     naive=((100, 360), (1000, 60)), profile=(10000, 7200.0),
-    experiments=("interpolation", "tle_load", "numba_flags", "hdf5", "links"),
+    experiments=("interpolation", "tle_load", "numba_flags", "hdf5", "links", "queue"),
     interp_sats=1000, hdf5_case=(10000, 3600.0), repeats=5)
 
 TINY = Sizes(  # for tests: seconds, in one process
@@ -252,6 +252,10 @@ def run_experiments(sizes: Sizes, work_dir: Path, log) -> dict:
             out[name] = E.hdf5(*sizes.hdf5_case, work_dir)
         elif name == "tle_load":
             out[name] = E.tle_load()
+        elif name == "queue":
+            from benchmarks import queue
+
+            out[name] = queue.run_all(365.0, work_dir)
         elif name == "links":
             from benchmarks import links
 
@@ -410,6 +414,10 @@ def format_table(res: dict) -> str:
                          f"with, {r['wall_s_no_links']:.2f} s without (x {r['ratio']:.3f}; topology_aware "
                          f"x {r['ratio_topology_aware']:.3f}); link_block "
                          f"{k['ns_per_link_step']:.1f} ns/link-step, {k['n_links']} links")
+        if "queue" in ex:
+            from benchmarks import queue
+
+            lines += queue.lines(ex["queue"])
         if "tle_load" in ex:
             t = ex["tle_load"]
             lines.append(f"  load_tle (10,395 TLEs): {t['load_tle_s']:.2f} s, of which checksums "

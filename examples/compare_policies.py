@@ -1,5 +1,6 @@
 """Compare the scheduling policies on the eclipsing reference scenario and on the Alibaba trace
-replay: completed work, wait p95 and energy per job, one run per policy and scenario.
+replay: completed work, wait p95, energy per job and the accelerator ledger, one run per policy
+and scenario (``power_cap`` rides eclipses on lowered power caps where the others shed).
 
     .venv/bin/python examples/compare_policies.py            # writes docs/policy_comparison.md + .png
     .venv/bin/python examples/compare_policies.py --quick    # one simulated day each, to /tmp
@@ -19,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-POLICIES = ("fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun")
+POLICIES = ("fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "power_cap")
 SCENARIOS = {
     "eclipsing reference": REPO / "configs" / "eclipsing-reference.yaml",
     "Alibaba trace replay": REPO / "configs" / "alibaba-trace.yaml",
@@ -35,6 +36,7 @@ COLUMNS = (  # (header, summary key, scale, format)
     ("compute energy per accel-h [Wh]", "energy_per_accel_hour_wh", 1, "{:,.0f}"),
     ("utilisation [%]", "utilization_mean", 100, "{:,.1f}"),
     ("throttled / idle / safe [node-h]", None, 1, ""),
+    ("ledger: delivered / power / heat / overhead / waiting / no demand [%]", "ledger", 1, ""),
     ("overhead [accel-h]", "lost_overhead_accel_h", 1, "{:,.0f}"),
     ("migrations", "migrations", 1, "{:,.0f}"),
     ("preemptions", "preemptions", 1, "{:,.0f}"),
@@ -52,7 +54,13 @@ def run_one(args) -> tuple[str, str, dict]:
     return scenario_name, policy, summary
 
 
+LEDGER_SHARES = ("delivered_accel_h", "lost_power_accel_h", "lost_heat_accel_h", "lost_overhead_accel_h",
+                 "lost_scheduling_accel_h", "lost_no_demand_accel_h")
+
+
 def cell(summary: dict, key, scale, fmt) -> str:
+    if key == "ledger":   # shares of the installed accelerator-hours (faults and network: the rest)
+        return " / ".join(f"{100 * summary[k] / summary['capacity_accel_h']:.0f}" for k in LEDGER_SHARES)
     if key is None:
         return " / ".join(f"{summary[f'node_hours_{m}']:,.0f}" for m in ("throttled", "idle", "safe"))
     return fmt.format(summary[key] * scale)
@@ -174,78 +182,72 @@ preemptions); overhead = accelerator-hours held in checkpoint writes, restores a
 
 ## What the numbers say
 
-**Power, not heat, is what binds in both scenarios.** A node at full load draws 5.9 kW; its
-array gives ~7.9 kW at a beta angle near 0 but only ~4.8 kW in the two planes at |β| ≈ 53°
-(single-axis tracking loses cos β), and its battery carries about 4 kW through a 36-minute
-eclipse. So fully loaded nodes throttle, idle or drop to safe mode (the node-hours column),
-while the electronics never pass ~351 K, below the 358 K where thermal throttling starts.
+**Power, not heat, is what binds in both scenarios.** A node at full load draws 5.9 kW. With
+the array's heat balance (its cells run at their sunlit temperature, not 28 °C) the array gives
+~6.8 kW in full Sun in the two planes near β = 0 but ~4.5 kW in the two at |β| ≈ 53°
+(single-axis tracking loses cos β), and the battery (2.4 kWh above its floor) carries full load
+for about 23 of an eclipse's 35 minutes. So loaded nodes shed: under `fifo` 40 % of the
+installed accelerator-hours go to the ledger's `power` cause, and nodes spend 521 node-hours
+(23 % of all) in safe mode, in all four planes: a node that drains its battery to the floor in
+eclipse drops to safe mode and waits there, its jobs holding their accelerators, until the Sun
+returns (or, where the array cannot carry full load, until the battery is back at
+`recover_soc`). The electronics never pass ~350 K, below the 358 K where thermal throttling
+starts.
 
-**Moving a job costs more than an eclipse saves it, so `follow_the_sun` has lost its lead.**
-With free checkpoints and a fixed 60-s migration (the same code with
-`workload.checkpoint.size_gb=0 scheduler.migration_cost_s=60`), it delivered 10,156
-accelerator-hours on the reference scenario, 13 % more than `fifo`, with a p95 wait of one
-epoch. Now that each of its 1,582 migrations stalls the job for the 7 minutes the relay needs
-for 98 GB, it delivers 9,336, 1 % more than `fifo` and 2 % less than `priority`; its migrations
-and checkpoints hold 769 accelerator-hours (8 % of its work; the checkpoint writes alone hold
-170-200 under every policy), and its p95 wait rises to 2.7 h because migrants hold their new,
-sunlit accelerators while they stall. The move is what costs: with costed checkpoints but a
-60-s migration it still delivers 10,122. On the trace its 5,307 migrations (the long-running
-services, every orbit) hold 841 accelerator-hours, 12 % of its work; it delivers 7,034 instead
-of 7,315, level with `fifo`, and its p95 wait doubles to 2.7 h. A move pays only when the
-eclipse it dodges would cost more than relaying the job's state (7 min of a job of 98 GB) plus
-the new node's share of throttling; `follow_the_sun` does not weigh that yet, and with
-inter-satellite links (100-200 Gbit/s) the move would take seconds.
+**Lowering the power cap rides the eclipse: `power_cap` delivers 32 % more work than `fifo`.**
+`power_cap` places as `fifo` does and only sets each node's cap (docs/design.md §5, "Power
+caps"): in eclipse to what the battery carries to the predicted exit, in sunlight to full unless
+the array cannot recharge the battery for the next eclipse (the |β| ≈ 53° planes). On the
+throughput curve twin ships (McDonald et al. 2022: a cap at 60 % of the power limit costs 6.4 %
+of the throughput), a node that runs its whole eclipse at 0.6 of peak loses 6 % of its work there,
+where at full power it would shed for the eclipse's last third and after. It delivers 10,179 accelerator-hours against `fifo`'s
+7,695, completes 748 jobs against 566, cuts safe mode from 521 to 54 node-hours and the ledger's
+`power` share from 40 % to 4 % (the caps' own toll included), and, with work no longer stuck on
+shed nodes, the queue empties: p95 wait one minute against 14 hours, and more of the installed
+accelerator-hours are now free (`no_demand` 35 %). A capped accelerator-hour costs less energy
+(0.6 × 700 W for 0.936 of the work), and jobs no longer hold idle accelerators through shed
+hours: 6.7 kWh per job against 10.7, 588 Wh of compute energy per accelerator-hour of work
+against 955. On the trace it delivers 10 % more than `fifo` (7,499 against 6,822) with safe mode
+down from 296 to 26 node-hours. The remaining safe hours are on nodes where even the curve's
+lowest cap cannot be carried through the eclipse (most in one |β| ≈ 53° plane). The result rests
+on the curve: its one measured point is a V100 measurement applied to the H100 by fraction of
+power limit. With a pessimistic curve, throughput proportional to the cap
+(`spacecraft.accelerator.power_curve=[[0.6,0.6],[1,1]]`), `power_cap` still delivers 9,103
+accelerator-hours (+18 % on `fifo`), with 103 safe node-hours; with seed 8, 8,678 against
+`fifo`'s 7,308 (+19 %).
 
-* **`power_aware`** keeps each node within the load its battery and array can sustain, so
-  nodes shed less than under `fifo` on both (safe node-hours -3 % on the reference, -46 % on
-  the trace) and it delivers 2 % more work on the trace. On the saturated reference scenario it
-  delivers 7 % less than `fifo` with a longer p95 wait: it refuses nodes without headroom, so
-  the large gangs wait for enough eligible nodes while `fifo` starts them at once and lets the
-  nodes shed, and checkpoint stalls, which lengthen every job by ~1.4 %, lengthen that queue
-  (with free checkpoints it was within 1 % of `fifo`). It does not reach what dodging eclipses
-  could give because a placement decided once cannot dodge the eclipses that come during a
-  multi-orbit job; and jobs of 8 accelerators exceed every node's budget (about 5), so they
-  still shed in eclipse.
+**Shedding policies cannot do this.** `power_aware` keeps each node within the load its battery
+and array can sustain at full power, so it can only leave accelerators unused; it sheds a little
+less than `fifo` (safe 483 node-hours on the reference, 189 against 296 on the trace) and
+delivers about the same work (7,758; 6,816 on the trace). A job's placement is decided once and
+its accelerators run at full power or none: a multi-orbit job on a loaded node still meets
+eclipses it cannot ride, and jobs of 8 accelerators exceed every node's budget.
+
+* **`follow_the_sun`** migrates jobs away from eclipses, and each move costs the 7 minutes the
+  relay needs for the job's 98 GB: its 1,152 migrations and the checkpoints hold 600
+  accelerator-hours, and it delivers 7,891, 3 % more than `fifo`. With free checkpoints and a
+  fixed 60-s migration (`workload.checkpoint.size_gb=0 scheduler.migration_cost_s=60`) it would
+  deliver 8,837 (+15 %), still well short of `power_cap`, which moves nothing. On the trace its
+  5,114 migrations (the long-running services, every orbit) hold 813 accelerator-hours and it
+  delivers slightly less than `fifo`, with twice its p95 wait.
 * **`thermal_aware`** cannot beat `fifo` for a thermal reason here: heat never binds, so it only
   places jobs in a different order (the node with the least thermal headroom that fits, a
-  best-fit packing into already-busy nodes). That order gives shorter waits on the trace and
-  longer ones on the reference scenario, where, like `power_aware`, it loses most from the
-  longer queue (7 % less work than `fifo`): a side effect of placement order, not of
-  temperature. Where heat does bind (the reference scenario with 3 m² radiators, two days,
-  free checkpoints: electronics above the 358 K throttle point half the time) it cuts
-  throttled node-hours by 13 % (676 against 777) but delivers 2 % less work (5,612 against 5,748
-  accelerator-hours) with longer waits. Electronics temperatures follow the load within
-  minutes (60 kJ/K against ~400 W/K), so a cool node is just one lightly loaded right now, and
-  each radiator rejects at most what its area allows at the throttle temperature: placement
-  cannot raise that total. A spreading variant (coolest node first) did worse still, in both
-  scenarios: spreading cuts single nodes into gangs.
-* **`priority`** (EASY backfilling) is not meant to save power: it cuts the p95 wait (5x on the
-  reference scenario, 1.2x on the trace) by letting small jobs past a blocked large one without delaying it, with the same physics as
-  `fifo`; on the reference scenario it now delivers the most work.
-* **Energy per job** moves little between policies (within ~15 % on the reference scenario): a
-  job's accelerator energy is its work at full speed plus what its accelerators draw while it
-  holds them without progress (stalls draw the power of their node's compute rate), and no
-  policy changes the work. On the trace the mean is set by a few jobs held for hours on
-  throttled or shed nodes (a single one can draw 27 kWh): which of them complete within the run
-  moves it between 0.47 and 0.58 kWh. The whole-constellation compute energy per
-  accelerator-hour (which counts idle accelerators) is where shedding shows.
+  best-fit packing into already-busy nodes); it delivers within 1 % of `fifo` on both.
+* **`priority`** (EASY backfilling) is not meant to save power: it cuts the p95 wait on the
+  reference scenario (325 against 824 min) by letting small jobs past a blocked large one
+  without delaying it, with the same physics as `fifo`.
+* **Energy per job** is a job's work at full speed plus what its accelerators draw while it holds
+  them without progress (stalls and shed nodes draw their node's compute power): the shedding
+  policies sit at 9.5-11.1 kWh on the reference, `power_cap` at 6.7.
 * Faults cost all policies alike on the reference scenario (the same failures, upsets and
-  outage): 63-74 accelerator-hours lost to rollbacks. Checkpointing at Young/Daly's interval
-  instead of every 30 min (`workload.checkpoint_interval_s=young_daly`: a node fails or is upset
-  once in 73 h, so τ = √(2 · 26 s · 73 h) − 26 s = 61 min for a job on one satellite) cuts
-  `fifo`'s checkpoint overhead plus rework from 264 to 231 accelerator-hours (196 + 69 to
-  125 + 106). Checkpointing before each predicted eclipse as well
-  (`workload.checkpoint.before_eclipse`) only adds writes here (`fifo`: overhead 240, work lost
-  78): nothing in twin loses a job's state in eclipse (a shed node keeps it), so the eclipse is
-  no riskier than any other moment.
+  outage): 53-69 accelerator-hours lost to rollbacks. Checkpointing at Young/Daly's interval
+  instead of every 30 min (`workload.checkpoint_interval_s=young_daly`) cuts `fifo`'s
+  checkpoint overhead from 188 to 128 accelerator-hours but adds rework (work lost 58 to 102).
 
 These are single runs with one seed on a saturated scenario, where which jobs run through which
-eclipse moves work and waits by several percent: differences of a few percent are within what
-another seed would change. With seeds 8 and 9 (lighter load, p95 waits of one epoch) every
-policy delivers within 2 % of `fifo`, costs or not, checkpoint writes take about 2 % of
-everyone's work, and `follow_the_sun`'s migrations hold 1,100-1,170 accelerator-hours (13 % of
-its work) for no gain over `fifo`. The large differences (`follow_the_sun`'s lost lead,
-`priority` on waits, `power_aware` on shedding) are not seed noise.
+eclipse moves work and waits by several percent: differences of a few percent between the
+shedding policies are within what another seed would change. `power_cap`'s lead is not: it
+removes most of the shedding itself.
 """
 
 

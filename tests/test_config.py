@@ -31,12 +31,23 @@ def test_minimal_config_gets_documented_defaults(write_config):
     ("simulation.dt_s", "ten", "simulation.dt_s: Input should be a valid number"),
     ("spacecraft.battery.colour", "red", "spacecraft.battery.colour: unknown key"),
     ("simulation.record_every_s", 15, "record_every_s (15.0) must be a whole multiple of dt_s"),
+    ("constellation.0.layers", 2, "thickness_km (0) and layers (2) go together"),
+    ("constellation.0.layers", 3, "layers (3) must not exceed planes (2)"),
 ])
 def test_bad_values_name_the_field(write_config, key, value, expect):
     path = write_config(small_config(**{key: value}))
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert expect in str(err.value)
+    assert len(str(err.value).splitlines()) == 1
+
+
+def test_a_shell_too_thick_for_its_altitude_is_one_line(write_config):
+    cfg = small_config(**{"constellation.0.thickness_km": 900, "constellation.0.layers": 2})
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(cfg))
+    assert "constellation.0: the lowest layer (altitude_km - thickness_km/2 = 100 km) is below 150 km" \
+        in str(err.value)
     assert len(str(err.value).splitlines()) == 1
 
 

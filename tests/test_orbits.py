@@ -298,6 +298,32 @@ def test_mean_motion_gives_the_semi_major_axis():
         assert_allclose(a_m, R_EARTH_M + altitude_km * 1e3, rtol=0, atol=1e-3)
 
 
+def test_layered_shells_fill_their_band_of_altitudes():
+    """A shell 50 km thick in 5 layers (the FCC filing's "shells spanning up to 50 km"): plane p
+    flies at layer p mod 5, 12.5 km apart from -25 to +25 km about the shell's altitude, as SGP4's
+    Brouwer mean semi-major axis to a millimetre; an SSO layer gets its own sun-synchronous
+    inclination (J2 node rate of the Sun, 360 deg per tropical year, within 1e-9 deg/day)."""
+    sats = walker_shell(550.0, 30.0, 10, 3, 1, "delta", EPOCH, thickness_km=50.0, layers=5)
+    a_km = np.array([s.a * s.radiusearthkm for s in sats.satrecs]).reshape(10, 3)
+    expected = R_EARTH_M / 1e3 + 550.0 + np.array([-25.0, -12.5, 0.0, 12.5, 25.0])
+    assert_allclose(a_km[:, 0], np.tile(expected, 2), rtol=0, atol=1e-6)
+    assert (a_km == a_km[:, :1]).all()
+    sso = sso_shell(1200.0, 18.0, 4, 2, EPOCH, ltan_span_h=1.0, thickness_km=40.0, layers=2)
+    heights = (np.array([s.a * s.radiusearthkm for s in sso.satrecs]) - R_EARTH_M / 1e3)
+    assert_allclose(heights[::2], [1180.0, 1220.0, 1180.0, 1220.0], atol=1e-6)
+    rate = [j2_node_rate_rad_s(h, s.inclo) * DEG_PER_DAY for h, s in zip(heights, sso.satrecs)]
+    assert_allclose(rate, SUN_SYNC_RATE_RAD_S * DEG_PER_DAY, rtol=0, atol=1e-9)
+    assert sso.satrecs[0].inclo < sso.satrecs[2].inclo   # higher SSO layers tilt further
+    # one layer is the shell as it always was, bit for bit
+    plain, one = walker_shell(550.0, 30.0, 4, 2, 1, "delta", EPOCH), \
+        walker_shell(550.0, 30.0, 4, 2, 1, "delta", EPOCH, thickness_km=0.0, layers=1)
+    assert [s.no_kozai for s in plain.satrecs] == [s.no_kozai for s in one.satrecs]
+    with pytest.raises(ValueError, match="layers"):
+        walker_shell(550.0, 30.0, 4, 2, 1, "delta", EPOCH, thickness_km=50.0, layers=1)
+    with pytest.raises(ValueError, match="exceed planes"):
+        walker_shell(550.0, 30.0, 4, 2, 1, "delta", EPOCH, thickness_km=50.0, layers=5)
+
+
 def test_sso_inclination_against_the_closed_form():
     """Sun-synchronous inclination of a circular orbit against Boain's closed form,
     cos i = -(a / 12,352 km)^(7/2) (R. J. Boain, "A-B-Cs of Sun-Synchronous Orbit Mission

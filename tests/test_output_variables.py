@@ -1,112 +1,107 @@
-"""An output variable is declared once (twin/output/schema.py) and everything follows: a
-variable added to the declaration is computed each record, written with its units and
-description, read by ``twin.open_run`` and listed in docs/schema.md's table; a /jobs row is
-built column by column from the job-table declaration."""
+"""output.variables: a run records only the /state variables it names, and everything that reads
+run files (open_run, inspect, report, the size bound) takes such a file as a run like any other."""
+import os
+import subprocess
+import sys
+
 import h5py
 import numpy as np
 import pytest
 
-import twin
-from conftest import small_config
+from conftest import REPO, small_config
+from twin import open_run
 from twin.config import load_config
+from twin.engine.checkpoint import expected_size_bytes
 from twin.engine.simulation import run
-from twin.kernels import layout as L
-from twin.output import schema, schema_doc
+from twin.output.reader import read_summary
+from twin.output.schema import STATE_VARIABLES
 
-DUMMY = schema.Variable("solar_power_kw", "kW", np.float32, schema.mean(L.ACC_SOLAR, per=1000.0),
-                        "test dummy: solar array power in kilowatts",
-                        "a variable a test adds: `solar_power_w` in kW", extrema=True)
-
-
-@pytest.fixture
-def dummy_variable(monkeypatch):
-    """The declaration with one more variable: solar power again, converted to kW."""
-    monkeypatch.setattr(schema, "STATE_VARIABLES", schema.STATE_VARIABLES + (DUMMY,))
-    return DUMMY
+CHOSEN = ["soc", "utilization", "mode", "solar_power_w"]
+PER_RUN = ("wall_s", "satellite_steps_per_s")   # the machine's, not the simulation's
 
 
-@pytest.fixture
-def dummy_run(dummy_variable, write_config, tmp_path):
-    cfg = small_config(**{"output.aggregate": ["mean", "min", "max"], "simulation.duration_s": 3600})
-    out = tmp_path / "dummy.h5"
-    run(load_config(write_config(cfg)), out, log=lambda message: None)
-    return out
+def twin(*args):
+    return subprocess.run([sys.executable, "-m", "twin", *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, env=dict(os.environ), timeout=300)
 
 
-def test_a_declared_variable_is_in_the_file(dummy_run):
-    with h5py.File(dummy_run, "r") as f:
-        state = f
-        d = state["solar_power_kw"]
-        assert d.dtype == np.float32 and d.shape == state["solar_power_w"].shape
-        assert {k: d.attrs[k] for k in ("units", "long_name", "kind")} == {
-            "units": "kW", "long_name": "test dummy: solar array power in kilowatts", "kind": "flow"}
-        # the declared source and conversion: the mean of the same integral, / 1000, as float32
-        watts = state["solar_power_w"][...]
-        assert watts.max() > 0.0
-        assert np.array_equal(d[...], (watts / 1000.0).astype(np.float32))
-        for stat in ("min", "max"):
-            e = state[f"solar_power_kw_{stat}"]
-            assert e.attrs["units"] == "kW" and e.attrs["kind"] == "flow"
-            assert np.array_equal(e[...], (state[f"solar_power_w_{stat}"][...] / 1000.0).astype(np.float32))
-        # the variables declared before it are where they were
-        for var in [v for v in schema.STATE_VARIABLES[:-1] if not v.links]:   # no links in this run
-            assert state[var.name].attrs["long_name"] == var.long_name
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """The same scenario recorded whole and with four variables (and the solar extrema)."""
+    folder = tmp_path_factory.mktemp("variables")
+    base = small_config(**{"simulation.duration_s": 3 * 3600, "output.aggregate": ["mean", "min", "max"]})
+    import yaml
+    paths = {}
+    for name, extra in (("all", {}), ("some", {"variables": CHOSEN})):
+        cfg = {**base, "output": {**base.get("output", {}), **extra}}
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(cfg))
+        paths[name] = folder / f"{name}.h5"
+        run(load_config(folder / f"{name}.yaml"), paths[name])
+    return folder, paths
 
 
-def test_a_declared_variable_is_read_by_open_run(dummy_run):
-    with twin.open_run(dummy_run) as ds:
-        kw = ds["solar_power_kw"]
-        assert kw.dims == ("time", "sat") and kw.dtype == np.float32
-        assert kw.attrs == {"units": "kW", "long_name": "test dummy: solar array power in kilowatts",
-                            "kind": "flow", "cell_methods": "time: mean"}
-        assert np.array_equal(kw.values, (ds["solar_power_w"].values / 1000.0).astype(np.float32))
-        assert "solar_power_kw_max" in ds
+def test_only_the_chosen_variables_are_recorded_and_they_equal_the_whole_runs(pair):
+    _, paths = pair
+    with h5py.File(paths["all"]) as whole, h5py.File(paths["some"]) as some:
+        recorded = {v.name for v in STATE_VARIABLES if v.name in some}
+        assert recorded == set(CHOSEN)
+        # a flow's extrema follow it when output.aggregate asks for them
+        assert "solar_power_w_min" in some and "solar_power_w_max" in some
+        assert "load_power_w_min" not in some
+        extrema = [f"{v.name}_{stat}" for stat in ("min", "max") for v in STATE_VARIABLES
+                   if v.extrema and v.name in CHOSEN]
+        assert "solar_power_w_max" in extrema and "soc_min" not in extrema   # soc is a stock: no extrema
+        assert some.attrs["state_variables"].split() == [v.name for v in STATE_VARIABLES if v.name in CHOSEN] + extrema
+        for name in (*CHOSEN, *extrema):
+            np.testing.assert_array_equal(some[name][...], whole[name][...])   # what is kept is the same, bit for bit
+        # the physics does not depend on what is recorded: the summaries agree to the bit
+        s_all, s_some = read_summary(whole), read_summary(some)
+        for key in set(s_all) - set(PER_RUN):
+            assert s_some[key] == s_all[key] or (s_all[key] != s_all[key] and s_some[key] != s_some[key]), key
 
 
-def test_a_declared_variable_is_in_the_docs_table(dummy_variable):
-    table = schema_doc.state_table()
-    assert table.splitlines()[-1] == \
-        "| `solar_power_kw` | kW | float32 | flow | a variable a test adds: `solar_power_w` in kW |"
-    assert "`throttle` and `solar_power_kw`" in " ".join(schema_doc.extrema_text().split())
-    # the page itself does not have it: it is stale while the declaration has the dummy
-    doc = schema_doc.DOC.read_text()
-    assert schema_doc.render(doc) != doc
+def test_the_size_bound_shrinks_with_the_choice(pair):
+    folder, _ = pair
+    whole, some = load_config(folder / "all.yaml"), load_config(folder / "some.yaml")
+    n = 8
+    # the chosen variables' and their extrema's bytes per satellite and record, counted from the files
+    with h5py.File(pair[1]["some"]) as f:
+        per_sat = sum(f[name].dtype.itemsize for name in f.attrs["state_variables"].split())
+    records = -(-whole.simulation.n_steps // whole.simulation.record_every_steps)
+    assert expected_size_bytes(whole, n) - expected_size_bytes(some, n) > 0
+    from twin.output.hdf5 import record_bytes
+    assert record_bytes(some, n) - record_bytes(some, 0) == per_sat * n
+    assert per_sat < (record_bytes(whole, n) - record_bytes(whole, 0)) / n / 4   # 41 of 257 bytes here
+    assert expected_size_bytes(some, n) == records * record_bytes(some, n) + 1_000_000
 
 
-def test_the_record_rows_follow_the_declaration(dummy_variable):
-    from twin.engine.nodes import record_values
-
-    rng = np.random.default_rng(3)
-    acc = rng.uniform(0.0, 1e6, (L.N_ACC, 5))
-    state = rng.uniform(1.0, 1e8, (L.N_STATE, 5))
-    values = record_values(acc, state, np.zeros(5, np.int64), 60.0, extrema=True)
-    assert list(values) == list(schema.RECORD_ROW_NAMES)
-    assert np.array_equal(values["solar_power_kw"], acc[L.ACC_SOLAR] / 60.0 / 1000.0)
-    j = L.EXTREMA_ACC.index(L.ACC_SOLAR)
-    assert np.array_equal(values["solar_power_kw_max"], acc[L.ACC_MAX + j] / 1000.0)
-
-
-@pytest.mark.parametrize("bad, message", [
-    (schema.Variable("soc", "1", np.float32, schema.end(L.STATE_EFC), "twice"), "declared twice"),
-    (schema.Variable("beta_max_deg", "deg", np.float32, schema.mean(L.ACC_BETA), "x", extrema=True), "extrema only"),
-    (schema.Variable("odd", "1", np.float32, schema.Source("median", L.ACC_SOLAR), "x"), "none of"),
-])
-def test_a_declaration_the_record_cannot_follow_is_refused(bad, message):
-    with pytest.raises(ValueError, match=message):
-        schema.check(schema.STATE_VARIABLES + (bad,))
+def test_open_run_inspect_and_report_take_the_file(pair, tmp_path):
+    _, paths = pair
+    r = open_run(paths["some"])
+    assert set(r.state.data_vars) >= set(CHOSEN) and "electronics_temp_k" not in r.state.data_vars
+    assert float(r.state["soc"].min()) > 0
+    inspect = twin("inspect", paths["some"])
+    assert inspect.returncode == 0, inspect.stderr
+    assert "status complete" in inspect.stdout
+    report = twin("report", paths["some"], "-o", tmp_path / "report")
+    assert report.returncode == 0, report.stderr
+    drawn = {p.name for p in (tmp_path / "report").glob("*.png")}
+    assert {"soc.png", "utilization.png"} <= drawn
+    assert not drawn & {"temperatures.png", "eclipse_map.png", "power.png"}   # their variables are not there
+    assert "not recorded" in report.stderr   # the map says why it is missing
 
 
-def test_a_job_row_is_built_by_column_name():
-    from twin.ops.job import Job
-    from twin.ops.workload import JobSpec
-
-    job = Job(JobSpec(7, 10.0, 3600.0, 2, priority=3, deadline_s=5000.0), 3600.0)
-    job.start_s, job.end_s, job.status, job.first_sat = 70.0, 1870.0, "completed", 4
-    job.remaining_accel_s, job.energy_j = 0.0, 7200.0
-    values = job.values(peak_flops=1e15)
-    assert list(values) == list(schema.JOB_DTYPE.names)
-    row = np.array([job.row(1e15)], dtype=schema.JOB_DTYPE)[0]
-    assert row["job_id"] == 7 and row["sat_first"] == 4 and row["priority"] == 3
-    assert row["wait_s"] == 60.0 and row["energy_wh"] == 2.0 and row["flop"] == 3600.0 * 1e15
-    assert row["status"] == b"completed" and row["deadline_s"] == 5000.0
-    assert set(schema.JOB_UNITS) <= set(schema.JOB_DTYPE.names)
+def test_an_unknown_variable_is_one_line_and_nothing_is_written(tmp_path, write_config):
+    out = tmp_path / "run.h5"
+    out.write_bytes(b"precious")
+    cfg = write_config(small_config(**{"output.variables": ["soc", "sock"]}))
+    result = twin("run", cfg, "-o", out, "-q", "--force")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "output.variables: 'sock' is not a /state variable of this run" in lines[0]
+    assert out.read_bytes() == b"precious"
+    links_only = write_config(small_config(**{"output.variables": ["links_live"]}), "links.yaml")
+    result = twin("run", links_only, "-o", tmp_path / "other.h5", "-q")
+    assert result.returncode == 2 and "recorded only in a run with links" in result.stderr
+    assert not (tmp_path / "other.h5").exists()

@@ -12,7 +12,7 @@ import yaml
 
 from twin.config import load_config
 from twin.config.catalogue import catalogue_range, numeric_fields, read_preset, render, shipped_presets
-from twin.config.provenance import DEFAULTS, KINDS
+from twin.config.provenance import DEFAULTS, KINDS, NULL_DEFAULTS
 from twin.errors import InputError
 from twin.scaleout.spec import Distribution, load_sweep
 
@@ -39,6 +39,20 @@ def test_every_numeric_default_has_provenance():
         assert prov.kind in KINDS, key
         if prov.source is None:
             assert SOURCE_IN_DESCRIPTION.search(fields[key].description or ""), f"{key}: description names no source"
+
+
+@pytest.mark.parametrize("key", sorted(NULL_DEFAULTS))
+def test_a_null_default_names_its_value_source_and_range(key):
+    """A field whose default is null (the code then uses a value it declares once) is in the
+    catalogue with that value, a source and a range that holds it; its description names it."""
+    from twin.config.sections import PoissonWorkload
+
+    value, prov = NULL_DEFAULTS[key]
+    section, _, leaf = key.rpartition(".")
+    field = {"workload": PoissonWorkload}[section].model_fields[leaf]
+    assert field.default is None and "null = " in field.description and f"{value:g}" in field.description
+    assert prov.kind in KINDS and prov.source and _holds(prov.range, value)
+    Distribution.model_validate(prov.range)
 
 
 @pytest.mark.parametrize("key", sorted(k for k, p in DEFAULTS.items() if p.range))

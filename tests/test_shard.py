@@ -57,6 +57,37 @@ def test_bad_plans_are_input_errors():
     assert plan_shards(scenario(linked), "plane", 1).counts == (8,)
 
 
+def test_a_shard_builds_its_satellites_as_the_whole_constellation_numbers_them():
+    """selected_satellites builds only the shells a shard's range is in; the satellites must be the
+    very ones a whole-constellation build gives for that range: element sets, names, NORAD ids
+    (synthetic ones numbered across shells), planes (unique across shells) and skipped TLEs."""
+    from twin.orbits.constellation import build_constellation
+    from twin.scaleout.selection import selected_satellites
+
+    cfg = small_config(**{"simulation.duration_s": 600})
+    cfg["constellation"] = [
+        {"kind": "walker", "altitude_km": 550, "inclination_deg": 53, "planes": 3, "sats_per_plane": 2,
+         "phasing": 1, "thickness_km": 20, "layers": 3},
+        {"kind": "tle", "file": str(DATA / "starlink_sample_20260530.tle"), "max_satellites": 4},
+        {"kind": "cluster", "altitude_km": 650, "ltan_h": 18.0, "n_sats": 3, "radius_km": 1.0},
+        {"kind": "sso", "altitude_km": 800, "ltan_h": 6.0, "planes": 2, "sats_per_plane": 2, "ltan_span_h": 2}]
+    sc = scenario(cfg)
+    whole = build_constellation(sc.constellation, sc.simulation.epoch_utc, sc.simulation.seed)
+    assert len(whole) == 17
+    for start, count in ((0, 17), (0, 5), (5, 3), (6, 7), (9, 8), (13, 1), (16, 1)):
+        part = selected_satellites(sc, start, count)
+        stop = start + count
+        assert list(part.name) == list(whole.name[start:stop])
+        np.testing.assert_array_equal(part.norad_id, whole.norad_id[start:stop])
+        np.testing.assert_array_equal(part.plane, whole.plane[start:stop])
+        for a, b in zip(part.satrecs, whole.satrecs[start:stop]):
+            assert (a.no_kozai, a.inclo, a.nodeo, a.ecco, a.argpo, a.mo, a.jdsatepoch, a.jdsatepochF) == \
+                (b.no_kozai, b.inclo, b.nodeo, b.ecco, b.argpo, b.mo, b.jdsatepoch, b.jdsatepochF)
+        assert part.skipped == (whole.skipped if start == 0 else ())
+    with pytest.raises(ShardError, match="constellation has 17"):
+        selected_satellites(sc, 10, 8)
+
+
 def test_tle_satellites_have_no_planes_and_split_anywhere():
     cfg = small_config(**{"simulation.duration_s": 600})
     cfg["constellation"] = [{"kind": "tle", "file": str(DATA / "starlink_sample_20260530.tle"), "max_satellites": 7}]

@@ -12,7 +12,10 @@ from twin.ops.workload import PoissonSource, TraceSource, job_source
 
 
 def poisson(**kw):
+    """A Poisson workload; 20 jobs/h unless said otherwise (the rate these tests were written at)."""
     from twin.config import PoissonWorkload
+    if "offered_load" not in kw:
+        kw.setdefault("arrival_rate_per_h", 20.0)
     return PoissonWorkload(**kw)
 
 
@@ -69,6 +72,48 @@ def test_a_pickled_source_continues_identically():
     assert [repr(j) for j in drain(source)] == [repr(j) for j in drain(clone)]   # NaN deadlines
 
 
+# ---------------------------------------------------------------------- offered load
+@pytest.mark.parametrize("distribution, mean_h", [
+    ("lognormal", 2.0 * math.exp(0.5)),   # median 2 h, sigma 1: mean = median exp(sigma^2 / 2) = 3.2974 h
+    ("exponential", 2.0)])                # median_work_accel_h is the exponential's mean
+def test_offered_load_sets_the_rate_from_the_installed_accelerators(distribution, mean_h):
+    """rate = load x accelerators / (mean accelerators per job x mean run time), by hand: 0.8 of
+    one satellite's 4 accelerators with jobs of 1, 2, 4 or 8 (mean 3.75) is 0.8 x 4 / (3.75 x mean_h);
+    and the drawn jobs do offer that load (their accelerator-hours over the span, over capacity)."""
+    from twin.ops.workload import DEFAULT_OFFERED_LOAD, arrival_rate_per_h
+
+    wl = poisson(offered_load=0.8, work_distribution=distribution)   # the default workload's sizes
+    assert wl.arrival_rate_per_h is None
+    expected = 0.8 * 4 / (3.75 * mean_h)
+    assert arrival_rate_per_h(wl, 4) == pytest.approx(expected, rel=1e-12)
+    assert arrival_rate_per_h(poisson(offered_load=None, arrival_rate_per_h=None,
+                                      work_distribution=distribution), 4) == pytest.approx(
+        DEFAULT_OFFERED_LOAD * 4 / (3.75 * mean_h), rel=1e-12)
+    assert arrival_rate_per_h(poisson(arrival_rate_per_h=8.0), 4) == 8.0   # an explicit rate wins, whatever the size
+    span_h = 400_000.0 / expected            # ~400,000 jobs
+    jobs = drain(PoissonSource(wl, np.random.default_rng(11), span_h * 3600.0, installed_accelerators=4))
+    assert abs(len(jobs) - 400_000) < 4 * math.sqrt(400_000)   # Poisson count: 4 sd
+    offered = sum(j.work_accel_s for j in jobs) / 3600.0 / (4 * span_h)
+    # a compound Poisson sum: relative sd sqrt(E[(n t)^2]) / E[n t] / sqrt(jobs), with E[n^2] / E[n]^2 =
+    # 21.25 / 14.06 and E[t^2] / E[t]^2 = e (lognormal, sigma 1) or 2 (exponential): 2.03 or 1.74 over
+    # sqrt(400,000), at most 0.32 %; 2 % is over 6 sd
+    assert offered == pytest.approx(0.8, rel=0.02)
+
+
+def test_an_offered_load_needs_the_constellation_and_excludes_a_rate():
+    from twin.config import ConfigError
+    from twin.ops.workload import arrival_rate_per_h
+
+    with pytest.raises(ValueError, match="accelerators"):
+        arrival_rate_per_h(poisson(offered_load=0.5), None)
+    with pytest.raises(ConfigError) as err:   # configs/default.yaml gives arrival_rate_per_h: 8
+        load_config(REPO / "configs" / "default.yaml", ["workload.offered_load=0.5"])
+    assert "give arrival_rate_per_h (8) or offered_load (0.5), not both (set the other to null)" in str(err.value)
+    assert "\n" not in str(err.value)
+    both_null = load_config(REPO / "configs" / "default.yaml", ["workload.arrival_rate_per_h=null"])
+    assert both_null.workload.arrival_rate_per_h is None and both_null.workload.offered_load is None
+
+
 # ---------------------------------------------------------------------- trace replay
 def test_shipped_alibaba_config_replays_the_real_trace():
     scenario = load_config(REPO / "configs" / "alibaba-trace.yaml")
@@ -107,3 +152,16 @@ def test_another_trace_layout_through_the_same_mapping(tmp_path, write_config):
     assert [(j.submit_s, j.work_accel_s, j.n_accelerators, j.priority) for j in jobs] == [
         (0.0, 30 * 60 * 1 * 2.0, 1, 1), (10 * 60 * 0.5, 120 * 60 * 8 * 2.0, 8, 2)]
     assert jobs[1].deadline_s == pytest.approx(300.0 + 2.0 * 120 * 60 * 2.0)
+
+
+def test_an_offered_load_past_the_job_limit_is_one_line():
+    """The expected-jobs limit (twin.config.limits.MAX_EXPECTED_JOBS), checked with the config for
+    an explicit rate, is checked at the run for a rate from the load: 0.8 of a million satellites'
+    4 accelerators is 258,786 jobs/h with the default sizes, 6.2 million a day, 43 million a week."""
+    from twin.errors import InputError
+
+    wl = poisson(offered_load=0.8)
+    PoissonSource(wl, np.random.default_rng(0), 86400.0, installed_accelerators=4_000_000)
+    with pytest.raises(InputError) as err:
+        PoissonSource(wl, np.random.default_rng(0), 7 * 86400.0, installed_accelerators=4_000_000)
+    assert str(err.value).startswith("workload.offered_load: 258,786 jobs/h on 4,000,000 accelerators") and "\n" not in str(err.value)

@@ -27,6 +27,11 @@ def read_track(run_path, rows_of, max_sats: int) -> dict:
     from twin.output.reader import _attr, n_records, open_h5, reading
 
     path = Path(run_path)
+    with open_h5(path) as f:
+        missing = [name for name in ("mode", "sunlit_fraction") if name not in f]
+    if missing:
+        raise InputError(f"{path}: /{missing[0]} is not recorded (the run's output.variables left it out); "
+                         f"the map and CZML colour satellites by it")
     with open_h5(path) as f, reading(path):
         n_rec = n_records(f)
         if n_rec == 0:

@@ -12,30 +12,38 @@ with a beginning-of-life and an end-of-life solar absorptivity
 and infrared emissivity; between them the properties change linearly with the array's age over
 ``eol_years`` and are held at their end-of-life values after.
 
-Defaults and their sources:
+Defaults and their sources (where a source's text was not seen, it says so):
 
-* front (cells under ceria-doped cover glass): α = 0.91, the solar absorptivity AZUR SPACE gives
-  for its 3G30C-Advanced triple-junction cell with CMX 100 AR cover glass (datasheet
-  HNR 0002490-00-02, "thermal properties", 2016), and ε = 0.85, the hemispherical emittance of
-  100 µm ceria-doped cover glass (Gilmore (ed.), *Spacecraft Thermal Control Handbook* vol. 1,
-  2nd ed., 2002, Appendix A, "solar cells with cover glass", ε 0.80-0.85 by cover type and
-  thickness); cover glass doped with cerium is made not to darken under UV and particles, and no
-  change of α or ε over life is given by those sources: held (preset ``cmx_cover_glass``);
-* back (a rigid panel's carbon-fibre face sheet painted black): α = 0.95, ε = 0.87, Aeroglaze
-  (Chemglaze) Z306 flat black polyurethane (Gilmore 2002, Appendix A: α 0.92-0.98, ε 0.87-0.89);
-  a black paint is at its highest absorptivity from the start: held (preset
-  ``back_black_paint``);
-* ``inherent_degradation`` 0.944: Wertz & Larson (eds.), *Space Mission Analysis and Design*,
-  3rd ed., 1999, §11.4, table "Elements of inherent degradation": design and assembly 0.85
-  (0.77-0.90), temperature of array 0.85 (0.80-0.98), shadowing of cells 1.00 (0.80-1.00).
-  Temperature is modelled here, so it is left out; SMAD's design-and-assembly element covers
-  everything between the bare cells and the panel's output, the cells' coverage of the panel
-  included, which twin carries as ``packing_factor`` (0.90 by default): 0.85 / 0.90 = 0.944 is
-  what remains (mismatch, interconnects, cover-glass and adhesive losses). A config that changes
-  ``packing_factor`` should revisit it;
+* front (cells under ceria-doped cover glass): α = 0.91, the solar absorptivity attributed to
+  AZUR SPACE's 3G30C-Advanced triple-junction cell with CMX 100 AR cover glass (datasheet,
+  "thermal properties", 2016), and ε = 0.85, attributed to Gilmore (ed.), *Spacecraft Thermal
+  Control Handbook* vol. 1, 2nd ed., 2002, Appendix A, "solar cells with cover glass" (ε 0.80-0.85
+  by cover type and thickness). Neither was verified against the primary text: the datasheet was
+  not reachable, and of Appendix A only its opening rows (optical solar reflectors) were read.
+  A table that was read gives close values: Fortescue, Swinerd & Stark (eds.), *Spacecraft
+  Systems Engineering*, 4th ed., Wiley, 2011, Table 11.3, "Solar cells, GaAs (typical values)":
+  α 0.88, ε 0.80. Cover glass doped with cerium is made not to darken under UV and particles,
+  and no change of α or ε over life is given: held (preset ``cmx_cover_glass``);
+* back (a rigid panel's carbon-fibre face sheet painted black): α = 0.95, ε = 0.87, attributed to
+  Aeroglaze (Chemglaze) Z306 flat black polyurethane in Gilmore 2002, Appendix A (α 0.92-0.98,
+  ε 0.87-0.89), not verified against the appendix; Fortescue et al. 2011, Table 11.3 (read),
+  gives "Black paint (polyurethane)" α 0.95, ε 0.90. A black paint is at its highest absorptivity
+  from the start: held (preset ``back_black_paint``);
+* ``inherent_degradation`` 0.944: from Wertz & Larson (eds.), *Space Mission Analysis and Design*
+  (SMAD), 3rd ed., 1999, §11.4, the table of the elements of inherent degradation, as recalled
+  and NOT verified against the book (the table was not reachable): design and assembly 0.85
+  (0.77-0.90), temperature of array 0.85 (0.80-0.98), shadowing of cells 1.00 (0.80-1.00). Those
+  multiply to 0.72, while sizing codes that cite SMAD (secondary) give its nominal I_d as 0.77:
+  the recalled elements and that nominal cannot both be the book's. Temperature is modelled
+  here, so it is left out; the design-and-assembly element covers everything between the bare
+  cells and the panel's output, the cells' coverage of the panel included, which twin carries
+  as ``packing_factor`` (0.90 by default): 0.85 / 0.90 = 0.944 is what remains (mismatch,
+  interconnects, cover-glass and adhesive losses). A config that changes ``packing_factor``
+  should revisit it;
 * ``harness_loss`` 0.02: I²R loss of the wiring from the array to the power regulator, a share of
   the array's power. SMAD §11.4 ("power distribution") sizes harness conductors for a voltage
-  drop of a few percent of the bus voltage; 2 % is that allowance (an engineering value);
+  drop of a few percent of the bus voltage (as recalled, not verified against the book); 2 % is
+  that allowance (an engineering value);
 * ``areal_heat_capacity_j_per_m2_k`` 1,500: an estimate, not a published figure. A rigid panel of
   triple-junction cells (Ge substrate, ~0.85 kg/m² with cover glass, ~330 J/(kg K) for Ge and
   ~800 J/(kg K) for glass) on a carbon-fibre and aluminium-honeycomb substrate (~1.2 kg/m²,
@@ -102,7 +110,8 @@ class SolarArray(Section):
     mppt_efficiency: Fraction = Field(0.97, description="array regulator / peak-power tracker efficiency [1]; generic (sourced: preset xtj_prime)")
     inherent_degradation: PositiveFraction = Field(
         0.944, description="power kept past the packed cells besides temperature: mismatch, interconnects, cover glass "
-                           "[1]; SMAD's design and assembly (0.85) over the default packing_factor (twin/config/array.py)")
+                           "[1]; SMAD's design and assembly (0.85, not verified against the book) over the default "
+                           "packing_factor (twin/config/array.py)")
     harness_loss: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.02, description="share of the array's power lost in the wiring to the regulator [1]; an allowance of a few "
                           "percent (SMAD §11.4, twin/config/array.py)")

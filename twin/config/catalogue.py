@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from twin.config.keys import strip_annotation
 from twin.config.load import PRESET_META, find_preset
-from twin.config.provenance import DEFAULTS, Provenance
+from twin.config.provenance import DEFAULTS, NULL_DEFAULTS, Provenance
 from twin.config.resources import shipped_dir
 from twin.config.sections import PRESET_KINDS, Scenario
 from twin.errors import InputError
@@ -111,7 +111,7 @@ def catalogue_range(base: dict, key: str, base_dir: Path) -> dict:
                 return spec
             raise InputError(f"{key}: catalogue: the preset {PRESET_KINDS[section]}/{name} gives no range "
                              f"for {leaf!r}")
-    prov = DEFAULTS.get(key)
+    prov = DEFAULTS.get(key) or NULL_DEFAULTS.get(key, (None, None))[1]
     if prov is None or not prov.range:
         raise InputError(f"{key}: catalogue: the parameter catalogue (docs/parameters.md) gives no range for it")
     return prov.range
@@ -141,6 +141,11 @@ def render() -> str:
         prov = DEFAULTS.get(key, Provenance("?", "MISSING"))
         source = prov.source if prov.source is not None else (field.description or "")
         out.append(f"| `{key}` | `{field.default!r}` | {prov.kind} | {_cell(source)} | {_cell(_range_text(prov.range))} |")
+    out += ["\n## Defaults of fields that are null\n",
+            "Such a field's config default is `null`; the run then uses the value below.\n",
+            "| key | value used | kind | source | range |", "|---|---|---|---|---|"]
+    for key, (value, prov) in NULL_DEFAULTS.items():
+        out.append(f"| `{key}` | `{value!r}` | {prov.kind} | {_cell(prov.source)} | {_cell(_range_text(prov.range))} |")
     out.append("\n## Presets\n")
     out.append("A block takes one with `preset: NAME` (docs/config.md); keys given beside it win.\n")
     kinds = {kind: where for where, kind in PRESET_KINDS.items()}

@@ -50,8 +50,15 @@ MAX_ALTITUDE_KM = 50_000.0  # [km] covers GEO (35,786 km) and its graveyard orbi
 MAX_CLUSTER_RADIUS_KM = 100.0  # [km] a compact formation (Suncatcher's is 1 km); at 100 km the
 #                             second-order terms the first-order relative elements leave out,
 #                             ~radius^2 / a = 1.5 km, stay well inside the 20 % margin they keep
-MAX_SATELLITES = 1_000_000  # per shell: ~3x the largest constellation ever filed (327,320
-#                             satellites, Rwanda's Cinnamon-217/-937 ITU filing, 2021)
+MAX_SATELLITES = 1_000_000  # per shell: the largest constellation filed, SpaceX's orbital data
+#                             centres, "up to one million satellites" (FCC SAT-LOA-20260108-00016,
+#                             2026), ~3x the largest before it (327,320, Rwanda's Cinnamon-937
+#                             ITU filing, 2021)
+MAX_SHELL_THICKNESS_KM = 2_000.0  # [km] wider than the whole 500-2,000 km band of SpaceX's orbital
+#                                   data-centre filing (FCC SAT-LOA-20260108-00016, 2026; its shells
+#                                   span "up to 50 km each"): a thicker band is several shells
+MAX_SHELL_LAYERS = 1_000    # layers of planes in one shell: 50 m apart in a 50 km shell, closer
+#                             than the along-track spacing of any filed constellation
 MAX_ANGLE_DEG = 360        # a RAAN offset: one turn either way says everything
 MAX_INCLINATION_DEG = 180
 HOURS_PER_DAY = 24         # local time of the ascending node lies in [0, 24) h
@@ -103,6 +110,7 @@ MAX_DIRECTION_COMPONENT = 1.0e6  # a normal's direction is all that counts; boun
 MAX_EXPECTED_JOBS = 10_000_000  # Poisson jobs expected in a run (rate x duration): each is a
 #                            Python object and a /jobs row, so 1e7 is already GBs and hours
 MAX_ARRIVAL_RATE_PER_H = float(MAX_EXPECTED_JOBS)  # [1/h] no hour may hold more than a whole run
+MAX_OFFERED_LOAD = 100.0    # [1] a hundredfold overload: far past where any queue is stable
 MAX_WORK_SIGMA = 5.0       # lognormal shape: sigma = 5 puts the 1st and 99th percentiles of the
 #                            job size 1e10 apart (a second to four centuries); far larger sigmas overflow
 MAX_DEADLINE_SLACK = 1.0e6  # [1] a minute's job would get two years: a deadline that never binds

@@ -44,9 +44,9 @@ DEFAULTS: dict[str, Provenance] = {
     "spacecraft.solar_array.area_m2": Provenance("design", "sized for the default load (docs/design.md)"),
     "spacecraft.solar_array.cell_efficiency": Provenance("published", None, {"uniform": [0.28, 0.307]}),
     "spacecraft.solar_array.packing_factor": Provenance(
-        "published", None, {"uniform": [0.85, 0.90]}),   # SMAD ch. 11: 0.85-0.90
+        "published", None, {"uniform": [0.85, 0.90]}),   # SMAD ch. 11: 0.85-0.90 (as recalled; not verified)
     "spacecraft.solar_array.degradation_per_year": Provenance(
-        "estimate", None, {"uniform": [0.005, 0.0375]}),   # preset's LEO 0.5 %/yr to SMAD's 3.75 %/yr (Si)
+        "estimate", None, {"uniform": [0.005, 0.0375]}),   # preset's 0.5 %/yr to SMAD's 3.75 %/yr (Si; not verified)
     "spacecraft.solar_array.age_years": Provenance("design", "a new array at the epoch"),
     "spacecraft.solar_array.temp_coeff_per_k": Provenance(
         "published", "Patel, Spacecraft Power Systems (2004), ch. 3: lattice-matched triple junctions "
@@ -84,6 +84,7 @@ DEFAULTS: dict[str, Provenance] = {
     "spacecraft.accelerator.peak_power_w": Provenance("published", None),
     "spacecraft.accelerator.peak_flops": Provenance(
         "published", "NVIDIA H100 Tensor Core GPU datasheet (2023): 989 TFLOP/s dense BF16 (preset h100)"),
+    "spacecraft.accelerator.power_cap_fraction": Provenance("design", "no cap: accelerators at their rated power"),
     "spacecraft.accelerator.min_throttle": Provenance(
         "assumption", "below ~30 % of its clock an accelerator is taken as idle: DVFS floors are not published"),
     "spacecraft.radiator.area_m2": Provenance("design", "sized for the default load (docs/design.md)"),
@@ -113,6 +114,8 @@ DEFAULTS: dict[str, Provenance] = {
     "scheduler.migration_lead_s": Provenance("design", "a policy threshold"),
     "scheduler.migration_min_gain_s": Provenance("design", "a policy threshold"),
     "scheduler.runtime_overestimate": Provenance("published", None),
+    "scheduler.power_cap_reserve_soc": Provenance(
+        "design", "a policy margin: about three minutes of a capped node's eclipse load in the default 10 kWh battery"),
     "faults.mean_repair_h": Provenance(
         "assumption", "a reboot or power cycle from the ground within a few passes; no repair in orbit"),
     "faults.upset_rate_per_day": Provenance("assumption", "off by default: rates in twin's radiation model"),
@@ -198,23 +201,30 @@ DEFAULTS: dict[str, Provenance] = {
     "radiation.high_latitude_deg": Provenance("published", None),
     "earth.shadow_grazing_height_km": Provenance("published", None, {"uniform": [0.0, 75.0]}),
     # the solar array's heat balance (twin/config/array.py, its docstring gives each source)
-    "spacecraft.solar_array.inherent_degradation": Provenance("estimate", None, {"uniform": [0.855, 1.0]}),
+    "spacecraft.solar_array.inherent_degradation": Provenance(
+        "estimate", "SMAD (1999) §11.4 design-and-assembly element 0.85 over packing_factor 0.90; the SMAD table "
+                    "not verified against the book (twin/config/array.py)", {"uniform": [0.855, 1.0]}),
     "spacecraft.solar_array.harness_loss": Provenance("estimate", None, {"uniform": [0.01, 0.05]}),
     "spacecraft.solar_array.initial_temp_k": Provenance("assumption", "room temperature at the epoch"),
     "spacecraft.solar_array.areal_heat_capacity_j_per_m2_k": Provenance("estimate", None, {"uniform": [1000.0, 2500.0]}),
     "spacecraft.solar_array.front_coating.absorptivity_bol": Provenance(
-        "published", "AZUR SPACE 3G30C-Advanced with CMX cover glass datasheet (2016), preset cmx_cover_glass"),
+        "published", "attributed to the AZUR SPACE 3G30C-Advanced datasheet (2016) with CMX cover glass, not "
+                     "verified against it; Fortescue et al. (2011) Table 11.3, read: GaAs cells 0.88 "
+                     "(preset cmx_cover_glass)"),
     "spacecraft.solar_array.front_coating.absorptivity_eol": Provenance("estimate", "held: ceria-doped glass, preset cmx_cover_glass"),
     "spacecraft.solar_array.front_coating.emissivity_bol": Provenance(
-        "published", "Gilmore (ed.), Spacecraft Thermal Control Handbook (2002), Appendix A, 0.80-0.85",
+        "published", "attributed to Gilmore (ed.), Spacecraft Thermal Control Handbook (2002), Appendix A, "
+                     "0.80-0.85, not verified against it; Fortescue et al. (2011) Table 11.3, read: GaAs cells 0.80",
         {"uniform": [0.80, 0.85]}),
     "spacecraft.solar_array.front_coating.emissivity_eol": Provenance("estimate", "held, as emissivity_bol"),
     "spacecraft.solar_array.front_coating.eol_years": Provenance("design", "a 15-year design life"),
     "spacecraft.solar_array.back_coating.absorptivity_bol": Provenance(
-        "published", "Z306 black polyurethane, Gilmore (2002) Appendix A, 0.92-0.98", {"uniform": [0.92, 0.98]}),
+        "published", "Z306 black polyurethane, attributed to Gilmore (2002) Appendix A, 0.92-0.98 (not verified); "
+                     "Fortescue et al. (2011) Table 11.3, read: 0.95", {"uniform": [0.92, 0.98]}),
     "spacecraft.solar_array.back_coating.absorptivity_eol": Provenance("estimate", "held: a black paint starts at its highest"),
     "spacecraft.solar_array.back_coating.emissivity_bol": Provenance(
-        "published", "Z306, Gilmore (2002) Appendix A, 0.87-0.89", {"uniform": [0.87, 0.89]}),
+        "published", "Z306, attributed to Gilmore (2002) Appendix A, 0.87-0.89 (not verified); Fortescue et al. "
+                     "(2011) Table 11.3, read: polyurethane black 0.90", {"uniform": [0.87, 0.89]}),
     "spacecraft.solar_array.back_coating.emissivity_eol": Provenance("estimate", "held, as emissivity_bol"),
     "spacecraft.solar_array.back_coating.eol_years": Provenance("design", "a 15-year design life"),
 }
@@ -222,3 +232,15 @@ DEFAULTS: dict[str, Provenance] = {
 from twin.config.inference import AUTOSCALE_PROVENANCE, PROVENANCE as _INFERENCE  # noqa: E402 (after Provenance)
 
 DEFAULTS.update({key: Provenance(*value) for key, value in {**_INFERENCE, **AUTOSCALE_PROVENANCE}.items()})
+
+# Fields whose config default is null, the code then using a value it declares once (the field's
+# description names the constant): that value and where it comes from, for docs/parameters.md.
+from twin.ops.workload import DEFAULT_OFFERED_LOAD  # noqa: E402
+
+NULL_DEFAULTS: dict[str, tuple[float, Provenance]] = {
+    "workload.offered_load": (DEFAULT_OFFERED_LOAD, Provenance(
+        "design", "used when workload.arrival_rate_per_h is null: the load the reference designs offer "
+                  "(docs/validation.md: Starlink shell and ISS-like 80 %, Suncatcher and Starcloud 85 %), "
+                  "below 1 so that the queue is stable (Kleinrock, Queueing Systems vol. 1, 1975)",
+        {"uniform": [0.5, 0.95]})),
+}

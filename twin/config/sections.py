@@ -23,10 +23,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from twin.constants import SECONDS_PER_HOUR
 from twin.config.limits import (MIN_DT_S, MAX_DT_S, MAX_SGP4_STEP_S, EPHEMERIS_FIRST_UTC, EPHEMERIS_LAST_UTC,
-                                MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG,
+                                MAX_CLUSTER_RADIUS_KM, MAX_SATELLITES, MAX_ANGLE_DEG, MAX_SHELL_THICKNESS_KM,
+                                MAX_SHELL_LAYERS, MIN_ALTITUDE_KM, HOURS_PER_DAY,
                                 MAX_INCLINATION_DEG, MAX_LONGITUDE_DEG, MAX_LATITUDE_DEG,
                                 MAX_ENERGY_WH, MAX_C_RATE_PER_H, MAX_PEAK_FLOPS, MAX_EXPECTED_JOBS,
-                                MAX_ARRIVAL_RATE_PER_H, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
+                                MAX_ARRIVAL_RATE_PER_H, MAX_OFFERED_LOAD, MAX_WORK_SIGMA, MAX_MTBF_H, MAX_FLUSH_RECORDS,
                                 Fraction, PositiveFraction, Seconds, SecondsOrZero, Hours, Seed,
                                 Altitude, LocalTime, Count, CountOrZero, Power, PositivePower,
                                 TemperatureDifference, Accelerators, Priority,
@@ -39,6 +40,7 @@ from twin.config.economics import Economics
 from twin.config.environment import Earth
 from twin.config.inference import Inference, check_scenario as check_inference
 from twin.config.junction import AcceleratorThermal
+from twin.config.power_cap import AcceleratorPowerCap
 from twin.config.radiation import Radiation
 from twin.config.resources import input_file
 from twin.config.terminal import LinkTerminal
@@ -119,7 +121,23 @@ def _check_shell_size(shell):
     total = shell.planes * shell.sats_per_plane
     if total > MAX_SATELLITES:
         raise ValueError(f"planes x sats_per_plane ({total:,}) must not exceed {MAX_SATELLITES:,} satellites")
+    if shell.layers > shell.planes:
+        raise ValueError(f"layers ({shell.layers}) must not exceed planes ({shell.planes}): a layer needs a plane")
+    if (shell.thickness_km > 0) != (shell.layers > 1):
+        raise ValueError(f"thickness_km ({shell.thickness_km:g}) and layers ({shell.layers}) go together: "
+                         "a shell with thickness has layers >= 2, one with layers >= 2 has a thickness")
+    if shell.altitude_km - shell.thickness_km / 2 < MIN_ALTITUDE_KM:
+        raise ValueError(f"the lowest layer (altitude_km - thickness_km/2 = "
+                         f"{shell.altitude_km - shell.thickness_km / 2:g} km) is below {MIN_ALTITUDE_KM:g} km")
     return shell
+
+
+ShellThickness = Annotated[float, Field(
+    ge=0, le=MAX_SHELL_THICKNESS_KM,
+    description="the band of altitudes the shell fills, centred on altitude_km [km]; 0 = one altitude")]
+ShellLayers = Annotated[int, Field(
+    ge=1, le=MAX_SHELL_LAYERS,
+    description="layers of planes evenly spread over thickness_km; plane p flies in layer p mod layers")]
 
 
 class WalkerShell(Section):
@@ -132,6 +150,8 @@ class WalkerShell(Section):
     phasing: CountOrZero = Field(0, description="Walker F (relative phasing between planes)")
     pattern: Literal["delta", "star"] = "delta"
     raan0_deg: Annotated[float, Field(ge=-MAX_ANGLE_DEG, le=MAX_ANGLE_DEG)] = 0.0
+    thickness_km: ShellThickness = 0.0
+    layers: ShellLayers = 1
 
     _size = model_validator(mode="after")(_check_shell_size)
 
@@ -144,6 +164,11 @@ class SsoShell(Section):
     planes: Count = 1
     sats_per_plane: Count
     phasing: CountOrZero = 0
+    ltan_span_h: Annotated[float, Field(gt=0, le=HOURS_PER_DAY)] = Field(
+        HOURS_PER_DAY, description="the planes' ascending nodes spread over this span of local time [h]: 24 = "
+                                   "evenly in RAAN; 1 = all within an hour of ltan_h (dawn-dusk planes)")
+    thickness_km: ShellThickness = 0.0
+    layers: ShellLayers = 1
 
     _size = model_validator(mode="after")(_check_shell_size)
 
@@ -186,7 +211,7 @@ class Battery(BatteryAgeing):
         return self
 
 
-class Accelerator(AcceleratorThermal):
+class Accelerator(AcceleratorPowerCap, AcceleratorThermal):
     """The AI accelerators on each satellite: count, power, throughput, thermal chain and limits (``spacecraft.accelerator``)."""
     count: Accelerators = Field(8, description="accelerators per satellite")
     idle_power_w: Power = Field(80.0, description="per accelerator, powered and idle [W]; generic (sourced: presets h100, tpu_v5e)")
@@ -239,9 +264,13 @@ class Communication(Section):
 class PoissonWorkload(Section):
     """Jobs arriving as a Poisson process with lognormal sizes (``workload: {kind: poisson}``)."""
     kind: Literal["poisson"] = "poisson"
-    arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] = Field(
-        20.0, description="mean job arrivals per hour, whole constellation; at most "
-                         f"{MAX_EXPECTED_JOBS:,} expected over the run [1/h]")
+    arrival_rate_per_h: Annotated[float, Field(ge=0, le=MAX_ARRIVAL_RATE_PER_H)] | None = Field(
+        None, description="mean job arrivals per hour, whole constellation; at most "
+                          f"{MAX_EXPECTED_JOBS:,} expected over the run; null = from offered_load [1/h]")
+    offered_load: Annotated[float, Field(gt=0, le=MAX_OFFERED_LOAD)] | None = Field(
+        None, description="when arrival_rate_per_h is null: the fraction of the installed accelerators the "
+                          "arrivals keep busy on average, rate = load x accelerators / (mean accelerators per "
+                          "job x mean run time); null = 0.8 (twin.ops.workload.DEFAULT_OFFERED_LOAD) [1]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
     median_work_accel_h: Hours = Field(
         2.0, description="median run time of a job at full speed (lognormal; the mean, with exponential) [h]; its work is this x its accelerators [accelerator-h]")
@@ -254,6 +283,13 @@ class PoissonWorkload(Section):
     checkpoint_interval_s: CheckpointInterval = Field(1800.0, description=CHECKPOINT_INTERVAL_HELP)
     checkpoint: CheckpointCost = CheckpointCost()
     communication: Communication = Communication()
+
+    @model_validator(mode="after")
+    def _one_rate(self):
+        if self.arrival_rate_per_h is not None and self.offered_load is not None:
+            raise ValueError(f"workload: give arrival_rate_per_h ({self.arrival_rate_per_h:g}) or offered_load "
+                             f"({self.offered_load:g}), not both (set the other to null)")
+        return self
 
 
 class TraceWorkload(Section):
@@ -277,9 +313,11 @@ Workload = Annotated[Union[PoissonWorkload, TraceWorkload], Field(discriminator=
 
 class Scheduler(Section):
     """Placement policy and its knobs; each knob names the policy that reads it (twin/ops/scheduling.py)."""
-    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "topology_aware"] = Field(
+    policy: Literal["fifo", "priority", "power_aware", "thermal_aware", "follow_the_sun", "topology_aware",
+                    "power_cap"] = Field(
         "fifo", description="fifo (first-fit, the baseline), priority (EASY backfilling), power_aware, thermal_aware, "
-                            "follow_the_sun, topology_aware (fifo whose gangs stay on linked satellites)")
+                            "follow_the_sun, topology_aware (fifo whose gangs stay on linked satellites), power_cap "
+                            "(fifo that lowers the accelerators' power cap to ride eclipses, twin/ops/power_cap.py)")
     link_aware: bool = Field(
         False, description="any policy: a gang over several satellites goes only to a linked group whose links "
                            "carry its traffic at min_link_efficiency or better, else it waits (always on for "
@@ -291,6 +329,9 @@ class Scheduler(Section):
     preempt: bool = Field(False, description="priority: a blocked job preempts running jobs of lower priority (they roll back to their last checkpoint)")
     power_soc_margin: Fraction = Field(
         0.1, description="power_aware: no new work on an eclipsed node with soc below battery.min_soc + this [1]")
+    power_cap_reserve_soc: Fraction = Field(
+        0.02, description="power_cap: state of charge kept above battery.min_soc for what the plan leaves out "
+                          "(heaters, prediction error) [1]")
     thermal_margin_k: TemperatureDifference = Field(
         10.0, description="thermal_aware: no new work on a node within this of where its throttle starts (thermal.throttle_start_k, or the junction's) [K]")
     migration_lead_s: SecondsOrZero = Field(
@@ -376,6 +417,10 @@ class Output(Section):
         1, description="state variables and tables: a gzip (deflate) level 1-9, which every HDF5 and netCDF "
                        "reader decodes; 'lzf' (faster to write, but only h5py reads it: HDF5 and netCDF tools "
                        "need the LZF filter plugin); or 0 (none)")
+    variables: Annotated[list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] | None, Field(min_length=1)] = Field(
+        None, description="the /state variables to record, by name (docs/schema.md; a flow's _min/_max follow it "
+                          "when aggregate asks for them); null = all. /summary, the ledger and the job tables are "
+                          "kept whatever is recorded; twin report draws the figures whose variables are there")
     positions: bool = Field(False, description="record position_gcrs_km (R, N, 3)")
     links: bool = Field(False, description="record /links: every live inter-satellite link at the end of each "
                                            "record (time, satellites, range, capacity)")
@@ -421,7 +466,7 @@ class Scenario(Section):
             raise ValueError(f"output.checkpoint_every_s ({every}) must be a whole multiple of simulation.record_every_s")
         if self.links.topology == "pairs" and not self.links.pairs:
             raise ValueError("links.topology is pairs but links.pairs is empty")
-        if self.workload.kind == "poisson":
+        if self.workload.kind == "poisson" and self.workload.arrival_rate_per_h is not None:   # else at the run
             expected = self.workload.arrival_rate_per_h * self.simulation.duration_s / SECONDS_PER_HOUR
             if expected > MAX_EXPECTED_JOBS:
                 raise ValueError(

@@ -22,7 +22,7 @@ from pathlib import Path
 from twin.errors import InputError
 from twin.output.runlock import partial_path
 
-CHECKPOINT_VERSION = 10  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
+CHECKPOINT_VERSION = 12  # 2: jobs, faults and node-down state; 3: running jobs' progress in JobSlots;
 #                        4: the job book's reject-scan time; 5: radiator view factors in the node state;
 #                        6: the accelerator ledger in the accumulators, Job in twin.ops.job;
 #                        7: inter-satellite links (the network, link accumulators, jobs' network time);
@@ -35,6 +35,8 @@ CHECKPOINT_VERSION = 10  # 2: jobs, faults and node-down state; 3: running jobs'
 #                            book's CheckpointCosts, JobSlots.write_stall_s),
 #                            the solar array's temperature (STATE_ARRAY_K),
 #                            the inference service (replicas, request queue, statistics)
+#                        11: the job book's queue index by demand and its rejection heap (twin.ops.queue_index)
+#                        12: the accelerators' power cap in the node state (STATE_POWER_CAP, STATE_CAP_THROUGHPUT)
 
 
 def checkpoint_path(run_path) -> Path:

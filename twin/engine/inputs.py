@@ -12,6 +12,7 @@ from twin.links.budget import rate_range_product
 from twin.links.network import build_network
 from twin.orbits.constellation import build_constellation
 from twin.orbits import screen_for_run
+from twin.output.variables import check_variable_names
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def read_inputs(scenario, satellites=None, log=None) -> RunInputs:
     trace workload's file; ConfigError, TLEError or TraceError (one line each) if any is unusable.
     Satellites left out are a warning to this module's logger, or to ``log`` (a callable) if given."""
     sim = scenario.simulation
+    check_variable_names(scenario)
     if satellites is None:
         satellites = build_constellation(scenario.constellation, sim.epoch_utc, sim.seed)
     sats = screen_for_run(satellites, sim.epoch_utc, sim.duration_s)

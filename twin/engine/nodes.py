@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from twin.config.junction import throttle_limits_k
+from twin.config.power_cap import throughput_at
 from twin.constants import DEEP_SPACE_K, EARTH_ALBEDO, EARTH_IR_W_M2, J_PER_WH, M_PER_KM, SECONDS_PER_HOUR
 from twin.config.battery_ageing import AGEING_MODELS
 from twin.kernels import layout as L
@@ -170,6 +171,9 @@ def initial_state(sc, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     state[L.STATE_RADIATOR_UV_ESH] = sc.radiator.uv_dose_at_epoch_esh
     a = sc.solar_array
     state[L.STATE_ARRAY_K] = a.initial_temp_k if a.temperature_model == "heat_balance" else a.cell_temp_k
+    acc = sc.accelerator   # the run's power cap and the throughput it leaves (twin.config.power_cap)
+    state[L.STATE_POWER_CAP] = acc.power_cap_fraction
+    state[L.STATE_CAP_THROUGHPUT] = throughput_at(acc.power_cap_fraction, acc.power_curve)
     ask_view_factors(state)   # from the first position
     return state, np.zeros(n_nodes, dtype=np.int64)
 

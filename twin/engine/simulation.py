@@ -44,6 +44,7 @@ from twin.engine.collector import collector_for_long_runs
 from twin.engine.progress import Progress
 from twin.numba_cache import start_threads, will_compile
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses, semi_major_axis_m
+from twin.ops.power_cap import dynamic_w
 from twin.ops.scheduling import NodeView, make_policy
 from twin.ops.workload import job_source
 from twin.ops.inference import inference_service
@@ -102,7 +103,8 @@ class Simulation:
         # one stream per purpose: the workload (child 0) draws the same jobs whether faults
         # (children 1 and 2) or radiation (3) are on or off
         seeds = np.random.SeedSequence(sim.seed).spawn(4)
-        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
+        self.source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace,
+                                 self.n * sc.accelerator.count)
         self.faults = fault_model(scenario, sats, self.jobs, seeds)
         # orbital period from the Kozai mean motion [rad/min], for eclipse prediction
         self.period_s = np.array([2.0 * math.pi / r.no_kozai * SECONDS_PER_MINUTE for r in sats.satrecs])
@@ -162,7 +164,8 @@ class Simulation:
             capacity = None
             if self.network is not None:
                 capacity = self.network.advance(pos, vel, self.jobs.down, mode_at_start, self.dt_s, self.acc)
-            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity)
+            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity,
+                              dynamic_w(self.state, self.params.accel_idle_w, self.params.accel_peak_w))
             if self.inference is not None:
                 self.inference.advance(rate, heat, k0, self.dt_s, self.jobs.down, self.acc)
             del pos, vel, sun   # views of the feed's block: not held while it loads the next one
@@ -248,6 +251,8 @@ class Simulation:
             if self.inference is not None:   # before the jobs: inference comes first for accelerators
                 self.inference.rebalance(step * self.dt_s, self.jobs)
             self.jobs.dispatch(step * self.dt_s, self.view)
+            if hasattr(self.jobs.policy, "power_caps"):   # the caps until the next epoch (twin.ops.power_cap)
+                self.jobs.policy.power_caps(self.view(), self.jobs.busy, self.state)
             self.jobs.reroute()
             self._write_other_events(self.jobs.take_events())
             self.last_dispatch_step = step

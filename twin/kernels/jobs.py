@@ -55,7 +55,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                  checkpoint_work_accel_s=None, stall_s=None, slots=None, member_hi=None,
                  heat_kn=None, acc=None, waiting_from_s=0.0, comm_bits=None, cap_kl=None, link_jobs=None,
                  route_lo=None, route_hi=None, route_link=None, comm_step_s=1.0, comm_overlap=0.0,
-                 bus_bps=1.0, network_accel_s=None, write_stall_s=None):
+                 bus_bps=1.0, network_accel_s=None, write_stall_s=None, dynamic_w=None):
     """Progress every running job through the K steps of ``rate_kn`` (K, N) [1].
 
     Updates in place: ``remaining_accel_s`` [accelerator-s], ``energy_j`` [J] (the accelerators'
@@ -80,6 +80,10 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
     [bit/s], ``network_accel_s`` (slots,) [accelerator-s] incremented. ``cap_kl`` may be None
     (no links: every multi-satellite route has rate 0).
 
+    ``dynamic_w`` (N,) [W]: a busy accelerator's power above idle per unit of its node's rate,
+    where power caps are set ((cap × peak − idle) / throughput at the cap, :mod:`twin.ops.power_cap`);
+    None: ``peak_w − idle_w`` on every node.
+
     Returns the work done by all jobs in the block [accelerator-s].
     """
     n_steps = rate_kn.shape[0]
@@ -101,7 +105,11 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                 node_rate = rate_kn[k, member_node[m]]
                 if node_rate < rate:
                     rate, slowest = node_rate, member_node[m]
-                power_w += member_accel[m] * (idle_w + (peak_w - idle_w) * node_rate)
+                if dynamic_w is None:
+                    dyn_w = peak_w - idle_w
+                else:
+                    dyn_w = dynamic_w[member_node[m]]
+                power_w += member_accel[m] * (idle_w + dyn_w * node_rate)
             stalled = 0.0
             if stall_s is not None and stall_s[slot] > 0.0:
                 stalled = min(stall_s[slot], dt_s)

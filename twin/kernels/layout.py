@@ -26,7 +26,10 @@ STATE_RADIATOR_UV_ESH = 15  # UV dose on the radiator's coating [equivalent sun 
 #                             the coating ages with it (twin/kernels/radiator.py)
 # rows the kernels never touch: written by the engine before a record
 STATE_DOSE_KRAD = 16       # total ionising dose taken so far [krad(Si)] (twin.ops.radiation)
-N_STATE = 17
+# rows the engine writes and the node kernel reads: the accelerators' power cap (twin.ops.power_cap)
+STATE_POWER_CAP = 17       # power cap of each accelerator, a fraction of its peak power [1] (1: none)
+STATE_CAP_THROUGHPUT = 18  # throughput at that cap, a fraction of the uncapped [1] (the cap's curve)
+N_STATE = 19
 
 ACC_SUNLIT = 0             # ∫ν dt [s]
 ACC_BETA = 1               # ∫β dt [rad s]

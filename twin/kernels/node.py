@@ -26,10 +26,10 @@ from twin.kernels.conductance import CONDUCTANCE_FIXED
 from twin.kernels.geometry import (N_GEOMETRY, N_GEOMETRY_FIXED, N_GEOMETRY_VIEWS, NO_GEOMETRY,  # noqa: F401
                                   array_geometry, block_geometry, boundary_geometry, boundary_views,
                                   geometry_rows, geometry_rows_jit)
-from twin.kernels.layout import (ACC_JUNCTION, STATE_ARRAY_K, STATE_BATTERY_J, STATE_CAPACITY_J, STATE_CYCLE_TURN,
-                                 STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR, STATE_FADE_CYCLE,
-                                 STATE_LOSS_W, STATE_RADIATOR_K, STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK,
-                                 STATE_VIEW_FRONT)
+from twin.kernels.layout import (ACC_JUNCTION, STATE_ARRAY_K, STATE_BATTERY_J, STATE_CAP_THROUGHPUT, STATE_CAPACITY_J,
+                                 STATE_CYCLE_TURN, STATE_DOWN, STATE_EFC, STATE_ELECTRONICS_K, STATE_FADE_CALENDAR,
+                                 STATE_FADE_CYCLE, STATE_LOSS_W, STATE_POWER_CAP, STATE_RADIATOR_K,
+                                 STATE_RADIATOR_UV_ESH, STATE_SUNLIT, STATE_VIEW_BACK, STATE_VIEW_FRONT)
 from twin.kernels.radiator import ORIENT_BODY_SUN, coating_absorptivity
 from twin.kernels.shadow import params_shape
 from twin.kernels.solar import SINGLE_AXIS_YAW
@@ -127,7 +127,7 @@ def _thermostat_lanes(k, lo, hi, geo, geo_lo, dt_s, busy_accel, p, tc, state, wi
         n_accel = 0.0 if down else p.n_accel
         alpha, f_front, f_back = _radiator_now(geo, k, col, state, i, p, alpha_step, views_in_geo, radiator_age)
         q_dark, q_sun = step_radiator_loads(geo, k, col, f_front, f_back, p, with_alpha, alpha)
-        _, demand_w = step_demand(t_elec, n_accel, busy, p)
+        _, demand_w = step_demand(t_elec, n_accel, busy, p, p.accel_peak_w * state[STATE_POWER_CAP, i])
         lane[LANE_T_ELEC, n], lane[LANE_T_RAD, n] = t_elec, state[STATE_RADIATOR_K, i]
         lane[LANE_POWER, n] = demand_w + state[STATE_LOSS_W, i]
         lane[LANE_ABSORBED, n] = q_dark + q_sun * geo[k, 0, col]   # one part: visible fraction ν
@@ -228,15 +228,19 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     state : (N_STATE, N) node state, updated in place (STATE_DOWN is set by the caller: a failed
         node draws bus power only and computes nothing; where the caller sets STATE_VIEW_FRONT to
         VIEW_UNSET (:func:`twin.engine.nodes.ask_view_factors`), both view factors are evaluated at the
-        altitude of boundary 0 and kept until it does again); mode : (N,) int64, updated in place
+        altitude of boundary 0 and kept until it does again; STATE_POWER_CAP and STATE_CAP_THROUGHPUT
+        are the accelerators' power cap and the throughput it leaves, :mod:`twin.ops.power_cap`: a busy
+        accelerator draws up to cap × accel_peak_w and progresses at throttle × that throughput);
+        mode : (N,) int64, updated in place
     acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
         running minimum and maximum of the step means of the flows in EXTREMA_ACC
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
     ev_step, ev_kind : (N, cap) int64; ev_value : (N, cap) float64; ev_count : (N,) int64 —
         per-node event buffers (cap >= 3·K): step index k (the event is at boundary k+1)
     heat_out : (K, N), optional: the share of each step a busy accelerator lost to heat (1 minus
-        the thermal throttle, averaged over the step) [1]; what it lost besides, 1 - rate - heat,
-        went to power (0 with no accelerator busy)
+        the thermal throttle, averaged over the step, times the throughput its power cap leaves) [1];
+        what it lost besides, 1 - rate - heat, went to power, its power cap included (0 with no
+        accelerator busy)
     waiting_from_s : since when a job has waited in the queue [s since epoch] (+inf: none). The
         ledger of the accelerators no job holds: a failed node's to faults, a working node's free
         ones to scheduling while a job waits and to no_demand before (those jobs hold are
@@ -319,6 +323,7 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
             down = state[STATE_DOWN, i] > 0.5   # a failed node: bus only, compute off
             busy = 0.0 if down else busy_accel[i]
             n_accel = 0.0 if down else p.n_accel
+            peak_w = p.accel_peak_w * state[STATE_POWER_CAP, i]   # a busy accelerator at full throttle, capped
 
             nu0, nu1, nu, beta = step_geometry(geo, k, col, pos_m, sun_m, i, n_sub, shape)
             solar_full_w = step_array(geo[k, 1, col], geo[k + 1, 1, col], w_per_w_m2)
@@ -342,15 +347,15 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                     solar_part_w, predicted = step_array_temperature(t_array, q_array, solar_ref_w, vis, duration,
                                                                      optics, p)
                     solar_w = solar_part_w * vis
-                throttle_t, demand_w = step_demand(t_elec, n_accel, busy, p)
+                throttle_t, demand_w = step_demand(t_elec, n_accel, busy, p, peak_w)
                 heat_s += (1.0 - throttle_t) * duration
                 heater_w = step_thermostat(t_elec, t_rad, demand_w + loss_w, q_abs, duration, p, tc,
                                            n_parts == 1 and thermostat_known[j], thermostat_w[j])
                 new_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w = step_power_balance(
-                    solar_w, energy, capacity, new_mode, throttle_t, heater_w, n_accel, busy, duration, p)
+                    solar_w, energy, capacity, new_mode, throttle_t, heater_w, n_accel, busy, duration, p, peak_w)
                 load_w = bus_w + heater_w + compute_w
                 soc_prev = energy / capacity if ageing and capacity > 0.0 else 0.0
-                junction_ks += step_junction(t_elec, compute_w, throttle, busy, p) * duration
+                junction_ks += step_junction(t_elec, compute_w, throttle, busy, p, peak_w) * duration
                 energy, capacity, efc, loss_w, curtailed_w = step_battery(
                     energy, capacity, efc, solar_w - load_w, charge_w, discharge_w, duration, p)
                 if ageing:
@@ -371,11 +376,12 @@ def _advance_chunk(lo, hi, pos_m, sun_m, geo, geo_lo, t0_s, dt_s, n_sub, busy_ac
                     t_elec, t_rad = step_thermal(t_elec, t_rad, dissipated_w, heater_w, q_abs, duration, p, tc)
                 sums = integrate_part(sums, load_w, compute_w, heater_w, curtailed_w, loss_w, throttle, duration)
                 accumulate_mode_time(acc, i, new_mode, duration)
-            rate = step_compute_rate(sums[5], dt_s, busy)
+            cap_throughput = state[STATE_CAP_THROUGHPUT, i]
+            rate = step_compute_rate(sums[5], dt_s, busy, cap_throughput)
 
             rate_out[k, i] = rate
-            if heat_out is not None:
-                heat_out[k, i] = heat_s / dt_s if busy > 0.0 else 0.0
+            if heat_out is not None:   # heat took its share of what the cap left (the rest of 1 - rate: power)
+                heat_out[k, i] = heat_s / dt_s * cap_throughput if busy > 0.0 else 0.0
             accumulate_step(acc, i, dt_s, nu, beta, solar_full_w, sums, busy * rate * inv_n_accel, extrema)
             acc[ACC_JUNCTION, i] += junction_ks
             ev_count[i] = emit_events(ev_step, ev_kind, ev_value, i, ev_count[i], k, nu0, nu1, node_mode, new_mode)

@@ -257,28 +257,32 @@ def step_uv_dose_esh(geo, k, col, nu, dt_s, p):
 
 
 @kernel
-def step_demand(t_elec_k, n_accel, busy_accel, p):
+def step_demand(t_elec_k, n_accel, busy_accel, p, peak_w=None):
     """(thermal throttle [1], demanded load [W]: the bus, every accelerator at idle and the busy
     ones up to peak scaled by that throttle). The throttle ramps down between the node
     temperatures ``throttle_start_k`` and ``shutdown_k``: the electronics node's own limits, or,
     with the junction limit, those that put a busy accelerator's junction on its ramp
-    (:func:`twin.kernels.junction.node_limits_k`, the throttle in closed form)."""
+    (:func:`twin.kernels.junction.node_limits_k`, the throttle in closed form). ``peak_w``: a
+    busy accelerator's power at full throttle [W], its power cap (None: ``p.accel_peak_w``)."""
+    if peak_w is None:
+        peak_w = p.accel_peak_w
     throttle_t = thermal_throttle(t_elec_k, p.throttle_start_k, p.shutdown_k)
-    return throttle_t, p.bus_power_w + compute_power_w(n_accel, busy_accel, p.accel_idle_w, p.accel_peak_w,
-                                                       throttle_t)
+    return throttle_t, p.bus_power_w + compute_power_w(n_accel, busy_accel, p.accel_idle_w, peak_w, throttle_t)
 
 
 @kernel
 def step_power_balance(solar_w, energy_j, capacity_j, node_mode, throttle_t, heater_w, n_accel, busy_accel,
-                       dt_s, p):
+                       dt_s, p, peak_w=None):
     """What the node serves from the array plus what the battery can deliver over dt_s, shedding
     in :func:`twin.kernels.power.shed_load`'s order (throttle -> idle -> safe; a node that went
     idle or safe stays there while its state of charge is under ``recover_soc``; a node without
     accelerators, failed, is safe at best).
 
     Returns (mode, throttle [1], compute, heater, bus [W] served, the battery's charge and
-    discharge limits [W] over dt_s).
+    discharge limits [W] over dt_s). ``peak_w`` as in :func:`step_demand`.
     """
+    if peak_w is None:
+        peak_w = p.accel_peak_w
     charge_w, discharge_w = battery_limits_w(
         energy_j, capacity_j, p.min_soc, p.max_soc, dt_s, p.charge_efficiency,
         p.discharge_efficiency, p.max_charge_w_per_j * p.nominal_capacity_j,
@@ -287,7 +291,7 @@ def step_power_balance(solar_w, energy_j, capacity_j, node_mode, throttle_t, hea
     recovering = (node_mode == MODE_IDLE or node_mode == MODE_SAFE) and soc < p.recover_soc
     new_mode, throttle, compute_w, heater_w, bus_w = shed_load(
         solar_w + discharge_w, solar_w, p.bus_power_w, heater_w, n_accel, busy_accel,
-        p.accel_idle_w, p.accel_peak_w, throttle_t, p.min_throttle, recovering)
+        p.accel_idle_w, peak_w, throttle_t, p.min_throttle, recovering)
     if n_accel == 0.0 and new_mode < MODE_SAFE:
         new_mode = MODE_SAFE
     return new_mode, throttle, compute_w, heater_w, bus_w, charge_w, discharge_w
@@ -425,20 +429,23 @@ def step_thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc):
 
 
 @kernel
-def step_compute_rate(throttle_s, dt_s, busy_accel):
+def step_compute_rate(throttle_s, dt_s, busy_accel, cap_throughput=1.0):
     """Rate a busy accelerator progresses at over the step [1]: the mean throttle (∫throttle dt
-    over dt_s), 0 with no accelerator busy."""
-    return throttle_s / dt_s if busy_accel > 0.0 else 0.0
+    over dt_s) times the throughput its power cap leaves it (``cap_throughput`` [1], 1 uncapped:
+    :mod:`twin.config.power_cap`), 0 with no accelerator busy."""
+    return throttle_s / dt_s * cap_throughput if busy_accel > 0.0 else 0.0
 
 
 # ------------------------------------------------------------------ junction
 
 
 @kernel
-def step_junction(t_elec_k, compute_w, throttle, busy_accel, p):
+def step_junction(t_elec_k, compute_w, throttle, busy_accel, p, peak_w=None):
     """The junction temperature [K] of the node's hottest accelerator over a (part of a) step:
     the electronics node (the coolant loop) at the part's start, which the throttle read, plus
     that accelerator's power at the throttle served times its junction-to-coolant chain
-    (:mod:`twin.kernels.junction`)."""
-    return junction_temp_k(t_elec_k, hottest_accel_w(compute_w, throttle, busy_accel, p.accel_idle_w, p.accel_peak_w),
+    (:mod:`twin.kernels.junction`). ``peak_w`` as in :func:`step_demand`."""
+    if peak_w is None:
+        peak_w = p.accel_peak_w
+    return junction_temp_k(t_elec_k, hottest_accel_w(compute_w, throttle, busy_accel, p.accel_idle_w, peak_w),
                            p.junction_r_k_per_w)

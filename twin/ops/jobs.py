@@ -14,6 +14,7 @@ position; a migrated job checkpoints first, so it loses only the migration cost.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from array import array
 
@@ -25,6 +26,8 @@ from twin.kernels.jobs import advance_jobs
 from twin.output.schema import JOB_DTYPE
 from twin.ops.scheduling import NodeView
 from twin.ops.job import Job, JobSlots
+from twin.ops.queue_index import DemandIndex, Eligible, pack_queue, queue_key as _queue_key, remove_jobs, \
+    unpack_queue
 from twin.ops.trace_summary import trace_replay
 from twin.ops.workload import JobSpec
 
@@ -36,10 +39,6 @@ NO_ROWS.flags.writeable = False
 
 def _submit_s(job: Job) -> float:
     return job.spec.submit_s
-
-
-def _queue_key(job: Job) -> tuple:
-    return (job.spec.submit_s, job.spec.job_id)
 
 
 class JobBook:
@@ -61,12 +60,16 @@ class JobBook:
         self.accel_per_node = accel_per_node
         self.down = np.zeros(n_nodes, dtype=bool)
         self.capacity = n_nodes * accel_per_node
-        self._reject_check_s = math.inf   # no queued job can be rejected before this [s]
+        # (time [s] no queued job can be rejected before, sequence, job): the queued jobs that may
+        # become rejectable, soonest first, so that a long queue costs nothing per epoch
+        self._reject_due: list[tuple[float, int, Job]] = []
+        self._reject_seq = 0
         self.policy = policy
         self.idle_w, self.peak_w, self.peak_flops = idle_w, peak_w, peak_flops
         self.migration_cost_s = migration_cost_s
         self.costs = costs
         self.queue: list[Job] = []          # by (submit_s, job_id)
+        self.demand = DemandIndex()         # the same jobs by accelerators and priority (backfilling)
         self.slots = JobSlots()
         self._running: dict[int, Job] = {}  # by slot, in start order
         self._active = np.zeros(0, dtype=np.int64)   # their slots, in the same order
@@ -119,7 +122,8 @@ class JobBook:
         self.counts["submitted"] += 1
         job = Job(spec, spec.work_accel_s, self.estimate_s(spec))
         self.queue.append(job)
-        self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
+        self.demand.add(job)
+        self._watch(job)
 
     def available(self) -> np.ndarray:
         """Free accelerators per node as policies see them: none on failed nodes."""
@@ -146,7 +150,7 @@ class JobBook:
         running = tuple(self._running.values())
         view = (view if view is not None else NodeView())._replace(now_s=now_s, running=running, links=self.links)
         if revise is not None and self._running:
-            actions = revise(self.queue[:self._eligible(now_s)], self.available(), view)
+            actions = revise(self._waiting(now_s), self.available(), view)
             for action in actions:
                 if action[0] == "preempt":
                     self._interrupt(action[1], now_s, L.EVENT_PREEMPTION, action[1].placement[0][0])
@@ -156,27 +160,49 @@ class JobBook:
                 view = view._replace(running=tuple(self._running.values()))
         if eclipse:   # after migrations: a moved job has just checkpointed
             self.costs.checkpoint_before_eclipse(list(self._running.values()), eclipse_view, now_s)
-        eligible = self._eligible(now_s)
-        if not eligible:
+        waiting = self._waiting(now_s)
+        if not waiting:
             return
         place = getattr(self.policy, "place", self.policy)
-        started = place(self.queue[:eligible], self.available(), view)
+        started = place(waiting, self.available(), view)
         if not started:
             return
-        ids, slots = set(), []
+        slots = []
         for job, placement in started:
             slots.append(self._start(job, placement))
             if math.isnan(job.start_s):
                 job.start_s, job.first_sat = now_s, placement[0][0]
                 self.waits.append(now_s - job.spec.submit_s)
             job.run_start_s, job.status = now_s, "running"
-            ids.add(id(job))
         self._active = np.concatenate((self._active, np.array(slots, dtype=np.int64)))
-        self.queue = [j for j in self.queue if id(j) not in ids]
+        self._dequeue([job for job, _ in started])
 
     def _eligible(self, now_s: float) -> int:
         """Number of queued jobs submitted before ``now_s`` (the queue is in arrival order)."""
         return bisect.bisect_left(self.queue, now_s, key=_submit_s)
+
+    def _waiting(self, now_s: float) -> Eligible:
+        """The queued jobs a policy sees at ``now_s``: those submitted before it, in arrival order
+        (a view of the queue, with its index by demand: twin.ops.queue_index)."""
+        return Eligible(self.queue, self._eligible(now_s), self.demand, now_s)
+
+    def _dequeue(self, jobs) -> None:
+        """Take ``jobs`` out of the queue and its index."""
+        remove_jobs(self.queue, jobs)
+        for job in jobs:
+            self.demand.remove(job)
+
+    def __getstate__(self) -> dict:
+        # the queue packed (twin.ops.queue_index.pack_queue); its index and the rejection heap
+        # are made again from it on restore
+        state = {k: v for k, v in self.__dict__.items() if k not in ("demand", "_reject_due")}
+        return {**state, "queue": pack_queue(self.queue)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, queue=unpack_queue(state["queue"]), demand=DemandIndex(), _reject_due=[])
+        for job in self.queue:
+            self.demand.add(job)
+            self._watch(job)
 
     def _rejectable_from_s(self, job: Job) -> float:
         """A time [s] no later than the first dispatch that could reject ``job`` while it waits
@@ -197,31 +223,51 @@ class JobBook:
             return False
         return self.links.best_efficiency(job.n_accelerators, self.accel_per_node) < params.min_link_efficiency
 
-    def _reject(self, now_s: float) -> None:
-        """Reject what can never run, in queue order. The queue is scanned only from the
-        earliest time a queued job can become rejectable: a long queue costs nothing per epoch."""
-        if now_s < self._reject_check_s:
-            return
-        self._scan_for_rejects(now_s)
-        self._reject_check_s = min((self._rejectable_from_s(j) for j in self.queue), default=math.inf)
+    def _watch(self, job: Job) -> None:
+        """Check ``job`` for rejection from the earliest time it could be rejected (none: never)."""
+        from_s = self._rejectable_from_s(job)
+        if from_s < math.inf:
+            heapq.heappush(self._reject_due, (from_s, self._reject_seq, job))
+            self._reject_seq += 1
 
-    def _scan_for_rejects(self, now_s: float) -> None:
+    def _reject_reason(self, job: Job, now_s: float) -> str:
+        """Why ``job`` can never run if it has not started by ``now_s`` ("": it still may)."""
+        if job.n_accelerators > self.capacity:
+            return "too_many_accelerators"
+        if self._links_too_slow(job):
+            return "links_too_slow"
+        if now_s + job.remaining_accel_s / job.n_accelerators > job.spec.deadline_s:
+            return "deadline_unreachable"
+        return ""
+
+    def _reject(self, now_s: float) -> None:
+        """Reject what can never run, in queue order. Only the jobs that could have become
+        rejectable by ``now_s`` are looked at (:meth:`_watch`): a long queue costs nothing per
+        epoch, and a job too large for the constellation costs one look, not one scan of the
+        queue. A job not rejected yet (submitted at ``now_s``, or within the rounding margin of
+        its deadline) is looked at again at the next dispatch."""
+        due = self._reject_due
+        if not due or due[0][0] > now_s:
+            return
+        seen, looked = set(), []
+        while due and due[0][0] <= now_s:
+            job = heapq.heappop(due)[2]
+            if job.status == "queued" and id(job) not in seen:   # else started or gone (a requeue re-watches)
+                seen.add(id(job))
+                looked.append(job)
+        looked.sort(key=_queue_key)
         rejected = []
-        for job in self.queue[:self._eligible(now_s)]:
-            if job.n_accelerators > self.capacity:
-                job.reason = "too_many_accelerators"
-            elif self._links_too_slow(job):
-                job.reason = "links_too_slow"
-            elif now_s + job.remaining_accel_s / job.n_accelerators > job.spec.deadline_s:
-                job.reason = "deadline_unreachable"
-            else:
+        for job in looked:
+            reason = self._reject_reason(job, now_s) if job.spec.submit_s < now_s else ""
+            if not reason:   # not eligible yet, or within the rounding margin of its deadline
+                self._watch(job)
                 continue
-            job.status = "rejected"
+            job.status, job.reason = "rejected", reason
             self.counts["rejected"] += 1
             rejected.append(job)
         if rejected:
             self.done += rejected
-            self.queue = [j for j in self.queue if j.status != "rejected"]
+            self._dequeue(rejected)
 
     def _start(self, job: Job, placement) -> int:
         """Give ``job`` a slot and its accelerators; returns the slot (for ``_active``)."""
@@ -282,7 +328,8 @@ class JobBook:
         slot = self._stop(job)
         self._active = self._active[self._active != slot]
         bisect.insort(self.queue, job, key=_queue_key)
-        self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
+        self.demand.add(job)
+        self._watch(job)
 
     def _migrate(self, job: Job, placement, now_s: float) -> None:
         """Checkpoint now and move to ``placement``; the job stalls for the migration cost."""
@@ -342,7 +389,7 @@ class JobBook:
         job.preemptions += 1
         self.counts["rollbacks"] += 1
         self.events.append((now_s, sat, L.EVENT_ROLLBACK, float(job.spec.job_id)))
-        self._reject_check_s = min(self._reject_check_s, self._rejectable_from_s(job))
+        self._watch(job)
         return True
 
     def restore_nodes(self, nodes) -> None:
@@ -362,10 +409,11 @@ class JobBook:
         return lost
 
     def advance(self, rate_kn: np.ndarray, t0_s: float, dt_s: float, heat_kn=None, acc=None,
-                capacity_kl=None) -> None:
+                capacity_kl=None, dynamic_w=None) -> None:
         """Progress running jobs through a block of steps; finish those whose work ran out. With
         ``heat_kn`` and ``acc``, their accelerator-seconds go to the ledger (twin.kernels.jobs);
-        with links (``self.links``), ``capacity_kl`` (K, L) [bit/s] is their capacity per step."""
+        with links (``self.links``), ``capacity_kl`` (K, L) [bit/s] is their capacity per step;
+        ``dynamic_w`` (N,) [W] the power per unit rate of capped nodes (twin.ops.power_cap)."""
         if not self._running:
             return
         slots, active = self.slots, self._active
@@ -377,7 +425,7 @@ class JobBook:
             slots.n_accelerators, slots.remaining_accel_s, slots.energy_j, done_s, self.idle_w,
             self.peak_w, slots.work_accel_s, slots.checkpoint_interval_s, slots.since_checkpoint_s,
             slots.checkpoint_work_accel_s, slots.stall_s, active, slots.entry_hi, heat_kn, acc, self.waiting_from_s(),
-            *comm, slots.network_accel_s, slots.write_stall_s if self.costs is not None else None)
+            *comm, slots.network_accel_s, slots.write_stall_s if self.costs is not None else None, dynamic_w)
         finished = np.flatnonzero(done_s >= 0.0)
         if finished.size:
             for slot, end_s in zip(active[finished].tolist(), done_s[finished].tolist()):

@@ -38,6 +38,10 @@ Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES
 ``follow_the_sun``
     Places on the nodes that stay sunlit longest, and before a node's predicted eclipse entry
     checkpoints its jobs and migrates them to nodes that stay sunlit longer.
+``power_cap``
+    ``fifo``'s placement, then a power cap per node (:mod:`twin.ops.power_cap`): in eclipse the
+    highest cap whose load the battery carries to the predicted exit, in sunlight full cap unless
+    the next eclipse needs the energy; caps ride an eclipse where the others shed load.
 ``topology_aware``
     ``fifo`` whose gangs stay on linked satellites (:mod:`twin.ops.link_placement`): a gang over
     several satellites goes to a group joined by live links that carry its traffic at
@@ -61,10 +65,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from twin.constants import J_PER_WH, SECONDS_PER_HOUR, STEFAN_BOLTZMANN_W_M2_K4
+from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
 from twin.kernels.placement import first_fitting, gang_fill
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
 from twin.ops.link_placement import is_linked_gang, linked_fit
+from twin.ops.queue_index import demand_index
 
 NodeView = namedtuple(
     "NodeView",
@@ -140,6 +145,12 @@ def tiered_fit(n_accel: int, tiers) -> list[tuple[int, int]] | None:
     return None
 
 
+def _room(usable: np.ndarray) -> int:
+    """Accelerators a job could take now, on one node or a gang over several: a job needing more
+    does not fit (:func:`first_fit` fills a gang from what each node has)."""
+    return int(np.maximum(usable, 0).sum())
+
+
 def _take(free: np.ndarray, placement, placed: np.ndarray | None = None) -> None:
     for node, count in placement:
         free[node] -= count
@@ -180,6 +191,7 @@ class Policy:
 
     name = "base"
     uses_view = True     # False: the policy never reads node state (the engine skips building it)
+    examined = 0         # queued jobs the last place() looked at (its work, whatever the queue's length)
 
     def __init__(self, params: PolicyParams = PolicyParams()):
         self.params = params
@@ -201,7 +213,9 @@ class Policy:
         free = free_accel.copy()
         placed = np.zeros_like(free)   # what this epoch's decisions took already
         started = []
-        for job in queue:
+        self.examined = 0
+        for job in queue:   # a lazy walk (twin.ops.queue_index.Eligible): it stops at the head that blocks
+            self.examined += 1
             tiers = self.tiers(free, placed, view)
             placement = self.linked(tiered_fit(job.n_accelerators, tiers), job.n_accelerators, tiers, view)
             if placement is None:
@@ -238,25 +252,33 @@ class PriorityBackfill(Policy):
         return sorted(queue, key=lambda j: (-j.spec.priority, j.spec.submit_s, j.spec.job_id))
 
     def place(self, queue, free_accel, view) -> list:
-        jobs = self.ordered(queue)
+        """Jobs in priority order until one does not fit (the head, which gets the reservation),
+        then EASY backfilling over the rest. The walk goes by demand (twin.ops.queue_index): a
+        bucket of jobs none of which could start is skipped whole, so that jobs that cannot start
+        cost nothing here (:meth:`_could_start`)."""
+        index, before_s = demand_index(queue)
         free = free_accel.copy()
         order = node_order(len(free))
         started = []
-        i = 0
-        while i < len(jobs):
-            placement = self.linked(first_fit(jobs[i].n_accelerators, free, order), jobs[i].n_accelerators,
+        room = None   # once backfilling: (now, shadow time, free accelerators, those outside the reservation)
+        walk = index.merged(before_s, lambda key: room is None or self._could_start(key, index, *room))
+        self.examined = 0
+        head = None
+        for job, self.examined in walk:
+            placement = self.linked(first_fit(job.n_accelerators, free, order), job.n_accelerators,
                                     [(free, order)], view)
             if placement is None:
+                head = job
                 break
             _take(free, placement)
-            started.append((jobs[i], placement))
-            i += 1
-        if i == len(jobs):
+            started.append((job, placement))
+        if head is None:
             return started
         now = view.now_s if view is not None and view.now_s is not None else 0.0
         running = list(view.running) if view is not None and view.running is not None else []
-        shadow_s, spare = self._reservation(jobs[i], free, order, now, running, started)
-        for job in jobs[i + 1:]:
+        shadow_s, spare = self._reservation(head, free, order, now, running, started)
+        room = (now, shadow_s, _room(free), _room(np.minimum(free, spare)))
+        for job, self.examined in walk:
             if now + backfill_run_s(job) <= shadow_s:
                 placement = self.linked(first_fit(job.n_accelerators, free, order), job.n_accelerators,
                                         [(free, order)], view)
@@ -269,7 +291,20 @@ class PriorityBackfill(Policy):
             if placement is not None:
                 _take(free, placement)
                 started.append((job, placement))
+                room = (now, shadow_s, _room(free), _room(np.minimum(free, spare)))
         return started
+
+    @staticmethod
+    def _could_start(key, index, now, shadow_s, free, outside) -> bool:
+        """Whether a job of bucket ``key`` (accelerators, priority) might backfill: it needs no
+        more accelerators than are free anywhere (``free``: on one node or a gang), and either no
+        more than are free outside the reservation (``outside``) or an end by the shadow time (the
+        bucket's least estimate: twin.ops.queue_index.DemandIndex.least). Both only tighten as
+        jobs start, so a bucket refused stays refused within a pass."""
+        n_accel = key[0]
+        if n_accel > free:
+            return False
+        return n_accel <= outside or now + index.least(key, backfill_run_s) <= shadow_s
 
     @staticmethod
     def _reservation(head, free, order, now, running, started):
@@ -293,7 +328,8 @@ class PriorityBackfill(Policy):
         """Preempt lower-priority running jobs for the most important blocked job."""
         if not self.params.preempt or not queue or view is None or not view.running:
             return []
-        head = self.ordered(queue)[0]
+        index, before_s = demand_index(queue)
+        head = next(index.merged(before_s, lambda key: True))[0]
         order = node_order(len(free_accel))
 
         def fits(free) -> bool:   # where the head could start (on linked satellites, if link-aware)
@@ -315,164 +351,27 @@ class PriorityBackfill(Policy):
         return []
 
 
-def _have(view, field: str) -> bool:
-    return view is not None and getattr(view, field) is not None
-
-
-class PowerAware(Policy):
-    """Nodes with the most power to spare first: the accelerators a node can still power, both
-    through its next eclipse (:meth:`eclipse_budget`) and on average over an orbit
-    (:meth:`orbit_budget`), less those it runs; ties go to sunlit nodes, then to fuller
-    batteries. Nodes shedding load (idle, safe, thermal shutdown) get nothing; eclipsed nodes
-    within ``power_soc_margin`` of the battery floor come last."""
-    name = "power_aware"
-
-    def _accelerators(self, load_w):
-        """Busy accelerators a node load of ``load_w`` [W] pays for, bus and idle accelerators
-        first [1]."""
-        p = self.params
-        dynamic_w = max(p.peak_w - p.idle_w, 1e-9)
-        return np.floor((load_w - p.bus_w - p.accel_per_node * p.idle_w) / dynamic_w)
-
-    def orbit_budget(self, view) -> np.ndarray:
-        """Busy accelerators the array can sustain over a whole orbit [1] (N,): a constant load
-        L over sunlit time t_s and eclipse t_e balances when (P − L)·t_s·η_c = L·t_e/η_d, i.e.
-        L = P·t_s·η_c / (t_s·η_c + t_e/η_d), P the array's full-sun output."""
-        p = self.params
-        t_e = np.minimum(view.eclipse_duration_s, view.period_s)
-        t_s = view.period_s - t_e
-        never = np.isinf(view.next_eclipse_entry_s) & (view.sunlit_fraction >= 0.5)
-        t_e = np.where(never, 0.0, t_e)
-        t_s = np.where(never, view.period_s, t_s)
-        load_w = view.array_power_w * t_s * p.charge_efficiency / (
-            t_s * p.charge_efficiency + t_e / p.discharge_efficiency)
-        budget = np.clip(self._accelerators(load_w), 0, p.accel_per_node)
-        return np.where(np.isnan(load_w), p.accel_per_node, budget).astype(np.int64)
-
-    def eclipse_budget(self, view) -> np.ndarray:
-        """Busy accelerators each node can run through its next (or present) eclipse [1] (N,).
-
-        Usable energy: eclipsed nodes have what is above the floor now; sunlit nodes what they
-        will have at eclipse entry, charging at most at the C-rate limit until then. Load that
-        energy can carry over the eclipse, less bus and idle accelerators, over the dynamic
-        power of one accelerator."""
-        p = self.params
-        eclipsed = view.sunlit_fraction < 0.5
-        to_entry_h = np.clip(np.nan_to_num(view.next_eclipse_entry_s - view.now_s, posinf=1e9), 0, 1e9) / SECONDS_PER_HOUR
-        soc_at_entry = np.where(eclipsed, view.soc,
-                                np.minimum(p.max_soc, view.soc + p.charge_per_h * to_entry_h))
-        energy_j = np.maximum(soc_at_entry - p.min_soc, 0.0) * p.battery_wh * J_PER_WH
-        left_s = np.where(eclipsed, np.nan_to_num(view.next_eclipse_exit_s - view.now_s, nan=0.0),
-                          view.eclipse_duration_s)
-        never = ~eclipsed & np.isinf(view.next_eclipse_entry_s)
-        budget = self._accelerators(energy_j / np.maximum(left_s, 1.0))
-        return np.where(never, p.accel_per_node, np.clip(budget, 0, p.accel_per_node)).astype(np.int64)
-
-    def tiers(self, free, placed, view):
-        if not _have(view, "soc"):
-            return super().tiers(free, placed, view)
-        p = self.params
-        eclipsed = view.sunlit_fraction < 0.5
-        usable = ~np.isin(view.mode, SHEDDING_MODES)
-        low = eclipsed & (view.soc < p.min_soc + p.power_soc_margin)
-        spare = np.minimum(self.eclipse_budget(view), self.orbit_budget(view)) - (p.accel_per_node - free)
-        index = np.arange(len(free))
-        packed = np.lexsort((index, -view.soc, eclipsed, spare, low))      # tightest budget first
-        roomy = np.lexsort((index, -view.soc, eclipsed, -spare, low))      # most to spare first
-        within = np.clip(spare, 0, free)
-        return [(within, packed[usable[packed]]), (free, roomy[usable[roomy]])]
-
-
-class ThermalAware(Policy):
-    """Nodes with thermal headroom: a node may take the busy accelerators whose steady heat
-    (``heat_per_accel_k`` each) keeps its electronics below ``thermal_limit_k``, counting the
-    accelerators this epoch's decisions gave it already; jobs pack into the nodes with the least
-    headroom that still fits (keeping cool nodes free for large jobs), and go to the coolest
-    nodes only when no node has headroom for them. Nodes shedding load get nothing."""
-    name = "thermal_aware"
-
-    def headroom(self, placed, view) -> np.ndarray:
-        """Busy accelerators each node can still add below the limit [1] (N,)."""
-        p = self.params
-        margin_k = p.thermal_limit_k - view.electronics_temp_k
-        fit = np.floor(margin_k / max(p.heat_per_accel_k, 1e-9)) if p.heat_per_accel_k > 0 else \
-            np.where(margin_k > 0, p.accel_per_node, 0)
-        return np.clip(fit - placed, 0, p.accel_per_node).astype(np.int64)
-
-    def tiers(self, free, placed, view):
-        if not _have(view, "electronics_temp_k"):
-            return super().tiers(free, placed, view)
-        usable = ~np.isin(view.mode, SHEDDING_MODES)
-        room = self.headroom(placed, view)
-        projected = view.electronics_temp_k + self.params.heat_per_accel_k * placed
-        index = np.arange(len(free))
-        packed = np.lexsort((index, room))
-        coolest = np.lexsort((index, projected))
-        return [(np.minimum(room, free), packed[usable[packed]]), (free, coolest[usable[coolest]])]
-
-
-class FollowTheSun(Policy):
-    """Work goes where the Sun shines longest, and leaves a node before its eclipse."""
-    name = "follow_the_sun"
-
-    @staticmethod
-    def _sun_order(view, n: int) -> np.ndarray:
-        """Sunlit nodes by predicted eclipse entry (latest first), then eclipsed nodes by
-        predicted exit (soonest first); nodes shedding load last."""
-        eclipsed = view.sunlit_fraction < 0.5
-        shedding = np.isin(view.mode, SHEDDING_MODES)
-        key = np.where(eclipsed, view.next_eclipse_exit_s, -view.next_eclipse_entry_s)
-        return np.lexsort((np.arange(n), key, eclipsed, shedding))
-
-    def tiers(self, free, placed, view):
-        if not _have(view, "next_eclipse_entry_s"):
-            return super().tiers(free, placed, view)
-        return [(free, self._sun_order(view, len(free)))]
-
-    def revise(self, queue, free_accel, view) -> list:
-        """Checkpoint-and-migrate the jobs whose nodes enter eclipse within the lead time (or
-        are in eclipse) to nodes that stay sunlit at least ``migration_min_gain_s`` longer."""
-        if not _have(view, "next_eclipse_entry_s") or not view.running:
-            return []
-        p, now = self.params, view.now_s
-        entry, eclipsed = view.next_eclipse_entry_s, view.sunlit_fraction < 0.5
-        target = ~eclipsed & (entry - now >= p.migration_lead_s + p.migration_min_gain_s)
-        target &= ~np.isin(view.mode, SHEDDING_MODES)
-        order = np.lexsort((np.arange(len(free_accel)), -entry))
-        order = order[target[order]]
-        free = free_accel.copy()
-        urgent = []
-        for job in view.running:
-            if job.stall_s > 0.0:     # restoring after a migration: let it work
-                continue
-            nodes = np.array([node for node, _ in job.placement])
-            if eclipsed[nodes].any():
-                leave_by = now
-            else:
-                first_entry = entry[nodes].min()
-                if first_entry - p.migration_lead_s > now or now + estimated_run_s(job) <= first_entry:
-                    continue          # eclipse not yet close, or the job ends before it
-                leave_by = first_entry - p.migration_lead_s
-            urgent.append((leave_by, job.spec.job_id, job, nodes))
-        urgent.sort(key=lambda u: (u[0], u[1]))
-        actions = []
-        for _, _, job, nodes in urgent:
-            elsewhere = order[~np.isin(order, nodes)]
-            placement = self.linked(first_fit(job.n_accelerators, free, elsewhere), job.n_accelerators,
-                                    [(free, elsewhere)], view)
-            if placement is not None:
-                _take(free, placement)
-                actions.append(("migrate", job, placement))
-        return actions
-
-
 class TopologyAware(Fifo):
     """:class:`Fifo` whose gangs stay on linked satellites that carry their traffic
     (``link_aware`` always on)."""
     name = "topology_aware"
 
 
-POLICIES = {cls.name: cls for cls in (Fifo, PriorityBackfill, PowerAware, ThermalAware, FollowTheSun, TopologyAware)}
+_NODE_AWARE = ("PowerAware", "ThermalAware", "FollowTheSun")   # in twin.ops.policies, which imports this module
+
+
+def __getattr__(name: str):
+    """``POLICIES`` (the policies by config name) and the node-aware policies, from
+    :mod:`twin.ops.policies` once this module is loaded (it imports this one)."""
+    if name in _NODE_AWARE or name == "POLICIES":
+        from twin.ops import policies
+
+        if "POLICIES" not in globals():   # once: later look-ups find it here
+            globals()["POLICIES"] = {cls.name: cls for cls in (
+                Fifo, PriorityBackfill, policies.PowerAware, policies.ThermalAware, policies.FollowTheSun,
+                TopologyAware)}
+        return globals()["POLICIES"] if name == "POLICIES" else getattr(policies, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def make_policy(scheduler, spacecraft) -> Policy:
@@ -498,4 +397,7 @@ def make_policy(scheduler, spacecraft) -> Policy:
         link_aware=scheduler.link_aware or scheduler.policy == TopologyAware.name,
         min_link_efficiency=scheduler.min_link_efficiency,
         runtime_overestimate=scheduler.runtime_overestimate)
-    return POLICIES[scheduler.policy](params)
+    if scheduler.policy == "power_cap":
+        from twin.ops.power_cap import PowerCap   # its own module, which builds on this one
+        return PowerCap(params, scheduler, spacecraft)
+    return __getattr__("POLICIES")[scheduler.policy](params)

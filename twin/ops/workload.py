@@ -28,6 +28,44 @@ class JobSpec:
     deadline_s: float = math.nan            # latest end, since the epoch [s]; NaN = none
     checkpoint_bytes: float = math.nan      # its state [B]; NaN: the run's (twin.ops.checkpoints)
 
+    def __reduce__(self):
+        # positional: a checkpoint pickles a saturated queue's specs by the ten thousand, and a
+        # frozen dataclass's default (a state dict, set field by field) took ~3x as long
+        return JobSpec, (self.job_id, self.submit_s, self.work_accel_s, self.n_accelerators, self.priority,
+                         self.checkpoint_interval_s, self.deadline_s, self.checkpoint_bytes)
+
+
+# The load a workload offers when its config gives no arrival rate: the fraction of the installed
+# accelerators its jobs keep busy on average (offered load = rate x mean accelerators per job x
+# mean run time / accelerators). Below 1 so that the queue is stable (an M/G/c queue with an
+# offered load of 1 or more grows without bound: Kleinrock, Queueing Systems vol. 1, 1975, §3.5,
+# ρ < 1 for M/M/m); 0.8 as the reference designs offer theirs (docs/validation.md, "Where the
+# capacity goes": the Starlink shell and the ISS-like station 80 %, Suncatcher and Starcloud 85 %),
+# close to the 0.85 utilisation the spacedc economics assumes (twin.economics.published).
+DEFAULT_OFFERED_LOAD = 0.8
+
+
+def mean_run_h(workload) -> float:
+    """Mean run time of a job at full speed on all its accelerators [h]: the lognormal's
+    median x exp(σ²/2), or the exponential's mean (``median_work_accel_h`` is its mean)."""
+    if workload.work_distribution == "exponential":
+        return workload.median_work_accel_h
+    return workload.median_work_accel_h * math.exp(workload.work_sigma ** 2 / 2.0)
+
+
+def arrival_rate_per_h(workload, installed_accelerators: int | None) -> float:
+    """The Poisson workload's arrival rate [1/h]: its own, or the one at which it offers
+    ``offered_load`` (:data:`DEFAULT_OFFERED_LOAD` when null) of ``installed_accelerators``: load x
+    accelerators / (mean accelerators per job x :func:`mean_run_h`). Jobs larger than the
+    constellation count in the offer (they are rejected when they arrive)."""
+    if workload.arrival_rate_per_h is not None:
+        return workload.arrival_rate_per_h
+    if installed_accelerators is None:
+        raise ValueError("workload.offered_load needs the constellation's accelerators")
+    load = DEFAULT_OFFERED_LOAD if workload.offered_load is None else workload.offered_load
+    busy_h_per_job = float(np.mean(workload.accelerators)) * mean_run_h(workload)   # accelerator-hours
+    return load * installed_accelerators / busy_h_per_job
+
 
 def timer_s(interval) -> float:
     """A workload's ``checkpoint_interval_s`` as a JobSpec's [s]: young_daly is set per placement
@@ -43,7 +81,8 @@ def deadline_s(submit_s: float, work_accel_s: float, n_accelerators: int, slack)
 
 
 class PoissonSource:
-    """Poisson arrivals (rate ``arrival_rate_per_h``) up to ``until_s``.
+    """Poisson arrivals (rate ``arrival_rate_per_h``, or the one that offers ``offered_load`` of
+    ``installed_accelerators``: :func:`arrival_rate_per_h`) up to ``until_s``.
 
     Sizes: lognormal with median ``median_work_accel_h`` and shape ``work_sigma`` (the usual fit
     to GPU-cluster job durations; Jeon et al., USENIX ATC'19, "Analysis of large-scale
@@ -56,10 +95,19 @@ class PoissonSource:
     The source is a plain object (its generator included) so that a checkpoint can pickle it.
     """
 
-    def __init__(self, workload, rng: np.random.Generator, until_s: float):
+    def __init__(self, workload, rng: np.random.Generator, until_s: float, installed_accelerators: int | None = None):
+        from twin.config.limits import MAX_EXPECTED_JOBS
+        from twin.errors import InputError
+
         self.rng, self.until_s = rng, until_s
-        self.rate_per_h = workload.arrival_rate_per_h
-        self.mean_gap_s = SECONDS_PER_HOUR / max(workload.arrival_rate_per_h, 1e-300)
+        self.rate_per_h = arrival_rate_per_h(workload, installed_accelerators)
+        expected = self.rate_per_h * until_s / SECONDS_PER_HOUR
+        # an explicit rate was checked with the config; one from the offered load follows the constellation
+        if workload.arrival_rate_per_h is None and expected > MAX_EXPECTED_JOBS:
+            raise InputError(f"workload.offered_load: {self.rate_per_h:,.0f} jobs/h on {installed_accelerators:,} "
+                             f"accelerators gives {expected:,.0f} expected jobs, more than {MAX_EXPECTED_JOBS:,} "
+                             f"(each is a Python object): lower the load or shorten the run")
+        self.mean_gap_s = SECONDS_PER_HOUR / max(self.rate_per_h, 1e-300)
         self.choices = np.asarray(workload.accelerators, dtype=np.int64)
         self.median_s = workload.median_work_accel_h * SECONDS_PER_HOUR
         self.exponential = workload.work_distribution == "exponential"
@@ -133,9 +181,10 @@ class TraceSource:
         return spec
 
 
-def job_source(workload, rng: np.random.Generator, until_s: float, trace=None):
+def job_source(workload, rng: np.random.Generator, until_s: float, trace=None, installed_accelerators=None):
     """The workload's job source: an object with ``peek()`` (next job or None) and ``pop()``;
-    ``trace`` is a trace workload's file already read (:func:`twin.engine.inputs.read_inputs`)."""
+    ``trace`` is a trace workload's file already read (:func:`twin.engine.inputs.read_inputs`);
+    ``installed_accelerators``: the constellation's, for a Poisson workload's ``offered_load``."""
     if workload.kind == "poisson":
-        return PoissonSource(workload, rng, until_s)
+        return PoissonSource(workload, rng, until_s, installed_accelerators)
     return TraceSource(workload, until_s, trace)

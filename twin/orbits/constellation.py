@@ -31,9 +31,10 @@ def _build_shell(shell, index: int, epoch_utc, seed: int) -> "orbits.SatelliteSe
     if shell.kind == "walker":
         return orbits.walker_shell(shell.altitude_km, shell.inclination_deg, shell.planes,
                                    shell.sats_per_plane, shell.phasing, shell.pattern,
-                                   epoch_utc, shell.raan0_deg)
+                                   epoch_utc, shell.raan0_deg, shell.thickness_km, shell.layers)
     if shell.kind == "sso":
         return orbits.sso_shell(shell.altitude_km, shell.ltan_h, shell.planes,
-                                shell.sats_per_plane, epoch_utc, shell.phasing)
+                                shell.sats_per_plane, epoch_utc, shell.phasing, shell.ltan_span_h,
+                                shell.thickness_km, shell.layers)
     return orbits.cluster_shell(shell.altitude_km, shell.ltan_h, shell.n_sats, shell.radius_km,
                                 epoch_utc, seed=seed + index)

@@ -11,6 +11,18 @@ import numpy as np
 SYNTHETIC_NORAD_BASE = 900_000  # norad_id of synthetic satellite k is this + k
 
 
+def joined_planes(planes: list) -> np.ndarray:
+    """Plane indices of sets joined in order, offset so they stay unique across sets (-1, no
+    known plane, stays -1)."""
+    out, offset = [], 0
+    for plane in planes:
+        p = np.asarray(plane).astype(np.int32)
+        out.append(np.where(p >= 0, p + offset, -1).astype(np.int32))
+        if (p >= 0).any():
+            offset += int(p.max()) + 1
+    return np.concatenate(out)
+
+
 @dataclass(frozen=True)
 class SatelliteSet:
     """Satellites as SGP4 element sets plus the coordinates twin records per satellite.
@@ -46,13 +58,6 @@ class SatelliteSet:
         (-1 stays -1); synthetic satellites are renumbered 900000, 900001, ... in order."""
         if not sets:
             raise ValueError("SatelliteSet.concat needs at least one set")
-        planes = []
-        offset = 0
-        for s in sets:
-            p = s.plane.astype(np.int32)
-            planes.append(np.where(p >= 0, p + offset, -1).astype(np.int32))
-            if (p >= 0).any():
-                offset += int(p.max()) + 1
         norad = np.concatenate([s.norad_id for s in sets]).astype(np.int64)
         synthetic = norad >= SYNTHETIC_NORAD_BASE
         norad[synthetic] = SYNTHETIC_NORAD_BASE + np.arange(int(synthetic.sum()))
@@ -63,6 +68,6 @@ class SatelliteSet:
             satrecs=[r for s in sets for r in s.satrecs],
             name=np.concatenate([s.name for s in sets]),
             norad_id=norad,
-            plane=np.concatenate(planes),
+            plane=joined_planes([s.plane for s in sets]),
             skipped=tuple(x for s in sets for x in s.skipped),
         )

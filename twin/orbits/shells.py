@@ -111,8 +111,25 @@ def _check_counts(planes, sats_per_plane):
                          f"{planes!r} and {sats_per_plane!r}")
 
 
+def layer_altitudes_km(altitude_km: float, thickness_km: float, layers: int) -> np.ndarray:
+    """Altitudes of ``layers`` evenly spaced layers spanning ``thickness_km`` about ``altitude_km``.
+
+    A "shell" in a filing is a band of altitudes (SpaceX's orbital data-centre filing, FCC
+    SAT-LOA-20260108-00016, 2026: "narrow orbital shells spanning up to 50 km each"); twin fills
+    the band with ``layers`` layers of planes, the outermost at altitude +- thickness/2.
+    """
+    if int(layers) != layers or layers < 1:
+        raise ValueError(f"layers must be a positive integer, got {layers!r}")
+    if thickness_km < 0 or (thickness_km > 0 and layers < 2):
+        raise ValueError(f"a shell {thickness_km:g} km thick needs layers >= 2 (and thickness_km >= 0), "
+                         f"got layers {layers!r}")
+    if layers == 1:
+        return np.array([float(altitude_km)])
+    return altitude_km + thickness_km * (np.arange(layers) / (layers - 1) - 0.5)
+
+
 def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, pattern,
-                 epoch_utc: datetime, raan0_deg=0.0) -> SatelliteSet:
+                 epoch_utc: datetime, raan0_deg=0.0, thickness_km=0.0, layers=1) -> SatelliteSet:
     """Walker constellation T/P/F of circular orbits.
 
     Plane p (0..P-1) has RAAN raan0 + p * 360/P ("delta") or raan0 + p * 180/P ("star");
@@ -134,6 +151,9 @@ def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, 
     epoch_utc : datetime
     raan0_deg : float
         RAAN of plane 0 [deg].
+    thickness_km, layers : float, int
+        Plane p flies at layer p mod ``layers`` of :func:`layer_altitudes_km` (interleaved, so
+        every layer's planes are spread in RAAN); the default is one layer at ``altitude_km``.
 
     Returns
     -------
@@ -149,22 +169,34 @@ def walker_shell(altitude_km, inclination_deg, planes, sats_per_plane, phasing, 
     if altitude_km <= 0:
         raise ValueError(f"altitude_km must be positive, got {altitude_km!r}")
     spread = 2.0 * math.pi if pattern == "delta" else math.pi
-    a_m = EARTH_RADIUS_M + altitude_km * M_PER_KM
+    heights = _plane_altitudes_km(altitude_km, thickness_km, layers, planes)
+    a_m = [EARTH_RADIUS_M + h * M_PER_KM for h in heights]
     raans = [math.radians(raan0_deg) + p * spread / planes for p in range(planes)]
-    return _circular_shell("WALKER", epoch_utc, a_m, math.radians(inclination_deg), raans,
+    return _circular_shell("WALKER", epoch_utc, a_m, [math.radians(inclination_deg)] * planes, raans,
                            sats_per_plane, phasing)
 
 
+def _plane_altitudes_km(altitude_km, thickness_km, layers, planes) -> list[float]:
+    heights = layer_altitudes_km(altitude_km, thickness_km, layers)
+    if layers > planes:
+        raise ValueError(f"layers ({layers}) must not exceed planes ({planes}): a layer needs a plane")
+    if heights[0] <= 0:
+        raise ValueError(f"the lowest layer of a {thickness_km:g} km shell at {altitude_km:g} km is "
+                         f"below the surface")
+    return [float(heights[p % layers]) for p in range(planes)]
+
+
 def _circular_shell(prefix, epoch_utc, a_m, incl, raans, sats_per_plane, phasing):
-    """Circular planes at the given RAANs [rad], satellites evenly spaced in argument of
-    latitude, plane p's shifted by p·F·360°/T (Walker's relative phasing, T = all satellites)."""
+    """Circular planes at the given RAANs [rad], semi-major axes [m] and inclinations [rad] (one
+    each per plane), satellites evenly spaced in argument of latitude, plane p's shifted by
+    p·F·360°/T (Walker's relative phasing, T = all satellites)."""
     total = len(raans) * sats_per_plane
     elements, plane_ids, slots = [], [], []
     for p, raan in enumerate(raans):
         for s in range(sats_per_plane):
             u = (s * 2.0 * math.pi / sats_per_plane
                  + p * phasing * 2.0 * math.pi / total) % (2.0 * math.pi)
-            elements.append((a_m, 0.0, incl, raan % (2.0 * math.pi), 0.0, u))
+            elements.append((a_m[p], 0.0, incl[p], raan % (2.0 * math.pi), 0.0, u))
             plane_ids.append(p)
             slots.append(s)
     return _make_set(prefix, _sgp4_epoch_days(epoch_utc), elements, plane_ids, slots)
@@ -242,7 +274,7 @@ def raan_from_ltan_rad(ltan_h: float, epoch_utc: datetime) -> float:
 
 
 def sso_shell(altitude_km, ltan_h, planes, sats_per_plane, epoch_utc: datetime, phasing=0,
-              ltan_span_h=24.0) -> SatelliteSet:
+              ltan_span_h=24.0, thickness_km=0.0, layers=1) -> SatelliteSet:
     """Sun-synchronous circular shell.
 
     Inclination from :func:`sso_inclination_rad`.  Plane p has local time of ascending node
@@ -263,6 +295,8 @@ def sso_shell(altitude_km, ltan_h, planes, sats_per_plane, epoch_utc: datetime, 
         Walker-style F, 0 <= F < P.
     ltan_span_h : float
         Span of LTAN the planes are spread over [h].
+    thickness_km, layers : float, int
+        As in :func:`walker_shell`; each layer has its own sun-synchronous inclination.
 
     Returns
     -------
@@ -272,9 +306,10 @@ def sso_shell(altitude_km, ltan_h, planes, sats_per_plane, epoch_utc: datetime, 
     _check_counts(planes, sats_per_plane)
     if int(phasing) != phasing or not 0 <= phasing < planes:
         raise ValueError(f"phasing must be an integer in [0, {planes - 1}], got {phasing!r}")
-    incl = sso_inclination_rad(altitude_km)
+    heights = _plane_altitudes_km(altitude_km, thickness_km, layers, planes)
+    incl = [sso_inclination_rad(h) for h in heights]
     raan0 = raan_from_ltan_rad(ltan_h, epoch_utc)
-    a_m = EARTH_RADIUS_M + altitude_km * M_PER_KM
+    a_m = [EARTH_RADIUS_M + h * M_PER_KM for h in heights]
     raans = [raan0 + math.radians(15.0 * p * ltan_span_h / planes) for p in range(planes)]
     return _circular_shell("SSO", epoch_utc, a_m, incl, raans, sats_per_plane, phasing)
 

@@ -34,6 +34,7 @@ from twin.output.static import (command_line, compression_options, library_versi
                                  write_ledger_total, write_sat_variables, write_summary)
 from twin.output.schema import EVENT_DTYPE, JOB_DTYPE, SCHEMA, SCHEMA_VERSION
 from twin.output.tables import EVENTS, JOBS, LINKS, append_rows, copy_table_rows, create_table
+from twin.output.variables import state_variables
 from twin.kernels.dose import satellite_dose_rates
 
 
@@ -48,14 +49,6 @@ MAX_PENDING_WRITES = 2   # batches handed to the writer thread and not yet writt
 FILE_FORMAT = ("v110", "v110")
 RESERVE_METADATA_BYTES = 2 * 1024 * 1024
 RESERVE_MAX_BYTES = 256 * 1024 * 1024
-
-
-def state_variables(scenario) -> tuple:
-    """The /state variables of ``scenario``'s run file (the extrema only where asked for, the
-    links' only in a run with links)."""
-    stats = tuple(stat for stat in schema.EXTREMA_STATS if stat in scenario.output.aggregate)
-    links = scenario.links.topology != "none"
-    return tuple(v for v in schema.record_variables(stats) if links or not v.links)
 
 
 def chunk_records(scenario, n_sats: int) -> int:
@@ -210,6 +203,7 @@ class RunWriter:
             "duration_s": sim.duration_s, "seed": sim.seed, "config_yaml": config_yaml,
             "config_sha256": yaml_sha256(config_yaml), "ephemeris": "de421.bsp (skyfield-data)",
             "skipped_tles": "\n".join(f"{n}: {why}" for n, why in sats.skipped),
+            "state_variables": " ".join(v.name for v in self.variables),
             **versions,
         }
         f.attrs.update(attrs)

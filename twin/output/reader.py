@@ -124,7 +124,10 @@ def _check_layout(f: h5py.File, path) -> None:
     if version < schema.OLDEST_READ:
         raise RunFileError(f"{path}: run file schema version {version} (an older twin's layout); this twin reads "
                            f"{schema.OLDEST_READ} to {SCHEMA_VERSION}: run its scenario again (twin run --from {path})")
-    variables = [v for v in schema.STATE_VARIABLES if (not v.links or v.name in f) and v.since <= version]
+    recorded = _python(f.attrs.get("state_variables"))   # the run's choice (output.variables); older files: all
+    chosen = set(recorded.split()) if isinstance(recorded, str) else None
+    variables = [v for v in schema.STATE_VARIABLES if (not v.links or v.name in f) and v.since <= version
+                 and (chosen is None or v.name in chosen)]
     required = (schema.TIME, *_SAT_PATHS, schema.CAUSE, JOBS, EVENTS, schema.SUMMARY, schema.LEDGER,
                 *(v.name for v in variables))
     with reading(path):

@@ -60,7 +60,9 @@ def _new_figure(width=10.0, height=4.8, rows=1, sharex=True):
     return fig, axes
 
 
-def fig_soc(sample: RunSample, path: Path) -> Path:
+def fig_soc(sample: RunSample, path: Path) -> Path | None:
+    if "soc" not in sample.bands:
+        return None   # not recorded (output.variables)
     scale, xlabel = _time_axis(sample)
     x = sample.time_s / scale
     fig, (ax,) = _new_figure()
@@ -78,13 +80,16 @@ def fig_soc(sample: RunSample, path: Path) -> Path:
     return _save(fig, path)
 
 
-def fig_temperatures(sample: RunSample, path: Path) -> Path:
+def fig_temperatures(sample: RunSample, path: Path) -> Path | None:
     scale, xlabel = _time_axis(sample)
     x = sample.time_s / scale
+    panels = tuple(p for p in (("electronics_temp_k", "electronics node", "#d62728"),
+                               ("radiator_temp_k", "radiator node", "#1f77b4"),
+                               ("t_junction_k", "hottest accelerator junction (record mean)", "#ff7f0e"))
+                   if p[0] in sample.bands)
+    if not panels:
+        return None   # not recorded (output.variables)
     junction = "t_junction_k" in sample.bands
-    panels = (("electronics_temp_k", "electronics node", "#d62728"),
-              ("radiator_temp_k", "radiator node", "#1f77b4")) + (
-        (("t_junction_k", "hottest accelerator junction (record mean)", "#ff7f0e"),) if junction else ())
     fig, axes = _new_figure(height=3.5 * len(panels), rows=len(panels))
     lo = min(float(np.nanmin(sample.bands[name][0])) for name, _, _ in panels)
     hi = max(float(np.nanmax(sample.bands[name][2])) for name, _, _ in panels)
@@ -234,6 +239,8 @@ def fig_power(sample: RunSample, path: Path) -> Path:
     sample without them gets the min–max bands of ``sample.bands``."""
     values = getattr(sample, "power_values", None)
     if not values:
+        if not all(name in sample.bands for name, _, _ in POWER_PANELS):
+            return None   # not recorded (output.variables)
         return _fig_power_bands(sample, path)
     t = np.asarray(sample.power_time_s, dtype=np.float64)
     period = _orbit_period(sample)
@@ -334,7 +341,9 @@ def _eclipse_image(ax, x_edges, image, plane, title, vmin=0.0):
     return im
 
 
-def fig_eclipse_map(sample: RunSample, path: Path) -> Path:
+def fig_eclipse_map(sample: RunSample, path: Path) -> Path | None:
+    if sample.window_sunlit is None:
+        return None   # sunlit_fraction not recorded (output.variables)
     scale, xlabel = _time_axis(sample)
     binned = sample.binned_sunlit
     fig, axes = _new_figure(height=5.5 if binned is None else 9.5, rows=1 if binned is None else 2,
@@ -403,7 +412,9 @@ def fig_job_wait(sample: RunSample, path: Path) -> Path:
     return _save(fig, path)
 
 
-def fig_utilization(sample: RunSample, path: Path) -> Path:
+def fig_utilization(sample: RunSample, path: Path) -> Path | None:
+    if sample.utilization_mean is None or sample.mode_counts is None:
+        return None   # utilization or mode not recorded (output.variables)
     scale, xlabel = _time_axis(sample)
     x = sample.time_s / scale
     fig, (ax, ax_mode) = _new_figure(height=7.0, rows=2)

@@ -139,15 +139,18 @@ def read_sample(path) -> RunSample:
                            record_stride=ts, sat_stride=ss, time_s=f[schema.TIME][rows], plane=plane,
                            file_bytes=path.stat().st_size)
         # one variable at a time, reduced over satellites at once: memory stays at one sample
-        for name in BAND_VARIABLES + tuple(n for n in OPTIONAL_BANDS if n in f):
+        # what the file records (output.variables may leave variables out: their figures are not drawn)
+        for name in (n for n in BAND_VARIABLES + OPTIONAL_BANDS if n in f):
             sample.bands[name] = _bands(f[name][rows, cols])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows stay NaN
-            sample.utilization_mean = np.nanmean(f["utilization"][rows, cols].astype(np.float64), axis=1)
-        mode = f["mode"][rows, cols]
-        weight = n_sats / mode.shape[1]  # scales the sampled satellites up to the constellation
-        sample.mode_counts = np.stack([(mode == m).sum(axis=1) * weight for m in range(len(MODE_NAMES))])
-        del mode
+        if "utilization" in f:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows stay NaN
+                sample.utilization_mean = np.nanmean(f["utilization"][rows, cols].astype(np.float64), axis=1)
+        if "mode" in f:
+            mode = f["mode"][rows, cols]
+            weight = n_sats / mode.shape[1]  # scales the sampled satellites up to the constellation
+            sample.mode_counts = np.stack([(mode == m).sum(axis=1) * weight for m in range(len(MODE_NAMES))])
+            del mode
         time_all = f[schema.TIME]
         if n_rec <= MAX_TIME_POINTS:  # the whole run at full resolution
             window = n_rec
@@ -155,11 +158,13 @@ def read_sample(path) -> RunSample:
             window = int(np.searchsorted(time_all[:MAX_TIME_POINTS], ECLIPSE_WINDOW_S, "right"))
             window = max(1, min(window, MAX_TIME_POINTS))
         sample.window_time_s = time_all[:window]
-        sample.window_sunlit = f["sunlit_fraction"][:window, cols]
         sample.power_time_s = sample.window_time_s   # orbit means of power (the power figure)
-        sample.power_values = {n: f[n][:window, cols].astype(np.float32) for n in POWER_VARIABLES}
-        if n_rec > 3 * window:  # long enough for a whole-run view of eclipse seasons
-            _read_sunlit_blocks(f, sample, cols)
+        if all(n in f for n in POWER_VARIABLES):
+            sample.power_values = {n: f[n][:window, cols].astype(np.float32) for n in POWER_VARIABLES}
+        if "sunlit_fraction" in f:
+            sample.window_sunlit = f["sunlit_fraction"][:window, cols]
+            if n_rec > 3 * window:  # long enough for a whole-run view of eclipse seasons
+                _read_sunlit_blocks(f, sample, cols)
         _read_ledger(f, sample)
         n_jobs = n_rows(f["jobs"])
         sample.job_stride = max(1, math.ceil(n_jobs / MAX_JOB_ROWS))

@@ -26,7 +26,7 @@ faults are drawn per shard, so they are not the single run's draws.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -68,33 +68,26 @@ class ShardPlan:
 
 
 # ---------------------------------------------------------------- planning
-def shell_sets(scenario) -> list:
-    """Each config shell built on its own (with the seed a whole-constellation build gives it)."""
-    from twin.orbits.constellation import build_constellation
-
-    sim = scenario.simulation
-    return [build_constellation([shell], sim.epoch_utc, sim.seed + i)
-            for i, shell in enumerate(scenario.constellation)]
-
-
 def _units(scenario, by: str) -> tuple[list[int], int]:
-    """Unit sizes in satellite order, and the default number of shards."""
-    from twin.orbits import SatelliteSet
+    """Unit sizes in satellite order, and the default number of shards (designed shells are not
+    built: their sizes and planes follow from the config, twin.scaleout.selection)."""
+    from twin.orbits.satset import joined_planes
+    from twin.scaleout.selection import shell_layout
 
     shells = scenario.constellation
-    sets = shell_sets(scenario)
+    shell_planes, _, _ = shell_layout(scenario)
     if by == "cluster" and not any(s.kind == "cluster" for s in shells):
         raise ShardError("shard.by: cluster needs at least one kind: cluster shell in the constellation")
     if by in ("shell", "cluster"):
-        sizes = [len(s) for s in sets]
+        sizes = [len(p) for p in shell_planes]
         return sizes, len(sizes)
-    plane = (SatelliteSet.concat(sets) if len(sets) > 1 else sets[0]).plane
+    plane = joined_planes(shell_planes)
     sizes, default, start = [], 0, 0
-    for shell, sats in zip(shells, sets):
-        p = plane[start:start + len(sats)]
-        start += len(sats)
+    for shell, own in zip(shells, shell_planes):
+        p = plane[start:start + len(own)]
+        start += len(own)
         if shell.kind == "tle" or (p < 0).any():   # no planes known: any split is allowed
-            sizes += [1] * len(sats)
+            sizes += [1] * len(own)
             default += 1
             continue
         edges = np.flatnonzero(np.diff(p)) + 1
@@ -162,10 +155,10 @@ class JobStream:
             self.trace_id, self.censored, self.estimate_s)))
 
 
-def full_job_stream(scenario) -> JobStream:
-    """Every job the single run of ``scenario`` would submit, drawn as the engine draws them
-    (``twin.engine.simulation.Simulation``: child 0 of ``SeedSequence(seed)``, the same whatever the
-    number of children spawned)."""
+def full_job_stream(scenario, n_satellites: int | None = None) -> JobStream:
+    """Every job the single run of ``scenario`` (on ``n_satellites``: needed for an offered load) would submit, drawn as the
+    engine draws them (``twin.engine.simulation.Simulation``: child 0 of ``SeedSequence(seed)``, the
+    same whatever the number of children spawned)."""
     from twin.ops.workload import job_source
 
     sim = scenario.simulation
@@ -175,7 +168,8 @@ def full_job_stream(scenario) -> JobStream:
         from twin.ops.trace import load_trace
 
         trace = load_trace(scenario.workload.mapping)
-    source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace)
+    source = job_source(scenario.workload, np.random.default_rng(seeds[0]), sim.duration_s, trace,
+                        None if n_satellites is None else n_satellites * scenario.spacecraft.accelerator.count)
     specs = []
     while source.peek() is not None:
         specs.append(source.pop())
@@ -277,7 +271,7 @@ def shard_scenarios(scenario, plan: ShardPlan, folder: Path) -> list:
     from twin.config import scenario_from_dict
 
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = full_job_stream(scenario)
+    jobs = full_job_stream(scenario, int(sum(plan.counts)))
     capacity = np.asarray(plan.counts, dtype=np.int64) * scenario.spacecraft.accelerator.count
     dealt = deal_jobs(jobs.n_accelerators, capacity) if len(jobs) else np.zeros(0, np.int64)
     base = scenario.model_dump(mode="json")
@@ -299,21 +293,10 @@ def shard_scenarios(scenario, plan: ShardPlan, folder: Path) -> list:
 
 
 # ---------------------------------------------------------------- running a subset
-def subset(sats, start: int, count: int):
-    """Satellites ``start .. start + count - 1`` of a SatelliteSet."""
-    stop = start + count
-    if stop > len(sats):
-        raise ShardError(f"shard needs satellites {start}..{stop - 1}, the constellation has {len(sats)}")
-    return replace(sats, satrecs=sats.satrecs[start:stop], name=sats.name[start:stop],
-                   norad_id=sats.norad_id[start:stop], plane=sats.plane[start:stop],
-                   skipped=sats.skipped if start == 0 else ())
-
-
 def run_selected(scenario, out_path, start: int, count: int, log):
     """``twin.engine.simulation.run`` of satellites ``start .. start + count - 1`` only."""
     from twin.engine import simulation as engine
-    from twin.orbits.constellation import build_constellation
+    from twin.scaleout.selection import selected_satellites
 
-    sim = scenario.simulation
-    sats = subset(build_constellation(scenario.constellation, sim.epoch_utc, sim.seed), start, count)
+    sats = selected_satellites(scenario, start, count)   # only the shells it is in are built
     return engine.run(scenario, out_path, force=True, log=log, satellites=sats)
