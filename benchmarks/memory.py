@@ -2,8 +2,8 @@
 at 10,000 and 100,000 satellites, flat in run length); not in the quick suite (minutes).
 
 Each case is ``twin run configs/default.yaml`` on a designed Walker shell of the default's
-altitude and inclination (``planes`` x ``sats_per_plane``), default spacecraft and workload, in a
-fresh process: its peak RSS (``ru_maxrss``) less that of the same run of one satellite (the
+altitude and inclination (``planes`` x ``sats_per_plane``), default spacecraft and workload, three
+variables recorded (VARIABLES), in a fresh process: its peak RSS (``ru_maxrss``) less that of the same run of one satellite (the
 interpreter, the libraries and numba's code) over the number of satellites. A warm-up run first
 loads numba's cache, so that no case holds a compiler's memory. ``--where`` adds tracemalloc's
 largest live allocations by line at the largest total seen between steps (slower).
@@ -22,12 +22,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHELLS = {1: (1, 1), 10_000: (100, 100), 100_000: (400, 250)}   # satellites: (planes, per plane)
 HOURS = (1.0, 3.0)
+VARIABLES = ("soc", "electronics_temp_k", "utilization")   # recorded: a few, as a large run would choose
 
 
 def overrides(n_sats: int, hours: float) -> list[str]:
     planes, per_plane = SHELLS[n_sats]
     return [f"constellation.0.planes={planes}", f"constellation.0.sats_per_plane={per_plane}",
-            f"constellation.0.phasing={min(1, planes - 1)}", f"simulation.duration_s={hours * 3600:g}"]
+            f"constellation.0.phasing={min(1, planes - 1)}", f"simulation.duration_s={hours * 3600:g}",
+            f"output.variables=[{', '.join(VARIABLES)}]"]
 
 
 def _case(n_sats: int, hours: float, out: str, where: bool) -> dict:
