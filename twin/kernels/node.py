@@ -17,6 +17,7 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
+from numba.core import config as numba_config
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from twin.constants import SECONDS_PER_YEAR
@@ -410,9 +411,17 @@ def packed_params(p) -> np.ndarray:
 
 
 @kernel
-def unpacked_params(a):
-    """The NodeParams of :func:`packed_params`' array."""
+def _unpacked_params(a):
     return NodeParams(*to_fixed_tuple(a, N_PARAMS))
+
+
+def _unpacked_params_python(a):
+    return NodeParams(*a.tolist())
+
+
+# The NodeParams of packed_params' array; to_fixed_tuple is a numba intrinsic, which plain Python
+# (TWIN_DISABLE_JIT=1) cannot run: there the same tuple from the array's items
+unpacked_params = _unpacked_params_python if numba_config.DISABLE_JIT else _unpacked_params
 
 
 @njit(cache=True, nogil=True)
