@@ -8,8 +8,8 @@ import pytest
 from twin.config import Scheduler
 from twin.ops.job import Job
 from twin.ops.jobs import JobBook
-from twin.ops.scheduling import (NodeView, PolicyParams, PriorityBackfill, backfill_run_s, estimated_run_s,
-                                 make_policy)
+from twin.ops.policy_choice import make_policy
+from twin.ops.scheduling import NodeView, PolicyParams, PriorityBackfill, backfill_run_s, estimated_run_s
 from twin.ops.trace import TraceError, TraceMapping, load_trace
 from twin.ops.workload import JobSpec
 from twin.output.schema import JOB_DTYPE

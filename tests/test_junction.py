@@ -156,7 +156,7 @@ def test_step_demand_throttles_on_the_junction_only_when_asked():
 
 
 def test_thermal_aware_scheduler_keeps_clear_of_the_junction_limit():
-    from twin.ops.scheduling import make_policy
+    from twin.ops.policy_choice import make_policy
 
     scenario = scenario_with(**{"spacecraft.accelerator.thermal_limit": "junction", "scheduler.policy": "thermal_aware"})
     acc = scenario.spacecraft.accelerator

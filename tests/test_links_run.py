@@ -224,7 +224,8 @@ def test_preemption_under_link_aware_placement_only_frees_a_linked_group():
 
 
 def test_follow_the_sun_migrates_a_linked_gang_only_to_linked_satellites():
-    from twin.ops.scheduling import FollowTheSun, NodeView, PolicyParams
+    from twin.ops.policies import FollowTheSun
+    from twin.ops.scheduling import NodeView, PolicyParams
     from test_policies import running
 
     net = chain_network(n_sats=6)

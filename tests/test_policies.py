@@ -5,8 +5,9 @@ import pytest
 from twin.ops.job import Job
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
-from twin.ops.scheduling import (POLICIES, FollowTheSun, NodeView, PolicyParams, PowerAware,
-                                 PriorityBackfill, ThermalAware, make_policy, tiered_fit)
+from twin.ops.policies import FollowTheSun, PowerAware, ThermalAware
+from twin.ops.policy_choice import POLICIES, make_policy
+from twin.ops.scheduling import NodeView, PolicyParams, PriorityBackfill, tiered_fit
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses
 from twin.ops.workload import JobSpec
 from twin.output.reader import table_rows

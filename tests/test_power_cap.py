@@ -19,7 +19,8 @@ from twin.constants import J_PER_WH
 from twin.kernels import layout as L
 from twin.kernels.jobs import advance_jobs
 from twin.ops.power_cap import PowerCap, dynamic_w
-from twin.ops.scheduling import NodeView, make_policy
+from twin.ops.policy_choice import make_policy
+from twin.ops.scheduling import NodeView
 from twin.output.reader import state_names
 
 N_SATS, N_ACCEL = 8, 4

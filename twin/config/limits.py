@@ -107,6 +107,15 @@ MAX_DIRECTION_COMPONENT = 1.0e6  # a normal's direction is all that counts; boun
 #                            squared length cannot overflow
 
 # workload and scheduling
+# The load a workload offers when its config gives no arrival rate: the fraction of the installed
+# accelerators its jobs keep busy on average (offered load = rate x mean accelerators per job x
+# mean run time / accelerators). Below 1 so that the queue is stable (an M/G/c queue with an
+# offered load of 1 or more grows without bound: Kleinrock, Queueing Systems vol. 1, 1975, §3.5,
+# ρ < 1 for M/M/m); 0.8 as the reference designs offer theirs (docs/validation.md, "Where the
+# capacity goes": the Starlink shell and the ISS-like station 80 %, Suncatcher and Starcloud 85 %),
+# close to the 0.85 utilisation the spacedc economics assumes (twin.economics.published). A default, declared
+# here beside the workload's limits so that config and ops read the one value.
+DEFAULT_OFFERED_LOAD = 0.8
 MAX_EXPECTED_JOBS = 10_000_000  # Poisson jobs expected in a run (rate x duration): each is a
 #                            Python object and a /jobs row, so 1e7 is already GBs and hours
 MAX_ARRIVAL_RATE_PER_H = float(MAX_EXPECTED_JOBS)  # [1/h] no hour may hold more than a whole run

@@ -235,7 +235,7 @@ DEFAULTS.update({key: Provenance(*value) for key, value in {**_INFERENCE, **AUTO
 
 # Fields whose config default is null, the code then using a value it declares once (the field's
 # description names the constant): that value and where it comes from, for docs/parameters.md.
-from twin.ops.workload import DEFAULT_OFFERED_LOAD  # noqa: E402
+from twin.config.limits import DEFAULT_OFFERED_LOAD  # noqa: E402
 
 NULL_DEFAULTS: dict[str, tuple[float, Provenance]] = {
     "workload.offered_load": (DEFAULT_OFFERED_LOAD, Provenance(

@@ -270,7 +270,7 @@ class PoissonWorkload(Section):
     offered_load: Annotated[float, Field(gt=0, le=MAX_OFFERED_LOAD)] | None = Field(
         None, description="when arrival_rate_per_h is null: the fraction of the installed accelerators the "
                           "arrivals keep busy on average, rate = load x accelerators / (mean accelerators per "
-                          "job x mean run time); null = 0.8 (twin.ops.workload.DEFAULT_OFFERED_LOAD) [1]")
+                          "job x mean run time); null = 0.8 (twin.config.limits.DEFAULT_OFFERED_LOAD) [1]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
     median_work_accel_h: Hours = Field(
         2.0, description="median run time of a job at full speed (lognormal; the mean, with exponential) [h]; its work is this x its accelerators [accelerator-h]")

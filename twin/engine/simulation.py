@@ -45,7 +45,8 @@ from twin.engine.progress import Progress
 from twin.numba_cache import start_threads, will_compile
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses, semi_major_axis_m
 from twin.ops.power_cap import dynamic_w
-from twin.ops.scheduling import NodeView, make_policy
+from twin.ops.policy_choice import make_policy
+from twin.ops.scheduling import NodeView
 from twin.ops.workload import job_source
 from twin.ops.inference import inference_service
 

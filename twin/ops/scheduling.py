@@ -10,7 +10,7 @@ free_accel, view) -> list[action]``, called first at every epoch, whose actions 
 jobs: ``("preempt", job)`` (roll back to the last checkpoint and requeue) or ``("migrate", job,
 placement)`` (checkpoint now and move, paying the migration cost).
 
-Policies are chosen by name in the config (``scheduler.policy``, :data:`POLICIES`):
+Policies are chosen by name in the config (``scheduler.policy``, :data:`twin.ops.policy_choice.POLICIES`):
 
 ``fifo``
     First-fit in arrival order; the head of the queue blocks the rest. Blind to power and heat.
@@ -65,7 +65,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
 from twin.kernels.placement import first_fitting, gang_fill
 from twin.kernels.layout import MODE_IDLE, MODE_SAFE, MODE_THERMAL_SHUTDOWN
 from twin.ops.link_placement import is_linked_gang, linked_fit
@@ -355,49 +354,3 @@ class TopologyAware(Fifo):
     """:class:`Fifo` whose gangs stay on linked satellites that carry their traffic
     (``link_aware`` always on)."""
     name = "topology_aware"
-
-
-_NODE_AWARE = ("PowerAware", "ThermalAware", "FollowTheSun")   # in twin.ops.policies, which imports this module
-
-
-def __getattr__(name: str):
-    """``POLICIES`` (the policies by config name) and the node-aware policies, from
-    :mod:`twin.ops.policies` once this module is loaded (it imports this one)."""
-    if name in _NODE_AWARE or name == "POLICIES":
-        from twin.ops import policies
-
-        if "POLICIES" not in globals():   # once: later look-ups find it here
-            globals()["POLICIES"] = {cls.name: cls for cls in (
-                Fifo, PriorityBackfill, policies.PowerAware, policies.ThermalAware, policies.FollowTheSun,
-                TopologyAware)}
-        return globals()["POLICIES"] if name == "POLICIES" else getattr(policies, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def make_policy(scheduler, spacecraft) -> Policy:
-    """The policy named in the config, with its knobs (``scheduler``: :class:`twin.config.Scheduler`,
-    ``spacecraft``: :class:`twin.config.Spacecraft`)."""
-    from twin.config.junction import throttle_limits_k
-
-    acc, bat, rad, th = spacecraft.accelerator, spacecraft.battery, spacecraft.radiator, spacecraft.thermal
-    limit_k = throttle_limits_k(spacecraft)[0] - scheduler.thermal_margin_k
-    # steady rise per busy accelerator: its dynamic power through the electronics-radiator
-    # conductance in series with the radiator's linearised emission 4·ε·σ·T³·A at the limit
-    radiating_w_per_k = 4 * rad.emissivity * STEFAN_BOLTZMANN_W_M2_K4 * limit_k ** 3 * rad.area_m2 * rad.sides
-    heat_k = (acc.peak_power_w - acc.idle_power_w) * (1 / th.conductance_w_per_k + 1 / radiating_w_per_k)
-    params = PolicyParams(
-        accel_per_node=acc.count, preempt=scheduler.preempt,
-        bus_w=spacecraft.bus_power_w, idle_w=acc.idle_power_w, peak_w=acc.peak_power_w,
-        battery_wh=bat.capacity_wh, min_soc=bat.min_soc, max_soc=bat.max_soc,
-        charge_per_h=bat.max_charge_c_rate_per_h, charge_efficiency=bat.charge_efficiency,
-        discharge_efficiency=bat.discharge_efficiency, power_soc_margin=scheduler.power_soc_margin,
-        thermal_limit_k=limit_k, heat_per_accel_k=heat_k,
-        migration_lead_s=scheduler.migration_lead_s,
-        migration_min_gain_s=scheduler.migration_min_gain_s,
-        link_aware=scheduler.link_aware or scheduler.policy == TopologyAware.name,
-        min_link_efficiency=scheduler.min_link_efficiency,
-        runtime_overestimate=scheduler.runtime_overestimate)
-    if scheduler.policy == "power_cap":
-        from twin.ops.power_cap import PowerCap   # its own module, which builds on this one
-        return PowerCap(params, scheduler, spacecraft)
-    return __getattr__("POLICIES")[scheduler.policy](params)

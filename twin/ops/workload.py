@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.config.limits import DEFAULT_OFFERED_LOAD
 from twin.constants import SECONDS_PER_HOUR
 
 
@@ -35,14 +36,6 @@ class JobSpec:
                          self.checkpoint_interval_s, self.deadline_s, self.checkpoint_bytes)
 
 
-# The load a workload offers when its config gives no arrival rate: the fraction of the installed
-# accelerators its jobs keep busy on average (offered load = rate x mean accelerators per job x
-# mean run time / accelerators). Below 1 so that the queue is stable (an M/G/c queue with an
-# offered load of 1 or more grows without bound: Kleinrock, Queueing Systems vol. 1, 1975, §3.5,
-# ρ < 1 for M/M/m); 0.8 as the reference designs offer theirs (docs/validation.md, "Where the
-# capacity goes": the Starlink shell and the ISS-like station 80 %, Suncatcher and Starcloud 85 %),
-# close to the 0.85 utilisation the spacedc economics assumes (twin.economics.published).
-DEFAULT_OFFERED_LOAD = 0.8
 
 
 def mean_run_h(workload) -> float:

@@ -11,7 +11,11 @@ from dataclasses import replace
 import numpy as np
 
 from twin.orbits.satset import SYNTHETIC_NORAD_BASE, SatelliteSet, joined_planes
-from twin.scaleout.shard import ShardError
+from twin.errors import InputError
+
+
+class ShardError(InputError):
+    """A shard specification that does not fit the constellation."""
 
 
 def _build(scenario, index: int):

@@ -31,13 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.scaleout.selection import ShardError, selected_satellites, shell_layout
 
 GOLDEN = (5 ** 0.5 - 1) / 2   # frac of the golden ratio: the most evenly spreading step
 
 
-class ShardError(InputError):
-    """A shard specification that does not fit the constellation."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,6 @@ def _units(scenario, by: str) -> tuple[list[int], int]:
     """Unit sizes in satellite order, and the default number of shards (designed shells are not
     built: their sizes and planes follow from the config, twin.scaleout.selection)."""
     from twin.orbits.satset import joined_planes
-    from twin.scaleout.selection import shell_layout
 
     shells = scenario.constellation
     shell_planes, _, _ = shell_layout(scenario)
@@ -296,7 +293,6 @@ def shard_scenarios(scenario, plan: ShardPlan, folder: Path) -> list:
 def run_selected(scenario, out_path, start: int, count: int, log):
     """``twin.engine.simulation.run`` of satellites ``start .. start + count - 1`` only."""
     from twin.engine import simulation as engine
-    from twin.scaleout.selection import selected_satellites
 
     sats = selected_satellites(scenario, start, count)   # only the shells it is in are built
     return engine.run(scenario, out_path, force=True, log=log, satellites=sats)
