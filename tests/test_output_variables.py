@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, small_config
 from twin import open_run
 from twin.config import load_config
-from twin.engine.checkpoint import expected_size_bytes
+from twin.engine.filesize import expected_size_bytes, state_bytes
 from twin.engine.simulation import run
 from twin.output.reader import read_summary
 from twin.output.schema import STATE_VARIABLES
@@ -72,7 +72,9 @@ def test_the_size_bound_shrinks_with_the_choice(pair):
     from twin.output.hdf5 import record_bytes
     assert record_bytes(some, n) - record_bytes(some, 0) == per_sat * n
     assert per_sat < (record_bytes(whole, n) - record_bytes(whole, 0)) / n / 4   # 41 of 257 bytes here
-    assert expected_size_bytes(some, n) == records * record_bytes(some, n) + 1_000_000
+    from twin.output.hdf5 import chunk_records
+    assert state_bytes(some, n) == (records + chunk_records(some, n)) * record_bytes(some, n)
+    assert expected_size_bytes(whole, n) - expected_size_bytes(some, n) == state_bytes(whole, n) - state_bytes(some, n)
 
 
 def test_open_run_inspect_and_report_take_the_file(pair, tmp_path):
@@ -105,3 +107,14 @@ def test_an_unknown_variable_is_one_line_and_nothing_is_written(tmp_path, write_
     result = twin("run", links_only, "-o", tmp_path / "other.h5", "-q")
     assert result.returncode == 2 and "recorded only in a run with links" in result.stderr
     assert not (tmp_path / "other.h5").exists()
+
+
+@pytest.mark.parametrize("hours, compression", [(0.2, 0), (6.0, 0), (6.0, 1)])
+def test_the_file_is_no_larger_than_said_before_the_run(tmp_path, write_config, hours, compression):
+    """The size twin states before a run (and holds the disk to) covers the file it writes: /state
+    uncompressed with its last chunk allocated whole, the coordinates, events and jobs."""
+    cfg = small_config(**{"simulation.duration_s": hours * 3600, "output.compression": compression})
+    scenario = load_config(write_config(cfg))
+    out = tmp_path / "run.h5"
+    summary = run(scenario, out)
+    assert out.stat().st_size <= expected_size_bytes(scenario, summary["n_satellites"])

@@ -19,6 +19,7 @@ import shutil
 import signal
 from pathlib import Path
 
+from twin.engine.filesize import expected_size_bytes, state_bytes
 from twin.errors import InputError
 from twin.output.runlock import partial_path
 
@@ -156,23 +157,16 @@ def stop_signals(sim):
             signal.signal(sig, old)
 
 
-def expected_size_bytes(scenario, n_sats: int) -> int:
-    """Uncompressed size of the run file's /state (an upper bound; gzip usually halves it)."""
-    from twin.output.hdf5 import record_bytes
-
-    sim = scenario.simulation
-    n_records = -(-sim.n_steps // sim.record_every_steps)
-    return int(n_records * record_bytes(scenario, n_sats) + 1_000_000)
-
-
 def check_disk_space(scenario, n_sats: int, out_path, log, reserve_bytes: int = 0) -> None:
     """InputError unless the run file (and the space held in reserve to close it after a write
     fails, :mod:`twin.output.hdf5`) fits in the free space of its folder."""
+    state = state_bytes(scenario, n_sats)
     size = expected_size_bytes(scenario, n_sats) + reserve_bytes
     folder = Path(out_path).resolve().parent
     folder.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(folder).free
-    log(f"expected run file size: at most {size / 1e6:,.1f} MB uncompressed ({free / 1e9:,.1f} GB free)")
+    log(f"expected run file size: at most {state / 1e6:,.1f} MB of /state uncompressed, about "
+        f"{size / 1e6:,.1f} MB in all with the tables ({free / 1e9:,.1f} GB free)")
     if size > free:
         raise InputError(f"{out_path}: the run needs up to {size / 1e9:,.2f} GB but {folder} has "
                          f"{free / 1e9:,.2f} GB free; record less often (simulation.record_every_s) "
