@@ -456,6 +456,7 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=Non
         meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
                          compiling=will_compile(advance_nodes_packed))
         sim = _simulation(scenario, inputs, writer, meter)
+        del inputs   # the Satrec objects, ~1 kB per satellite (the feed's SatrecArray has copies)
         return _finish(sim, meter, writer, log, target)
 
 
@@ -488,6 +489,7 @@ def resume(run_path, progress: bool = False, log=None) -> dict | None:
         meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
                          start_s=ckpt["step"] * sim_cfg.dt_s, compiling=will_compile(advance_nodes_packed))
         sim = _simulation(scenario, inputs, writer, meter)
+        del inputs   # as in run
         sim.restore(ckpt)
         (log or logger.info)(f"resuming {target} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
         return _finish(sim, meter, writer, log, target)
