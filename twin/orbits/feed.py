@@ -74,10 +74,10 @@ class OrbitFeed:
         segments = max(1, min(BLOCK_BYTES, BYTES_PER_SAT_STEP * self.n_sats * MAX_BLOCK_STEPS) // block_bytes)
         self.block = self.segment * segments
         self.blocks_ahead = BLOCKS_AHEAD if block_bytes * segments <= BLOCK_BYTES else 1
-        if block_bytes > BLOCK_BYTES:   # part of a segment: whole SGP4 intervals, BLOCKS_AHEAD ahead (small)
+        if block_bytes > BLOCK_BYTES:   # part of a segment: whole SGP4 intervals
             least = self.every * -(-MIN_BLOCK_STEPS // self.every)
             self.block = min(self.segment, max(least, self.every * (BLOCK_BYTES // (step_bytes * self.every))))
-            self.blocks_ahead = BLOCKS_AHEAD
+            self.blocks_ahead = BLOCKS_AHEAD if step_bytes * self.block <= BLOCK_BYTES else 1
         # block starts: one segment (or block), then blocks doubling up to ``block`` (the engine
         # waits for the first; the feed's thread keeps ahead of the engine from then on), then
         # every ``block`` steps. Every segment boundary starts a block, so no block spans two
