@@ -33,7 +33,7 @@ def interpolation(n_sats: int, duration_s: float, dt_s: float = 10.0, every_step
     Lagrange through 8 nodes in between, the Sun with it) against SGP4 at every step (GCRS)."""
     sats = starlink(n_sats)
     prop = Propagator(sats, STARLINK_EPOCH)
-    n = len(prop.sats)
+    n = prop.n_sats
     n_steps = int(round(duration_s / dt_s))
     t_s = np.arange(n_steps + 1) * dt_s
     ref_pos, ref_vel, _ = prop.propagate(t_s)

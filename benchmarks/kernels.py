@@ -22,6 +22,7 @@ from numba import njit
 from twin.orbits.environment import sun_position_gcrs_m
 from twin.kernels import layout as L
 from twin.kernels import node as N
+from twin.kernels.events import event_buffers
 from twin.kernels.jobs import advance_jobs
 from twin.kernels.shadow import shadow_fraction
 from twin.kernels.battery import battery_limits_w, battery_step
@@ -155,9 +156,7 @@ def nodes_call(inp, k_steps: int, kernel=None):
     kernel = kernel or N.advance_nodes
     pos, vel, sun, dt_s, p = inp["pos"], inp["vel"], inp["sun"], inp["dt_s"], inp["params"]
     n, k_total = inp["n"], inp["k"]
-    cap = 3 * k_steps
-    ev = (np.empty((n, cap), np.int64), np.empty((n, cap), np.int64), np.empty((n, cap)),
-          np.zeros(n, np.int64))
+    ev = event_buffers(n, k_steps)   # as the engine makes them
     rate = np.empty((k_total, n))
     starts = list(range(0, k_total, k_steps))
     blocks = [(pos[a:a + k_steps + 1], vel[a:a + k_steps + 1], sun[a:a + k_steps + 1]) for a in starts]

@@ -29,7 +29,7 @@ from twin.ops.checkpoints import checkpoint_costs
 from twin.ops.radiation import fault_model
 from twin.ops.jobs import JobBook
 from twin.kernels import layout as L
-from twin.kernels.events import gather_events
+from twin.kernels.events import event_buffers, gather_events
 from twin.kernels.node import advance_nodes_packed, packed_params
 from twin.engine.nodes import (ask_view_factors, battery_energy_wh, battery_summary, close_interval, geometry_of,
                                initial_state, node_params, record_buffer, record_rows, reset_accumulators)
@@ -122,9 +122,7 @@ class Simulation:
         self.checkpoint_steps = _checkpoint_steps(scenario)
         self.stop_requested = False
         self.battery_start_wh = battery_energy_wh(self.state)
-        cap = 2 * self.orbits.segment   # per node: an eclipse edge and a mode change per step at most
-        self._ev = (np.empty((self.n, cap), np.int64), np.empty((self.n, cap), np.int64),
-                    np.empty((self.n, cap)), np.zeros(self.n, np.int64))
+        self._ev = None   # per-node event buffers, sized for the longest call yet (event_buffers)
         self.n_events = 0
         self.network = links
         self._rebuild_links(0)
@@ -151,6 +149,7 @@ class Simulation:
             pos, vel, sun = self.orbits.get(k0, k1)
             rate = np.empty((k1 - k0, self.n))
             heat = np.empty((k1 - k0, self.n))
+            self._ev = event_buffers(self.n, k1 - k0, self._ev)
             ev_step, ev_kind, ev_value, ev_count = self._ev
             self.state[L.STATE_DOWN] = self.jobs.down
             mode_at_start = self.mode.copy() if self.network is not None and self.network.drop_in_safe_mode else None
@@ -458,6 +457,7 @@ def run(scenario, out_path, force: bool = False, progress: bool = False, log=Non
         meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
                          compiling=will_compile(advance_nodes_packed))
         sim = _simulation(scenario, inputs, writer, meter)
+        del inputs   # the Satrec objects, ~1 kB per satellite (the feed's SatrecArray has copies)
         return _finish(sim, meter, writer, log, target)
 
 
@@ -490,6 +490,7 @@ def resume(run_path, progress: bool = False, log=None) -> dict | None:
         meter = Progress(sim_cfg.duration_s, len(inputs.sats), enabled=progress, log=log, dt_s=sim_cfg.dt_s,
                          start_s=ckpt["step"] * sim_cfg.dt_s, compiling=will_compile(advance_nodes_packed))
         sim = _simulation(scenario, inputs, writer, meter)
+        del inputs   # as in run
         sim.restore(ckpt)
         (log or logger.info)(f"resuming {target} at {sim.step * sim.dt_s:,.0f} s of {sim_cfg.duration_s:,.0f} s")
         return _finish(sim, meter, writer, log, target)

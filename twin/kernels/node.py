@@ -236,8 +236,9 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
     acc : (N_ACC, N) record accumulators, incremented in place; with ``p.record_extrema`` also the
         running minimum and maximum of the step means of the flows in EXTREMA_ACC
     rate_out : (K, N) compute rate of a busy accelerator per step [1] (0 = no progress)
-    ev_step, ev_kind : (N, cap) int64; ev_value : (N, cap) float64; ev_count : (N,) int64 —
-        per-node event buffers (cap >= 3·K): step index k (the event is at boundary k+1)
+    ev_step, ev_kind : (N, cap) integers; ev_value : (N, cap) float64; ev_count : (N,) int64 —
+        per-node event buffers (cap >= 2·K; the engine's: twin.kernels.events.event_buffers, int32
+        and int8): step index k (the event is at boundary k+1)
     heat_out : (K, N), optional: the share of each step a busy accelerator lost to heat (1 minus
         the thermal throttle, averaged over the step, times the throughput its power cap leaves) [1];
         what it lost besides, 1 - rate - heat, went to power, its power cap included (0 with no

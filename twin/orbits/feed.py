@@ -11,10 +11,13 @@ Blocks are prepared ahead of the one asked for (BLOCKS_AHEAD of them, one when b
 large): a block's new SGP4 nodes and the Sun are computed at once (they hold the GIL), then the
 feed's own thread interpolates it and (``derive``) turns it into what the physics needs of the
 orbits alone, with numba functions that release the GIL, on the other core, while the engine
-steps the physics through the present block. Every block is computed by the same functions from
-the same inputs whichever thread runs them, so the results do not depend on the timing; a
-block's length (from a memory budget) does not change any boundary's values, and the engine
-cuts the physics at fixed segments (:meth:`OrbitFeed.segment_end`), never at block ends.
+steps the physics through the present block. Every
+block is computed by the same functions from the same inputs whichever thread runs them, so the
+results do not depend on the timing; a block's length (from a memory budget) does not change any
+boundary's values. The engine cuts the physics at fixed segments (:meth:`OrbitFeed.segment_end`),
+never at block ends (a job that finishes frees its accelerators at the end of a call: where calls
+end must not depend on the constellation's size); a call that spans blocks shorter than its
+segment (a large constellation's) gets their boundaries joined.
 """
 from __future__ import annotations
 
@@ -32,7 +35,11 @@ SEGMENT_STEPS = 64  # the engine advances the physics in segments that end at mu
 #                     cut does not depend on the constellation's size (a shard's on its own)
 BLOCK_BYTES = 8 * 2 ** 20   # a block's positions, velocities and derived geometry, about: a small
 #                             constellation gets blocks of many segments (fewer SGP4 and ephemeris
-#                             calls, each with a fixed cost), a large one blocks of one segment
+#                             calls, each with a fixed cost), a large one blocks of part of one,
+#                             whole SGP4 intervals and at least MIN_BLOCK_STEPS (issue 25: the blocks
+#                             held were most of a large run's memory per satellite)
+MIN_BLOCK_STEPS = 8   # a block shares its end boundary with the next, computed in both: at most an
+#                       eighth more (with SGP4 at every step, ``every`` = 1)
 MAX_BLOCK_STEPS = 1024
 BYTES_PER_SAT_STEP = 96     # position, velocity (6 float64) and geometry (6 float64; the array's heat
 #                             balance adds 3 of N_GEOMETRY's rows, its blocks ~25 % over BLOCK_BYTES)
@@ -62,23 +69,32 @@ class OrbitFeed:
         self.every = every
         self.n_sats = len(sats)
         self.segment = self.every * -(-SEGMENT_STEPS // self.every)
-        block_bytes = BYTES_PER_SAT_STEP * max(self.n_sats, 1) * self.segment
+        step_bytes = BYTES_PER_SAT_STEP * max(self.n_sats, 1)
+        block_bytes = step_bytes * self.segment
         segments = max(1, min(BLOCK_BYTES, BYTES_PER_SAT_STEP * self.n_sats * MAX_BLOCK_STEPS) // block_bytes)
         self.block = self.segment * segments
         self.blocks_ahead = BLOCKS_AHEAD if block_bytes * segments <= BLOCK_BYTES else 1
-        # block starts: one segment, then blocks doubling up to ``block`` (the engine waits for
-        # the first; the feed's thread keeps ahead of the engine from then on), then every
-        # ``block`` steps. Blocks start at segment boundaries, so no segment spans two.
-        starts, length = [0], self.segment
+        if block_bytes > BLOCK_BYTES:   # part of a segment: whole SGP4 intervals
+            least = self.every * -(-MIN_BLOCK_STEPS // self.every)
+            self.block = min(self.segment, max(least, self.every * (BLOCK_BYTES // (step_bytes * self.every))))
+            self.blocks_ahead = BLOCKS_AHEAD if step_bytes * self.block <= BLOCK_BYTES else 1
+        # block starts: one segment (or block), then blocks doubling up to ``block`` (the engine
+        # waits for the first; the feed's thread keeps ahead of the engine from then on), then
+        # every ``block`` steps. Every segment boundary starts a block, so no block spans two
+        # segments; blocks shorter than a segment tile it from its start.
+        starts, length = [0], min(self.segment, self.block)
         while starts[-1] + length < n_steps:
             starts.append(starts[-1] + length)
             length = min(2 * length, self.block)
+            if self.block < self.segment:
+                length = min(length, self.segment_end(starts[-1]) - starts[-1])
         self._block_starts = np.array(starts + [n_steps])
         # nodes every `every` steps and at the run's end (a shorter last interval)
         self.node_steps = np.append(np.arange(0, n_steps, every), n_steps)
         self.n_points = min(STENCIL, len(self.node_steps))
         self._start = self._end = -1   # the block held: steps _start.._end - 1
         self._cache = None
+        self._joined = None   # (k0, k1, window): boundaries of a call that spans blocks (_window)
         self.derive = derive
         self.velocities = velocities or derive is None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="twin-orbits")
@@ -175,19 +191,39 @@ class OrbitFeed:
 
     def get(self, k0: int, k1: int):
         """Boundaries k0..k1 (inclusive) as (pos [m], vel [m/s], sun [m]); k0..k1 in one segment."""
-        a, b = self._span(k0, k1)
-        pos, vel, sun, _ = self._cache
+        (pos, vel, sun, _), a = self._window(k0, k1)
+        b = a + k1 - k0
         return pos[a:b + 1], vel[a:b + 1], sun[a:b + 1]
 
     def derived(self, k0: int, k1: int):
         """``derive``'s result for boundaries k0..k1 (its first axis), as :meth:`get`."""
-        a, b = self._span(k0, k1)
-        return self._cache[3][a:b + 1]
+        window, a = self._window(k0, k1)
+        return window[3][a:a + k1 - k0 + 1]
 
-    def _span(self, k0: int, k1: int) -> tuple[int, int]:
+    def _window(self, k0: int, k1: int):
+        """(pos, vel, sun, derived) holding boundaries k0..k1, and the index of k0 in them: the
+        block's, or, where k0..k1 spans blocks shorter than its segment, the pieces joined (a
+        copy of one call's boundaries, kept while calls ask within it)."""
+        joined = self._joined
+        if joined is not None and joined[0] <= k0 and k1 <= joined[1]:
+            return joined[2], k0 - joined[0]
+        self._joined = None
         if not self._start <= k0 < self._end:
             self._load(self.block_start(k0))
-        return k0 - self._start, k1 - self._start
+        if k1 <= self._end:
+            return self._cache, k0 - self._start
+        parts, k = [], k0
+        while True:   # the blocks after the first are those made ahead: no jump
+            hi = min(k1, self._end)
+            a, b = k - self._start, hi - self._start + (hi == k1)   # a shared boundary once
+            parts.append([x if x is None or len(x) == 0 else x[a:b] for x in self._cache])
+            if hi == k1:
+                break
+            k = hi
+            self._load(self.block_start(k))
+        window = tuple(p[0] if p[0] is None or len(p[0]) == 0 else np.concatenate(p) for p in zip(*parts))
+        self._joined = (k0, k1, window)
+        return window, 0
 
     def close(self) -> None:
         """Stop the feed's thread (a block being computed ahead is finished first)."""

@@ -125,7 +125,7 @@ class Propagator:
                  frame_node_step_s: float | None = SECONDS_PER_HOUR):
         if len(sats) == 0:
             raise ValueError("Propagator needs at least one satellite")
-        self.sats = sats
+        self.n_sats = len(sats)   # not the set: its Satrec objects (~1 kB each) go once the array has them
         self.epoch_utc = as_utc(epoch_utc)
         self.frame_node_step_s = frame_node_step_s
         self._array = SatrecArray(list(sats.satrecs))
@@ -151,7 +151,7 @@ class Propagator:
         """
         t_s = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
         if t_s.size == 0:
-            n = len(self.sats)
+            n = self.n_sats
             return np.empty((0, n, 3)), np.empty((0, n, 3)), np.empty((0, n), dtype=np.uint8)
         jd, fr = sgp4_utc_jd(skyfield_times(self.epoch_utc, t_s))
         error, r_km, v_km_s = propagate_teme_km(self._array, jd, fr)
