@@ -63,7 +63,7 @@ def selected_satellites(scenario, start: int, count: int) -> SatelliteSet:
         raise ShardError(f"shard needs satellites {start}..{stop - 1}, the constellation has {int(cum[-1])}")
     first = int(np.searchsorted(cum, start, "right") - 1)
     last = int(np.searchsorted(cum, stop - 1, "right") - 1)
-    sets = [loaded.get(i) or _build(scenario, i) for i in range(first, last + 1)]
+    sets = [loaded[i] if i in loaded else _build(scenario, i) for i in range(first, last + 1)]
     kept = SatelliteSet.concat(sets) if len(sets) > 1 else sets[0]
     norad = np.asarray(kept.norad_id, dtype=np.int64).copy()
     is_synthetic = norad >= SYNTHETIC_NORAD_BASE
