@@ -155,6 +155,7 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
              record_every_s: float = 60.0, measure_bare: bool = True,
              compression: int | str | None = None, jobs_per_sat_h: float = JOBS_PER_SAT_H) -> dict:
     """One end-to-end case in this process; see the module docstring."""
+    from twin.engine.node_threads import thread_count
     from twin.engine.simulation import run
 
     out_dir = Path(out_dir)
@@ -194,7 +195,7 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
         "jobs_queued_at_end": summary["jobs_queued_at_end"], "jobs_running_at_end": summary["jobs_running_at_end"],
         "energy_balance_rel_error": summary["energy_balance_rel_error"],
         "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
-        "numba_threads": _numba_threads(),
+        "numba_threads": thread_count(summary["n_satellites"]),
     }
     out_path.unlink()
     (out_dir / "warmup.h5").unlink(missing_ok=True)
@@ -206,12 +207,6 @@ def run_case(n_sats: int | None, duration_s: float, out_dir, dt_s: float = 10.0,
                        "ratio_to_bare": result["sat_steps_per_s"] / bare["sat_steps_per_s"],
                        "ratio_to_bare_cpu": result["sat_steps_per_cpu_s"] / bare["sat_steps_per_cpu_s"]})
     return result
-
-
-def _numba_threads() -> int:
-    import numba
-
-    return numba.get_num_threads()
 
 
 def run_case_in_subprocess(case: dict, threads: int | None = None, timeout_s: float = 3600.0) -> dict:

@@ -5,9 +5,10 @@ the K + 1 boundaries of K steps of 10 s from the catalogue's epoch (so the shado
 penumbra and umbra in their true proportions), the default config's spacecraft, and half of the
 nodes running jobs.
 
-``advance_nodes`` runs in parallel over nodes (numba ``prange``): it is timed on one thread
-(``numba.set_num_threads(1)``, process CPU time: docs/design.md §8 counts ns per satellite-step on
-one core) and on all threads (wall time). Its building blocks are timed one by one inside small
+``advance_nodes`` runs in one thread, and the engine shares the nodes' chunks among threads
+(:class:`twin.engine.node_threads.NodeThreads`): it is timed on one thread (process CPU time:
+docs/design.md §8 counts ns per satellite-step on one core) and on as many threads as the engine
+would use, at least two (wall time). Its building blocks are timed one by one inside small
 njit loops that carry their result forward, so that nothing is optimised away.
 """
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import math
 import time
 
-import numba
 import numpy as np
 from numba import njit
 
@@ -30,6 +30,7 @@ from twin.kernels.power import shed_load
 from twin.kernels.solar import array_power_w, incidence_cos_lvlh, lvlh_axes, solar_irradiance_w_m2
 from twin.kernels.thermal import LANE_SCRATCH_ROWS, thermal_constants, two_node_step_lanes
 from twin.engine.nodes import initial_state, node_params
+from twin.engine.node_threads import NodeThreads, thread_count
 from twin.orbits import Propagator
 
 from benchmarks.common import STARLINK_EPOCH, default_spacecraft, starlink
@@ -150,10 +151,14 @@ def realistic_inputs(n_nodes: int, n_steps: int, dt_s: float = 10.0, seed: int =
             "accel_idle_w": sc.accelerator.idle_power_w, "accel_peak_w": sc.accelerator.peak_power_w}
 
 
-def nodes_call(inp, k_steps: int, kernel=None):
+def nodes_call(inp, k_steps: int, kernel=None, threads: int = 0):
     """A closure that runs advance_nodes over all nodes in calls of ``k_steps`` steps (fresh
-    state each time) as the engine does, and returns the rate array of the whole pass."""
+    state each time) as the engine does, and returns the rate array of the whole pass; with
+    ``threads``, the engine's way: advance_nodes_packed over NodeThreads."""
     kernel = kernel or N.advance_nodes
+    if threads:
+        pool, packed = NodeThreads(inp["n"], threads), N.packed_params(inp["params"])
+        kernel = lambda *a: pool.run(N.advance_nodes_packed, *a[:7], packed, *a[8:], None, np.inf)  # noqa: E731
     pos, vel, sun, dt_s, p = inp["pos"], inp["vel"], inp["sun"], inp["dt_s"], inp["params"]
     n, k_total = inp["n"], inp["k"]
     ev = event_buffers(n, k_steps)   # as the engine makes them
@@ -252,33 +257,28 @@ def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = T
         rows.append({"name": name, "ns_per_sat_step": seconds / steps * 1e9, "n_nodes": n,
                      "n_steps": k, "note": note, "design_kernel": design_kernel})
 
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        if pieces:
-            _pieces(row, rows, inp, repeats)
-        call64 = nodes_call(inp, 64)
-        row("advance_nodes (fused), 1 thread, K=64 per call", time_kernel(call64, tuple, repeats),
-            "process CPU time; the engine's propagation block")
-        call6 = nodes_call(inp, 6)
-        row("advance_nodes (fused), 1 thread, K=6 per call", time_kernel(call6, tuple, repeats),
-            "what the engine calls per 60 s tick")
-        rate = call64()
-        ptr, member_node, member_accel, n_accel, n_jobs = _jobs_problem(rate, int(p.n_accel))
+    threads = max(2, thread_count(n))
+    if pieces:
+        _pieces(row, rows, inp, repeats)
+    call64 = nodes_call(inp, 64)
+    row("advance_nodes (fused), 1 thread, K=64 per call", time_kernel(call64, tuple, repeats),
+        "process CPU time; the engine's propagation block")
+    call6 = nodes_call(inp, 6)
+    row("advance_nodes (fused), 1 thread, K=6 per call", time_kernel(call6, tuple, repeats),
+        "what the engine calls per 60 s tick")
+    rate = call64()
+    ptr, member_node, member_accel, n_accel, n_jobs = _jobs_problem(rate, int(p.n_accel))
 
-        def jobs_args():
-            return (rate, 0.0, dt_s, ptr, member_node, member_accel, n_accel,
-                    np.full(n_jobs, 1e12), np.zeros(n_jobs), np.full(n_jobs, -1.0),
-                    inp["accel_idle_w"], inp["accel_peak_w"])
-        seconds = time_kernel(advance_jobs, jobs_args, repeats)
-        row("advance_jobs", seconds, f"{n_jobs} running jobs on half the nodes, 20 % gangs of 2; "
-                                     f"{seconds / (n_jobs * k) * 1e9:.1f} ns per job-step",
-            design_kernel="job progress")
-    finally:
-        numba.set_num_threads(threads)
-    if threads > 1:
-        call64 = nodes_call(inp, 64)
-        row(f"advance_nodes (fused), {threads} threads, K=64 per call",
-            time_kernel(call64, tuple, repeats, clock=time.perf_counter),
-            "wall time, so other processes on the machine count against it")
+    def jobs_args():
+        return (rate, 0.0, dt_s, ptr, member_node, member_accel, n_accel,
+                np.full(n_jobs, 1e12), np.zeros(n_jobs), np.full(n_jobs, -1.0),
+                inp["accel_idle_w"], inp["accel_peak_w"])
+    seconds = time_kernel(advance_jobs, jobs_args, repeats)
+    row("advance_jobs", seconds, f"{n_jobs} running jobs on half the nodes, 20 % gangs of 2; "
+                                 f"{seconds / (n_jobs * k) * 1e9:.1f} ns per job-step",
+        design_kernel="job progress")
+    call64 = nodes_call(inp, 64, threads=threads)
+    row(f"advance_nodes (fused), {threads} threads, K=64 per call",
+        time_kernel(call64, tuple, repeats, clock=time.perf_counter),
+        "wall time, so other processes on the machine count against it")
     return rows

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 
-import numba
 
 from benchmarks.common import DEFAULT_CONFIG
 from benchmarks.kernels import nodes_call, realistic_inputs, time_kernel
@@ -44,7 +43,6 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=256)
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
-    numba.set_num_threads(1)
     inp = realistic_inputs(args.nodes, args.steps)
     for name, overrides in VARIANTS.items():
         sc = load_config(DEFAULT_CONFIG, overrides).spacecraft

@@ -382,19 +382,20 @@ def test_where_calls_cut_a_segment_does_not_change_the_physics():
 def test_packed_parameters_are_the_same_parameters():
     """The engine hands the kernel its parameters as a float64 array (numba types it at once);
     unpacked, every field is the namedtuple's, and a kernel call gives the same bits."""
-    from twin.kernels.node import advance_nodes_packed, packed_params, unpacked_params
+    from twin.kernels.node import advance_nodes_packed, chunk_count, packed_params, unpacked_params
 
     scenario = default_scenario()
     p = node_params(scenario.spacecraft, record_extrema=True)
     assert unpacked_params(packed_params(p)) == p
     pos, vel, sun = circular_orbit(8, 40, 10.0)
     outs = []
-    for kernel, params in ((advance_nodes, p), (advance_nodes_packed, packed_params(p))):
+    for kernel, params, tail in ((advance_nodes, p, ()),
+                                 (advance_nodes_packed, packed_params(p), (None, np.inf, 0, chunk_count(8)))):
         state, mode = initial_state(scenario.spacecraft, 8)
         acc = np.zeros((L.N_ACC, 8))
         rate = np.empty((40, 8))
         ev = (np.zeros((8, 120), np.int64), np.zeros((8, 120), np.int64), np.zeros((8, 120)), np.zeros(8, np.int64))
-        kernel(pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, np.full(8, 2.0), params, state, mode, acc, rate, *ev)
+        kernel(pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, np.full(8, 2.0), params, state, mode, acc, rate, *ev, *tail)
         outs.append((state, mode, acc, rate) + ev)
     for a, b in zip(*outs):
         assert a.tobytes() == b.tobytes()

@@ -16,7 +16,6 @@ import math
 import os
 from functools import partial
 
-import numba
 import numpy as np
 import simpy
 
@@ -25,6 +24,7 @@ from twin.constants import (BPS_PER_GBPS, EARTH_RADIUS_M, J_PER_WH, M_PER_KM, SE
 from twin.economics.cost import cost_of_run
 from twin.errors import RunFailedError
 from twin.engine.inputs import read_inputs
+from twin.engine.node_threads import NodeThreads
 from twin.ops.checkpoints import checkpoint_costs
 from twin.ops.radiation import fault_model
 from twin.ops.jobs import JobBook
@@ -42,7 +42,7 @@ from twin.engine.checkpoint import (check_disk_space, checkpoint_bytes, checkpoi
                                     move_checkpoint, remove_checkpoint, stop_signals, write_checkpoint)
 from twin.engine.collector import collector_for_long_runs
 from twin.engine.progress import Progress
-from twin.numba_cache import start_threads, will_compile
+from twin.numba_cache import will_compile
 from twin.ops.eclipses import max_eclipse_s, predict_eclipses, semi_major_axis_m
 from twin.ops.power_cap import dynamic_w
 from twin.ops.policy_choice import make_policy
@@ -63,7 +63,6 @@ EVENT_KIND_BYTES = np.array([L.EVENT_NAMES.get(code, "").encode() for code in ra
 CHECKPOINTED = ("step", "last_record_step", "last_dispatch_step", "state", "mode", "acc", "totals", "ledger_total",
                 "battery_start_wh", "n_events", "jobs", "source", "faults", "eclipse_entry_s",
                 "eclipse_exit_s", "allocated_accel_s", "array_power_w", "network", "inference")
-THREAD_NODES = 500  # nodes per numba thread in the node kernel
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +80,8 @@ class Simulation:
         self.n_steps = sim.n_steps
         self.n = len(sats)
         self.n_accel = float(scenario.spacecraft.accelerator.count)   # installed per satellite
-        start_threads()
-        # threads pay only for large constellations (below ~1,000 nodes a block is microseconds)
-        numba.set_num_threads(max(1, min(numba.config.NUMBA_NUM_THREADS, self.n // THREAD_NODES)))
-        logger.debug("%d satellites on %d numba thread(s)", self.n, numba.get_num_threads())
+        self.node_threads = NodeThreads(self.n)
+        logger.debug("%d satellites on %d node thread(s)", self.n, self.node_threads.threads)
         self.epoch_steps = int(round(scenario.scheduler.epoch_s / sim.dt_s))
         sc = scenario.spacecraft
         self.extrema = len(scenario.output.aggregate) > 1
@@ -155,9 +152,9 @@ class Simulation:
             mode_at_start = self.mode.copy() if self.network is not None and self.network.drop_in_safe_mode else None
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
                 ask_view_factors(self.state)
-            advance_nodes_packed(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
-                                 self.packed_params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value,
-                                 ev_count, heat, self.jobs.waiting_from_s())
+            self.node_threads.run(advance_nodes_packed, pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s,
+                                  self.dt_s, self.jobs.busy, self.packed_params, self.state, self.mode, self.acc, rate,
+                                  ev_step, ev_kind, ev_value, ev_count, heat, self.jobs.waiting_from_s())
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
@@ -396,6 +393,7 @@ def _finish(sim, meter, writer, log, target: Path) -> dict | None:
         failure = err
     finally:
         sim.orbits.close()
+        sim.node_threads.close()
         meter.close()
     status, reason = writer.close(status, summary, failure_text(failure) if failure is not None else "",
                                   ledger_total=sim.ledger_total.T)

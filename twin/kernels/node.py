@@ -16,7 +16,7 @@ arrays and a namedtuple of float parameters (:class:`NodeParams`); everything is
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numba.core import config as numba_config
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
@@ -205,11 +205,12 @@ CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are indep
 
 
 
-@njit(cache=True, parallel=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
+@njit(cache=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
 def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
                   ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
-    """Advance every node K steps (in parallel over nodes; each node's result is independent of
-    the thread that computes it, so runs are deterministic).
+    """Advance every node K steps, in one thread (:func:`advance_nodes_packed` takes a range of
+    the nodes' chunks, so that threads can share them: :mod:`twin.engine.node_threads`; each
+    node's result is independent of the thread that computes it, so runs are deterministic).
 
     Inputs at the K+1 step boundaries are averaged over each step (trapezoid rule). A step that
     holds an eclipse edge is split at the edge (its sunlit share found by sub-sampling the
@@ -248,14 +249,22 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         ones to scheduling while a job waits and to no_demand before (those jobs hold are
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
+    n_chunks = (pos_m.shape[1] + CHUNK_NODES - 1) // CHUNK_NODES
+    _advance_chunks(np.int64(0), n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc,
+                    rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
+
+
+@kernel
+def _advance_chunks(first_chunk, end_chunk, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode,
+                    acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
+    """:func:`advance_nodes` for the nodes of chunks first_chunk..end_chunk-1 (CHUNK_NODES each)."""
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
     tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
-    n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
-    for c in prange(n_chunks):   # one call of _advance_chunk: one signature to compile, not two
+    for c in range(first_chunk, end_chunk):   # one call of _advance_chunk: one signature to compile, not two
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         chunk_geo, geo_lo = geo, lo
         if not given:
@@ -427,11 +436,18 @@ unpacked_params = _unpacked_params_python if numba_config.DISABLE_JIT else _unpa
 
 @njit(cache=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
-                         ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
-    """:func:`advance_nodes` with the parameters as :func:`packed_params` gives them: numba
-    types a namedtuple argument of dozens of fields field by field at every call, an array at once.
-    (Unpacked here, once per call: a parallel loop of its own that unpacked them in each chunk,
-    the namedtuple being unable to enter numba's parallel region, compiled 0.8 s faster but ran
-    calls of 6 steps 5-15 % slower; benchmarks/RESULTS.md.)"""
-    advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, unpacked_params(p_packed), state, mode, acc,
-                  rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
+                         ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, first_chunk, end_chunk):
+    """:func:`advance_nodes` for the nodes of chunks first_chunk..end_chunk-1 (CHUNK_NODES nodes
+    each; :func:`chunk_count`), with the parameters as :func:`packed_params` gives them: numba
+    types a namedtuple argument of dozens of fields field by field at every call, an array at
+    once. Threads that take disjoint ranges of chunks share the nodes
+    (:mod:`twin.engine.node_threads`). A loop of numba's own (``parallel=True``) did the same;
+    compiling it took 3.5 s of a first run's 16 (benchmarks/RESULTS.md)."""
+    _advance_chunks(first_chunk, end_chunk, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
+                    unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
+                    heat_out, waiting_from_s)
+
+
+def chunk_count(n_nodes: int) -> int:
+    """Chunks of CHUNK_NODES nodes that ``n_nodes`` nodes make (the last may be short)."""
+    return (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
