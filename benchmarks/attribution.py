@@ -33,6 +33,7 @@ TARGETS = (
     ("Lagrange interpolation between SGP4 nodes", "twin.orbits.feed:lagrange_fill"),
     ("Lagrange interpolation between SGP4 nodes", "twin.orbits.feed:lagrange_weights"),
     ("advance_nodes (numba)", "twin.engine.simulation:advance_nodes_packed"),
+    ("node threads: handing over and waiting", "twin.engine.node_threads:NodeThreads.run"),
     ("boundary geometry (numba)", "twin.engine.simulation:geometry_of"),
     ("advance_jobs (numba)", "twin.ops.jobs:advance_jobs"),
     ("job bookkeeping (JobBook.advance, Python)", "twin.ops.jobs:JobBook.advance"),

@@ -390,7 +390,7 @@ def test_packed_parameters_are_the_same_parameters():
     pos, vel, sun = circular_orbit(8, 40, 10.0)
     outs = []
     for kernel, params, tail in ((advance_nodes, p, ()),
-                                 (advance_nodes_packed, packed_params(p), (None, np.inf, 0, chunk_count(8)))):
+                                 (advance_nodes_packed, packed_params(p), (None, np.inf, np.zeros(1, np.int64), chunk_count(8)))):
         state, mode = initial_state(scenario.spacecraft, 8)
         acc = np.zeros((L.N_ACC, 8))
         rate = np.empty((40, 8))

@@ -1,27 +1,18 @@
 """The node kernel shared among threads (twin/engine/node_threads.py): every chunk of nodes is
-advanced once, by one thread, and the result is the same bits whatever the number of threads."""
+advanced once, by whichever thread takes it, and the result is the same bits whatever the number
+of threads."""
+import threading
+
 import numpy as np
 import pytest
 
-from twin.engine.node_threads import THREAD_NODES, NodeThreads, chunk_ranges, thread_count
+from twin.engine.node_threads import THREAD_NODES, NodeThreads, thread_count
 from twin.engine.nodes import initial_state, node_params
 from twin.kernels import layout as L
 from twin.kernels.events import event_buffers
 from twin.kernels.node import CHUNK_NODES, NO_GEOMETRY, advance_nodes, advance_nodes_packed, chunk_count, packed_params
 
 from test_node import circular_orbit, default_scenario
-
-
-@pytest.mark.parametrize("n_nodes", [1, 31, 32, 33, 100, 1000, 1025])
-@pytest.mark.parametrize("threads", [1, 2, 3, 8])
-def test_chunk_ranges_cover_every_chunk_once_in_order(n_nodes, threads):
-    ranges = chunk_ranges(n_nodes, threads)
-    assert ranges[0][0] == 0 and ranges[-1][1] == chunk_count(n_nodes)
-    assert all(a < b for a, b in ranges)                                   # none empty
-    assert all(r[1] == s[0] for r, s in zip(ranges, ranges[1:]))           # contiguous
-    assert len(ranges) == min(threads, chunk_count(n_nodes))
-    sizes = [b - a for a, b in ranges]
-    assert max(sizes) - min(sizes) <= 1                                    # as even as whole chunks allow
 
 
 def test_thread_count_is_one_per_thread_nodes_up_to_numba_s_setting(monkeypatch):
@@ -50,10 +41,11 @@ def _advance(n, threads):
     else:
         pool = NodeThreads(n, threads)
         try:
-            pool.run(advance_nodes_packed, pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, busy, packed_params(p), state, mode,
+            counter = pool.run(advance_nodes_packed, pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, busy, packed_params(p), state, mode,
                      acc, rate, *ev, heat, np.inf)
         finally:
             pool.close()
+        assert counter[0] == chunk_count(n) + threads   # every chunk taken, then one look past the end per thread
     ev_step, ev_kind, ev_value, ev_count = ev   # only the first ev_count[i] slots of row i are written
     filled = np.arange(ev_step.shape[1]) < ev_count[:, None]
     return state, mode, acc, rate, heat, ev_count, ev_step[filled], ev_kind[filled], ev_value[filled]
@@ -68,18 +60,43 @@ def test_threads_give_the_same_bits_as_one_call():
             assert a.tobytes() == b.tobytes()
 
 
-def test_an_error_in_another_thread_is_raised_after_every_range_finished():
+def test_chunks_are_taken_once_each_whatever_the_threads():
+    """take_next hands out every index once: 4 threads taking 200,000 items from one counter."""
+    from numba import njit
+
+    from twin.kernels.atomic import take_next
+
+    @njit(nogil=True)
+    def take(seen, counter, n):
+        while True:
+            i = take_next(counter, 0)
+            if i >= n:
+                return
+            seen[i] += 1
+
+    n = 200_000
+    seen = np.zeros(n, np.int64)
+    pool = NodeThreads(4 * THREAD_NODES, 4)
+    try:
+        pool.n_chunks = n
+        counter = pool.run(take, seen)
+    finally:
+        pool.close()
+    assert np.all(seen == 1) and counter[0] == n + 4
+
+
+def test_an_error_in_another_thread_is_raised_after_every_thread_finished():
     done = []
 
-    def kernel(first, end):
-        if first > 0:
-            raise ValueError(f"chunk {first}")
-        done.append((first, end))
+    def kernel(counter, n_chunks):
+        if threading.current_thread() is not threading.main_thread():
+            raise ValueError("a pool thread failed")
+        done.append(n_chunks)
 
     pool = NodeThreads(10 * CHUNK_NODES, 3)
     try:
-        with pytest.raises(ValueError, match="chunk"):
+        with pytest.raises(ValueError, match="pool thread"):
             pool.run(kernel)
     finally:
         pool.close()
-    assert done == [pool.ranges[0]]
+    assert done == [pool.n_chunks]

@@ -21,6 +21,7 @@ from numba.core import config as numba_config
 from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from twin.constants import SECONDS_PER_YEAR
+from twin.kernels.atomic import take_next
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.ageing import step_ageing
 from twin.kernels.conductance import CONDUCTANCE_FIXED
@@ -208,9 +209,9 @@ CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are indep
 @njit(cache=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
 def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
                   ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
-    """Advance every node K steps, in one thread (:func:`advance_nodes_packed` takes a range of
-    the nodes' chunks, so that threads can share them: :mod:`twin.engine.node_threads`; each
-    node's result is independent of the thread that computes it, so runs are deterministic).
+    """Advance every node K steps, in one thread (:func:`advance_nodes_packed` lets threads share
+    the nodes' chunks: :mod:`twin.engine.node_threads`; each node's result is independent of the
+    thread that computes it, so runs are deterministic).
 
     Inputs at the K+1 step boundaries are averaged over each step (trapezoid rule). A step that
     holds an eclipse edge is split at the edge (its sunlit share found by sub-sampling the
@@ -250,21 +251,26 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
     n_chunks = (pos_m.shape[1] + CHUNK_NODES - 1) // CHUNK_NODES
-    _advance_chunks(np.int64(0), n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc,
+    _advance_chunks(np.zeros(1, np.int64), n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc,
                     rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
 
 
-@kernel
-def _advance_chunks(first_chunk, end_chunk, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode,
+@kernel(inline="always")   # typed, not compiled on its own: a layer of linking costs a re-optimisation
+def _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode,
                     acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
-    """:func:`advance_nodes` for the nodes of chunks first_chunk..end_chunk-1 (CHUNK_NODES each)."""
+    """:func:`advance_nodes` for chunks of CHUNK_NODES nodes taken one at a time from the counter
+    ``next_chunk[0]`` (:func:`twin.kernels.atomic.take_next`) until all ``n_chunks`` are taken:
+    threads that share the counter share the chunks, a slower thread taking fewer."""
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
     tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
-    for c in range(first_chunk, end_chunk):   # one call of _advance_chunk: one signature to compile, not two
+    while True:
+        c = take_next(next_chunk, 0)
+        if c >= n_chunks:
+            break
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         chunk_geo, geo_lo = geo, lo
         if not given:
@@ -420,7 +426,7 @@ def packed_params(p) -> np.ndarray:
     return np.array(p, dtype=np.float64)
 
 
-@kernel
+@kernel(inline="always")   # a library of its own to compile and link for one call site otherwise
 def _unpacked_params(a):
     return NodeParams(*to_fixed_tuple(a, N_PARAMS))
 
@@ -436,14 +442,15 @@ unpacked_params = _unpacked_params_python if numba_config.DISABLE_JIT else _unpa
 
 @njit(cache=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
-                         ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, first_chunk, end_chunk):
-    """:func:`advance_nodes` for the nodes of chunks first_chunk..end_chunk-1 (CHUNK_NODES nodes
-    each; :func:`chunk_count`), with the parameters as :func:`packed_params` gives them: numba
-    types a namedtuple argument of dozens of fields field by field at every call, an array at
-    once. Threads that take disjoint ranges of chunks share the nodes
-    (:mod:`twin.engine.node_threads`). A loop of numba's own (``parallel=True``) did the same;
-    compiling it took 3.5 s of a first run's 16 (benchmarks/RESULTS.md)."""
-    _advance_chunks(first_chunk, end_chunk, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
+                         ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, next_chunk, n_chunks):
+    """:func:`advance_nodes` for the chunks of CHUNK_NODES nodes it takes from the counter
+    ``next_chunk`` ((1,) int64, from 0; :func:`chunk_count` chunks in all: ``n_chunks``), with the
+    parameters as :func:`packed_params` gives them: numba types a namedtuple argument of dozens of
+    fields field by field at every call, an array at once. Threads that call it with the same
+    counter share the nodes (:mod:`twin.engine.node_threads`). A loop of numba's own
+    (``parallel=True``) did the same with a fixed share per thread; compiling it took 3.5 s of a
+    first run's 16 (benchmarks/RESULTS.md)."""
+    _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                     unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                     heat_out, waiting_from_s)
 

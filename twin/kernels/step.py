@@ -369,15 +369,22 @@ def near_set_point(t_elec, p):
     return p.heater_max_w > 0.0 and t_elec < p.heater_setpoint_k + HEATER_BAND_K
 
 
+THERMOSTAT_DECIDES = -1.0   # thermal_advance's heater power when the thermostat is to decide it
+
+
 @kernel
-def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, thermostat):
-    """Advance both thermal nodes over dt_s. With ``thermostat`` the heater is decided anew on
-    a fixed sub-step grid (HEATER_SUBSTEP_S) and its mean power returned; otherwise the given
-    constant ``heater_w`` is applied. Returns (t_elec, t_rad, mean heater power [W]).
+def thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc):
+    """Advance both thermal nodes over dt_s with the heaters at the constant ``heater_w`` [W], or,
+    where it is negative (THERMOSTAT_DECIDES), with the heater decided anew on a fixed sub-step grid
+    (HEATER_SUBSTEP_S). Returns (t_elec, t_rad, mean heater power [W]). (A flag argument would be
+    a constant at each call site, and numba compiles a function once per constant.)
 
     With a variable conductance (``p.conductance_model``) each sub-step holds G at the mean of
     its values at the sub-step's start and at the end a trial step reaches, in as many
     sub-steps as its feedback needs (:func:`twin.kernels.conductance.conductance_plan`)."""
+    thermostat = heater_w < 0.0
+    if thermostat:
+        heater_w = 0.0
     near = near_set_point(t_elec, p)
     n = thermal_substeps(dt_s, near)
     variable = p.conductance_model != CONDUCTANCE_FIXED
@@ -413,7 +420,7 @@ def step_thermostat(t_elec, t_rad, p_elec_w, q_abs_w, dt_s, p, tc, decided, deci
         return 0.0
     if decided:
         return decided_w
-    _, _, heater_w = thermal_advance(t_elec, t_rad, p_elec_w, 0.0, q_abs_w, dt_s, p, tc, True)
+    _, _, heater_w = thermal_advance(t_elec, t_rad, p_elec_w, THERMOSTAT_DECIDES, q_abs_w, dt_s, p, tc)
     return heater_w
 
 
@@ -421,7 +428,7 @@ def step_thermostat(t_elec, t_rad, p_elec_w, q_abs_w, dt_s, p, tc, decided, deci
 def step_thermal(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc):
     """(electronics, radiator) temperatures [K] after dt_s with ``p_elec_w`` plus the heaters
     dissipated in the electronics and ``q_abs_w`` absorbed by the radiator [W]."""
-    t_elec, t_rad, _ = thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc, False)
+    t_elec, t_rad, _ = thermal_advance(t_elec, t_rad, p_elec_w, heater_w, q_abs_w, dt_s, p, tc)
     return t_elec, t_rad
 
 

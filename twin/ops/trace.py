@@ -26,12 +26,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from twin.config.trace_mapping import FilterValues, TraceMapping
 from twin.errors import InputError
 from twin.ops.checkpoints import BYTES_PER_GB
+
+if TYPE_CHECKING:   # imported where used: a run without a trace does not pay for pandas (0.2 s)
+    import pandas as pd
 
 # Cell texts read as "no value" in numeric and date columns (case-insensitive, after stripping).
 _MISSING_TEXTS = frozenset({"", "nan", "na", "n/a", "null", "none", "nat"})
@@ -108,6 +111,8 @@ class TraceJobs:
 # ---------------------------------------------------------------- reading and parsing
 def _read_table(path: Path, columns: list[str], file_format: str = "csv") -> pd.DataFrame:
     """The named columns of a CSV or JSON Lines file as stripped text ('' where empty), in file order."""
+    import pandas as pd
+
     if not path.is_file():
         raise TraceError(f"{path}: trace file not found")
     if file_format == "jsonl":
@@ -142,6 +147,8 @@ def _cell_text(value) -> str:
 def _read_jsonl(path: Path, columns: list[str]) -> pd.DataFrame:
     """The named keys of a JSON Lines file (one object per non-blank line) as text; a key missing
     from one object is an empty cell there, a key missing from every object a TraceError."""
+    import pandas as pd
+
     cells: dict[str, list[str]] = {c: [] for c in columns}
     seen: set[str] = set()
     try:
@@ -171,6 +178,8 @@ def _date_ns(text: pd.Series, mapping: TraceMapping) -> tuple[np.ndarray, np.nda
     nanoseconds since 1970-01-01 UTC, naive dates read in ``mapping.timezone``; and a mask of the
     cells that hold something but no date (a local time made ambiguous or skipped by a daylight
     saving change counts as one). Missing cells are NaT (the int64 minimum)."""
+    import pandas as pd
+
     empty = text.str.lower().isin(_MISSING_TEXTS).to_numpy()
     fmt = "ISO8601" if mapping.time_format == "iso8601" else mapping.time_format
     if mapping.time_format == "iso8601":
@@ -207,6 +216,8 @@ def _job_ids(text: pd.Series) -> np.ndarray:
 
 def _numeric(table: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     """Column as float64, NaN where the cell is empty; non-numeric text is a TraceError."""
+    import pandas as pd
+
     text = table[column]
     empty = text.str.lower().isin(_MISSING_TEXTS).to_numpy()
     values = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=np.float64)
@@ -228,6 +239,8 @@ def _no_negative(values: np.ndarray, column: str, path: Path) -> None:
 
 def _matches(text: pd.Series, wanted: FilterValues) -> np.ndarray:
     """Rows whose text equals a wanted string or whose number equals a wanted number."""
+    import pandas as pd
+
     strings = [w for w in wanted if isinstance(w, str)]
     numbers = [w for w in wanted if not isinstance(w, str)]
     hit = text.isin(strings).to_numpy()
@@ -320,6 +333,8 @@ def load_trace(mapping: TraceMapping, base_dir: Path | None = None) -> TraceJobs
         Missing file or column, non-numeric or negative times, negative or fractional
         accelerator counts, fractions outside (0, 1], unmapped priorities, no job left.
     """
+    import pandas as pd
+
     m = mapping
     path = Path(m.file)
     if base_dir is not None and not path.is_absolute():
