@@ -11,7 +11,7 @@ from numba import njit
 from twin.constants import EARTH_MEAN_RADIUS_M
 from twin.kernels.array_thermal import array_view_factors
 from twin.kernels.radiator import ORIENT_BODY_SUN, sun_pointing_nadir_cos
-from twin.kernels.shadow import params_shape, shadow_fraction_from
+from twin.kernels.shadow import PENUMBRA, params_shape, shadow_class_from, shadow_fraction
 from twin.kernels.viewfactor import earth_view_factor
 from twin.kernels.solar import (BODY_FIXED_NADIR, SINGLE_AXIS, SINGLE_AXIS_YAW, incidence_cos_lvlh, lvlh_axes,
                                 solar_irradiance_w_m2, yaw_steered_sun)
@@ -34,7 +34,8 @@ geometry_rows_jit = kernel(geometry_rows)
 
 @kernel
 def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
-    """What the physics needs from the geometry at one instant.
+    """What the physics needs from the geometry at one instant: :func:`geometry_without_angles`
+    finished by :func:`finish_geometry`.
 
     Returns (ν, S·cos θ_array, β, S·max(cos,0) on the radiator's front and back faces,
     S·max(cos ζ,0), the Earth view factors of the array's front and back faces, S·max(−cos θ,0) on
@@ -51,10 +52,32 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     Sun-pointing bus (ORIENT_BODY_SUN) at the angle its normal makes with the bus's Sun axis, and
     its Earth view factors are :func:`boundary_views`.
     """
+    g = geometry_without_angles(rx, ry, rz, vx, vy, vz, sx, sy, sz, p)
+    nu, beta = finish_geometry(g[0], g[2], rx, ry, rz, sx, sy, sz, p)
+    return nu, g[1], beta, g[3], g[4], g[5], g[6], g[7], g[8]
+
+
+@kernel
+def finish_geometry(nu, sin_beta, rx, ry, rz, sx, sy, sz, p):
+    """(ν [1], β [rad]) from :func:`geometry_without_angles`' ν and sin β: the penumbra's ν
+    (:func:`twin.kernels.shadow.shadow_fraction`) and β's arcsine, the geometry's only
+    trigonometric calls."""
+    if nu == PENUMBRA:
+        nu = shadow_fraction(rx, ry, rz, sx, sy, sz, params_shape(p))
+    return nu, math.asin(max(-1.0, min(1.0, sin_beta)))
+
+
+@kernel(inline="always")   # into the satellite loop: a call would copy the parameters
+def geometry_without_angles(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
+    """:func:`boundary_geometry` without its trigonometric calls, which :func:`finish_geometry`
+    adds: ν is PENUMBRA where the discs overlap (:func:`twin.kernels.shadow.shadow_class_from`),
+    and the third value sin β. :func:`block_geometry` runs this for every satellite, inlined in its
+    loop, and finishes the few in penumbra and the arcsines in a second pass: a third less time
+    than a call of :func:`boundary_geometry` per satellite (benchmarks/RESULTS.md), the same bits."""
     r = math.sqrt(rx * rx + ry * ry + rz * rz)
     dx, dy, dz = sx - rx, sy - ry, sz - rz
     d_sun = math.sqrt(dx * dx + dy * dy + dz * dz)
-    nu = shadow_fraction_from(rx, ry, rz, dx, dy, dz, r, d_sun, params_shape(p))
+    nu = shadow_class_from(rx, ry, rz, dx, dy, dz, r, d_sun, params_shape(p))
     s_full = solar_irradiance_w_m2(d_sun, 1.0)
     # the Sun's direction in LVLH: everything below is a dot product with it
     xx, xy, xz, yx, yy, yz, zx, zy, zz = lvlh_axes(rx, ry, rz, vx, vy, vz, r)
@@ -64,7 +87,6 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     s_z = (dx * zx + dy * zy + dz * zz) * inv_d
     mode = int(p.pointing_mode)
     cos_inc = incidence_cos_lvlh(mode, s_x, s_y, s_z, p.array_normal_x, p.array_normal_y, p.array_normal_z)
-    beta = math.asin(max(-1.0, min(1.0, -s_y)))
     cos_zenith = max(-s_z, 0.0)
     cos_front = (p.radiator_normal_x * s_x + p.radiator_normal_y * s_y + p.radiator_normal_z * s_z) \
         * p.radiator_normal_inv_norm
@@ -77,7 +99,7 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     f_front = f_back = sun_back = 0.0
     if p.array_heat_balance > 0.5:
         f_front, f_back, sun_back = array_geometry(mode, s_x, s_y, s_z, s_full, r, p)
-    return (nu, s_full * cos_inc, beta, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
+    return (nu, s_full * cos_inc, -s_y, s_full * max(cos_front, 0.0), s_full * max(-cos_front, 0.0),
             s_full * cos_zenith, f_front, f_back, sun_back)
 
 
@@ -145,8 +167,8 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
     array_rows = p.array_heat_balance > 0.5   # the array's rows only where the kernel reads them
     for k in range(pos_m.shape[0]):
         for i in range(lo, hi):
-            g = boundary_geometry(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
-                                  vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
+            g = geometry_without_angles(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
+                                        vel_m_s[k, i, 1], vel_m_s[k, i, 2], sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
             for q in range(N_GEOMETRY_FIXED):
                 geo[k, q, i - lo] = g[q]
             if views:
@@ -156,6 +178,10 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
             if array_rows:
                 for q in range(N_GEOMETRY_FIXED, N_GEOMETRY):
                     geo[k, q, i - lo] = g[q]
+        for i in range(lo, hi):   # the second pass (geometry_without_angles)
+            geo[k, 0, i - lo], geo[k, 2, i - lo] = finish_geometry(
+                geo[k, 0, i - lo], geo[k, 2, i - lo], pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2],
+                sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
 
 
 NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself

@@ -85,10 +85,31 @@ def shadow_fraction(rx, ry, rz, sx, sy, sz, shape=SPHERE):
                                 math.sqrt(dx * dx + dy * dy + dz * dz), shape)
 
 
+PENUMBRA = -1.0   # shadow_class_from's value where the discs overlap and ν needs their angles
+
+
 @kernel
 def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape=SPHERE):
     """:func:`shadow_fraction` from the satellite position r [m], the satellite-to-Sun vector
     d = s - r [m] and their lengths [m], for callers that have them already."""
+    rx, ry, rz, dx, dy, dz, r_norm, d_norm = _to_sphere(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape)
+    return _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape[0])
+
+
+@kernel
+def shadow_class_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape=SPHERE):
+    """:func:`shadow_fraction_from` where it needs no angle: 1 (sunlit), 0 (umbra, or inside the
+    Earth), NaN for a NaN position; PENUMBRA where the discs overlap (call
+    :func:`shadow_fraction_from` there). No trigonometric call: a loop over many satellites
+    leaves the rare penumbra, and its four, to a pass of its own (twin.kernels.geometry)."""
+    rx, ry, rz, dx, dy, dz, r_norm, d_norm = _to_sphere(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape)
+    return _cases_without_angles(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape[0])
+
+
+@kernel
+def _to_sphere(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape):
+    """r, d and their lengths mapped so that the shape's Earth is the sphere of radius shape[0]
+    (module docstring; unchanged for a sphere)."""
     radius_m, kx, ky, kz, stretch = shape
     if stretch != 0.0:
         # the ellipsoid to the sphere of radius radius_m: stretch along the pole (module docstring)
@@ -98,12 +119,13 @@ def shadow_fraction_from(rx, ry, rz, dx, dy, dz, r_norm, d_norm, shape=SPHERE):
         dx, dy, dz = dx + v * kx, dy + v * ky, dz + v * kz
         r_norm = math.sqrt(rx * rx + ry * ry + rz * rz)
         d_norm = math.sqrt(dx * dx + dy * dy + dz * dz)
-    return _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, radius_m)
+    return rx, ry, rz, dx, dy, dz, r_norm, d_norm
 
 
 @kernel
-def _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, earth_radius_m):
-    """The conical model for a spherical Earth of radius ``earth_radius_m`` [m]."""
+def _cases_without_angles(rx, ry, rz, dx, dy, dz, r_norm, d_norm, earth_radius_m):
+    """The conical model's cases without angles, for a spherical Earth of radius
+    ``earth_radius_m`` [m]: 1, 0, NaN, or PENUMBRA (:func:`shadow_class_from`)."""
     if math.isnan(r_norm):
         return math.nan
     if r_norm <= earth_radius_m:
@@ -120,7 +142,18 @@ def _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, earth_radius_m):
         return 1.0
     if sin_b >= sin_a and cos_c >= cos_a * cos_b + sin_a * sin_b:  # c <= b - a: umbra
         return 0.0
+    return PENUMBRA
 
+
+@kernel
+def _conical(rx, ry, rz, dx, dy, dz, r_norm, d_norm, earth_radius_m):
+    """The conical model for a spherical Earth of radius ``earth_radius_m`` [m]."""
+    nu = _cases_without_angles(rx, ry, rz, dx, dy, dz, r_norm, d_norm, earth_radius_m)
+    if nu != PENUMBRA:   # NaN included
+        return nu
+
+    sin_a = SUN_RADIUS_M / d_norm
+    sin_b = earth_radius_m / r_norm
     a = math.asin(sin_a)
     b = math.asin(sin_b)
     # atan2 keeps full precision for small c where acos would not
