@@ -5,10 +5,10 @@ the K + 1 boundaries of K steps of 10 s from the catalogue's epoch (so the shado
 penumbra and umbra in their true proportions), the default config's spacecraft, and half of the
 nodes running jobs.
 
-``advance_nodes`` runs in one thread, and the engine shares the nodes' chunks among threads
-(:class:`twin.engine.node_threads.NodeThreads`): it is timed on one thread (process CPU time:
-docs/design.md §8 counts ns per satellite-step on one core) and on as many threads as the engine
-would use, at least two (wall time). Its building blocks are timed one by one inside small
+``advance_nodes`` runs in one thread, and the engine shares the nodes' chunks among numba's threads
+(:class:`twin.engine.node_threads.NodeThreads`, ``advance_nodes_parallel``): it is timed on one
+thread (process CPU time: docs/design.md §8 counts ns per satellite-step on one core) and on as
+many threads as the engine would use, at least two (wall time). Its building blocks are timed one by one inside small
 njit loops that carry their result forward, so that nothing is optimised away.
 """
 from __future__ import annotations
@@ -158,7 +158,7 @@ def nodes_call(inp, k_steps: int, kernel=None, threads: int = 0):
     kernel = kernel or N.advance_nodes
     if threads:
         pool, packed = NodeThreads(inp["n"], threads), N.packed_params(inp["params"])
-        kernel = lambda *a: pool.run(N.advance_nodes_packed, *a[:7], packed, *a[8:], None, np.inf)  # noqa: E731
+        kernel = lambda *a: pool.run(*a[:7], packed, *a[8:], None, np.inf)  # noqa: E731
     pos, vel, sun, dt_s, p = inp["pos"], inp["vel"], inp["sun"], inp["dt_s"], inp["params"]
     n, k_total = inp["n"], inp["k"]
     ev = event_buffers(n, k_steps)   # as the engine makes them
@@ -257,7 +257,7 @@ def bench_kernels(n_nodes: int, n_steps: int, repeats: int = 5, pieces: bool = T
         rows.append({"name": name, "ns_per_sat_step": seconds / steps * 1e9, "n_nodes": n,
                      "n_steps": k, "note": note, "design_kernel": design_kernel})
 
-    threads = max(2, thread_count(n))
+    threads = NodeThreads(n, max(2, thread_count(n))).threads   # at most numba's
     if pieces:
         _pieces(row, rows, inp, repeats)
     call64 = nodes_call(inp, 64)

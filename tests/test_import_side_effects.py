@@ -1,6 +1,7 @@
 """Importing twin changes nothing in the process: not the environment, not the warnings filters,
 not the logging handlers (but a NullHandler on ``twin``); numba is set up through its config
-instead (the keyed cache, ``TWIN_DISABLE_JIT``). Each check runs in a fresh interpreter."""
+instead (the keyed cache, ``TWIN_DISABLE_JIT``) and OpenMP's wait policy only while numba's
+threads start. Each check runs in a fresh interpreter."""
 import json
 import os
 import subprocess
@@ -122,3 +123,24 @@ def test_disable_jit_without_the_environment():
     code = ("import os, twin.kernels.thermal as t\n"
             "print(hasattr(t.two_node_step, 'py_func'), 'NUMBA_DISABLE_JIT' in os.environ)")
     assert python(code, env).split() == ["False", "False"]
+
+
+def _spin_count(env: dict) -> tuple[str, str]:
+    """(GOMP_SPINCOUNT libgomp reports when numba starts its threads, OMP_WAIT_POLICY after)."""
+    code = ("import os\nfrom twin.numba_cache import start_threads\nstart_threads()\n"
+            "import numba\nprint(numba.threading_layer(), os.environ.get('OMP_WAIT_POLICY'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                            env=dict(env, OMP_DISPLAY_ENV="VERBOSE"), timeout=300)
+    assert result.returncode == 0, result.stderr
+    layer, policy = result.stdout.split()
+    spin = [line.split("=")[1].strip(" '") for line in result.stderr.splitlines() if "GOMP_SPINCOUNT" in line]
+    if layer != "omp" or not spin:
+        pytest.skip(f"numba's threading layer is {layer}, not GNU OpenMP")
+    return spin[0], policy
+
+
+def test_openmp_threads_wait_passively_and_the_environment_is_restored():
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    assert _spin_count(env) == ("0", "None")          # passive: no spinning
+    spin, policy = _spin_count(dict(env, OMP_WAIT_POLICY="ACTIVE"))
+    assert spin != "0" and policy == "ACTIVE"          # the user's choice stands

@@ -1,5 +1,5 @@
-"""numba's set-up for twin's kernels: an on-disk cache keyed on the sources it compiles
-and the plain-Python switch; none of it through ``os.environ`` for good.
+"""numba's set-up for twin's kernels: an on-disk cache keyed on the sources it compiles, the
+plain-Python switch, and passive OpenMP threads; none of it through ``os.environ`` for good.
 
 numba keys a cached function on its own file only: an edit to a kernel it calls, or to a
 constant it reads from ``twin/kernels/layout.py``, leaves the old machine code in use. twin
@@ -12,8 +12,7 @@ numba's default when the keyed folder cannot be written.
 numba picks a function's cache folder, and whether to compile it at all, when ``@njit`` decorates
 it, so :func:`configure_numba` runs when ``twin.kernels`` is first imported, before any kernel is
 decorated; it sets ``numba.config`` (this process only: a Dask worker imports the kernels, and so
-configures itself). No kernel uses numba's own threads (``parallel=True``), so numba never
-starts a thread pool: the engine's threads are plain ones (:mod:`twin.engine.node_threads`).
+configures itself). :func:`start_threads` starts numba's thread pool with passive waiting.
 
 This module imports nothing from twin.
 """
@@ -29,6 +28,7 @@ DISABLE_JIT_VARIABLE = "TWIN_DISABLE_JIT"   # "1": every kernel runs as plain Py
 
 logger = logging.getLogger(__name__)
 _configured = False
+_threads_started = False
 
 
 def compiled_sources(package: Path = PACKAGE) -> list[Path]:
@@ -83,6 +83,38 @@ def configure_numba() -> None:
     # NUMBA_* variable changed; the folder of a kernel is fixed when it is decorated anyway.
     config.CACHE_DIR = str(folder)
     logger.debug("numba cache: %s", folder)
+
+
+def start_threads() -> None:
+    """Start numba's thread pool, its OpenMP threads waiting passively unless the user set
+    ``OMP_WAIT_POLICY``: spinning threads take cores from the engine's other threads (the orbit
+    feed, the HDF5 writer) on a small machine (benchmarks/RESULTS.md), and waiting passively costs
+    nothing measurable otherwise. The OpenMP runtime reads the variable once, when numba loads it
+    here; it is set only meanwhile, so the environment is left as it was."""
+    global _threads_started
+    if _threads_started:
+        return
+    import numba
+
+    unset = "OMP_WAIT_POLICY" not in os.environ
+    if unset:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        numba.get_num_threads()   # loads the threading layer and starts its pool
+    finally:
+        if unset:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+    _threads_started = True
+    logger.debug("numba threads: %d, threading layer %s", numba.get_num_threads(), _threading_layer())
+
+
+def _threading_layer() -> str:
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:   # no parallel kernel has run yet on some numba versions
+        return "not yet chosen"
 
 
 def will_compile(dispatcher) -> bool | None:

@@ -1,25 +1,21 @@
-"""The node kernel over threads: each thread calls :func:`twin.kernels.node.advance_nodes_packed`
-(which releases the GIL) with one shared counter, from which each takes the next chunk of nodes
-until none is left (:func:`twin.kernels.atomic.take_next`).
+"""The node kernel over threads: on one thread :func:`twin.kernels.node.advance_nodes_packed`, on
+more :func:`twin.kernels.node.advance_nodes_parallel`, whose threads take the next chunk of nodes
+from one shared counter until none is left (:func:`twin.kernels.atomic.take_next`).
 
 Every node's result depends on its own inputs alone, whichever thread computes it, so a run is
 the same bits on any number of threads. Chunks are taken as threads come free rather than split
 in fixed shares because the threads share the machine with the orbit feed's: on two cores a
 fixed half per thread left the engine's thread waiting for the other, slowed by the feed, for as
 long as its own half took (benchmarks/RESULTS.md). Threads pay only for large constellations:
-below THREAD_NODES nodes per thread a call lasts microseconds, less than handing it over.
-
-numba's own parallel loop (``parallel=True``) did this before; compiling it cost 3.5 s of CPU of
-a first run's 16, a plain thread pool nothing.
+below THREAD_NODES nodes per thread a call lasts microseconds, less than starting threads.
 """
 from __future__ import annotations
-
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 
-from twin.kernels.node import chunk_count
+from twin.kernels.node import advance_nodes_packed, advance_nodes_parallel, chunk_count
+from twin.numba_cache import start_threads
 
 THREAD_NODES = 500  # nodes per thread, at least
 
@@ -32,31 +28,22 @@ def thread_count(n_nodes: int) -> int:
 
 
 class NodeThreads:
-    """Runs a chunk-taking kernel over all nodes on :func:`thread_count` threads: the caller's
-    and a pool of the others."""
+    """Advances all nodes on :func:`thread_count` threads (or ``threads``, at most numba's)."""
 
     def __init__(self, n_nodes: int, threads: int | None = None):
         self.n_chunks = chunk_count(n_nodes)
-        self.threads = thread_count(n_nodes) if threads is None else max(1, int(threads))
-        self._pool = (ThreadPoolExecutor(max_workers=self.threads - 1, thread_name_prefix="twin-nodes")
-                      if self.threads > 1 else None)
+        wanted = thread_count(n_nodes) if threads is None else max(1, int(threads))
+        self.threads = min(wanted, numba.config.NUMBA_NUM_THREADS)
+        if self.threads > 1:
+            start_threads()
 
-    def run(self, kernel, *args) -> np.ndarray:
-        """``kernel(*args, next_chunk, n_chunks)`` in every thread, this one included, with one
-        counter ``next_chunk``; returns once all are done (an error in any is raised here, after
-        the others finish) with the counter (n_chunks plus one per thread once all are taken)."""
+    def run(self, *args) -> np.ndarray:
+        """:func:`twin.kernels.node.advance_nodes_packed`'s arguments up to ``waiting_from_s``;
+        returns the counter the threads took chunks from (n_chunks plus one per thread at the end)."""
         next_chunk = np.zeros(1, np.int64)
-        futures = [self._pool.submit(kernel, *args, next_chunk, self.n_chunks) for _ in range(self.threads - 1)]
-        try:
-            kernel(*args, next_chunk, self.n_chunks)
-        finally:
-            for future in futures:   # each a finite kernel call: the wait ends with it
-                future.exception()
-        for future in futures:
-            future.result()
+        if self.threads == 1:
+            advance_nodes_packed(*args, next_chunk, self.n_chunks)
+        else:
+            numba.set_num_threads(self.threads)   # per calling thread: set at each call
+            advance_nodes_parallel(*args, next_chunk, self.n_chunks, self.threads)
         return next_chunk
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None

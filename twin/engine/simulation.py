@@ -152,9 +152,9 @@ class Simulation:
             mode_at_start = self.mode.copy() if self.network is not None and self.network.drop_in_safe_mode else None
             if k0 % self.orbits.segment == 0:   # view factors at each segment's start, wherever calls cut
                 ask_view_factors(self.state)
-            self.node_threads.run(advance_nodes_packed, pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s,
-                                  self.dt_s, self.jobs.busy, self.packed_params, self.state, self.mode, self.acc, rate,
-                                  ev_step, ev_kind, ev_value, ev_count, heat, self.jobs.waiting_from_s())
+            self.node_threads.run(pos, vel, sun, self.orbits.derived(k0, k1), k0 * self.dt_s, self.dt_s, self.jobs.busy,
+                                  self.packed_params, self.state, self.mode, self.acc, rate, ev_step, ev_kind, ev_value,
+                                  ev_count, heat, self.jobs.waiting_from_s())
             if ev_count.any():
                 self._write_events(k0, k1 - k0)
             self.allocated_accel_s += self.jobs.busy.sum() * (k1 - k0) * self.dt_s
@@ -393,7 +393,6 @@ def _finish(sim, meter, writer, log, target: Path) -> dict | None:
         failure = err
     finally:
         sim.orbits.close()
-        sim.node_threads.close()
         meter.close()
     status, reason = writer.close(status, summary, failure_text(failure) if failure is not None else "",
                                   ledger_total=sim.ledger_total.T)
