@@ -209,9 +209,9 @@ CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are indep
 @njit(cache=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
 def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc, rate_out,
                   ev_step, ev_kind, ev_value, ev_count, heat_out=None, waiting_from_s=np.inf):
-    """Advance every node K steps, in one thread (:func:`advance_nodes_packed` lets threads share
-    the nodes' chunks: :mod:`twin.engine.node_threads`; each node's result is independent of the
-    thread that computes it, so runs are deterministic).
+    """Advance every node K steps, in one thread (:func:`advance_nodes_parallel` shares the nodes'
+    chunks among threads: :mod:`twin.engine.node_threads`; each node's result is independent of
+    the thread that computes it, so runs are deterministic).
 
     Inputs at the K+1 step boundaries are averaged over each step (trapezoid rule). A step that
     holds an eclipse edge is split at the edge (its sunlit share found by sub-sampling the
@@ -255,7 +255,7 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
                     rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
 
 
-@kernel(inline="always")   # typed, not compiled on its own: a layer of linking costs a re-optimisation
+@kernel(inline="always")   # in each caller: a library of its own to compile and link otherwise
 def _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode,
                     acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
     """:func:`advance_nodes` for chunks of CHUNK_NODES nodes taken one at a time from the counter
@@ -446,10 +446,9 @@ def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_p
     """:func:`advance_nodes` for the chunks of CHUNK_NODES nodes it takes from the counter
     ``next_chunk`` ((1,) int64, from 0; :func:`chunk_count` chunks in all: ``n_chunks``), with the
     parameters as :func:`packed_params` gives them: numba types a namedtuple argument of dozens of
-    fields field by field at every call, an array at once. Threads that call it with the same
-    counter share the nodes (:mod:`twin.engine.node_threads`). A loop of numba's own
-    (``parallel=True``) did the same with a fixed share per thread; compiling it took 3.5 s of a
-    first run's 16 (benchmarks/RESULTS.md)."""
+    fields field by field at every call, an array at once. The engine calls it where it runs on
+    one thread, :func:`advance_nodes_parallel` on more (:mod:`twin.engine.node_threads`), so that
+    small runs never compile the parallel loop (3.5 s of a first run's 16; benchmarks/RESULTS.md)."""
     _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                     unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                     heat_out, waiting_from_s)
