@@ -53,17 +53,18 @@ def boundary_geometry(rx, ry, rz, vx, vy, vz, sx, sy, sz, p):
     its Earth view factors are :func:`boundary_views`.
     """
     g = geometry_without_angles(rx, ry, rz, vx, vy, vz, sx, sy, sz, p)
-    nu, beta = finish_geometry(g[0], g[2], rx, ry, rz, sx, sy, sz, p)
+    nu, beta = finish_geometry(g[0], g[2], rx, ry, rz, sx, sy, sz, params_shape(p))
     return nu, g[1], beta, g[3], g[4], g[5], g[6], g[7], g[8]
 
 
 @kernel
-def finish_geometry(nu, sin_beta, rx, ry, rz, sx, sy, sz, p):
+def finish_geometry(nu, sin_beta, rx, ry, rz, sx, sy, sz, shape):
     """(ν [1], β [rad]) from :func:`geometry_without_angles`' ν and sin β: the penumbra's ν
-    (:func:`twin.kernels.shadow.shadow_fraction`) and β's arcsine, the geometry's only
-    trigonometric calls."""
+    (:func:`twin.kernels.shadow.shadow_fraction` for the Earth's ``shape``) and β's arcsine, the
+    geometry's only trigonometric calls. Takes the shape, not the parameters: a call that is not
+    inlined copies what it is given."""
     if nu == PENUMBRA:
-        nu = shadow_fraction(rx, ry, rz, sx, sy, sz, params_shape(p))
+        nu = shadow_fraction(rx, ry, rz, sx, sy, sz, shape)
     return nu, math.asin(max(-1.0, min(1.0, sin_beta)))
 
 
@@ -165,6 +166,7 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
     hi = pos_m.shape[1] if hi < 0 else hi
     views = geo.shape[1] > N_GEOMETRY
     array_rows = p.array_heat_balance > 0.5   # the array's rows only where the kernel reads them
+    shape = params_shape(p)
     for k in range(pos_m.shape[0]):
         for i in range(lo, hi):
             g = geometry_without_angles(pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2], vel_m_s[k, i, 0],
@@ -181,7 +183,7 @@ def block_geometry(pos_m, vel_m_s, sun_m, p, geo, lo=0, hi=-1):
         for i in range(lo, hi):   # the second pass (geometry_without_angles)
             geo[k, 0, i - lo], geo[k, 2, i - lo] = finish_geometry(
                 geo[k, 0, i - lo], geo[k, 2, i - lo], pos_m[k, i, 0], pos_m[k, i, 1], pos_m[k, i, 2],
-                sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], p)
+                sun_m[k, 0], sun_m[k, 1], sun_m[k, 2], shape)
 
 
 NO_GEOMETRY = np.empty((0, N_GEOMETRY, 0))   # advance_nodes' geo when it is to compute it itself
