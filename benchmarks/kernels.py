@@ -5,11 +5,12 @@ the K + 1 boundaries of K steps of 10 s from the catalogue's epoch (so the shado
 penumbra and umbra in their true proportions), the default config's spacecraft, and half of the
 nodes running jobs.
 
-``advance_nodes`` runs in one thread, and the engine shares the nodes' chunks among numba's threads
-(:class:`twin.engine.node_threads.NodeThreads`, ``advance_nodes_parallel``): it is timed on one
-thread (process CPU time: docs/design.md §8 counts ns per satellite-step on one core) and on as
-many threads as the engine would use, at least two (wall time). Its building blocks are timed one by one inside small
-njit loops that carry their result forward, so that nothing is optimised away.
+``advance_nodes`` runs in one thread, and the engine shares the nodes' chunks among numba's
+threads (:class:`twin.engine.node_threads.NodeThreads`, ``advance_nodes_parallel``): it is timed
+on one thread (process CPU time: docs/design.md §8 counts ns per satellite-step on one core) and
+on as many threads as the engine would use, at least two (wall time). Its building blocks are
+timed one by one inside small njit loops that carry their result forward, so that nothing is
+optimised away.
 """
 from __future__ import annotations
 
@@ -154,7 +155,7 @@ def realistic_inputs(n_nodes: int, n_steps: int, dt_s: float = 10.0, seed: int =
 def nodes_call(inp, k_steps: int, kernel=None, threads: int = 0):
     """A closure that runs advance_nodes over all nodes in calls of ``k_steps`` steps (fresh
     state each time) as the engine does, and returns the rate array of the whole pass; with
-    ``threads``, the engine's way: advance_nodes_packed over NodeThreads."""
+    ``threads``, the engine's way: :class:`twin.engine.node_threads.NodeThreads`."""
     kernel = kernel or N.advance_nodes
     if threads:
         pool, packed = NodeThreads(inp["n"], threads), N.packed_params(inp["params"])
