@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/twin run configs/default.yaml -o runs/default.h5 --force
 
+# test processes (pytest-xdist): one per core by default; each test file stays in one process, so
+# that a file's shared fixtures (the reference runs the resume tests compare against) are made once
+TEST_WORKERS ?= auto
+
 ## test: install, then run the test suite (slow checks included when SLOW=1)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(if $(SLOW),,-m "not slow")
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(if $(SLOW),,-m "not slow")
 
 ## test-slow: only the heavy checks (marked slow), which `make test` leaves out
 test-slow: $(STAMP)
