@@ -7,6 +7,7 @@ import numpy as np
 from twin.engine.node_threads import THREAD_NODES, NodeThreads, thread_count
 from twin.engine.nodes import initial_state, node_params
 from twin.kernels import layout as L
+from twin.kernels.chunks import chunk_at, chunk_indices
 from twin.kernels.events import event_buffers
 from twin.kernels.node import CHUNK_NODES, NO_GEOMETRY, advance_nodes, chunk_count, packed_params
 
@@ -40,7 +41,8 @@ def _advance(n, threads):
         pool = NodeThreads(n, threads)
         counter = pool.run(pos, vel, sun, NO_GEOMETRY, 0.0, 10.0, busy, packed_params(p), state, mode, acc, rate, *ev,
                            heat, np.inf)
-        assert counter[0] == chunk_count(n) + pool.threads   # every chunk taken, then one look past the end per thread
+        # every value handed out, then one look past the end per thread
+        assert counter[0] == chunk_indices(chunk_count(n), pool.threads) + pool.threads
     ev_step, ev_kind, ev_value, ev_count = ev   # only the first ev_count[i] slots of row i are written
     filled = np.arange(ev_step.shape[1]) < ev_count[:, None]
     return state, mode, acc, rate, heat, ev_count, ev_step[filled], ev_kind[filled], ev_value[filled]
@@ -83,3 +85,22 @@ def test_chunks_are_taken_once_each_whatever_the_threads():
     assert take_next.__module__ == "twin.kernels.atomic"
     plain = np.zeros(1, np.int64)
     assert [take_next(plain, 0) for _ in range(3)] == [0, 1, 2]   # from Python: the same, under a lock
+
+
+def test_chunk_order_takes_every_chunk_once_and_keeps_concurrent_ones_apart():
+    """The counter's values over R regions: every chunk exactly once, and any R values in a row
+    (what R threads hold at once when they keep pace) are chunks at least a region's length less
+    one apart: never neighbours (false sharing) once a region holds three chunks or more."""
+    for n_chunks in range(1, 60):
+        for n_regions in range(1, 6):
+            chunks = [chunk_at(v, n_chunks, n_regions) for v in range(chunk_indices(n_chunks, n_regions))]
+            taken = [c for c in chunks if c >= 0]
+            assert sorted(taken) == list(range(n_chunks))
+            if n_regions == 1:
+                assert chunks == list(range(n_chunks))   # one thread: the chunks' own order
+            region_length = -(-n_chunks // n_regions)
+            if region_length < 2:
+                continue
+            for v in range(0, len(chunks) - n_regions + 1):
+                together = sorted(c for c in chunks[v:v + n_regions] if c >= 0)
+                assert all(b - a >= region_length - 1 for a, b in zip(together, together[1:]))

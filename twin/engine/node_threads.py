@@ -1,6 +1,8 @@
 """The node kernel over threads: on one thread :func:`twin.kernels.node.advance_nodes_packed`, on
 more :func:`twin.kernels.node.advance_nodes_parallel`, whose threads take the next chunk of nodes
-from one shared counter until none is left (:func:`twin.kernels.atomic.take_next`).
+from one shared counter until none is left (:func:`twin.kernels.atomic.take_next`), its values
+going round one region of the chunks per thread so that no two threads write neighbouring
+chunks at once (:mod:`twin.kernels.chunks`: false sharing).
 
 Every node's result depends on its own inputs alone, whichever thread computes it, so a run is
 the same bits on any number of threads. Chunks are taken as threads come free rather than split
@@ -39,7 +41,8 @@ class NodeThreads:
 
     def run(self, *args) -> np.ndarray:
         """:func:`twin.kernels.node.advance_nodes_packed`'s arguments up to ``waiting_from_s``;
-        returns the counter the threads took chunks from (n_chunks plus one per thread at the end)."""
+        returns the counter the threads took chunks from (:func:`twin.kernels.chunks.chunk_indices`
+        values, plus one per thread at the end)."""
         next_chunk = np.zeros(1, np.int64)
         if self.threads == 1:
             advance_nodes_packed(*args, next_chunk, self.n_chunks)

@@ -22,6 +22,7 @@ from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from twin.constants import SECONDS_PER_YEAR
 from twin.kernels.atomic import take_next
+from twin.kernels.chunks import chunk_at, chunk_indices
 from twin.kernels.accumulate import NO_FLOWS, accumulate_mode_time, accumulate_step, emit_events, integrate_part
 from twin.kernels.ageing import step_ageing
 from twin.kernels.conductance import CONDUCTANCE_FIXED
@@ -251,26 +252,31 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
     n_chunks = (pos_m.shape[1] + CHUNK_NODES - 1) // CHUNK_NODES
-    _advance_chunks(np.zeros(1, np.int64), n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc,
+    _advance_chunks(np.zeros(1, np.int64), n_chunks, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc,
                     rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
 
 
 @kernel(inline="always")   # in each caller: a library of its own to compile and link otherwise
-def _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode,
-                    acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
+def _advance_chunks(next_chunk, n_chunks, n_regions, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state,
+                    mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
     """:func:`advance_nodes` for chunks of CHUNK_NODES nodes taken one at a time from the counter
     ``next_chunk[0]`` (:func:`twin.kernels.atomic.take_next`) until all ``n_chunks`` are taken:
-    threads that share the counter share the chunks, a slower thread taking fewer."""
+    threads that share the counter share the chunks, a slower thread taking fewer. The counter's
+    values go round ``n_regions`` regions of the chunks (one per thread; :mod:`twin.kernels.chunks`)."""
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
     n_sub = max(4, min(64, int(dt_s / 2.0) + 1))
     tc = thermal_constants(p.electronics_heat_capacity_j_per_k, p.radiator_heat_capacity_j_per_k,
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
+    n_values = chunk_indices(n_chunks, n_regions)
     while True:
-        c = take_next(next_chunk, 0)
-        if c >= n_chunks:
+        value = take_next(next_chunk, 0)
+        if value >= n_values:
             break
+        c = chunk_at(value, n_chunks, n_regions)
+        if c < 0:
+            continue
         lo, hi = c * CHUNK_NODES, min((c + 1) * CHUNK_NODES, n_nodes)
         chunk_geo, geo_lo = geo, lo
         if not given:
@@ -449,7 +455,7 @@ def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_p
     fields field by field at every call, an array at once. The engine calls it where it runs on
     one thread, :func:`advance_nodes_parallel` on more (:mod:`twin.engine.node_threads`), so that
     small runs never compile the parallel loop (3.5 s of a first run's 16; benchmarks/RESULTS.md)."""
-    _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
+    _advance_chunks(next_chunk, n_chunks, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                     unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                     heat_out, waiting_from_s)
 
@@ -466,7 +472,7 @@ def advance_nodes_parallel(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p
     only for runs that use threads, as it costs 3.5 s to compile. The parameters are unpacked in
     each thread: a namedtuple made outside cannot enter numba's parallel region."""
     for _ in prange(n_threads):
-        _advance_chunks(next_chunk, n_chunks, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
+        _advance_chunks(next_chunk, n_chunks, n_threads, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                         unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                         heat_out, waiting_from_s)
 
