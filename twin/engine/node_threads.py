@@ -1,8 +1,8 @@
 """The node kernel over threads: on one thread :func:`twin.kernels.node.advance_nodes_packed`, on
 more :func:`twin.kernels.node.advance_nodes_parallel`, whose threads take the next chunk of nodes
 from one shared counter until none is left (:func:`twin.kernels.atomic.take_next`), its values
-going round one region of the chunks per thread so that no two threads write neighbouring
-chunks at once (:mod:`twin.kernels.chunks`: false sharing).
+going round one region of the chunks per thread, so that threads keeping pace never write
+neighbouring chunks at once (:mod:`twin.kernels.chunks`: false sharing).
 
 Every node's result depends on its own inputs alone, whichever thread computes it, so a run is
 the same bits on any number of threads. Chunks are taken as threads come free rather than split

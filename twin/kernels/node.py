@@ -252,8 +252,9 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
     n_chunks = (pos_m.shape[1] + CHUNK_NODES - 1) // CHUNK_NODES
-    _advance_chunks(np.zeros(1, np.int64), n_chunks, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, mode, acc,
-                    rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s)
+    _advance_chunks(np.zeros(1, np.int64), n_chunks, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s,
+                    busy_accel, p, state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
+                    waiting_from_s)
 
 
 @kernel(inline="always")   # in each caller: a library of its own to compile and link otherwise
