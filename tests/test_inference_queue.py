@@ -301,3 +301,29 @@ def test_the_random_stream_is_splitmix64():
     for n, ref in enumerate((0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F)):
         assert K.uniform(0, n) == (ref >> 11) * 2.0 ** -53
     assert K.exponential(0, 0) == -math.log(1.0 - (0xE220A8397B1DCDAF >> 11) * 2.0 ** -53)
+
+
+def test_energy_is_idle_plus_dynamic_power_at_the_node_rate_capped_or_not():
+    """A replica's accelerators draw idle + (peak − idle) × rate without a power cap; under one,
+    a busy accelerator draws idle + (cap × peak − idle) × throttle while its rate is throttle ×
+    the throughput the cap leaves, so per unit of rate (cap × peak − idle) / throughput
+    (twin.ops.power_cap.dynamic_w), as the node kernel's power and a job's energy take it."""
+    idle_w, peak_w, accel, rate, seconds = 100.0, 400.0, 2, 0.6, 10 * 640.0
+    cap, throughput = 0.6, 0.932
+    capped_w = (cap * peak_w - idle_w) / throughput
+    energies = []
+    for dynamic_w in (None, np.full(1, capped_w)):
+        cfg = Inference(output_tokens=1, step_s=0.0, step_per_request_s=1.0, max_batch=1,
+                        accelerators_per_replica=accel, replicas=1, arrivals={"rate_per_s": 0.2})
+        jobs = JobBook(1, accel, Fifo(), idle_w, peak_w)
+        svc = InferenceService(cfg, 1, accel, idle_w, peak_w, 3)
+        svc.reserve(jobs)
+        rate_kn, heat_kn, acc = np.full((64, 1), rate), np.zeros((64, 1)), np.zeros((L.N_ACC, 1))
+        for c in range(10):
+            svc.advance(rate_kn, heat_kn, c * 64, 10.0, jobs.down, acc, dynamic_w)
+        energies.append(svc.metrics(seconds)["inference_energy_wh"] * 3600.0)
+    # the replica is placed from the start, its model loaded within the first block or not:
+    # energy is booked for every step it is placed on a working node, whatever it serves
+    assert energies[0] == pytest.approx(accel * (idle_w + (peak_w - idle_w) * rate) * seconds, rel=1e-12)
+    assert energies[1] == pytest.approx(accel * (idle_w + capped_w * rate) * seconds, rel=1e-12)
+    assert energies[1] < energies[0] * 0.75   # 100 + 150.2 x 0.6 against 100 + 300 x 0.6 W

@@ -206,3 +206,28 @@ def test_bad_inference_input_is_one_line_and_exit_2(tmp_path, override, fragment
 def test_config_errors_name_the_field():
     with pytest.raises(InputError, match="replicas"):
         load_config_dict(config(replicas=20, autoscale={"min_replicas": 1, "max_replicas": 10}))
+
+
+def test_under_a_power_cap_the_replicas_energy_takes_the_capped_power(tmp_path, monkeypatch):
+    """The engine hands the inference service what it hands the jobs: each node's power above idle
+    per unit of rate at its cap, (cap × peak − idle) / throughput at the cap, so that the replicas'
+    energy falls with the cap as the node's power does (tests/test_inference_queue.py checks the
+    energy it books with it)."""
+    from twin.config.power_cap import throughput_at
+    from twin.ops.inference import InferenceService
+
+    seen = []
+    advance = InferenceService.advance
+
+    def spy(self, *args):
+        seen.append(args[6] if len(args) > 6 else None)
+        return advance(self, *args)
+
+    monkeypatch.setattr(InferenceService, "advance", spy)
+    cfg = config(hours=1)
+    cfg["spacecraft"].setdefault("accelerator", {})["power_cap_fraction"] = 0.6
+    summary, _ = run_config(cfg, tmp_path, "capped")
+    acc = load_config(tmp_path / "capped.yaml").spacecraft.accelerator
+    expected = (0.6 * acc.peak_power_w - acc.idle_power_w) / throughput_at(0.6, acc.power_curve)
+    assert seen and all(w is not None and np.all(w == expected) for w in seen)
+    assert summary["inference_energy_wh"] > 0.0

@@ -161,10 +161,10 @@ class Simulation:
             capacity = None
             if self.network is not None:
                 capacity = self.network.advance(pos, vel, self.jobs.down, mode_at_start, self.dt_s, self.acc)
-            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity,
-                              dynamic_w(self.state, self.params.accel_idle_w, self.params.accel_peak_w))
+            capped_w = dynamic_w(self.state, self.params.accel_idle_w, self.params.accel_peak_w)
+            self.jobs.advance(rate, k0 * self.dt_s, self.dt_s, heat, self.acc, capacity, capped_w)
             if self.inference is not None:
-                self.inference.advance(rate, heat, k0, self.dt_s, self.jobs.down, self.acc)
+                self.inference.advance(rate, heat, k0, self.dt_s, self.jobs.down, self.acc, capped_w)
             del pos, vel, sun   # views of the feed's block: not held while it loads the next one
             self.step = k1
             if self.faults.enabled:

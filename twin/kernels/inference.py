@@ -285,7 +285,7 @@ def _pop(ht, hr, size):
 
 @njit(cache=True)
 def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_node, rep_up, rep_ready_s, rep_key_s,
-                rep_busy, rep_work_s, rep_n, rep_members, rep_done, par, key, counts, sums, hist, acc):
+                rep_busy, rep_work_s, rep_n, rep_members, rep_done, par, key, counts, sums, hist, acc, dynamic_w):
     """Serve the queue through steps k0 .. k0 + n_steps − 1 (module docstring).
 
     ``queue[lo:first]``: arrival times [s] of the requests waiting, ascending; ``queue[first:hi]``
@@ -296,7 +296,9 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_n
     max_batch) its batch in service, ``rep_done`` (R,) what the ledger booked delivered for it
     [accelerator-s]. ``queue`` has room for every batch in service before ``lo``. ``par`` (N_PAR,) the parameters, ``key`` the service-time
     stream; ``counts``, ``sums``, ``hist`` and the ledger rows of ``acc`` (N_ACC, N) are
-    incremented. Returns (lo, hi): the requests waiting at the block's end."""
+    incremented. ``dynamic_w`` (N,) [W]: a busy accelerator's power above idle per unit of its
+    node's rate (peak − idle, or under a power cap :func:`twin.ops.power_cap.dynamic_w`'s), for
+    the replicas' energy. Returns (lo, hi): the requests waiting at the block's end."""
     t0, t1 = k0 * dt_s, (k0 + n_steps) * dt_s
     accel = par[P_ACCEL]
     max_batch = int(par[P_MAX_BATCH])
@@ -438,5 +440,5 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_n
         acc[ACC_LEDGER + LEDGER_NO_DEMAND, node] += accel * max(0.0, (t1 - t0) - booked[r])
         sums[F_LIVE_S] += max(0.0, t1 - max(t0, min(rep_ready_s[r], t1)))
         for k in range(n_steps):
-            sums[F_ENERGY_J] += accel * (par[P_IDLE_W] + (par[P_PEAK_W] - par[P_IDLE_W]) * rate_kn[k, node]) * dt_s
+            sums[F_ENERGY_J] += accel * (par[P_IDLE_W] + dynamic_w[node] * rate_kn[k, node]) * dt_s
     return lo, end_w

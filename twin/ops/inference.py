@@ -67,6 +67,7 @@ class InferenceService:
         par[K.P_ACCEL], par[K.P_IDLE_W], par[K.P_PEAK_W] = self.accel, idle_w, peak_w
         par[K.P_MAX_QUEUE] = math.inf if cfg.max_queue is None else cfg.max_queue
         self.par = par
+        self.uncapped_w = np.full(n_nodes, peak_w - idle_w)   # power above idle per unit rate, no cap [W]
         slots = cfg.most_replicas
         self.node = np.full(slots, -1, np.int64)      # -1: the slot holds no replica
         self.ready_s = np.zeros(slots)                # model loaded [s]
@@ -243,8 +244,10 @@ class InferenceService:
 
     # ------------------------------------------------------------ the queue
     def advance(self, rate_kn: np.ndarray, heat_kn: np.ndarray, k0: int, dt_s: float, down: np.ndarray,
-                acc: np.ndarray) -> None:
-        """Serve the requests through steps k0 .. k0 + K − 1 at the node kernel's rates (K, N)."""
+                acc: np.ndarray, dynamic_w: np.ndarray | None = None) -> None:
+        """Serve the requests through steps k0 .. k0 + K − 1 at the node kernel's rates (K, N);
+        ``dynamic_w`` (N,) [W] the power per unit rate of capped nodes (:func:`twin.ops.power_cap.dynamic_w`;
+        None: no node capped, peak − idle)."""
         n_steps = rate_kn.shape[0]
         waiting = self.hi - self.lo
         if self.lo < self.headroom or self.lo - self.headroom > waiting + 65536:   # room before; drop the served
@@ -260,7 +263,7 @@ class InferenceService:
         self.lo, self.hi = K.serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, self.queue, self.lo, before, self.hi,
                                          self.node, up, self.ready_s, self.key_s, self.busy, self.work_s, self.n,
                                          self.members, self.done, self.par, self.service_key, self.counts, self.sums,
-                                         self.hist, acc)
+                                         self.hist, acc, self.uncapped_w if dynamic_w is None else dynamic_w)
         self.replica_s += len(self.placed) * n_steps * dt_s
 
     # ------------------------------------------------------------ output
