@@ -155,6 +155,27 @@ def test_step_demand_throttles_on_the_junction_only_when_asked():
         assert x == pytest.approx(min(1.0, max(0.0, eq3)), abs=1e-12), t_node
 
 
+
+@pytest.mark.parametrize("cap", [1.0, 0.8, 0.6])
+def test_under_a_power_cap_the_junction_ramp_starts_at_the_capped_power(cap):
+    """A capped busy accelerator at full throttle draws cap x peak, so its junction reaches T_j0 at
+    a node R (1 - cap) peak warmer than an uncapped one: step_demand's throttle with the capped peak
+    is the fixed point of the junction's ramp for that power (1e-12, as above), across the ramp;
+    with the electronics limit the cap leaves the node's own ramp as it is."""
+    sc = load_config(REPO / "configs" / "default.yaml", ["spacecraft.accelerator.thermal_limit=junction"]).spacecraft
+    p, acc = node_params(sc), sc.accelerator
+    r, idle, capped = acc.chain_k_per_w, acc.idle_power_w, cap * acc.peak_power_w
+    start, stop = node_limits_k(r, idle, capped, acc.junction_throttle_k, acc.junction_shutdown_k)
+    for t_node in np.linspace(start - 5.0, stop + 5.0, 201):
+        x, _ = step_demand(t_node, p.n_accel, 2.0, p, capped)
+        expected = fixed_point_throttle(t_node, r, idle, capped, acc.junction_throttle_k, acc.junction_shutdown_k)
+        assert abs(x - expected) < 1e-12, (cap, t_node)
+    plain = node_params(load_config(REPO / "configs" / "default.yaml").spacecraft)
+    for t_node in (330.0, 350.0, 355.0, 362.0):
+        assert step_demand(t_node, plain.n_accel, 2.0, plain, capped)[0] == step_demand(t_node, plain.n_accel, 2.0,
+                                                                                         plain)[0]
+
+
 def test_thermal_aware_scheduler_keeps_clear_of_the_junction_limit():
     from twin.ops.policy_choice import make_policy
 

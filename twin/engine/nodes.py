@@ -62,6 +62,7 @@ def node_params(sc, record_extrema: bool = False, earth=None, epoch_utc=None) ->
         **ageing_params(b),
         n_accel=float(c.count), accel_idle_w=c.idle_power_w, accel_peak_w=c.peak_power_w,
         min_throttle=c.min_throttle, junction_r_k_per_w=c.chain_k_per_w,
+        junction_limit=1.0 if c.thermal_limit == "junction" else 0.0,
         radiator_area_m2=r.area_m2, radiator_sides=float(r.sides), radiator_emissivity=r.emissivity,
         radiator_absorptivity=r.absorptivity, radiator_normal_x=normal[0],
         radiator_normal_y=normal[1], radiator_normal_z=normal[2],

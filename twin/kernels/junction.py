@@ -26,7 +26,9 @@ which is the electronics-node ramp of :func:`twin.kernels.thermal.thermal_thrott
 node temperatures :func:`node_limits_k` gives: throttling starts when a busy accelerator at full
 power reaches T_j0, T_node = T_j0 − R·P_peak, and compute stops when an idle one reaches T_js,
 T_node = T_js − R·P_idle. The node kernel therefore steps the junction model at no cost per step
-beyond recording T_j; the limits are set once, in :func:`twin.engine.nodes.node_params`.
+beyond recording T_j; the limits are set once, in :func:`twin.engine.nodes.node_params`, for
+P_peak the rated power; under a power cap a busy accelerator's full power is the cap, and the
+ramp's start moves up by R·(P_peak − P_cap) (:func:`twin.kernels.step.step_demand`).
 """
 from numba import njit
 from twin.kernels.jit import kernel

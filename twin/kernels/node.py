@@ -72,8 +72,9 @@ NodeParams = namedtuple("NodeParams", [
     # compute
     "n_accel", "accel_idle_w", "accel_peak_w", "min_throttle",
     # junction: one accelerator's junction-to-coolant resistance [K/W] (twin.kernels.junction);
-    # with the junction limit on, throttle_start_k and shutdown_k are the node temperatures it implies
-    "junction_r_k_per_w",
+    # with the junction limit on (junction_limit 1.0), throttle_start_k and shutdown_k are the node
+    # temperatures it implies for an accelerator at accel_peak_w
+    "junction_r_k_per_w", "junction_limit",
     # radiator and thermal
     "radiator_area_m2", "radiator_sides", "radiator_emissivity", "radiator_absorptivity",
     "radiator_normal_x", "radiator_normal_y", "radiator_normal_z", "radiator_normal_inv_norm",

@@ -263,10 +263,15 @@ def step_demand(t_elec_k, n_accel, busy_accel, p, peak_w=None):
     temperatures ``throttle_start_k`` and ``shutdown_k``: the electronics node's own limits, or,
     with the junction limit, those that put a busy accelerator's junction on its ramp
     (:func:`twin.kernels.junction.node_limits_k`, the throttle in closed form). ``peak_w``: a
-    busy accelerator's power at full throttle [W], its power cap (None: ``p.accel_peak_w``)."""
+    busy accelerator's power at full throttle [W], its power cap (None: ``p.accel_peak_w``); under
+    a cap a busy accelerator's junction reaches its throttle temperature only at a node
+    temperature higher by R·(peak − cap), where the junction ramp starts."""
     if peak_w is None:
         peak_w = p.accel_peak_w
-    throttle_t = thermal_throttle(t_elec_k, p.throttle_start_k, p.shutdown_k)
+    start_k = p.throttle_start_k
+    if p.junction_limit > 0.5:   # T_j0 − R·P at full throttle (twin.kernels.junction, Eq. 3), P the cap
+        start_k += p.junction_r_k_per_w * (p.accel_peak_w - peak_w)
+    throttle_t = thermal_throttle(t_elec_k, start_k, p.shutdown_k)
     return throttle_t, p.bus_power_w + compute_power_w(n_accel, busy_accel, p.accel_idle_w, peak_w, throttle_t)
 
 
