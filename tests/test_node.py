@@ -382,7 +382,7 @@ def test_where_calls_cut_a_segment_does_not_change_the_physics():
 def test_packed_parameters_are_the_same_parameters():
     """The engine hands the kernel its parameters as a float64 array (numba types it at once);
     unpacked, every field is the namedtuple's, and a kernel call gives the same bits."""
-    from twin.kernels.node import advance_nodes_packed, chunk_count, packed_params, unpacked_params
+    from twin.kernels.node import advance_nodes_packed, packed_params, unpacked_params
 
     scenario = default_scenario()
     p = node_params(scenario.spacecraft, record_extrema=True)
@@ -390,7 +390,7 @@ def test_packed_parameters_are_the_same_parameters():
     pos, vel, sun = circular_orbit(8, 40, 10.0)
     outs = []
     for kernel, params, tail in ((advance_nodes, p, ()),
-                                 (advance_nodes_packed, packed_params(p), (None, np.inf, np.zeros(1, np.int64), chunk_count(8)))):
+                                 (advance_nodes_packed, packed_params(p), (None, np.inf, np.zeros(1, np.int64)))):
         state, mode = initial_state(scenario.spacecraft, 8)
         acc = np.zeros((L.N_ACC, 8))
         rate = np.empty((40, 8))

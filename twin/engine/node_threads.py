@@ -33,7 +33,6 @@ class NodeThreads:
     """Advances all nodes on :func:`thread_count` threads (or ``threads``, at most numba's)."""
 
     def __init__(self, n_nodes: int, threads: int | None = None):
-        self.n_chunks = chunk_count(n_nodes)
         wanted = thread_count(n_nodes) if threads is None else max(1, int(threads))
         self.threads = min(wanted, numba.config.NUMBA_NUM_THREADS)
         if self.threads > 1:
@@ -45,8 +44,8 @@ class NodeThreads:
         values, plus one per thread at the end)."""
         next_chunk = np.zeros(1, np.int64)
         if self.threads == 1:
-            advance_nodes_packed(*args, next_chunk, self.n_chunks)
+            advance_nodes_packed(*args, next_chunk)
         else:
             numba.set_num_threads(self.threads)   # per calling thread: set at each call
-            advance_nodes_parallel(*args, next_chunk, self.n_chunks, self.threads)
+            advance_nodes_parallel(*args, next_chunk, self.threads)
         return next_chunk

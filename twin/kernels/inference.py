@@ -297,8 +297,8 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_n
     [accelerator-s]. ``queue`` has room for every batch in service before ``lo``. ``par`` (N_PAR,) the parameters, ``key`` the service-time
     stream; ``counts``, ``sums``, ``hist`` and the ledger rows of ``acc`` (N_ACC, N) are
     incremented. ``dynamic_w`` (N,) [W]: a busy accelerator's power above idle per unit of its
-    node's rate (peak − idle, or under a power cap :func:`twin.ops.power_cap.dynamic_w`'s), for
-    the replicas' energy. Returns (lo, hi): the requests waiting at the block's end."""
+    node's rate under a power cap (:func:`twin.ops.power_cap.dynamic_w`; None: no node capped,
+    peak − idle, as :func:`twin.kernels.jobs.advance_jobs` takes it), for the replicas' energy. Returns (lo, hi): the requests waiting at the block's end."""
     t0, t1 = k0 * dt_s, (k0 + n_steps) * dt_s
     accel = par[P_ACCEL]
     max_batch = int(par[P_MAX_BATCH])
@@ -439,6 +439,7 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_n
         node = rep_node[r]
         acc[ACC_LEDGER + LEDGER_NO_DEMAND, node] += accel * max(0.0, (t1 - t0) - booked[r])
         sums[F_LIVE_S] += max(0.0, t1 - max(t0, min(rep_ready_s[r], t1)))
+        dyn_w = par[P_PEAK_W] - par[P_IDLE_W] if dynamic_w is None else dynamic_w[node]
         for k in range(n_steps):
-            sums[F_ENERGY_J] += accel * (par[P_IDLE_W] + dynamic_w[node] * rate_kn[k, node]) * dt_s
+            sums[F_ENERGY_J] += accel * (par[P_IDLE_W] + dyn_w * rate_kn[k, node]) * dt_s
     return lo, end_w

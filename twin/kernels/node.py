@@ -252,17 +252,16 @@ def advance_nodes(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state, 
         ones to scheduling while a job waits and to no_demand before (those jobs hold are
         :func:`twin.kernels.jobs.advance_jobs`'s)
     """
-    n_chunks = (pos_m.shape[1] + CHUNK_NODES - 1) // CHUNK_NODES
-    _advance_chunks(np.zeros(1, np.int64), n_chunks, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s,
+    _advance_chunks(np.zeros(1, np.int64), np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s,
                     busy_accel, p, state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out,
                     waiting_from_s)
 
 
 @kernel(inline="always")   # in each caller: a library of its own to compile and link otherwise
-def _advance_chunks(next_chunk, n_chunks, n_regions, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state,
+def _advance_chunks(next_chunk, n_regions, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p, state,
                     mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s):
     """:func:`advance_nodes` for chunks of CHUNK_NODES nodes taken one at a time from the counter
-    ``next_chunk[0]`` (:func:`twin.kernels.atomic.take_next`) until all ``n_chunks`` are taken:
+    ``next_chunk[0]`` (:func:`twin.kernels.atomic.take_next`) until all are taken:
     threads that share the counter share the chunks, a slower thread taking fewer. The counter's
     values go round ``n_regions`` regions of the chunks (one per thread; :mod:`twin.kernels.chunks`)."""
     n_steps, n_nodes = pos_m.shape[0] - 1, pos_m.shape[1]
@@ -271,6 +270,7 @@ def _advance_chunks(next_chunk, n_chunks, n_regions, pos_m, vel_m_s, sun_m, geo,
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
+    n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES   # chunk_count, which is plain Python
     n_values = chunk_indices(n_chunks, n_regions)
     while True:
         value = take_next(next_chunk, 0)
@@ -450,22 +450,21 @@ unpacked_params = _unpacked_params_python if numba_config.DISABLE_JIT else _unpa
 
 @njit(cache=True, nogil=True)
 def advance_nodes_packed(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
-                         ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, next_chunk, n_chunks):
+                         ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, next_chunk):
     """:func:`advance_nodes` for the chunks of CHUNK_NODES nodes it takes from the counter
-    ``next_chunk`` ((1,) int64, from 0; :func:`chunk_count` chunks in all: ``n_chunks``), with the
+    ``next_chunk`` ((1,) int64, from 0; :func:`chunk_count` chunks in all), with the
     parameters as :func:`packed_params` gives them: numba types a namedtuple argument of dozens of
     fields field by field at every call, an array at once. The engine calls it where it runs on
     one thread, :func:`advance_nodes_parallel` on more (:mod:`twin.engine.node_threads`), so that
     small runs never compile the parallel loop (3.5 s of a first run's 16; benchmarks/RESULTS.md)."""
-    _advance_chunks(next_chunk, n_chunks, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
+    _advance_chunks(next_chunk, np.int64(1), pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                     unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                     heat_out, waiting_from_s)
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def advance_nodes_parallel(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p_packed, state, mode, acc, rate_out,
-                           ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, next_chunk, n_chunks,
-                           n_threads):
+                           ev_step, ev_kind, ev_value, ev_count, heat_out, waiting_from_s, next_chunk, n_threads):
     """:func:`advance_nodes_packed` on ``n_threads`` of numba's threads (numba.set_num_threads
     first), each taking chunks from the one counter as it comes free, so that one slowed by
     another thread of the engine (the orbit feed's) takes fewer. numba starts its threads faster
@@ -474,7 +473,7 @@ def advance_nodes_parallel(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p
     only for runs that use threads, as it costs 3.5 s to compile. The parameters are unpacked in
     each thread: a namedtuple made outside cannot enter numba's parallel region."""
     for _ in prange(n_threads):
-        _advance_chunks(next_chunk, n_chunks, n_threads, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
+        _advance_chunks(next_chunk, n_threads, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                         unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                         heat_out, waiting_from_s)
 

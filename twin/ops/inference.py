@@ -67,7 +67,6 @@ class InferenceService:
         par[K.P_ACCEL], par[K.P_IDLE_W], par[K.P_PEAK_W] = self.accel, idle_w, peak_w
         par[K.P_MAX_QUEUE] = math.inf if cfg.max_queue is None else cfg.max_queue
         self.par = par
-        self.uncapped_w = np.full(n_nodes, peak_w - idle_w)   # power above idle per unit rate, no cap [W]
         slots = cfg.most_replicas
         self.node = np.full(slots, -1, np.int64)      # -1: the slot holds no replica
         self.ready_s = np.zeros(slots)                # model loaded [s]
@@ -263,7 +262,7 @@ class InferenceService:
         self.lo, self.hi = K.serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, self.queue, self.lo, before, self.hi,
                                          self.node, up, self.ready_s, self.key_s, self.busy, self.work_s, self.n,
                                          self.members, self.done, self.par, self.service_key, self.counts, self.sums,
-                                         self.hist, acc, self.uncapped_w if dynamic_w is None else dynamic_w)
+                                         self.hist, acc, dynamic_w)
         self.replica_s += len(self.placed) * n_steps * dt_s
 
     # ------------------------------------------------------------ output
