@@ -67,7 +67,8 @@ def drive(model, n_steps, cuts=None, pos=None):
     cuts = sorted(set(cuts or []) | {n_steps})
     for end in cuts:
         while k < end:
-            k = model.next_stop(k, end, None if pos is None else pos[k:end])
+            k0, k = k, model.next_stop(k, end, None if pos is None else pos[k:end])
+            assert k > k0, f"no progress from step {k0}: an event left unapplied"
             evs, _, _ = model.apply(k)
             events += [(k, *e) for e in evs]
     return events
@@ -123,6 +124,34 @@ def test_faults_do_not_depend_on_how_the_run_is_cut():
     one = drive(fresh(), 5000, cuts=range(0, 5000, 64), pos=pos)
     many = drive(fresh(), 5000, cuts=list(range(0, 5000, 7)) + [999, 1001], pos=pos)
     assert one == many and len(one) > 100
+
+
+def test_apply_skips_only_boundaries_without_events():
+    """apply returns at once before the earliest event next_stop found (``due_step``): the events
+    are those of the full scan at every boundary, where every kind of fault happens."""
+    def fresh():
+        return _Band(faults(mtbf_h=20, mean_repair_h=1, upset_rate_per_day=1, saa_upset_rate_per_day=30,
+                            outages=[{"sats": [3, 4], "start_s": 3000, "duration_s": 7200}]),
+                     20, 60.0, EPOCH, np.random.default_rng(7), np.random.default_rng(8))
+
+    class FullScan:   # the same model with the shortcut off: no due_step when apply runs
+        def __init__(self, model):
+            self.model = model
+
+        def next_stop(self, *args):
+            stop = self.model.next_stop(*args)
+            del self.model.due_step
+            return stop
+
+        def apply(self, step):
+            return self.model.apply(step)
+
+    pos = np.zeros((5000, 20, 3))
+    cuts = range(0, 5000, 6)
+    shortcut, full = drive(fresh(), 5000, cuts, pos), drive(FullScan(fresh()), 5000, cuts, pos)
+    kinds = collections.Counter(e[2] for e in full)
+    assert shortcut == full
+    assert all(kinds[k] > 0 for k in (L.EVENT_FAULT, L.EVENT_RECOVERY, L.EVENT_UPSET, L.EVENT_OUTAGE))
 
 
 def test_outages_name_existing_satellites():

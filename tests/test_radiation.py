@@ -59,12 +59,15 @@ def fixed_points(lat_lon, n_steps, dt_s, days0):
                      r * np.sin(lat) * np.ones_like(era)], axis=-1)
 
 
-def drive(fm, jobs, n_steps, pos=None, cut=64):
+def drive(fm, jobs, n_steps, pos=None, cut=64, full_scan=False):
     """Run the fault model alone through ``n_steps``, as the engine does: (step, sat, kind, value)."""
     out, k0 = [], 0
     while k0 < n_steps:
         k1 = min(k0 + cut, n_steps)
         stop = fm.next_stop(k0, k1, None if pos is None else pos[k0:k1])
+        assert stop > k0, f"no progress from step {k0}: an event left unapplied"
+        if full_scan:   # apply's shortcut off (FaultModel.due_step)
+            del fm.due_step
         events, down, up = fm.apply(stop)
         jobs.restore_nodes(up)
         jobs.fail_nodes(down, stop * fm.dt_s)
@@ -87,6 +90,27 @@ def test_floor_interruptions_are_poisson_at_the_rate():
     assert all(e[3] == -1.0 for e in hits)
     m = fm.metrics(n_steps)
     assert m["floor_interruptions"] == len(hits) and m["floor_rollbacks"] == 0
+
+
+def test_apply_skips_only_boundaries_without_radiation_events():
+    """The fault model's apply returns at once before the earliest event next_stop found: the
+    events are those of the full scan at every boundary, with floor interruptions, single events,
+    degradations and wear-outs all happening."""
+    over = {"radiation.upsets": True, "radiation.floor_interruptions_per_accel_h": 0.02,
+            "radiation.sdc_rad_per_event": 0.5, "radiation.sdc_detection": "delay",
+            "radiation.sdc_detection_delay_s": 300.0, "radiation.sefi_rad_per_event": 5.0,
+            "radiation.initial_dose_krad": 14.9997, "radiation.degradation_krad": 14.9998,
+            "radiation.hard_failure_krad": 14.99985, "radiation.hard_failure_log_sigma": 4e-6}
+    runs = []
+    for full_scan in (False, True):
+        fm, jobs, sats, sc = model(**over)
+        n_steps = 2160
+        pos = fixed_points(np.tile([[-25.0, -45.0], [60.0, 10.0]], (15, 1)), n_steps, sc.simulation.dt_s,
+                           fm.radiation.days0)
+        runs.append(drive(fm, jobs, n_steps, pos, cut=6, full_scan=full_scan))
+    kinds = collections.Counter(e[2] for e in runs[1])
+    assert runs[0] == runs[1]
+    assert all(kinds[k] > 0 for k in (L.EVENT_INTERRUPTION, L.EVENT_UPSET, L.EVENT_DEGRADED, L.EVENT_WEAR_OUT)), kinds
 
 
 def test_single_event_rates_inside_the_saa_and_at_high_latitude():

@@ -35,6 +35,7 @@ import numpy as np
 from twin.constants import J2000_JD, SECONDS_PER_DAY, SECONDS_PER_HOUR, UNIX_EPOCH_JD
 from twin.errors import InputError
 from twin.kernels import layout as L
+from twin.kernels.due import next_fault_step
 
 NEVER = np.iinfo(np.int64).max
 
@@ -159,17 +160,15 @@ class FaultModel:
         """
         if not self.enabled:
             return k1
-        stop = k1
-        up = self.down_until < 0
-        if (~up).any():
-            stop = min(stop, int(self.down_until[~up].min()))
-        if up.any():
-            stop = min(stop, int(self.next_failure[up].min()))
+        due = int(next_fault_step(self.down_until, self.next_failure, NEVER))
         if self.next_outage < len(self.outages):
-            stop = min(stop, self.outages[self.next_outage][0])
+            due = min(due, self.outages[self.next_outage][0])
+        stop = min(k1, due)
         if self.radiation is not None:   # before the upsets, which commit their hazard up to the stop
             stop = self.radiation.next_stop(k0, stop, pos_end_m)
+            due = min(due, self.radiation.due_step)
         if self.upsets_on and stop > k0:
+            up = self.down_until < 0
             saa = self.in_saa(k0, pos_end_m[:stop - k0])
             rate = np.where(saa, self.rate_saa_per_s, self.rate_out_per_s) * up
             # sequential sums (add.accumulate), so that the crossing does not depend on how the
@@ -186,6 +185,9 @@ class FaultModel:
             self.hazard = cum[stop - k0 - 1].copy()
             self.saa_steps += int(saa[:stop - k0].sum())
             self.scanned_steps += (stop - k0) * self.n
+        if self.pending_upset_step >= 0:
+            due = min(due, self.pending_upset_step)
+        self.due_step = due
         return stop
 
     def apply(self, step: int) -> tuple[list, list, list]:
@@ -196,6 +198,8 @@ class FaultModel:
         went down and nodes back in service.
         """
         events, down, up = [], [], []
+        if step < getattr(self, "due_step", step):   # nothing falls before next_stop's earliest event
+            return events, down, up
         for node in np.flatnonzero(self.down_until == step):
             self.down_until[node] = -1
             self.down_steps += step - self.down_since[node]

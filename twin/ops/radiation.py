@@ -58,6 +58,7 @@ import numpy as np
 
 from twin.constants import (SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_YEAR)
 from twin.kernels import layout as L
+from twin.kernels.due import first_pending
 from twin.kernels.dose import DOSE_YEAR_S, dose_rate_krad_per_year, orbits_of, outside_table
 from twin.ops.faults import (NEVER, FaultModel, earth_rotation_angle_rad, in_saa, subsatellite_lat_lon_deg)
 
@@ -214,25 +215,22 @@ class RadiationModel:
     def next_stop(self, k0: int, k1: int, pos_end_m: np.ndarray | None) -> int:
         """The first boundary in (k0, k1] where a radiation event, wear-out, degradation or
         corruption detection happens, else k1; candidates up to it are decided (module docstring)."""
-        stop = k1
-        alive = ~self.worn
-        if alive.any():
-            stop = min(stop, int(self.wear_step[alive].min()))
-        pending = ~self.degraded
-        if pending.any():
-            stop = min(stop, int(self.degrade_step[pending].min()))
+        due = min(int(first_pending(self.wear_step, self.worn, NEVER)),
+                  int(first_pending(self.degrade_step, self.degraded, NEVER)))
         if self.detections:
-            stop = min(stop, self.detections[0][0])
+            due = min(due, self.detections[0][0])
         if self.accepted:
-            stop = min(stop, min(v[0] for v in self.accepted.values()))
+            due = min(due, min(v[0] for v in self.accepted.values()))
+        stop = min(k1, due)
         while True:
             first = int(self.candidate.min())
             if first > stop:
+                self.due_step = due   # for apply: nothing happens before it
                 return stop
             for node in np.flatnonzero(self.candidate == first).tolist():   # node order within a step
                 if self.rng.random() * self.candidate_per_s(node) < self.floor_per_s:
                     self._accept(node, first, FLOOR, False)
-                    stop = first
+                    stop = due = first
                     continue
                 inside, keep = False, True
                 if pos_end_m is not None:
@@ -243,7 +241,7 @@ class RadiationModel:
                         keep = self.rng.random() * self.regions.largest < float(self.regions.factor(lat, lon))
                 if keep:
                     self._accept(node, first, SEE, inside)
-                    stop = first
+                    stop = due = first
                 else:
                     self._draw(node, first)
 
