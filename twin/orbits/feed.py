@@ -7,14 +7,15 @@ filled by Lagrange interpolation through the ``STENCIL`` nearest nodes
 is evaluated at the same nodes and interpolated with the same weights. Nodes are kept from one
 block to the next, so each is propagated once.
 
-Blocks are prepared ahead of the one asked for (BLOCKS_AHEAD of them, one when blocks are
-large): a block's new SGP4 nodes and the Sun are computed at once (they hold the GIL), then the
-feed's own thread interpolates it and (``derive``) turns it into what the physics needs of the
-orbits alone, with numba functions that release the GIL, on the other core, while the engine
-steps the physics through the present block. Every
-block is computed by the same functions from the same inputs whichever thread runs them, so the
-results do not depend on the timing; a block's length (from a memory budget) does not change any
-boundary's values. The engine cuts the physics at fixed segments (:meth:`OrbitFeed.segment_end`),
+Blocks are made ahead of the one asked for (BLOCKS_AHEAD of them, one when blocks are large),
+whole, in the feed's own thread, while the engine steps the physics through the present block:
+the block's new SGP4 nodes and the Sun (these hold the GIL, which the engine's thread mostly does
+not need then: the node kernel runs without it), then the interpolation and ``derive``, which
+turns the orbits into what the physics needs of them alone (numba functions that release the
+GIL). One thread makes every block, in order, so the nodes and Sun it keeps from one block to the
+next are never touched by two threads; a block's values come from the same functions and inputs
+whatever the timing, and a block's length (from a memory budget) does not change any boundary's
+values. The engine cuts the physics at fixed segments (:meth:`OrbitFeed.segment_end`),
 never at block ends (a job that finishes frees its accelerators at the end of a call: where calls
 end must not depend on the constellation's size); a call that spans blocks shorter than its
 segment (a large constellation's) gets their boundaries joined.
@@ -148,30 +149,25 @@ class OrbitFeed:
             self._sun_batch = (batch, sun_position_gcrs_m(self.epoch_utc, nodes * self.dt_s))
         return self._sun_batch[1][i0]
 
-    def _prepare(self, start: int):
-        """The block from step ``start`` up to what the feed's thread finishes (this thread: SGP4
-        and the ephemeris hold the GIL): (pos, vel, sun, fill), ``fill`` the Lagrange
-        interpolation still to run (node positions, stencils, weights), or None."""
+    def _make(self, start: int):
+        """The block from step ``start``, in the feed's thread (module docstring): (pos, vel, sun,
+        derived)."""
         steps = np.arange(start, self.block_end(start) + 1)
         t_s = steps * self.dt_s
         if self.every == 1:
             pos, vel, _ = self.propagator.propagate(t_s)
-            return pos, vel, sun_position_gcrs_m(self.epoch_utc, t_s), None
-        lo = self._stencils(steps)
-        first = int(lo.min())
-        node_pos, node_sun = self._node_states(first, int(lo.max()) + self.n_points - 1)
-        w = np.empty((len(steps), self.n_points))
-        dw = np.empty_like(w)
-        lagrange_weights(self.node_steps * self.dt_s, lo, self.n_points, t_s, w, dw)
-        pos = np.empty((len(steps), self.n_sats, 3))
-        sun = np.einsum("bj,bjc->bc", w, node_sun[(lo - first)[:, None] + np.arange(self.n_points)])
-        return pos, np.empty_like(pos), sun, (node_pos, lo - first, w, dw)
-
-    def _complete(self, pos, vel, sun, fill):
-        """The rest of a :meth:`_prepare`d block, in the feed's thread: the interpolation and
-        ``derive`` (numba, without the GIL). Returns (pos, vel, sun, derived)."""
-        if fill is not None:
-            lagrange_fill(*fill, pos, vel)
+            sun = sun_position_gcrs_m(self.epoch_utc, t_s)
+        else:
+            lo = self._stencils(steps)
+            first = int(lo.min())
+            node_pos, node_sun = self._node_states(first, int(lo.max()) + self.n_points - 1)
+            w = np.empty((len(steps), self.n_points))
+            dw = np.empty_like(w)
+            lagrange_weights(self.node_steps * self.dt_s, lo, self.n_points, t_s, w, dw)
+            pos = np.empty((len(steps), self.n_sats, 3))
+            vel = np.empty_like(pos)
+            sun = np.einsum("bj,bjc->bc", w, node_sun[(lo - first)[:, None] + np.arange(self.n_points)])
+            lagrange_fill(node_pos, lo - first, w, dw, pos, vel)
         derived = self.derive(pos, vel, sun) if self.derive is not None else None
         if not self.velocities:
             vel = np.empty((0,) + vel.shape[1:])   # not a view: the block's velocities are freed
@@ -182,11 +178,11 @@ class OrbitFeed:
             future = self._ahead.popleft()[1]
         else:   # not the block made ahead (a jump): what was made ahead is dropped
             self._ahead.clear()
-            future = self._pool.submit(self._complete, *self._prepare(start))
+            future = self._pool.submit(self._make, start)
         self._cache, self._start, self._end = future.result(), start, self.block_end(start)
         following = self.block_end(self._ahead[-1][0] if self._ahead else start)
         while len(self._ahead) < self.blocks_ahead and following < self.n_steps:
-            self._ahead.append((following, self._pool.submit(self._complete, *self._prepare(following))))
+            self._ahead.append((following, self._pool.submit(self._make, following)))
             following = self.block_end(following)
 
     def get(self, k0: int, k1: int):
