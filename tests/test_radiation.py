@@ -96,6 +96,8 @@ def test_apply_skips_only_boundaries_without_radiation_events():
     """The fault model's apply returns at once before the earliest event next_stop found: the
     events are those of the full scan at every boundary, with floor interruptions, single events,
     degradations and wear-outs all happening."""
+    # rates far above the published ones, and doses just under the degradation and failure
+    # thresholds, so that every kind of event falls within the 6 h driven
     over = {"radiation.upsets": True, "radiation.floor_interruptions_per_accel_h": 0.02,
             "radiation.sdc_rad_per_event": 0.5, "radiation.sdc_detection": "delay",
             "radiation.sdc_detection_delay_s": 300.0, "radiation.sefi_rad_per_event": 5.0,

@@ -227,7 +227,8 @@ def close_interval(acc, totals):
     """End of a record interval: add each flow integral, summed over the nodes, to ``totals``
     (N_FLOW_ACC,) and reset the accumulators. Each row is summed in node order, as ever (the
     same bits), but all rows in one pass: one row's sum is a chain of dependent additions, and
-    the rows' chains side by side keep the CPU busy (10,000 nodes: 449 -> 100 µs per record)."""
+    the rows' chains side by side keep the CPU busy (10,000 nodes, warm, with the reset: 308 -> 160 µs
+    per record)."""
     sums = np.zeros(L.N_FLOW_ACC)
     for i in range(acc.shape[1]):
         for a in range(L.N_FLOW_ACC):
