@@ -136,9 +136,9 @@ def run_memory(sizes: Sizes, e2e: list[dict], work_dir: Path, log) -> dict:
     (``memory_durations_s`` and the end-to-end case's duration at that size) and, for
     ``memory_without_jobs``, with none (what twin itself holds, apart from the jobs a saturated
     constellation queues). Every case is run here, after the end-to-end cases, the end-to-end
-    case's duration again too: with an empty numba cache that case's process compiles kernels
-    (the parallel node loop, first used at 1,000 satellites) and keeps the compiler's memory,
-    which made its run look 15-18 % larger than the others (benchmarks/RESULTS.md)."""
+    case's duration again too: with an empty numba cache that case's process can compile kernels
+    (at 1,000 satellites it is the first to run the parallel node loop) and keeps the compiler's
+    memory, which made its run look 15-18 % larger than the others (benchmarks/RESULTS.md)."""
     from benchmarks.endtoend import run_case, run_case_in_subprocess
 
     e2e = [r for r in e2e if not r.get("one_thread_rerun")]
