@@ -41,6 +41,7 @@ from numba import config, njit
 from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NO_DEMAND, LEDGER_OVERHEAD,
                                  LEDGER_POWER, LEDGER_SCHEDULING)
 from twin.kernels.jit import kernel
+from twin.kernels.power import dynamic_per_rate_w
 
 # packed parameters (par)
 P_FIXED_S, P_PER_REQUEST_S, P_MAX_BATCH, P_TIMEOUT_S, P_EXPONENTIAL, P_WAIT_LIMIT_S, P_OBJECTIVE_S, \
@@ -439,7 +440,7 @@ def serve_block(k0, n_steps, dt_s, rate_kn, heat_kn, queue, lo, first, hi, rep_n
         node = rep_node[r]
         acc[ACC_LEDGER + LEDGER_NO_DEMAND, node] += accel * max(0.0, (t1 - t0) - booked[r])
         sums[F_LIVE_S] += max(0.0, t1 - max(t0, min(rep_ready_s[r], t1)))
-        dyn_w = par[P_PEAK_W] - par[P_IDLE_W] if dynamic_w is None else dynamic_w[node]
+        dyn_w = dynamic_per_rate_w(dynamic_w, node, par[P_IDLE_W], par[P_PEAK_W])
         for k in range(n_steps):
             sums[F_ENERGY_J] += accel * (par[P_IDLE_W] + dyn_w * rate_kn[k, node]) * dt_s
     return lo, end_w

@@ -46,6 +46,7 @@ from numba import njit
 from twin.kernels.layout import (ACC_LEDGER, LEDGER_DELIVERED, LEDGER_HEAT, LEDGER_NETWORK, LEDGER_NO_DEMAND,
                                  LEDGER_OVERHEAD, LEDGER_POWER, LEDGER_SCHEDULING)
 from twin.kernels.jit import kernel
+from twin.kernels.power import dynamic_per_rate_w
 
 
 @njit(cache=True)
@@ -105,10 +106,7 @@ def advance_jobs(rate_kn, t0_s, dt_s, member_lo, member_node, member_accel, n_ac
                 node_rate = rate_kn[k, member_node[m]]
                 if node_rate < rate:
                     rate, slowest = node_rate, member_node[m]
-                if dynamic_w is None:
-                    dyn_w = peak_w - idle_w
-                else:
-                    dyn_w = dynamic_w[member_node[m]]
+                dyn_w = dynamic_per_rate_w(dynamic_w, member_node[m], idle_w, peak_w)
                 power_w += member_accel[m] * (idle_w + dyn_w * node_rate)
             stalled = 0.0
             if stall_s is not None and stall_s[slot] > 0.0:

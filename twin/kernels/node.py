@@ -206,6 +206,14 @@ CHUNK_NODES = 32  # nodes advanced together, step by step: their steps are indep
 #                   CPU overlaps one node's long thermal dependency chain with the next node's work
 
 
+def chunk_count(n_nodes: int) -> int:
+    """Chunks of CHUNK_NODES nodes that ``n_nodes`` nodes make (the last may be short)."""
+    return (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES
+
+
+chunk_count_jit = kernel(inline="always")(chunk_count)   # the same, for the kernel
+
+
 
 
 @njit(cache=True, nogil=True)   # the orbit feed's and writer's threads go on meanwhile
@@ -270,7 +278,7 @@ def _advance_chunks(next_chunk, n_regions, pos_m, vel_m_s, sun_m, geo, t0_s, dt_
                            p.conductance_w_per_k, p.radiator_area_m2 * p.radiator_fin_efficiency * p.radiator_sides,
                            p.radiator_emissivity, p.space_temp_k)
     given = geo.shape[0] > 0
-    n_chunks = (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES   # chunk_count, which is plain Python
+    n_chunks = chunk_count_jit(n_nodes)
     n_values = chunk_indices(n_chunks, n_regions)
     while True:
         value = take_next(next_chunk, 0)
@@ -476,8 +484,3 @@ def advance_nodes_parallel(pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel, p
         _advance_chunks(next_chunk, n_threads, pos_m, vel_m_s, sun_m, geo, t0_s, dt_s, busy_accel,
                         unpacked_params(p_packed), state, mode, acc, rate_out, ev_step, ev_kind, ev_value, ev_count,
                         heat_out, waiting_from_s)
-
-
-def chunk_count(n_nodes: int) -> int:
-    """Chunks of CHUNK_NODES nodes that ``n_nodes`` nodes make (the last may be short)."""
-    return (n_nodes + CHUNK_NODES - 1) // CHUNK_NODES

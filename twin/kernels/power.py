@@ -17,6 +17,16 @@ def compute_power_w(n_accel, busy_accel, idle_w, peak_w, throttle):
     return n_accel * idle_w + busy_accel * (peak_w - idle_w) * throttle
 
 
+@kernel(_nrt=False)   # dynamic_w borrowed, as the arrays of twin.kernels.step
+def dynamic_per_rate_w(dynamic_w, node, idle_w, peak_w):
+    """A busy accelerator's power above idle per unit of node ``node``'s rate [W]: ``dynamic_w[node]``
+    where a power cap is in force (:func:`twin.ops.power_cap.dynamic_w`), peak − idle where
+    ``dynamic_w`` is None (no node capped). What jobs and inference replicas draw alike."""
+    if dynamic_w is None:
+        return peak_w - idle_w
+    return dynamic_w[node]
+
+
 @kernel
 def shed_load(supply_w, solar_w, bus_w, heater_w, n_accel, busy_accel, idle_w, peak_w,
               thermal_throttle, min_throttle, recovering):
