@@ -14,7 +14,7 @@ if __name__ == "__main__":
                       help="issue 25's figures against their goals, the million-satellite day included "
                            "(benchmarks/scale.py): hours")
     parser.add_argument("--only", nargs="+", metavar="PART",
-                        help="with --scale: only these parts (compile kernel e2e starlink memory queue million)")
+                        help="with --scale: only these parts (compile kernel floor e2e starlink memory queue million)")
     parser.add_argument("--million-hours", type=float, default=24.0,
                         help="with --scale: simulated hours of the million-satellite sweep (default 24)")
     parser.add_argument("--out", default=None, help="results JSON (default benchmarks/out/results.json, "

@@ -8,6 +8,9 @@ Parts (``--only`` runs some of them):
   numba cache folder (``XDG_CACHE_HOME``), then the same again: wall seconds of each.
 - ``kernel``: the fused node kernel, one thread, K = 64 steps per call, 1,000 nodes (ns per
   satellite-step, process CPU time; :func:`benchmarks.kernels.bench_kernels`).
+- ``floor``: what the same workload's calls of libm's functions (exp, expm1, asin, ...) cost by
+  themselves per satellite-step, counted and timed (:mod:`benchmarks.floor`): the part of the
+  kernel's time no rewrite of the rest can remove.
 - ``e2e``: end to end against bare SGP4 (``SatrecArray`` at every step) of the same satellites
   and times, in one process, at 100 (a day), 1,000 (6 h) and 10,000 (1 h) satellites
   (:func:`benchmarks.endtoend.run_case`); and the orbit feed's largest position error against
@@ -39,7 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out" / "scale.json"
 DAY_S = 86400.0
-PARTS = ("compile", "kernel", "e2e", "starlink", "memory", "queue", "million")
+PARTS = ("compile", "kernel", "floor", "e2e", "starlink", "memory", "queue", "million")
 # issue 25's goals: (figure, comparison, goal, unit)
 GOALS = {
     "compile_first_s": ("<=", 15.0, "s"),
@@ -207,6 +210,10 @@ def main(parts=PARTS, million_hours: float = 24.0, out_path=None, log=print) -> 
             log(f"{part} ...")
             if part == "million":
                 results.update(part_million(work, million_hours))
+            elif part == "floor":
+                from benchmarks.floor import part_floor
+
+                results.update(part_floor())
             elif part in ("kernel", "memory"):
                 results.update(globals()[f"part_{part}"]())
             else:
@@ -218,5 +225,8 @@ def main(parts=PARTS, million_hours: float = 24.0, out_path=None, log=print) -> 
     path.write_text(json.dumps(results, indent=1))
     for line in verdicts(results):
         log(line)
+    if "floor_libm_ns" in results:
+        log(f"{'floor_libm_ns':<24} {results['floor_libm_ns']:>12,.3f}   the kernel's libm calls alone "
+            f"(benchmarks/floor.py), against the kernel's goal of {GOALS['node_kernel_ns'][1]:g} ns")
     log(f"results: {path}")
     return 0

@@ -119,3 +119,21 @@ def test_bench_machinery_runs_on_a_tiny_size(tmp_path):
     assert all(r["twin_over_naive"] > 0 for r in res["naive"])
     assert any(t["target"].startswith("end to end") for t in res["targets"])
     assert not (tmp_path / "work").exists()
+
+
+def test_floor_counts_the_kernels_libm_calls():
+    """benchmarks/floor.py counts what the node kernel calls: every satellite-step takes one
+    thermal step (its φ1 at least one ``exp``) and every boundary its β (one ``asin``), so a
+    count below one per satellite-step for either means calls went uncounted; with the array's
+    heat balance on (the default spacecraft), one ``expm1`` per part of a step."""
+    from benchmarks.floor import call_costs, counts_in_subprocess
+
+    counts = counts_in_subprocess(n_nodes=4, k_steps=4)
+    per_step = counts["per_sat_step"]
+    assert counts["n_nodes"] == 4 and counts["k_steps"] == 4
+    assert per_step["exp"] >= 1.0
+    assert per_step["asin"] >= (4 + 1) / 4   # K + 1 boundaries of K steps
+    assert per_step["expm1"] >= 1.0
+    assert counts["by_caller"]["asin <- finish_geometry"] == pytest.approx(5 / 4)
+    costs = call_costs(["exp"], n=256, repeats=1, min_time_s=0.001)
+    assert 0.0 < costs["exp"] < 1e4   # ns: a call, timed
