@@ -8,7 +8,7 @@ call into libm, whatever the loop around it is made of. This module
 - counts each function's calls per satellite-step of the kernel benchmark's workload
   (:func:`benchmarks.kernels.realistic_inputs`: the Starlink satellites from the default
   spacecraft's initial state, K = 64 steps per call) by running the very same kernels as plain
-  Python (``NUMBA_DISABLE_JIT``, in a subprocess, on fewer nodes) with ``math`` counted;
+  Python (``TWIN_DISABLE_JIT``, in a subprocess, on fewer nodes) with ``math`` counted;
 - times each function's throughput in a numba loop of independent calls (the most favourable
   case: nothing waits on a call's result), ``sqrt`` in a loop numba vectorises (it is an
   instruction, and the kernel's lanes do vectorise it);
@@ -84,7 +84,7 @@ def count_calls(n_nodes: int = COUNT_NODES, k_steps: int = COUNT_STEPS) -> dict:
 
 def counts_in_subprocess(n_nodes: int = COUNT_NODES, k_steps: int = COUNT_STEPS, timeout_s: float = 900.0) -> dict:
     """:func:`count_calls` in a fresh process with numba's compiler off."""
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(REPO))
+    env = dict(os.environ, TWIN_DISABLE_JIT="1", PYTHONPATH=str(REPO))
     code = f"import json, benchmarks.floor as f; print(json.dumps(f.count_calls({int(n_nodes)}, {int(k_steps)})))"
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=timeout_s)
