@@ -57,7 +57,7 @@ class _CountingMath(types.ModuleType):
 
 def count_calls(n_nodes: int = COUNT_NODES, k_steps: int = COUNT_STEPS) -> dict:
     """Calls per satellite-step of each COUNTED function in one pass of the kernel benchmark's
-    workload, by function and by (function, caller). Needs ``NUMBA_DISABLE_JIT=1`` (set before
+    workload, by function and by (function, caller). Needs ``TWIN_DISABLE_JIT=1`` (set before
     numba is imported: :func:`counts_in_subprocess`)."""
     import importlib
     import pkgutil
