@@ -225,11 +225,11 @@ def test_mmc_load_delivers_rho_of_capacity(tmp_path):
     accelerators, power and heat ample): work is conserved, so delivered / capacity = rho. Over
     5 days ~2,700 jobs arrive; the delivered work's relative standard deviation is
     sqrt(2 / jobs) = 2.7 %, i.e. 0.014 of capacity: 0.055 is four of them."""
-    mean_h = 0.5   # with work_distribution: exponential, median_work_accel_h is the mean (twin.ops.workload)
+    mean_h = 0.5   # with work_distribution: exponential, median_runtime_h is the mean (twin.ops.workload)
     rho, accelerators = 0.5, 32
     cfg = small_config(**{"simulation.duration_s": 5 * 86400, "simulation.dt_s": 60, "simulation.record_every_s": 3600,
                           "simulation.epoch_utc": "2026-01-10T00:00:00Z", "workload.work_distribution": "exponential",
-                          "workload.median_work_accel_h": mean_h, "workload.accelerators": [1],
+                          "workload.median_runtime_h": mean_h, "workload.accelerators": [1],
                           "workload.arrival_rate_per_h": rho * accelerators / mean_h,
                           "spacecraft.battery.capacity_wh": 50_000, "spacecraft.solar_array.area_m2": 60,
                           "spacecraft.radiator.area_m2": 12})

@@ -40,7 +40,7 @@ def test_a_gang_over_two_linked_satellites_runs_at_the_link_bound_rate(tmp_path)
     1.6-s step (1e9 parameters, bf16, ring of two: 2(2-1)/2 of the gradient) in 1.6 s: half the
     time is communication, so every completed job took exactly twice its compute time."""
     cfg = ring_config(**{"workload.accelerators": [8], "workload.arrival_rate_per_h": 1.0,
-                         "workload.median_work_accel_h": 0.2, "simulation.duration_s": 6 * 3600,
+                         "workload.median_runtime_h": 0.2, "simulation.duration_s": 6 * 3600,
                          "links.terminal.max_rate_gbps": 10.0, "links.terminal.tx_aperture_m": 1.0,
                          "links.terminal.rx_aperture_m": 1.0,
                          "workload.communication.kind": "data_parallel",
@@ -183,7 +183,7 @@ def test_the_report_of_a_run_with_links_shows_them(tmp_path):
     from twin.report import write_report
 
     cfg = ring_config(**{"workload.accelerators": [8], "workload.arrival_rate_per_h": 4.0,
-                         "workload.median_work_accel_h": 0.2, "simulation.duration_s": 3 * 3600,
+                         "workload.median_runtime_h": 0.2, "simulation.duration_s": 3 * 3600,
                          "workload.communication.kind": "data_parallel"})
     _, out = run_cfg(cfg, tmp_path)
     paths = write_report(out, tmp_path / "report")

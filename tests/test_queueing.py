@@ -49,7 +49,7 @@ def slotted_theory_s(c, lam_per_s, mean_service_s, epoch_s) -> float:
 
 class _Workload:
     def __init__(self, rate_per_h, mean_h):
-        self.arrival_rate_per_h, self.median_work_accel_h = rate_per_h, mean_h
+        self.arrival_rate_per_h, self.median_runtime_h = rate_per_h, mean_h
         self.work_distribution, self.work_sigma, self.accelerators = "exponential", 0.0, [1]
         self.priorities, self.deadline_slack, self.checkpoint_interval_s = [0], None, 1e12
 
@@ -138,7 +138,7 @@ def queueing_config(days: float, seed: int = 5) -> dict:
         "spacecraft.battery": {"capacity_wh": 1.0e6, "initial_soc": 0.9, "min_soc": 0.2, "recover_soc": 0.3},
         "spacecraft.radiator": {"area_m2": 20, "sides": 2},
         "workload": {"kind": "poisson", "arrival_rate_per_h": 6.0, "work_distribution": "exponential",
-                     "median_work_accel_h": 1.0, "accelerators": [1], "checkpoint": {"size_gb": 0.0}},
+                     "median_runtime_h": 1.0, "accelerators": [1], "checkpoint": {"size_gb": 0.0}},
         "scheduler.epoch_s": EPOCH_S, "output.compression": 0, "output.checkpoint_every_s": 0,
         # M/M/c has no failures: the terrestrial floor (on by default) off
         "radiation.floor_interruptions_per_accel_h": 0.0})

@@ -27,7 +27,7 @@ def drain(source, limit=None):
 
 
 def test_poisson_rate_and_exponential_mean():
-    wl = poisson(arrival_rate_per_h=30, work_distribution="exponential", median_work_accel_h=2.0, accelerators=[1])
+    wl = poisson(arrival_rate_per_h=30, work_distribution="exponential", median_runtime_h=2.0, accelerators=[1])
     jobs = drain(PoissonSource(wl, np.random.default_rng(1), 2000 * 3600.0))
     n = len(jobs)
     # Poisson count over 2000 h: mean 60,000, sd 245
@@ -39,7 +39,7 @@ def test_poisson_rate_and_exponential_mean():
 
 
 def test_lognormal_median_and_gangs():
-    wl = poisson(arrival_rate_per_h=50, median_work_accel_h=3.0, work_sigma=1.2, accelerators=[1, 4])
+    wl = poisson(arrival_rate_per_h=50, median_runtime_h=3.0, work_sigma=1.2, accelerators=[1, 4])
     jobs = drain(PoissonSource(wl, np.random.default_rng(2), 500 * 3600.0))
     per_accel_h = np.array([j.work_accel_s / j.n_accelerators for j in jobs]) / 3600
     assert np.median(per_accel_h) == pytest.approx(3.0, rel=0.05)
@@ -75,7 +75,7 @@ def test_a_pickled_source_continues_identically():
 # ---------------------------------------------------------------------- offered load
 @pytest.mark.parametrize("distribution, mean_h", [
     ("lognormal", 2.0 * math.exp(0.5)),   # median 2 h, sigma 1: mean = median exp(sigma^2 / 2) = 3.2974 h
-    ("exponential", 2.0)])                # median_work_accel_h is the exponential's mean
+    ("exponential", 2.0)])                # median_runtime_h is the exponential's mean
 def test_offered_load_sets_the_rate_from_the_installed_accelerators(distribution, mean_h):
     """rate = load x accelerators / (mean accelerators per job x mean run time), by hand: 0.8 of
     one satellite's 4 accelerators with jobs of 1, 2, 4 or 8 (mean 3.75) is 0.8 x 4 / (3.75 x mean_h);

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from twin.config.keys import strip_annotation, suggestion
+from twin.config.renamed import rename_keys, renamed_path
 from twin.config.resources import preset_names, shipped_dir
 from twin.config.sections import PRESET_KINDS, Scenario
 from twin.config.thermal import COATING_FIELD, COATING_KEYS, COATING_KIND
@@ -48,11 +49,12 @@ def read_yaml(path: Path, error=ConfigError, what: str = "file"):
 
 
 def set_dotted(data: dict, dotted: str, value) -> None:
-    """Set ``a.b.0.c`` in a raw config dict, creating sections that are missing (or null).
+    """Set ``a.b.0.c`` in a raw config dict, creating sections that are missing (or null); a
+    renamed key (:mod:`twin.config.renamed`) is set by its new name.
 
     Raises ValueError naming the prefix when a step of the path is a value, not a section, and
     IndexError/ValueError for a list index that is not there or not a number."""
-    keys = dotted.split(".")
+    keys = renamed_path(dotted).split(".")
     node = data
     for depth, key in enumerate(keys[:-1]):
         if isinstance(node, list):
@@ -200,6 +202,9 @@ def format_validation_error(err: ValidationError, source, hide=UNION_TAGS, model
 def scenario_from_dict(data: dict, base_dir: Path, source: str = "config") -> Scenario:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of sections at the top level")
+    renamed_twice = rename_keys(data)
+    if renamed_twice:
+        raise ConfigError("\n".join(f"{source}: {problem}" for problem in renamed_twice))
     _merge_presets(data, base_dir, source)
     try:
         return Scenario.model_validate(data, context={"base_dir": base_dir})

@@ -272,8 +272,8 @@ class PoissonWorkload(Section):
                           "arrivals keep busy on average, rate = load x accelerators / (mean accelerators per "
                           "job x mean run time); null = 0.8 (twin.config.limits.DEFAULT_OFFERED_LOAD) [1]")
     work_distribution: Literal["lognormal", "exponential"] = "lognormal"
-    median_work_accel_h: Hours = Field(
-        2.0, description="median run time of a job at full speed (lognormal; the mean, with exponential) [h]; its work is this x its accelerators [accelerator-h]")
+    median_runtime_h: Hours = Field(
+        2.0, description="median run time of a job at full speed (lognormal; the mean, with exponential) [h]; its work is this x its accelerators [accelerator-h] (formerly median_work_accel_h, still read: twin.config.renamed)")
     work_sigma: Annotated[float, Field(ge=0, le=MAX_WORK_SIGMA)] = Field(1.0, description="lognormal shape (sigma of ln work)")
     accelerators: list[Accelerators] = Field([1, 2, 4, 8], description="accelerators per job, drawn uniformly")
     priorities: Annotated[list[Priority], Field(min_length=1)] = Field(

@@ -40,10 +40,10 @@ class JobSpec:
 
 def mean_run_h(workload) -> float:
     """Mean run time of a job at full speed on all its accelerators [h]: the lognormal's
-    median x exp(σ²/2), or the exponential's mean (``median_work_accel_h`` is its mean)."""
+    median x exp(σ²/2), or the exponential's mean (``median_runtime_h`` is its mean)."""
     if workload.work_distribution == "exponential":
-        return workload.median_work_accel_h
-    return workload.median_work_accel_h * math.exp(workload.work_sigma ** 2 / 2.0)
+        return workload.median_runtime_h
+    return workload.median_runtime_h * math.exp(workload.work_sigma ** 2 / 2.0)
 
 
 def arrival_rate_per_h(workload, installed_accelerators: int | None) -> float:
@@ -77,7 +77,7 @@ class PoissonSource:
     """Poisson arrivals (rate ``arrival_rate_per_h``, or the one that offers ``offered_load`` of
     ``installed_accelerators``: :func:`arrival_rate_per_h`) up to ``until_s``.
 
-    Sizes: lognormal with median ``median_work_accel_h`` and shape ``work_sigma`` (the usual fit
+    Sizes: lognormal with median ``median_runtime_h`` and shape ``work_sigma`` (the usual fit
     to GPU-cluster job durations; Jeon et al., USENIX ATC'19, "Analysis of large-scale
     multi-tenant GPU clusters"), or exponential with that mean when ``work_distribution:
     exponential`` (for the M/M/c check). The accelerator count is drawn uniformly from
@@ -102,7 +102,7 @@ class PoissonSource:
                              f"(each is a Python object): lower the load or shorten the run")
         self.mean_gap_s = SECONDS_PER_HOUR / max(self.rate_per_h, 1e-300)
         self.choices = np.asarray(workload.accelerators, dtype=np.int64)
-        self.median_s = workload.median_work_accel_h * SECONDS_PER_HOUR
+        self.median_s = workload.median_runtime_h * SECONDS_PER_HOUR
         self.exponential = workload.work_distribution == "exponential"
         self.sigma = workload.work_sigma
         self.checkpoint_s = timer_s(workload.checkpoint_interval_s)
