@@ -186,6 +186,32 @@ def test_thermal_aware_scheduler_keeps_clear_of_the_junction_limit():
     assert policy.params.thermal_limit_k == pytest.approx(expected, abs=1e-12)
 
 
+@pytest.mark.parametrize("limit", ["junction", "electronics"])
+def test_thermal_aware_scheduler_reads_a_fixed_power_cap(limit):
+    """Under a fixed cap a busy accelerator draws cap x peak: its steady heat is (cap x peak − idle)
+    through the same path, and with the junction limit its throttle starts R·peak·(1 − cap)
+    higher in node temperature (the kernel's step_demand); with the electronics limit it does
+    not move. Exact to rounding (1e-9 K): the same arithmetic as make_policy, written out."""
+    from twin.constants import STEFAN_BOLTZMANN_W_M2_K4
+    from twin.ops.policy_choice import make_policy
+
+    cap = 0.6
+    plain = scenario_with(**{"spacecraft.accelerator.thermal_limit": limit, "scheduler.policy": "thermal_aware"})
+    capped = scenario_with(**{"spacecraft.accelerator.thermal_limit": limit, "scheduler.policy": "thermal_aware",
+                              "spacecraft.accelerator.power_cap_fraction": cap})
+    sc, acc = capped.spacecraft, capped.spacecraft.accelerator
+    before = make_policy(plain.scheduler, plain.spacecraft).params
+    after = make_policy(capped.scheduler, sc).params
+    raised_k = acc.chain_k_per_w * acc.peak_power_w * (1 - cap) if limit == "junction" else 0.0
+    assert after.thermal_limit_k - before.thermal_limit_k == pytest.approx(raised_k, abs=1e-9)
+    rad = sc.radiator
+    radiating_w_per_k = (4 * rad.emissivity * STEFAN_BOLTZMANN_W_M2_K4 * after.thermal_limit_k ** 3
+                         * rad.area_m2 * rad.sides)
+    heat_k = (cap * acc.peak_power_w - acc.idle_power_w) * (1 / sc.thermal.conductance_w_per_k + 1 / radiating_w_per_k)
+    assert after.heat_per_accel_k == pytest.approx(heat_k, abs=1e-9)
+    assert after.heat_per_accel_k < before.heat_per_accel_k
+
+
 # ---------------------------------------------------------------------- whole runs
 # a dawn-dusk orbit in January (no eclipse), power to spare, every accelerator busy, a radiator
 # that holds the loop near 350 K at full load: under the electronics limit (throttling from

@@ -20,11 +20,17 @@ def make_policy(scheduler, spacecraft) -> Policy:
     from twin.config.junction import throttle_limits_k
 
     acc, bat, rad, th = spacecraft.accelerator, spacecraft.battery, spacecraft.radiator, spacecraft.thermal
+    # a busy accelerator under the fixed power cap draws cap x peak (the power_cap policy sets
+    # caps of its own and does not read these); with the junction limit its throttle then starts
+    # R·(peak − capped) higher in node temperature, as the kernel's step_demand has it
+    capped_w = acc.power_cap_fraction * acc.peak_power_w
     limit_k = throttle_limits_k(spacecraft)[0] - scheduler.thermal_margin_k
+    if acc.thermal_limit == "junction":
+        limit_k += acc.chain_k_per_w * (acc.peak_power_w - capped_w)
     # steady rise per busy accelerator: its dynamic power through the electronics-radiator
     # conductance in series with the radiator's linearised emission 4·ε·σ·T³·A at the limit
     radiating_w_per_k = 4 * rad.emissivity * STEFAN_BOLTZMANN_W_M2_K4 * limit_k ** 3 * rad.area_m2 * rad.sides
-    heat_k = (acc.peak_power_w - acc.idle_power_w) * (1 / th.conductance_w_per_k + 1 / radiating_w_per_k)
+    heat_k = (capped_w - acc.idle_power_w) * (1 / th.conductance_w_per_k + 1 / radiating_w_per_k)
     params = PolicyParams(
         accel_per_node=acc.count, preempt=scheduler.preempt,
         bus_w=spacecraft.bus_power_w, idle_w=acc.idle_power_w, peak_w=acc.peak_power_w,
