@@ -62,3 +62,11 @@ def test_every_new_name_is_a_field_and_no_old_one_is():
         fields = sections[section].model_fields
         for old, new in names.items():
             assert new in fields and old not in fields
+
+
+def test_a_sweep_key_by_the_old_name_is_a_known_key():
+    """A sweep's grid checks its keys against the models before any member runs."""
+    from twin.config.keys import config_key_problem
+
+    assert config_key_problem("workload.median_work_accel_h") is None
+    assert "unknown key" in config_key_problem("spacecraft.battery.median_work_accel_h")
