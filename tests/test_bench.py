@@ -137,3 +137,6 @@ def test_floor_counts_the_kernels_libm_calls():
     assert counts["by_caller"]["asin <- finish_geometry"] == pytest.approx(5 / 4)
     costs = call_costs(["exp"], n=256, repeats=1, min_time_s=0.001)
     assert 0.0 < costs["exp"] < 1e4   # ns: a call, timed
+    warm = counts_in_subprocess(n_nodes=4, k_steps=4, warm_steps=8)   # from a state the compiled kernel reached
+    assert warm["warm_steps"] == 8 and warm["per_sat_step"]["exp"] >= 1.0
+    assert warm["by_caller"]["asin <- finish_geometry"] == pytest.approx(5 / 4)
