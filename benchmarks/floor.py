@@ -115,14 +115,20 @@ def count_calls(n_nodes: int = COUNT_NODES, k_steps: int = COUNT_STEPS, warm_ste
             "n_nodes": inp["n"], "k_steps": k_steps, "warm_steps": warm_steps}
 
 
+def _warmed(n_nodes: int, warm_steps: int, k_steps: int):
+    """(inputs for ``warm_steps + k_steps`` steps, state, modes after the first ``warm_steps``)."""
+    from benchmarks.kernels import realistic_inputs
+
+    inp = realistic_inputs(n_nodes, warm_steps + k_steps)
+    state, mode = inp["state"].copy(), inp["mode"].copy()
+    advance(inp, 0, warm_steps, state, mode, k_steps)
+    return inp, state, mode
+
+
 def warm_state(n_nodes: int, warm_steps: int, path: Path) -> None:
     """The state and modes of :func:`benchmarks.kernels.realistic_inputs`' first ``n_nodes``
     nodes after ``warm_steps`` steps of the compiled kernel, saved to ``path`` (.npz)."""
-    from benchmarks.kernels import realistic_inputs
-
-    inp = realistic_inputs(n_nodes, warm_steps + COUNT_STEPS)
-    state, mode = inp["state"].copy(), inp["mode"].copy()
-    advance(inp, 0, warm_steps, state, mode)
+    _, state, mode = _warmed(n_nodes, warm_steps, COUNT_STEPS)
     np.savez(path, state=state, mode=mode)
 
 
@@ -130,11 +136,7 @@ def steady_kernel_ns(n_nodes: int = KERNEL_NODES, warm_steps: int = WARM_STEPS, 
                      repeats: int = 5) -> float:
     """The compiled kernel's least process CPU time per satellite-step [ns] over ``k_steps`` steps
     from step ``warm_steps`` (one thread, ``k_steps`` per call, as ``--scale``'s ``kernel``)."""
-    from benchmarks.kernels import realistic_inputs
-
-    inp = realistic_inputs(n_nodes, warm_steps + k_steps)
-    state, mode = inp["state"].copy(), inp["mode"].copy()
-    advance(inp, 0, warm_steps, state, mode, k_steps)
+    inp, state, mode = _warmed(n_nodes, warm_steps, k_steps)
     best = float("inf")
     for _ in range(repeats):
         s, m = state.copy(), mode.copy()

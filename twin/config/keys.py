@@ -9,7 +9,6 @@ from typing import Annotated
 
 from pydantic import BaseModel
 
-from twin.config.renamed import renamed_path
 from twin.config.sections import PRESET_KINDS, Scenario
 
 
@@ -39,7 +38,7 @@ def suggestion(word: str, choices) -> str:
 def config_key_problem(dotted: str) -> str | None:
     """Why ``dotted`` names no place in a scenario config (None if it does, or cannot tell)."""
     node = Scenario
-    parts = renamed_path(dotted).split(".")
+    parts = dotted.split(".")
     for i, part in enumerate(parts):
         node = strip_annotation(node)
         origin = typing.get_origin(node)
